@@ -1,0 +1,1 @@
+"""Platform administration: accounts and KOL verification."""

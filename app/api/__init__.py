@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1: bearer API keys, JSON errors, an OpenAPI document."""

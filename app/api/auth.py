@@ -1,0 +1,49 @@
+"""Bearer-key authentication and the access rule for API endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import g, request
+
+from app.auth.models import Role, User
+from app.auth.services import user_for_api_key
+from app.authz import ACCESS_ATTR, PUBLIC
+from app.errors import json_error
+
+
+def api_user() -> User:
+    return g.api_user
+
+
+def _bearer_user() -> User | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return user_for_api_key(secret.strip())
+
+
+def api_access(*audience: str | Role) -> Callable:
+    """Declare who may call an API endpoint; the caller is known by bearer key only."""
+    allowed = frozenset(str(a) for a in audience)
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if PUBLIC not in allowed:
+                user = _bearer_user()
+                if user is None:
+                    response = json_error(401, "unauthorized", "A valid API key is required.")
+                    response[0].headers["WWW-Authenticate"] = 'Bearer realm="api"'
+                    return response
+                if "signed_in" not in allowed and user.role.value not in allowed:
+                    return json_error(403, "forbidden", "Your role cannot use this endpoint.")
+                g.api_user = user
+            return view(*args, **kwargs)
+
+        setattr(wrapper, ACCESS_ATTR, allowed)
+        return wrapper
+
+    return decorate

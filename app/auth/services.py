@@ -1,0 +1,202 @@
+"""Account services: registration, sign-in checks, passwords, disabling, API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from app.auth.models import ApiKey, Role, User
+from app.auth.passwords import hash_password, password_problem, verify_password
+from app.db_types import utcnow
+from app.errors import DomainError, NotFound, ValidationFailed
+from app.extensions import db
+from app.mail.services import queue_mail
+
+# Checked when the e-mail is unknown, so a miss costs as much time as a wrong password.
+_DUMMY_HASH = hash_password("timing-equaliser-not-a-password")
+API_KEY_PREFIX = "kol_"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def create_user(*, email: str, password: str, role: Role, locale: str | None = None) -> User:
+    """Create an account of any role after checking the e-mail and password rules."""
+    email = normalise_email(email)
+    errors: dict[str, list[str]] = {}
+    if find_user_by_email(email) is not None:
+        errors["email"] = [_("An account with this e-mail already exists.")]
+    problem = password_problem(password)
+    if problem:
+        errors["password"] = [problem]
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(email=email, password_hash=hash_password(password), role=role, locale=locale)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def register_user(*, email: str, password: str, role: str, name: str, locale: str | None) -> User:
+    """Self-registration: brands and KOLs only; staff accounts come from the CLI."""
+    from app.profiles.services import create_profile_for
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        chosen = None
+    if chosen not in Role.self_registered():
+        raise ValidationFailed({"role": [_("Choose brand or KOL.")]})
+    user = create_user(email=email, password=password, role=chosen, locale=locale)
+    create_profile_for(user=user, name=name)
+    return user
+
+
+def authenticate(*, email: str, password: str) -> User | None:
+    """The user for these credentials, or None; disabled accounts cannot sign in."""
+    user = find_user_by_email(email)
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password) or user.is_disabled:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: "id:version"; an old version or a disabled account ends it."""
+    user_id, _sep, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.is_disabled or user.session_version != int(version):
+        return None
+    return user
+
+
+def change_password(*, user_id: int, current: str, new: str) -> User:
+    """Change a password; every other session of the account ends."""
+    user = db.session.get(User, user_id)
+    if not verify_password(user.password_hash, current):
+        raise ValidationFailed({"current_password": [_("The current password is not right.")]})
+    _set_password(user, new, field="new_password")
+    return user
+
+
+def _set_password(user: User, new: str, *, field: str) -> None:
+    problem = password_problem(new)
+    if problem:
+        raise ValidationFailed({field: [problem]})
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def request_password_reset(*, email: str) -> None:
+    """Mail a reset link when the account exists; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or user.is_disabled:
+        return
+    token = _reset_serializer().dumps({"uid": user.id, "v": user.session_version})
+    link = url_for("auth.reset_password", token=token, _external=True)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    body = _(
+        "Someone asked to reset the password of your KOL Market account.\n\n"
+        "Open this link within %(minutes)d minutes to choose a new one:\n%(link)s\n\n"
+        "If it was not you, ignore this mail; your password stays as it is.",
+        minutes=minutes,
+        link=link,
+    )
+    queue_mail(recipient=user.email, subject=_("Reset your password"), body=body)
+
+
+def reset_password(*, token: str, new: str) -> User:
+    """Set a new password from a mailed token; the token works once."""
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    try:
+        data = _reset_serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise DomainError(_("This reset link has expired. Ask for a new one."), code="expired")
+    except BadSignature:
+        raise DomainError(_("This reset link is not valid."), code="invalid_token")
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.session_version != data.get("v") or user.is_disabled:
+        raise DomainError(_("This reset link was already used."), code="invalid_token")
+    _set_password(user, new, field="password")
+    return user
+
+
+def set_account_disabled(*, user_id: int, disabled: bool, reason: str | None = None) -> User:
+    """Disable or re-enable an account; a disabled account's sessions end at once."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such account."))
+    user.is_disabled = disabled
+    user.disabled_reason = ((reason or "").strip()[:500] or None) if disabled else None
+    user.session_version += 1
+    return user
+
+
+def set_locale(*, user_id: int, locale: str) -> None:
+    if locale not in current_app.config["LANGUAGES"]:
+        raise ValidationFailed({"locale": [_("Choose a language from the list.")]})
+    db.session.get(User, user_id).locale = locale
+
+
+def _hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_key(*, user_id: int, name: str) -> tuple[ApiKey, str]:
+    """A new key; the secret is returned once and only its hash is stored."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed({"name": [_("Give the key a name.")]})
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(user_id=user_id, name=name[:80], prefix=secret[:12], key_hash=_hash_key(secret))
+    db.session.add(key)
+    db.session.flush()
+    return key, secret
+
+
+def list_api_keys(*, user_id: int) -> list[ApiKey]:
+    stmt = select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.id.desc())
+    return list(db.session.scalars(stmt))
+
+
+def revoke_api_key(*, user_id: int, key_id: int) -> ApiKey:
+    key = db.session.get(ApiKey, key_id)
+    if key is None or key.user_id != user_id:
+        raise NotFound(_("No such API key."))
+    key.revoked_at = key.revoked_at or utcnow()
+    return key
+
+
+def user_for_api_key(secret: str) -> User | None:
+    """The active owner of an active key, or None."""
+    if not secret.startswith(API_KEY_PREFIX):
+        return None
+    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash_key(secret)))
+    if key is None or not key.is_active:
+        return None
+    user = db.session.get(User, key.user_id)
+    if user is None or user.is_disabled:
+        return None
+    now = utcnow()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        key.last_used_at = now  # at most one write a minute per key
+    return user

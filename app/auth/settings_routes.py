@@ -1,0 +1,86 @@
+"""Account settings: language, password, personal API keys."""
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from app.auth import services
+from app.auth.forms import AccountSettingsForm, ApiKeyForm, ChangePasswordForm, ConfirmForm
+from app.authz import SIGNED_IN, access
+from app.errors import DomainError
+from app.extensions import db
+from app.forms import show_errors
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def account():
+    form = AccountSettingsForm(locale=current_user.locale or "en")
+    if form.validate_on_submit():
+        services.set_locale(user_id=current_user.id, locale=form.locale.data)
+        db.session.commit()
+        session["locale"] = form.locale.data
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("settings.account"))
+    return render_template("settings/account.html", form=form, password_form=ChangePasswordForm())
+
+
+@bp.post("/password")
+@access(SIGNED_IN)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.change_password(
+                user_id=current_user.id,
+                current=form.current_password.data,
+                new=form.new_password.data,
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            login_user(user)  # this session keeps going; the others end
+            flash(_("Password changed. Other devices were signed out."), "success")
+            return redirect(url_for("settings.account"))
+    settings_form = AccountSettingsForm(locale=current_user.locale or "en")
+    page = render_template("settings/account.html", form=settings_form, password_form=form)
+    return page, 422
+
+
+@bp.route("/api-keys", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def api_keys():
+    form = ApiKeyForm()
+    new_secret = None
+    if form.validate_on_submit():
+        try:
+            _key, new_secret = services.create_api_key(user_id=current_user.id, name=form.name.data)
+            db.session.commit()
+            flash(_("Key created. Copy it now: it will not be shown again."), "success")
+            form = ApiKeyForm(formdata=None)
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+    keys = services.list_api_keys(user_id=current_user.id)
+    status = 422 if form.errors else 200
+    return render_template(
+        "settings/api_keys.html",
+        form=form,
+        keys=keys,
+        new_secret=new_secret,
+        revoke_form=ConfirmForm(),
+    ), status
+
+
+@bp.post("/api-keys/<int:key_id>/revoke")
+@access(SIGNED_IN)
+def revoke_api_key(key_id: int):
+    if ConfirmForm().validate_on_submit():
+        services.revoke_api_key(user_id=current_user.id, key_id=key_id)
+        db.session.commit()
+        flash(_("Key revoked."), "info")
+    return redirect(url_for("settings.api_keys"))

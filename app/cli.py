@@ -1,0 +1,81 @@
+"""Command-line tools: staff accounts, demo data, the job sweeper."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.auth.models import Role
+from app.extensions import db
+
+users_cli = AppGroup("users", help="Manage accounts (staff accounts are created only here).")
+jobs_cli = AppGroup("jobs", help="Background jobs staged in the outbox.")
+
+
+@users_cli.command("create")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", help="Defaults to a random password, printed once.")
+@click.argument("email")
+def create_user_command(role: str, password: str | None, email: str) -> None:
+    """Create an account of any role, including finance and admin."""
+    from app.auth.services import create_user
+    from app.errors import ValidationFailed
+
+    password = password or secrets.token_urlsafe(12)
+    try:
+        user = create_user(email=email, password=password, role=Role(role))
+        db.session.commit()
+    except ValidationFailed as error:
+        db.session.rollback()
+        raise click.ClickException("; ".join(m for ms in error.fields.values() for m in ms))
+    click.echo(f"created {user.role.value} account {user.email} (id {user.id})")
+    click.echo(f"password: {password}")
+
+
+@users_cli.command("disable")
+@click.argument("email")
+@click.option("--reason", default="")
+def disable_user_command(email: str, reason: str) -> None:
+    """Disable an account; its sessions end on their next request."""
+    from app.auth.services import find_user_by_email, set_account_disabled
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account {email}")
+    set_account_disabled(user_id=user.id, disabled=True, reason=reason)
+    db.session.commit()
+    click.echo(f"disabled {user.email}")
+
+
+@jobs_cli.command("sweep")
+def sweep_command() -> None:
+    """Re-push staged jobs that never ran (e.g. Redis was down when they were staged)."""
+    from app.jobs import run_inline_jobs, sweep_staged_jobs
+
+    count = sweep_staged_jobs()
+    run_inline_jobs()
+    click.echo(f"re-pushed {count} staged job(s)")
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Fill the database with demo data (running it again changes nothing)."""
+    from app.jobs import run_inline_jobs
+    from app.seed import DEMO_PASSWORD, seed_demo
+
+    created = seed_demo()
+    db.session.commit()
+    run_inline_jobs()
+    click.echo("demo data ready" + (" (created now)" if created else " (already there)"))
+    click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
+    for role in ("brand", "kol", "finance", "admin"):
+        click.echo(f"  {role:8} {role}@demo.kol.test")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(seed_command)

@@ -1,0 +1,20 @@
+"""Which language a page is shown in: the user's choice, the session's, or the browser's."""
+
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+
+def current_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    best = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans", "zh-SG"])
+    return "zh_Hans" if best and best.startswith("zh") else "en"
+
+
+def html_lang() -> str:
+    return "zh-Hans" if current_locale() == "zh_Hans" else "en"

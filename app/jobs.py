@@ -1,0 +1,166 @@
+"""Background jobs through an outbox: staged in the transaction, pushed after commit.
+
+``stage_job(name, **kwargs)`` writes a ``staged_jobs`` row in the caller's transaction. After
+the transaction commits, the job ids are pushed to RQ (or, in the embedded default, run inline
+at the end of the request). A rollback discards them with the row. ``flask jobs sweep`` (also
+run on a schedule) re-pushes staged jobs that were never run, e.g. because Redis was down.
+Every job may run more than once and must be idempotent; ``run_staged_job`` skips done ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app, g, has_app_context
+from sqlalchemy import JSON, Integer, String, Text, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app.db_types import BigId, TZDateTime, utcnow
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+JOBS: dict[str, Callable[..., Any]] = {}
+PENDING_KEY = "staged_job_ids"
+
+
+class StagedJob(db.Model):
+    __tablename__ = "staged_jobs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kwargs: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="staged", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+
+
+def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a job function under a stable name (rows outlive code renames)."""
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        JOBS[name] = func
+        return func
+
+    return register
+
+
+def stage_job(name: str, **kwargs: Any) -> StagedJob:
+    """Stage a job in the current transaction; it runs only if the transaction commits."""
+    if name not in JOBS:
+        raise KeyError(f"unknown job {name}")
+    staged = StagedJob(name=name, kwargs=kwargs)
+    db.session.add(staged)
+    db.session.flush()
+    db.session.info.setdefault(PENDING_KEY, []).append(staged.id)
+    return staged
+
+
+def _after_commit(session: Session) -> None:
+    ids = session.info.pop(PENDING_KEY, [])
+    if not ids or not has_app_context():
+        return
+    if current_app.config["JOBS_INLINE"]:
+        # SQL cannot run inside after_commit: run them when the request (or command) ends.
+        g.setdefault("inline_job_ids", []).extend(ids)
+        return
+    for job_id in ids:
+        push_to_queue(job_id)
+
+
+def _after_soft_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+
+
+def push_to_queue(job_id: int) -> bool:
+    """Hand a staged job to RQ; False (and the sweeper retries) when Redis is unreachable."""
+    from rq import Retry
+
+    try:
+        queue().enqueue(
+            run_staged_job,
+            job_id,
+            job_id=f"staged-{job_id}",
+            retry=Retry(max=5, interval=[5, 30, 60, 300, 900]),
+        )
+        return True
+    except Exception:  # Redis down: the row stays staged for the sweeper
+        log.warning("could not push job %s to the queue; the sweeper will retry", job_id)
+        return False
+
+
+def queue():
+    from redis import Redis
+    from rq import Queue
+
+    connection = Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=2)
+    return Queue(current_app.config["RQ_QUEUE"], connection=connection)
+
+
+def run_inline_jobs() -> None:
+    """Run the jobs committed during this request/command (embedded default)."""
+    ids = g.pop("inline_job_ids", [])
+    for job_id in ids:
+        try:
+            run_staged_job(job_id)
+        except Exception:
+            log.exception("inline job %s failed; it stays staged for retry", job_id)
+
+
+def run_staged_job(job_id: int) -> None:
+    """Run one staged job once; called by RQ workers and inline. Commits once."""
+    if not has_app_context():
+        from app import create_app
+
+        with create_app().app_context():
+            return run_staged_job(job_id)
+    staged = db.session.get(StagedJob, job_id)
+    if staged is None or staged.status == "done":
+        return
+    staged.attempts += 1
+    try:
+        JOBS[staged.name](**staged.kwargs)
+        staged.status = "done"
+        staged.done_at = utcnow()
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        failed = db.session.get(StagedJob, job_id)
+        failed.attempts += 1
+        failed.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        db.session.commit()
+        raise
+
+
+def sweep_staged_jobs(older_than: timedelta = timedelta(seconds=30)) -> int:
+    """Re-push (or run inline) staged jobs that never ran; returns how many."""
+    cutoff = utcnow() - older_than
+    ids = db.session.scalars(
+        select(StagedJob.id).where(StagedJob.status == "staged", StagedJob.created_at < cutoff)
+    ).all()
+    for job_id in ids:
+        if current_app.config["JOBS_INLINE"]:
+            try:
+                run_staged_job(job_id)
+            except Exception:
+                log.exception("swept job %s failed again", job_id)
+        else:
+            push_to_queue(job_id)
+    return len(ids)
+
+
+def init_app(app: Flask) -> None:
+    if not event.contains(db.session, "after_commit", _after_commit):
+        event.listen(db.session, "after_commit", _after_commit)
+        event.listen(db.session, "after_soft_rollback", _after_soft_rollback)
+
+    @app.after_request
+    def _run_inline(response):
+        if app.config["JOBS_INLINE"]:
+            run_inline_jobs()
+        return response

@@ -1,0 +1,154 @@
+"""Edit one's profile, manage social accounts, ask for verification, show KOL profiles."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.forms import ConfirmForm
+from app.auth.models import Role
+from app.authz import PUBLIC, access
+from app.errors import DomainError
+from app.extensions import db
+from app.forms import show_errors
+from app.money import to_major_text
+from app.profiles import services
+from app.profiles.forms import BrandProfileForm, KolProfileForm, SocialAccountForm, VerificationForm
+
+bp = Blueprint("profiles", __name__)
+
+
+def _kol_form(profile) -> KolProfileForm:
+    return KolProfileForm(
+        obj=profile,
+        niches=profile.niche_codes,
+        languages=profile.language_codes,
+        rate_image=to_major_text(profile.rate_image, profile.rate_currency)
+        if profile.rate_image
+        else "",
+        rate_video=to_major_text(profile.rate_video, profile.rate_currency)
+        if profile.rate_video
+        else "",
+    )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@access(Role.BRAND, Role.KOL)
+def edit():
+    if current_user.role == Role.BRAND:
+        return _edit_brand()
+    return _edit_kol()
+
+
+def _edit_brand():
+    profile = services.brand_profile(current_user.id)
+    form = BrandProfileForm(obj=profile)
+    if form.validate_on_submit():
+        try:
+            services.update_brand_profile(
+                user_id=current_user.id, **_fields(form, "logo"), logo=request.files.get("logo")
+            )
+            db.session.commit()
+            flash(_("Profile saved."), "success")
+            return redirect(url_for("profiles.edit"))
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+    return render_template("profiles/brand_edit.html", form=form, profile=profile), _status(form)
+
+
+def _edit_kol():
+    profile = services.kol_profile(current_user.id)
+    form = _kol_form(profile) if request.method == "GET" else KolProfileForm()
+    if form.validate_on_submit():
+        try:
+            services.update_kol_profile(
+                user_id=current_user.id,
+                **_fields(form, "avatar"),
+                avatar=request.files.get("avatar"),
+            )
+            db.session.commit()
+            flash(_("Profile saved."), "success")
+            return redirect(url_for("profiles.edit"))
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+            profile = services.kol_profile(current_user.id)
+    return render_template(
+        "profiles/kol_edit.html",
+        form=form,
+        profile=profile,
+        social_form=SocialAccountForm(),
+        remove_form=ConfirmForm(),
+    ), _status(form)
+
+
+def _fields(form, *skip: str) -> dict:
+    return {k: v for k, v in form.data.items() if k not in {"csrf_token", *skip}}
+
+
+def _status(form) -> int:
+    return 422 if form.errors else 200
+
+
+@bp.post("/profile/social")
+@access(Role.KOL)
+def add_social():
+    form = SocialAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.add_social_account(user_id=current_user.id, **_fields(form))
+            db.session.commit()
+            flash(_("Account added."), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(" ".join(m for ms in error.fields.values() for m in ms) or error.message, "error")
+    else:
+        flash(" ".join(f"{form[k].label.text}: {v[0]}" for k, v in form.errors.items()), "error")
+    return redirect(url_for("profiles.edit") + "#social")
+
+
+@bp.post("/profile/social/<int:account_id>/remove")
+@access(Role.KOL)
+def remove_social(account_id: int):
+    if ConfirmForm().validate_on_submit():
+        services.remove_social_account(user_id=current_user.id, account_id=account_id)
+        db.session.commit()
+        flash(_("Account removed."), "info")
+    return redirect(url_for("profiles.edit") + "#social")
+
+
+@bp.route("/profile/verification", methods=["GET", "POST"])
+@access(Role.KOL)
+def verification():
+    form = VerificationForm()
+    if form.validate_on_submit():
+        try:
+            services.submit_verification(
+                user_id=current_user.id,
+                handles=form.handles.data,
+                screenshot=request.files.get("screenshot"),
+            )
+            db.session.commit()
+            flash(_("Thanks! An admin will review your accounts soon."), "success")
+            return redirect(url_for("profiles.verification"))
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+    return render_template(
+        "profiles/verification.html",
+        form=form,
+        profile=services.kol_profile(current_user.id),
+        latest=services.latest_verification(current_user.id),
+    ), _status(form)
+
+
+@bp.get("/kols/<int:kol_id>")
+@access(PUBLIC)
+def kol_page(kol_id: int):
+    return render_template("profiles/kol_page.html", profile=services.kol_profile(kol_id))
+
+
+@bp.get("/brands/<int:brand_id>")
+@access(PUBLIC)
+def brand_page(brand_id: int):
+    return render_template("profiles/brand_page.html", profile=services.brand_profile(brand_id))

@@ -1,0 +1,115 @@
+"""Demo data for `make run`: one account per role and a living set of profiles."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.auth.models import Role, User
+from app.auth.services import create_user
+from app.extensions import db
+from app.profiles import services as profiles
+
+DEMO_PASSWORD = "kol-demo-2026"  # noqa: S105 - demo accounts, printed by `flask seed`
+DOMAIN = "demo.kol.test"
+
+KOLS = [
+    # (local part, name, niches, region, city, languages, accounts, rate image, rate video, verified)
+    (
+        "kol",
+        "Lily Travels",
+        ["travel", "food"],
+        "CN",
+        "Shanghai",
+        ["zh", "en"],
+        [("xiaohongshu", "lilytravels", 86_000), ("instagram", "lily.travels", 41_000)],
+        "800",
+        "1500",
+        True,
+    ),
+    (
+        "mia",
+        "Mia Glow",
+        ["beauty", "fashion"],
+        "SG",
+        "Singapore",
+        ["en", "zh"],
+        [("xiaohongshu", "miaglow", 7_800)],
+        "150",
+        "300",
+        True,
+    ),
+    (
+        "leo",
+        "Leo Lifts",
+        ["fitness"],
+        "US",
+        "Austin",
+        ["en"],
+        [("tiktok", "leolifts", 1_200_000), ("youtube", "leolifts", 250_000)],
+        "5000",
+        "12000",
+        False,
+    ),
+]
+
+
+def _user(local: str, role: Role) -> tuple[User, bool]:
+    email = f"{local}@{DOMAIN}"
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is not None:
+        return user, False
+    return create_user(email=email, password=DEMO_PASSWORD, role=role, locale="en"), True
+
+
+def seed_demo() -> bool:
+    """Create what is missing; returns True when anything was created."""
+    created = False
+    for local, role in (("finance", Role.FINANCE), ("admin", Role.ADMIN)):
+        created |= _user(local, role)[1]
+    brand, new = _user("brand", Role.BRAND)
+    if new:
+        created = True
+        profiles.create_profile_for(user=brand, name="Blossom Skincare")
+        profiles.update_brand_profile(
+            user_id=brand.id,
+            company_name="Blossom Skincare",
+            website="https://blossom.example",
+            industry="beauty",
+            description="Gentle skincare made in Hangzhou.",
+            billing_country="CN",
+            currency="cny",
+        )
+    admin = db.session.scalar(select(User).where(User.email == f"admin@{DOMAIN}"))
+    for local, name, niches, region, city, langs, accounts, img, vid, verified in KOLS:
+        kol, new = _user(local, Role.KOL)
+        if not new:
+            continue
+        created = True
+        profiles.create_profile_for(user=kol, name=name)
+        profiles.update_kol_profile(
+            user_id=kol.id,
+            display_name=name,
+            bio=f"{name} — notes about {', '.join(niches)}.",
+            niches=niches,
+            region=region,
+            city=city,
+            languages=langs,
+            rate_currency="usd",
+            rate_image=img,
+            rate_video=vid,
+        )
+        for platform, handle, followers in accounts:
+            profiles.add_social_account(
+                user_id=kol.id, platform=platform, handle=handle, followers=followers, url=None
+            )
+        request = profiles.submit_verification(
+            user_id=kol.id,
+            handles=", ".join(f"{p}: @{h}" for p, h, _f in accounts),
+            screenshot=None,
+        )
+        if verified:
+            profiles.decide_verification(
+                request_id=request.id, admin_id=admin.id, approve=True, reason=None
+            )
+    db.session.flush()
+    return created

@@ -1,0 +1,39 @@
+"""Template globals and filters: money, labels, the navigation of each role."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, SOCIAL_PLATFORMS, TIER_LABELS
+from app.i18n import current_locale, html_lang
+from app.money import format_money
+
+# (endpoint, label) per role; the base layout renders the signed-in user's list.
+NAVIGATION = {
+    "brand": [("profiles.edit", _l("Brand profile"))],
+    "kol": [("profiles.edit", _l("My profile")), ("profiles.verification", _l("Verification"))],
+    "finance": [],
+    "admin": [("admin.users", _l("Accounts")), ("admin.verifications", _l("Verifications"))],
+}
+
+
+def navigation() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return NAVIGATION.get(current_user.role.value, [])
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.globals.update(
+        navigation=navigation,
+        current_locale=current_locale,
+        html_lang=html_lang,
+        CATEGORIES=CATEGORIES,
+        COUNTRIES=COUNTRIES,
+        LANGUAGES=LANGUAGES,
+        SOCIAL_PLATFORMS=SOCIAL_PLATFORMS,
+        TIER_LABELS=TIER_LABELS,
+    )

@@ -1,0 +1,161 @@
+"""Test fixtures: one app per session on DATABASE_URL (or a SQLite file), migrated from empty
+by Alembic; each test runs in its own transaction, rolled back at the end."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db, limiter
+
+DATABASE_URL = os.environ.get("DATABASE_URL")
+REDIS_URL = os.environ.get("REDIS_URL")
+ON_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL (row locks, real concurrency)")
+    config.addinivalue_line("markers", "redis: needs a running Redis")
+
+
+def _check_services() -> list[str]:
+    missing = []
+    if DATABASE_URL:
+        try:
+            with create_engine(DATABASE_URL).connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:
+            missing.append(f"database {DATABASE_URL}: {error}")
+    if REDIS_URL:
+        from redis import Redis
+
+        try:
+            Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        except Exception as error:
+            missing.append(f"redis {REDIS_URL}: {error}")
+    return missing
+
+
+def pytest_sessionstart(session):
+    missing = _check_services()
+    if missing:
+        # A configured service that does not answer fails the run: it is never a skip.
+        pytest.exit("configured services are not answering:\n  " + "\n  ".join(missing), 3)
+
+
+def on_postgres() -> bool:
+    return bool(DATABASE_URL and DATABASE_URL.startswith("postgresql"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only and Redis-only tests are deselected (not skipped) on the SQLite run;
+    CI runs the suite on PostgreSQL + Redis first, where they all run."""
+    keep, drop = [], []
+    for item in items:
+        needs_pg = item.get_closest_marker("postgres") and not on_postgres()
+        needs_redis = item.get_closest_marker("redis") and not REDIS_URL
+        (drop if needs_pg or needs_redis else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _reset_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("app")
+    url = DATABASE_URL or f"sqlite:///{tmp / 'test.sqlite3'}"
+    _reset_database(url)
+    application = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=url,
+        REDIS_URL=REDIS_URL,
+        UPLOAD_DIR=str(tmp / "uploads"),
+        SERVER_NAME="localhost",
+    )
+    from flask_migrate import upgrade
+
+    with application.app_context():
+        upgrade()  # the schema comes from the migrations, never from create_all()
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Each test in a transaction that is rolled back; app commits release savepoints."""
+    if "committing_app" in request.fixturenames:
+        yield
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        engines = db._app_engines[app]
+        real_engine = engines[None]
+        engines[None] = connection
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        limiter.reset()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            engines[None] = real_engine
+            outer.rollback()
+            connection.close()
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (fresh ``g``, its own session), as in production,
+    even though the test itself holds one open."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = FreshContextClient
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.test_request_context():
+        yield
+
+
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token(client, page: str = "/auth/login") -> str:
+    html = client.get(page).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {page}"
+    return match.group(1) or match.group(2)
+
+
+def post_form(client, url: str, data: dict | None = None, page: str | None = None, **kwargs):
+    """POST like a browser: with the CSRF token the page's form carries."""
+    payload = dict(data or {})
+    payload["csrf_token"] = csrf_token(client, page or url)
+    return client.post(url, data=payload, **kwargs)
+
+
+def login(client, email: str, password: str):
+    return post_form(client, "/auth/login", {"email": email, "password": password})
