@@ -18,7 +18,7 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile --statistics -d translations
 
 run: install
 	$(BIN)/flask db upgrade

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
@@ -76,23 +77,23 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None)
 
 
 HTTP_MESSAGES = {
-    400: ("bad_request", "The request could not be understood."),
-    401: ("unauthorized", "Authentication is required."),
-    403: ("forbidden", "You do not have access to this page."),
-    404: ("not_found", "The page or object does not exist."),
-    405: ("method_not_allowed", "This method is not allowed here."),
-    409: ("conflict", "The object changed; reload and try again."),
-    413: ("too_large", "The upload is too large."),
-    422: ("unprocessable", "Some fields are not valid."),
-    429: ("rate_limited", "Too many attempts. Please wait a minute and try again."),
-    500: ("server_error", "Something went wrong on our side. We have been told."),
-    503: ("unavailable", "The service is temporarily unavailable. Please retry shortly."),
+    400: ("bad_request", _l("The request could not be understood.")),
+    401: ("unauthorized", _l("Authentication is required.")),
+    403: ("forbidden", _l("You do not have access to this page.")),
+    404: ("not_found", _l("The page or object does not exist.")),
+    405: ("method_not_allowed", _l("This method is not allowed here.")),
+    409: ("conflict", _l("The object changed; reload and try again.")),
+    413: ("too_large", _l("The upload is too large.")),
+    422: ("unprocessable", _l("Some fields are not valid.")),
+    429: ("rate_limited", _l("Too many attempts. Please wait a minute and try again.")),
+    500: ("server_error", _l("Something went wrong on our side. We have been told.")),
+    503: ("unavailable", _l("The service is temporarily unavailable. Please retry shortly.")),
 }
 
 
 def _render_error(status: int, message: str | None = None, code: str | None = None, fields=None):
     default_code, default_message = HTTP_MESSAGES.get(status, ("error", "Error"))
-    message = message or _(default_message)
+    message = message or str(default_message)
     if wants_json():
         return json_error(status, code or default_code, message, fields)
     try:
@@ -120,7 +121,7 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         message = None
         if status == 429:
-            message = _(HTTP_MESSAGES[429][1])
+            message = str(HTTP_MESSAGES[429][1])
         response = _render_error(status, message)
         if status == 429 and error.get_response().headers.get("Retry-After"):
             body, code = response

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import flash
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
@@ -10,7 +9,8 @@ from app.errors import DomainError
 
 
 def show_errors(form: FlaskForm, error: DomainError) -> None:
-    """Put a service's field errors next to the fields; the rest becomes a flash message."""
+    """Put a service's field errors next to the fields; the rest above the form."""
+    form.error_status = error.status
     unplaced = []
     for name, messages in error.fields.items():
         field = getattr(form, name, None)
@@ -19,10 +19,17 @@ def show_errors(form: FlaskForm, error: DomainError) -> None:
         else:
             field.errors = list(field.errors) + list(messages)
     if unplaced or not error.fields:
-        flash(" ".join(unplaced) or error.message, "error")
+        form.form_errors.extend(unplaced or [error.message])
 
 
 def options(pairs) -> list[SelectChoice]:
     """WTForms choices from (value, label) pairs or a dict."""
     items = pairs.items() if isinstance(pairs, dict) else pairs
     return [SelectChoice(value, label) for value, label in items]
+
+
+def form_status(form: FlaskForm) -> int:
+    """200 for a fresh or valid form; the service error's status (422, 409…) otherwise."""
+    if not form.errors:
+        return 200
+    return getattr(form, "error_status", 422)

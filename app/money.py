@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # Currencies Stripe settles that we offer, and how many decimals each has.
@@ -41,6 +42,11 @@ SYMBOLS = {
 }
 
 
+# Far above any deal we handle, far below BIGINT: a typo cannot overflow a column.
+MAX_MINOR_AMOUNT = 10**12
+_AMOUNT_RE = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
+
+
 class MoneyError(ValueError):
     pass
 
@@ -59,13 +65,16 @@ def check_currency(currency: str) -> str:
 def parse_amount(text: str, currency: str) -> int:
     """'1,234.50' in USD → 123450; '1200' in JPY → 1200. Refuses fractions a currency lacks."""
     places = decimals(check_currency(currency))
+    cleaned = str(text).replace(",", "").strip()
+    if not _AMOUNT_RE.match(cleaned):
+        raise MoneyError("not a number")
     try:
-        value = Decimal(str(text).replace(",", "").strip())
+        value = Decimal(cleaned)
     except InvalidOperation:
         raise MoneyError("not a number") from None
-    if not value.is_finite():
-        raise MoneyError("not a number")
     minor = value * (10**places)
+    if abs(minor) > MAX_MINOR_AMOUNT:
+        raise MoneyError("too large")
     if minor != minor.to_integral_value():
         raise MoneyError(f"at most {places} decimal places")
     return int(minor)

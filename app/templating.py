@@ -19,6 +19,20 @@ NAVIGATION = {
 }
 
 
+ROLE_LABELS = {
+    "brand": _l("Brand"),
+    "kol": _l("KOL"),
+    "finance": _l("Finance"),
+    "admin": _l("Admin"),
+}
+STATUS_LABELS = {
+    "unverified": _l("Not verified"),
+    "pending": _l("Verification pending"),
+    "verified": _l("Verified"),
+    "rejected": _l("Rejected"),
+}
+
+
 def navigation() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
@@ -36,4 +50,6 @@ def register_template_helpers(app: Flask) -> None:
         LANGUAGES=LANGUAGES,
         SOCIAL_PLATFORMS=SOCIAL_PLATFORMS,
         TIER_LABELS=TIER_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
     )

@@ -11,7 +11,7 @@ from app.auth.models import Role, User
 from app.authz import access
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import show_errors
+from app.forms import form_status, show_errors
 from app.profiles import services as profile_services
 from app.profiles.forms import DecisionForm
 from app.profiles.models import VerificationRequest
@@ -87,6 +87,4 @@ def verification(request_id: int):
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
-    return render_template("admin/verification.html", item=item, form=form), (
-        422 if form.errors else 200
-    )
+    return render_template("admin/verification.html", item=item, form=form), (form_status(form))

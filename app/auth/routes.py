@@ -18,7 +18,7 @@ from app.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPas
 from app.authz import PUBLIC, SIGNED_IN, access
 from app.errors import DomainError
 from app.extensions import db, limiter
-from app.forms import show_errors
+from app.forms import form_status, show_errors
 from app.i18n import current_locale
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -61,7 +61,7 @@ def register():
             _start_session(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("profiles.edit"))
-    return render_template("auth/register.html", form=form), 422 if form.errors else 200
+    return render_template("auth/register.html", form=form), form_status(form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -80,7 +80,7 @@ def login():
             flash(_("Signed in."), "success")
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors = [_("The e-mail or password is not right.")]
-    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), form_status(form)
 
 
 @bp.post("/logout")
@@ -102,7 +102,7 @@ def forgot_password():
         db.session.commit()
         flash(_("If an account uses that e-mail, a reset link is on its way."), "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+    return render_template("auth/forgot.html", form=form), form_status(form)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -119,4 +119,4 @@ def reset_password(token: str):
         else:
             flash(_("Your password was changed. Sign in with the new one."), "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form), 422 if form.errors else 200
+    return render_template("auth/reset.html", form=form), form_status(form)

@@ -9,7 +9,7 @@ from app.auth.forms import AccountSettingsForm, ApiKeyForm, ChangePasswordForm, 
 from app.authz import SIGNED_IN, access
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import show_errors
+from app.forms import form_status, show_errors
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -66,7 +66,7 @@ def api_keys():
             db.session.rollback()
             show_errors(form, error)
     keys = services.list_api_keys(user_id=current_user.id)
-    status = 422 if form.errors else 200
+    status = form_status(form)
     return render_template(
         "settings/api_keys.html",
         form=form,

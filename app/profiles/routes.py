@@ -9,7 +9,7 @@ from app.auth.models import Role
 from app.authz import PUBLIC, access
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import show_errors
+from app.forms import form_status, show_errors
 from app.money import to_major_text
 from app.profiles import services
 from app.profiles.forms import BrandProfileForm, KolProfileForm, SocialAccountForm, VerificationForm
@@ -53,7 +53,9 @@ def _edit_brand():
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
-    return render_template("profiles/brand_edit.html", form=form, profile=profile), _status(form)
+    return render_template("profiles/brand_edit.html", form=form, profile=profile), form_status(
+        form
+    )
 
 
 def _edit_kol():
@@ -79,15 +81,11 @@ def _edit_kol():
         profile=profile,
         social_form=SocialAccountForm(),
         remove_form=ConfirmForm(),
-    ), _status(form)
+    ), form_status(form)
 
 
 def _fields(form, *skip: str) -> dict:
     return {k: v for k, v in form.data.items() if k not in {"csrf_token", *skip}}
-
-
-def _status(form) -> int:
-    return 422 if form.errors else 200
 
 
 @bp.post("/profile/social")
@@ -139,7 +137,7 @@ def verification():
         form=form,
         profile=services.kol_profile(current_user.id),
         latest=services.latest_verification(current_user.id),
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.get("/kols/<int:kol_id>")

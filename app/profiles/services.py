@@ -233,7 +233,11 @@ def decide_verification(
     *, request_id: int, admin_id: int, approve: bool, reason: str | None
 ) -> VerificationRequest:
     """An admin approves or rejects; a rejection carries a reason the KOL can read."""
-    request = db.session.get(VerificationRequest, request_id, with_for_update=True)
+    request = db.session.scalar(
+        select(VerificationRequest)
+        .where(VerificationRequest.id == request_id)
+        .with_for_update(of=VerificationRequest)  # not the joined profile row
+    )
     if request is None:
         raise NotFound(_("No such verification request."))
     if request.status != Verification.PENDING:

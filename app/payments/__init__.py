@@ -1,0 +1,1 @@
+"""Payments: Stripe gateway, ledger and the built-in Stripe emulator."""

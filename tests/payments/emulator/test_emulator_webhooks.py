@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+import stripe
+from emulator_support import session_params
+
+from app.payments.emulator import Emulator, make_stripe_client
+
+SECRET = "whsec_test_secret"
+
+
+class Receiver:
+    """Stands in for the app's webhook route: verifies like the app will."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.events: list[stripe.Event] = []
+        self.raw: list[tuple[bytes, dict[str, str]]] = []
+
+    def __call__(self, payload: bytes, headers: dict[str, str]) -> int:
+        self.raw.append((payload, headers))
+        event = stripe.Webhook.construct_event(payload, headers["Stripe-Signature"], SECRET)
+        self.events.append(event)
+        return self.status
+
+    @property
+    def types(self) -> list[str]:
+        return [event.type for event in self.events]
+
+
+@pytest.fixture
+def receiver(emulator):
+    receiver = Receiver()
+    emulator.add_webhook_endpoint(receiver, SECRET)
+    return receiver
+
+
+def test_events_are_signed_so_the_sdk_verifies_them(client, emulator, receiver):
+    session = client.v1.checkout.sessions.create(session_params())
+
+    emulator.pay_checkout_session(session.id)
+
+    assert receiver.types == [
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "checkout.session.completed",
+    ]
+    completed = receiver.events[-1]
+    assert completed.data.object.id == session.id
+    assert (completed.object, completed.livemode, completed.pending_webhooks) == ("event", False, 1)
+    assert completed.api_version and completed.request.id is None
+    payload = json.loads(receiver.raw[-1][0])
+    assert set(payload) >= {"id", "object", "type", "created", "data", "api_version", "request"}
+
+
+def test_a_wrong_secret_fails_verification(client, emulator, receiver):
+    client.v1.customers.create({"email": "a@b.test"})
+    payload, headers = receiver.raw[0]
+
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(payload, headers["Stripe-Signature"], "whsec_wrong")
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(payload + b" ", headers["Stripe-Signature"], SECRET)
+
+
+def test_api_caused_events_carry_the_request_and_idempotency_key(client, receiver):
+    client.v1.customers.create({"email": "a@b.test"}, options={"idempotency_key": "cust-1"})
+
+    assert receiver.events[0].request.idempotency_key == "cust-1"
+    assert receiver.events[0].request.id.startswith("req_")
+
+
+def test_events_can_be_retrieved_and_listed(client, receiver):
+    client.v1.customers.create({"email": "a@b.test"})
+    event_id = receiver.events[0].id
+
+    assert client.v1.events.retrieve(event_id).type == "customer.created"
+    assert [e.id for e in client.v1.events.list({"type": "customer.created"}).data] == [event_id]
+
+
+def test_failed_deliveries_are_kept_and_retried(client, emulator):
+    receiver = Receiver(status=500)
+    emulator.add_webhook_endpoint(receiver, SECRET)
+    client.v1.customers.create({"email": "a@b.test"})
+    assert len(emulator.failed_deliveries) == 1
+
+    receiver.status = 200
+    retried = emulator.retry_failed_deliveries()
+
+    assert [d.ok for d in retried] == [True]
+    assert emulator.failed_deliveries == []
+    assert receiver.types == ["customer.created", "customer.created"]
+
+
+def test_a_receiver_that_raises_counts_as_a_failed_delivery(client, emulator):
+    def broken(payload, headers):
+        raise RuntimeError("down")
+
+    emulator.add_webhook_endpoint(broken, SECRET)
+
+    client.v1.customers.create({"email": "a@b.test"})
+
+    assert emulator.deliveries[0].status is None and "down" in emulator.deliveries[0].error
+    assert len(emulator.failed_deliveries) == 1
+
+
+def test_replay_event_redelivers(client, emulator, receiver):
+    client.v1.customers.create({"email": "a@b.test"})
+
+    emulator.replay_event(receiver.events[0].id)
+
+    assert [e.id for e in receiver.events] == [receiver.events[0].id] * 2
+
+
+def test_duplicate_webhooks(client, emulator, receiver):
+    emulator.faults.duplicate_webhooks(True)
+
+    client.v1.customers.create({"email": "a@b.test"})
+
+    assert receiver.types == ["customer.created", "customer.created"]
+
+
+def test_held_webhooks_flush_in_reverse(client, emulator, receiver):
+    emulator.hold_webhooks()
+    session = client.v1.checkout.sessions.create(session_params())
+    emulator.pay_checkout_session(session.id)
+    assert receiver.events == []
+
+    emulator.hold_webhooks(False)
+    assert emulator.flush_webhooks(order="reverse") == 3
+
+    assert receiver.types[0] == "checkout.session.completed"
+    assert receiver.types[-1] == "charge.succeeded"
+
+
+def test_shuffled_webhooks_arrive_out_of_order(client, emulator, receiver):
+    emulator.faults.shuffle_webhooks(True)
+    session = client.v1.checkout.sessions.create(session_params())
+
+    emulator.pay_checkout_session(session.id)
+
+    assert sorted(receiver.types) == sorted(
+        ["charge.succeeded", "payment_intent.succeeded", "checkout.session.completed"]
+    )
+    assert receiver.types != ["charge.succeeded", "payment_intent.succeeded",
+                              "checkout.session.completed"]  # fmt: skip
+
+
+def test_connect_endpoints_get_only_connected_account_events(client, emulator, onboarded_account):
+    platform, connect = Receiver(), Receiver()
+    emulator.add_webhook_endpoint(platform, SECRET, connect=False)
+    emulator.add_webhook_endpoint(connect, SECRET, connect=True)
+
+    account = onboarded_account()
+
+    assert connect.types == ["account.updated"] and connect.events[0].account == account.id
+    assert "account.updated" not in platform.types
+
+
+def test_delivery_happens_outside_the_lock(client, emulator):
+    """A receiver may call Stripe back from another thread (as a web server would)."""
+    seen: list[str] = []
+
+    def calls_back(payload, headers):
+        event_id = json.loads(payload)["id"]
+        worker = threading.Thread(
+            target=lambda: seen.append(client.v1.events.retrieve(event_id).id)
+        )
+        worker.start()
+        worker.join(timeout=5)
+        return 200 if seen else 500
+
+    emulator.add_webhook_endpoint(calls_back, SECRET)
+
+    client.v1.customers.create({"email": "a@b.test"})
+
+    assert len(seen) == 1 and emulator.failed_deliveries == []
+
+
+def test_background_delivery_does_not_block_the_caller():
+    emulator = Emulator(webhook_thread=True)
+    release = threading.Event()
+    receiver = Receiver()
+
+    def slow(payload, headers):
+        release.wait(timeout=5)
+        return receiver(payload, headers)
+
+    emulator.add_webhook_endpoint(slow, SECRET)
+
+    make_stripe_client(emulator).v1.customers.create({"email": "a@b.test"})
+    assert receiver.events == []
+    release.set()
+    emulator.wait_for_webhooks()
+
+    assert receiver.types == ["customer.created"]
