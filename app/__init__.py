@@ -15,7 +15,8 @@ from app.extensions import babel, csrf, db, limiter, login_manager, migrate, tal
 from config import BASE_DIR, INSTANCE_DIR, config_for
 
 # Each feature's models, imported here so the metadata Alembic sees is complete.
-from app import auth, mail, profiles  # noqa: F401  isort: skip
+from app import auth, mail, profiles, status  # noqa: F401  isort: skip
+from app import bids, campaigns, contracts, notes, notifications  # noqa: F401  isort: skip
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:

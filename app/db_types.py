@@ -47,3 +47,9 @@ def enum_column(enum_cls: type[enum.Enum], length: int = 32) -> Enum:
 
 # BIGINT ids on PostgreSQL; SQLite only autoincrements an INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: PostgreSQL rewrites full-text index expressions, so autogenerate cannot
+    compare them; they are created by hand in the migrations (names end in ``_fts``)."""
+    return not (type_ == "index" and name and name.endswith("_fts"))

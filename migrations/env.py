@@ -72,6 +72,9 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+from app.db_types import include_in_autogenerate  # noqa: E402
+
+
 def render_item(type_, obj, autogen_context):
     """Render our timestamp type as the plain DateTime(timezone=True) it stores."""
     from app.db_types import TZDateTime
@@ -101,6 +104,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_in_autogenerate)
     conf_args.setdefault("compare_type", True)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives

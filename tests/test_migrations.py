@@ -4,13 +4,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from app import create_app
+from app.db_types import include_in_autogenerate
 from app.extensions import db
 
 
 def test_models_match_the_migrations(app):
     """No pending autogenerate diff on the database the suite runs on (migrated from empty)."""
     connection = db.engine  # the test's own connection (see conftest)
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_in_autogenerate}
+    )
     assert compare_metadata(context, db.metadata) == []
 
 
@@ -21,7 +24,9 @@ def test_flask_db_upgrade_from_empty_on_sqlite(tmp_path):
         result = fresh.test_cli_runner().invoke(args=["db", "upgrade"])
         assert result.exit_code == 0, result.output
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection)
+            context = MigrationContext.configure(
+                connection, opts={"include_object": include_in_autogenerate}
+            )
             assert context.get_current_revision() is not None
             assert compare_metadata(context, db.metadata) == []
 

@@ -1,0 +1,87 @@
+"""Bids, and every offer made on them (the negotiation history)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import BigId, TZDateTime, enum_column, utcnow
+from app.extensions import db
+
+
+class BidStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for the brand
+    COUNTERED = "countered"  # waiting for the side named by ``turn``
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+ACTIVE_BID_STATUSES = (BidStatus.PENDING, BidStatus.COUNTERED)
+
+
+class Bid(db.Model):
+    __tablename__ = "bids"
+    STATUS_ENTITY = "bid"
+    _open = {
+        BidStatus.COUNTERED,
+        BidStatus.ACCEPTED,
+        BidStatus.REJECTED,
+        BidStatus.WITHDRAWN,
+        BidStatus.EXPIRED,
+    }
+    TRANSITIONS = {BidStatus.PENDING: _open, BidStatus.COUNTERED: _open}
+    __table_args__ = (
+        CheckConstraint("price > 0", name="price_positive"),
+        # One active bid per KOL per campaign, held by the database itself.
+        Index(
+            "uq_bids_one_active",
+            "campaign_id",
+            "kol_id",
+            unique=True,
+            postgresql_where=text("status IN ('pending', 'countered')"),
+            sqlite_where=text("status IN ('pending', 'countered')"),
+        ),
+        Index("ix_bids_campaign_status", "campaign_id", "status"),
+        Index("ix_bids_kol_status", "kol_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    kol_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    price: Mapped[int] = mapped_column(BigInteger)  # the offer on the table now
+    currency: Mapped[str] = mapped_column(String(3))
+    pitch: Mapped[str] = mapped_column(Text)
+    proposed_delivery: Mapped[date] = mapped_column(Date)
+    status: Mapped[BidStatus] = mapped_column(enum_column(BidStatus), default=BidStatus.PENDING)
+    turn: Mapped[str] = mapped_column(String(8), default="brand")  # who must answer: brand | kol
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+
+    offers: Mapped[list[Offer]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Offer.id"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_BID_STATUSES
+
+
+class Offer(db.Model):
+    """One price put on the table, by either side, with its message."""
+
+    __tablename__ = "offers"
+    __table_args__ = (CheckConstraint("price > 0", name="price_positive"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id", ondelete="CASCADE"), index=True)
+    by_role: Mapped[str] = mapped_column(String(8))  # brand | kol
+    price: Mapped[int] = mapped_column(BigInteger)
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)

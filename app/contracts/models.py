@@ -1,0 +1,137 @@
+"""Contracts, the message thread on each, and ratings after completion."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db_types import BigId, TZDateTime, enum_column, utcnow
+from app.extensions import db
+
+
+class ContractStatus(enum.StrEnum):
+    AWAITING_FUNDING = "awaiting_funding"
+    FUNDED = "funded"
+    IN_REVIEW = "in_review"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    RELEASED = "released"  # (first) release made; the rest may wait for keep-live
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    DISPUTED = "disputed"
+    RESOLVED = "resolved"
+    FROZEN = "frozen"  # a chargeback: nothing moves until finance clears it
+
+
+S = ContractStatus
+PRE_RELEASE = {S.AWAITING_FUNDING, S.FUNDED, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED}
+
+
+class Contract(db.Model):
+    __tablename__ = "contracts"
+    STATUS_ENTITY = "contract"
+    TRANSITIONS = {
+        S.AWAITING_FUNDING: {S.FUNDED, S.CANCELLED},
+        S.FUNDED: {S.IN_REVIEW, S.CANCELLED, S.DISPUTED, S.FROZEN},
+        S.IN_REVIEW: {S.APPROVED, S.CHANGES_REQUESTED, S.CANCELLED, S.DISPUTED, S.FROZEN},
+        S.CHANGES_REQUESTED: {S.IN_REVIEW, S.CANCELLED, S.DISPUTED, S.FROZEN},
+        S.APPROVED: {S.RELEASED, S.DISPUTED, S.FROZEN},
+        S.RELEASED: {S.COMPLETED, S.DISPUTED, S.FROZEN},
+        S.DISPUTED: {S.RESOLVED, S.FROZEN},
+        S.FROZEN: {S.FUNDED, S.IN_REVIEW, S.APPROVED, S.RELEASED, S.DISPUTED, S.CANCELLED},
+    }
+    __table_args__ = (
+        CheckConstraint("price > 0", name="price_positive"),
+        CheckConstraint("brand_fee >= 0 AND kol_fee >= 0 AND kol_fee <= price", name="fees"),
+        CheckConstraint("revisions_used >= 0", name="revisions_not_negative"),
+        Index("ix_contracts_brand_status", "brand_id", "status"),
+        Index("ix_contracts_kol_status", "kol_id", "status"),
+        Index("ix_contracts_campaign", "campaign_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"))
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id", ondelete="RESTRICT"), unique=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    kol_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # Money, fixed at acceptance: the brand pays price + brand_fee; the KOL gets price - kol_fee.
+    currency: Mapped[str] = mapped_column(String(3))
+    price: Mapped[int] = mapped_column(BigInteger)
+    brand_fee: Mapped[int] = mapped_column(BigInteger)
+    kol_fee: Mapped[int] = mapped_column(BigInteger)
+    deliverables: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[date] = mapped_column(Date)
+    revision_rounds: Mapped[int] = mapped_column(Integer)
+    revisions_used: Mapped[int] = mapped_column(Integer, default=0)
+    extra_revisions_agreed: Mapped[int] = mapped_column(Integer, default=0)
+    review_window_days: Mapped[int] = mapped_column(Integer)
+    keep_live_days: Mapped[int] = mapped_column(Integer)
+    usage_rights: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ContractStatus] = mapped_column(
+        enum_column(ContractStatus), default=ContractStatus.AWAITING_FUNDING
+    )
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    funding_deadline: Mapped[datetime | None] = mapped_column(TZDateTime())
+    funded_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(TZDateTime())  # latest submission
+    review_due_at: Mapped[datetime | None] = mapped_column(TZDateTime(), index=True)
+    approved_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    keep_live_until: Mapped[datetime | None] = mapped_column(TZDateTime(), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+
+    @property
+    def brand_total(self) -> int:
+        return self.price + self.brand_fee
+
+    @property
+    def kol_net(self) -> int:
+        return self.price - self.kol_fee
+
+
+class Message(db.Model):
+    """A message on a contract's thread: plain text, optionally one checked attachment."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_contract", "contract_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"))
+    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    attachment: Mapped[str | None] = mapped_column(String(64))  # stored random name
+    attachment_name: Mapped[str | None] = mapped_column(String(200))  # as uploaded, cleaned
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class Rating(db.Model):
+    """One side's rating of the other after a contract completes."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "rater_id", name="uq_ratings_rater"),
+        CheckConstraint("stars BETWEEN 1 AND 5", name="stars_range"),
+        Index("ix_ratings_ratee", "ratee_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"))
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ratee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    stars: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)

@@ -1,0 +1,3 @@
+"""Sponsored notes: written by a KOL for a contract, reviewed by the brand, published here."""
+
+from app.notes import models  # noqa: F401

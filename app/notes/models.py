@@ -1,0 +1,118 @@
+"""Notes, their images, every submitted revision, and the brand's review comments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import BigId, TZDateTime, enum_column, utcnow
+from app.extensions import db
+
+
+class NoteStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    TAKEN_DOWN = "taken_down"
+
+
+N = NoteStatus
+
+
+class Note(db.Model):
+    __tablename__ = "notes"
+    STATUS_ENTITY = "note"
+    TRANSITIONS = {
+        N.DRAFT: {N.SUBMITTED},
+        N.SUBMITTED: {N.APPROVED, N.CHANGES_REQUESTED},
+        N.CHANGES_REQUESTED: {N.SUBMITTED},
+        N.APPROVED: {N.PUBLISHED},
+        N.PUBLISHED: {N.TAKEN_DOWN},
+        N.TAKEN_DOWN: {N.PUBLISHED},
+    }
+    __table_args__ = (
+        Index("ix_notes_status_published", "status", "published_at"),
+        Index("ix_notes_category_published", "category", "status", "published_at"),
+        Index(
+            "ix_notes_fts",
+            text("to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(body, ''))"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("contracts.id", ondelete="RESTRICT"), unique=True
+    )
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"))
+    kol_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    category: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(140), default="")
+    body: Mapped[str] = mapped_column(Text, default="")  # Markdown as written
+    hashtags: Mapped[str] = mapped_column(String(1000), default="")  # space-separated, with #
+    video_url: Mapped[str | None] = mapped_column(String(500))
+    video_file: Mapped[str | None] = mapped_column(String(64))
+    external_url: Mapped[str | None] = mapped_column(String(500))  # a cross-post, unverified
+    slug: Mapped[str] = mapped_column(String(80), default="note")
+    # The public tracked link is /go/<tracking_code> (the analytics feature records the click).
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[NoteStatus] = mapped_column(enum_column(NoteStatus), default=NoteStatus.DRAFT)
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # submissions so far
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    taken_down_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+
+    images: Mapped[list[NoteImage]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="NoteImage.position"
+    )
+
+    @property
+    def hashtag_list(self) -> list[str]:
+        return self.hashtags.split()
+
+
+class NoteImage(db.Model):
+    __tablename__ = "note_images"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    file: Mapped[str] = mapped_column(String(64))
+
+
+class NoteRevision(db.Model):
+    """A snapshot of the note as submitted, kept so any two can be compared."""
+
+    __tablename__ = "note_revisions"
+    __table_args__ = (Index("ix_note_revisions_note", "note_id", "number", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(140))
+    body: Mapped[str] = mapped_column(Text)
+    hashtags: Mapped[str] = mapped_column(String(1000))
+    images: Mapped[list] = mapped_column(JSON, default=list)
+    video_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class ReviewComment(db.Model):
+    """The brand's request for changes, tied to a brief item (e.g. a required hashtag)."""
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    brief_item: Mapped[str] = mapped_column(String(200), default="")
+    comment: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
