@@ -117,11 +117,28 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.routes import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.auth.settings_routes import bp as settings_bp
+    from app.bids.routes import bp as bids_bp
+    from app.campaigns.routes import bp as campaigns_bp
+    from app.contracts.routes import bp as contracts_bp
     from app.mail.routes import bp as mail_bp
     from app.main import bp as main_bp
+    from app.notes.routes import bp as notes_bp
+    from app.notifications.routes import bp as notifications_bp
     from app.profiles.routes import bp as profiles_bp
 
-    for blueprint in (main_bp, auth_bp, settings_bp, profiles_bp, admin_bp, mail_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        settings_bp,
+        profiles_bp,
+        admin_bp,
+        mail_bp,
+        campaigns_bp,
+        bids_bp,
+        contracts_bp,
+        notes_bp,
+        notifications_bp,
+    ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer keys, never cookies: CSRF cannot reach it
     app.register_blueprint(api_bp)

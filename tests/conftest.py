@@ -127,6 +127,23 @@ class FreshContextClient(FlaskClient):
 
 
 @pytest.fixture
+def committing_app(app):
+    """For concurrency tests (PostgreSQL): real commits visible to other threads and
+    connections, no surrounding transaction; every table is emptied afterwards."""
+    yield app
+    with app.app_context():
+        db.session.remove()
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        if on_postgres():
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
 def client(app):
     app.test_client_class = FreshContextClient
     return app.test_client()

@@ -52,3 +52,109 @@ def make_api_key(user: User, name: str = "test key") -> str:
     _key, secret = create_api_key(user_id=user.id, name=name)
     db.session.commit()
     return secret
+
+
+def make_campaign(brand: User | None = None, **overrides):
+    """An open campaign inserted directly (campaign services have their own tests)."""
+    from datetime import timedelta
+
+    from app.campaigns.models import Campaign, CampaignStatus, ContentFormat
+    from app.db_types import utcnow
+    from app.status import record_created
+
+    brand = brand or make_user(Role.BRAND)
+    now = utcnow()
+    values = dict(
+        brand_id=brand.id,
+        title="Spring skincare launch",
+        brief="Show our **new serum**.",
+        product_name="Glow Serum",
+        product_url="https://shop.example/serum",
+        category="beauty",
+        content_format=ContentFormat.IMAGE,
+        notes_wanted=3,
+        currency="usd",
+        budget=300_000,
+        price_min=20_000,
+        price_max=100_000,
+        min_followers=0,
+        application_deadline=now + timedelta(days=10),
+        delivery_deadline=now + timedelta(days=30),
+        required_hashtags="#glowserum",
+        required_mentions="",
+        revision_rounds=2,
+        review_window_days=3,
+        keep_live_days=30,
+        usage_rights="Organic use, 6 months",
+        status=CampaignStatus.OPEN,
+        published_at=now,
+    )
+    values.update(overrides)
+    campaign = Campaign(**values)
+    db.session.add(campaign)
+    record_created(campaign, by=brand.id)
+    db.session.commit()
+    return campaign
+
+
+def make_bid(campaign=None, kol: User | None = None, price: int = 50_000, **overrides):
+    from datetime import timedelta
+
+    from app.bids.models import Bid, Offer
+    from app.status import record_created
+
+    campaign = campaign or make_campaign()
+    kol = kol or make_kol(verified=True)
+    bid = Bid(
+        campaign_id=campaign.id,
+        kol_id=kol.id,
+        price=price,
+        currency=campaign.currency,
+        pitch="I love this serum",
+        proposed_delivery=(campaign.delivery_deadline - timedelta(days=2)).date(),
+        **overrides,
+    )
+    bid.offers.append(Offer(by_role="kol", price=price, message=bid.pitch))
+    db.session.add(bid)
+    record_created(bid, by=kol.id)
+    db.session.commit()
+    return bid
+
+
+def make_contract(bid=None, status=None, **overrides):
+    """A contract for an accepted bid, inserted directly with fees from the app config."""
+    from flask import current_app
+
+    from app.bids.models import BidStatus
+    from app.campaigns.models import Campaign
+    from app.contracts.models import Contract, ContractStatus
+    from app.money import fee_for
+    from app.status import record_created
+
+    bid = bid or make_bid()
+    campaign = db.session.get(Campaign, bid.campaign_id)
+    bid.status = BidStatus.ACCEPTED
+    campaign.committed_amount += bid.price
+    campaign.committed_notes += 1
+    contract = Contract(
+        campaign_id=campaign.id,
+        bid_id=bid.id,
+        brand_id=campaign.brand_id,
+        kol_id=bid.kol_id,
+        currency=bid.currency,
+        price=bid.price,
+        brand_fee=fee_for(bid.price, current_app.config["BRAND_FEE_BPS"]),
+        kol_fee=fee_for(bid.price, current_app.config["KOL_FEE_BPS"]),
+        deliverables=f"1 {campaign.content_format.value} note",
+        due_date=bid.proposed_delivery,
+        revision_rounds=campaign.revision_rounds,
+        review_window_days=campaign.review_window_days,
+        keep_live_days=campaign.keep_live_days,
+        usage_rights=campaign.usage_rights,
+        status=status or ContractStatus.AWAITING_FUNDING,
+        **overrides,
+    )
+    db.session.add(contract)
+    record_created(contract, by=campaign.brand_id)
+    db.session.commit()
+    return contract

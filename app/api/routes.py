@@ -47,3 +47,7 @@ document(
 @api_access(PUBLIC)
 def openapi():
     return jsonify(openapi_document())
+
+
+# Feature endpoints register themselves on ``bp`` when imported.
+from app.api import bids, campaigns, contracts, notes  # noqa: E402, F401

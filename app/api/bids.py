@@ -1,0 +1,3 @@
+"""/api/v1 endpoints for bids (same services and rules as the web pages)."""
+
+from app.api.routes import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""/api/v1 endpoints for notes (same services and rules as the web pages)."""
+
+from app.api.routes import bp  # noqa: F401

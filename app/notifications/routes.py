@@ -1,0 +1,5 @@
+"""Web pages of the notifications feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__)
