@@ -48,6 +48,9 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(16 * 1024 * 1024)))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", str(8 * 1024 * 1024)))
+    # Note videos: only the note editor raises its request's limit to this (plus the form
+    # fields); every other route keeps MAX_CONTENT_LENGTH.
+    MAX_VIDEO_BYTES = int(os.environ.get("MAX_VIDEO_BYTES", str(100 * 1024 * 1024)))
 
     # Login throttling: per IP and per account.
     LOGIN_LIMIT_IP = os.environ.get("LOGIN_LIMIT_IP", "20 per minute")
@@ -75,6 +78,14 @@ class Config:
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    # Where the built-in emulator's hosted Checkout and onboarding pages live (no keys set).
+    STRIPE_EMULATOR_BASE_URL = os.environ.get("STRIPE_EMULATOR_BASE_URL", "/emulator")
+    # Staged release: this share of the price is released on approval, the rest when the
+    # keep-live period ends with the note still live.
+    RELEASE_ON_APPROVAL_BPS = int(os.environ.get("RELEASE_ON_APPROVAL_BPS", "7000"))
+
+    # Hours a brand has to fund an accepted bid's contract before it can be cancelled.
+    FUNDING_DEADLINE_HOURS = int(os.environ.get("FUNDING_DEADLINE_HOURS", "72"))
 
 
 class ProductionConfig(Config):

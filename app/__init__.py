@@ -16,7 +16,7 @@ from config import BASE_DIR, INSTANCE_DIR, config_for
 
 # Each feature's models, imported here so the metadata Alembic sees is complete.
 from app import auth, mail, profiles, status  # noqa: F401  isort: skip
-from app import bids, campaigns, contracts, notes, notifications  # noqa: F401  isort: skip
+from app import bids, campaigns, contracts, ledger, notes, notifications, payments  # noqa: F401  isort: skip
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -71,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
     from app.auth.services import load_session_user
     from app.authz import enforce_declared_access
     from app.i18n import current_locale
+    from app.payments import gateway
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
@@ -85,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_session_user)
     _init_security_headers(app)
     jobs.init_app(app)
+    gateway.init_app(app)
     app.before_request(enforce_declared_access)
 
 
@@ -124,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.notes.routes import bp as notes_bp
     from app.notifications.routes import bp as notifications_bp
+    from app.payments.routes import bp as payments_bp
     from app.profiles.routes import bp as profiles_bp
 
     for blueprint in (
@@ -138,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
         contracts_bp,
         notes_bp,
         notifications_bp,
+        payments_bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer keys, never cookies: CSRF cannot reach it

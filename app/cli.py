@@ -75,7 +75,42 @@ def seed_command() -> None:
         click.echo(f"  {role:8} {role}@demo.kol.test")
 
 
+ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
+
+
+@ledger_cli.command("check")
+def ledger_check_command() -> None:
+    """Verify every ledger invariant; exits 1 and lists the problems if any is broken."""
+    from app.ledger.checks import ledger_problems
+
+    problems = ledger_problems()
+    for problem in problems:
+        click.echo(f"PROBLEM: {problem}")
+    if problems:
+        raise SystemExit(1)
+    click.echo("ledger OK: every entry balances, no account is negative, every contract and "
+               "Stripe object reconciles")
+
+
+contracts_cli = AppGroup("contracts", help="Contracts, bids and their scheduled steps.")
+
+
+@contracts_cli.command("tick")
+def contracts_tick_command() -> None:
+    """Run every periodic step once (bid expiry, review-window approvals …) and commit."""
+    from app.contracts.lifecycle import run_ticks
+    from app.jobs import run_inline_jobs
+
+    counts = run_ticks()
+    db.session.commit()
+    run_inline_jobs()
+    for name, count in counts.items():
+        click.echo(f"{name}: {count}")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(contracts_cli)
+    app.cli.add_command(ledger_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_command)

@@ -12,10 +12,29 @@ from app.money import format_money
 
 # (endpoint, label) per role; the base layout renders the signed-in user's list.
 NAVIGATION = {
-    "brand": [("profiles.edit", _l("Brand profile"))],
-    "kol": [("profiles.edit", _l("My profile")), ("profiles.verification", _l("Verification"))],
+    "brand": [
+        ("campaigns.mine", _l("My campaigns")),
+        ("campaigns.kol_search", _l("Find KOLs")),
+        ("bids.index", _l("Bids")),
+        ("contracts.index", _l("Contracts")),
+        ("profiles.edit", _l("Brand profile")),
+        ("payments.brand_payments", _l("Payments")),
+    ],
+    "kol": [
+        ("campaigns.browse", _l("Campaigns")),
+        ("campaigns.invitations", _l("Invitations")),
+        ("bids.index", _l("My bids")),
+        ("contracts.index", _l("Contracts")),
+        ("profiles.edit", _l("My profile")),
+        ("profiles.verification", _l("Verification")),
+        ("payments.earnings", _l("Earnings")),
+    ],
     "finance": [],
-    "admin": [("admin.users", _l("Accounts")), ("admin.verifications", _l("Verifications"))],
+    "admin": [
+        ("admin.users", _l("Accounts")),
+        ("admin.verifications", _l("Verifications")),
+        ("payments.disputes", _l("Disputes")),
+    ],
 }
 
 
@@ -39,10 +58,28 @@ def navigation() -> list[tuple[str, str]]:
     return NAVIGATION.get(current_user.role.value, [])
 
 
+def simulated_payments() -> bool:
+    from flask import current_app
+
+    return "stripe_emulator" in current_app.extensions
+
+
+def contract_url(contract_id: int) -> str:
+    """The shared contract page (falls back to the money page while it does not exist)."""
+    from flask import current_app, url_for
+
+    for endpoint in ("contracts.detail", "contracts.show", "contracts.view"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, contract_id=contract_id)
+    return url_for("payments.brand_payments")
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.globals.update(
         navigation=navigation,
+        simulated_payments=simulated_payments,
+        contract_url=contract_url,
         current_locale=current_locale,
         html_lang=html_lang,
         CATEGORIES=CATEGORIES,

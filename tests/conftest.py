@@ -74,6 +74,15 @@ def _reset_database(url: str) -> None:
         engine.dispose()
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (fresh ``g``, its own session), as in production,
+    even though the test itself holds one open."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("app")
@@ -88,6 +97,7 @@ def app(tmp_path_factory):
     )
     from flask_migrate import upgrade
 
+    application.test_client_class = FreshContextClient
     with application.app_context():
         upgrade()  # the schema comes from the migrations, never from create_all()
     return application
@@ -117,15 +127,6 @@ def _transaction(request, app):
             connection.close()
 
 
-class FreshContextClient(FlaskClient):
-    """Each request gets its own app context (fresh ``g``, its own session), as in production,
-    even though the test itself holds one open."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def committing_app(app):
     """For concurrency tests (PostgreSQL): real commits visible to other threads and
@@ -145,7 +146,6 @@ def committing_app(app):
 
 @pytest.fixture
 def client(app):
-    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

@@ -1,1 +1,9 @@
-"""Payments: Stripe gateway, ledger and the built-in Stripe emulator."""
+"""Payments through Stripe Connect (separate charges and transfers), held between funding and
+release, recorded in the ledger. ``gateway`` is the only module that talks to Stripe."""
+
+from app.payments import (  # noqa: F401  jobs, ticks, signal receivers
+    funding,
+    models,
+    refunds,
+    release,
+)

@@ -1,0 +1,179 @@
+"""Posting balanced entries, reading balances, and checking every invariant."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.ledger.models import (
+    CASH,
+    CREDIT_NORMAL,
+    HELD,
+    PAYABLE,
+    REFUNDS,
+    REVENUE,
+    STRIPE_FEES,
+    JournalEntry,
+    LedgerAccount,
+    LedgerLine,
+)
+
+
+class LedgerError(Exception):
+    """An entry that would break the books; never shown to users as their fault."""
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One side of an entry: account kind, owner (contract or user id), signed amount."""
+
+    kind: str
+    amount: int
+    contract_id: int | None = None
+    user_id: int | None = None
+
+
+def account_code(kind: str, currency: str, contract_id: int | None, user_id: int | None) -> str:
+    if kind in (HELD, REFUNDS):
+        return f"{kind}:contract:{contract_id}:{currency}"
+    if kind == PAYABLE:
+        return f"{kind}:user:{user_id}:{currency}"
+    return f"{kind}:{currency}"
+
+
+def _account(kind: str, currency: str, contract_id: int | None, user_id: int | None):
+    code = account_code(kind, currency, contract_id, user_id)
+    account = db.session.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
+    if account is None:
+        account = LedgerAccount(
+            code=code,
+            kind=kind,
+            currency=currency,
+            contract_id=contract_id if kind in (HELD, REFUNDS) else None,
+            user_id=user_id if kind == PAYABLE else None,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(account)
+        except IntegrityError:  # created by a concurrent transaction
+            account = db.session.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
+    return account
+
+
+def entry_exists(key: str) -> bool:
+    return db.session.scalar(select(JournalEntry.id).where(JournalEntry.key == key)) is not None
+
+
+def post_entry(
+    *,
+    key: str,
+    kind: str,
+    currency: str,
+    legs: list[Leg],
+    contract_id: int | None,
+    stripe_object_id: str | None = None,
+    memo: str = "",
+    actor_id: int | None = None,
+    corrects_id: int | None = None,
+) -> JournalEntry | None:
+    """Book one balanced entry; a key already booked books nothing (returns None)."""
+    legs = [leg for leg in legs if leg.amount != 0]
+    if sum(leg.amount for leg in legs) != 0:
+        raise LedgerError(f"entry {key} does not balance: {legs}")
+    if not legs or entry_exists(key):
+        return None
+    entry = JournalEntry(
+        key=key,
+        kind=kind,
+        contract_id=contract_id,
+        memo=memo,
+        stripe_object_id=stripe_object_id,
+        actor_id=actor_id,
+        corrects_id=corrects_id,
+    )
+    for leg in legs:
+        account = _account(leg.kind, currency, leg.contract_id, leg.user_id)
+        entry.lines.append(LedgerLine(account_id=account.id, amount=leg.amount, currency=currency))
+    db.session.add(entry)
+    db.session.flush()
+    _refuse_negative([line.account_id for line in entry.lines])
+    return entry
+
+
+def _refuse_negative(account_ids: list[int]) -> None:
+    """Held, payable, refunds and revenue never go below zero (in their normal sign)."""
+    rows = db.session.execute(
+        select(LedgerAccount.code, LedgerAccount.kind, func.sum(LedgerLine.amount))
+        .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
+        .where(LedgerAccount.id.in_(account_ids))
+        .group_by(LedgerAccount.id, LedgerAccount.code, LedgerAccount.kind)
+    ).all()
+    for code, kind, total in rows:
+        if kind in CREDIT_NORMAL and int(total) > 0:
+            raise LedgerError(f"account {code} would go negative ({-total})")
+
+
+def balance(
+    kind: str, currency: str, *, contract_id: int | None = None, user_id: int | None = None
+) -> int:
+    """The balance in its normal sign (positive when money is there)."""
+    code = account_code(kind, currency, contract_id, user_id)
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerLine.amount), 0))
+        .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+        .where(LedgerAccount.code == code)
+    )
+    total = int(total)  # PostgreSQL sums BIGINT as NUMERIC
+    return -total if kind in CREDIT_NORMAL else total
+
+
+def contract_balances(contract_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Held and refunds-in-flight per contract, in one query."""
+    result: dict[int, dict[str, int]] = defaultdict(lambda: {HELD: 0, REFUNDS: 0})
+    if not contract_ids:
+        return result
+    rows = db.session.execute(
+        select(LedgerAccount.contract_id, LedgerAccount.kind, func.sum(LedgerLine.amount))
+        .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
+        .where(LedgerAccount.contract_id.in_(contract_ids))
+        .group_by(LedgerAccount.contract_id, LedgerAccount.kind)
+    ).all()
+    for contract_id, kind, total in rows:
+        result[contract_id][kind] = -int(total)
+    return result
+
+
+def totals_by_kind(currency: str | None = None) -> dict[tuple[str, str], int]:
+    """(kind, currency) → balance in normal sign, for dashboards and checks."""
+    stmt = (
+        select(LedgerAccount.kind, LedgerAccount.currency, func.sum(LedgerLine.amount))
+        .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
+        .group_by(LedgerAccount.kind, LedgerAccount.currency)
+    )
+    if currency:
+        stmt = stmt.where(LedgerAccount.currency == currency)
+    return {
+        (kind, cur): (-int(total) if kind in CREDIT_NORMAL else int(total))
+        for kind, cur, total in db.session.execute(stmt)
+    }
+
+
+__all__ = [
+    "CASH",
+    "HELD",
+    "PAYABLE",
+    "REFUNDS",
+    "REVENUE",
+    "STRIPE_FEES",
+    "LedgerError",
+    "Leg",
+    "balance",
+    "contract_balances",
+    "entry_exists",
+    "post_entry",
+    "totals_by_kind",
+]

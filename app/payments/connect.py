@@ -1,0 +1,55 @@
+"""KOL payouts through Stripe Connect Express: onboarding and account status."""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.extensions import db
+from app.payments import gateway
+from app.payments.models import ConnectAccount
+from app.payments.release import release_waiting_payouts
+from app.profiles.models import KolProfile
+
+
+def onboarding_link(*, user_id: int) -> str:
+    """A fresh single-use onboarding link (created on demand, never stored or logged)."""
+    account = db.session.get(ConnectAccount, user_id)
+    if account is None:
+        user = db.session.get(User, user_id)
+        profile = db.session.get(KolProfile, user_id)
+        stripe_id = gateway.create_connect_account(
+            user_id=user_id,
+            key=str(int(user.created_at.timestamp() * 1000)),
+            email=user.email,
+            country=profile.region if profile else None,
+        )
+        account = ConnectAccount(user_id=user_id, stripe_account_id=stripe_id)
+        db.session.add(account)
+        db.session.flush()
+    return gateway.create_account_link(
+        account_id=account.stripe_account_id,
+        refresh_url=url_for("payments.payouts", refresh=1, _external=True),
+        return_url=url_for("payments.payouts", returned=1, _external=True),
+    )
+
+
+def sync_account(*, stripe_account: dict) -> ConnectAccount | None:
+    """Apply Stripe's view of an account (account.updated); payouts start only from here."""
+    account = db.session.scalar(
+        select(ConnectAccount).where(ConnectAccount.stripe_account_id == stripe_account["id"])
+    )
+    if account is None:
+        return None
+    capabilities = stripe_account.get("capabilities") or {}
+    account.details_submitted = bool(stripe_account.get("details_submitted"))
+    account.payouts_enabled = bool(stripe_account.get("payouts_enabled"))
+    account.transfers_active = capabilities.get("transfers") == "active"
+    if account.transfers_active:
+        release_waiting_payouts(kol_id=account.user_id)
+    return account
+
+
+def account_status(user_id: int) -> ConnectAccount | None:
+    return db.session.get(ConnectAccount, user_id)

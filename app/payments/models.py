@@ -1,0 +1,168 @@
+"""Stripe-side objects we create or receive, each tied to a contract and our own ids."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db_types import BigId, TZDateTime, enum_column, utcnow
+from app.extensions import db
+
+
+def new_key() -> str:
+    """Our own idempotency key for one Stripe write, stored with the row that needs it, so a
+    re-run of the job sends the same key (ids alone can repeat after a rollback on SQLite)."""
+    return uuid.uuid4().hex
+
+
+class Funding(db.Model):
+    """A Checkout Session the brand pays to fund a contract (price + brand fee)."""
+
+    __tablename__ = "fundings"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    checkout_session_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    checkout_url: Mapped[str | None] = mapped_column(Text)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    charge_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | paid | expired
+    idempotency_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_key)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+
+
+class PayoutStatus(enum.StrEnum):
+    WAITING_ONBOARDING = "waiting_onboarding"  # the KOL cannot receive transfers yet
+    STAGED = "staged"  # ready; the transfer job is queued
+    PROCESSING = "processing"  # claimed by the job; Stripe called or about to be
+    PAID = "paid"
+    FAILED = "failed"  # Stripe refused; finance may retry
+    ON_HOLD = "on_hold"  # finance put it on hold
+
+
+class Payout(db.Model):
+    """A release to a KOL: one per stage of a contract; paid by one Stripe transfer."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "stage", name="uq_payouts_stage"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_payouts_status", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    kol_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))  # approval | keep_live | dispute
+    amount: Mapped[int] = mapped_column(BigInteger)  # what the KOL receives
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[PayoutStatus] = mapped_column(enum_column(PayoutStatus))
+    transfer_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    source_charge_id: Mapped[str | None] = mapped_column(String(80))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_key)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+
+
+class Refund(db.Model):
+    """Money going back to the brand: a full refund on cancellation or a dispute's part."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "reason_code", name="uq_refunds_reason"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason_code: Mapped[str] = mapped_column(String(24))  # cancellation | dispute | takedown
+    status: Mapped[str] = mapped_column(
+        String(16), default="staged"
+    )  # staged|processing|succeeded|failed
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    charge_id: Mapped[str] = mapped_column(String(80))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_key)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    succeeded_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+
+
+class ConnectAccount(db.Model):
+    """A KOL's Stripe Connect Express account; payouts only once Stripe says so."""
+
+    __tablename__ = "connect_accounts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    stripe_account_id: Mapped[str] = mapped_column(String(80), unique=True)
+    details_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    payouts_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    transfers_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class WebhookEvent(db.Model):
+    """A Stripe event we processed; stored in the same transaction as its effect."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)  # evt_…
+    type: Mapped[str] = mapped_column(String(80))
+    object_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    received_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class DisputeResolution(db.Model):
+    """An admin's split of a disputed contract, with a reason both sides read."""
+
+    __tablename__ = "dispute_resolutions"
+    __table_args__ = (
+        CheckConstraint("refund_amount >= 0 AND release_amount >= 0", name="parts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), unique=True)
+    refund_amount: Mapped[int] = mapped_column(BigInteger)
+    release_amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(Text)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class Chargeback(db.Model):
+    """A card dispute opened by the brand's bank (charge.dispute.created)."""
+
+    __tablename__ = "chargebacks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    stripe_dispute_id: Mapped[str] = mapped_column(String(80), unique=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
+    charge_id: Mapped[str] = mapped_column(String(80))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)

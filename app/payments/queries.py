@@ -1,0 +1,103 @@
+"""Read models for the money pages: what a brand paid, what a KOL earns."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.contracts.models import Contract, ContractStatus
+from app.extensions import db
+from app.ledger.services import contract_balances
+from app.payments.models import Funding, Payout, PayoutStatus, Refund
+
+
+@dataclass
+class ContractMoney:
+    contract: Contract
+    paid: int = 0
+    held: int = 0
+    refunded: int = 0
+    refunding: int = 0
+    payouts: list[Payout] = field(default_factory=list)
+    funding: Funding | None = None
+
+    @property
+    def released(self) -> int:
+        return sum(p.amount for p in self.payouts)
+
+    @property
+    def paid_out(self) -> int:
+        return sum(p.amount for p in self.payouts if p.status == PayoutStatus.PAID)
+
+
+def money_for_contracts(contracts: list[Contract]) -> list[ContractMoney]:
+    """Paid, held, refunded and payouts per contract in a constant number of queries."""
+    ids = [c.id for c in contracts]
+    if not ids:
+        return []
+    balances = contract_balances(ids)
+    fundings = {
+        f.contract_id: f
+        for f in db.session.scalars(
+            select(Funding).where(Funding.contract_id.in_(ids), Funding.status == "paid")
+        )
+    }
+    payouts: dict[int, list[Payout]] = defaultdict(list)
+    for payout in db.session.scalars(
+        select(Payout).where(Payout.contract_id.in_(ids)).order_by(Payout.id)
+    ):
+        payouts[payout.contract_id].append(payout)
+    refunds: dict[int, list[Refund]] = defaultdict(list)
+    for refund in db.session.scalars(select(Refund).where(Refund.contract_id.in_(ids))):
+        refunds[refund.contract_id].append(refund)
+    rows = []
+    for contract in contracts:
+        funding = fundings.get(contract.id)
+        rows.append(
+            ContractMoney(
+                contract=contract,
+                funding=funding,
+                paid=funding.amount if funding else 0,
+                held=balances[contract.id]["held"],
+                payouts=payouts[contract.id],
+                refunded=sum(r.amount for r in refunds[contract.id] if r.status == "succeeded"),
+                refunding=sum(r.amount for r in refunds[contract.id] if r.status != "succeeded"),
+            )
+        )
+    return rows
+
+
+def contracts_of(*, brand_id: int | None = None, kol_id: int | None = None) -> list[Contract]:
+    stmt = select(Contract).order_by(Contract.id.desc()).limit(200)
+    if brand_id is not None:
+        stmt = stmt.where(Contract.brand_id == brand_id)
+    if kol_id is not None:
+        stmt = stmt.where(Contract.kol_id == kol_id)
+    return list(db.session.scalars(stmt))
+
+
+def totals(rows: list[ContractMoney]) -> dict[str, dict[str, int]]:
+    """Per currency: paid, held, released, paid out, refunded, fees."""
+    result: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        bucket = result[row.contract.currency]
+        bucket["paid"] += row.paid
+        bucket["held"] += row.held
+        bucket["released"] += row.released
+        bucket["paid_out"] += row.paid_out
+        bucket["refunded"] += row.refunded
+        if row.paid:
+            bucket["brand_fees"] += row.contract.brand_fee
+    return result
+
+
+def next_release(row: ContractMoney):
+    """When the KOL's next money is due, in words the page can show."""
+    contract = row.contract
+    if contract.status == ContractStatus.RELEASED and contract.keep_live_until:
+        return contract.keep_live_until
+    if contract.status == ContractStatus.IN_REVIEW and contract.review_due_at:
+        return contract.review_due_at
+    return None

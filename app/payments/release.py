@@ -1,0 +1,243 @@
+"""Releasing held money to KOLs: staged on approval and after keep-live, paid by transfers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.contracts.lifecycle import contract_approved, lock_contract, tick
+from app.contracts.models import Contract, ContractStatus
+from app.db_types import utcnow
+from app.extensions import db
+from app.jobs import job, stage_job
+from app.ledger.services import CASH, HELD, PAYABLE, REVENUE, Leg, balance, post_entry
+from app.money import fee_for
+from app.payments import gateway
+from app.payments.models import ConnectAccount, Funding, Payout, PayoutStatus
+from app.status import move
+
+S = ContractStatus
+
+
+def stage_amounts(contract: Contract, stage: str) -> tuple[int, int, int]:
+    """(price part, brand fee part, KOL fee part) released at ``stage``."""
+    bps = current_app.config["RELEASE_ON_APPROVAL_BPS"]
+    first = (
+        fee_for(contract.price, bps),
+        fee_for(contract.brand_fee, bps),
+        fee_for(contract.kol_fee, bps),
+    )
+    if stage == "approval":
+        return first
+    return (contract.price - first[0], contract.brand_fee - first[1], contract.kol_fee - first[2])
+
+
+def _create_payout(
+    *, contract: Contract, stage: str, held_part: int, kol_amount: int, charge_id: str | None
+) -> Payout | None:
+    """Claim: held → payable (and fees → revenue) in one entry, and a payout to pay it."""
+    if held_part <= 0:
+        return None
+    existing = db.session.scalar(
+        select(Payout).where(Payout.contract_id == contract.id, Payout.stage == stage)
+    )
+    if existing is not None:
+        return existing
+    account = db.session.get(ConnectAccount, contract.kol_id)
+    ready = account is not None and account.transfers_active
+    payout = Payout(
+        contract_id=contract.id,
+        kol_id=contract.kol_id,
+        stage=stage,
+        amount=kol_amount,
+        currency=contract.currency,
+        source_charge_id=charge_id,
+        status=PayoutStatus.STAGED if ready else PayoutStatus.WAITING_ONBOARDING,
+    )
+    db.session.add(payout)
+    db.session.flush()
+    post_entry(
+        key=f"release:{payout.id}",
+        kind="release",
+        currency=contract.currency,
+        contract_id=contract.id,
+        legs=[
+            Leg(HELD, held_part, contract_id=contract.id),
+            Leg(PAYABLE, -kol_amount, user_id=contract.kol_id),
+            Leg(REVENUE, -(held_part - kol_amount)),
+        ],
+        memo=f"Released to KOL ({stage})",
+    )
+    if ready:
+        stage_job("payments.transfer", payout_id=payout.id)
+    return payout
+
+
+def _charge_id(contract_id: int) -> str | None:
+    return db.session.scalar(
+        select(Funding.charge_id).where(
+            Funding.contract_id == contract_id, Funding.status == "paid"
+        )
+    )
+
+
+def release_stage(contract: Contract, stage: str) -> Payout | None:
+    price_part, brand_part, kol_part = stage_amounts(contract, stage)
+    held = balance(HELD, contract.currency, contract_id=contract.id)
+    held_part = min(held, price_part + brand_part)
+    return _create_payout(
+        contract=contract,
+        stage=stage,
+        held_part=held_part,
+        kol_amount=price_part - kol_part,
+        charge_id=_charge_id(contract.id),
+    )
+
+
+def release_split(*, contract: Contract, amount: int, charge_id: str) -> Payout | None:
+    """A dispute's KOL part: our KOL fee applies to what is released."""
+    kol_fee = fee_for(amount, current_app.config["KOL_FEE_BPS"])
+    return _create_payout(
+        contract=contract,
+        stage="dispute",
+        held_part=amount,
+        kol_amount=amount - kol_fee,
+        charge_id=charge_id,
+    )
+
+
+@contract_approved.connect
+def _release_on_approval(contract: Contract, actor_id: int | None = None, **_extra) -> None:
+    """Approval (by the brand or the review window) releases the first share at once."""
+    release_stage(contract, "approval")
+    move(contract, S.RELEASED, by=actor_id, reason="released on approval")
+
+
+@tick("keep_live_release")
+def release_after_keep_live(now: datetime) -> int:
+    """Keep-live over: release the rest if the note stayed live, else refund it to the brand."""
+    from app.payments.refunds import claim_refund
+
+    ids = db.session.scalars(
+        select(Contract.id).where(Contract.status == S.RELEASED, Contract.keep_live_until < now)
+    ).all()
+    for contract_id in ids:
+        contract = lock_contract(contract_id)
+        if contract.status != S.RELEASED:
+            continue
+        if _note_kept_live(contract):
+            release_stage(contract, "keep_live")
+        else:
+            held = balance(HELD, contract.currency, contract_id=contract.id)
+            if held > 0:
+                claim_refund(
+                    contract=contract,
+                    amount=held,
+                    reason_code="takedown",
+                    charge_id=_charge_id(contract.id),
+                )
+        move(contract, S.COMPLETED, by=None, reason="keep-live period ended")
+        contract.completed_at = now
+    return len(ids)
+
+
+def _note_kept_live(contract: Contract) -> bool:
+    from app.notes.models import Note, NoteStatus
+    from app.status import StatusChange
+
+    status = db.session.scalar(select(Note.status).where(Note.contract_id == contract.id))
+    breach = db.session.scalar(
+        select(StatusChange.id).where(
+            StatusChange.entity == "contract",
+            StatusChange.entity_id == contract.id,
+            StatusChange.reason == "keep-live breach",
+        )
+    )
+    return status == NoteStatus.PUBLISHED and breach is None
+
+
+@job("payments.transfer")
+def run_transfer(payout_id: int) -> None:
+    """Claim (CAS), call Stripe with ``payout-<id>`` as the key, record. Never pays twice."""
+    claimed = db.session.execute(
+        Payout.__table__.update()
+        .where(
+            Payout.id == payout_id,
+            Payout.status.in_((PayoutStatus.STAGED.value, PayoutStatus.PROCESSING.value)),
+        )
+        .values(status=PayoutStatus.PROCESSING.value, attempts=Payout.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return  # paid, on hold, or waiting for onboarding
+    payout = db.session.get(Payout, payout_id)
+    contract = db.session.get(Contract, payout.contract_id)
+    if contract.status == S.FROZEN:
+        payout.status, payout.hold_reason = PayoutStatus.ON_HOLD, "contract frozen (chargeback)"
+        db.session.commit()
+        return
+    account = db.session.get(ConnectAccount, payout.kol_id)
+    try:
+        transfer = gateway.create_transfer(
+            payout_id=payout.id,
+            key=payout.idempotency_key,
+            amount=payout.amount,
+            currency=payout.currency,
+            destination=account.stripe_account_id,
+            contract_id=payout.contract_id,
+            source_charge_id=payout.source_charge_id,
+        )
+    except gateway.StripeError as error:
+        payout.last_error = str(error)[:2000]
+        if getattr(error, "http_status", None) in (400, 402, 403, 404):
+            payout.status = PayoutStatus.FAILED  # Stripe refused: finance decides
+            db.session.commit()
+            return
+        db.session.commit()
+        raise  # unknown outcome: retried with the same key, which replays Stripe's answer
+    record_transfer(payout_id=payout.id, transfer_id=transfer["id"])
+
+
+def record_transfer(*, payout_id: int, transfer_id: str) -> None:
+    payout = db.session.get(Payout, payout_id)
+    payout.transfer_id = transfer_id
+    payout.status, payout.paid_at = PayoutStatus.PAID, payout.paid_at or utcnow()
+    payout.last_error = None
+    post_entry(
+        key=f"transfer:{transfer_id}",
+        kind="transfer",
+        currency=payout.currency,
+        contract_id=payout.contract_id,
+        stripe_object_id=transfer_id,
+        legs=[Leg(PAYABLE, payout.amount, user_id=payout.kol_id), Leg(CASH, -payout.amount)],
+        memo=f"Transfer {transfer_id} to KOL",
+    )
+
+
+def retry_payout(*, payout_id: int) -> Payout:
+    """Finance retries a failed or held payout; the same key means it can never pay twice."""
+    from flask_babel import gettext as _
+
+    from app.errors import Conflict
+
+    payout = db.session.scalar(select(Payout).where(Payout.id == payout_id).with_for_update())
+    if payout is None or payout.status not in (PayoutStatus.FAILED, PayoutStatus.ON_HOLD):
+        raise Conflict(_("Only a failed or held payout can be retried."))
+    payout.status, payout.hold_reason = PayoutStatus.STAGED, None
+    stage_job("payments.transfer", payout_id=payout.id)
+    return payout
+
+
+def release_waiting_payouts(*, kol_id: int) -> int:
+    """The KOL can now receive transfers: stage every payout that waited for onboarding."""
+    payouts = db.session.scalars(
+        select(Payout).where(
+            Payout.kol_id == kol_id, Payout.status == PayoutStatus.WAITING_ONBOARDING
+        )
+    ).all()
+    for payout in payouts:
+        payout.status = PayoutStatus.STAGED
+        stage_job("payments.transfer", payout_id=payout.id)
+    return len(payouts)

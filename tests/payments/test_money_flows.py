@@ -1,0 +1,286 @@
+"""Every money flow through the real SDK against the emulator, with the books checked after."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.campaigns.models import Campaign
+from app.contracts.lifecycle import mark_approved, mark_submitted, run_ticks
+from app.contracts.models import Contract, ContractStatus
+from app.db_types import utcnow
+from app.extensions import db
+from app.ledger.models import HELD, PAYABLE, REVENUE
+from app.ledger.services import balance
+from app.payments.models import Payout, PayoutStatus, Refund
+from app.payments.refunds import cancel_contract, open_dispute, resolve_dispute
+from tests.conftest import login, post_form
+from tests.factories import PASSWORD, make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.payments.conftest import drain_jobs
+from tests.payments.money_support import fund, funding_of, onboard
+
+pytestmark = pytest.mark.usefixtures("books_balance")
+
+
+def _deal(app, emulator, *, price=50_000, currency="usd"):
+    brand = make_user("brand")
+    kol = make_kol(verified=True)
+    campaign = make_campaign(brand, currency=currency)
+    contract = make_contract(make_bid(campaign, kol, price=price))
+    return brand, kol, campaign, contract
+
+
+def _submit_and_approve(contract, kol, brand):
+    mark_submitted(contract_id=contract.id, by=kol.id)
+    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    db.session.commit()
+    drain_jobs()
+    db.session.expire_all()
+
+
+def _transfers(emulator, destination=None):
+    transfers = (
+        [o for o in emulator.store.objects.values() if o.get("object") == "transfer"]
+        if hasattr(emulator.store, "objects")
+        else None
+    )
+    if transfers is None:
+        transfers = [e["data"]["object"] for e in emulator.events("transfer.created")]
+    return [t for t in transfers if destination is None or t["destination"] == destination]
+
+
+def test_funding_through_checkout_marks_the_contract_funded(app, stripe_emulator):
+    brand, kol, _campaign, contract = _deal(app, stripe_emulator)
+    fund(app, contract, brand, stripe_emulator)
+    contract = db.session.get(Contract, contract.id)
+    assert contract.status == ContractStatus.FUNDED
+    funding = funding_of(contract.id)
+    assert funding.status == "paid" and funding.amount == 50_000 + 2_500  # price + 5 % fee
+    assert balance(HELD, "usd", contract_id=contract.id) == 52_500
+    session = stripe_emulator.get(funding.checkout_session_id)
+    assert (
+        session["payment_intent"]
+        and stripe_emulator.get(session["payment_intent"])["transfer_group"]
+        == f"contract_{contract.id}"
+    )
+
+
+def test_declined_card_leaves_the_contract_unfunded(app, stripe_emulator):
+    brand, _kol, _c, contract = _deal(app, stripe_emulator)
+    from app.payments.emulator import EmulatorError
+
+    with pytest.raises(EmulatorError):
+        fund(app, contract, brand, stripe_emulator, card="4000000000000002")
+    assert db.session.get(Contract, contract.id).status == ContractStatus.AWAITING_FUNDING
+    assert balance(HELD, "usd", contract_id=contract.id) == 0
+
+
+def test_another_brand_cannot_fund_or_see_it(app, stripe_emulator):
+    _brand, _kol, _c, contract = _deal(app, stripe_emulator)
+    other = make_user("brand")
+    client = app.test_client()
+    login(client, other.email, PASSWORD)
+    response = post_form(client, f"/contracts/{contract.id}/fund", page="/", follow_redirects=False)
+    assert response.status_code == 302  # back with a message, nothing created
+    assert funding_of(contract.id) is None
+
+
+def test_approval_releases_the_first_share_after_onboarding(app, stripe_emulator):
+    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    fund(app, contract, brand, stripe_emulator)
+    _submit_and_approve(contract, kol, brand)
+
+    payout = db.session.scalar(select(Payout).where(Payout.contract_id == contract.id))
+    assert payout.status == PayoutStatus.WAITING_ONBOARDING  # visible, not lost
+    assert payout.amount == 35_000 - 3_500  # 70 % of price minus 70 % of the 10 % KOL fee
+    assert db.session.get(Contract, contract.id).status == ContractStatus.RELEASED
+
+    account = onboard(app, kol, stripe_emulator)
+    assert account.transfers_active
+    drain_jobs()
+    db.session.expire_all()
+    payout = db.session.get(Payout, payout.id)
+    assert payout.status == PayoutStatus.PAID and payout.transfer_id
+    transfer = stripe_emulator.get(payout.transfer_id)
+    assert transfer["amount"] == payout.amount
+    assert transfer["source_transaction"] == funding_of(contract.id).charge_id
+    assert balance(PAYABLE, "usd", user_id=kol.id) == 0
+    assert balance(HELD, "usd", contract_id=contract.id) == 52_500 - 35_000 - 1_750
+
+
+def test_return_url_alone_does_not_enable_payouts(app, stripe_emulator):
+    kol = make_kol(verified=True)
+    client = app.test_client()
+    login(client, kol.email, PASSWORD)
+    post_form(client, "/settings/payouts/onboard", page="/settings/payouts")
+    page = client.get("/settings/payouts?returned=1").get_data(as_text=True)
+    assert "Payouts enabled" not in page
+    from app.payments.models import ConnectAccount
+
+    assert not db.session.get(ConnectAccount, kol.id).transfers_active
+
+
+def test_keep_live_end_releases_the_rest_when_the_note_is_live(app, stripe_emulator):
+    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    onboard(app, kol, stripe_emulator)
+    fund(app, contract, brand, stripe_emulator)
+    _submit_and_approve(contract, kol, brand)
+    _publish_note(contract)
+    run_ticks(utcnow() + timedelta(days=31))
+    db.session.commit()
+    drain_jobs()
+    db.session.expire_all()
+    assert db.session.get(Contract, contract.id).status == ContractStatus.COMPLETED
+    payouts = db.session.scalars(select(Payout).where(Payout.contract_id == contract.id)).all()
+    assert sorted(p.stage for p in payouts) == ["approval", "keep_live"]
+    assert all(p.status == PayoutStatus.PAID for p in payouts)
+    assert sum(p.amount for p in payouts) == contract.kol_net
+    assert balance(HELD, "usd", contract_id=contract.id) == 0
+    assert balance(REVENUE, "usd") >= contract.brand_fee + contract.kol_fee
+
+
+def test_early_takedown_refunds_the_held_share_instead(app, stripe_emulator):
+    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    onboard(app, kol, stripe_emulator)
+    fund(app, contract, brand, stripe_emulator)
+    _submit_and_approve(contract, kol, brand)
+    # no published note at the end of keep-live: the held share goes back to the brand
+    run_ticks(utcnow() + timedelta(days=31))
+    db.session.commit()
+    drain_jobs()
+    db.session.expire_all()
+    refund = db.session.scalar(select(Refund).where(Refund.contract_id == contract.id))
+    assert refund.reason_code == "takedown" and refund.status == "succeeded"
+    assert refund.amount == 15_000 + 750
+    assert balance(HELD, "usd", contract_id=contract.id) == 0
+
+
+def _publish_note(contract):
+    from app.notes.models import Note, NoteStatus
+
+    note = Note(
+        contract_id=contract.id,
+        campaign_id=contract.campaign_id,
+        kol_id=contract.kol_id,
+        brand_id=contract.brand_id,
+        category="beauty",
+        title="t",
+        body="b",
+        tracking_code=f"tc{contract.id}x",
+        status=NoteStatus.PUBLISHED,
+        published_at=utcnow(),
+    )
+    db.session.add(note)
+    db.session.commit()
+
+
+def test_cancellation_before_submission_refunds_in_full(app, stripe_emulator):
+    brand, _kol, campaign, contract = _deal(app, stripe_emulator)
+    fund(app, contract, brand, stripe_emulator)
+    client = app.test_client()
+    login(client, brand.email, PASSWORD)
+    post_form(client, f"/contracts/{contract.id}/cancel", {"reason": "product recalled"}, page="/")
+    drain_jobs()
+    db.session.expire_all()
+    assert db.session.get(Contract, contract.id).status == ContractStatus.CANCELLED
+    refund = db.session.scalar(select(Refund).where(Refund.contract_id == contract.id))
+    assert refund.status == "succeeded" and refund.amount == 52_500
+    assert stripe_emulator.get(refund.stripe_refund_id)["amount"] == 52_500
+    assert db.session.get(Campaign, campaign.id).committed_amount == 0  # budget is back
+
+
+def test_cancelling_an_unfunded_contract_moves_no_money(app, stripe_emulator):
+    _brand, kol, _c, contract = _deal(app, stripe_emulator)
+    cancel_contract(contract_id=contract.id, actor_id=kol.id, reason="can't make it")
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Refund)) == 0
+
+
+def test_after_submission_cancel_is_refused_and_a_dispute_is_split(app, stripe_emulator):
+    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    onboard(app, kol, stripe_emulator)
+    fund(app, contract, brand, stripe_emulator)
+    mark_submitted(contract_id=contract.id, by=kol.id)
+    db.session.commit()
+    from app.errors import Conflict
+
+    with pytest.raises(Conflict):
+        cancel_contract(contract_id=contract.id, actor_id=brand.id, reason="changed mind")
+    db.session.rollback()
+    open_dispute(contract_id=contract.id, user_id=brand.id, reason="note off-brief")
+    admin = make_user("admin")
+    resolve_dispute(
+        contract_id=contract.id,
+        admin_id=admin.id,
+        refund_amount=20_000,
+        reason="Half the brief was met",
+    )
+    db.session.commit()
+    drain_jobs()
+    db.session.expire_all()
+    assert db.session.get(Contract, contract.id).status == ContractStatus.RESOLVED
+    refund = db.session.scalar(select(Refund).where(Refund.contract_id == contract.id))
+    payout = db.session.scalar(select(Payout).where(Payout.contract_id == contract.id))
+    assert refund.amount == 20_000 and refund.status == "succeeded"
+    assert payout.amount == 32_500 - 3_250 and payout.status == PayoutStatus.PAID
+    assert balance(HELD, "usd", contract_id=contract.id) == 0
+
+
+def test_dispute_split_cannot_exceed_what_is_held(app, stripe_emulator):
+    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    fund(app, contract, brand, stripe_emulator)
+    mark_submitted(contract_id=contract.id, by=kol.id)
+    open_dispute(contract_id=contract.id, user_id=kol.id, reason="brand silent")
+    db.session.commit()
+    from app.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as error:
+        resolve_dispute(
+            contract_id=contract.id,
+            admin_id=make_user("admin").id,
+            refund_amount=52_501,
+            reason="x",
+        )
+    assert "refund_amount" in error.value.fields
+
+
+def test_chargeback_freezes_the_contract_and_holds_payouts(app, stripe_emulator):
+    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    finance = make_user("finance")
+    fund(app, contract, brand, stripe_emulator)
+    stripe_emulator.create_dispute(funding_of(contract.id).charge_id)
+    db.session.expire_all()
+    assert db.session.get(Contract, contract.id).status == ContractStatus.FROZEN
+    from app.notifications.models import Notification
+
+    assert db.session.scalar(select(Notification).where(Notification.user_id == finance.id))
+
+
+def test_zero_decimal_currency_deal(app, stripe_emulator):
+    brand, kol, _c, contract = _deal(app, stripe_emulator, price=80_000, currency="jpy")
+    onboard(app, kol, stripe_emulator)
+    fund(app, contract, brand, stripe_emulator)
+    assert funding_of(contract.id).amount == 84_000
+    _submit_and_approve(contract, kol, brand)
+    payout = db.session.scalar(select(Payout).where(Payout.contract_id == contract.id))
+    assert payout.currency == "jpy" and payout.status == PayoutStatus.PAID
+    assert stripe_emulator.get(payout.transfer_id)["currency"] == "jpy"
+
+
+def test_money_pages_show_each_side_its_numbers(app, stripe_emulator):
+    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    fund(app, contract, brand, stripe_emulator)
+    brand_client, kol_client = app.test_client(), app.test_client()
+    login(brand_client, brand.email, PASSWORD)
+    login(kol_client, kol.email, PASSWORD)
+    brand_page = brand_client.get("/payments").get_data(as_text=True)
+    assert "$525.00" in brand_page and "Receipt" in brand_page
+    assert "$25.00" in brand_client.get(f"/payments/receipt/{contract.id}").get_data(as_text=True)
+    earnings = kol_client.get("/earnings").get_data(as_text=True)
+    assert "$450.00" in earnings  # what the KOL will receive
+    assert kol_client.get(f"/payments/receipt/{contract.id}").status_code == 403
+    other = app.test_client()
+    login(other, make_user("brand").email, PASSWORD)
+    assert other.get(f"/payments/receipt/{contract.id}").status_code == 404
