@@ -69,7 +69,7 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
     if intent.get("status") != "succeeded":
         return None
     funding = db.session.scalar(select(Funding).where(Funding.id == funding_id).with_for_update())
-    if funding is None:
+    if funding is None or not _matches(funding, intent):
         return None
     charge_id = intent["latest_charge"]
     contract = lock_contract(funding.contract_id)
@@ -101,6 +101,17 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
         )
     stage_job("payments.book_stripe_fee", funding_id=funding.id)
     return contract
+
+
+def _matches(funding: Funding, intent: dict) -> bool:
+    """The payment is the one this funding asked for (ids, amount and currency)."""
+    metadata = intent.get("metadata") or {}
+    return (
+        metadata.get("funding_id") == str(funding.id)
+        and metadata.get("contract_id") == str(funding.contract_id)
+        and intent.get("amount") == funding.amount
+        and intent.get("currency") == funding.currency
+    )
 
 
 @job("payments.book_stripe_fee")

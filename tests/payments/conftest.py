@@ -20,6 +20,7 @@ def _loud_errors(monkeypatch):
 @pytest.fixture
 def stripe_emulator(app):
     emulator = app.extensions["stripe_emulator"]
+    emulator.reset(keep_endpoints=True)  # nothing held or owed from another test
     emulator.faults.reset()
     emulator.hold_webhooks(False)
     yield emulator

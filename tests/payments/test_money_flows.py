@@ -247,7 +247,7 @@ def test_dispute_split_cannot_exceed_what_is_held(app, stripe_emulator):
 
 
 def test_chargeback_freezes_the_contract_and_holds_payouts(app, stripe_emulator):
-    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    brand, _kol, _c, contract = _deal(app, stripe_emulator)
     finance = make_user("finance")
     fund(app, contract, brand, stripe_emulator)
     stripe_emulator.create_dispute(funding_of(contract.id).charge_id)
