@@ -52,7 +52,7 @@ def _transfers(emulator, destination=None):
 
 
 def test_funding_through_checkout_marks_the_contract_funded(app, stripe_emulator):
-    brand, kol, _campaign, contract = _deal(app, stripe_emulator)
+    brand, _kol, _campaign, contract = _deal(app, stripe_emulator)
     fund(app, contract, brand, stripe_emulator)
     contract = db.session.get(Contract, contract.id)
     assert contract.status == ContractStatus.FUNDED
