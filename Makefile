@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install translations lint format migrate seed worker bench clean
+.PHONY: run test install translations lint format migrate seed worker scheduler bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ seed: install
 
 worker: install
 	$(BIN)/rq worker --url $${REDIS_URL:?set REDIS_URL} --worker-ttl 35 --job-monitoring-interval 5 --with-scheduler default
+
+scheduler: install
+	$(BIN)/rq cron app/cron.py --url $${REDIS_URL:?set REDIS_URL}
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .

@@ -284,3 +284,17 @@ def test_money_pages_show_each_side_its_numbers(app, stripe_emulator):
     other = app.test_client()
     login(other, make_user("brand").email, PASSWORD)
     assert other.get(f"/payments/receipt/{contract.id}").status_code == 404
+
+
+def test_unfunded_contract_gives_its_budget_back_after_the_deadline(app):
+    from app.periodic import tick_contracts
+
+    contract = make_contract(funding_deadline=utcnow() - timedelta(minutes=1))
+    campaign_id = contract.campaign_id
+    assert db.session.get(Campaign, campaign_id).committed_notes == 1
+    counts = tick_contracts()
+    assert counts["expire_unfunded"] == 1
+    db.session.expire_all()
+    assert db.session.get(Contract, contract.id).status == ContractStatus.CANCELLED
+    campaign = db.session.get(Campaign, campaign_id)
+    assert (campaign.committed_amount, campaign.committed_notes) == (0, 0)
