@@ -80,6 +80,8 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     # Where the built-in emulator's hosted Checkout and onboarding pages live (no keys set).
     STRIPE_EMULATOR_BASE_URL = os.environ.get("STRIPE_EMULATOR_BASE_URL", "/emulator")
+    # The emulator's state file (default instance/stripe_emulator.json; memory only in tests).
+    STRIPE_EMULATOR_STATE = os.environ.get("STRIPE_EMULATOR_STATE") or None
     # Staged release: this share of the price is released on approval, the rest when the
     # keep-live period ends with the note still live.
     RELEASE_ON_APPROVAL_BPS = int(os.environ.get("RELEASE_ON_APPROVAL_BPS", "7000"))

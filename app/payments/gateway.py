@@ -28,8 +28,8 @@ def init_app(app: Flask) -> None:
     if key:
         app.extensions["stripe_client"] = stripe.StripeClient(key, max_network_retries=2)
         return
-    state = None
-    if not app.config.get("TESTING"):
+    state = app.config.get("STRIPE_EMULATOR_STATE")
+    if state is None and not app.config.get("TESTING"):
         state = Path(app.instance_path) / "stripe_emulator.json"
     emulator = Emulator(state, hosted_base_url=app.config["STRIPE_EMULATOR_BASE_URL"])
     app.config.setdefault("STRIPE_WEBHOOK_SECRET", None)

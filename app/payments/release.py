@@ -11,6 +11,7 @@ from app.contracts.lifecycle import contract_approved, lock_contract, tick
 from app.contracts.models import Contract, ContractStatus
 from app.db_types import utcnow
 from app.extensions import db
+from app.failpoints import failpoint
 from app.jobs import job, stage_job
 from app.ledger.services import CASH, HELD, PAYABLE, REVENUE, Leg, balance, post_entry
 from app.money import fee_for
@@ -197,6 +198,7 @@ def run_transfer(payout_id: int) -> None:
             return
         db.session.commit()
         raise  # unknown outcome: retried with the same key, which replays Stripe's answer
+    failpoint("after_transfer_call")  # fault tests: die after Stripe moved the money
     record_transfer(payout_id=payout.id, transfer_id=transfer["id"])
 
 

@@ -166,3 +166,20 @@ def test_live_keys_are_refused_outside_production(tmp_path):
 
     with pytest.raises(RuntimeError, match="live Stripe keys"):
         create_app("test", STRIPE_SECRET_KEY="sk_live_abc", SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_redis_down_while_staging_the_payout_then_the_sweeper_pays_once(
+    app, stripe_emulator, monkeypatch
+):
+    brand, _kol, contract = _approved_deal(app, stripe_emulator)
+    monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    db.session.commit()  # the approval stands although the queue is unreachable
+    payout = db.session.scalar(select(Payout).where(Payout.contract_id == contract.id))
+    assert payout.status == PayoutStatus.STAGED
+    monkeypatch.setitem(app.config, "JOBS_INLINE", True)  # Redis back (or the inline sweeper)
+    drain_jobs()
+    db.session.expire_all()
+    assert db.session.get(Payout, payout.id).status == PayoutStatus.PAID
+    assert len(_transfers_for(stripe_emulator, payout.id)) == 1
