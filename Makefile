@@ -55,3 +55,7 @@ extract-messages: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Analytics speed figures (issue 5) as ratios, on PostgreSQL + Redis; not run in CI.
+bench: install
+	$(BIN)/python bench/analytics_bench.py

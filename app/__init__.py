@@ -17,6 +17,8 @@ from config import BASE_DIR, INSTANCE_DIR, config_for
 # Each feature's models, imported here so the metadata Alembic sees is complete.
 from app import auth, mail, profiles, status  # noqa: F401  isort: skip
 from app import bids, campaigns, contracts, ledger, notes, notifications, payments  # noqa: F401  isort: skip
+from app import finance  # noqa: F401  isort: skip
+from app import analytics  # noqa: F401  isort: skip
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -116,12 +118,14 @@ def _init_security_headers(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
+    from app.analytics.routes import bp as analytics_bp
     from app.api.routes import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.auth.settings_routes import bp as settings_bp
     from app.bids.routes import bp as bids_bp
     from app.campaigns.routes import bp as campaigns_bp
     from app.contracts.routes import bp as contracts_bp
+    from app.finance.routes import bp as finance_bp
     from app.mail.routes import bp as mail_bp
     from app.main import bp as main_bp
     from app.notes.routes import bp as notes_bp
@@ -142,6 +146,8 @@ def _register_blueprints(app: Flask) -> None:
         notes_bp,
         notifications_bp,
         payments_bp,
+        finance_bp,
+        analytics_bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer keys, never cookies: CSRF cannot reach it

@@ -66,9 +66,12 @@ def seed_command() -> None:
     from app.jobs import run_inline_jobs
     from app.seed import DEMO_PASSWORD, seed_demo
 
+    from app.seed_market import seed_marketplace
+
     created = seed_demo()
     db.session.commit()
     run_inline_jobs()
+    created = seed_marketplace() or created
     click.echo("demo data ready" + (" (created now)" if created else " (already there)"))
     click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
     for role in ("brand", "kol", "finance", "admin"):
@@ -114,3 +117,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_command)
+    from app.analytics.cli import analytics_cli
+
+    app.cli.add_command(analytics_cli)

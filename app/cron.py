@@ -2,7 +2,11 @@
 
 from rq import cron
 
+from app.finance.reconcile import reconcile_yesterday
 from app.periodic import sweep_jobs, tick_contracts
 
 cron.register(tick_contracts, queue_name="default", interval=60, name="contracts-tick")
 cron.register(sweep_jobs, queue_name="default", interval=30, name="jobs-sweep")
+cron.register(
+    reconcile_yesterday, queue_name="default", cron="30 2 * * *", name="finance-reconcile"
+)

@@ -147,7 +147,8 @@ def set_account_disabled(*, user_id: int, disabled: bool, reason: str | None = N
         raise NotFound(_("No such account."))
     user.is_disabled = disabled
     user.disabled_reason = ((reason or "").strip()[:500] or None) if disabled else None
-    user.session_version += 1
+    if disabled:
+        user.session_version += 1  # every session of the account ends on its next request
     return user
 
 

@@ -1,5 +1,275 @@
-"""Web pages of the bids feature."""
+"""Bid on a campaign, compare a campaign's bids, negotiate, accept."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.auth.forms import ConfirmForm
+from app.auth.models import Role
+from app.authz import access
+from app.bids import services
+from app.bids.forms import SORTS, BidForm, BidSortForm, CounterForm, RejectForm
+from app.bids.models import BidStatus
+from app.contracts.reliability import reliability_for
+from app.contracts.services import rating_summary
+from app.errors import DomainError
+from app.extensions import db
+from app.forms import form_status, show_errors
+from app.money import to_major_text
+from app.profiles.models import KolProfile
 
 bp = Blueprint("bids", __name__)
+
+
+def _confirmed(form) -> bool:
+    """True when the user already saw the fees for exactly this price (the preview step)."""
+    return request.form.get("confirm_price", "") == (form.price.data or "").strip()
+
+
+@bp.route("/campaigns/<int:campaign_id>/bid", methods=["GET", "POST"])
+@access(Role.KOL)
+def new_bid(campaign_id: int):
+    campaign = services.campaign_for_bidding(campaign_id)
+    existing = services.active_bid_of(campaign_id=campaign_id, kol_id=current_user.id)
+    if existing is not None:
+        flash(_("You already bid on this campaign; you can change your bid here."), "info")
+        return redirect(url_for("bids.edit", bid_id=existing.id))
+    profile = db.session.get(KolProfile, current_user.id)
+    form, fees = BidForm(), None
+    if form.validate_on_submit():
+        try:
+            fees = services.preview_fees(price=form.price.data, currency=campaign.currency)
+            if _confirmed(form):
+                bid = services.create_bid(
+                    campaign_id=campaign_id,
+                    kol_id=current_user.id,
+                    price=form.price.data,
+                    pitch=form.pitch.data,
+                    proposed_delivery=form.proposed_delivery.data,
+                )
+                db.session.commit()
+                flash(_("Your bid was sent. The brand has been told."), "success")
+                return redirect(url_for("bids.detail", bid_id=bid.id))
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+            fees = None
+    status = form_status(form) if profile and profile.is_verified else 403
+    return render_template(
+        "bids/form.html", form=form, campaign=campaign, fees=fees, profile=profile, bid=None
+    ), status
+
+
+@bp.route("/bids/<int:bid_id>/edit", methods=["GET", "POST"])
+@access(Role.KOL)
+def edit(bid_id: int):
+    bid, campaign = services.visible_bid(bid_id=bid_id, user_id=current_user.id)
+    if bid.kol_id != current_user.id:
+        abort(404)
+    form, fees = BidForm(obj=bid if request.method == "GET" else None), None
+    if request.method == "GET":
+        form.price.data = to_major_text(bid.price, bid.currency)
+    if form.validate_on_submit():
+        try:
+            fees = services.preview_fees(price=form.price.data, currency=campaign.currency)
+            if _confirmed(form):
+                services.update_bid(
+                    bid_id=bid_id,
+                    kol_id=current_user.id,
+                    price=form.price.data,
+                    pitch=form.pitch.data,
+                    proposed_delivery=form.proposed_delivery.data,
+                )
+                db.session.commit()
+                flash(_("Your bid was updated."), "success")
+                return redirect(url_for("bids.detail", bid_id=bid_id))
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+            fees = None
+    profile = db.session.get(KolProfile, current_user.id)
+    return render_template(
+        "bids/form.html", form=form, campaign=campaign, fees=fees, profile=profile, bid=bid
+    ), form_status(form)
+
+
+@bp.get("/campaigns/<int:campaign_id>/bids")
+@access(Role.BRAND)
+def campaign_bids(campaign_id: int):
+    campaign = services.own_campaign(campaign_id=campaign_id, brand_id=current_user.id)
+    sort_form = BidSortForm(request.args)
+    sort = sort_form.sort.data if sort_form.sort.data in SORTS else "price"
+    show = "all" if sort_form.show.data == "all" else "active"
+    rows = services.campaign_bid_rows(
+        campaign_id=campaign_id, brand_id=current_user.id, sort=sort, show=show
+    )
+    return render_template(
+        "bids/campaign_bids.html",
+        campaign=campaign,
+        rows=rows,
+        sort_form=sort_form,
+        sort=sort,
+        show=show,
+        fees={
+            r.bid.id: services.fees_for(price=r.bid.price, currency=r.bid.currency) for r in rows
+        },
+    )
+
+
+@bp.get("/bids")
+@access(Role.BRAND, Role.KOL)
+def index():
+    status = request.args.get("status") or ""
+    page = services.bids_page(
+        user=current_user, status=status, page=request.args.get("page", 1, type=int)
+    )
+    campaigns, profiles = services.names_for_bids(page.items)
+    return render_template(
+        "bids/index.html",
+        page=page,
+        status=status,
+        campaigns=campaigns,
+        profiles=profiles,
+        statuses=[s.value for s in BidStatus],
+        my_side=services.role_side(current_user),
+    )
+
+
+@bp.get("/bids/<int:bid_id>")
+@access(Role.BRAND, Role.KOL)
+def detail(bid_id: int):
+    bid, campaign = services.visible_bid(bid_id=bid_id, user_id=current_user.id)
+    return _render_detail(bid, campaign, CounterForm(), None)
+
+
+def _render_detail(bid, campaign, counter_form, counter_fees, status: int = 200):
+    side = services.side_of(bid, campaign, current_user)
+    counterpart = bid.kol_id if side == services.BRAND else campaign.brand_id
+    return render_template(
+        "bids/detail.html",
+        bid=bid,
+        campaign=campaign,
+        side=side,
+        profile=db.session.get(KolProfile, bid.kol_id),
+        fees=services.fees_for(price=bid.price, currency=bid.currency),
+        counter_form=counter_form,
+        counter_fees=counter_fees,
+        reject_form=RejectForm(),
+        contract_id=services.contract_id_for_bid(bid.id),
+        confirm_form=ConfirmForm(),
+        reliability=reliability_for([counterpart]).get(counterpart),
+        rating=rating_summary([counterpart]).get(counterpart),
+    ), status
+
+
+@bp.route("/bids/<int:bid_id>/accept", methods=["GET", "POST"])
+@access(Role.BRAND, Role.KOL)
+def accept(bid_id: int):
+    bid, campaign = services.visible_bid(bid_id=bid_id, user_id=current_user.id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        # A refusal (budget spent, already accepted, not your turn) shows as a 409 page.
+        contract = services.accept_bid(bid_id=bid_id, user_id=current_user.id)
+        db.session.commit()
+        flash(_("Deal agreed. The contract is ready."), "success")
+        return redirect(url_for("contracts.detail", contract_id=contract.id))
+    side = services.side_of(bid, campaign, current_user)
+    counterpart = bid.kol_id if side == services.BRAND else campaign.brand_id
+    return render_template(
+        "bids/accept.html",
+        bid=bid,
+        campaign=campaign,
+        side=side,
+        form=form,
+        fees=services.fees_for(price=bid.price, currency=bid.currency),
+        reliability=reliability_for([counterpart]).get(counterpart),
+        rating=rating_summary([counterpart]).get(counterpart),
+        profile=db.session.get(KolProfile, bid.kol_id),
+    )
+
+
+@bp.post("/bids/<int:bid_id>/counter")
+@access(Role.BRAND, Role.KOL)
+def counter(bid_id: int):
+    bid, campaign = services.visible_bid(bid_id=bid_id, user_id=current_user.id)
+    form, fees = CounterForm(), None
+    if form.validate_on_submit():
+        try:
+            services.check_may_answer(bid_id=bid_id, user_id=current_user.id)
+            fees = services.preview_fees(price=form.price.data, currency=bid.currency)
+            if _confirmed(form):
+                services.counter_bid(
+                    bid_id=bid_id,
+                    user_id=current_user.id,
+                    price=form.price.data,
+                    message=form.message.data or "",
+                )
+                db.session.commit()
+                flash(_("Counter-offer sent."), "success")
+                return redirect(url_for("bids.detail", bid_id=bid_id))
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+            if not error.fields:
+                flash(error.message, "error")  # e.g. not your turn: the counter form is hidden
+            fees = None
+            bid, campaign = services.visible_bid(bid_id=bid_id, user_id=current_user.id)
+    return _render_detail(bid, campaign, form, fees, form_status(form))
+
+
+@bp.post("/bids/<int:bid_id>/reject")
+@access(Role.BRAND, Role.KOL)
+def reject(bid_id: int):
+    form = RejectForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.reject_bid(bid_id=bid_id, user_id=current_user.id, reason=form.reason.data or "")
+    db.session.commit()
+    flash(_("The bid was declined and the other side told."), "info")
+    return redirect(url_for("bids.detail", bid_id=bid_id))
+
+
+@bp.post("/bids/<int:bid_id>/withdraw")
+@access(Role.KOL)
+def withdraw(bid_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.withdraw_bid(bid_id=bid_id, kol_id=current_user.id)
+    db.session.commit()
+    flash(_("Your bid was withdrawn."), "info")
+    return redirect(url_for("bids.detail", bid_id=bid_id))
+
+
+BID_STATUS_LABELS = {
+    "pending": _l("Waiting for the brand"),
+    "countered": _l("Countered"),
+    "accepted": _l("Accepted"),
+    "rejected": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
+    "expired": _l("Expired"),
+}
+
+
+@bp.app_context_processor
+def bid_labels():
+    return {"BID_STATUS_LABELS": BID_STATUS_LABELS}
+
+
+@bp.app_template_global()
+def bid_status_label(bid) -> str:
+    """The status in words, saying whose turn it is while the negotiation is open."""
+    if bid.status == BidStatus.COUNTERED:
+        return str(
+            _l("Countered — waiting for the brand")
+            if bid.turn == "brand"
+            else _l("Countered — waiting for the KOL")
+        )
+    return str(BID_STATUS_LABELS.get(str(bid.status), str(bid.status)))
+
+
+@bp.app_template_global()
+def fee_percent(basis_points: int) -> str:
+    """500 → '5', 250 → '2.5' (basis points as a percentage, without float noise)."""
+    whole, rest = divmod(int(basis_points), 100)
+    return f"{whole}.{rest:02d}".rstrip("0").rstrip(".") if rest else str(whole)

@@ -19,7 +19,7 @@ from app.contracts.models import Contract, ContractStatus
 from app.db_types import utcnow
 from app.errors import NotFound
 from app.extensions import db
-from app.status import move
+from app.status import StatusChange, move
 
 signals = Namespace()
 contract_funded = signals.signal("contract-funded")
@@ -27,6 +27,7 @@ contract_approved = signals.signal("contract-approved")
 contract_cancelled = signals.signal("contract-cancelled")
 
 TICKS: dict[str, Callable[[datetime], int]] = {}
+KEEP_LIVE_BREACH = "keep-live breach"
 
 
 def tick(name: str) -> Callable:
@@ -83,3 +84,27 @@ def mark_approved(*, contract_id: int, by: int | None, reason: str) -> Contract:
     contract.keep_live_until = now + timedelta(days=contract.keep_live_days)
     contract_approved.send(contract, actor_id=by)
     return contract
+
+
+keep_live_breached = signals.signal("keep-live-breached")
+
+
+def record_keep_live_breach(contract_id: int, by: int | None) -> StatusChange:
+    """The KOL took the note down before keep-live ended without the brand's consent.
+
+    A history row on the contract without a status change; payments listen to the signal
+    (an early takedown refunds the share still held).
+    """
+    contract = lock_contract(contract_id)
+    change = StatusChange(
+        entity=Contract.STATUS_ENTITY,
+        entity_id=contract.id,
+        from_status=str(contract.status),
+        to_status=str(contract.status),
+        actor_id=by,
+        reason=KEEP_LIVE_BREACH,
+    )
+    db.session.add(change)
+    db.session.flush()
+    keep_live_breached.send(contract, actor_id=by)
+    return change

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.db_types import utcnow
 from app.extensions import db
 from app.ledger.models import (
     CASH,
@@ -64,6 +67,12 @@ def _account(kind: str, currency: str, contract_id: int | None, user_id: int | N
     return account
 
 
+# Closed-period lock: finance closes reconciled periods, and no entry may be dated inside one.
+# app.finance registers its check here (the ledger does not import finance); each returns True
+# when the given instant falls in a closed period.
+PERIOD_LOCKS: list[Callable[[datetime], bool]] = []
+
+
 def entry_exists(key: str) -> bool:
     return db.session.scalar(select(JournalEntry.id).where(JournalEntry.key == key)) is not None
 
@@ -86,7 +95,11 @@ def post_entry(
         raise LedgerError(f"entry {key} does not balance: {legs}")
     if not legs or entry_exists(key):
         return None
+    now = utcnow()
+    if any(is_closed(now) for is_closed in PERIOD_LOCKS):  # closed period: entries locked
+        raise LedgerError(f"entry {key} falls in a closed period")
     entry = JournalEntry(
+        created_at=now,
         key=key,
         kind=kind,
         contract_id=contract_id,
@@ -102,6 +115,43 @@ def post_entry(
     db.session.flush()
     _refuse_negative([line.account_id for line in entry.lines])
     return entry
+
+
+def post_correction(
+    *,
+    corrects_id: int,
+    reason: str,
+    actor_id: int,
+    legs: list[Leg],
+    currency: str | None = None,
+) -> JournalEntry:
+    """A new balanced entry correcting ``corrects_id``; the original stays as it was."""
+    from app.errors import NotFound, ValidationFailed
+
+    original = db.session.get(JournalEntry, corrects_id)
+    if original is None:
+        raise NotFound("No such journal entry.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": ["Say why this correction is needed."]})
+    if not [leg for leg in legs if leg.amount] or sum(leg.amount for leg in legs) != 0:
+        raise ValidationFailed({"legs": ["The lines must be non-zero and add up to zero."]})
+    currency = currency or (original.lines[0].currency if original.lines else None)
+    count = db.session.scalar(
+        select(func.count())
+        .select_from(JournalEntry)
+        .where(JournalEntry.corrects_id == corrects_id)
+    )
+    return post_entry(
+        key=f"correction:{corrects_id}:{count + 1}",
+        kind="correction",
+        currency=currency,
+        legs=legs,
+        contract_id=original.contract_id,
+        memo=reason,
+        actor_id=actor_id,
+        corrects_id=corrects_id,
+    )
 
 
 def _refuse_negative(account_ids: list[int]) -> None:
@@ -174,6 +224,7 @@ __all__ = [
     "balance",
     "contract_balances",
     "entry_exists",
+    "post_correction",
     "post_entry",
     "totals_by_kind",
 ]

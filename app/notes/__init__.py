@@ -1,3 +1,4 @@
 """Sponsored notes: written by a KOL for a contract, reviewed by the brand, published here."""
 
-from app.notes import models  # noqa: F401
+# services registers the auto-approval tick with app.contracts.lifecycle.
+from app.notes import models, services  # noqa: F401

@@ -68,6 +68,10 @@ class Note(db.Model):
     updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     taken_down_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    # Pending asks of the other side: the KOL asks to take down during keep-live; the brand
+    # asks for a revision round beyond those agreed (its comment is the latest ReviewComment).
+    takedown_requested_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    extra_round_requested_at: Mapped[datetime | None] = mapped_column(TZDateTime())
 
     images: Mapped[list[NoteImage]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="NoteImage.position"

@@ -112,19 +112,21 @@ def run_refund(refund_id: int) -> None:
     if not claimed:
         return  # already succeeded
     refund = db.session.get(Refund, refund_id)
+    request = dict(
+        refund_id=refund.id,
+        key=refund.idempotency_key,
+        charge_id=refund.charge_id,
+        amount=refund.amount,
+        contract_id=refund.contract_id,
+    )
+    db.session.commit()  # no transaction stays open while Stripe works
     try:
-        result = gateway.create_refund(
-            refund_id=refund.id,
-            key=refund.idempotency_key,
-            charge_id=refund.charge_id,
-            amount=refund.amount,
-            contract_id=refund.contract_id,
-        )
+        result = gateway.create_refund(**request)
     except gateway.StripeError as error:
-        refund.last_error = str(error)[:2000]
+        db.session.get(Refund, refund_id).last_error = str(error)[:2000]
         db.session.commit()
         raise  # the queue retries with backoff; the idempotency key makes it safe
-    record_refund(refund_id=refund.id, stripe_refund_id=result["id"])
+    record_refund(refund_id=refund_id, stripe_refund_id=result["id"])
 
 
 def record_refund(*, refund_id: int, stripe_refund_id: str) -> None:

@@ -180,17 +180,21 @@ def run_transfer(payout_id: int) -> None:
         db.session.commit()
         return
     account = db.session.get(ConnectAccount, payout.kol_id)
+    request = dict(
+        payout_id=payout.id,
+        key=payout.idempotency_key,
+        amount=payout.amount,
+        currency=payout.currency,
+        destination=account.stripe_account_id,
+        contract_id=payout.contract_id,
+        source_charge_id=payout.source_charge_id,
+    )
+    # No transaction stays open while Stripe works (its webhooks may write meanwhile).
+    db.session.commit()
     try:
-        transfer = gateway.create_transfer(
-            payout_id=payout.id,
-            key=payout.idempotency_key,
-            amount=payout.amount,
-            currency=payout.currency,
-            destination=account.stripe_account_id,
-            contract_id=payout.contract_id,
-            source_charge_id=payout.source_charge_id,
-        )
+        transfer = gateway.create_transfer(**request)
     except gateway.StripeError as error:
+        payout = db.session.get(Payout, payout_id)
         payout.last_error = str(error)[:2000]
         if getattr(error, "http_status", None) in (400, 402, 403, 404):
             payout.status = PayoutStatus.FAILED  # Stripe refused: finance decides
@@ -199,7 +203,7 @@ def run_transfer(payout_id: int) -> None:
         db.session.commit()
         raise  # unknown outcome: retried with the same key, which replays Stripe's answer
     failpoint("after_transfer_call")  # fault tests: die after Stripe moved the money
-    record_transfer(payout_id=payout.id, transfer_id=transfer["id"])
+    record_transfer(payout_id=payout_id, transfer_id=transfer["id"])
 
 
 def record_transfer(*, payout_id: int, transfer_id: str) -> None:

@@ -11,7 +11,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms import form_status, show_errors
 from app.money import to_major_text
-from app.profiles import services
+from app.profiles import queries, services
 from app.profiles.forms import BrandProfileForm, KolProfileForm, SocialAccountForm, VerificationForm
 
 bp = Blueprint("profiles", __name__)
@@ -143,7 +143,12 @@ def verification():
 @bp.get("/kols/<int:kol_id>")
 @access(PUBLIC)
 def kol_page(kol_id: int):
-    return render_template("profiles/kol_page.html", profile=services.kol_profile(kol_id))
+    return render_template(
+        "profiles/kol_page.html",
+        profile=services.kol_profile(kol_id),
+        record=queries.track_record(kol_id),
+        notes=queries.published_notes(kol_id),
+    )
 
 
 @bp.get("/brands/<int:brand_id>")

@@ -239,6 +239,8 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('taken_down_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('takedown_requested_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('extra_round_requested_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['brand_id'], ['users.id'], name=op.f('fk_notes_brand_id_users'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_notes_campaign_id_campaigns'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_notes_contract_id_contracts'), ondelete='RESTRICT'),

@@ -1,0 +1,206 @@
+"""/api/v1 analytics: conversions, batched events and the stats behind the dashboards."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+
+from app.analytics import pipeline, queries, services
+from app.analytics.settings import setting
+from app.api.auth import _bearer_user, api_access, api_user
+from app.api.openapi import document, error_response
+from app.api.routes import bp
+from app.auth.models import Role
+from app.authz import PUBLIC, SIGNED_IN
+from app.errors import ValidationFailed, json_error
+from app.extensions import db
+
+
+def _iso(value):
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def conversion_json(conversion) -> dict[str, Any]:
+    return {
+        "id": conversion.id,
+        "order_id": conversion.order_id,
+        "value": conversion.value,
+        "currency": conversion.currency,
+        "time": _iso(conversion.occurred_at),
+        "attributed": conversion.attributed,
+        "note_id": conversion.note_id,
+        "contract_id": conversion.contract_id,
+        "campaign_id": conversion.campaign_id,
+        "reason": conversion.reason or None,
+    }
+
+
+@bp.post("/conversions")
+@api_access(Role.BRAND)
+def post_conversion():
+    values = services.validate_conversion(request.get_json(silent=True))
+    conversion, created = services.record_conversion(brand_id=api_user().id, **values)
+    db.session.commit()
+    return jsonify(
+        conversion_json(conversion) | {"duplicate": not created}
+    ), 201 if created else 200
+
+
+def _signed(body: bytes) -> bool:
+    secret = setting("ANALYTICS_BATCH_SECRET")
+    header = request.headers.get("X-Signature", "")
+    if not secret or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header[7:])
+
+
+@bp.post("/events/batch")
+@api_access(PUBLIC)
+def post_batch():
+    """Up to 500 events: conversions need a brand's API key, views and clicks an HMAC signature
+    of the body (X-Signature: sha256=<hex>). Each bad event is rejected with its reasons; the
+    good ones are kept."""
+    body = request.get_data(cache=True)
+    payload = request.get_json(silent=True)
+    events = payload.get("events") if isinstance(payload, dict) else None
+    if not isinstance(events, list) or not events:
+        return json_error(400, "bad_request", _('Expected {"events": [...]}.'))
+    if len(events) > services.MAX_BATCH:
+        return json_error(
+            413, "too_many_events", _("At most %(n)d events per batch.", n=services.MAX_BATCH)
+        )
+    brand = _bearer_user()
+    brand = brand if brand is not None and brand.role == Role.BRAND else None
+    signed = _signed(body)
+    if brand is None and not signed:
+        return json_error(
+            401, "unauthorized", _("A brand API key or a valid signature is required.")
+        )
+    codes = {
+        e.get("code") for e in events if isinstance(e, dict) and e.get("type") in ("view", "click")
+    }
+    notes = services.published_notes_by_code(codes) if signed else {}
+    hits, conversions, rejected = [], [], []
+    for index, event in enumerate(events):
+        kind = event.get("type") if isinstance(event, dict) else None
+        try:
+            if kind == "conversion":
+                if brand is None:
+                    raise ValidationFailed({"type": [_("Conversions need a brand API key.")]})
+                conversions.append((index, services.validate_conversion(event)))
+            elif kind in ("view", "click"):
+                if not signed:
+                    raise ValidationFailed({"type": [_("Views and clicks must be signed.")]})
+                hits.append(services.validate_hit(event, notes))
+            else:
+                raise ValidationFailed({"type": [_("view, click or conversion.")]})
+        except ValidationFailed as error:
+            rejected.append({"index": index, "errors": error.fields})
+    results = []
+    for index, values in conversions:
+        conversion, created = services.record_conversion(brand_id=brand.id, **values)
+        results.append({"index": index, "id": conversion.id, "duplicate": not created,
+                        "attributed": conversion.attributed})  # fmt: skip
+    if conversions:
+        db.session.commit()
+    stored_in = pipeline.accept_events(hits) if hits else "none"
+    return jsonify(
+        accepted=len(hits) + len(conversions),
+        rejected=rejected,
+        conversions=results,
+        buffer=stored_in,
+    ), 200
+
+
+def _stats_response(**scope):
+    rng = queries.parse_range(request.args)
+    stats = queries.stats_for(rng=rng, **scope)
+    for row in stats["series"]:
+        row["at"] = _iso(row["at"])
+    return jsonify(stats)
+
+
+@bp.get("/campaigns/<int:campaign_id>/stats")
+@api_access(Role.BRAND)
+def campaign_stats(campaign_id: int):
+    campaign = queries.brand_campaign(brand_id=api_user().id, campaign_id=campaign_id)
+    return _stats_response(campaign_id=campaign.id)
+
+
+@bp.get("/notes/<int:note_id>/stats")
+@api_access(SIGNED_IN)
+def note_stats(note_id: int):
+    note = queries.readable_note(note_id=note_id, user=api_user())
+    return _stats_response(note_id=note.id, with_money=api_user().id == note.brand_id)
+
+
+@bp.get("/contracts/<int:contract_id>/stats")
+@api_access(SIGNED_IN)
+def contract_stats(contract_id: int):
+    contract = queries.readable_contract(contract_id=contract_id, user=api_user())
+    return _stats_response(contract_id=contract.id, with_money=api_user().id == contract.brand_id)
+
+
+_RANGE_PARAMS = [
+    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+    {"name": "granularity", "in": "query", "schema": {"type": "string", "enum": ["hour", "day"]}},
+]
+_OBJ = {"application/json": {"schema": {"type": "object"}}}
+for _path, _id, _summary in (
+    ("/campaigns/{campaign_id}/stats", "campaign_id", "A campaign's analytics (its brand)"),
+    ("/notes/{note_id}/stats", "note_id", "A note's analytics (its brand or KOL)"),
+    ("/contracts/{contract_id}/stats", "contract_id", "A contract's analytics (brand or KOL)"),
+):
+    document(
+        _path,
+        "get",
+        {
+            "summary": _summary,
+            "operationId": "get" + _id.split("_")[0].title() + "Stats",
+            "parameters": [
+                {"name": _id, "in": "path", "required": True, "schema": {"type": "integer"}},
+                *_RANGE_PARAMS,
+            ],
+            "responses": {
+                "200": {"description": "Totals, series and per-note rows", "content": _OBJ},
+                "404": error_response("Not yours or not found"),
+            },
+        },
+    )
+document(
+    "/conversions",
+    "post",
+    {
+        "summary": "Report an order (attributed to the last click within the window)",
+        "operationId": "postConversion",
+        "requestBody": {"required": True, "content": _OBJ},
+        "responses": {
+            "201": {"description": "Stored", "content": _OBJ},
+            "200": {"description": "This order id was already reported", "content": _OBJ},
+            "422": error_response("Invalid fields"),
+        },
+    },
+)
+document(
+    "/events/batch",
+    "post",
+    {
+        "summary": "Up to 500 events (conversions: API key; views/clicks: signed)",
+        "operationId": "postEventBatch",
+        "security": [],
+        "requestBody": {"required": True, "content": _OBJ},
+        "responses": {
+            "200": {"description": "Accepted and rejected events", "content": _OBJ},
+            "400": error_response("Not a batch"),
+            "401": error_response("Neither a brand key nor a valid signature"),
+            "413": error_response("More than 500 events"),
+            "503": error_response("Neither store accepted the events; retry"),
+        },
+    },
+)

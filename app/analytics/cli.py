@@ -1,0 +1,92 @@
+"""`flask analytics …`: drain the buffer, prune raw events, generate volume for benchmarks."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+
+analytics_cli = AppGroup("analytics", help="Tracking pipeline and analytics data.")
+
+
+@analytics_cli.command("drain")
+@click.option("--loop", is_flag=True, help="Keep draining every --interval seconds.")
+@click.option("--interval", default=2.0, show_default=True)
+def drain_command(loop: bool, interval: float) -> None:
+    """Move buffered events from Redis into the database and the rollups."""
+    from app.analytics.pipeline import drain_all, redis_client
+
+    if redis_client() is None:
+        click.echo("no REDIS_URL: events are written directly, nothing to drain")
+        return
+    while True:
+        moved = drain_all()
+        click.echo(f"drained {moved} event(s)")
+        if not loop:
+            return
+        time.sleep(interval)
+
+
+@analytics_cli.command("prune")
+@click.option("--days", type=int, default=None, help="Keep this many days (default config).")
+def prune_command(days: int | None) -> None:
+    """Delete raw events past the retention period (rollups are kept forever)."""
+    from app.analytics.rollups import prune_raw_events
+    from app.analytics.settings import setting
+
+    deleted = prune_raw_events(days=days or int(setting("ANALYTICS_RETENTION_DAYS")))
+    db.session.commit()
+    click.echo(f"deleted {deleted} raw event(s)")
+
+
+@analytics_cli.command("generate")
+@click.option("--events", "count", type=int, default=100_000, show_default=True)
+@click.option("--days", type=int, default=30, show_default=True)
+@click.option("--visitors", type=int, default=50_000, show_default=True)
+@click.option("--seed", type=int, default=1)
+def generate_command(count: int, days: int, visitors: int, seed: int) -> None:
+    """Generate N view/click events over the last --days for the published notes, through the
+    real ingest path (COPY on PostgreSQL), in batches of 20,000."""
+    from app.analytics.rollups import ingest_events
+    from app.notes.models import Note, NoteStatus
+
+    notes = db.session.execute(
+        select(Note.id, Note.contract_id, Note.campaign_id, Note.kol_id).where(
+            Note.status == NoteStatus.PUBLISHED
+        )
+    ).all()
+    if not notes:
+        raise click.ClickException("no published note: publish one (or run `flask seed`) first")
+    rng = random.Random(seed)
+    now, span = time.time(), days * 86400
+    started, done, batch_size = time.monotonic(), 0, 20_000
+    prefix = secrets.token_hex(4)
+    while done < count:
+        batch = []
+        for i in range(min(batch_size, count - done)):
+            note = notes[rng.randrange(len(notes))]
+            kind = "click" if rng.random() < 0.05 else "view"
+            batch.append(
+                {
+                    "id": f"g{prefix}{done + i}",
+                    "k": kind,
+                    "t": now - rng.random() * span,
+                    "n": note.id,
+                    "c": note.contract_id,
+                    "p": note.campaign_id,
+                    "u": note.kol_id,
+                    "v": f"{rng.randrange(visitors):032x}",
+                    "b": 1 if rng.random() < 0.03 else 0,
+                }
+            )
+        ingest_events(batch)
+        db.session.commit()
+        done += len(batch)
+        rate = done / max(time.monotonic() - started, 1e-6)
+        click.echo(f"{done}/{count} events ({rate:,.0f}/s)")

@@ -1,0 +1,106 @@
+"""Raw tracking events, conversions, dedupe marks and the hourly rollups dashboards read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db_types import BigId, TZDateTime, utcnow
+from app.extensions import db
+
+
+class TrackingEvent(db.Model):
+    """One view or click hit as received (bots and repeats included, flagged), kept for the
+    retention period; ``event_id`` makes every replay a no-op."""
+
+    __tablename__ = "analytics_events"
+    __table_args__ = (
+        Index("ix_analytics_events_note_time", "note_id", "occurred_at"),
+        Index("ix_analytics_events_time", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # view | click
+    occurred_at: Mapped[datetime] = mapped_column(TZDateTime())
+    note_id: Mapped[int] = mapped_column(BigInteger)
+    contract_id: Mapped[int] = mapped_column(BigInteger)
+    campaign_id: Mapped[int] = mapped_column(BigInteger)
+    visitor: Mapped[str] = mapped_column(String(64))  # a cookie id or a salted hash, never an IP
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    counted: Mapped[bool] = mapped_column(Boolean, default=True)  # False: a repeat within 30 min
+    new_visitor_today: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Conversion(db.Model):
+    """An order reported by a brand; attributed to a note or stored unattributed."""
+
+    __tablename__ = "analytics_conversions"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "order_id", name="uq_analytics_conversions_order"),
+        Index("ix_analytics_conversions_campaign_time", "campaign_id", "occurred_at"),
+        Index("ix_analytics_conversions_brand_time", "brand_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    brand_id: Mapped[int] = mapped_column(BigInteger)
+    order_id: Mapped[str] = mapped_column(String(100))
+    value: Mapped[int] = mapped_column(BigInteger)  # minor units
+    currency: Mapped[str] = mapped_column(String(3))
+    occurred_at: Mapped[datetime] = mapped_column(TZDateTime())
+    click_id: Mapped[str | None] = mapped_column(String(64))
+    promo_code: Mapped[str | None] = mapped_column(String(32))
+    note_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    contract_id: Mapped[int | None] = mapped_column(BigInteger)
+    campaign_id: Mapped[int | None] = mapped_column(BigInteger)
+    attributed: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(40), default="")  # why unattributed
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class ViewMark(db.Model):
+    """When a visitor's view of a note was last counted (dedupe window)."""
+
+    __tablename__ = "analytics_view_marks"
+
+    note_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
+    counted_at: Mapped[datetime] = mapped_column(TZDateTime(), index=True)
+
+
+class VisitorDay(db.Model):
+    """A visitor seen on a note on a day (unique visitors per day)."""
+
+    __tablename__ = "analytics_visitor_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    note_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class HourlyRollup(db.Model):
+    """Counts per note per hour; the only table dashboards read for traffic."""
+
+    __tablename__ = "analytics_hourly"
+    __table_args__ = (
+        UniqueConstraint("note_id", "hour", name="uq_analytics_hourly_note_hour"),
+        Index("ix_analytics_hourly_campaign_hour", "campaign_id", "hour"),
+        Index("ix_analytics_hourly_contract_hour", "contract_id", "hour"),
+        Index("ix_analytics_hourly_kol_hour", "kol_id", "hour"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(TZDateTime())
+    note_id: Mapped[int] = mapped_column(BigInteger)
+    contract_id: Mapped[int] = mapped_column(BigInteger)
+    campaign_id: Mapped[int] = mapped_column(BigInteger)
+    kol_id: Mapped[int] = mapped_column(BigInteger)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    uniques: Mapped[int] = mapped_column(Integer, default=0)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
+    bot_views: Mapped[int] = mapped_column(Integer, default=0)
+    bot_clicks: Mapped[int] = mapped_column(Integer, default=0)
+    conversions: Mapped[int] = mapped_column(Integer, default=0)
+    revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # campaign currency, minor

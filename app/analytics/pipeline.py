@@ -1,0 +1,192 @@
+"""Where events go: appended to a Redis Stream (one pipelined round trip, no database write),
+or written straight to the database when Redis is absent or down; 503 when neither accepts.
+
+The writer (``drain``) reads the stream through a consumer group, stores a batch with
+``rollups.ingest_events`` (COPY on PostgreSQL), commits, then acknowledges. A crash between
+read and commit leaves the entries pending: the next drain re-reads its own pending entries and
+claims other consumers' stale ones (XAUTOCLAIM). A crash between commit and XACK re-delivers
+entries already stored: the event id makes them no-ops, so nothing is lost or counted twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.analytics import rollups
+from app.analytics.settings import setting
+from app.errors import DomainError
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+_clients: dict[str, object] = {}
+_redis_down_until = 0.0
+REDIS_RETRY_SECONDS = 5
+
+
+class TrackingUnavailable(DomainError):
+    """Neither Redis nor the database accepted the event: the client retries later."""
+
+    status = 503
+    code = "tracking_unavailable"
+    retry_after = 5
+
+
+def redis_client():
+    """A shared client for the configured Redis, or None when there is none."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    client = _clients.get(url)
+    if client is None:
+        from redis import Redis
+
+        client = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=0.5)
+        _clients[url] = client
+    return client
+
+
+def use_redis() -> bool:
+    mode = setting("ANALYTICS_BUFFER")
+    if mode == "direct":
+        return False
+    return redis_client() is not None
+
+
+def _to_redis(events: list[dict]) -> bool:
+    global _redis_down_until
+    if time.monotonic() < _redis_down_until:
+        return False
+    client = redis_client()
+    try:
+        pipe = client.pipeline(transaction=False)
+        stream = setting("ANALYTICS_STREAM")
+        for event in events:
+            pipe.xadd(stream, {"e": json.dumps(event, separators=(",", ":"))})
+        pipe.execute()
+        return True
+    except Exception as error:  # Redis down or refusing: fall back to the database
+        log.warning("tracking buffer unavailable (%s); writing to the database", error)
+        _redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        return False
+
+
+def _to_database(events: list[dict]) -> None:
+    try:
+        rollups.ingest_events(events)
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        log.error("tracking event refused by the database: %s", error)
+        raise TrackingUnavailable(_("Tracking is unavailable; retry shortly.")) from error
+
+
+def accept_events(events: list[dict]) -> str:
+    """Hand events to Redis, else to the database (commits); returns where they went.
+    Raises TrackingUnavailable when neither accepts them (client event ids make retries safe)."""
+    if not events:
+        return "none"
+    if use_redis() and _to_redis(events):
+        return "redis"
+    _to_database(events)
+    return "database"
+
+
+def _consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _ensure_group(client, stream: str, group: str) -> None:
+    from redis.exceptions import ResponseError
+
+    try:
+        client.xgroup_create(stream, group, id="0", mkstream=True)
+    except ResponseError as error:
+        if "BUSYGROUP" not in str(error):
+            raise
+
+
+def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms: int = 60_000):
+    """Move up to ``count`` buffered events into the database; returns how many were read.
+    Idempotent and crash-safe (see the module docstring). Commits."""
+    client = redis_client()
+    if client is None:
+        return 0
+    consumer = consumer or _consumer_name()
+    count = count or int(setting("ANALYTICS_DRAIN_BATCH"))
+    stream, group = setting("ANALYTICS_STREAM"), setting("ANALYTICS_GROUP")
+    _ensure_group(client, stream, group)
+    entries: list[tuple[bytes, dict]] = []
+    # 1. our own entries read before a crash, 2. stale entries of dead consumers, 3. new ones.
+    for _stream, items in client.xreadgroup(group, consumer, {stream: "0"}, count=count) or []:
+        entries.extend(items)
+    if len(entries) < count:
+        claimed = client.xautoclaim(
+            stream, group, consumer, min_idle_time=min_idle_ms, start_id="0-0",
+            count=count - len(entries),
+        )  # fmt: skip
+        entries.extend(claimed[1])
+    if len(entries) < count:
+        fresh = client.xreadgroup(group, consumer, {stream: ">"}, count=count - len(entries))
+        for _stream, items in fresh or []:
+            entries.extend(items)
+    entries = [(eid, fields) for eid, fields in entries if fields]  # deleted while pending
+    if not entries:
+        return 0
+    events = []
+    for _eid, fields in entries:
+        try:
+            events.append(json.loads(fields[b"e"]))
+        except (KeyError, ValueError):
+            log.error("unreadable tracking entry %s dropped", _eid)
+    try:
+        rollups.ingest_events(events)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise  # entries stay pending and are re-read next time
+    ids = [eid for eid, _fields in entries]
+    pipe = client.pipeline(transaction=False)
+    pipe.xack(stream, group, *ids)
+    pipe.xdel(stream, *ids)
+    pipe.execute()
+    return len(entries)
+
+
+def backlog() -> int:
+    """Entries in the stream not yet stored (including pending ones)."""
+    client = redis_client()
+    if client is None:
+        return 0
+    try:
+        return int(client.xlen(setting("ANALYTICS_STREAM")))
+    except Exception:
+        return 0
+
+
+def drain_all(*, consumer: str | None = None, min_idle_ms: int = 60_000) -> int:
+    """Drain until the stream is empty; returns how many events were moved."""
+    total = 0
+    while True:
+        moved = drain(consumer=consumer, min_idle_ms=min_idle_ms)
+        total += moved
+        if moved == 0:
+            return total
+
+
+def drain_job() -> int:
+    """For a scheduler (e.g. `rq cron`): drain what is buffered now."""
+    from flask import has_app_context
+
+    if has_app_context():
+        return drain_all()
+    from app import create_app
+
+    with create_app().app_context():
+        return drain_all()

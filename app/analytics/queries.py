@@ -1,0 +1,336 @@
+"""Dashboard numbers, read from the hourly rollups only (plus conversions and spend, which are
+small tables). The pages, the CSV export and the stats API all call ``stats_for``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from statistics import median
+
+from sqlalchemy import func, select
+
+from app.analytics.models import Conversion, HourlyRollup
+from app.analytics.settings import setting
+from app.campaigns.models import Campaign
+from app.contracts.models import Contract
+from app.errors import NotFound
+from app.extensions import db
+from app.notes.models import Note
+from app.payments.models import Refund
+from app.profiles.models import KolProfile
+
+TRAFFIC = ("views", "uniques", "clicks", "bot_views", "bot_clicks", "conversions", "revenue")
+SORTABLE = (
+    "title", "kol", "views", "uniques", "clicks", "ctr", "conversions", "conversion_rate",
+    "revenue", "spend", "cpm", "cpc", "cpa", "roas",
+)  # fmt: skip
+MAX_DAYS = 366
+HOURLY_MAX_DAYS = 14
+BASELINE_DAYS = 14
+
+
+@dataclass
+class Range:
+    start: date
+    end: date  # inclusive
+    granularity: str  # hour | day
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time(), UTC)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time(), UTC)
+
+    def buckets(self) -> list[datetime]:
+        step = timedelta(hours=1) if self.granularity == "hour" else timedelta(days=1)
+        out, at = [], self.since
+        while at < self.until:
+            out.append(at)
+            at += step
+        return out
+
+
+def parse_range(args) -> Range:
+    """from/to (YYYY-MM-DD, default the last 30 days) and granularity; bad values fall back."""
+    today = datetime.now(UTC).date()
+
+    def day(name: str, default: date) -> date:
+        try:
+            return date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            return default
+
+    end = min(day("to", today), today + timedelta(days=1))
+    start = day("from", end - timedelta(days=29))
+    if start > end:
+        start, end = end, start
+    start = max(start, end - timedelta(days=MAX_DAYS - 1))
+    wanted = args.get("granularity", "")
+    span = (end - start).days + 1
+    if wanted not in ("hour", "day"):
+        wanted = "hour" if span <= 2 else "day"
+    if wanted == "hour" and span > HOURLY_MAX_DAYS:
+        wanted = "day"
+    return Range(start, end, wanted)
+
+
+def _ratio(num: int, den: int, digits: int = 4) -> float | None:
+    return round(num / den, digits) if den else None
+
+
+def _per(amount: int, count: int, times: int = 1) -> int | None:
+    """Money per unit in minor units, rounded half up (integers only)."""
+    return (amount * times * 2 + count) // (2 * count) if count else None
+
+
+def derived(row: dict, spend: int | None) -> dict:
+    """The ratios and costs of a set of counters."""
+    out = {k: int(row.get(k) or 0) for k in TRAFFIC}
+    views, clicks, conv = out["views"], out["clicks"], out["conversions"]
+    out["ctr"] = _ratio(clicks, views)
+    out["conversion_rate"] = _ratio(conv, clicks)
+    all_views = views + out["bot_views"]
+    out["bot_share"] = _ratio(out["bot_views"], all_views)
+    out["spend"] = spend
+    if spend is not None:
+        out["cpm"] = _per(spend, views, 1000)
+        out["cpc"] = _per(spend, clicks)
+        out["cpa"] = _per(spend, conv)
+        out["roas"] = _ratio(out["revenue"], spend, 2)
+    return out
+
+
+def spend_by_contract(contract_ids: list[int]) -> dict[int, int]:
+    """What the brand paid for each funded contract (price + brand fee) minus refunds that
+    succeeded; unfunded contracts cost nothing. Two queries whatever the number of contracts."""
+    if not contract_ids:
+        return {}
+    paid = dict(
+        db.session.execute(
+            select(Contract.id, Contract.price + Contract.brand_fee).where(
+                Contract.id.in_(contract_ids), Contract.funded_at.is_not(None)
+            )
+        ).all()
+    )
+    refunded = dict(
+        db.session.execute(
+            select(Refund.contract_id, func.sum(Refund.amount))
+            .where(Refund.contract_id.in_(contract_ids), Refund.status == "succeeded")
+            .group_by(Refund.contract_id)
+        ).all()
+    )
+    return {
+        cid: max(int(paid.get(cid, 0)) - int(refunded.get(cid) or 0), 0) for cid in contract_ids
+    }
+
+
+def _sums(*filters):
+    cols = [func.coalesce(func.sum(getattr(HourlyRollup, c)), 0).label(c) for c in TRAFFIC]
+    return cols, filters
+
+
+def _series(scope, rng: Range) -> list[dict]:
+    cols, _ = _sums()
+    rows = db.session.execute(
+        select(HourlyRollup.hour, *cols)
+        .where(scope, HourlyRollup.hour >= rng.since, HourlyRollup.hour < rng.until)
+        .group_by(HourlyRollup.hour)
+    ).all()
+    buckets = {b: dict.fromkeys(TRAFFIC, 0) for b in rng.buckets()}
+    for row in rows:
+        hour = row.hour if row.hour.tzinfo else row.hour.replace(tzinfo=UTC)
+        key = hour if rng.granularity == "hour" else datetime.combine(hour.date(), time(), UTC)
+        acc = buckets.setdefault(key, dict.fromkeys(TRAFFIC, 0))
+        for c in TRAFFIC:
+            acc[c] += int(getattr(row, c))
+    return [{"at": at, **derived(values, None)} for at, values in sorted(buckets.items())]
+
+
+def _flags(scope, rng: Range, per_note: dict[int, dict]) -> dict[int, list[dict]]:
+    """Views without clicks, bot share above the threshold, and daily spikes against the note's
+    own baseline (the median of its previous days)."""
+    flags: dict[int, list[dict]] = defaultdict(list)
+    quiet = int(setting("ANALYTICS_QUIET_VIEWS"))
+    bot_share = float(setting("ANALYTICS_BOT_SHARE"))
+    factor = float(setting("ANALYTICS_SPIKE_FACTOR"))
+    for note_id, row in per_note.items():
+        if row["views"] >= quiet and row["clicks"] == 0:
+            flags[note_id].append({"kind": "views_without_clicks", "value": row["views"]})
+        if (row["bot_share"] or 0) > bot_share and row["views"] + row["bot_views"] >= 20:
+            flags[note_id].append({"kind": "bot_share", "value": row["bot_share"]})
+    day = (
+        func.date(HourlyRollup.hour)
+        if _is_sqlite()
+        else func.date_trunc("day", func.timezone("UTC", HourlyRollup.hour))
+    )
+    rows = db.session.execute(
+        select(HourlyRollup.note_id, day.label("day"), func.sum(HourlyRollup.views))
+        .where(
+            scope,
+            HourlyRollup.hour >= rng.since - timedelta(days=BASELINE_DAYS),
+            HourlyRollup.hour < rng.until,
+        )
+        .group_by(HourlyRollup.note_id, day)
+    ).all()
+    daily: dict[int, dict[date, int]] = defaultdict(dict)
+    for note_id, d, views in rows:
+        d = date.fromisoformat(d) if isinstance(d, str) else d.date() if hasattr(d, "date") else d
+        daily[note_id][d] = int(views or 0)
+    for note_id, by_day in daily.items():
+        for d in sorted(by_day):
+            if not rng.start <= d <= rng.end:
+                continue
+            before = [by_day.get(d - timedelta(days=k), 0) for k in range(1, BASELINE_DAYS + 1)]
+            baseline = max(median(before), 1)
+            if by_day[d] >= 50 and by_day[d] > factor * baseline:
+                flags[note_id].append(
+                    {
+                        "kind": "spike",
+                        "value": by_day[d],
+                        "day": d.isoformat(),
+                        "baseline": baseline,
+                    }
+                )
+    return dict(flags)
+
+
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
+              note_id: int | None = None, contract_id: int | None = None,
+              rng: Range, with_money: bool = True) -> dict:  # fmt: skip
+    """Totals, a time series and a per-note table for one scope (a constant number of
+    queries whatever the number of notes or events)."""
+    if campaign_id is not None:
+        scope, note_filter = (
+            HourlyRollup.campaign_id == campaign_id,
+            Note.campaign_id == campaign_id,
+        )
+    elif contract_id is not None:
+        scope, note_filter = (
+            HourlyRollup.contract_id == contract_id,
+            Note.contract_id == contract_id,
+        )
+    elif note_id is not None:
+        scope, note_filter = HourlyRollup.note_id == note_id, Note.id == note_id
+    else:
+        scope, note_filter = HourlyRollup.kol_id == kol_id, Note.kol_id == kol_id
+    cols, _ = _sums()
+    notes = db.session.execute(
+        select(Note.id, Note.title, Note.slug, Note.contract_id, Note.kol_id, Note.status,
+               Note.tracking_code, Note.campaign_id, KolProfile.display_name)
+        .outerjoin(KolProfile, KolProfile.user_id == Note.kol_id)
+        .where(note_filter)
+        .order_by(Note.id)
+    ).all()  # fmt: skip
+    sums = {
+        r.note_id: r._asdict()
+        for r in db.session.execute(
+            select(HourlyRollup.note_id, *cols)
+            .where(scope, HourlyRollup.hour >= rng.since, HourlyRollup.hour < rng.until)
+            .group_by(HourlyRollup.note_id)
+        )
+    }
+    spend = spend_by_contract([n.contract_id for n in notes]) if with_money else {}
+    table, totals = [], dict.fromkeys(TRAFFIC, 0)
+    for n in notes:
+        counters = sums.get(n.id, {})
+        for c in TRAFFIC:
+            totals[c] += int(counters.get(c) or 0)
+        row = derived(counters, spend.get(n.contract_id, 0) if with_money else None)
+        row.update(note_id=n.id, title=n.title or "", slug=n.slug, kol=n.display_name or "",
+                   kol_id=n.kol_id, contract_id=n.contract_id, campaign_id=n.campaign_id,
+                   status=str(n.status.value if hasattr(n.status, "value") else n.status),
+                   tracking_code=n.tracking_code)  # fmt: skip
+        table.append(row)
+    total_spend = sum(spend.values()) if with_money else None
+    per_note = {r["note_id"]: r for r in table}
+    flags = _flags(scope, rng, per_note)
+    for row in table:
+        row["flags"] = flags.get(row["note_id"], [])
+    return {
+        "range": {
+            "from": rng.start.isoformat(),
+            "to": rng.end.isoformat(),
+            "granularity": rng.granularity,
+        },
+        "totals": derived(totals, total_spend),
+        "series": _series(scope, rng),
+        "notes": table,
+    }
+
+
+def sort_rows(rows: list[dict], key: str, descending: bool) -> list[dict]:
+    key = key if key in SORTABLE else "views"
+
+    def value(row):
+        v = row.get(key)
+        return (v is not None, v if v is not None else 0)
+
+    return sorted(rows, key=value, reverse=descending)
+
+
+def brand_campaign(*, brand_id: int, campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or campaign.brand_id != brand_id:
+        raise NotFound("No such campaign.")
+    return campaign
+
+
+def brand_overview(brand_id: int, rng: Range) -> list[dict]:
+    """Each of the brand's campaigns with its totals in the range (three queries)."""
+    campaigns = db.session.scalars(
+        select(Campaign).where(Campaign.brand_id == brand_id).order_by(Campaign.id.desc())
+    ).all()
+    ids = [c.id for c in campaigns]
+    cols, _ = _sums()
+    sums = {
+        r.campaign_id: r._asdict()
+        for r in db.session.execute(
+            select(HourlyRollup.campaign_id, *cols)
+            .where(HourlyRollup.campaign_id.in_(ids or [0]),
+                   HourlyRollup.hour >= rng.since, HourlyRollup.hour < rng.until)
+            .group_by(HourlyRollup.campaign_id)
+        )
+    }  # fmt: skip
+    return [{"campaign": c, **derived(sums.get(c.id, {}), None)} for c in campaigns]
+
+
+def unattributed(brand_id: int, rng: Range) -> dict:
+    """Conversions the brand reported that matched no click or code, by reason."""
+    rows = db.session.execute(
+        select(Conversion.reason, Conversion.currency, func.count(), func.sum(Conversion.value))
+        .where(
+            Conversion.brand_id == brand_id,
+            Conversion.attributed.is_(False),
+            Conversion.occurred_at >= rng.since,
+            Conversion.occurred_at < rng.until,
+        )
+        .group_by(Conversion.reason, Conversion.currency)
+    ).all()
+    return {
+        "count": sum(r[2] for r in rows),
+        "by_reason": [
+            {"reason": r[0], "currency": r[1], "count": r[2], "value": int(r[3] or 0)} for r in rows
+        ],
+    }
+
+
+def readable_note(*, note_id: int, user) -> Note:
+    """A note its brand or its KOL may see stats of; others get 404."""
+    note = db.session.get(Note, note_id)
+    if note is None or user.id not in (note.brand_id, note.kol_id):
+        raise NotFound("No such note.")
+    return note
+
+
+def readable_contract(*, contract_id: int, user) -> Contract:
+    contract = db.session.get(Contract, contract_id)
+    if contract is None or user.id not in (contract.brand_id, contract.kol_id):
+        raise NotFound("No such contract.")
+    return contract

@@ -1,0 +1,230 @@
+"""Conversions reported by brands, and validation of batched events."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.analytics.models import Conversion
+from app.analytics.rollups import hour_of, upsert_rollups
+from app.analytics.settings import setting
+from app.analytics.tracking import parse_click_id
+from app.campaigns.models import Campaign
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.money import CURRENCIES
+from app.notes.models import Note, NoteStatus
+
+MAX_BATCH = 500
+MAX_VALUE = 10**12
+CLOCK_SKEW = timedelta(minutes=5)
+EVENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+def parse_time(value: Any, field: str, errors: dict) -> datetime | None:
+    """ISO-8601 (or epoch seconds) → aware UTC; missing → now; bad → an error on ``field``."""
+    if value in (None, ""):
+        return datetime.now(UTC)
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            at = datetime.fromtimestamp(float(value), UTC)
+        else:
+            at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    except (ValueError, OverflowError, OSError):
+        errors.setdefault(field, []).append(_("Not a valid ISO-8601 time."))
+        return None
+    if at > datetime.now(UTC) + CLOCK_SKEW:
+        errors.setdefault(field, []).append(_("The time is in the future."))
+        return None
+    return at
+
+
+def validate_conversion(payload: Any) -> dict:
+    """A conversion's fields checked and normalised; ValidationFailed names each bad field."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"body": [_("Expected a JSON object.")]})
+    errors: dict[str, list[str]] = {}
+    order_id = payload.get("order_id")
+    if not isinstance(order_id, str | int) or not str(order_id).strip():
+        errors["order_id"] = [_("An order id is required.")]
+    elif len(str(order_id)) > 100:
+        errors["order_id"] = [_("At most 100 characters.")]
+    value = payload.get("value")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VALUE:
+        errors["value"] = [_("The order value in minor units (a whole number, 0 or more).")]
+    currency = str(payload.get("currency") or "").lower()
+    if currency not in CURRENCIES:
+        errors["currency"] = [_("Unknown currency.")]
+    click_id = payload.get("click_id")
+    promo = payload.get("promo_code")
+    if click_id is not None and (not isinstance(click_id, str) or len(click_id) > 64):
+        errors["click_id"] = [_("Not a click id.")]
+    if promo is not None and (not isinstance(promo, str) or len(promo) > 32):
+        errors["promo_code"] = [_("Not a promo code.")]
+    occurred_at = parse_time(payload.get("time"), "time", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "order_id": str(order_id).strip(),
+        "value": value,
+        "currency": currency,
+        "click_id": click_id or None,
+        "promo_code": (promo or "").strip() or None,
+        "occurred_at": occurred_at,
+    }
+
+
+def _attribute(brand_id: int, click_id, promo_code, occurred_at) -> tuple[Note | None, str]:
+    """The note a conversion belongs to (last click within the window, or a promo code)."""
+    if click_id:
+        parsed = parse_click_id(click_id)
+        if parsed is None:
+            return None, "unknown_click"
+        note_id, clicked_at = parsed
+        note = db.session.get(Note, note_id)
+        if note is None or note.brand_id != brand_id:
+            return None, "unknown_click"
+        if occurred_at < clicked_at - CLOCK_SKEW:
+            return None, "before_click"
+        window = timedelta(days=int(setting("ANALYTICS_ATTRIBUTION_DAYS")))
+        if occurred_at - clicked_at > window:
+            return None, "outside_window"
+        return note, ""
+    if promo_code:
+        note = db.session.scalar(
+            select(Note).where(
+                func.upper(Note.tracking_code) == promo_code.upper(),
+                Note.brand_id == brand_id,
+                Note.status.in_([NoteStatus.PUBLISHED, NoteStatus.TAKEN_DOWN]),
+            )
+        )
+        return (note, "") if note else (None, "unknown_promo_code")
+    return None, "no_click"
+
+
+def record_conversion(
+    *,
+    brand_id: int,
+    order_id: str,
+    value: int,
+    currency: str,
+    occurred_at: datetime,
+    click_id: str | None = None,
+    promo_code: str | None = None,
+) -> tuple[Conversion, bool]:
+    """Store an order once per brand (a repeat returns the first, False); attributed ones are
+    added to the note's hourly rollup."""
+    existing = db.session.scalar(
+        select(Conversion).where(Conversion.brand_id == brand_id, Conversion.order_id == order_id)
+    )
+    if existing is not None:
+        return existing, False
+    note, reason = _attribute(brand_id, click_id, promo_code, occurred_at)
+    conversion = Conversion(
+        brand_id=brand_id,
+        order_id=order_id,
+        value=value,
+        currency=currency,
+        occurred_at=occurred_at,
+        click_id=click_id,
+        promo_code=promo_code,
+        note_id=note.id if note else None,
+        contract_id=note.contract_id if note else None,
+        campaign_id=note.campaign_id if note else None,
+        attributed=note is not None,
+        reason=reason,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(conversion)
+    except IntegrityError:  # the same order reported concurrently
+        again = db.session.scalar(
+            select(Conversion).where(
+                Conversion.brand_id == brand_id, Conversion.order_id == order_id
+            )
+        )
+        return again, False
+    if note is not None:
+        campaign_currency = db.session.scalar(
+            select(Campaign.currency).where(Campaign.id == note.campaign_id)
+        )
+        upsert_rollups(
+            [
+                {
+                    "note_id": note.id,
+                    "hour": hour_of(occurred_at),
+                    "contract_id": note.contract_id,
+                    "campaign_id": note.campaign_id,
+                    "kol_id": note.kol_id,
+                    "conversions": 1,
+                    # Revenue in another currency is counted as a conversion, not summed.
+                    "revenue": value if currency == campaign_currency else 0,
+                }
+            ]
+        )
+    return conversion, True
+
+
+def brand_of_click(click_id: str | None) -> int | None:
+    """The brand whose note a genuine click id belongs to (for the order-page snippet)."""
+    parsed = parse_click_id(click_id or "")
+    if parsed is None:
+        return None
+    return db.session.scalar(select(Note.brand_id).where(Note.id == parsed[0]))
+
+
+def validate_hit(payload: Any, notes: dict[str, Note]) -> dict:
+    """A batched view or click (from a signed edge server) as a pipeline event."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"event": [_("Expected a JSON object.")]})
+    errors: dict[str, list[str]] = {}
+    event_id = payload.get("event_id")
+    if not isinstance(event_id, str) or not EVENT_ID_RE.match(event_id):
+        errors["event_id"] = [
+            _("A client event id of 8 to 64 letters, digits or -_.: is required.")
+        ]
+    note = notes.get(str(payload.get("code") or ""))
+    if note is None:
+        errors["code"] = [_("No published note has this tracking code.")]
+    visitor = payload.get("visitor")
+    if not isinstance(visitor, str) or not 1 <= len(visitor) <= 64:
+        errors["visitor"] = [_("An anonymous visitor id (at most 64 characters) is required.")]
+    at = parse_time(payload.get("time"), "time", errors)
+    bot = payload.get("bot", False)
+    if not isinstance(bot, bool):
+        errors["bot"] = [_("true or false.")]
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "id": f"b:{event_id}",
+        "k": payload["type"],
+        "t": at.timestamp(),
+        "n": note.id,
+        "c": note.contract_id,
+        "p": note.campaign_id,
+        "u": note.kol_id,
+        "v": visitor,
+        "b": 1 if bot else 0,
+    }
+
+
+def published_notes_by_code(codes: set[str]) -> dict[str, Note]:
+    """Published notes by tracking code, in one query."""
+    codes = {c for c in codes if isinstance(c, str) and 0 < len(c) <= 16}
+    if not codes:
+        return {}
+    rows = db.session.scalars(
+        select(Note).where(Note.tracking_code.in_(codes), Note.status == NoteStatus.PUBLISHED)
+    )
+    return {n.tracking_code: n for n in rows}
+
+
+def new_event_id() -> str:
+    return secrets.token_hex(12)

@@ -1,0 +1,31 @@
+"""Analytics settings: app config first, then the environment, then a laptop default."""
+
+from __future__ import annotations
+
+import os
+
+from flask import current_app
+
+DEFAULTS: dict[str, object] = {
+    "ANALYTICS_BUFFER": "auto",  # auto (Redis when REDIS_URL is set) | redis | direct
+    "ANALYTICS_STREAM": "analytics:events",
+    "ANALYTICS_GROUP": "writers",
+    "ANALYTICS_BATCH_SECRET": "",  # HMAC secret for signed view/click batches ("" = refused)
+    "ANALYTICS_DEDUPE_MINUTES": 30,
+    "ANALYTICS_ATTRIBUTION_DAYS": 7,
+    "ANALYTICS_RETENTION_DAYS": 90,
+    "ANALYTICS_DRAIN_BATCH": 5000,
+    "ANALYTICS_BOT_SHARE": 0.3,  # flag a note when bots exceed this share of its views
+    "ANALYTICS_SPIKE_FACTOR": 5,  # flag a day with views above this × the note's baseline
+    "ANALYTICS_QUIET_VIEWS": 200,  # flag a note with this many views and no click
+}
+
+
+def setting(name: str):
+    if name in current_app.config:
+        return current_app.config[name]
+    default = DEFAULTS[name]
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return type(default)(raw) if not isinstance(default, str) else raw

@@ -1,0 +1,165 @@
+"""The hot path: who is visiting (no raw IPs), whether they are a bot, and the view and click
+events handed to the pipeline. The notes page calls ``record_view``; ``/go/<code>`` uses
+``click_target``."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from flask import after_this_request, current_app
+from sqlalchemy import select
+
+from app.analytics import pipeline
+from app.campaigns.models import Campaign
+from app.extensions import db
+from app.notes.models import Note, NoteStatus
+
+VISITOR_COOKIE = "kv"
+VISITOR_RE = re.compile(r"^[0-9a-f]{32}$")
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+BOT_MARKERS = (
+    "bot", "crawl", "spider", "slurp", "curl", "wget", "python", "httpclient", "http-client",
+    "java/", "go-http", "okhttp", "headless", "phantom", "selenium", "puppeteer", "playwright",
+    "facebookexternalhit", "embedly", "preview", "monitor", "uptime", "scan", "fetch", "axios",
+    "node-fetch", "libwww", "scrapy", "lighthouse", "pingdom", "apache-httpclient",
+)  # fmt: skip
+
+
+def is_bot(user_agent: str | None, accept_language: str | None) -> bool:
+    """A known robot name, or a client that does not look like a browser."""
+    ua = (user_agent or "").strip().lower()
+    if len(ua) < 12 or not ua.startswith("mozilla/"):
+        return True
+    if any(marker in ua for marker in BOT_MARKERS):
+        return True
+    return not (accept_language or "").strip()
+
+
+def _daily_salt(day: str) -> bytes:
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), day.encode(), "sha256").digest()
+
+
+def visitor_id(request) -> str:
+    """The visitor's first-party cookie id, or (first visit) a salted hash of IP and user agent
+    that rotates daily; the hash becomes the cookie so the visitor keeps one id."""
+    cookie = request.cookies.get(VISITOR_COOKIE, "")
+    if VISITOR_RE.match(cookie):
+        return cookie
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    raw = f"{request.remote_addr or ''}|{request.headers.get('User-Agent', '')}"
+    visitor = hmac.new(_daily_salt(day), raw.encode(), "sha256").hexdigest()[:32]
+
+    @after_this_request
+    def _set_cookie(response):
+        response.set_cookie(
+            VISITOR_COOKIE,
+            visitor,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
+        return response
+
+    return visitor
+
+
+def _event(kind: str, note: Note, visitor: str, bot: bool, event_id: str | None = None) -> dict:
+    return {
+        "id": event_id or secrets.token_hex(12),
+        "k": kind,
+        "t": time.time(),
+        "n": note.id,
+        "c": note.contract_id,
+        "p": note.campaign_id,
+        "u": note.kol_id,
+        "v": visitor,
+        "b": 1 if bot else 0,
+    }
+
+
+def record_view(*, note: Note, request) -> None:
+    """Record a render of a published note's public page (raises TrackingUnavailable)."""
+    if note.status != NoteStatus.PUBLISHED:
+        return
+    bot = is_bot(request.headers.get("User-Agent"), request.headers.get("Accept-Language"))
+    pipeline.accept_events([_event("view", note, visitor_id(request), bot)])
+
+
+# Click ids carry the note and the time, signed: a conversion can be attributed even while the
+# click is still in the buffer, and a forged id is recognised.
+def new_click_id(note_id: int, at: float) -> str:
+    body = f"{note_id:x}.{int(at):x}.{secrets.token_hex(4)}"
+    return f"{body}.{_click_sig(body)}"
+
+
+def _click_sig(body: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"click:" + body.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def parse_click_id(click_id: str) -> tuple[int, datetime] | None:
+    """(note id, click time) of a genuine click id, else None."""
+    parts = (click_id or "").split(".")
+    if len(parts) != 4:
+        return None
+    body = ".".join(parts[:3])
+    if not hmac.compare_digest(_click_sig(body), parts[3]):
+        return None
+    try:
+        return int(parts[0], 16), datetime.fromtimestamp(int(parts[1], 16), UTC)
+    except ValueError:
+        return None
+
+
+def safe_product_url(url: str | None) -> str | None:
+    target = urlsplit(url or "")
+    if target.scheme not in {"http", "https"} or not target.netloc:
+        return None
+    return url
+
+
+def with_tracking(url: str, *, click_id: str, campaign_id: int, note_id: int) -> str:
+    """The product URL with the click id and UTM parameters added (existing ones kept)."""
+    parts = urlsplit(url)
+    ours = {
+        "kol_click": click_id,
+        "utm_source": "kolmarket",
+        "utm_medium": "kol",
+        "utm_campaign": f"campaign-{campaign_id}",
+        "utm_content": f"note-{note_id}",
+    }
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ours]
+    return urlunsplit(parts._replace(query=urlencode([*query, *ours.items()])))
+
+
+def click_target(*, code: str, request) -> str | None:
+    """Record a click on a published note's link; the campaign's URL to redirect to, or None
+    (unknown code, unpublished note, or a stored URL that is not http(s))."""
+    if not CODE_RE.match(code or ""):
+        return None
+    row = db.session.execute(
+        select(Note, Campaign.product_url)
+        .join(Campaign, Campaign.id == Note.campaign_id)
+        .where(Note.tracking_code == code, Note.status == NoteStatus.PUBLISHED)
+    ).first()
+    if row is None:
+        return None
+    note, product_url = row
+    if safe_product_url(product_url) is None:
+        return None
+    bot = is_bot(request.headers.get("User-Agent"), request.headers.get("Accept-Language"))
+    now = time.time()
+    click_id = new_click_id(note.id, now)
+    event = _event("click", note, visitor_id(request), bot, event_id=click_id)
+    event["t"] = now
+    pipeline.accept_events([event])
+    return with_tracking(
+        product_url, click_id=click_id, campaign_id=note.campaign_id, note_id=note.id
+    )

@@ -1,0 +1,381 @@
+"""Campaign services: create, edit while draft, publish, close, reopen, cancel, duplicate, invite.
+
+Every service takes ids and plain values (amounts already in minor units, aware datetimes),
+checks the rules a brand would expect, flushes and never commits. The web forms and the JSON API
+both call these functions, so the rules and messages are the same everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
+
+from app.campaigns.models import Campaign, CampaignStatus, CampaignTarget, ContentFormat, Invitation
+from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, TIER_LABELS
+from app.db_types import utcnow
+from app.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
+from app.extensions import db
+from app.money import CURRENCIES, MAX_MINOR_AMOUNT
+from app.profiles.models import KolProfile
+from app.status import move, record_created
+from app.text import clean_text, clean_url
+from app.uploads import save_image
+
+TARGET_KINDS = {"niches": "niche", "tiers": "tier", "regions": "region", "languages": "language"}
+TARGET_CHOICES = {
+    "niche": CATEGORIES,
+    "tier": TIER_LABELS,
+    "region": COUNTRIES,
+    "language": LANGUAGES,
+}
+# (field, lowest, highest) for the whole-number fields.
+INT_RANGES = {
+    "notes_wanted": (1, 1000),
+    "min_followers": (0, 2_000_000_000),
+    "revision_rounds": (0, 10),
+    "review_window_days": (1, 30),
+    "keep_live_days": (0, 365),
+}
+DEFAULTS = {"revision_rounds": 2, "review_window_days": 3, "keep_live_days": 30, "min_followers": 0}
+_TAG_RE = re.compile(r"^\w{1,50}$")
+_MENTION_RE = re.compile(r"^[\w.\-]{1,50}$")
+S = CampaignStatus
+COLUMN_FIELDS = (
+    "title",
+    "brief",
+    "product_name",
+    "product_url",
+    "category",
+    "currency",
+    "notes_wanted",
+    "budget",
+    "price_min",
+    "price_max",
+    "min_followers",
+    "application_deadline",
+    "delivery_deadline",
+    "required_hashtags",
+    "required_mentions",
+    "revision_rounds",
+    "review_window_days",
+    "keep_live_days",
+    "usage_rights",
+)
+
+
+def normalise_tags(raw: str | list[str] | None, prefix: str) -> list[str]:
+    """'glow, #Glow  #serum' → ['#glow', '#serum']: one prefix each, de-duplicated in order.
+
+    Raises ValueError naming the first tag that is not made of letters, digits or _ (or . - for
+    mentions)."""
+    words = raw if isinstance(raw, list) else re.split(r"[\s,，]+", raw or "")
+    pattern = _TAG_RE if prefix == "#" else _MENTION_RE
+    seen: dict[str, str] = {}
+    for word in words:
+        word = clean_text(str(word), 60).lstrip("#@＃")
+        if not word:
+            continue
+        if not pattern.match(word):
+            raise ValueError(word)
+        seen.setdefault(word.lower(), prefix + word)
+    return list(seen.values())
+
+
+def _clean_int(values: dict, name: str, errors: dict) -> int:
+    value = values.get(name)
+    if value is None:
+        value = DEFAULTS.get(name)
+    low, high = INT_RANGES[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors[name] = [_("Enter a whole number.")]
+        return low
+    if not low <= value <= high:
+        errors[name] = [_("Enter a number from %(low)d to %(high)d.", low=low, high=high)]
+    return value
+
+
+def _clean_amounts(values: dict, errors: dict) -> dict[str, int]:
+    amounts = {}
+    for name in ("budget", "price_min", "price_max"):
+        value = values.get(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors[name] = [_("Enter an amount.")]
+        elif value <= 0:
+            errors[name] = [_("The amount must be more than zero.")]
+        elif value > MAX_MINOR_AMOUNT:
+            errors[name] = [_("The amount is too large.")]
+        else:
+            amounts[name] = value
+    if len(amounts) == 3:
+        if amounts["price_min"] > amounts["price_max"]:
+            errors["price_min"] = [_("The lowest price must not exceed the highest price.")]
+        elif amounts["price_max"] > amounts["budget"]:
+            errors["price_max"] = [_("The highest price per note must fit in the total budget.")]
+    return amounts
+
+
+def _clean_deadlines(values: dict, errors: dict) -> dict[str, datetime]:
+    now, dates = utcnow(), {}
+    for name in ("application_deadline", "delivery_deadline"):
+        value = values.get(name)
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            errors[name] = [_("Enter a date and time.")]
+        elif value <= now:
+            errors[name] = [_("The deadline must be in the future.")]
+        else:
+            dates[name] = value
+    if len(dates) == 2 and dates["application_deadline"] >= dates["delivery_deadline"]:
+        errors["delivery_deadline"] = [_("Delivery must come after the application deadline.")]
+    return dates
+
+
+def _clean_targets(values: dict, errors: dict) -> list[CampaignTarget]:
+    targets = []
+    for field, kind in TARGET_KINDS.items():
+        chosen = values.get(field) or []
+        if not isinstance(chosen, list) or any(v not in TARGET_CHOICES[kind] for v in chosen):
+            errors[field] = [_("Choose values from the list.")]
+            continue
+        targets += [CampaignTarget(kind=kind, value=v) for v in sorted(set(chosen))]
+    return targets
+
+
+def _clean_tags(values: dict, errors: dict) -> dict[str, str]:
+    tags = {}
+    for name, prefix in (("required_hashtags", "#"), ("required_mentions", "@")):
+        try:
+            tags[name] = " ".join(normalise_tags(values.get(name), prefix))
+        except ValueError as bad:
+            errors[name] = [_("“%(tag)s” is not a valid tag: use letters, digits and _.", tag=bad)]
+            continue
+        if len(tags[name]) > 500:
+            errors[name] = [_("Keep the list under 500 characters.")]
+    return tags
+
+
+def clean_campaign_values(values: dict[str, Any]) -> tuple[dict[str, Any], list[CampaignTarget]]:
+    """Check every field at once; the column values and the targeting, or ValidationFailed."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {
+        "title": clean_text(values.get("title"), 140),
+        "brief": clean_text(values.get("brief"), 20_000),
+        "product_name": clean_text(values.get("product_name"), 140),
+        "usage_rights": clean_text(values.get("usage_rights"), 2000),
+        "product_url": "",
+    }
+    if not clean["title"]:
+        errors["title"] = [_("Enter a title.")]
+    try:
+        clean["product_url"] = clean_url(values.get("product_url")) or ""
+    except ValueError:
+        errors["product_url"] = [_("Enter a full web address starting with https://")]
+    if values.get("category") not in CATEGORIES:
+        errors["category"] = [_("Choose a category from the list.")]
+    if values.get("content_format") not in {f.value for f in ContentFormat}:
+        errors["content_format"] = [_("Choose image note or video note.")]
+    currency = str(values.get("currency") or "").lower()
+    if currency not in CURRENCIES:
+        errors["currency"] = [_("Choose a supported currency.")]
+    clean.update(category=values.get("category"), currency=currency)
+    clean["content_format"] = values.get("content_format")
+    clean.update({name: _clean_int(values, name, errors) for name in INT_RANGES})
+    clean.update(_clean_amounts(values, errors))
+    clean.update(_clean_deadlines(values, errors))
+    clean.update(_clean_tags(values, errors))
+    targets = _clean_targets(values, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    clean["content_format"] = ContentFormat(clean["content_format"])
+    return clean, targets
+
+
+def campaign_values(campaign: Campaign) -> dict[str, Any]:
+    """A campaign's editable values, in the shape the services take (for PATCH and copies)."""
+    values = {name: getattr(campaign, name) for name in COLUMN_FIELDS}
+    values["content_format"] = ContentFormat(campaign.content_format).value
+    for field, kind in TARGET_KINDS.items():
+        values[field] = campaign.targets_of(kind)
+    return values
+
+
+def owned_campaign(*, brand_id: int, campaign_id: int, lock: bool = False) -> Campaign:
+    """The brand's own campaign; anyone else's (or none) is 404."""
+    stmt = select(Campaign).where(Campaign.id == campaign_id)
+    if lock:
+        stmt = stmt.with_for_update(of=Campaign)
+    campaign = db.session.scalar(stmt)
+    if campaign is None or campaign.brand_id != brand_id:
+        raise NotFound(_("No such campaign."))
+    return campaign
+
+
+def visible_campaign(*, campaign_id: int, user_id: int | None) -> Campaign:
+    """A campaign as a page shows it: drafts only to their brand; others 404."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or (campaign.status == S.DRAFT and campaign.brand_id != user_id):
+        raise NotFound(_("No such campaign."))
+    return campaign
+
+
+def create_campaign(
+    *, brand_id: int, values: dict[str, Any], cover: FileStorage | None = None
+) -> Campaign:
+    """A new draft campaign for the brand."""
+    clean, targets = clean_campaign_values(values)
+    campaign = Campaign(brand_id=brand_id, status=S.DRAFT, **clean)
+    campaign.targets = targets
+    if cover is not None and cover.filename:
+        campaign.cover_image = save_image(cover, field="cover")
+    db.session.add(campaign)
+    record_created(campaign, by=brand_id)
+    return campaign
+
+
+def update_campaign(
+    *, brand_id: int, campaign_id: int, values: dict[str, Any], cover: FileStorage | None = None
+) -> Campaign:
+    """Change a draft; once published, terms are fixed (KOLs bid on them)."""
+    campaign = owned_campaign(brand_id=brand_id, campaign_id=campaign_id, lock=True)
+    if campaign.status != S.DRAFT:
+        raise Conflict(_("Only a draft can be edited; this campaign is %(s)s.", s=campaign.status))
+    clean, targets = clean_campaign_values(values)
+    if cover is not None and cover.filename:
+        campaign.cover_image = save_image(cover, field="cover")
+    for key, value in clean.items():
+        setattr(campaign, key, value)
+    # Keep the rows that stay: a delete and re-insert of the same value would hit the unique key.
+    kept = {(t.kind, t.value): t for t in campaign.targets}
+    campaign.targets = [kept.get((t.kind, t.value), t) for t in targets]
+    db.session.flush()
+    return campaign
+
+
+def missing_for_publishing(campaign: Campaign) -> dict[str, list[str]]:
+    """What a draft still lacks before KOLs may see it (empty when it is complete)."""
+    missing: dict[str, list[str]] = {}
+    if not campaign.brief.strip():
+        missing["brief"] = [_("Write the brief before publishing.")]
+    if not campaign.product_name:
+        missing["product_name"] = [_("Name the product before publishing.")]
+    if not campaign.product_url:
+        missing["product_url"] = [_("Add the product link before publishing.")]
+    if campaign.application_deadline <= utcnow():
+        missing["application_deadline"] = [_("The application deadline has passed; move it.")]
+    if campaign.delivery_deadline <= utcnow():
+        missing["delivery_deadline"] = [_("The delivery deadline has passed; move it.")]
+    return missing
+
+
+def _expect(campaign: Campaign, current: CampaignStatus, target: CampaignStatus) -> None:
+    """Publish is only for drafts and reopen only for closed campaigns, though both end open."""
+    if campaign.status != current:
+        raise IllegalTransition(
+            _(
+                "This campaign is %(current)s and cannot become %(target)s.",
+                current=campaign.status,
+                target=target,
+            )
+        )
+
+
+def publish_campaign(*, brand_id: int, campaign_id: int) -> Campaign:
+    """Draft → open: KOLs can find it and bid."""
+    campaign = owned_campaign(brand_id=brand_id, campaign_id=campaign_id, lock=True)
+    _expect(campaign, S.DRAFT, S.OPEN)
+    if missing := missing_for_publishing(campaign):
+        raise ValidationFailed(missing, _("Complete the campaign before publishing it."))
+    move(campaign, S.OPEN, by=brand_id)
+    campaign.published_at = utcnow()
+    return campaign
+
+
+def close_campaign(*, brand_id: int, campaign_id: int) -> Campaign:
+    """Open → closed: no new bids; deals already made go on."""
+    campaign = owned_campaign(brand_id=brand_id, campaign_id=campaign_id, lock=True)
+    move(campaign, S.CLOSED, by=brand_id)
+    return campaign
+
+
+def reopen_campaign(*, brand_id: int, campaign_id: int) -> Campaign:
+    """Closed → open again, while the application deadline is still ahead."""
+    campaign = owned_campaign(brand_id=brand_id, campaign_id=campaign_id, lock=True)
+    _expect(campaign, S.CLOSED, S.OPEN)
+    if campaign.application_deadline <= utcnow():
+        raise Conflict(_("The application deadline has passed; duplicate the campaign instead."))
+    move(campaign, S.OPEN, by=brand_id)
+    return campaign
+
+
+def cancel_campaign(*, brand_id: int, campaign_id: int, reason: str | None = None) -> Campaign:
+    """Draft, open or closed → cancelled, unless deals were already accepted on it."""
+    campaign = owned_campaign(brand_id=brand_id, campaign_id=campaign_id, lock=True)
+    if campaign.committed_notes and campaign.status in (S.OPEN, S.CLOSED):
+        raise Conflict(_("This campaign has accepted deals; close applications instead."))
+    move(campaign, S.CANCELLED, by=brand_id, reason=clean_text(reason, 500) or None)
+    return campaign
+
+
+def duplicate_campaign(*, brand_id: int, campaign_id: int) -> Campaign:
+    """A new draft with the same terms; deadlines that have passed must be set again."""
+    source = owned_campaign(brand_id=brand_id, campaign_id=campaign_id)
+    values = campaign_values(source)
+    copy = Campaign(
+        brand_id=brand_id,
+        status=S.DRAFT,
+        cover_image=source.cover_image,
+        **{k: v for k, v in values.items() if k not in TARGET_KINDS},
+    )
+    copy.title = clean_text(_("Copy of %(title)s", title=source.title), 140)
+    copy.content_format = source.content_format
+    copy.targets = [CampaignTarget(kind=t.kind, value=t.value) for t in source.targets]
+    db.session.add(copy)
+    record_created(copy, by=brand_id, reason=f"copy of campaign {source.id}")
+    return copy
+
+
+def invite_kol(*, brand_id: int, campaign_id: int, kol_id: int, message: str = "") -> Invitation:
+    """Ask a verified KOL to bid on one of the brand's open campaigns (once per campaign)."""
+    campaign = owned_campaign(brand_id=brand_id, campaign_id=campaign_id)
+    if campaign.status != S.OPEN:
+        raise Conflict(_("Only an open campaign can take invitations."))
+    kol = db.session.get(KolProfile, kol_id)
+    if kol is None or not kol.is_verified:
+        raise NotFound(_("No such verified KOL."))
+    invitation = Invitation(
+        campaign_id=campaign.id, kol_id=kol_id, message=clean_text(message, 1000)
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(invitation)
+    except IntegrityError:
+        raise Conflict(_("This KOL is already invited to this campaign.")) from None
+    _notify_invited(invitation)
+    return invitation
+
+
+def _notify_invited(invitation: Invitation) -> None:
+    """The KOL hears of the invitation; the lead wires this to the notifications service."""
+
+
+def invitations_for(*, kol_id: int) -> list[Invitation]:
+    """A KOL's invitations, newest first; showing them marks them seen."""
+    invitations = list(
+        db.session.scalars(
+            select(Invitation).where(Invitation.kol_id == kol_id).order_by(Invitation.id.desc())
+        )
+    )
+    now = utcnow()
+    for invitation in invitations:
+        invitation.seen_at = invitation.seen_at or now
+    return invitations
+
+
+def unseen_invitation_count(kol_id: int) -> int:
+    stmt = select(func.count()).where(Invitation.kol_id == kol_id, Invitation.seen_at.is_(None))
+    return db.session.scalar(stmt) or 0

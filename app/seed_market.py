@@ -1,0 +1,163 @@
+"""Demo marketplace for `make run`: campaigns in every state, bids and counters, contracts at
+each step of the deal (paid on the built-in Stripe emulator), notes, messages."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from app.auth.models import User
+from app.bids import services as bids
+from app.campaigns import services as campaigns
+from app.campaigns.models import Campaign
+from app.contracts import services as contracts
+from app.db_types import utcnow
+from app.extensions import db
+from app.jobs import run_inline_jobs
+from app.notes import services as notes
+from app.payments import connect, gateway
+from app.payments.funding import start_funding
+
+MARKER = "Spring Glow Serum launch"
+PALETTE = [(255, 214, 222), (255, 236, 200), (214, 240, 229), (221, 229, 255), (245, 221, 255)]
+
+
+def _user(local: str) -> User:
+    return db.session.scalar(select(User).where(User.email == f"{local}@demo.kol.test"))
+
+
+def _image(n: int, label: str) -> FileStorage:
+    image = Image.new("RGB", (800, 1000), PALETTE[n % len(PALETTE)])
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((60, 60, 740, 940), outline=(255, 36, 66), width=8)
+    draw.text((100, 480), label, fill=(31, 35, 41))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    buffer.seek(0)
+    return FileStorage(buffer, filename=f"demo{n}.png", content_type="image/png")
+
+
+def _campaign(brand: User, title: str, *, category: str, price: tuple[int, int], notes_wanted=3,
+              currency="usd", hashtags="#ad", fmt="image", niches=(), days=20) -> Campaign:
+    now = utcnow()
+    values = {
+        "title": title, "category": category, "content_format": fmt, "currency": currency,
+        "brief": f"## What we want\n\nShow **{title.lower()}** in your daily routine.\n\n"
+                 "- One honest, personal note\n- Natural light photos\n- Mention what you liked",
+        "product_name": title.split(" launch")[0], "product_url": "https://shop.example/demo",
+        "notes_wanted": notes_wanted, "budget": price[1] * notes_wanted, "price_min": price[0],
+        "price_max": price[1], "application_deadline": now + timedelta(days=days),
+        "delivery_deadline": now + timedelta(days=days + 21), "required_hashtags": hashtags,
+        "required_mentions": "", "usage_rights": "Organic reposts on the brand's channels, 6 months.",
+        "niches": list(niches),
+    }
+    campaign = campaigns.create_campaign(brand_id=brand.id, values=values)
+    db.session.flush()
+    return campaign
+
+
+def _fund(contract_id: int, brand_id: int) -> None:
+    from flask import current_app
+
+    with current_app.test_request_context():
+        url = start_funding(contract_id=contract_id, brand_id=brand_id)
+    db.session.commit()
+    session_id = re.search(r"(cs_\w+)", url).group(1)
+    gateway.emulator().pay_checkout_session(session_id)
+    db.session.expire_all()
+    run_inline_jobs()
+
+
+def _onboard(kol: User) -> None:
+    from flask import current_app
+
+    with current_app.test_request_context():
+        connect.onboarding_link(user_id=kol.id)
+    db.session.commit()
+    account_id = connect.account_status(kol.id).stripe_account_id
+    db.session.commit()  # end the read: the webhook writes from another connection meanwhile
+    gateway.emulator().complete_onboarding(account_id)
+    db.session.expire_all()
+
+
+def _deal(campaign: Campaign, kol: User, price: str) -> int:
+    bid = bids.create_bid(campaign_id=campaign.id, kol_id=kol.id, price=price,
+                          pitch="I'd love to feature this for my followers.",
+                          proposed_delivery=(campaign.delivery_deadline - timedelta(days=3)).date())
+    db.session.flush()
+    contract = bids.accept_bid(bid_id=bid.id, user_id=campaign.brand_id)
+    db.session.commit()
+    return contract.id
+
+
+def _note(contract_id: int, kol: User, title: str, n: int) -> int:
+    note = notes.save_draft(
+        contract_id=contract_id, kol_id=kol.id, title=title,
+        body="Two weeks in, my skin feels calmer and it layers well under sunscreen. "
+             "Texture is light, no stickiness. Would repurchase! #ad",
+        hashtags="#ad #glowserum #skincare", new_images=[_image(n, title), _image(n + 1, "detail")],
+    )
+    db.session.commit()
+    return note.id
+
+
+def seed_marketplace() -> bool:
+    """Create the demo marketplace once; returns False when it is already there."""
+    if db.session.scalar(select(Campaign.id).where(Campaign.title == MARKER)):
+        return False
+    brand, lily, mia = _user("brand"), _user("kol"), _user("mia")
+
+    glow = _campaign(brand, MARKER, category="beauty", price=(20_000, 80_000),
+                     hashtags="#ad #glowserum", niches=["beauty", "fashion"])
+    sunscreen = _campaign(brand, "Summer sunscreen diaries", category="beauty",
+                          price=(15_000, 60_000), hashtags="#ad #glowserum")
+    cafes = _campaign(brand, "Hangzhou café weekend", category="food", price=(30_000, 90_000),
+                      hashtags="#ad #glowserum", niches=["food", "travel"])
+    winter = _campaign(brand, "Winter hydration routine", category="beauty",
+                       price=(20_000, 70_000), hashtags="#ad #glowserum")
+    _campaign(brand, "Autumn lipstick shades (draft)", category="beauty", price=(10_000, 40_000))
+    gone = _campaign(brand, "Flash sale teaser", category="fashion", price=(5_000, 20_000))
+    for campaign in (glow, sunscreen, cafes, winter, gone):
+        campaigns.publish_campaign(brand_id=brand.id, campaign_id=campaign.id)
+    campaigns.cancel_campaign(brand_id=brand.id, campaign_id=gone.id, reason="Sale postponed")
+    db.session.commit()
+
+    # Bids still being negotiated on the open campaign.
+    bids.create_bid(campaign_id=glow.id, kol_id=lily.id, price="650", pitch="Serum fan here!",
+                    proposed_delivery=(glow.delivery_deadline - timedelta(days=5)).date())
+    mia_bid = bids.create_bid(campaign_id=glow.id, kol_id=mia.id, price="700",
+                              pitch="My audience loves glow routines.",
+                              proposed_delivery=(glow.delivery_deadline - timedelta(days=5)).date())
+    db.session.flush()
+    bids.counter_bid(bid_id=mia_bid.id, user_id=brand.id, price="550",
+                     message="We can do 550 with a second story repost.")
+    db.session.commit()
+
+    _onboard(lily)
+    awaiting = _deal(cafes, lily, "800")  # accepted, waiting for the brand to fund
+    contracts.post_message(contract_id=awaiting, sender_id=lily.id,
+                           body="Thanks! I can shoot on Saturday morning.")
+    in_review = _deal(sunscreen, mia, "500")
+    _fund(in_review, brand.id)
+    note_id = _note(in_review, mia, "My summer sunscreen layering", 1)
+    notes.submit_note(note_id=note_id, kol_id=mia.id)
+    contracts.post_message(contract_id=in_review, sender_id=brand.id,
+                           body="Looks great so far — reviewing today.")
+    db.session.commit()
+
+    released = _deal(winter, lily, "600")
+    _fund(released, brand.id)
+    note_id = _note(released, lily, "Winter skin rescue: 3 steps", 3)
+    notes.submit_note(note_id=note_id, kol_id=lily.id)
+    db.session.commit()
+    notes.approve_note(note_id=note_id, brand_id=brand.id)  # published; 70 % released
+    db.session.commit()
+    run_inline_jobs()
+    campaigns.close_campaign(brand_id=brand.id, campaign_id=winter.id)
+    db.session.commit()
+    return True

@@ -1,0 +1,72 @@
+"""Builders for the analytics tests: published notes inserted directly, events, requests."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from app.auth.models import Role
+from app.contracts.models import ContractStatus
+from app.db_types import utcnow
+from app.extensions import db
+from app.notes.models import Note, NoteStatus
+from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
+
+BROWSER = {
+    "User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+    "Accept-Language": "en-GB,en;q=0.9",
+}
+
+
+def campaign_for(brand=None, **overrides):
+    brand = brand or make_user(Role.BRAND)
+    values = dict(budget=2_000_000, notes_wanted=20)
+    values.update(overrides)
+    return make_campaign(brand, **values)
+
+
+def published_note(campaign=None, kol=None, *, brand=None, funded=True, title="My glow routine"):
+    campaign = campaign or campaign_for(brand)
+    kol = kol or make_kol(verified=True)
+    extra = {"funded_at": utcnow()} if funded else {}
+    contract = make_contract(
+        make_bid(campaign, kol),
+        status=ContractStatus.FUNDED if funded else ContractStatus.AWAITING_FUNDING,
+        **extra,
+    )
+    note = Note(
+        contract_id=contract.id,
+        campaign_id=campaign.id,
+        kol_id=kol.id,
+        brand_id=campaign.brand_id,
+        category=campaign.category,
+        title=title,
+        body="Three weeks with the serum. #ad",
+        hashtags="#glowserum",
+        slug="my-glow-routine",
+        tracking_code=secrets.token_hex(5),
+        status=NoteStatus.PUBLISHED,
+        published_at=utcnow(),
+    )
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def event(note, kind="view", *, visitor="a" * 32, at=None, bot=False, event_id=None) -> dict:
+    return {
+        "id": event_id or secrets.token_hex(12),
+        "k": kind,
+        "t": at if at is not None else time.time(),
+        "n": note.id,
+        "c": note.contract_id,
+        "p": note.campaign_id,
+        "u": note.kol_id,
+        "v": visitor,
+        "b": 1 if bot else 0,
+    }
+
+
+def bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}

@@ -1,0 +1,93 @@
+"""The batch endpoint: at most 500 events, signed views/clicks, keyed conversions, bad events
+rejected one by one with reasons while the good ones are kept."""
+
+import hashlib
+import hmac
+import json
+
+from sqlalchemy import func, select
+
+from app.analytics.models import Conversion, HourlyRollup, TrackingEvent
+from app.auth.models import Role
+from app.extensions import db
+from tests.analytics.support import bearer, published_note
+from tests.factories import make_api_key, make_user
+
+
+def signed_post(client, payload, secret="edge-secret", **headers):  # noqa: S107
+    body = json.dumps(payload).encode()
+    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return client.post(
+        "/api/v1/events/batch",
+        data=body,
+        content_type="application/json",
+        headers={"X-Signature": f"sha256={signature}", **headers},
+    )
+
+
+def hit(code, n, kind="view", **extra):
+    return {"type": kind, "event_id": f"edge-{n:06d}", "code": code, "visitor": f"v{n}", **extra}
+
+
+def test_more_than_500_events_are_refused_whole(client):
+    note = published_note()
+    response = signed_post(client, {"events": [hit(note.tracking_code, n) for n in range(501)]})
+    assert response.status_code == 413
+    assert db.session.scalar(select(func.count()).select_from(TrackingEvent)) == 0
+
+
+def test_unsigned_or_badly_signed_view_batches_are_refused(client):
+    note = published_note()
+    payload = {"events": [hit(note.tracking_code, 1)]}
+    assert client.post("/api/v1/events/batch", json=payload).status_code == 401
+    assert signed_post(client, payload, secret="wrong").status_code == 401
+
+
+def test_bad_events_are_rejected_with_reasons_and_good_ones_kept(client):
+    note = published_note()
+    events = [
+        hit(note.tracking_code, 1),
+        hit("nosuchcode", 2),
+        {"type": "view", "code": note.tracking_code, "visitor": "v3"},  # no event id
+        hit(note.tracking_code, 4, kind="click"),
+        {"type": "teleport"},
+        hit(note.tracking_code, 6, time="not a time"),
+        "not an object",
+        {"type": "conversion", "order_id": "X", "value": 1, "currency": "usd"},  # no key
+    ]
+    response = signed_post(client, {"events": events})
+    assert response.status_code == 200
+    assert response.json["accepted"] == 2
+    rejected = {r["index"]: r["errors"] for r in response.json["rejected"]}
+    assert set(rejected) == {1, 2, 4, 5, 6, 7}
+    assert "code" in rejected[1] and "event_id" in rejected[2] and "time" in rejected[5]
+    assert db.session.scalar(select(func.sum(HourlyRollup.views))) == 1
+    assert db.session.scalar(select(func.sum(HourlyRollup.clicks))) == 1
+    again = signed_post(client, {"events": events})  # the edge server retries the batch
+    assert again.json["accepted"] == 2
+    assert db.session.scalar(select(func.sum(HourlyRollup.views))) == 1
+
+
+def test_a_brand_key_sends_conversions_in_a_batch(client):
+    brand = make_user(Role.BRAND)
+    key = make_api_key(brand)
+    events = [
+        {"type": "conversion", "order_id": f"B-{n}", "value": 100 * n, "currency": "usd"}
+        for n in range(1, 4)
+    ] + [{"type": "conversion", "order_id": "", "value": 1, "currency": "usd"}]
+    response = client.post("/api/v1/events/batch", json={"events": events}, headers=bearer(key))
+    assert response.status_code == 200
+    assert response.json["accepted"] == 3
+    assert [r["index"] for r in response.json["rejected"]] == [3]
+    assert db.session.scalar(select(func.count()).select_from(Conversion)) == 3
+
+
+def test_views_in_a_brand_batch_need_a_signature(client):
+    brand = make_user(Role.BRAND)
+    note = published_note(brand=brand)
+    response = client.post(
+        "/api/v1/events/batch",
+        json={"events": [hit(note.tracking_code, 1)]},
+        headers=bearer(make_api_key(brand)),
+    )
+    assert response.json["accepted"] == 0 and response.json["rejected"][0]["index"] == 0

@@ -1,0 +1,102 @@
+"""With Redis: hits go to a stream (no database write), the writer drains them with COPY, and a
+crash at any point loses nothing and counts nothing twice."""
+
+import secrets
+
+import pytest
+from sqlalchemy import func, select
+
+from app.analytics import pipeline, rollups
+from app.analytics.models import HourlyRollup, TrackingEvent
+from app.extensions import db
+from tests.analytics.support import event, published_note
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def stream(app, monkeypatch):
+    name = f"test:analytics:{secrets.token_hex(4)}"
+    monkeypatch.setitem(app.config, "ANALYTICS_BUFFER", "redis")
+    monkeypatch.setitem(app.config, "ANALYTICS_STREAM", name)
+    monkeypatch.setitem(app.config, "ANALYTICS_DRAIN_BATCH", 1000)
+    client = pipeline.redis_client()
+    yield name
+    client.delete(name)
+
+
+def stored():
+    return db.session.scalar(select(func.count()).select_from(TrackingEvent))
+
+
+def views(note_id):
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(HourlyRollup.views), 0)).where(
+                HourlyRollup.note_id == note_id
+            )
+        )
+    )
+
+
+def test_hits_are_buffered_then_drained_in_batches(stream):
+    note = published_note()
+    events = [event(note, visitor=f"{i:032x}") for i in range(2500)]
+    assert pipeline.accept_events(events) == "redis"
+    assert stored() == 0  # no database write on the hot path
+    assert pipeline.backlog() == 2500
+    assert pipeline.drain(consumer="w1") == 1000  # at least 1,000 per job
+    assert pipeline.drain_all(consumer="w1") == 1500
+    assert stored() == 2500 and views(note.id) == 2500
+    assert pipeline.backlog() == 0
+
+
+def test_a_writer_crash_before_commit_loses_nothing(stream, monkeypatch):
+    note = published_note()
+    pipeline.accept_events([event(note, visitor=f"{i:032x}") for i in range(300)])
+    real = rollups.ingest_events
+
+    def crash(events):
+        real(events)
+        raise RuntimeError("writer killed mid-batch")
+
+    monkeypatch.setattr(rollups, "ingest_events", crash)
+    with pytest.raises(RuntimeError):
+        pipeline.drain(consumer="dead-writer")
+    monkeypatch.setattr(rollups, "ingest_events", real)
+    assert stored() == 0  # rolled back; the entries are pending for the dead consumer
+    assert pipeline.drain_all(consumer="w2", min_idle_ms=0) == 300  # claimed (XAUTOCLAIM)
+    assert stored() == 300 and views(note.id) == 300
+
+
+def test_a_crash_between_commit_and_ack_does_not_count_twice(stream, monkeypatch):
+    note = published_note()
+    pipeline.accept_events([event(note, visitor=f"{i:032x}") for i in range(200)])
+    client = pipeline.redis_client()
+    real_pipeline = client.pipeline
+
+    class AckFails:
+        def __init__(self, *a, **k):
+            self.inner = real_pipeline(*a, **k)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def execute(self):
+            raise ConnectionError("killed before XACK")
+
+    monkeypatch.setattr(client, "pipeline", AckFails)
+    with pytest.raises(ConnectionError):
+        pipeline.drain(consumer="dead-writer")
+    monkeypatch.setattr(client, "pipeline", real_pipeline)
+    assert stored() == 200  # committed, but not acknowledged
+    assert pipeline.drain_all(consumer="dead-writer") == 200  # its own pending entries again
+    assert stored() == 200 and views(note.id) == 200
+    assert pipeline.backlog() == 0
+
+
+def test_redis_down_falls_back_to_the_database(app, stream, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    note = published_note()
+    assert pipeline.accept_events([event(note)]) == "database"
+    assert views(note.id) == 1

@@ -1,0 +1,122 @@
+"""The dashboard's figures equal sums taken straight from the ledger lines."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from sqlalchemy import event, select
+
+from app.contracts.lifecycle import mark_submitted
+from app.extensions import db
+from app.finance import queries
+from app.ledger.models import JournalEntry, LedgerAccount, LedgerLine
+from app.payments.refunds import open_dispute
+from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.finance.support import refunded_deal, released_deal, signed_in
+from tests.payments.money_support import fund
+
+pytestmark = pytest.mark.usefixtures("books_balance")
+
+
+def _direct_sums() -> dict[str, int]:
+    """Each figure recomputed line by line in Python, from its definition in words."""
+    rows = db.session.execute(
+        select(LedgerLine.amount, LedgerAccount.kind, JournalEntry.kind, LedgerAccount.contract_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+        .join(JournalEntry, JournalEntry.id == LedgerLine.entry_id)
+        .where(LedgerLine.currency == "usd")
+    ).all()
+    sums: dict[str, int] = defaultdict(int)
+    for amount, account, entry, _contract in rows:
+        if account == "held":
+            sums["held"] -= amount
+            if entry == "funding":
+                sums["funded"] -= amount
+            if entry == "release":
+                sums["released"] += amount
+        if account == "payable":
+            sums["payable"] -= amount
+        if account == "stripe_cash" and entry == "transfer":
+            sums["paid_out"] -= amount
+        if account == "stripe_cash" and entry == "refund":
+            sums["refunded"] -= amount
+        if account == "platform_revenue":
+            sums["revenue"] -= amount
+        if account == "stripe_fees":
+            sums["stripe_fees"] += amount
+    return sums
+
+
+def _disputed_deal(app, emulator):
+    brand, kol = make_user("brand"), make_kol(verified=True)
+    contract = make_contract(make_bid(make_campaign(brand), kol, price=40_000))
+    fund(app, contract, brand, emulator)
+    mark_submitted(contract_id=contract.id, by=kol.id)
+    open_dispute(contract_id=contract.id, user_id=brand.id, reason="late")
+    db.session.commit()
+    return contract
+
+
+def _count_queries(func):
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = func()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return result, len(statements)
+
+
+def test_dashboard_figures_equal_the_ledger_line_sums(app, stripe_emulator):
+    released_deal(app, stripe_emulator)
+    _b, _k, _refunded = refunded_deal(app, stripe_emulator)
+    first, queries_for_two = _count_queries(queries.dashboard)
+    disputed = _disputed_deal(app, stripe_emulator)
+
+    board, queries_for_three = _count_queries(queries.dashboard)
+
+    usd = board.figures["usd"]
+    expected = _direct_sums()
+    for name in (
+        "held",
+        "payable",
+        "funded",
+        "released",
+        "paid_out",
+        "refunded",
+        "revenue",
+        "stripe_fees",
+    ):
+        assert usd[name] == expected[name], name
+    assert usd["funded"] == 52_500 + 31_500 + 42_000
+    assert usd["refunded"] == 31_500
+    assert usd["disputed_frozen"] == 42_000  # what is held on the disputed contract
+    assert usd["paid_out"] > 0 and usd["revenue"] > 0 and usd["stripe_fees"] > 0
+    assert queries_for_three == queries_for_two  # constant, whatever the volume
+    # the chart's last day holds what is held now; the series add up to the figures
+    assert board.series["usd"]["held"][-1] == usd["held"]
+    assert sum(board.series["usd"]["released"]) == usd["released"]
+    assert first.figures["usd"]["disputed_frozen"] == 0
+    assert disputed.id in {
+        cid for _c, cid, _a in queries.figure_contracts("disputed_frozen", "usd", None, None)
+    }
+
+
+def test_the_page_shows_the_figures_links_them_to_contracts_and_a_chart(app, stripe_emulator):
+    _b, _k, contract = released_deal(app, stripe_emulator)
+    _user, client = signed_in(app, "finance")
+    page = client.get("/finance").get_data(as_text=True)
+    assert "USD" in page and "<svg" in page and "<polyline" in page
+    assert "$525.00" in page  # funded in the period
+    drill = client.get("/finance/figures/funded?currency=usd").get_data(as_text=True)
+    assert f"/finance/contracts/{contract.id}" in drill and "$525.00" in drill
+    timeline = client.get(f"/finance/contracts/{contract.id}").get_data(as_text=True)
+    assert "funding" in timeline and "released" in timeline
+    assert client.get("/finance/figures/nonsense?currency=usd").status_code == 404

@@ -1,0 +1,172 @@
+"""The payout queue: retry never pays twice, holds stop transfers, bulk actions confirm first."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.contracts.lifecycle import mark_approved, mark_submitted
+from app.extensions import db
+from app.finance.models import FinanceAuditLog
+from app.payments.models import Payout, PayoutStatus
+from tests.conftest import post_form
+from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.finance.support import payout_of, released_deal, signed_in
+from tests.payments.conftest import drain_jobs
+from tests.payments.money_support import fund, onboard
+
+pytestmark = pytest.mark.usefixtures("books_balance")
+
+
+def _approved_deal(app, emulator, *, price=50_000, onboarded=True, fail_transfer=False):
+    brand, kol = make_user("brand"), make_kol(verified=True)
+    contract = make_contract(make_bid(make_campaign(brand), kol, price=price))
+    if onboarded:
+        onboard(app, kol, emulator)
+    fund(app, contract, brand, emulator)
+    mark_submitted(contract_id=contract.id, by=kol.id)
+    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    db.session.commit()
+    if fail_transfer:
+        emulator.faults.fail_next(1, status=400)  # Stripe refuses: the payout fails
+    drain_jobs()
+    db.session.expire_all()
+    return kol, contract, payout_of(contract.id)
+
+
+def _transfers(emulator, payout_id: int) -> list[dict]:
+    return [
+        o
+        for o in emulator.store.objects.values()
+        if o.get("object") == "transfer" and o["metadata"].get("payout_id") == str(payout_id)
+    ]
+
+
+def test_retrying_a_failed_transfer_pays_once_and_never_twice(app, stripe_emulator):
+    _kol, _contract, payout = _approved_deal(app, stripe_emulator, fail_transfer=True)
+    assert payout.status == PayoutStatus.FAILED and _transfers(stripe_emulator, payout.id) == []
+    _finance, client = signed_in(app, "finance")
+
+    post_form(client, f"/finance/payouts/{payout.id}/retry", page="/finance/payouts")
+    drain_jobs()
+    db.session.expire_all()
+    assert db.session.get(Payout, payout.id).status == PayoutStatus.PAID
+    assert len(_transfers(stripe_emulator, payout.id)) == 1
+
+    again = post_form(
+        client,
+        f"/finance/payouts/{payout.id}/retry",
+        page="/finance/payouts",
+        follow_redirects=True,
+    )
+    drain_jobs()
+    assert "Only a failed payout can be retried." in again.get_data(as_text=True)
+    assert len(_transfers(stripe_emulator, payout.id)) == 1
+    audit = db.session.scalars(
+        select(FinanceAuditLog).where(FinanceAuditLog.action == "payout.retry")
+    ).all()
+    assert [(a.object_id, a.before["status"], a.after["status"]) for a in audit] == [
+        (str(payout.id), "failed", "staged")
+    ]
+
+
+def test_a_held_payout_is_not_paid_until_the_hold_is_released(app, stripe_emulator):
+    kol, _contract, payout = _approved_deal(app, stripe_emulator, onboarded=False)
+    assert payout.status == PayoutStatus.WAITING_ONBOARDING
+    _finance, client = signed_in(app, "finance")
+
+    refused = post_form(
+        client,
+        f"/finance/payouts/{payout.id}/hold",
+        {"reason": ""},
+        page="/finance/payouts",
+        follow_redirects=True,
+    )
+    assert "Give a reason for the hold." in refused.get_data(as_text=True)
+    post_form(
+        client,
+        f"/finance/payouts/{payout.id}/hold",
+        {"reason": "KYC check"},
+        page="/finance/payouts",
+    )
+    db.session.expire_all()
+    held = db.session.get(Payout, payout.id)
+    assert held.status == PayoutStatus.ON_HOLD and held.hold_reason == "KYC check"
+
+    onboard(app, kol, stripe_emulator)  # would normally release waiting payouts
+    drain_jobs()
+    db.session.expire_all()
+    assert db.session.get(Payout, payout.id).status == PayoutStatus.ON_HOLD
+    assert _transfers(stripe_emulator, payout.id) == []
+
+    post_form(client, f"/finance/payouts/{payout.id}/release", page="/finance/payouts")
+    drain_jobs()
+    db.session.expire_all()
+    assert db.session.get(Payout, payout.id).status == PayoutStatus.PAID
+    assert len(_transfers(stripe_emulator, payout.id)) == 1
+
+
+def test_releasing_a_hold_waits_for_onboarding_when_the_kol_cannot_receive(app, stripe_emulator):
+    _kol, _contract, payout = _approved_deal(app, stripe_emulator, onboarded=False)
+    _finance, client = signed_in(app, "finance")
+    post_form(
+        client, f"/finance/payouts/{payout.id}/hold", {"reason": "check"}, page="/finance/payouts"
+    )
+    post_form(client, f"/finance/payouts/{payout.id}/release", page="/finance/payouts")
+    db.session.expire_all()
+    assert db.session.get(Payout, payout.id).status == PayoutStatus.WAITING_ONBOARDING
+
+
+def test_bulk_hold_states_count_and_total_before_acting(app, stripe_emulator):
+    _k1, _c1, first = _approved_deal(app, stripe_emulator, onboarded=False)
+    _k2, _c2, second = _approved_deal(app, stripe_emulator, price=20_000, onboarded=False)
+    _b, _k3, paid_contract = released_deal(app, stripe_emulator)
+    paid = payout_of(paid_contract.id)
+    _finance, client = signed_in(app, "finance")
+    ids = [first.id, second.id, paid.id]
+
+    confirm = post_form(
+        client,
+        "/finance/payouts/bulk",
+        {"action": "hold", "reason": "month-end review", "payout_id": ids},
+        page="/finance/payouts",
+    )
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200
+    assert "2 payout(s) will be affected" in page
+    assert "$441.00" in page  # 315.00 + 126.00
+    assert "1 selected payout(s) are skipped" in page
+    db.session.expire_all()
+    assert db.session.get(Payout, first.id).status == PayoutStatus.WAITING_ONBOARDING  # nothing yet
+
+    post_form(
+        client,
+        "/finance/payouts/bulk/confirm",
+        {"action": "hold", "reason": "month-end review", "payout_id": ids},
+        page="/finance/payouts",
+    )
+    db.session.expire_all()
+    statuses = {
+        p.id: p.status for p in db.session.scalars(select(Payout).where(Payout.id.in_(ids)))
+    }
+    assert statuses == {
+        first.id: PayoutStatus.ON_HOLD,
+        second.id: PayoutStatus.ON_HOLD,
+        paid.id: PayoutStatus.PAID,
+    }
+    holds = db.session.scalar(
+        select(func.count())
+        .select_from(FinanceAuditLog)
+        .where(FinanceAuditLog.action == "payout.hold")
+    )
+    assert holds == 2
+
+
+def test_the_queue_filters_by_status_and_shows_each_payout(app, stripe_emulator):
+    _k, contract, _payout = _approved_deal(app, stripe_emulator, onboarded=False)
+    _finance, client = signed_in(app, "finance")
+    page = client.get("/finance/payouts?status=waiting_onboarding").get_data(as_text=True)
+    assert f"#{contract.id}" in page and "$315.00" in page
+    empty = client.get("/finance/payouts?status=paid").get_data(as_text=True)
+    assert "No payouts match these filters." in empty
+    assert client.get("/finance/payouts?age=30").status_code == 200
