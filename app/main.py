@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from app.auth.models import Role
 from app.authz import PUBLIC, access
-from app.extensions import db
+from app.extensions import db, talisman
 from app.uploads import upload_root
 
 bp = Blueprint("main", __name__)
@@ -43,19 +43,22 @@ def set_language(code: str):
     return redirect(target if target.startswith(request.host_url) or target == "/" else "/")
 
 
+# Uploaded files are served with a policy that forbids them to run anything.
+MEDIA_CSP = {"default-src": "'none'", "sandbox": ""}
+
+
 @bp.get("/media/<name>")
 @access(PUBLIC)
+@talisman(content_security_policy=MEDIA_CSP)
 def media(name: str):
-    response = send_from_directory(upload_root(), name, max_age=86400)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_from_directory(upload_root(), name, max_age=86400)
 
 
 @bp.get("/media/private/<name>")
 @access(Role.ADMIN)
+@talisman(content_security_policy=MEDIA_CSP)
 def private_media(name: str):
     response = send_from_directory(upload_root(private=True), name, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

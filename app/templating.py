@@ -11,6 +11,7 @@ from app.i18n import current_locale, html_lang
 from app.money import format_money
 
 # (endpoint, label) per role; the base layout renders the signed-in user's list.
+VISITOR_NAVIGATION = [("notes.explore", _l("Explore")), ("campaigns.browse", _l("Campaigns"))]
 NAVIGATION = {
     "brand": [
         ("campaigns.mine", _l("My campaigns")),
@@ -67,7 +68,7 @@ STATUS_LABELS = {
 
 def navigation() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
-        return []
+        return VISITOR_NAVIGATION
     return NAVIGATION.get(current_user.role.value, [])
 
 

@@ -54,6 +54,8 @@ def disable_user(user_id: int):
 def enable_user(user_id: int):
     if not DisableForm().validate_on_submit():
         abort(400)
+    if user_id == current_user.id:
+        return redirect(url_for("admin.users"))  # an admin who is signed in is enabled
     auth_services.set_account_disabled(user_id=user_id, disabled=False)
     db.session.commit()
     flash(_("Account enabled."), "success")

@@ -360,7 +360,16 @@ def invite_kol(*, brand_id: int, campaign_id: int, kol_id: int, message: str = "
 
 
 def _notify_invited(invitation: Invitation) -> None:
-    """The KOL hears of the invitation; the lead wires this to the notifications service."""
+    """The KOL hears of the invitation (bell and e-mail)."""
+    from app.notifications.services import notify
+
+    campaign = db.session.get(Campaign, invitation.campaign_id)
+    notify(
+        user_id=invitation.kol_id,
+        kind="invitation",
+        text=_("You are invited to bid on “%(title)s”.", title=campaign.title),
+        link=f"/campaigns/{campaign.id}",
+    )
 
 
 def invitations_for(*, kol_id: int) -> list[Invitation]:

@@ -187,3 +187,19 @@ def test_bio_is_rendered_as_text(client):
     )
     page = client.get(f"/kols/{kol.id}").get_data(as_text=True)
     assert "<img src=x" not in page and "&lt;img src=x" in page
+
+
+def test_uploaded_media_is_served_sandboxed(client):
+    brand = make_user("brand")
+    login(client, brand.email, PASSWORD)
+    post_form(
+        client,
+        "/profile",
+        _brand_form(logo=(_png(), "logo.png")),
+        content_type="multipart/form-data",
+    )
+    profile = db.session.get(BrandProfile, brand.id)
+    db.session.refresh(profile)
+    response = client.get(f"/media/{profile.logo}")
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
