@@ -50,6 +50,18 @@ KOLS = [
         "12000",
         False,
     ),
+    (
+        "aki",
+        "Aki Eats",
+        ["food", "travel"],
+        "JP",
+        "Osaka",
+        ["ja", "en"],
+        [("instagram", "akieats", 48_000)],
+        "400",
+        "900",
+        True,
+    ),
 ]
 
 

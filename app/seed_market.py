@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage
 from app.auth.models import User
 from app.bids import services as bids
 from app.campaigns import services as campaigns
-from app.campaigns.models import Campaign
+from app.campaigns.models import Campaign, CampaignStatus
 from app.contracts import services as contracts
 from app.db_types import utcnow
 from app.extensions import db
@@ -22,6 +22,7 @@ from app.jobs import run_inline_jobs
 from app.notes import services as notes
 from app.payments import connect, gateway
 from app.payments.funding import start_funding
+from app.status import move
 
 MARKER = "Spring Glow Serum launch"
 PALETTE = [(255, 214, 222), (255, 236, 200), (214, 240, 229), (221, 229, 255), (245, 221, 255)]
@@ -42,18 +43,38 @@ def _image(n: int, label: str) -> FileStorage:
     return FileStorage(buffer, filename=f"demo{n}.png", content_type="image/png")
 
 
-def _campaign(brand: User, title: str, *, category: str, price: tuple[int, int], notes_wanted=3,
-              currency="usd", hashtags="#ad", fmt="image", niches=(), days=20) -> Campaign:
+def _campaign(
+    brand: User,
+    title: str,
+    *,
+    category: str,
+    price: tuple[int, int],
+    notes_wanted=3,
+    currency="usd",
+    hashtags="#ad",
+    fmt="image",
+    niches=(),
+    days=20,
+) -> Campaign:
     now = utcnow()
     values = {
-        "title": title, "category": category, "content_format": fmt, "currency": currency,
+        "title": title,
+        "category": category,
+        "content_format": fmt,
+        "currency": currency,
         "brief": f"## What we want\n\nShow **{title.lower()}** in your daily routine.\n\n"
-                 "- One honest, personal note\n- Natural light photos\n- Mention what you liked",
-        "product_name": title.split(" launch")[0], "product_url": "https://shop.example/demo",
-        "notes_wanted": notes_wanted, "budget": price[1] * notes_wanted, "price_min": price[0],
-        "price_max": price[1], "application_deadline": now + timedelta(days=days),
-        "delivery_deadline": now + timedelta(days=days + 21), "required_hashtags": hashtags,
-        "required_mentions": "", "usage_rights": "Organic reposts on the brand's channels, 6 months.",
+        "- One honest, personal note\n- Natural light photos\n- Mention what you liked",
+        "product_name": title.split(" launch")[0],
+        "product_url": "https://shop.example/demo",
+        "notes_wanted": notes_wanted,
+        "budget": price[1] * notes_wanted,
+        "price_min": price[0],
+        "price_max": price[1],
+        "application_deadline": now + timedelta(days=days),
+        "delivery_deadline": now + timedelta(days=days + 21),
+        "required_hashtags": hashtags,
+        "required_mentions": "",
+        "usage_rights": "Organic reposts on the brand's channels, 6 months.",
         "niches": list(niches),
     }
     campaign = campaigns.create_campaign(brand_id=brand.id, values=values)
@@ -86,9 +107,13 @@ def _onboard(kol: User) -> None:
 
 
 def _deal(campaign: Campaign, kol: User, price: str) -> int:
-    bid = bids.create_bid(campaign_id=campaign.id, kol_id=kol.id, price=price,
-                          pitch="I'd love to feature this for my followers.",
-                          proposed_delivery=(campaign.delivery_deadline - timedelta(days=3)).date())
+    bid = bids.create_bid(
+        campaign_id=campaign.id,
+        kol_id=kol.id,
+        price=price,
+        pitch="I'd love to feature this for my followers.",
+        proposed_delivery=(campaign.delivery_deadline - timedelta(days=3)).date(),
+    )
     db.session.flush()
     contract = bids.accept_bid(bid_id=bid.id, user_id=campaign.brand_id)
     db.session.commit()
@@ -97,10 +122,13 @@ def _deal(campaign: Campaign, kol: User, price: str) -> int:
 
 def _note(contract_id: int, kol: User, title: str, n: int) -> int:
     note = notes.save_draft(
-        contract_id=contract_id, kol_id=kol.id, title=title,
+        contract_id=contract_id,
+        kol_id=kol.id,
+        title=title,
         body="Two weeks in, my skin feels calmer and it layers well under sunscreen. "
-             "Texture is light, no stickiness. Would repurchase! #ad",
-        hashtags="#ad #glowserum #skincare", new_images=[_image(n, title), _image(n + 1, "detail")],
+        "Texture is light, no stickiness. Would repurchase! #ad",
+        hashtags="#ad #glowserum #skincare",
+        new_images=[_image(n, title), _image(n + 1, "detail")],
     )
     db.session.commit()
     return note.id
@@ -112,14 +140,36 @@ def seed_marketplace() -> bool:
         return False
     brand, lily, mia = _user("brand"), _user("kol"), _user("mia")
 
-    glow = _campaign(brand, MARKER, category="beauty", price=(20_000, 80_000),
-                     hashtags="#ad #glowserum", niches=["beauty", "fashion"])
-    sunscreen = _campaign(brand, "Summer sunscreen diaries", category="beauty",
-                          price=(15_000, 60_000), hashtags="#ad #glowserum")
-    cafes = _campaign(brand, "Hangzhou café weekend", category="food", price=(30_000, 90_000),
-                      hashtags="#ad #glowserum", niches=["food", "travel"])
-    winter = _campaign(brand, "Winter hydration routine", category="beauty",
-                       price=(20_000, 70_000), hashtags="#ad #glowserum")
+    glow = _campaign(
+        brand,
+        MARKER,
+        category="beauty",
+        price=(20_000, 80_000),
+        hashtags="#ad #glowserum",
+        niches=["beauty", "fashion"],
+    )
+    sunscreen = _campaign(
+        brand,
+        "Summer sunscreen diaries",
+        category="beauty",
+        price=(15_000, 60_000),
+        hashtags="#ad #glowserum",
+    )
+    cafes = _campaign(
+        brand,
+        "Hangzhou café weekend",
+        category="food",
+        price=(30_000, 90_000),
+        hashtags="#ad #glowserum",
+        niches=["food", "travel"],
+    )
+    winter = _campaign(
+        brand,
+        "Winter hydration routine",
+        category="beauty",
+        price=(20_000, 70_000),
+        hashtags="#ad #glowserum",
+    )
     _campaign(brand, "Autumn lipstick shades (draft)", category="beauty", price=(10_000, 40_000))
     gone = _campaign(brand, "Flash sale teaser", category="fashion", price=(5_000, 20_000))
     for campaign in (glow, sunscreen, cafes, winter, gone):
@@ -128,26 +178,41 @@ def seed_marketplace() -> bool:
     db.session.commit()
 
     # Bids still being negotiated on the open campaign.
-    bids.create_bid(campaign_id=glow.id, kol_id=lily.id, price="650", pitch="Serum fan here!",
-                    proposed_delivery=(glow.delivery_deadline - timedelta(days=5)).date())
-    mia_bid = bids.create_bid(campaign_id=glow.id, kol_id=mia.id, price="700",
-                              pitch="My audience loves glow routines.",
-                              proposed_delivery=(glow.delivery_deadline - timedelta(days=5)).date())
+    bids.create_bid(
+        campaign_id=glow.id,
+        kol_id=lily.id,
+        price="650",
+        pitch="Serum fan here!",
+        proposed_delivery=(glow.delivery_deadline - timedelta(days=5)).date(),
+    )
+    mia_bid = bids.create_bid(
+        campaign_id=glow.id,
+        kol_id=mia.id,
+        price="700",
+        pitch="My audience loves glow routines.",
+        proposed_delivery=(glow.delivery_deadline - timedelta(days=5)).date(),
+    )
     db.session.flush()
-    bids.counter_bid(bid_id=mia_bid.id, user_id=brand.id, price="550",
-                     message="We can do 550 with a second story repost.")
+    bids.counter_bid(
+        bid_id=mia_bid.id,
+        user_id=brand.id,
+        price="550",
+        message="We can do 550 with a second story repost.",
+    )
     db.session.commit()
 
     _onboard(lily)
     awaiting = _deal(cafes, lily, "800")  # accepted, waiting for the brand to fund
-    contracts.post_message(contract_id=awaiting, sender_id=lily.id,
-                           body="Thanks! I can shoot on Saturday morning.")
+    contracts.post_message(
+        contract_id=awaiting, sender_id=lily.id, body="Thanks! I can shoot on Saturday morning."
+    )
     in_review = _deal(sunscreen, mia, "500")
     _fund(in_review, brand.id)
     note_id = _note(in_review, mia, "My summer sunscreen layering", 1)
     notes.submit_note(note_id=note_id, kol_id=mia.id)
-    contracts.post_message(contract_id=in_review, sender_id=brand.id,
-                           body="Looks great so far — reviewing today.")
+    contracts.post_message(
+        contract_id=in_review, sender_id=brand.id, body="Looks great so far — reviewing today."
+    )
     db.session.commit()
 
     released = _deal(winter, lily, "600")
@@ -159,5 +224,35 @@ def seed_marketplace() -> bool:
     db.session.commit()
     run_inline_jobs()
     campaigns.close_campaign(brand_id=brand.id, campaign_id=winter.id)
+    db.session.commit()
+
+    # Answers that ended a negotiation: a rejected bid and a withdrawn one.
+    aki = _user("aki")
+    if aki is not None:
+        rejected = bids.create_bid(
+            campaign_id=cafes.id,
+            kol_id=aki.id,
+            price="880",
+            pitch="Foodie with a Hangzhou audience.",
+            proposed_delivery=(cafes.delivery_deadline - timedelta(days=4)).date(),
+        )
+        db.session.flush()
+        bids.reject_bid(bid_id=rejected.id, user_id=brand.id, reason="Budget went to another KOL")
+        withdrawn = bids.create_bid(
+            campaign_id=sunscreen.id,
+            kol_id=aki.id,
+            price="450",
+            pitch="Sun care is my thing.",
+            proposed_delivery=(sunscreen.delivery_deadline - timedelta(days=4)).date(),
+        )
+        db.session.flush()
+        bids.withdraw_bid(bid_id=withdrawn.id, kol_id=aki.id)
+        db.session.commit()
+
+    # A finished campaign from last season, for the history screens.
+    done = _campaign(brand, "New year gift box", category="luxury", price=(30_000, 90_000))
+    campaigns.publish_campaign(brand_id=brand.id, campaign_id=done.id)
+    campaigns.close_campaign(brand_id=brand.id, campaign_id=done.id)
+    move(done, CampaignStatus.COMPLETED, by=brand.id, reason="season over")
     db.session.commit()
     return True

@@ -2,6 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from app import create_app
 from app.db_types import include_in_autogenerate
@@ -50,7 +51,14 @@ def test_seed_is_idempotent(tmp_path):
     assert first.exit_code == 0, first.output
     assert "admin@demo.kol.test" in first.output and "kol-demo-2026" in first.output
     after_first = counts()
-    assert after_first["users"] == 6 and after_first["kol_profiles"] == 3
+    assert after_first["users"] == 7 and after_first["kol_profiles"] == 4
+    with fresh.app_context():
+        statuses = set(db.session.scalars(text("SELECT status FROM campaigns")))
+        bids = set(db.session.scalars(text("SELECT status FROM bids")))
+        contracts = set(db.session.scalars(text("SELECT status FROM contracts")))
+    assert statuses == {"draft", "open", "closed", "completed", "cancelled"}
+    assert {"pending", "countered", "accepted", "rejected", "withdrawn"} <= bids
+    assert {"awaiting_funding", "in_review", "released"} <= contracts
     second = runner.invoke(args=["seed"])
     assert second.exit_code == 0 and "already there" in second.output
     assert counts() == after_first

@@ -101,3 +101,43 @@ def next_release(row: ContractMoney):
     if contract.status == ContractStatus.IN_REVIEW and contract.review_due_at:
         return contract.review_due_at
     return None
+
+
+@dataclass
+class CampaignMoney:
+    campaign_id: int
+    title: str
+    currency: str
+    contracts: int = 0
+    paid: int = 0
+    held: int = 0
+    released: int = 0
+    refunded: int = 0
+
+
+def by_campaign(rows: list[ContractMoney]) -> list[CampaignMoney]:
+    """The brand's money per campaign (one query for the titles)."""
+    from app.campaigns.models import Campaign
+
+    ids = {row.contract.campaign_id for row in rows}
+    titles = (
+        dict(
+            db.session.execute(
+                select(Campaign.id, Campaign.title).where(Campaign.id.in_(ids))
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    result: dict[int, CampaignMoney] = {}
+    for row in rows:
+        c = row.contract
+        item = result.setdefault(
+            c.campaign_id, CampaignMoney(c.campaign_id, titles.get(c.campaign_id, ""), c.currency)
+        )
+        item.contracts += 1
+        item.paid += row.paid
+        item.held += row.held
+        item.released += row.released
+        item.refunded += row.refunded
+    return sorted(result.values(), key=lambda item: -item.campaign_id)

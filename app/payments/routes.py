@@ -172,7 +172,12 @@ def onboard():
 @access(Role.BRAND)
 def brand_payments():
     rows = queries.money_for_contracts(queries.contracts_of(brand_id=current_user.id))
-    return render_template("payments/brand.html", rows=rows, totals=queries.totals(rows))
+    return render_template(
+        "payments/brand.html",
+        rows=rows,
+        totals=queries.totals(rows),
+        campaigns=queries.by_campaign(rows),
+    )
 
 
 @bp.get("/payments/receipt/<int:contract_id>")

@@ -277,6 +277,7 @@ def test_money_pages_show_each_side_its_numbers(app, stripe_emulator):
     login(kol_client, kol.email, PASSWORD)
     brand_page = brand_client.get("/payments").get_data(as_text=True)
     assert "$525.00" in brand_page and "Receipt" in brand_page
+    assert "By campaign" in brand_page and "Spring skincare launch" in brand_page
     assert "$25.00" in brand_client.get(f"/payments/receipt/{contract.id}").get_data(as_text=True)
     earnings = kol_client.get("/earnings").get_data(as_text=True)
     assert "$450.00" in earnings  # what the KOL will receive
