@@ -79,6 +79,7 @@ class FreshContextClient(FlaskClient):
     even though the test itself holds one open."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # streamed responses finish inside the context
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
