@@ -66,6 +66,16 @@ STATUS_LABELS = {
 }
 
 
+PAYOUT_STATUS_LABELS = {
+    "waiting_onboarding": _l("Waiting for payout account"),
+    "staged": _l("Queued"),
+    "processing": _l("Processing"),
+    "paid": _l("Paid"),
+    "failed": _l("Failed"),
+    "on_hold": _l("On hold"),
+}
+
+
 def navigation() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return VISITOR_NAVIGATION
@@ -103,4 +113,5 @@ def register_template_helpers(app: Flask) -> None:
         TIER_LABELS=TIER_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         STATUS_LABELS=STATUS_LABELS,
+        PAYOUT_STATUS_LABELS=PAYOUT_STATUS_LABELS,
     )
