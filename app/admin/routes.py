@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from app.admin.forms import DisableForm
+from app.audit import audit
 from app.auth import services as auth_services
 from app.auth.models import Role, User
 from app.authz import access
@@ -44,6 +45,13 @@ def disable_user(user_id: int):
         flash(_("You cannot disable your own account."), "error")
         return redirect(url_for("admin.users"))
     auth_services.set_account_disabled(user_id=user_id, disabled=True, reason=form.reason.data)
+    audit(
+        actor_id=current_user.id,
+        action="account.disable",
+        object_type="user",
+        object_id=user_id,
+        reason=form.reason.data or "",
+    )
     db.session.commit()
     flash(_("Account disabled; its sessions have ended."), "success")
     return redirect(request.referrer or url_for("admin.users"))
@@ -57,6 +65,7 @@ def enable_user(user_id: int):
     if user_id == current_user.id:
         return redirect(url_for("admin.users"))  # an admin who is signed in is enabled
     auth_services.set_account_disabled(user_id=user_id, disabled=False)
+    audit(actor_id=current_user.id, action="account.enable", object_type="user", object_id=user_id)
     db.session.commit()
     flash(_("Account enabled."), "success")
     return redirect(request.referrer or url_for("admin.users"))
@@ -82,6 +91,13 @@ def verification(request_id: int):
                 admin_id=current_user.id,
                 approve=approve,
                 reason=form.reason.data,
+            )
+            audit(
+                actor_id=current_user.id,
+                object_type="verification",
+                object_id=request_id,
+                action="verification.approve" if approve else "verification.reject",
+                reason=form.reason.data or "",
             )
             db.session.commit()
             flash(_("KOL verified.") if approve else _("Request rejected."), "success")

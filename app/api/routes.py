@@ -50,5 +50,5 @@ def openapi():
 
 
 # Feature endpoints register themselves on ``bp`` when imported.
-from app.api import bids, campaigns, contracts, notes, payments  # noqa: E402, F401
 from app.analytics import api as analytics  # noqa: E402, F401
+from app.api import bids, campaigns, contracts, finance, notes, payments  # noqa: E402, F401

@@ -11,6 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.audit import audited
 from app.auth.models import Role, User
 from app.db_types import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -354,3 +355,12 @@ def is_closed_at(instant: datetime) -> bool:
         )
         is not None
     )
+
+
+@audited.connect
+def _record_announced_action(_sender, **action) -> None:
+    """Admin actions elsewhere (accounts, verification, disputes) land in the same log."""
+    from flask import has_request_context, request
+
+    ip = request.remote_addr if has_request_context() else None
+    record_audit(ip=ip, **action)

@@ -141,3 +141,36 @@ def by_campaign(rows: list[ContractMoney]) -> list[CampaignMoney]:
         item.released += row.released
         item.refunded += row.refunded
     return sorted(result.values(), key=lambda item: -item.campaign_id)
+
+
+def month_bounds(text: str | None):
+    """'2026-11' → (start, end) UTC datetimes of that month; None when the text is bad."""
+    from datetime import UTC, datetime
+
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        start = datetime(year, month, 1, tzinfo=UTC)
+    except ValueError:
+        return None
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def statement(*, kol_id: int, start, end) -> tuple[list[Payout], dict[str, int]]:
+    """A KOL's payouts paid within [start, end), and the total per currency."""
+    payouts = list(
+        db.session.scalars(
+            select(Payout)
+            .where(
+                Payout.kol_id == kol_id,
+                Payout.status == PayoutStatus.PAID,
+                Payout.paid_at >= start,
+                Payout.paid_at < end,
+            )
+            .order_by(Payout.paid_at)
+        )
+    )
+    totals: dict[str, int] = defaultdict(int)
+    for payout in payouts:
+        totals[payout.currency] += payout.amount
+    return payouts, dict(totals)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.audit import audit
 from app.auth.models import Role
 from app.authz import PUBLIC, access
 from app.contracts.models import Contract, ContractStatus
@@ -128,6 +129,14 @@ def resolve(contract_id: int):
                 refund_amount=amount,
                 reason=form.reason.data,
             )
+            audit(
+                actor_id=current_user.id,
+                action="dispute.resolve",
+                object_type="contract",
+                object_id=contract_id,
+                reason=form.reason.data,
+                after={"refund_amount": amount, "currency": contract.currency},
+            )
             db.session.commit()
             flash(_("Dispute resolved; the refund and the release are on their way."), "success")
             return redirect(url_for("payments.disputes"))
@@ -203,6 +212,20 @@ def earnings():
         next_release=queries.next_release,
         account=connect.account_status(current_user.id),
     )
+
+
+@bp.get("/earnings/statement")
+@access(Role.KOL)
+def statement():
+    from app.db_types import utcnow
+
+    month = request.args.get("month") or utcnow().strftime("%Y-%m")
+    bounds = queries.month_bounds(month)
+    if bounds is None:
+        flash(_("Choose a month like 2026-11."), "error")
+        return redirect(url_for("payments.earnings"))
+    payouts, totals = queries.statement(kol_id=current_user.id, start=bounds[0], end=bounds[1])
+    return render_template("payments/statement.html", month=month, payouts=payouts, totals=totals)
 
 
 @bp.post("/webhooks/stripe")

@@ -1,0 +1,35 @@
+"""Admin and finance actions announce themselves here; the finance audit log records them.
+
+Features call ``audit(...)`` in the same transaction as the action; the receiver (connected
+by app.finance) appends the row, so nothing imports the finance package."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blinker import Namespace
+
+signals = Namespace()
+audited = signals.signal("audited")
+
+
+def audit(
+    *,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    reason: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    audited.send(
+        None,
+        actor_id=actor_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        reason=reason,
+        before=before,
+        after=after,
+    )

@@ -1,0 +1,74 @@
+"""Read-only finance API, admin actions in the audit log, the KOL's monthly statement."""
+
+from sqlalchemy import select
+
+from app.contracts.lifecycle import mark_approved, mark_submitted
+from app.db_types import utcnow
+from app.extensions import db
+from app.finance.models import FinanceAuditLog
+from tests.conftest import login, post_form
+from tests.factories import (
+    PASSWORD,
+    make_api_key,
+    make_bid,
+    make_campaign,
+    make_contract,
+    make_kol,
+    make_user,
+)
+from tests.payments.conftest import drain_jobs
+from tests.payments.money_support import fund, onboard
+
+
+def _paid_deal(app, emulator):
+    brand, kol = make_user("brand"), make_kol(verified=True)
+    contract = make_contract(make_bid(make_campaign(brand), kol))
+    onboard(app, kol, emulator)
+    fund(app, contract, brand, emulator)
+    mark_submitted(contract_id=contract.id, by=kol.id)
+    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    db.session.commit()
+    drain_jobs()
+    return brand, kol, contract
+
+
+def test_finance_api_reads_figures_payouts_and_entries(app, client, stripe_emulator):
+    _brand, kol, contract = _paid_deal(app, stripe_emulator)
+    key = make_api_key(make_user("finance"))
+    auth = {"Authorization": f"Bearer {key}"}
+    summary = client.get("/api/v1/finance/summary", headers=auth).get_json()
+    assert summary["figures"]["usd"]["funded"] == 52_500
+    payouts = client.get("/api/v1/finance/payouts?status=paid", headers=auth).get_json()
+    assert [p["contract_id"] for p in payouts["payouts"]] == [contract.id]
+    entries = client.get(
+        f"/api/v1/finance/entries?contract_id={contract.id}", headers=auth
+    ).get_json()["entries"]
+    assert {e["kind"] for e in entries} >= {"funding", "release", "transfer"}
+    bad = client.get("/api/v1/finance/payouts?status=nope", headers=auth)
+    assert bad.status_code == 422 and "status" in bad.get_json()["error"]["fields"]
+    kol_key = make_api_key(kol)
+    assert (
+        client.get(
+            "/api/v1/finance/summary", headers={"Authorization": f"Bearer {kol_key}"}
+        ).status_code
+        == 403
+    )
+
+
+def test_admin_actions_are_audited(client):
+    admin, brand = make_user("admin"), make_user("brand")
+    login(client, admin.email, PASSWORD)
+    post_form(client, f"/admin/users/{brand.id}/disable", {"reason": "spam"}, page="/admin/users")
+    row = db.session.scalar(
+        select(FinanceAuditLog).where(FinanceAuditLog.action == "account.disable")
+    )
+    assert row.actor_id == admin.id and row.object_id == str(brand.id) and row.reason == "spam"
+
+
+def test_kol_monthly_statement_lists_paid_payouts(app, client, stripe_emulator):
+    _brand, kol, contract = _paid_deal(app, stripe_emulator)
+    login(client, kol.email, PASSWORD)
+    page = client.get(f"/earnings/statement?month={utcnow():%Y-%m}").get_data(as_text=True)
+    assert f"#{contract.id}" in page and "$315.00" in page
+    assert "No payouts" in client.get("/earnings/statement?month=2001-01").get_data(as_text=True)
+    assert client.get("/earnings/statement?month=nope").status_code == 302
