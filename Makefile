@@ -29,6 +29,7 @@ run: install
 lint: install
 	$(BIN)/ruff check app tests migrations config.py wsgi.py
 	$(BIN)/ruff format --check app tests config.py wsgi.py
+	$(BIN)/bandit -q -r app -ll
 
 format: install
 	$(BIN)/ruff format app tests config.py wsgi.py

@@ -9,6 +9,8 @@ from typing import Any
 
 from blinker import Namespace
 
+from app.text import clean_text
+
 signals = Namespace()
 audited = signals.signal("audited")
 
@@ -29,7 +31,7 @@ def audit(
         action=action,
         object_type=object_type,
         object_id=object_id,
-        reason=reason,
+        reason=clean_text(reason, 2000),  # typed by staff: no NUL or control characters
         before=before,
         after=after,
     )

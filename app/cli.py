@@ -65,7 +65,6 @@ def seed_command() -> None:
     """Fill the database with demo data (running it again changes nothing)."""
     from app.jobs import run_inline_jobs
     from app.seed import DEMO_PASSWORD, seed_demo
-
     from app.seed_market import seed_marketplace
 
     created = seed_demo()
@@ -91,8 +90,10 @@ def ledger_check_command() -> None:
         click.echo(f"PROBLEM: {problem}")
     if problems:
         raise SystemExit(1)
-    click.echo("ledger OK: every entry balances, no account is negative, every contract and "
-               "Stripe object reconciles")
+    click.echo(
+        "ledger OK: every entry balances, no account is negative, every contract and "
+        "Stripe object reconciles"
+    )
 
 
 contracts_cli = AppGroup("contracts", help="Contracts, bids and their scheduled steps.")

@@ -2,6 +2,7 @@
 
 from rq import cron
 
+from app.analytics.pipeline import drain_job
 from app.finance.reconcile import reconcile_yesterday
 from app.periodic import sweep_jobs, tick_contracts
 
@@ -10,3 +11,4 @@ cron.register(sweep_jobs, queue_name="default", interval=30, name="jobs-sweep")
 cron.register(
     reconcile_yesterday, queue_name="default", cron="30 2 * * *", name="finance-reconcile"
 )
+cron.register(drain_job, queue_name="default", interval=5, name="analytics-drain")

@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, DateTime, Enum, Integer
 from sqlalchemy.types import TypeDecorator
 
+# The largest id a BigId column can hold (PostgreSQL BIGINT, SQLite INTEGER).
+MAX_ID = 2**63 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
+
+from app.db_types import MAX_ID
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +105,16 @@ def _render_error(status: int, message: str | None = None, code: str | None = No
         return f"<!doctype html><title>{status}</title><h1>{escape(message)}</h1>", status
 
 
+def refuse_impossible_ids(_endpoint: str | None, values: dict | None) -> None:
+    """An ``<int:…>`` URL value no id column can hold names no object: 404, before the query
+    overflows (a converter with a ``max`` would turn it into a misleading 405)."""
+    if values and any(isinstance(v, int) and not 0 <= v <= MAX_ID for v in values.values()):
+        abort(404)
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.url_value_preprocessor(refuse_impossible_ids)
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         return _render_error(error.status, error.message, error.code, error.fields)
@@ -130,9 +141,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unhandled(error: Exception):
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DataError, OperationalError
 
         log.exception("unhandled error on %s %s", request.method, request.path)
+        if isinstance(error, DataError | OverflowError):
+            # A value no column can hold (a number past BIGINT, a NUL byte…) that no validator
+            # caught: the input is at fault, and nothing was committed.
+            return _render_error(422, _("A value is out of range or not allowed."))
         if isinstance(error, OperationalError):
             body, status = _render_error(503)
             return body, status, {"Retry-After": "5"}

@@ -87,9 +87,23 @@ def _copy_new_events(rows: list[dict]) -> set[str]:
     with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
         for row in rows:
             copy.write_row(tuple(row[c] for c in EVENT_COLUMNS))
+    # One statement: store the new events, and from exactly those rows move the dedupe marks
+    # and the visitor-days on (server side, no round trip per row).
+    # ``cols`` is the constant EVENT_COLUMNS list, never user input.
     insert_sql = (
-        f"INSERT INTO analytics_events ({cols}) SELECT {cols} FROM analytics_stage "  # noqa: S608
-        "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+        f"WITH ins AS (INSERT INTO analytics_events ({cols}) SELECT {cols} "  # noqa: S608 # nosec B608
+        "FROM analytics_stage ON CONFLICT (event_id) DO NOTHING "
+        "RETURNING event_id, kind, note_id, visitor, occurred_at, is_bot, counted, "
+        "new_visitor_today), "
+        "marks AS (INSERT INTO analytics_view_marks (note_id, visitor, counted_at) "
+        "SELECT note_id, visitor, max(occurred_at) FROM ins "
+        "WHERE kind = 'view' AND NOT is_bot AND counted GROUP BY note_id, visitor "
+        "ON CONFLICT (note_id, visitor) DO UPDATE SET counted_at = "
+        "GREATEST(analytics_view_marks.counted_at, EXCLUDED.counted_at)), "
+        "days AS (INSERT INTO analytics_visitor_days (day, note_id, visitor) "
+        "SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date, note_id, visitor FROM ins "
+        "WHERE new_visitor_today ON CONFLICT DO NOTHING) "
+        "SELECT event_id FROM ins"
     )
     inserted = db.session.execute(text(insert_sql))
     return set(inserted.scalars().all())
@@ -175,7 +189,8 @@ def ingest_events(events: list[dict]) -> int:
         )
     new_ids = _insert_new_events([{c: r[c] for c in EVENT_COLUMNS} for r in rows])
     fresh = [r for r in rows if r["event_id"] in new_ids]
-    _apply_marks(fresh)
+    if _dialect() != "postgresql":  # PostgreSQL moved them in the same statement
+        _apply_marks(fresh)
     _apply_rollups(fresh)
     return len(fresh)
 

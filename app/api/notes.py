@@ -52,7 +52,7 @@ def note_json(note: Note, *, as_brand: bool = False) -> dict[str, Any]:
         "video_url": video,
         "external_url": note.external_url,
         "url": url_for("notes.public", note_id=note.id, slug=note.slug) if published else None,
-        "product_link": url_for("notes.go", code=note.tracking_code) if published else None,
+        "product_link": url_for("analytics.go", code=note.tracking_code) if published else None,
         "published_at": note.published_at.isoformat() if note.published_at else None,
     }
 

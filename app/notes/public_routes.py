@@ -1,15 +1,13 @@
-"""Public pages: the feed (/explore), a published note (/n/<id>-<slug>), the tracked link."""
+"""Public pages: the feed (/explore) and a published note (/n/<id>-<slug>), whose views the
+analytics feature records (its tracked link /go/<code> is app/analytics/routes.py)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import abort, redirect, render_template, request, url_for
 
+from app.analytics.tracking import record_view
 from app.authz import PUBLIC, access
-from app.campaigns.models import Campaign
 from app.catalog import CATEGORIES
-from app.extensions import db
 from app.notes import queries
 from app.notes.routes import bp
 from app.text import clean_text, render_markdown
@@ -56,7 +54,7 @@ def public(note_id: int, slug: str):
         return redirect(url_for("notes.public", note_id=note.id, slug=note.slug), 301)
     related = queries.related_notes(note)
     kols, brands = queries.author_names([note, *related])
-    return render_template(
+    html = render_template(
         "notes/public.html",
         note=note,
         body_html=render_markdown(note.body),
@@ -64,18 +62,5 @@ def public(note_id: int, slug: str):
         kols=kols,
         brands=brands,
     )
-
-
-@bp.get("/go/<code>")
-@access(PUBLIC)
-def go(code: str):
-    """A published note's product link: only ever to the campaign's stored product URL.
-
-    A minimal stand-in; the analytics feature replaces it to record the click.
-    """
-    note = queries.note_by_code(code[:16]) or abort(404)
-    campaign = db.session.get(Campaign, note.campaign_id)
-    target = urlsplit(campaign.product_url or "")
-    if target.scheme not in {"http", "https"} or not target.netloc:
-        abort(404)
-    return redirect(campaign.product_url, 302)
+    record_view(note=note, request=request)  # after rendering: a direct write commits
+    return html

@@ -91,3 +91,11 @@ def test_views_in_a_brand_batch_need_a_signature(client):
         headers=bearer(make_api_key(brand)),
     )
     assert response.json["accepted"] == 0 and response.json["rejected"][0]["index"] == 0
+
+
+def test_the_analytics_endpoints_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "post" in paths["/conversions"] and "post" in paths["/events/batch"]
+    for path in ("/campaigns/{campaign_id}/stats", "/notes/{note_id}/stats",
+                 "/contracts/{contract_id}/stats"):  # fmt: skip
+        assert "get" in paths[path]
