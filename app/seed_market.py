@@ -4,10 +4,11 @@ each step of the deal (paid on the built-in Stripe emulator), notes, messages.""
 from __future__ import annotations
 
 import io
+import textwrap
 import re
 from datetime import timedelta
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -36,7 +37,10 @@ def _image(n: int, label: str) -> FileStorage:
     image = Image.new("RGB", (800, 1000), PALETTE[n % len(PALETTE)])
     draw = ImageDraw.Draw(image)
     draw.rectangle((60, 60, 740, 940), outline=(255, 36, 66), width=8)
-    draw.text((100, 480), label, fill=(31, 35, 41))
+    font = ImageFont.load_default(size=54)
+    lines = textwrap.wrap(label, 16)  # fit the frame
+    for i, line in enumerate(lines):
+        draw.text((100, 420 + i * 72), line, fill=(31, 35, 41), font=font)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     buffer.seek(0)
