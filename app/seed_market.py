@@ -4,8 +4,8 @@ each step of the deal (paid on the built-in Stripe emulator), notes, messages.""
 from __future__ import annotations
 
 import io
-import textwrap
 import re
+import textwrap
 from datetime import timedelta
 
 from PIL import Image, ImageDraw, ImageFont
