@@ -82,7 +82,8 @@ def test_conversions_without_a_matching_click_are_kept_with_a_reason(client):
     brand, key, note = setup_brand_note()
     other_brand, other_note = make_user(Role.BRAND), None
     other_note = published_note(brand=other_brand)
-    forged = new_click_id(note.id, time.time())[:-2] + "00"
+    genuine = new_click_id(note.id, time.time())
+    forged = genuine[:-1] + ("1" if genuine[-1] != "1" else "2")  # always a wrong signature
     cases = {
         "no_click": {},
         "unknown_click": {"click_id": forged},
