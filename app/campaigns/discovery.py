@@ -8,7 +8,6 @@ and the page says so.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -16,6 +15,7 @@ from sqlalchemy.orm import lazyload
 
 from app.contracts.models import Contract, ContractStatus, Rating
 from app.extensions import db
+from app.pagination import Page
 from app.profiles.models import KolLanguage, KolNiche, KolProfile, Verification
 
 KOL_SORTS = ("relevance", "followers", "rating", "reliability")
@@ -43,36 +43,6 @@ class KolRow:
     rating: float | None
     ratings: int
     completed: int
-
-
-@dataclass
-class Page:
-    """The shape the ``pagination`` macro and the API read."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _aggregates():

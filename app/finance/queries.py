@@ -30,47 +30,18 @@ from app.ledger.models import (
     LedgerAccount,
     LedgerLine,
 )
+from app.pagination import Page
 from app.payments.models import Payout, PayoutStatus
 
 PER_PAGE = 50
 
 
-@dataclass
-class RowsPage:
-    """A page of multi-column rows (Flask-SQLAlchemy's paginate returns scalars only)."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-def rows_page(stmt: Select, page: int, per_page: int = PER_PAGE) -> RowsPage:
+def rows_page(stmt: Select, page: int, per_page: int = PER_PAGE) -> Page:
     """Two queries: the count, and the page's rows."""
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page = max(1, min(page, max((total + per_page - 1) // per_page, 1)))
     items = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return RowsPage(list(items), page, per_page, total)
+    return Page(list(items), page, per_page, total)
 
 
 FROZEN_STATES = (ContractStatus.DISPUTED, ContractStatus.FROZEN)
