@@ -89,13 +89,10 @@ def simulated_payments() -> bool:
 
 
 def contract_url(contract_id: int) -> str:
-    """The shared contract page (falls back to the money page while it does not exist)."""
-    from flask import current_app, url_for
+    """The shared contract page."""
+    from flask import url_for
 
-    for endpoint in ("contracts.detail", "contracts.show", "contracts.view"):
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, contract_id=contract_id)
-    return url_for("payments.brand_payments")
+    return url_for("contracts.detail", contract_id=contract_id)
 
 
 def register_template_helpers(app: Flask) -> None:
