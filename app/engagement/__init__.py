@@ -1,0 +1,3 @@
+"""Engagement on published notes: likes, saves (boards, "bought it"), follows, comments."""
+
+from app.engagement import models  # noqa: F401
