@@ -49,7 +49,7 @@ def raw_counts(campaign_id):
     human = TrackingEvent.is_bot.is_(False)
     return {
         "views": count(view, human, TrackingEvent.counted.is_(True)),
-        "uniques": count(view, human, TrackingEvent.new_visitor_today.is_(True)),
+        "uniques": count(view, human, TrackingEvent.new_campaign_visitor_today.is_(True)),
         "clicks": count(click, human),
         "bot_views": count(view, TrackingEvent.is_bot.is_(True)),
         "bot_clicks": count(click, TrackingEvent.is_bot.is_(True)),
@@ -74,9 +74,20 @@ def test_dashboard_and_api_numbers_equal_counts_from_raw_events(client):
         headers=bearer(key),
     )  # fmt: skip
     expected = raw_counts(campaign.id)
+    visitor_days = db.session.execute(
+        select(TrackingEvent.occurred_at, TrackingEvent.visitor).where(
+            TrackingEvent.campaign_id == campaign.id, TrackingEvent.kind == "view",
+            TrackingEvent.is_bot.is_(False), TrackingEvent.counted.is_(True),
+        )
+    ).all()  # fmt: skip
+    # Campaign uniques: distinct visitors across the campaign's notes, per day.
+    assert expected["uniques"] == len({(at.date(), v) for at, v in visitor_days})
     stats = client.get(f"/api/v1/campaigns/{campaign.id}/stats", headers=bearer(key)).json
     totals = stats["totals"]
     assert {k: totals[k] for k in expected} == expected
+    assert sum(r["uniques"] for r in stats["series"]) == expected["uniques"]
+    assert totals["note_uniques"] == sum(r["uniques"] for r in stats["notes"])
+    assert totals["note_uniques"] > totals["uniques"]  # 25 visitors over 3 notes overlap
     assert totals["conversions"] == 1 and totals["revenue"] == 12_345
     assert sum(r["views"] for r in stats["series"]) == expected["views"]
     assert sum(r["clicks"] for r in stats["notes"]) == expected["clicks"]
@@ -170,8 +181,12 @@ def test_the_shared_media_kit_shows_only_that_kols_numbers(client):
 
     kol = db.session.get(User, notes[0].kol_id)
     login(client, kol.email, PASSWORD)
+    from app.analytics.media_kit import create_link
+
+    create_link(kol_id=kol.id, name="Glow Lab")
+    db.session.commit()
     html = client.get("/analytics/media-kit").get_data(as_text=True)
-    share = html.split('readonly value="')[1].split('"')[0]
+    share = html.split('<pre class="copyable"><code>')[1].split("<")[0]
     client.get("/auth/logout")
     anonymous = client.application.test_client()
     page = anonymous.get(share.replace("http://localhost", ""))
