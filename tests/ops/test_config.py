@@ -1,0 +1,89 @@
+"""Production refuses to start with a default secret or debug on; .env.example lists every
+setting the app reads; .env is read outside tests only, never over the environment."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+import config
+from app import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_SECRET = "k3Jx9-p2QvLr8sT0wYz4aB6cD1eF5gH7iJ"
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [None, "", "change-me", "changeme", "secret", "test-secret-key", "short-but-random-1"],
+)
+def test_production_refuses_a_missing_or_default_secret(secret):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production", SECRET_KEY=secret, SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_production_refuses_the_env_example_secret():
+    example = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(
+            "production", SECRET_KEY=example["SECRET_KEY"], SQLALCHEMY_DATABASE_URI="sqlite://"
+        )
+
+
+def test_production_refuses_debug():
+    with pytest.raises(RuntimeError, match="debug"):
+        create_app(
+            "production", SECRET_KEY=GOOD_SECRET, DEBUG=True, SQLALCHEMY_DATABASE_URI="sqlite://"
+        )
+
+
+def test_production_starts_with_a_real_secret_and_logs_json():
+    app = create_app("production", SECRET_KEY=GOOD_SECRET, SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert app.config["LOG_FORMAT"] == "json"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def _names_read_from_the_environment() -> set[str]:
+    names: set[str] = set()
+    pattern = re.compile(
+        r"""(?:environ\.get|getenv|_bool|_int|_flag)\(\s*["']([A-Z][A-Z0-9_]+)["']"""
+    )
+    for path in [
+        ROOT / "config.py",
+        ROOT / "gunicorn.conf.py",
+        *sorted((ROOT / "app").rglob("*.py")),
+    ]:
+        names |= set(pattern.findall(path.read_text()))
+    from app.analytics.settings import DEFAULTS as ANALYTICS
+    from app.engagement.pipeline import DEFAULTS as ENGAGEMENT
+
+    return names | set(ANALYTICS) | set(ENGAGEMENT)
+
+
+def test_env_example_lists_every_setting_the_app_reads():
+    listed = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    read = _names_read_from_the_environment()
+    assert {"SECRET_KEY", "DATABASE_URL", "WEB_CONCURRENCY", "ANALYTICS_BUFFER"} <= read
+    assert read - listed == set(), "add these to .env.example with their meaning"
+
+
+def test_dotenv_is_read_outside_tests_without_overriding(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("KOL_OPS_FROM_FILE=file\nKOL_OPS_ALREADY_SET=file\n")
+    monkeypatch.setattr(config, "BASE_DIR", tmp_path)
+    monkeypatch.setenv("KOL_OPS_ALREADY_SET", "environment")
+    monkeypatch.delenv("KOL_OPS_FROM_FILE", raising=False)
+    monkeypatch.delenv("FLASK_SKIP_DOTENV", raising=False)
+    config.load_dotenv_file()  # under pytest: ignored
+    assert "KOL_OPS_FROM_FILE" not in config.os.environ
+    monkeypatch.delitem(sys.modules, "pytest")  # as in production
+    config.load_dotenv_file()
+    assert config.os.environ["KOL_OPS_FROM_FILE"] == "file"
+    assert config.os.environ["KOL_OPS_ALREADY_SET"] == "environment"
+    monkeypatch.delenv("KOL_OPS_FROM_FILE")
