@@ -1,0 +1,188 @@
+"""The bench's data (built once per database) and its credentials (made fresh each run)."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import secrets
+from urllib.parse import urlencode
+
+from sqlalchemy import func, select
+
+BRAND_EMAIL = "brand@bench.kol.test"
+KOLS = 12  # KOLs with a note in the dashboard campaign (and a bid key each)
+EXTRA_NOTES = 48  # more published notes: /explore has two full pages
+OPEN_CAMPAIGNS = 60  # campaigns to discover and bid on
+BROWSER = {
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0",
+    "Accept-Language": "en-GB,en;q=0.8",
+}
+BODY = (
+    "Three weeks with the serum, morning and night.\n\n"
+    "**What I liked:** the texture, the smell, how little you need.\n\n"
+    "- day 1: a bit sticky\n- day 7: skin calmer\n- day 21: I keep it\n\n" * 4
+) + "#ad #glowserum"
+
+
+def _note(campaign, kol, n: int):
+    from app.contracts.models import ContractStatus
+    from app.db_types import utcnow
+    from app.extensions import db
+    from app.notes.models import Note, NoteStatus
+    from tests.factories import make_bid, make_contract
+
+    contract = make_contract(
+        make_bid(campaign, kol), status=ContractStatus.FUNDED, funded_at=utcnow()
+    )
+    note = Note(
+        contract_id=contract.id,
+        campaign_id=campaign.id,
+        kol_id=kol.id,
+        brand_id=campaign.brand_id,
+        category=campaign.category,
+        title=f"My glow routine, week {n}",
+        body=BODY,
+        hashtags="#glowserum #skincare",
+        slug=f"my-glow-routine-week-{n}",
+        tracking_code=secrets.token_hex(5),
+        status=NoteStatus.PUBLISHED,
+        published_at=utcnow(),
+    )
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def build() -> None:
+    """Users, campaigns and published notes, inserted once (tests/factories.py)."""
+    from app.auth.models import Role
+    from tests.factories import make_campaign, make_kol, make_user
+
+    brand = make_user(Role.BRAND, email=BRAND_EMAIL, name="Bench Cosmetics")
+    kols = [make_kol(verified=True, email=f"kol{i}@bench.kol.test") for i in range(KOLS)]
+    other = make_campaign(brand, title="Bench other campaign", notes_wanted=200,
+                          budget=100_000_000)  # fmt: skip
+    for i in range(EXTRA_NOTES):
+        _note(other, kols[i % KOLS], KOLS + i)
+    for i in range(OPEN_CAMPAIGNS):
+        make_campaign(brand, title=f"Open bench campaign {i}", notes_wanted=50,
+                      budget=50_000_000)  # fmt: skip
+
+
+def dashboard(brand, kols, size: int):
+    """The campaign whose dashboard is measured at ``size`` events: one per size, each with a
+    note from every bench KOL, so the sizes compare campaigns of the same shape."""
+    from app.campaigns.models import Campaign
+    from app.extensions import db
+    from tests.factories import make_campaign
+
+    title = f"Bench dashboard {size}"
+    campaign = db.session.scalar(
+        select(Campaign).where(Campaign.brand_id == brand.id, Campaign.title == title)
+    )
+    if campaign is None:
+        campaign = make_campaign(brand, title=title, notes_wanted=200, budget=100_000_000)
+        for i, kol in enumerate(kols):
+            _note(campaign, kol, 1000 + i)
+    return campaign
+
+
+def state(sizes: list[int]) -> dict:
+    """Ids the bench needs, plus fresh API keys (shown once, so made each run)."""
+    from app.auth.models import User
+    from app.auth.services import create_api_key
+    from app.campaigns.models import Campaign, CampaignStatus
+    from app.extensions import db
+    from app.notes.models import Note, NoteStatus
+
+    brand = db.session.scalar(select(User).where(User.email == BRAND_EMAIL))
+    if brand is None:
+        build()
+        brand = db.session.scalar(select(User).where(User.email == BRAND_EMAIL))
+    kols = db.session.scalars(
+        select(User).where(User.email.like("kol%@bench.kol.test")).order_by(User.id)
+    ).all()
+    dashboards = {size: dashboard(brand, kols, size).id for size in sizes}
+    first = dashboards[sizes[0]]
+    note = db.session.scalar(
+        select(Note).where(Note.campaign_id == first, Note.status == NoteStatus.PUBLISHED)
+        .order_by(Note.id)
+    )  # fmt: skip
+    open_ids = db.session.scalars(
+        select(Campaign.id).where(
+            Campaign.brand_id == brand.id,
+            Campaign.status == CampaignStatus.OPEN,
+            Campaign.title.like("Open bench%"),
+        )
+    ).all()
+    # Live traffic (batch, mixed load) goes to the other campaign's notes; generated volume
+    # only to the dashboard campaigns' notes, so live events are counted by note cheaply.
+    other = db.session.scalar(
+        select(Campaign.id).where(Campaign.brand_id == brand.id,
+                                  Campaign.title == "Bench other campaign")
+    )  # fmt: skip
+    live = db.session.scalars(
+        select(Note)
+        .where(Note.campaign_id == other, Note.status == NoteStatus.PUBLISHED)
+        .order_by(Note.id)
+    ).all()
+    keys = {"brand": create_api_key(user_id=brand.id, name="bench")[1]}
+    keys["kols"] = [create_api_key(user_id=k.id, name="bench")[1] for k in kols]
+    db.session.commit()
+    published = db.session.scalar(
+        select(func.count()).select_from(Note).where(Note.status == NoteStatus.PUBLISHED)
+    )
+    return {
+        "brand_email": BRAND_EMAIL,
+        "kol_email": kols[0].email,
+        "dashboard_campaign": first,
+        "dashboards": dashboards,
+        "note_path": f"/n/{note.id}-{note.slug}",
+        "note_code": note.tracking_code,
+        "open_campaigns": list(open_ids),
+        "published_notes": published,
+        "tracking_notes": [n.id for n in live],
+        "mixed_note_paths": [f"/n/{n.id}-{n.slug}" for n in live],
+        "mixed_codes": [n.tracking_code for n in live],
+        "batch_code": live[0].tracking_code,
+        "keys": keys,
+    }
+
+
+def login_cookie(host: str, port: int, email: str, password: str) -> str:
+    """Sign in through the login form, as a browser does; the session cookie to send."""
+
+    def request(method, path, body=None, cookie=""):
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        headers = dict(BROWSER)
+        if cookie:
+            headers["Cookie"] = cookie
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode(errors="replace")
+        cookies = [h.split(";", 1)[0] for k, h in response.getheaders() if k == "Set-Cookie"]
+        conn.close()
+        return response.status, text, cookies
+
+    _status, page, cookies = request("GET", "/auth/login")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if token is None:
+        raise RuntimeError("no CSRF token on the login page")
+    form = urlencode({"csrf_token": token.group(1), "email": email, "password": password})
+    status, _page, new = request("POST", "/auth/login", form, "; ".join(cookies))
+    session = [c for c in new if c.startswith("session=")]
+    if status != 302 or not session:
+        raise RuntimeError(f"sign-in failed for {email}: {status}")
+    return session[-1]
+
+
+def visit_cookies(base: str, path: str) -> str:
+    """The cookies a first visit of ``path`` sets, as a Cookie header."""
+    import urllib.request
+
+    request = urllib.request.Request(base + path, headers=BROWSER)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - 127.0.0.1
+        cookies = response.headers.get_all("Set-Cookie") or []
+    return "; ".join(c.split(";", 1)[0] for c in cookies)

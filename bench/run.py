@@ -1,0 +1,296 @@
+# ruff: noqa: S603, S607
+"""`make bench`: the production setup on 127.0.0.1 under wrk, as ratios to a hello-world route.
+
+gunicorn (gunicorn.conf.py) + PostgreSQL + Redis + an RQ worker + the tracking writer, with
+their own database (BENCH_DATABASE_URL, default .../bench, created when missing) and Redis db
+(BENCH_REDIS_URL, default db 11). Prints every figure with its target and PASS/FAIL, writes
+bench/results.json. Knobs: BENCH_ROUNDS (3), BENCH_SECONDS per round (4), BENCH_CONNECTIONS
+(16), BENCH_EVENTS dashboard sizes ("1000000,10000000"), BENCH_BATCH_EVENTS (200000),
+BENCH_MIXED_SECONDS (30), BENCH_PORT (18731).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import data, figures  # noqa: E402
+from bench.servers import Stack  # noqa: E402
+from bench.wrk import alternate, wrk  # noqa: E402
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+PORT = int(os.environ.get("BENCH_PORT", "18731"))
+SIZES = [int(x) for x in os.environ.get("BENCH_EVENTS", "1000000,10000000").split(",") if x]
+BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "200000"))
+MIXED_SECONDS = float(os.environ.get("BENCH_MIXED_SECONDS", "30"))
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+)
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+RESULTS = ROOT / "bench" / "results.json"
+
+
+def bench_env() -> dict[str, str]:
+    instance = ROOT / "instance"
+    return {
+        **os.environ,
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "BENCH": "1",
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "ANALYTICS_BATCH_SECRET": secrets.token_hex(16),
+        "ANALYTICS_ASYNC": os.environ.get("ANALYTICS_ASYNC", "1"),  # as in production
+        "STRIPE_EMULATOR_STATE": str(instance / "bench-stripe-emulator.json"),
+        "UPLOAD_DIR": str(instance / "bench-uploads"),
+        "FLASK_APP": "wsgi.py",
+    }
+
+
+def ensure_database() -> None:
+    url = urlsplit(DATABASE_URL.replace("+psycopg", ""))
+    if url.hostname not in {"127.0.0.1", "localhost"}:
+        raise SystemExit("the bench runs only against 127.0.0.1")
+    name = url.path.lstrip("/")
+    args = ["-h", url.hostname, "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    exists = subprocess.run(
+        ["psql", *args, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'",  # noqa: S608
+         "postgres"], capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    if not exists:
+        subprocess.run(["createdb", *args, name], check=True)
+
+
+class Report:
+    def __init__(self):
+        self.rows: list[dict] = []
+
+    def add(self, name, value, target=None, ok=None, unit="", **extra):
+        self.rows.append({"name": name, "value": value, "unit": unit, "target": target,
+                          "pass": ok, **extra})  # fmt: skip
+        verdict = "" if ok is None else ("PASS" if ok else "FAIL")
+        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        print(f"{name:<58} {shown + unit:>14}  {target or '':<14} {verdict}", flush=True)
+
+
+def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> float:
+    """Every page and endpoint against hello-world, alternating; returns /go's requests/s."""
+    base, hello = stack.base, {"path": "/bench/hello", "headers": data.BROWSER}
+    kol = {**data.BROWSER, "Cookie": cookies["kol"]}
+    brand = {**data.BROWSER, "Cookie": cookies["brand"]}
+    api = {"Authorization": f"Bearer {st['keys']['kols'][0]}"}
+    # A returning visitor sends back the cookies of a first visit (only the visitor id: public
+    # pages set no session cookie any more, tests/test_sessionless.py).
+    returning = {**data.BROWSER, "Cookie": data.visit_cookies(stack.base, st["note_path"])}
+    targets = [
+        ("public note page (first visit)", st["note_path"], data.BROWSER, 0.5, 2.0),
+        ("public note page (returning visitor)", st["note_path"], returning, None, None),
+        ("/explore", "/explore", data.BROWSER, 0.5, 2.0),
+        ("campaign discovery (KOL)", "/campaigns", kol, 0.5, 2.0),
+        ("campaign dashboard (brand)", f"/analytics/campaigns/{st['dashboard_campaign']}",
+         brand, None, None),
+        ("/go single-event tracking", f"/go/{st['note_code']}", data.BROWSER, 0.75, 1.5),
+        ("API read /api/v1/campaigns", "/api/v1/campaigns", api, None, None),
+        ("API read /api/v1/explore", "/api/v1/explore", api, None, None),
+    ]  # fmt: skip
+    wrk(base, "/bench/hello", seconds=2, connections=CONNECTIONS, headers=data.BROWSER)  # warm
+    go_rps = 0.0
+    for name, path, headers, rate_target, p99_target in targets:
+        result = alternate(base, hello, {"path": path, "headers": headers}, rounds=ROUNDS,
+                           seconds=SECONDS, connections=CONNECTIONS)  # fmt: skip
+        t, h = result.target, result.hello
+        extra = {"rps": t.rps, "hello_rps": h.rps, "p50_ms": t.p50_ms, "p99_ms": t.p99_ms,
+                 "hello_p50_ms": h.p50_ms, "hello_p99_ms": h.p99_ms,
+                 "rounds": result.rounds, "statuses": t.statuses}  # fmt: skip
+        report.add(f"{name}: throughput / hello", result.ratio,
+                   f">= {rate_target}" if rate_target else "(reported)",
+                   result.ratio >= rate_target if rate_target else None, **extra)  # fmt: skip
+        report.add(f"{name}: p99 / hello p99", result.p99_ratio,
+                   f"<= {p99_target}" if p99_target else "(reported)",
+                   result.p99_ratio <= p99_target if p99_target else None,
+                   p50_ms=t.p50_ms, p99_ms=t.p99_ms)  # fmt: skip
+        print(f"    p50 {t.p50_ms:.1f} ms, p99 {t.p99_ms:.1f} ms, {t.rps:.0f} req/s; hello p50 "
+              f"{h.p50_ms:.1f} ms, p99 {h.p99_ms:.1f} ms, {h.rps:.0f} req/s", flush=True)  # fmt: skip
+        report.add(f"{name}: server errors", result.bad_statuses, "0", result.bad_statuses == 0)
+        if path.startswith("/go/"):
+            go_rps = t.rps
+    return go_rps
+
+
+def dashboard_sizes(report: Report, stack: Stack, st: dict, cookie: str, env: dict) -> None:
+    from sqlalchemy import func, select
+
+    from app.analytics.models import TrackingEvent
+    from app.extensions import db
+
+    headers = {**data.BROWSER, "Cookie": cookie}
+    times = {}
+    for size in SIZES:
+        campaign = st["dashboards"][size]  # one campaign per size, the same shape
+        have = db.session.scalar(
+            select(func.count())
+            .select_from(TrackingEvent)
+            .where(TrackingEvent.campaign_id == campaign)
+        )
+        db.session.rollback()
+        if have < size:
+            print(f"    generating {size - have:,} events (once per database) …", flush=True)
+            started = time.monotonic()
+            subprocess.run(
+                [str(ROOT / ".venv/bin/flask"), "analytics", "generate", "--events",
+                 str(size - have), "--days", "60", "--seed", str(have), "--campaign",
+                 str(campaign)],
+                cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            print(f"    generated in {time.monotonic() - started:.0f} s", flush=True)
+            have = size
+        queries_ms = dashboard_queries_ms(campaign)
+        times[size] = queries_ms
+        report.add(f"dashboard queries p50, campaign with {have:,} events", queries_ms,
+                   "<= 50", queries_ms <= 50, unit=" ms", events=have)  # fmt: skip
+        path = f"/analytics/campaigns/{campaign}"
+        run = wrk(stack.base, path, seconds=5, connections=1, threads=1, headers=headers)
+        report.add(f"dashboard page (HTTP) p50, campaign with {have:,} events", run.p50_ms,
+                   "(reported)", None, unit=" ms", p50_ms=run.p50_ms, p99_ms=run.p99_ms)  # fmt: skip
+    if len(SIZES) >= 2:
+        small, large = times[SIZES[0]], times[SIZES[-1]]
+        ratio = large / small if small else float("inf")
+        report.add(f"dashboard queries p50 {SIZES[-1]:,} / {SIZES[0]:,} events", ratio, "<= 1.5",
+                   ratio <= 1.5)  # fmt: skip
+
+
+def dashboard_queries_ms(campaign_id: int, repeat: int = 15) -> float:
+    """The dashboard's numbers (app.analytics.queries.stats_for, default range), in process."""
+    from app.analytics.queries import parse_range, stats_for
+    from app.extensions import db
+
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        stats_for(campaign_id=campaign_id, rng=parse_range({}))
+        times.append((time.perf_counter() - start) * 1000)
+        db.session.rollback()
+    return statistics.median(times)
+
+
+def wait_for_empty_stream(limit: float = 120) -> int:
+    """Leftovers of an earlier run would delay this run's events: let the writer finish them
+    (at most ``limit`` seconds); returns the stream entries left at start."""
+    from redis import Redis
+
+    client, start = Redis.from_url(REDIS_URL), time.monotonic()
+    left = client.xlen("analytics:events")
+    while left and time.monotonic() - start < limit:
+        time.sleep(1)
+        left = client.xlen("analytics:events")
+    print(f"    tracking stream backlog at start: {left} entries", flush=True)
+    return left
+
+
+def main() -> int:
+    ensure_database()
+    env = bench_env()
+    os.environ.update(env)
+    from app import create_app
+
+    app = create_app()
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        st = data.state(SIZES)
+        # The shared server here runs with autovacuum off: analyze as autovacuum would, or
+        # the writer's dedupe lookups plan as if the tables were empty (seconds per query).
+        from sqlalchemy import text
+
+        from app.extensions import db
+
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
+    report = Report()
+    stack = Stack(env, PORT)
+    started = time.monotonic()
+    print(f"bench: {DATABASE_URL} {REDIS_URL} port {PORT}; {st['published_notes']} published "
+          f"notes; rounds {ROUNDS} × {SECONDS:.0f} s, {CONNECTIONS} connections", flush=True)  # fmt: skip
+    try:
+        stack.start()
+        backlog_at_start = wait_for_empty_stream()
+        from tests.factories import PASSWORD
+
+        cookies = {
+            "kol": data.login_cookie("127.0.0.1", PORT, st["kol_email"], PASSWORD),
+            "brand": data.login_cookie("127.0.0.1", PORT, st["brand_email"], PASSWORD),
+        }
+        go_rps = throughput(report, stack, st, cookies)
+        with app.app_context():
+            batch = figures.batch_end_to_end(stack.base, st["batch_code"],
+                                             env["ANALYTICS_BATCH_SECRET"],
+                                             st["tracking_notes"], BATCH_EVENTS)  # fmt: skip
+            ratio = batch["events_per_s"] / go_rps if go_rps else 0.0
+            report.add("batch events/s end to end / single-event events/s", ratio, ">= 20",
+                       ratio >= 20, **batch)  # fmt: skip
+            print(f"    {batch['events_stored']:,} events stored at {batch['events_per_s']:,.0f}/s "
+                  f"end to end (HTTP alone {batch['http_events_per_s']:,.0f}/s); /go "
+                  f"{go_rps:,.0f}/s", flush=True)  # fmt: skip
+            report.add("batch events lost", batch["lost"], "0", batch["lost"] == 0)
+            report.add("batch backlog drained after load stops", batch["drain_seconds"], "<= 5",
+                       batch["drain_seconds"] <= 5, unit=" s")  # fmt: skip
+            mixed = figures.mixed_load(stack.base, st, cookies["kol"], stack,
+                                       seconds=MIXED_SECONDS, delay_ms=20, connections=8)  # fmt: skip
+            print(f"    mixed: {mixed['rate']:.0f} req/s for {mixed['seconds']:.0f} s, statuses "
+                  f"{mixed['statuses']}, {mixed['tracking_hits']} tracking hits, "
+                  f"{mixed['bids_placed']} bids; RSS MB before {mixed['rss_mb_before']} after "
+                  f"{mixed['rss_mb_after']}", flush=True)  # fmt: skip
+            report.add(f"mixed load ({mixed['rate']:.0f} req/s, {mixed['seconds']:.0f} s): "
+                       "server errors", mixed["server_errors"], "0",
+                       mixed["server_errors"] == 0, **mixed)  # fmt: skip
+            report.add("mixed load: tracking events lost", mixed["tracking_lost"], "0",
+                       mixed["tracking_lost"] == 0)  # fmt: skip
+            for name in ("worker", "writer"):
+                grew = mixed["rss_mb_after"][name] - mixed["rss_mb_before"][name]
+                report.add(f"mixed load: {name} RSS growth", grew, "<= 10", grew <= 10,
+                           unit=" MB")  # fmt: skip
+            dashboard_sizes(report, stack, st, cookies["brand"], env)
+    finally:
+        stack.stop()
+    pages = {
+        "public note page": (st["note_path"], None, {}),
+        "/explore": ("/explore", None, {}),
+        "/explore (trending)": ("/explore?tab=trending", None, {}),
+        "campaign discovery (KOL)": ("/campaigns", st["kol_email"], {}),
+        "campaign dashboard (brand)": (f"/analytics/campaigns/{st['dashboard_campaign']}",
+                                       st["brand_email"], {}),
+        "API /api/v1/campaigns": ("/api/v1/campaigns", None,
+                                  {"Authorization": f"Bearer {st['keys']['kols'][0]}"}),
+    }  # fmt: skip
+    quiet = create_app(RATELIMIT_ENABLED=False)  # the pass signs in again: no login limit
+    for name, counts in figures.queries_per_page(quiet, pages).items():
+        report.add(f"SQL queries: {name} (first / repeat)", f"{counts['first']} / "
+                   f"{counts['again']}", "<= 10", counts["first"] <= 10, **counts)  # fmt: skip
+    RESULTS.write_text(json.dumps({
+        "when_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+        "seconds": round(time.monotonic() - started),
+        "setup": {"rounds": ROUNDS, "seconds_per_round": SECONDS, "connections": CONNECTIONS,
+                  "gunicorn": "gunicorn.conf.py", "published_notes": st["published_notes"],
+                  "stream_backlog_at_start": backlog_at_start},
+        "figures": report.rows,
+    }, indent=2, default=str) + "\n")  # fmt: skip
+    failed = [r for r in report.rows if r["pass"] is False]
+    print(f"written to {RESULTS.relative_to(ROOT)}; {len(failed)} figure(s) FAIL")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

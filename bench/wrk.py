@@ -1,0 +1,118 @@
+"""Load with wrk (bounded in time), results as numbers: one run, and alternating rounds."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LUA = Path(__file__).resolve().parent / "lua"
+WRK = os.environ.get("BENCH_WRK", "/usr/bin/wrk")
+
+
+@dataclass
+class Run:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    duration_s: float
+    statuses: dict[str, int] = field(default_factory=dict)
+    marks: dict[str, int] = field(default_factory=dict)
+    socket_errors: int = 0
+
+    @property
+    def server_errors(self) -> int:
+        return sum(v for k, v in self.statuses.items() if k.startswith("5"))
+
+
+def _script(name: str | None) -> str:
+    parts = [(LUA / "common.lua").read_text()]
+    if name:
+        parts.append((LUA / name).read_text())
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, prefix="bench-") as f:
+        f.write("\n".join(parts))
+    return f.name
+
+
+def wrk(
+    base: str,
+    path: str,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int = 2,
+    headers: dict[str, str] | None = None,
+    script: str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 10,
+) -> Run:
+    """One wrk run against base+path for ``seconds`` (wrk stops itself; we wait a bit more)."""
+    lua = _script(script)
+    cmd = [WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+           f"--timeout={int(timeout)}s", "-s", lua]  # fmt: skip
+    for key, value in (headers or {}).items():
+        cmd += ["-H", f"{key}: {value}"]
+    cmd.append(base + path)
+    try:
+        out = subprocess.run(  # noqa: S603 - fixed argv, our own wrk
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=seconds + timeout + 30,
+            env={**os.environ, "BENCH_THREADS": str(threads), **(env or {})},
+            check=False,
+        )
+    finally:
+        os.unlink(lua)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCHJSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk failed on {path}: {out.stdout[-500:]} {out.stderr[-500:]}")
+    data = json.loads(line[len("BENCHJSON ") :])
+    duration = data["duration_us"] / 1e6
+    errors = data["errors"]
+    return Run(
+        rps=data["requests"] / duration if duration else 0.0,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        requests=data["requests"],
+        duration_s=duration,
+        statuses=data["statuses"],
+        marks=data["marks"],
+        socket_errors=errors["connect"] + errors["read"] + errors["write"] + errors["timeout"],
+    )
+
+
+@dataclass
+class Comparison:
+    ratio: float  # median of target rps / hello rps per round
+    p99_ratio: float  # median of target p99 / hello p99 per round
+    target: Run  # the round with the median throughput ratio
+    hello: Run
+    rounds: list[tuple[float, float]]
+    bad_statuses: int
+
+
+def alternate(base, hello: dict, target: dict, *, rounds: int, seconds: float, connections: int):
+    """Rounds of hello then target (A B A B …); medians of the per-round ratios."""
+    pairs = []
+    for _ in range(rounds):
+        a = wrk(base, seconds=seconds, connections=connections, **hello)
+        b = wrk(base, seconds=seconds, connections=connections, **target)
+        pairs.append((a, b))
+    ratios = [b.rps / a.rps if a.rps else 0.0 for a, b in pairs]
+    p99s = [b.p99_ms / a.p99_ms if a.p99_ms else float("inf") for a, b in pairs]
+    mid = sorted(range(len(pairs)), key=lambda i: ratios[i])[len(pairs) // 2]
+    bad = sum(b.server_errors + b.socket_errors for _a, b in pairs)
+    return Comparison(
+        ratio=statistics.median(ratios),
+        p99_ratio=statistics.median(p99s),
+        target=pairs[mid][1],
+        hello=pairs[mid][0],
+        rounds=list(zip(ratios, p99s, strict=True)),
+        bad_statuses=bad,
+    )
