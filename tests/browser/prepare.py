@@ -1,0 +1,40 @@
+"""`python -m tests.browser.prepare`: readies the journeys' database in one process (one app
+start instead of one `flask` command each): Alembic migrations, the staff accounts (which exist
+only from the command line) and the verified KOLs of the journeys that are not about
+verification. The full deal still verifies its KOL through the UI."""
+
+from __future__ import annotations
+
+from flask_migrate import upgrade
+
+from app import create_app
+from app.auth.models import Role
+from app.extensions import db
+from app.profiles import services as profiles
+from tests.browser.server import PASSWORD, READY_KOLS, STAFF
+from tests.factories import make_user
+
+
+def prepare() -> None:
+    upgrade()
+    admin = None
+    for role, email in STAFF:
+        user = make_user(role, email=email, password=PASSWORD)
+        admin = admin or (user if role == "admin" else None)
+    for name, email, handle in READY_KOLS.values():
+        kol = make_user(Role.KOL, email=email, password=PASSWORD, name=name)
+        profiles.add_social_account(
+            user_id=kol.id, platform="instagram", handle=handle, followers=42_000, url=None
+        )
+        request = profiles.submit_verification(
+            user_id=kol.id, handles=f"Instagram @{handle}", screenshot=None
+        )
+        profiles.decide_verification(
+            request_id=request.id, admin_id=admin.id, approve=True, reason=None
+        )
+        db.session.commit()
+
+
+if __name__ == "__main__":
+    with create_app().app_context():
+        prepare()

@@ -1,0 +1,275 @@
+"""The access policy: who may call each route, and on whose objects.
+
+One entry per endpoint of ``app.url_map`` (``tests/hardening/test_access_matrix.py`` fails on a
+route without one). An entry is ``(audience, scope)``:
+
+- audience: ``PUBLIC``, ``SIGNED_IN`` or the roles admitted (as in the route's ``@access``).
+- scope, for routes that name an object in the URL:
+  ``ANY``   every admitted caller, whoever owns the object;
+  ``OWN``   brands, KOLs and shoppers only on objects they are a party to (others get 404);
+            staff (finance, admin) named in the audience see every object;
+  ``SEEN``  like ``OWN``, but a public object (an open campaign, a published note, a KOL's
+            page) is open to every admitted caller;
+  ``SHOWN`` public objects only, for everyone (a draft's public page is 404 even to its author).
+Staff pass the object check only where the audience names their role (not via SIGNED_IN).
+
+Adding a route: add its line here, saying who should reach it, and the matrix proves it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+PUBLIC, SIGNED_IN = "public", "signed_in"
+ANY, OWN, SEEN, SHOWN = "any", "own", "seen", "shown"
+BRAND, KOL, FINANCE, ADMIN, SHOPPER = "brand", "kol", "finance", "admin", "shopper"
+STAFF = frozenset({FINANCE, ADMIN})
+
+
+class Policy(NamedTuple):
+    audience: frozenset[str]
+    scope: str = ANY
+
+
+def _p(*audience: str, scope: str = ANY) -> Policy:
+    return Policy(frozenset(audience), scope)
+
+
+PARTIES = (BRAND, KOL)
+ENGAGING = (BRAND, KOL, SHOPPER)
+FIN = (FINANCE, ADMIN)
+
+POLICY: dict[str, Policy] = {
+    # public pages and the sign-in flow
+    "main.home": _p(PUBLIC),
+    "main.healthz": _p(PUBLIC),
+    "observability.metrics": _p(PUBLIC),  # its own METRICS_TOKEN / allowed-IP check
+    "main.set_language": _p(PUBLIC),
+    "main.switch_language": _p(PUBLIC),  # a display-preference cookie only, no CSRF needed
+    "main.media": _p(PUBLIC),
+    "main.private_media": _p(ADMIN),
+    "mail.outbox": _p(PUBLIC),  # 404 in production and with real mail
+    "auth.login": _p(PUBLIC),
+    "auth.register": _p(PUBLIC),
+    "auth.forgot_password": _p(PUBLIC),
+    "auth.reset_password": _p(PUBLIC),
+    "auth.logout": _p(SIGNED_IN),
+    "campaigns.browse": _p(PUBLIC),
+    "campaigns.detail": _p(PUBLIC, scope=SEEN),
+    "profiles.kol_page": _p(PUBLIC, scope=SEEN),
+    "profiles.brand_page": _p(PUBLIC, scope=SEEN),
+    "notes.explore": _p(PUBLIC),
+    "notes.public": _p(PUBLIC, scope=SHOWN),
+    "notes.public_short": _p(PUBLIC, scope=SHOWN),
+    "analytics.go": _p(PUBLIC),
+    "analytics.shared_media_kit": _p(PUBLIC),  # the signed token is the permission
+    "analytics.snippet_conversion": _p(PUBLIC),  # tracking: its own key check
+    "payments.stripe_webhook": _p(PUBLIC),  # Stripe's signature is the authentication
+    # the account
+    "settings.account": _p(SIGNED_IN),
+    "settings.api_keys": _p(SIGNED_IN),
+    "settings.revoke_api_key": _p(SIGNED_IN, scope=OWN),
+    "settings.change_password": _p(SIGNED_IN),
+    "notifications.index": _p(SIGNED_IN),
+    "notifications.read": _p(SIGNED_IN, scope=OWN),
+    "notifications.read_all": _p(SIGNED_IN),
+    "profiles.edit": _p(BRAND, KOL, SHOPPER),
+    "profiles.add_social": _p(KOL),
+    "profiles.remove_social": _p(KOL, scope=OWN),
+    "profiles.verification": _p(KOL),
+    # campaigns and discovery
+    "campaigns.mine": _p(BRAND),
+    "campaigns.new": _p(BRAND),
+    "campaigns.edit": _p(BRAND, scope=OWN),
+    "campaigns.publish": _p(BRAND, scope=OWN),
+    "campaigns.close": _p(BRAND, scope=OWN),
+    "campaigns.reopen": _p(BRAND, scope=OWN),
+    "campaigns.cancel": _p(BRAND, scope=OWN),
+    "campaigns.duplicate": _p(BRAND, scope=OWN),
+    "campaigns.invitations": _p(KOL),
+    "campaigns.kol_search": _p(BRAND),
+    "campaigns.invite": _p(BRAND),
+    # bids
+    "bids.index": _p(*PARTIES),
+    "bids.new_bid": _p(KOL, scope=SEEN),
+    "bids.campaign_bids": _p(BRAND, scope=OWN),
+    "bids.detail": _p(*PARTIES, scope=OWN),
+    "bids.accept": _p(*PARTIES, scope=OWN),
+    "bids.counter": _p(*PARTIES, scope=OWN),
+    "bids.reject": _p(*PARTIES, scope=OWN),
+    "bids.edit": _p(KOL, scope=OWN),
+    "bids.withdraw": _p(KOL, scope=OWN),
+    # contracts, messages, payments
+    "contracts.index": _p(*PARTIES),
+    "contracts.detail": _p(*PARTIES, ADMIN, scope=OWN),
+    "contracts.post_message": _p(*PARTIES, scope=OWN),
+    "contracts.attachment": _p(*PARTIES, ADMIN, scope=OWN),
+    "contracts.rate": _p(*PARTIES, scope=OWN),
+    "payments.fund_contract": _p(BRAND, scope=OWN),
+    "payments.funded": _p(BRAND, scope=OWN),
+    "payments.cancel": _p(*PARTIES, ADMIN, scope=OWN),
+    "payments.dispute": _p(*PARTIES, scope=OWN),
+    "payments.brand_payments": _p(BRAND),
+    "payments.receipt": _p(BRAND, scope=OWN),
+    "payments.earnings": _p(KOL),
+    "payments.statement": _p(KOL),
+    "payments.payouts": _p(KOL),
+    "payments.onboard": _p(KOL),
+    "payments.disputes": _p(ADMIN),
+    "payments.resolve": _p(ADMIN),
+    # notes
+    "notes.edit": _p(KOL, scope=OWN),
+    "notes.mine": _p(KOL),
+    "notes.brand_list": _p(BRAND),
+    "notes.submit": _p(KOL, scope=OWN),
+    "notes.review": _p(BRAND, scope=OWN),
+    "notes.approve": _p(BRAND, scope=OWN),
+    "notes.request_changes": _p(BRAND, scope=OWN),
+    "notes.ask_extra_round": _p(BRAND, scope=OWN),
+    "notes.answer_extra_round": _p(KOL, scope=OWN),
+    "notes.diff": _p(*PARTIES, scope=OWN),
+    "notes.external": _p(KOL, scope=OWN),
+    "notes.republish": _p(KOL, scope=OWN),
+    "notes.take_down": _p(KOL, scope=OWN),
+    "notes.request_takedown": _p(KOL, scope=OWN),
+    "notes.answer_takedown": _p(BRAND, scope=OWN),
+    # engagement (issue 9): published notes only
+    "engagement.back_to_note": _p(PUBLIC),  # a redirect to the note (or /explore)
+    "engagement.like": _p(*ENGAGING, scope=SHOWN),
+    "engagement.save": _p(*ENGAGING, scope=SHOWN),
+    "engagement.bought": _p(*ENGAGING, scope=SHOWN),
+    "engagement.follow": _p(*ENGAGING, scope=SHOWN),
+    "engagement.state": _p(PUBLIC, scope=SHOWN),
+    "social.add_comment": _p(*ENGAGING, scope=SHOWN),
+    "social.delete_comment": _p(*ENGAGING, scope=OWN),  # its author
+    "social.hide_comment": _p(*PARTIES, scope=OWN),  # the note's KOL and brand
+    "social.unhide_comment": _p(*PARTIES, scope=OWN),
+    "social.report_comment": _p(SIGNED_IN),
+    "social.feed_page": _p(*ENGAGING),
+    "social.wishlist": _p(*ENGAGING),
+    "social.create_board": _p(*ENGAGING),
+    "social.board_page": _p(PUBLIC, scope=SEEN),  # a private board is its owner's alone
+    # These act on the caller's own boards and saves only: another's board id or a note the
+    # caller never saved is refused with a flash and no effect (test_others_boards_stay_put).
+    "social.update_board": _p(*ENGAGING),
+    "social.delete_board": _p(*ENGAGING),
+    "social.mark_bought": _p(*ENGAGING),
+    "social.move_save": _p(*ENGAGING),
+    "social.remove_save": _p(*ENGAGING),
+    "admin.comment_reports": _p(ADMIN),
+    "admin.disable_comment_author": _p(ADMIN),
+    "admin.dismiss_comment_reports": _p(ADMIN),
+    "admin.remove_comment": _p(ADMIN),
+    "api.put_like": _p(*ENGAGING, scope=SHOWN),
+    "api.delete_like": _p(*ENGAGING, scope=SHOWN),
+    "api.put_save": _p(*ENGAGING, scope=SHOWN),
+    "api.delete_save": _p(*ENGAGING, scope=SHOWN),
+    "api.post_bought": _p(*ENGAGING, scope=SHOWN),
+    "api.put_follow": _p(*ENGAGING),
+    "api.delete_follow": _p(*ENGAGING),
+    "api.get_wishlist": _p(*ENGAGING),
+    "api.list_comments": _p(PUBLIC, scope=SHOWN),
+    "api.post_comment": _p(*ENGAGING, scope=SHOWN),
+    "api.delete_comment": _p(*ENGAGING, scope=OWN),  # its author
+    # analytics
+    "analytics.overview": _p(BRAND),
+    "analytics.campaign": _p(BRAND, scope=OWN),
+    "analytics.export": _p(BRAND, scope=OWN),
+    "analytics.media_kit": _p(KOL),
+    "analytics.revoke_media_kit_link": _p(KOL, scope=OWN),
+    # admin and finance (staff see every object)
+    "admin.users": _p(ADMIN),
+    "admin.disable_user": _p(ADMIN),
+    "admin.enable_user": _p(ADMIN),
+    "admin.verifications": _p(ADMIN),
+    "admin.verification": _p(ADMIN),
+    "finance.dashboard": _p(*FIN),
+    "finance.audit": _p(*FIN),
+    "finance.audit_csv": _p(*FIN),
+    "finance.contract": _p(*FIN),
+    "finance.pnl_csv": _p(*FIN),
+    "finance.figure": _p(*FIN),
+    "finance.ledger": _p(*FIN),
+    "finance.accounts": _p(*FIN),
+    "finance.entry": _p(*FIN),
+    "finance.ledger_csv": _p(*FIN),
+    "finance.payouts": _p(*FIN),
+    "finance.payouts_csv": _p(*FIN),
+    "finance.reconciliation": _p(*FIN),
+    "finance.run": _p(*FIN),
+    "finance.run_csv": _p(*FIN),
+    "finance.run_status": _p(*FIN),
+    "finance.correct": _p(FINANCE),  # admins read finance, never write it
+    "finance.hold": _p(FINANCE),
+    "finance.release_hold": _p(FINANCE),
+    "finance.retry": _p(FINANCE),
+    "finance.bulk": _p(FINANCE),
+    "finance.bulk_confirm": _p(FINANCE),
+    "finance.resolve": _p(FINANCE),
+    "finance.close": _p(FINANCE),
+    "finance.start_run": _p(FINANCE),
+    # /api/v1 (bearer keys)
+    "api.openapi": _p(PUBLIC),
+    "api.explore": _p(PUBLIC),
+    "api.post_batch": _p(PUBLIC),  # tracking beacons
+    "api.me": _p(SIGNED_IN),
+    "api.list_campaigns": _p(SIGNED_IN),
+    "api.get_campaign": _p(SIGNED_IN, scope=SEEN),
+    "api.create_campaign": _p(BRAND),
+    "api.update_campaign": _p(BRAND, scope=OWN),
+    "api.publish_campaign": _p(BRAND, scope=OWN),
+    "api.close_campaign": _p(BRAND, scope=OWN),
+    "api.reopen_campaign": _p(BRAND, scope=OWN),
+    "api.cancel_campaign": _p(BRAND, scope=OWN),
+    "api.campaign_stats": _p(BRAND, scope=OWN),
+    "api.campaign_bids": _p(BRAND, scope=OWN),
+    "api.create_bid": _p(KOL, scope=SEEN),
+    "api.my_bids": _p(*PARTIES),
+    "api.get_bid": _p(*PARTIES, scope=OWN),
+    "api.accept_bid": _p(*PARTIES, scope=OWN),
+    "api.counter_bid": _p(*PARTIES, scope=OWN),
+    "api.reject_bid": _p(*PARTIES, scope=OWN),
+    "api.withdraw_bid": _p(KOL, scope=OWN),
+    "api.list_contracts": _p(*PARTIES),
+    "api.get_contract": _p(*PARTIES, ADMIN, scope=OWN),
+    "api.fund_contract": _p(BRAND, scope=OWN),
+    "api.contract_ledger": _p(SIGNED_IN, scope=OWN),
+    "api.contract_money": _p(SIGNED_IN, scope=OWN),
+    "api.contract_stats": _p(SIGNED_IN, scope=OWN),
+    "api.list_messages": _p(*PARTIES, ADMIN, scope=OWN),
+    "api.post_message": _p(*PARTIES, scope=OWN),
+    "api.put_note": _p(KOL, scope=OWN),
+    "api.get_note": _p(SIGNED_IN, scope=SEEN),
+    "api.note_stats": _p(SIGNED_IN, scope=OWN),
+    "api.submit_note": _p(KOL, scope=OWN),
+    "api.approve_note": _p(BRAND, scope=OWN),
+    "api.request_changes": _p(BRAND, scope=OWN),
+    "api.republish_note": _p(KOL, scope=OWN),
+    "api.post_conversion": _p(BRAND),
+    "api.payouts": _p(KOL),
+    "api.finance_entries": _p(*FIN),
+    "api.finance_payouts": _p(*FIN),
+    "api.finance_summary": _p(*FIN),
+}
+
+
+def admits(policy: Policy, role: str | None) -> bool:
+    """The role part: may this role (None: anonymous) call the route at all?"""
+    if PUBLIC in policy.audience:
+        return True
+    if role is None:
+        return False
+    return SIGNED_IN in policy.audience or role in policy.audience
+
+
+def reaches(policy: Policy, principal: str, role: str | None, owners, public: bool) -> bool:
+    """The object part: may this caller act on this object?"""
+    if policy.scope == ANY:
+        return True
+    if policy.scope == SHOWN:
+        return public
+    if role in STAFF and role in policy.audience:
+        return True
+    if policy.scope == SEEN and public:
+        return True
+    return principal in owners
