@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
+
+
+def load_dotenv_file() -> None:
+    """Read ``.env`` beside this file (see .env.example) into the environment, never over a
+    variable already set, and never under pytest or with FLASK_SKIP_DOTENV=1."""
+    if "pytest" in sys.modules or os.environ.get("FLASK_SKIP_DOTENV", "") in {"1", "true"}:
+        return
+    path = BASE_DIR / ".env"
+    if path.is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(path, override=False)
+
+
+load_dotenv_file()
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+# Values that are not secrets: copied from .env.example, docs, or tests. Refused in production.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "change-me", "changeme", "secret", "dev", "development", "test-secret-key"}
+)
+
+
+def is_default_secret(value: str | None) -> bool:
+    value = (value or "").strip()
+    return value.lower() in PLACEHOLDER_SECRETS or value.startswith("change-me") or len(value) < 32
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -42,6 +67,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PREFERRED_URL_SCHEME = "https" if SESSION_COOKIE_SECURE else "http"
     FORCE_HTTPS = _bool("FORCE_HTTPS", False)
+    # `make bench` only: serves the hello-world yardstick /bench/hello (app/bench_routes.py).
+    BENCH = _bool("BENCH", False)
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 3600 * 8
@@ -78,6 +105,8 @@ class Config:
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    # Extra webhook signing secrets accepted during a rotation (comma-separated).
+    STRIPE_WEBHOOK_SECRETS = os.environ.get("STRIPE_WEBHOOK_SECRETS", "")
     # Where the built-in emulator's hosted Checkout and onboarding pages live (no keys set).
     STRIPE_EMULATOR_BASE_URL = os.environ.get("STRIPE_EMULATOR_BASE_URL", "/emulator")
     # The emulator's state file (default instance/stripe_emulator.json; memory only in tests).
@@ -89,9 +118,19 @@ class Config:
     # Hours a brand has to fund an accepted bid's contract before it can be cancelled.
     FUNDING_DEADLINE_HOURS = int(os.environ.get("FUNDING_DEADLINE_HOURS", "72"))
 
+    # Operations (README "Operations"): logs, metrics, health, proxies.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("json" if ENV_NAME == "production" else "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # bearer token for /metrics
+    METRICS_ALLOW_IPS = os.environ.get("METRICS_ALLOW_IPS", "")  # addresses/CIDRs, comma-separated
+    HEALTH_OUTBOX_MAX_AGE = int(os.environ.get("HEALTH_OUTBOX_MAX_AGE", "300"))
+    # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0 = none).
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PREFERRED_URL_SCHEME = "https"

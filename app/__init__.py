@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import jobs
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
-from config import BASE_DIR, INSTANCE_DIR, config_for
+from config import BASE_DIR, INSTANCE_DIR, config_for, is_default_secret
 
 # Each feature's models, imported here so the metadata Alembic sees is complete.
 from app import auth, mail, profiles, status  # noqa: F401  isort: skip
 from app import bids, campaigns, contracts, ledger, notes, notifications, payments  # noqa: F401  isort: skip
 from app import finance  # noqa: F401  isort: skip
 from app import analytics  # noqa: F401  isort: skip
+from app import engagement  # noqa: F401  isort: skip
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -32,9 +33,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     _check_secrets(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from app import observability
+
+    observability.init_app(app)  # logs (JSON in production), request ids, /metrics
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -46,6 +47,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.cli import register_cli
 
     register_cli(app)
+    if app.config["PROXY_FIX_X_FOR"]:  # client IP and scheme from the proxies in front
+        hops = app.config["PROXY_FIX_X_FOR"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 
@@ -53,6 +57,8 @@ def _check_secrets(app: Flask) -> None:
     if app.config["ENV_NAME"] == "production":
         if not app.config.get("SECRET_KEY"):
             raise RuntimeError("SECRET_KEY must be set in the environment in production")
+        if is_default_secret(app.config["SECRET_KEY"]):
+            raise RuntimeError("SECRET_KEY is a placeholder or too short (32+ random characters)")
         if app.config.get("DEBUG"):
             raise RuntimeError("debug mode is refused in production")
     elif not app.config.get("SECRET_KEY"):
@@ -85,11 +91,22 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
+    _protect_signed_in_sessions_only(login_manager)
     login_manager.user_loader(load_session_user)
     _init_security_headers(app)
     jobs.init_app(app)
     gateway.init_app(app)
     app.before_request(enforce_declared_access)
+
+
+def _protect_signed_in_sessions_only(manager) -> None:
+    """Flask-Login's strong protection treats any session without its "_id" as stolen: an
+    anonymous visitor's session (a CSRF token, a language) was rewritten on every request and
+    a remember-me cookie deleted. Check only sessions that carry a signed-in user."""
+    from flask import session
+
+    check = manager._session_protection_failed
+    manager._session_protection_failed = lambda: "_user_id" in session and check()
 
 
 def _init_security_headers(app: Flask) -> None:
@@ -125,6 +142,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.bids.routes import bp as bids_bp
     from app.campaigns.routes import bp as campaigns_bp
     from app.contracts.routes import bp as contracts_bp
+    from app.engagement.routes import bp as engagement_bp
+    from app.engagement.social_routes import bp as social_bp
     from app.finance.routes import bp as finance_bp
     from app.mail.routes import bp as mail_bp
     from app.main import bp as main_bp
@@ -148,10 +167,16 @@ def _register_blueprints(app: Flask) -> None:
         payments_bp,
         finance_bp,
         analytics_bp,
+        engagement_bp,
+        social_bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer keys, never cookies: CSRF cannot reach it
     app.register_blueprint(api_bp)
+    if app.config.get("BENCH"):  # `make bench` only: the hello-world yardstick
+        from app.bench_routes import bp as bench_bp
+
+        app.register_blueprint(bench_bp)
 
 
 @event.listens_for(Engine, "connect")
@@ -169,4 +194,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock at BEGIN (waiting up to busy_timeout). A deferred
+        # transaction that read before another connection committed fails its first write at
+        # once with "database is locked" (a stale WAL snapshot cannot be upgraded), which is
+        # what a job recording a transfer met while the emulator's webhook wrote beside it.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -71,9 +71,12 @@ def seed_command() -> None:
     db.session.commit()
     run_inline_jobs()
     created = seed_marketplace() or created
+    from app.engagement.seed import seed_social
+
+    created = seed_social() or created
     click.echo("demo data ready" + (" (created now)" if created else " (already there)"))
     click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
-    for role in ("brand", "kol", "finance", "admin"):
+    for role in ("brand", "kol", "shopper", "finance", "admin"):
         click.echo(f"  {role:8} {role}@demo.kol.test")
 
 

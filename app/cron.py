@@ -3,6 +3,7 @@
 from rq import cron
 
 from app.analytics.pipeline import drain_job
+from app.engagement.pipeline import drain_job as engagement_drain_job
 from app.finance.reconcile import reconcile_yesterday
 from app.periodic import sweep_jobs, tick_contracts
 
@@ -12,3 +13,4 @@ cron.register(
     reconcile_yesterday, queue_name="default", cron="30 2 * * *", name="finance-reconcile"
 )
 cron.register(drain_job, queue_name="default", interval=5, name="analytics-drain")
+cron.register(engagement_drain_job, queue_name="default", interval=5, name="engagement-drain")

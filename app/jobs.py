@@ -20,10 +20,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db_types import BigId, TZDateTime, utcnow
 from app.extensions import db
+from app.observability.logging import current_request_id, job_context
 
 log = logging.getLogger(__name__)
 JOBS: dict[str, Callable[..., Any]] = {}
 PENDING_KEY = "staged_job_ids"
+REQUEST_ID_KEY = "_request_id"  # kept with the row's kwargs, not passed to the job
 
 
 class StagedJob(db.Model):
@@ -53,6 +55,9 @@ def stage_job(name: str, **kwargs: Any) -> StagedJob:
     """Stage a job in the current transaction; it runs only if the transaction commits."""
     if name not in JOBS:
         raise KeyError(f"unknown job {name}")
+    request_id = current_request_id()
+    if request_id:  # the job's log lines carry the id of the request that staged it
+        kwargs = {**kwargs, REQUEST_ID_KEY: request_id}
     staged = StagedJob(name=name, kwargs=kwargs)
     db.session.add(staged)
     db.session.flush()
@@ -123,8 +128,11 @@ def run_staged_job(job_id: int) -> None:
     if staged is None or staged.status == "done":
         return
     staged.attempts += 1
+    kwargs = dict(staged.kwargs)
+    request_id = kwargs.pop(REQUEST_ID_KEY, None)
     try:
-        JOBS[staged.name](**staged.kwargs)
+        with job_context(job_id, staged.name, request_id):
+            JOBS[staged.name](**kwargs)
         staged.status = "done"
         staged.done_at = utcnow()
         db.session.commit()

@@ -14,14 +14,16 @@ from flask import (
     session,
 )
 from flask_login import current_user
-from sqlalchemy import text
 
 from app.auth.models import Role
 from app.authz import PUBLIC, access
 from app.extensions import db, talisman
-from app.uploads import upload_root
+from app.i18n import LANG_COOKIE
+from app.text import local_path
+from app.uploads import STORED_NAME, upload_root
 
 bp = Blueprint("main", __name__)
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 @bp.get("/")
@@ -33,6 +35,7 @@ def home():
 @bp.post("/lang/<code>")
 @access(PUBLIC)
 def set_language(code: str):
+    """The signed-in form (with CSRF): the choice is also stored on the account."""
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     session["locale"] = code
@@ -40,7 +43,33 @@ def set_language(code: str):
         current_user.locale = code
         db.session.commit()
     target = request.referrer or "/"
-    return redirect(target if target.startswith(request.host_url) or target == "/" else "/")
+    response = redirect(target if target.startswith(request.host_url) or target == "/" else "/")
+    return _remember_language(response, code)
+
+
+@bp.get("/lang/<code>")
+@access(PUBLIC)
+def switch_language(code: str):
+    """The anonymous visitor's language link. A GET without CSRF on purpose: like ``?hl=`` on
+    big sites it changes only a display preference (a ``lang`` cookie, no session, no account),
+    so a forged link can do no more than show a page in the other language; the signed-in
+    POST form keeps CSRF because it writes to the account. ``next`` must be a path on this
+    site (app/text.py ``local_path``); anything else goes home."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    return _remember_language(redirect(local_path(request.args.get("next")) or "/"), code)
+
+
+def _remember_language(response, code: str):
+    response.set_cookie(
+        LANG_COOKIE,
+        code,
+        max_age=LANG_COOKIE_SECONDS,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 # Uploaded files are served with a policy that forbids them to run anything.
@@ -51,6 +80,8 @@ MEDIA_CSP = {"default-src": "'none'", "sandbox": ""}
 @access(PUBLIC)
 @talisman(content_security_policy=MEDIA_CSP)
 def media(name: str):
+    if not STORED_NAME.fullmatch(name):
+        abort(404)
     return send_from_directory(upload_root(), name, max_age=86400)
 
 
@@ -58,6 +89,8 @@ def media(name: str):
 @access(Role.ADMIN)
 @talisman(content_security_policy=MEDIA_CSP)
 def private_media(name: str):
+    if not STORED_NAME.fullmatch(name):
+        abort(404)
     response = send_from_directory(upload_root(private=True), name, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -66,30 +99,10 @@ def private_media(name: str):
 @bp.get("/healthz")
 @access(PUBLIC)
 def healthz():
-    checks = {"database": _database_state(), "redis": _redis_state()}
-    healthy = checks["database"] == "ok" and checks["redis"] in {"ok", "disabled"}
-    body = {"status": "ok" if healthy else "degraded", **checks}
-    return jsonify(body), 200 if checks["database"] == "ok" else 503
+    """Which dependency is down (app/observability/health.py); 503 only without a database."""
+    from app.observability.health import health
 
-
-def _database_state() -> str:
-    try:
-        db.session.execute(text("SELECT 1"))
-        db.session.rollback()
-        return "ok"
-    except Exception:
-        db.session.rollback()
-        return "down"
-
-
-def _redis_state() -> str:
-    url = current_app.config["REDIS_URL"]
-    if not url:
-        return "disabled"
-    from redis import Redis
-
-    try:
-        Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
-        return "ok"
-    except Exception:
-        return "down"
+    body, status = health()
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response, status

@@ -23,6 +23,8 @@ NAVIGATION = {
         ("profiles.edit", _l("Brand profile")),
         ("payments.brand_payments", _l("Payments")),
         ("analytics.overview", _l("Analytics")),
+        ("social.feed_page", _l("Feed")),
+        ("social.wishlist", _l("Wishlist")),
     ],
     "kol": [
         ("campaigns.browse", _l("Campaigns")),
@@ -35,6 +37,8 @@ NAVIGATION = {
         ("profiles.verification", _l("Verification")),
         ("payments.earnings", _l("Earnings")),
         ("analytics.media_kit", _l("Media kit")),
+        ("social.feed_page", _l("Feed")),
+        ("social.wishlist", _l("Wishlist")),
     ],
     "finance": [
         ("finance.dashboard", _l("Finance")),
@@ -43,10 +47,17 @@ NAVIGATION = {
         ("finance.reconciliation", _l("Reconciliation")),
         ("finance.audit", _l("Audit log")),
     ],
+    "shopper": [
+        ("social.feed_page", _l("Feed")),
+        ("social.wishlist", _l("Wishlist")),
+        ("notes.explore", _l("Explore")),
+        ("profiles.edit", _l("My profile")),
+    ],
     "admin": [
         ("admin.users", _l("Accounts")),
         ("admin.verifications", _l("Verifications")),
         ("payments.disputes", _l("Disputes")),
+        ("admin.comment_reports", _l("Comments")),
         ("finance.dashboard", _l("Finance")),
     ],
 }
@@ -57,6 +68,7 @@ ROLE_LABELS = {
     "kol": _l("KOL"),
     "finance": _l("Finance"),
     "admin": _l("Admin"),
+    "shopper": _l("Shopper"),
 }
 STATUS_LABELS = {
     "unverified": _l("Not verified"),

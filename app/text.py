@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 import markdown as markdown_lib
 import nh3
+from flask import request
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 MARKDOWN_TAGS = {
@@ -54,3 +56,21 @@ def clean_url(value: str | None) -> str | None:
     if not re.match(r"^https?://[^\s/$.?#][^\s]*$", url, re.IGNORECASE):
         raise ValueError("not an http(s) URL")
     return url
+
+
+def local_path(target: str | None) -> str | None:
+    """A path on this site to send someone back to (``next=``, a referrer), or None.
+
+    Refuses other sites in every spelling a browser would follow: ``//host``, ``/\\host``, and
+    ``/<tab>/host`` (browsers drop tabs and newlines, and Werkzeug strips them from Location).
+    """
+    if not target:
+        return None
+    if target.startswith(("http://", "https://")):
+        host = request.host_url
+        target = "/" + target[len(host) :] if target.startswith(host) else ""
+    if not target.startswith("/") or any(c == "\\" or ord(c) < 0x21 for c in target):
+        return None
+    if target.startswith("//") or urlsplit(target).netloc:
+        return None
+    return target

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import io
+import re
 import secrets
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
 from app.errors import ValidationFailed
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# Every name the app stores: a random token and one of these extensions (images re-encoded
+# here, videos in app/notes/media.py, PDFs in app/contracts/services.py). /media serves only
+# these, so nothing placed in the upload folder by other means is ever served as a page.
+STORED_NAME = re.compile(r"[A-Za-z0-9_-]{16,64}\.(?:jpg|png|webp|mp4|mov|webm|pdf)")
 MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
 MAX_SIDE = 4096
 
@@ -45,12 +50,18 @@ def save_image(upload: FileStorage, *, field: str, private: bool = False) -> str
 
 def _open_checked(data: bytes, field: str) -> Image.Image:
     refused = ValidationFailed({field: [_("Upload a JPEG, PNG or WebP image.")]})
+    too_big = ValidationFailed({field: [_("The image has too many pixels.")]})
     try:
         probe = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:  # Pillow's own ceiling, checked on the header
+        raise too_big from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise refused from None
+    try:
         if probe.format not in ALLOWED_FORMATS:
             raise refused
         if probe.width * probe.height > MAX_PIXELS:
-            raise ValidationFailed({field: [_("The image has too many pixels.")]})
+            raise too_big
         probe.verify()
         image = Image.open(io.BytesIO(data))
         image.load()
@@ -62,6 +73,7 @@ def _open_checked(data: bytes, field: str) -> Image.Image:
 def _strip(image: Image.Image) -> Image.Image:
     """A copy with pixels only: EXIF (GPS, camera serials) and other metadata dropped."""
     fmt = image.format
+    image = ImageOps.exif_transpose(image)  # turn the pixels upright before EXIF goes
     if image.mode == "P":
         image = image.convert("RGBA")
     image.thumbnail((MAX_SIDE, MAX_SIDE))

@@ -56,7 +56,7 @@ def test_english_is_the_default(client):
 
 
 def test_switching_to_chinese_translates_the_login_page(client):
-    response = post_form(client, "/lang/zh_Hans", page="/")
+    response = post_form(client, "/lang/zh_Hans", page="/auth/login")
     assert response.status_code == 302
 
     page = client.get("/auth/login").get_data(as_text=True)
@@ -67,8 +67,8 @@ def test_switching_to_chinese_translates_the_login_page(client):
 
 
 def test_switching_back_to_english(client):
-    post_form(client, "/lang/zh_Hans", page="/")
-    post_form(client, "/lang/en", page="/")
+    post_form(client, "/lang/zh_Hans", page="/auth/login")
+    post_form(client, "/lang/en", page="/auth/login")
     page = client.get("/auth/login").get_data(as_text=True)
     assert '<html lang="en">' in page
     assert "<h1>Sign in</h1>" in page
@@ -82,7 +82,7 @@ def test_chinese_browser_gets_chinese_on_first_visit(client, header):
 
 
 def test_form_errors_are_shown_in_chinese(client):
-    post_form(client, "/lang/zh_Hans", page="/")
+    post_form(client, "/lang/zh_Hans", page="/auth/login")
     response = post_form(client, "/auth/register", {"email": "not an e-mail"})
     assert response.status_code == 422
     page = response.get_data(as_text=True)

@@ -16,6 +16,7 @@ from app.forms import form_status, show_errors
 from app.profiles import services as profile_services
 from app.profiles.forms import DecisionForm
 from app.profiles.models import VerificationRequest
+from app.text import local_path
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 25
@@ -54,7 +55,7 @@ def disable_user(user_id: int):
     )
     db.session.commit()
     flash(_("Account disabled; its sessions have ended."), "success")
-    return redirect(request.referrer or url_for("admin.users"))
+    return redirect(local_path(request.referrer) or url_for("admin.users"))
 
 
 @bp.post("/users/<int:user_id>/enable")
@@ -68,7 +69,7 @@ def enable_user(user_id: int):
     audit(actor_id=current_user.id, action="account.enable", object_type="user", object_id=user_id)
     db.session.commit()
     flash(_("Account enabled."), "success")
-    return redirect(request.referrer or url_for("admin.users"))
+    return redirect(local_path(request.referrer) or url_for("admin.users"))
 
 
 @bp.get("/verifications")
@@ -106,3 +107,7 @@ def verification(request_id: int):
             db.session.rollback()
             show_errors(form, error)
     return render_template("admin/verification.html", item=item, form=form), (form_status(form))
+
+
+# Reported comments (/admin/comments) register themselves on ``bp``.
+from app.engagement import moderation_routes  # noqa: E402, F401

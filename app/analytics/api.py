@@ -152,6 +152,44 @@ _RANGE_PARAMS = [
     {"name": "granularity", "in": "query", "schema": {"type": "string", "enum": ["hour", "day"]}},
 ]
 _OBJ = {"application/json": {"schema": {"type": "object"}}}
+_INT, _RATE = {"type": "integer"}, {"type": "number", "nullable": True}
+_MONEY = {"type": "integer", "nullable": True, "description": "campaign currency, minor units"}
+_METRICS = {
+    "type": "object",
+    "properties": {
+        **dict.fromkeys(("views", "clicks", "bot_views", "bot_clicks", "conversions"), _INT),
+        "uniques": {
+            "type": "integer",
+            "description": "unique visitors per day, summed over "
+            "the days; for a campaign distinct across its notes",
+        },
+        "revenue": _INT,
+        **dict.fromkeys(("likes", "saves", "comments", "follows", "bought"), _INT),
+        "engagements": {"type": "integer", "description": "likes + saves + comments (net)"},
+        "flagged_engagements": {"type": "integer", "description": "from new accounts"},
+        **dict.fromkeys(("ctr", "conversion_rate", "bot_share", "roas"), _RATE),
+        "engagement_rate": {**_RATE, "description": "engagements ÷ views"},
+        "flagged_share": _RATE,
+        **dict.fromkeys(("spend", "cpm", "cpc", "cpa"), _MONEY),
+        "cpe": {**_MONEY, "description": "spend ÷ engagements, minor units"},
+    },
+}
+_STATS = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "range": {"type": "object"},
+                "totals": {
+                    "allOf": [_METRICS],
+                    "properties": {"note_uniques": {"type": "integer"}},
+                },
+                "series": {"type": "array", "items": _METRICS},
+                "notes": {"type": "array", "items": _METRICS},
+            },
+        }
+    }
+}
 for _path, _id, _summary in (
     ("/campaigns/{campaign_id}/stats", "campaign_id", "A campaign's analytics (its brand)"),
     ("/notes/{note_id}/stats", "note_id", "A note's analytics (its brand or KOL)"),
@@ -168,7 +206,7 @@ for _path, _id, _summary in (
                 *_RANGE_PARAMS,
             ],
             "responses": {
-                "200": {"description": "Totals, series and per-note rows", "content": _OBJ},
+                "200": {"description": "Totals, series and per-note rows", "content": _STATS},
                 "404": error_response("Not yours or not found"),
             },
         },

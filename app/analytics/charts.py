@@ -13,6 +13,13 @@ LINES = (
     ("clicks", _l("Clicks"), "#16a34a"),
     ("conversions", _l("Conversions"), "#dc2626"),
 )
+ENGAGEMENT_LINES = (
+    ("likes", _l("Likes"), "#db2777"),
+    ("saves", _l("Saves"), "#d97706"),
+    ("comments", _l("Comments"), "#7c3aed"),
+    ("follows", _l("Follows gained"), "#0891b2"),
+    ("bought", _l("Bought it"), "#16a34a"),
+)
 
 
 @dataclass
@@ -35,16 +42,18 @@ class Chart:
     empty: bool
 
 
-def series_chart(series: list[dict], granularity: str) -> Chart:
-    """Views, clicks and conversions over the buckets, on one scale."""
-    peak = max([1, *(row[key] for row in series for key, _label, _c in LINES)])
+def series_chart(series: list[dict], granularity: str, lines=LINES) -> Chart:
+    """Views, clicks and conversions (or the engagement ``lines``) over the buckets, on one
+    scale; net engagement can dip below zero, so the scale starts at the lowest value."""
+    values = [row[key] for row in series for key, _label, _c in lines]
+    peak, low = max([1, *values]), min([0, *values])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / max(len(series) - 1, 1)
 
     def y(value: int) -> float:
-        return round(TOP + plot_h - value / peak * plot_h, 1)
+        return round(TOP + plot_h - (value - low) / (peak - low) * plot_h, 1)
 
-    lines = [
+    built = [
         Line(
             key,
             str(label),
@@ -52,7 +61,7 @@ def series_chart(series: list[dict], granularity: str) -> Chart:
             " ".join(f"{round(LEFT + i * step, 1)},{y(row[key])}" for i, row in enumerate(series)),
             sum(row[key] for row in series),
         )
-        for key, label, colour in LINES
+        for key, label, colour in lines
     ]
     fmt = "%m-%d %H:00" if granularity == "hour" else "%m-%d"
     every = max(len(series) // 6, 1)
@@ -61,6 +70,7 @@ def series_chart(series: list[dict], granularity: str) -> Chart:
         for i, row in enumerate(series)
         if i % every == 0
     ]
-    y_ticks = [(y(peak * k // 4), peak * k // 4) for k in range(5)]
-    empty = all(line.total == 0 for line in lines)
-    return Chart(WIDTH, HEIGHT, lines, y_ticks, x_ticks, y(0), empty)
+    ticks = [low + (peak - low) * k // 4 for k in range(5)]
+    y_ticks = [(y(v), v) for v in ticks]
+    empty = not any(values)
+    return Chart(WIDTH, HEIGHT, built, y_ticks, x_ticks, y(0), empty)

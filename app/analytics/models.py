@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import BigId, TZDateTime, utcnow
@@ -29,9 +39,16 @@ class TrackingEvent(db.Model):
     contract_id: Mapped[int] = mapped_column(BigInteger)
     campaign_id: Mapped[int] = mapped_column(BigInteger)
     visitor: Mapped[str] = mapped_column(String(64))  # a cookie id or a salted hash, never an IP
+    # The signed-in user behind the hit, if any: a conversion attributed to this click marks
+    # that user's save of the note as bought.
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     counted: Mapped[bool] = mapped_column(Boolean, default=True)  # False: a repeat within 30 min
     new_visitor_today: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The visitor's first counted view of any of the campaign's notes that day.
+    new_campaign_visitor_today: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class Conversion(db.Model):
@@ -80,6 +97,33 @@ class VisitorDay(db.Model):
     visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class CampaignVisitorDay(db.Model):
+    """A visitor seen on any note of a campaign on a day (campaign-wide unique visitors: one
+    visitor reading two of the campaign's notes counts once)."""
+
+    __tablename__ = "analytics_campaign_visitor_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class MediaKitLink(db.Model):
+    """A named, revocable share link to a KOL's media kit. The token is a read-only link the
+    KOL hands out (not a credential), so it is stored as is and can be copied again."""
+
+    __tablename__ = "analytics_media_kit_links"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kol_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    last_viewed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    views: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class HourlyRollup(db.Model):
     """Counts per note per hour; the only table dashboards read for traffic."""
 
@@ -104,3 +148,12 @@ class HourlyRollup(db.Model):
     bot_clicks: Mapped[int] = mapped_column(Integer, default=0)
     conversions: Mapped[int] = mapped_column(Integer, default=0)
     revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # campaign currency, minor
+    # Visitors new to the campaign that day (summed over the campaign's notes: distinct).
+    campaign_uniques: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Engagement gained in the hour, net (an unlike is -1); written by app.engagement.
+    likes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    saves: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    comments: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    follows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    bought: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    flagged_engagements: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

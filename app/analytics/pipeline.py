@@ -23,6 +23,7 @@ from app.analytics import rollups
 from app.analytics.settings import setting
 from app.errors import DomainError
 from app.extensions import db
+from app.observability.metrics import tracking_accepted, tracking_written
 
 log = logging.getLogger(__name__)
 _clients: dict[str, object] = {}
@@ -92,9 +93,23 @@ def accept_events(events: list[dict]) -> str:
     if not events:
         return "none"
     if use_redis() and _to_redis(events):
+        tracking_accepted(len(events), "redis")
         return "redis"
     _to_database(events)
+    tracking_accepted(len(events), "database")
     return "database"
+
+
+def accept_hit(events: list[dict]) -> str:
+    """A single view or click: with ANALYTICS_ASYNC (and Redis) buffered off the request path
+    and flushed many hits per round trip (app/analytics/hitbuffer.py); otherwise stored now."""
+    if int(setting("ANALYTICS_ASYNC")) and use_redis():
+        from app.analytics.hitbuffer import buffer
+
+        if buffer.offer(current_app._get_current_object(), events):
+            return "buffer"
+        raise TrackingUnavailable(_("Tracking is unavailable; retry shortly."))
+    return accept_events(events)
 
 
 def _consumer_name() -> str:
@@ -165,6 +180,7 @@ def _store_and_ack(client, stream: str, ids: list, events: list[dict]) -> int:
     pipe = client.pipeline(transaction=False)
     pipe.xack(stream, setting("ANALYTICS_GROUP"), *ids)
     pipe.xdel(stream, *ids)
+    tracking_written(pipe, len(events))  # for /metrics, same round trip
     pipe.execute()
     return len(events)
 

@@ -16,14 +16,23 @@ from app.campaigns.models import Campaign
 from app.contracts.models import Contract
 from app.errors import NotFound
 from app.extensions import db
-from app.notes.models import Note
+from app.notes.models import Note, NoteStatus
 from app.payments.models import Refund
 from app.profiles.models import KolProfile
 
-TRAFFIC = ("views", "uniques", "clicks", "bot_views", "bot_clicks", "conversions", "revenue")
+# Engagement gained (net) per hour, written by app.engagement; flagged_engagements is the part
+# of it from new accounts (counted, and shown separately as an anomaly).
+ENGAGEMENT = ("likes", "saves", "comments", "follows", "bought", "flagged_engagements")
+TRAFFIC = (
+    "views", "uniques", "clicks", "bot_views", "bot_clicks", "conversions", "revenue",
+    *ENGAGEMENT,
+)  # fmt: skip
+# Summed from the rollups; campaign_uniques adds up to distinct visitors of a campaign per day.
+SUMMED = (*TRAFFIC, "campaign_uniques")
 SORTABLE = (
     "title", "kol", "views", "uniques", "clicks", "ctr", "conversions", "conversion_rate",
-    "revenue", "spend", "cpm", "cpc", "cpa", "roas",
+    "revenue", "spend", "cpm", "cpc", "cpa", "roas", "likes", "saves", "comments", "follows",
+    "bought", "engagements", "engagement_rate", "cpe",
 )  # fmt: skip
 MAX_DAYS = 366
 HOURLY_MAX_DAYS = 14
@@ -86,10 +95,18 @@ def _per(amount: int, count: int, times: int = 1) -> int | None:
     return (amount * times * 2 + count) // (2 * count) if count else None
 
 
+def engagements(row: dict) -> int:
+    """Engagements as brands price them on Red: likes + saves + comments (net)."""
+    return max(sum(int(row.get(k) or 0) for k in ("likes", "saves", "comments")), 0)
+
+
 def derived(row: dict, spend: int | None) -> dict:
     """The ratios and costs of a set of counters."""
     out = {k: int(row.get(k) or 0) for k in TRAFFIC}
     views, clicks, conv = out["views"], out["clicks"], out["conversions"]
+    out["engagements"] = engaged = engagements(out)
+    out["engagement_rate"] = _ratio(engaged, views)
+    out["flagged_share"] = _ratio(out["flagged_engagements"], engaged)
     out["ctr"] = _ratio(clicks, views)
     out["conversion_rate"] = _ratio(conv, clicks)
     all_views = views + out["bot_views"]
@@ -99,6 +116,7 @@ def derived(row: dict, spend: int | None) -> dict:
         out["cpm"] = _per(spend, views, 1000)
         out["cpc"] = _per(spend, clicks)
         out["cpa"] = _per(spend, conv)
+        out["cpe"] = _per(spend, engaged)
         out["roas"] = _ratio(out["revenue"], spend, 2)
     return out
 
@@ -128,24 +146,31 @@ def spend_by_contract(contract_ids: list[int]) -> dict[int, int]:
 
 
 def _sums(*filters):
-    cols = [func.coalesce(func.sum(getattr(HourlyRollup, c)), 0).label(c) for c in TRAFFIC]
+    cols = [func.coalesce(func.sum(getattr(HourlyRollup, c)), 0).label(c) for c in SUMMED]
     return cols, filters
 
 
-def _series(scope, rng: Range) -> list[dict]:
+def campaign_wide(row: dict) -> dict:
+    """Counters of a whole campaign: unique visitors distinct across its notes per day."""
+    return {**row, "uniques": int(row.get("campaign_uniques") or 0)}
+
+
+def _series(scope, rng: Range, *, whole_campaign: bool = False) -> list[dict]:
     cols, _ = _sums()
     rows = db.session.execute(
         select(HourlyRollup.hour, *cols)
         .where(scope, HourlyRollup.hour >= rng.since, HourlyRollup.hour < rng.until)
         .group_by(HourlyRollup.hour)
     ).all()
-    buckets = {b: dict.fromkeys(TRAFFIC, 0) for b in rng.buckets()}
+    buckets = {b: dict.fromkeys(SUMMED, 0) for b in rng.buckets()}
     for row in rows:
         hour = row.hour if row.hour.tzinfo else row.hour.replace(tzinfo=UTC)
         key = hour if rng.granularity == "hour" else datetime.combine(hour.date(), time(), UTC)
-        acc = buckets.setdefault(key, dict.fromkeys(TRAFFIC, 0))
-        for c in TRAFFIC:
+        acc = buckets.setdefault(key, dict.fromkeys(SUMMED, 0))
+        for c in SUMMED:
             acc[c] += int(getattr(row, c))
+    if whole_campaign:
+        buckets = {at: campaign_wide(values) for at, values in buckets.items()}
     return [{"at": at, **derived(values, None)} for at, values in sorted(buckets.items())]
 
 
@@ -161,6 +186,14 @@ def _flags(scope, rng: Range, per_note: dict[int, dict]) -> dict[int, list[dict]
             flags[note_id].append({"kind": "views_without_clicks", "value": row["views"]})
         if (row["bot_share"] or 0) > bot_share and row["views"] + row["bot_views"] >= 20:
             flags[note_id].append({"kind": "bot_share", "value": row["bot_share"]})
+        if row["flagged_engagements"] > 0:
+            flags[note_id].append(
+                {
+                    "kind": "new_account_engagement",
+                    "value": row["flagged_engagements"],
+                    "share": row["flagged_share"],
+                }
+            )
     day = (
         func.date(HourlyRollup.hour)
         if _is_sqlite()
@@ -237,10 +270,10 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
         )
     }
     spend = spend_by_contract([n.contract_id for n in notes]) if with_money else {}
-    table, totals = [], dict.fromkeys(TRAFFIC, 0)
+    table, totals = [], dict.fromkeys(SUMMED, 0)
     for n in notes:
         counters = sums.get(n.id, {})
-        for c in TRAFFIC:
+        for c in SUMMED:
             totals[c] += int(counters.get(c) or 0)
         row = derived(counters, spend.get(n.contract_id, 0) if with_money else None)
         row.update(note_id=n.id, title=n.title or "", slug=n.slug, kol=n.display_name or "",
@@ -249,6 +282,10 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
                    tracking_code=n.tracking_code)  # fmt: skip
         table.append(row)
     total_spend = sum(spend.values()) if with_money else None
+    note_uniques = totals["uniques"]
+    whole_campaign = campaign_id is not None  # a contract has one note: its uniques are exact
+    if whole_campaign:
+        totals = campaign_wide(totals)
     per_note = {r["note_id"]: r for r in table}
     flags = _flags(scope, rng, per_note)
     for row in table:
@@ -259,8 +296,8 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
             "to": rng.end.isoformat(),
             "granularity": rng.granularity,
         },
-        "totals": derived(totals, total_spend),
-        "series": _series(scope, rng),
+        "totals": derived(totals, total_spend) | {"note_uniques": note_uniques},
+        "series": _series(scope, rng, whole_campaign=whole_campaign),
         "notes": table,
     }
 
@@ -298,7 +335,7 @@ def brand_overview(brand_id: int, rng: Range) -> list[dict]:
             .group_by(HourlyRollup.campaign_id)
         )
     }  # fmt: skip
-    return [{"campaign": c, **derived(sums.get(c.id, {}), None)} for c in campaigns]
+    return [{"campaign": c, **derived(campaign_wide(sums.get(c.id, {})), None)} for c in campaigns]
 
 
 def unattributed(brand_id: int, rng: Range) -> dict:
@@ -322,9 +359,12 @@ def unattributed(brand_id: int, rng: Range) -> dict:
 
 
 def readable_note(*, note_id: int, user) -> Note:
-    """A note its brand or its KOL may see stats of; others get 404."""
+    """A note its brand or its KOL may see stats of; others get 404. A draft is its KOL's
+    alone until submitted (as on ``GET /api/v1/notes/<id>``)."""
     note = db.session.get(Note, note_id)
     if note is None or user.id not in (note.brand_id, note.kol_id):
+        raise NotFound("No such note.")
+    if user.id != note.kol_id and note.status == NoteStatus.DRAFT:
         raise NotFound("No such note.")
     return note
 

@@ -12,7 +12,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 
-from app.analytics.models import HourlyRollup, TrackingEvent, ViewMark, VisitorDay
+from app.analytics.models import (
+    CampaignVisitorDay,
+    HourlyRollup,
+    TrackingEvent,
+    ViewMark,
+    VisitorDay,
+)
 from app.analytics.settings import setting
 from app.extensions import db
 
@@ -20,9 +26,12 @@ WRITER_LOCK = 0x4B4F4C41  # pg advisory lock id: one writer at a time keeps dedu
 CHUNK = 500
 EVENT_COLUMNS = (
     "event_id", "kind", "occurred_at", "note_id", "contract_id", "campaign_id", "visitor",
-    "is_bot", "counted", "new_visitor_today",
+    "is_bot", "counted", "new_visitor_today", "user_id", "new_campaign_visitor_today",
 )  # fmt: skip
-COUNTERS = ("views", "uniques", "clicks", "bot_views", "bot_clicks", "conversions", "revenue")
+COUNTERS = (
+    "views", "uniques", "clicks", "bot_views", "bot_clicks", "conversions", "revenue",
+    "campaign_uniques",
+)  # fmt: skip
 
 
 def _dialect() -> str:
@@ -78,7 +87,7 @@ def _copy_new_events(rows: list[dict]) -> set[str]:
             "CREATE TEMP TABLE IF NOT EXISTS analytics_stage (event_id varchar(64), "
             "kind varchar(8), occurred_at timestamptz, note_id bigint, contract_id bigint, "
             "campaign_id bigint, visitor varchar(64), is_bot boolean, counted boolean, "
-            "new_visitor_today boolean)"
+            "new_visitor_today boolean, user_id bigint, new_campaign_visitor_today boolean)"
         )
     )
     db.session.execute(text("TRUNCATE analytics_stage"))
@@ -93,8 +102,8 @@ def _copy_new_events(rows: list[dict]) -> set[str]:
     insert_sql = (
         f"WITH ins AS (INSERT INTO analytics_events ({cols}) SELECT {cols} "  # noqa: S608 # nosec B608
         "FROM analytics_stage ON CONFLICT (event_id) DO NOTHING "
-        "RETURNING event_id, kind, note_id, visitor, occurred_at, is_bot, counted, "
-        "new_visitor_today), "
+        "RETURNING event_id, kind, note_id, campaign_id, visitor, occurred_at, is_bot, "
+        "counted, new_visitor_today, new_campaign_visitor_today), "
         "marks AS (INSERT INTO analytics_view_marks (note_id, visitor, counted_at) "
         "SELECT note_id, visitor, max(occurred_at) FROM ins "
         "WHERE kind = 'view' AND NOT is_bot AND counted GROUP BY note_id, visitor "
@@ -102,7 +111,10 @@ def _copy_new_events(rows: list[dict]) -> set[str]:
         "GREATEST(analytics_view_marks.counted_at, EXCLUDED.counted_at)), "
         "days AS (INSERT INTO analytics_visitor_days (day, note_id, visitor) "
         "SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date, note_id, visitor FROM ins "
-        "WHERE new_visitor_today ON CONFLICT DO NOTHING) "
+        "WHERE new_visitor_today ON CONFLICT DO NOTHING), "
+        "campaign_days AS (INSERT INTO analytics_campaign_visitor_days (day, campaign_id, "
+        "visitor) SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date, campaign_id, visitor "
+        "FROM ins WHERE new_campaign_visitor_today ON CONFLICT DO NOTHING) "
         "SELECT event_id FROM ins"
     )
     inserted = db.session.execute(text(insert_sql))
@@ -140,6 +152,22 @@ def _known_days(pairs: set[tuple[int, str]], days: set) -> set[tuple]:
     return seen
 
 
+def _known_campaign_days(pairs: set[tuple[int, str]], days: set) -> set[tuple]:
+    """(day, campaign, visitor) already seen, for the campaign-wide unique visitors."""
+    seen: set[tuple] = set()
+    campaigns = sorted({c for c, _v in pairs})
+    for chunk in _chunks(sorted({v for _c, v in pairs}), 1000):
+        stmt = select(
+            CampaignVisitorDay.day, CampaignVisitorDay.campaign_id, CampaignVisitorDay.visitor
+        ).where(
+            CampaignVisitorDay.day.in_(days),
+            CampaignVisitorDay.campaign_id.in_(campaigns),
+            CampaignVisitorDay.visitor.in_(chunk),
+        )
+        seen.update(tuple(r) for r in db.session.execute(stmt) if (r[1], r[2]) in pairs)
+    return seen
+
+
 def ingest_events(events: list[dict]) -> int:
     """Store view/click events once each and add the new ones to the hourly rollups; returns
     how many were new. Views repeat-filtered per visitor per note per window; flushes only."""
@@ -157,11 +185,13 @@ def ingest_events(events: list[dict]) -> int:
     marks = _known_marks(pairs) if pairs else {}
     days = {when[id(e)].date() for e in human_views}
     seen_days = _known_days(pairs, days) if pairs else set()
+    campaign_pairs = {(int(e["p"]), str(e["v"])) for e in human_views}
+    seen_campaign_days = _known_campaign_days(campaign_pairs, days) if pairs else set()
 
     rows = []
     for event in ordered:
         at, key = when[id(event)], (int(event["n"]), str(event["v"]))
-        counted, new_today = True, False
+        counted, new_today, new_in_campaign = True, False, False
         if event["k"] == "view" and not event["b"]:
             last = marks.get(key)
             if last is not None and abs(at - last) < window:
@@ -172,6 +202,10 @@ def ingest_events(events: list[dict]) -> int:
                 if day_key not in seen_days:
                     seen_days.add(day_key)
                     new_today = True
+                campaign_day = (at.date(), int(event["p"]), key[1])
+                if campaign_day not in seen_campaign_days:
+                    seen_campaign_days.add(campaign_day)
+                    new_in_campaign = True
         rows.append(
             {
                 "event_id": str(event["id"])[:64],
@@ -184,6 +218,8 @@ def ingest_events(events: list[dict]) -> int:
                 "is_bot": bool(event["b"]),
                 "counted": counted,
                 "new_visitor_today": new_today,
+                "new_campaign_visitor_today": new_in_campaign,
+                "user_id": int(event["uid"]) if event.get("uid") else None,
                 "_kol": int(event["u"]),
             }
         )
@@ -197,13 +233,15 @@ def ingest_events(events: list[dict]) -> int:
 
 def _apply_marks(rows: list[dict]) -> None:
     latest: dict[tuple[int, str], datetime] = {}
-    visitor_days = set()
+    visitor_days, campaign_days = set(), set()
     for row in rows:
         if row["kind"] == "view" and not row["is_bot"] and row["counted"]:
             key = (row["note_id"], row["visitor"])
             latest[key] = max(latest.get(key, row["occurred_at"]), row["occurred_at"])
         if row["new_visitor_today"]:
             visitor_days.add((row["occurred_at"].date(), row["note_id"], row["visitor"]))
+        if row["new_campaign_visitor_today"]:
+            campaign_days.add((row["occurred_at"].date(), row["campaign_id"], row["visitor"]))
     mark_rows = [{"note_id": n, "visitor": v, "counted_at": at} for (n, v), at in latest.items()]
     stmt = _insert(ViewMark)
     stmt = stmt.on_conflict_do_update(
@@ -212,6 +250,8 @@ def _apply_marks(rows: list[dict]) -> None:
     _execute_many(stmt, mark_rows)
     day_rows = [{"day": d, "note_id": n, "visitor": v} for d, n, v in visitor_days]
     _execute_many(_insert(VisitorDay).on_conflict_do_nothing(), day_rows)
+    campaign_rows = [{"day": d, "campaign_id": c, "visitor": v} for d, c, v in campaign_days]
+    _execute_many(_insert(CampaignVisitorDay).on_conflict_do_nothing(), campaign_rows)
 
 
 def _apply_rollups(rows: list[dict]) -> None:
@@ -234,6 +274,7 @@ def _apply_rollups(rows: list[dict]) -> None:
             elif row["counted"]:
                 acc["views"] += 1
                 acc["uniques"] += 1 if row["new_visitor_today"] else 0
+                acc["campaign_uniques"] += 1 if row["new_campaign_visitor_today"] else 0
         elif row["kind"] == "click":
             acc["bot_clicks" if row["is_bot"] else "clicks"] += 1
     upsert_rollups(list(sums.values()))
@@ -258,6 +299,9 @@ def prune_raw_events(*, days: int) -> int:
         TrackingEvent.__table__.delete().where(TrackingEvent.occurred_at < cutoff)
     ).rowcount
     db.session.execute(VisitorDay.__table__.delete().where(VisitorDay.day < cutoff.date()))
+    db.session.execute(
+        CampaignVisitorDay.__table__.delete().where(CampaignVisitorDay.day < cutoff.date())
+    )
     stale = datetime.now(UTC) - timedelta(days=2)
     db.session.execute(ViewMark.__table__.delete().where(ViewMark.counted_at < stale))
     return deleted

@@ -10,7 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -19,15 +19,17 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.analytics import charts, queries, services, tracking
+from app.analytics import media_kit as media_kit_links
 from app.analytics.pipeline import TrackingUnavailable
+from app.auth.forms import ConfirmForm
 from app.auth.models import Role
 from app.authz import PUBLIC, access
-from app.errors import json_error
+from app.errors import DomainError, json_error
 from app.extensions import csrf, db, limiter
 from app.finance.exports import safe_cell
+from app.forms import form_status, show_errors
 from app.profiles.models import KolProfile
 
 bp = Blueprint("analytics", __name__)
@@ -36,6 +38,7 @@ FLAG_LABELS = {
     "views_without_clicks": _l("Views without clicks"),
     "bot_share": _l("High bot share"),
     "spike": _l("Spike against the note's baseline"),
+    "new_account_engagement": _l("Engagement from new accounts"),
 }
 REASON_LABELS = {
     "no_click": _l("No click id or promo code"),
@@ -49,7 +52,14 @@ COLUMNS = (
     ("uniques", _l("Unique visitors")), ("clicks", _l("Clicks")), ("ctr", _l("CTR")),
     ("conversions", _l("Conversions")), ("conversion_rate", _l("Conversion rate")),
     ("revenue", _l("Revenue")), ("spend", _l("Spend")), ("cpm", _l("CPM")), ("cpc", _l("CPC")),
-    ("cpa", _l("CPA")), ("roas", _l("ROAS")),
+    ("cpa", _l("CPA")), ("roas", _l("ROAS")), ("likes", _l("Likes")), ("saves", _l("Saves")),
+    ("comments", _l("Comments")), ("follows", _l("Follows gained")), ("bought", _l("Bought it")),
+    ("engagement_rate", _l("Engagement rate")), ("cpe", _l("CPE")),
+)  # fmt: skip
+# CSV columns after the traffic metrics, in every table.
+ENGAGEMENT_CSV = (
+    "likes", "saves", "comments", "follows", "bought", "engagements", "engagement_rate",
+    "flagged_engagements",
 )  # fmt: skip
 
 
@@ -137,6 +147,9 @@ def campaign(campaign_id: int):
         rng=rng,
         columns=COLUMNS,
         chart=charts.series_chart(stats["series"], rng.granularity),
+        engagement_chart=charts.series_chart(
+            stats["series"], rng.granularity, charts.ENGAGEMENT_LINES
+        ),
         flagged=[r for r in rows if r["flags"]],
     )
 
@@ -150,7 +163,8 @@ def export(campaign_id: int):
     table = request.args.get("table", "notes")
     out = io.StringIO()
     writer = csv.writer(out)
-    metrics = ["views", "uniques", "clicks", "ctr", "conversions", "conversion_rate", "revenue"]
+    metrics = ["views", "uniques", "clicks", "ctr", "conversions", "conversion_rate", "revenue",
+               *ENGAGEMENT_CSV]  # fmt: skip
     if table == "series":
         writer.writerow(["time_utc", *metrics, "bot_views", "bot_clicks", "currency"])
         for row in stats["series"]:
@@ -159,7 +173,7 @@ def export(campaign_id: int):
                                          row["bot_views"], row["bot_clicks"], campaign.currency]]
             )  # fmt: skip
     else:
-        money = ["spend", "cpm", "cpc", "cpa", "roas"]
+        money = ["spend", "cpm", "cpc", "cpa", "cpe", "roas"]
         writer.writerow(["note_id", "title", "kol", "contract_id", *metrics, *money,
                          "bot_views", "bot_clicks", "flags", "currency"])  # fmt: skip
         for row in stats["notes"]:
@@ -176,42 +190,65 @@ def export(campaign_id: int):
     )
 
 
-def _kit_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="analytics-media-kit")
-
-
-def _media_kit(kol_id: int, shared: bool):
+def _media_kit(kol_id: int, shared: bool, form=None):
     rng = queries.parse_range(request.args)
     stats = queries.stats_for(kol_id=kol_id, rng=rng, with_money=False)
     stats["notes"] = [n for n in stats["notes"] if n["status"] == "published" or n["views"]]
     profile = db.session.get(KolProfile, kol_id)
-    return render_template(
+    page = render_template(
         "analytics/media_kit.html",
         stats=stats,
         rng=rng,
         profile=profile,
         shared=shared,
-        share_url=url_for(
-            "analytics.shared_media_kit", token=_kit_serializer().dumps(kol_id), _external=True
-        ),
+        links=[] if shared else media_kit_links.links_of(kol_id),
+        link_form=form or media_kit_links.MediaKitLinkForm(formdata=None),
+        revoke_form=ConfirmForm(),
         chart=charts.series_chart(stats["series"], rng.granularity),
     )
+    return page, form_status(form) if form is not None else 200
 
 
-@bp.get("/analytics/media-kit")
+@bp.route("/analytics/media-kit", methods=["GET", "POST"])
 @access(Role.KOL)
 def media_kit():
-    return _media_kit(current_user.id, shared=False)
+    """The KOL's own media kit, and the named share links they hand out (POST creates one)."""
+    form = None
+    if request.method == "POST":
+        form = media_kit_links.MediaKitLinkForm()
+        if form.validate_on_submit():
+            try:
+                media_kit_links.create_link(kol_id=current_user.id, name=form.name.data)
+            except DomainError as error:
+                db.session.rollback()
+                show_errors(form, error)
+            else:
+                db.session.commit()
+                flash(_("Link created. Copy it from the list below."), "success")
+                return redirect(url_for("analytics.media_kit"))
+    return _media_kit(current_user.id, shared=False, form=form)
+
+
+@bp.post("/analytics/media-kit/links/<int:link_id>/revoke")
+@access(Role.KOL)
+def revoke_media_kit_link(link_id: int):
+    if ConfirmForm().validate_on_submit():
+        media_kit_links.revoke_link(kol_id=current_user.id, link_id=link_id)
+        db.session.commit()
+        flash(_("Link revoked: it no longer opens your media kit."), "info")
+    return redirect(url_for("analytics.media_kit"))
 
 
 @bp.get("/k/<token>")
 @access(PUBLIC)
 def shared_media_kit(token: str):
-    """The KOL's media kit as shared: only their own notes' audience numbers."""
-    try:
-        kol_id = int(_kit_serializer().loads(token))
-    except (BadSignature, ValueError, TypeError):
+    """The KOL's media kit through an active share link: only their own notes' audience
+    numbers. Revoked, unknown and old-scheme links answer 404."""
+    kol_id = media_kit_links.open_link(token)
+    if kol_id is None or db.session.get(KolProfile, kol_id) is None:
         abort(404)
-    if db.session.get(KolProfile, kol_id) is None:
-        abort(404)
-    return _media_kit(kol_id, shared=True)
+    db.session.commit()  # the link's last view
+    page, status = _media_kit(kol_id, shared=True)
+    response = Response(page, status=status)
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

@@ -81,6 +81,12 @@ def validate_conversion(payload: Any) -> dict:
     }
 
 
+def attribution_window(campaign_id: int) -> timedelta:
+    """The campaign's attribution window (the global setting for a campaign without one)."""
+    days = db.session.scalar(select(Campaign.attribution_days).where(Campaign.id == campaign_id))
+    return timedelta(days=int(days or setting("ANALYTICS_ATTRIBUTION_DAYS")))
+
+
 def _attribute(brand_id: int, click_id, promo_code, occurred_at) -> tuple[Note | None, str]:
     """The note a conversion belongs to (last click within the window, or a promo code)."""
     if click_id:
@@ -93,8 +99,7 @@ def _attribute(brand_id: int, click_id, promo_code, occurred_at) -> tuple[Note |
             return None, "unknown_click"
         if occurred_at < clicked_at - CLOCK_SKEW:
             return None, "before_click"
-        window = timedelta(days=int(setting("ANALYTICS_ATTRIBUTION_DAYS")))
-        if occurred_at - clicked_at > window:
+        if occurred_at - clicked_at > attribution_window(note.campaign_id):
             return None, "outside_window"
         return note, ""
     if promo_code:
@@ -151,6 +156,8 @@ def record_conversion(
             )
         )
         return again, False
+    if note is not None and click_id:
+        _mark_save_bought(note.id, click_id, occurred_at)
     if note is not None:
         campaign_currency = db.session.scalar(
             select(Campaign.currency).where(Campaign.id == note.campaign_id)
@@ -170,6 +177,18 @@ def record_conversion(
             ]
         )
     return conversion, True
+
+
+def _mark_save_bought(note_id: int, click_id: str, occurred_at: datetime) -> None:
+    """The signed-in shopper behind the click saved the note: the purchase marks it bought."""
+    from app.analytics.models import TrackingEvent
+    from app.engagement.services import mark_bought_by_conversion
+
+    user_id = db.session.scalar(
+        select(TrackingEvent.user_id).where(TrackingEvent.event_id == click_id)
+    )
+    if user_id is not None:
+        mark_bought_by_conversion(note_id=note_id, user_id=user_id, at=occurred_at)
 
 
 def brand_of_click(click_id: str | None) -> int | None:

@@ -8,6 +8,7 @@ from flask import current_app
 
 DEFAULTS: dict[str, object] = {
     "ANALYTICS_BUFFER": "auto",  # auto (Redis when REDIS_URL is set) | redis | direct
+    "ANALYTICS_ASYNC": 0,  # 1: single hits leave the request path (app/analytics/hitbuffer.py)
     "ANALYTICS_STREAM": "analytics:events",
     "ANALYTICS_GROUP": "writers",
     "ANALYTICS_BATCH_SECRET": "",  # HMAC secret for signed view/click batches ("" = refused)

@@ -10,11 +10,14 @@ import re
 import secrets
 import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import after_this_request, current_app
+from flask_login import current_user
 from sqlalchemy import select
 
+from app import pagecache
 from app.analytics import pipeline
 from app.campaigns.models import Campaign
 from app.extensions import db
@@ -71,7 +74,7 @@ def visitor_id(request) -> str:
 
 
 def _event(kind: str, note: Note, visitor: str, bot: bool, event_id: str | None = None) -> dict:
-    return {
+    event = {
         "id": event_id or secrets.token_hex(12),
         "k": kind,
         "t": time.time(),
@@ -82,6 +85,9 @@ def _event(kind: str, note: Note, visitor: str, bot: bool, event_id: str | None 
         "v": visitor,
         "b": 1 if bot else 0,
     }
+    if current_user and current_user.is_authenticated:  # a conversion then marks their save
+        event["uid"] = current_user.id
+    return event
 
 
 def record_view(*, note: Note, request) -> None:
@@ -89,7 +95,7 @@ def record_view(*, note: Note, request) -> None:
     if note.status != NoteStatus.PUBLISHED:
         return
     bot = is_bot(request.headers.get("User-Agent"), request.headers.get("Accept-Language"))
-    pipeline.accept_events([_event("view", note, visitor_id(request), bot)])
+    pipeline.accept_hit([_event("view", note, visitor_id(request), bot)])
 
 
 # Click ids carry the note and the time, signed: a conversion can be attributed even while the
@@ -101,7 +107,7 @@ def new_click_id(note_id: int, at: float) -> str:
 
 def _click_sig(body: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, b"click:" + body.encode(), hashlib.sha256).hexdigest()[:12]
+    return hmac.digest(key, b"click:" + body.encode(), hashlib.sha256).hex()[:12]  # one-shot C
 
 
 def parse_click_id(click_id: str) -> tuple[int, datetime] | None:
@@ -139,27 +145,53 @@ def with_tracking(url: str, *, click_id: str, campaign_id: int, note_id: int) ->
     return urlunsplit(parts._replace(query=urlencode([*query, *ours.items()])))
 
 
-def click_target(*, code: str, request) -> str | None:
-    """Record a click on a published note's link; the campaign's URL to redirect to, or None
-    (unknown code, unpublished note, or a stored URL that is not http(s))."""
-    if not CODE_RE.match(code or ""):
-        return None
+CLICK_PLACEHOLDER = "CLICKIDPLACEHOLDER"
+
+
+def _tracked_link(code: str):
+    """(the note's ids, the campaign's product URL) of a published note's code, or None; kept
+    by the page cache (no query per click), dropped when notes or campaigns change."""
     row = db.session.execute(
-        select(Note, Campaign.product_url)
+        select(
+            Note.id,
+            Note.contract_id,
+            Note.campaign_id,
+            Note.kol_id,
+            Note.brand_id,
+            Note.status,
+            Campaign.product_url,
+        )
         .join(Campaign, Campaign.id == Note.campaign_id)
         .where(Note.tracking_code == code, Note.status == NoteStatus.PUBLISHED)
     ).first()
     if row is None:
         return None
-    note, product_url = row
-    if safe_product_url(product_url) is None:
+    note = SimpleNamespace(id=row.id, contract_id=row.contract_id, campaign_id=row.campaign_id,
+                           kol_id=row.kol_id, brand_id=row.brand_id, status=row.status)  # fmt: skip
+    if safe_product_url(row.product_url) is None:
+        return note, None
+    # The redirect with its UTM parameters, built once; each click only fills in its id.
+    target = with_tracking(
+        row.product_url, click_id=CLICK_PLACEHOLDER, campaign_id=note.campaign_id, note_id=note.id
+    )
+    return note, target
+
+
+def click_target(*, code: str, request) -> str | None:
+    """Record a click on a published note's link; the campaign's URL to redirect to, or None
+    (unknown code, unpublished note, or a stored URL that is not http(s))."""
+    if not CODE_RE.match(code or ""):
+        return None
+    row = pagecache.cached(("tracked-link", code), lambda: _tracked_link(code))
+    if row is None:
+        return None
+    note, target = row
+    if target is None:
         return None
     bot = is_bot(request.headers.get("User-Agent"), request.headers.get("Accept-Language"))
     now = time.time()
     click_id = new_click_id(note.id, now)
     event = _event("click", note, visitor_id(request), bot, event_id=click_id)
     event["t"] = now
-    pipeline.accept_events([event])
-    return with_tracking(
-        product_url, click_id=click_id, campaign_id=note.campaign_id, note_id=note.id
-    )
+    pipeline.accept_hit([event])
+    return target.replace(CLICK_PLACEHOLDER, click_id)  # ids are [0-9a-f.]: nothing to escape

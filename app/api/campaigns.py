@@ -43,6 +43,7 @@ INT_FIELDS = (
     "revision_rounds",
     "review_window_days",
     "keep_live_days",
+    "attribution_days",
 )
 LIST_FIELDS = ("niches", "tiers", "regions", "languages", "required_hashtags", "required_mentions")
 DATE_FIELDS = ("application_deadline", "delivery_deadline")
@@ -81,6 +82,7 @@ def campaign_json(campaign: Campaign, fit: Fit | None = None) -> dict[str, Any]:
         "revision_rounds": campaign.revision_rounds,
         "review_window_days": campaign.review_window_days,
         "keep_live_days": campaign.keep_live_days,
+        "attribution_days": campaign.attribution_days,
         "usage_rights": campaign.usage_rights,
         "application_deadline": _iso(campaign.application_deadline),
         "delivery_deadline": _iso(campaign.delivery_deadline),
@@ -262,6 +264,14 @@ SCHEMAS["CampaignInput"] = {
         "revision_rounds": {"type": "integer", "default": 2},
         "review_window_days": {"type": "integer", "default": 3},
         "keep_live_days": {"type": "integer", "default": 30},
+        "attribution_days": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 90,
+            "default": 7,
+            "description": "Orders within this many days of a click on a note are attributed "
+            "to it (default: the ANALYTICS_ATTRIBUTION_DAYS setting, 7)",
+        },
         "usage_rights": {"type": "string"},
     },
     "additionalProperties": False,

@@ -14,7 +14,7 @@ SCHEMAS["Me"] = {
     "properties": {
         "id": {"type": "integer"},
         "email": {"type": "string"},
-        "role": {"type": "string", "enum": ["brand", "kol", "finance", "admin"]},
+        "role": {"type": "string", "enum": ["brand", "kol", "finance", "admin", "shopper"]},
         "locale": {"type": "string", "nullable": True},
     },
 }
@@ -52,3 +52,5 @@ def openapi():
 # Feature endpoints register themselves on ``bp`` when imported.
 from app.analytics import api as analytics  # noqa: E402, F401
 from app.api import bids, campaigns, contracts, finance, notes, payments  # noqa: E402, F401
+from app.engagement import api as engagement  # noqa: E402, F401
+from app.engagement import comments_api  # noqa: E402, F401

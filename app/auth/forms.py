@@ -18,7 +18,13 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     role = RadioField(
         _l("I am a"),
-        choices=options([("brand", _l("Brand")), ("kol", _l("KOL / creator"))]),
+        choices=options(
+            [
+                ("brand", _l("Brand")),
+                ("kol", _l("KOL / creator")),
+                ("shopper", _l("Shopper (follow, save and comment on notes)")),
+            ]
+        ),
         validators=[DataRequired()],
     )
     name = StringField(_l("Company or display name"), validators=[DataRequired(), Length(max=120)])

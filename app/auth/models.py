@@ -18,10 +18,11 @@ class Role(enum.StrEnum):
     KOL = "kol"
     FINANCE = "finance"
     ADMIN = "admin"
+    SHOPPER = "shopper"
 
     @classmethod
     def self_registered(cls) -> tuple[Role, ...]:
-        return (cls.BRAND, cls.KOL)
+        return (cls.BRAND, cls.KOL, cls.SHOPPER)
 
     @classmethod
     def staff(cls) -> tuple[Role, ...]:

@@ -11,7 +11,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from app.auth import services
 from app.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
@@ -20,6 +20,7 @@ from app.errors import DomainError
 from app.extensions import db, limiter
 from app.forms import form_status, show_errors
 from app.i18n import current_locale
+from app.text import local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -29,9 +30,7 @@ def _account_key() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.home")
+    return local_path(target) or url_for("main.home")
 
 
 def _start_session(user, remember: bool = False) -> None:
@@ -86,6 +85,8 @@ def login():
 @bp.post("/logout")
 @access(SIGNED_IN)
 def logout():
+    services.end_sessions(user_id=current_user.id)
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("Signed out."), "info")

@@ -48,7 +48,7 @@ def create_user(*, email: str, password: str, role: Role, locale: str | None = N
 
 
 def register_user(*, email: str, password: str, role: str, name: str, locale: str | None) -> User:
-    """Self-registration: brands and KOLs only; staff accounts come from the CLI."""
+    """Self-registration: brands, KOLs and shoppers; staff accounts come from the CLI."""
     from app.profiles.services import create_profile_for
 
     try:
@@ -56,7 +56,7 @@ def register_user(*, email: str, password: str, role: str, name: str, locale: st
     except ValueError:
         chosen = None
     if chosen not in Role.self_registered():
-        raise ValidationFailed({"role": [_("Choose brand or KOL.")]})
+        raise ValidationFailed({"role": [_("Choose brand, KOL or shopper.")]})
     user = create_user(email=email, password=password, role=chosen, locale=locale)
     create_profile_for(user=user, name=name)
     return user
@@ -83,6 +83,14 @@ def load_session_user(session_id: str) -> User | None:
     if user is None or user.is_disabled or user.session_version != int(version):
         return None
     return user
+
+
+def end_sessions(*, user_id: int) -> None:
+    """Sign-out: session cookies are signed, not stored, so a copy of one cannot be recalled;
+    moving the account's session version on makes every copy (and "keep me signed in") stale."""
+    user = db.session.get(User, user_id)
+    if user is not None:
+        user.session_version += 1
 
 
 def change_password(*, user_id: int, current: str, new: str) -> User:

@@ -15,7 +15,7 @@ from wtforms.validators import Length, Optional
 from app.campaigns.discovery import KOL_SORTS, KolFilters
 from app.campaigns.models import Campaign
 from app.campaigns.queries import SORTS, BrowseFilters
-from app.campaigns.services import INT_RANGES, TARGET_KINDS
+from app.campaigns.services import INT_RANGES, TARGET_KINDS, default_for
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, TIER_LABELS
 from app.errors import ValidationFailed
 from app.forms import options
@@ -92,6 +92,11 @@ class CampaignForm(FlaskForm):
         description=_l("Silence past the window approves the note."),
     )
     keep_live_days = StringField(_l("Keep-live period (days)"), validators=[Length(max=4)])
+    attribution_days = StringField(
+        _l("Attribution window (days)"),
+        validators=[Length(max=3)],
+        description=_l("Orders within this many days of a click on a note count for it (1–90)."),
+    )
     usage_rights = TextAreaField(
         _l("Usage rights"),
         validators=[Length(max=2000)],
@@ -112,7 +117,8 @@ def form_data_for(campaign: Campaign | None, currency: str = "usd") -> dict[str,
     """What the form shows: a campaign's values in major units, or a new campaign's defaults."""
     if campaign is None:
         return {"currency": currency, "notes_wanted": "1", "revision_rounds": "2",
-                "review_window_days": "3", "keep_live_days": "30", "min_followers": "0"}  # fmt: skip
+                "review_window_days": "3", "keep_live_days": "30", "min_followers": "0",
+                "attribution_days": str(default_for("attribution_days"))}  # fmt: skip
     data = {name: getattr(campaign, name) for name in _TEXT_FIELDS}
     data["content_format"] = str(campaign.content_format)
     for name in ("budget", "price_min", "price_max"):

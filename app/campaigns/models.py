@@ -53,6 +53,9 @@ class Campaign(db.Model):
         CheckConstraint("price_max <= budget", name="price_within_budget"),
         CheckConstraint("notes_wanted > 0", name="notes_wanted_positive"),
         CheckConstraint(
+            "attribution_days >= 1 AND attribution_days <= 90", name="attribution_days_range"
+        ),
+        CheckConstraint(
             "committed_amount >= 0 AND committed_amount <= budget", name="committed_within_budget"
         ),
         CheckConstraint(
@@ -91,6 +94,8 @@ class Campaign(db.Model):
     revision_rounds: Mapped[int] = mapped_column(Integer, default=2)
     review_window_days: Mapped[int] = mapped_column(Integer, default=3)
     keep_live_days: Mapped[int] = mapped_column(Integer, default=30)
+    # Orders count for a note when they come within this many days of its click (analytics).
+    attribution_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     usage_rights: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[CampaignStatus] = mapped_column(
         enum_column(CampaignStatus), default=CampaignStatus.DRAFT

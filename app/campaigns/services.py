@@ -41,6 +41,7 @@ INT_RANGES = {
     "revision_rounds": (0, 10),
     "review_window_days": (1, 30),
     "keep_live_days": (0, 365),
+    "attribution_days": (1, 90),
 }
 DEFAULTS = {"revision_rounds": 2, "review_window_days": 3, "keep_live_days": 30, "min_followers": 0}
 _TAG_RE = re.compile(r"^\w{1,50}$")
@@ -65,6 +66,7 @@ COLUMN_FIELDS = (
     "revision_rounds",
     "review_window_days",
     "keep_live_days",
+    "attribution_days",
     "usage_rights",
 )
 
@@ -90,7 +92,7 @@ def normalise_tags(raw: str | list[str] | None, prefix: str) -> list[str]:
 def _clean_int(values: dict, name: str, errors: dict) -> int:
     value = values.get(name)
     if value is None:
-        value = DEFAULTS.get(name)
+        value = default_for(name)
     low, high = INT_RANGES[name]
     if isinstance(value, bool) or not isinstance(value, int):
         errors[name] = [_("Enter a whole number.")]
@@ -98,6 +100,15 @@ def _clean_int(values: dict, name: str, errors: dict) -> int:
     if not low <= value <= high:
         errors[name] = [_("Enter a number from %(low)d to %(high)d.", low=low, high=high)]
     return value
+
+
+def default_for(name: str) -> int | None:
+    """A whole-number field's default; the attribution window follows the analytics setting."""
+    if name == "attribution_days":
+        from app.analytics.settings import setting
+
+        return int(setting("ANALYTICS_ATTRIBUTION_DAYS"))
+    return DEFAULTS.get(name)
 
 
 def _clean_amounts(values: dict, errors: dict) -> dict[str, int]:

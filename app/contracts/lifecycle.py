@@ -47,9 +47,15 @@ def run_ticks(now: datetime | None = None) -> dict[str, int]:
 
 
 def lock_contract(contract_id: int) -> Contract:
-    """The contract, row-locked on PostgreSQL until the transaction ends."""
+    """The contract, row-locked on PostgreSQL until the transaction ends.
+
+    Refreshed from the locked row: a copy loaded earlier in the request (before another
+    transaction committed) would otherwise let a stale status through the lock."""
     contract = db.session.scalar(
-        select(Contract).where(Contract.id == contract_id).with_for_update()
+        select(Contract)
+        .where(Contract.id == contract_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if contract is None:
         raise NotFound(_("No such contract."))

@@ -44,6 +44,7 @@ from app.ledger.models import KINDS, JournalEntry
 from app.money import CURRENCIES, MoneyError, parse_amount
 from app.payments.models import PayoutStatus
 from app.status import history
+from app.text import local_path
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 VIEW = (Role.FINANCE, Role.ADMIN)
@@ -68,9 +69,7 @@ def _date_arg(name: str) -> date | None:
 
 def _local(url: str | None) -> str | None:
     """A same-site path to go back to, never another site (no open redirect)."""
-    if url and url.startswith("/") and not url.startswith(("//", "/\\")):
-        return url
-    return None
+    return local_path(url)
 
 
 def _page() -> int:

@@ -111,8 +111,13 @@ def post_entry(
     for leg in legs:
         account = _account(leg.kind, currency, leg.contract_id, leg.user_id)
         entry.lines.append(LedgerLine(account_id=account.id, amount=leg.amount, currency=currency))
-    db.session.add(entry)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+    except IntegrityError:
+        if entry_exists(key):  # booked by a concurrent transaction (a job run twice at once)
+            return None
+        raise
     _refuse_negative([line.account_id for line in entry.lines])
     return entry
 

@@ -3,11 +3,16 @@ analytics feature records (its tracked link /go/<code> is app/analytics/routes.p
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from dataclasses import dataclass
 
+from flask import abort, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+
+from app import pagecache
 from app.analytics.tracking import record_view
 from app.authz import PUBLIC, access
 from app.catalog import CATEGORIES
+from app.engagement.services import note_counts
 from app.notes import queries
 from app.notes.routes import bp
 from app.text import clean_text, render_markdown
@@ -30,13 +35,63 @@ def explore_filters(args) -> dict:
 @access(PUBLIC)
 def explore():
     filters = explore_filters(request.args)
-    page = queries.explore_page(
-        **filters, page=request.args.get("page", 1, int), per_page=queries.PER_PAGE
+    number = request.args.get("page", 1, int)
+    if not pagecache.cacheable_visitor():
+        return _render_explore(filters, number)
+    key = ("explore", tuple(sorted(filters.items())), number, str(get_locale()))
+    # The language link returns to this page as the cache key sees it (no other query string).
+    here = url_for(
+        "notes.explore",
+        **{k: v for k, v in filters.items() if v and (k, v) != ("tab", "latest")},
+        page=number if number != 1 else None,
     )
+    html = pagecache.cached(
+        key,
+        lambda: _render_explore(
+            filters, number, csrf_token=pagecache.csrf_placeholder, lang_next=here
+        ),
+        ttl=pagecache.PAGE_TTL,
+    )
+    return pagecache.fill_csrf(html)
+
+
+def _render_explore(filters: dict, number: int, **extra) -> str:
+    page = queries.explore_page(**filters, page=number, per_page=queries.PER_PAGE)
     kols, brands = queries.author_names(page.items)
     return render_template(
-        "notes/explore.html", page=page, filters=filters, kols=kols, brands=brands, tabs=TABS
+        "notes/explore.html",
+        page=page,
+        filters=filters,
+        kols=kols,
+        brands=brands,
+        tabs=TABS,
+        **extra,
     )
+
+
+@dataclass(frozen=True)
+class PublicNote:
+    """What the hot path needs of a published note (cached: no ORM object, no query)."""
+
+    id: int
+    slug: str
+    contract_id: int
+    campaign_id: int
+    kol_id: int
+    brand_id: int
+    status: str
+
+
+def public_note(note_id: int) -> PublicNote | None:
+    def load():
+        note = queries.published_note(note_id)
+        if note is None:
+            return None
+        g.public_note = note  # a render in this request finds it in the session: no 2nd query
+        return PublicNote(note.id, note.slug, note.contract_id, note.campaign_id, note.kol_id,
+                          note.brand_id, note.status)  # fmt: skip
+
+    return pagecache.cached(("public-note", note_id), load)
 
 
 @bp.get("/n/<int:note_id>")
@@ -49,18 +104,46 @@ def public_short(note_id: int):
 @bp.get("/n/<int:note_id>-<slug>")
 @access(PUBLIC)
 def public(note_id: int, slug: str):
+    """The same HTML for every anonymous visitor: built once per process and language, until
+    the note (or anything shown with it) changes (app/pagecache.py)."""
+    card = public_note(note_id) or abort(404)
+    if slug != card.slug:
+        return redirect(url_for("notes.public", note_id=card.id, slug=card.slug), 301)
+    if pagecache.cacheable_visitor():
+        comments_page = request.args.get("comments_page", 1, int)  # shown on the page: in the key
+        here = url_for(
+            "notes.public",
+            note_id=card.id,
+            slug=card.slug,
+            comments_page=comments_page if comments_page != 1 else None,
+        )
+        html = pagecache.cached(
+            ("note-page", note_id, str(get_locale()), comments_page),
+            lambda: _render_public(note_id, csrf_token=pagecache.csrf_placeholder, lang_next=here),
+            ttl=pagecache.PAGE_TTL,
+        )
+        html = pagecache.fill_csrf(html)
+    else:
+        html = _render_public(note_id)
+    record_view(note=card, request=request)  # after rendering: a direct write commits
+    return html
+
+
+def _render_public(note_id: int, **extra) -> str:
     note = queries.published_note(note_id) or abort(404)
-    if slug != note.slug:
-        return redirect(url_for("notes.public", note_id=note.id, slug=note.slug), 301)
+    from app.engagement.social_routes import note_comments
+
     related = queries.related_notes(note)
     kols, brands = queries.author_names([note, *related])
     html = render_template(
         "notes/public.html",
         note=note,
+        engagement=note_counts(note.id, note.kol_id),  # the same for every visitor
         body_html=render_markdown(note.body),
         related=related,
         kols=kols,
         brands=brands,
+        **note_comments(note),
+        **extra,
     )
-    record_view(note=note, request=request)  # after rendering: a direct write commits
     return html

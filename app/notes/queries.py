@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, case, func, literal, or_, select, text, union_all
 from sqlalchemy.sql.elements import UnaryExpression
 
+from app.analytics.models import HourlyRollup
 from app.contracts.models import Contract, ContractStatus
 from app.db_types import utcnow
 from app.extensions import db
@@ -16,6 +17,10 @@ from app.profiles.models import BrandProfile, KolProfile
 PER_PAGE = 24
 RELATED_LIMIT = 6
 TRENDING_WINDOW_DAYS = 30
+# Trending activity: the recent window, its half-life, and what each kind of activity weighs.
+ACTIVITY_DAYS = 7
+ACTIVITY_HALF_LIFE_HOURS = 48.0
+ACTIVITY_WEIGHTS = {"views": 1, "clicks": 5, "likes": 2, "saves": 4, "comments": 3}
 # PostgreSQL: exactly the expression of the GIN index ix_notes_fts, so the index is used.
 FTS_MATCH = text(
     "to_tsvector('simple', coalesce(notes.title,'') || ' ' || coalesce(notes.body,'')) "
@@ -34,19 +39,50 @@ def _age_hours(now: datetime) -> ColumnElement:
     return (func.julianday(moment) - func.julianday(Note.published_at)) * 24.0
 
 
-def engagement_weight() -> ColumnElement:
-    """1 for every note for now; analytics will plug recent verified views and clicks in here
-    (e.g. 1 + views + 5 × clicks over the trending window, from its hourly rollups)."""
-    return literal(1.0)
+def _hours_before(now: datetime, column) -> ColumnElement:
+    if _dialect() == "postgresql":
+        return func.extract("epoch", literal(now) - column) / 3600.0
+    moment = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return (func.julianday(moment) - func.julianday(column)) * 24.0
+
+
+def engagement_weight(now: datetime | None = None) -> ColumnElement:
+    """1 + the note's recent activity: over the last ACTIVITY_DAYS of its hourly rollups,
+    Σ (views + 5·clicks + 2·likes + 4·saves + 3·comments) × ½^(hours ago / ACTIVITY_HALF_LIFE).
+    Views are human, deduplicated ones; engagement is net (an unlike takes one off). A
+    correlated subquery answered by the (note_id, hour) index: no extra query per note."""
+    now = now or utcnow()
+    r = HourlyRollup
+    activity = sum(
+        (getattr(r, name) * weight for name, weight in ACTIVITY_WEIGHTS.items()), literal(0)
+    )
+    decay = func.power(0.5, _hours_before(now, r.hour) / ACTIVITY_HALF_LIFE_HOURS)
+    recent = (
+        select(func.coalesce(func.sum(activity * decay), 0.0))
+        .where(
+            r.note_id == Note.id,
+            r.hour >= now - timedelta(days=ACTIVITY_DAYS),
+            r.hour <= now,
+        )
+        .correlate(Note)
+        .scalar_subquery()
+    )
+    return (
+        1.0 + func.greatest(recent, 0.0)
+        if _dialect() == "postgresql"
+        else 1.0 + func.max(recent, 0.0)
+    )
 
 
 def trending_score(now: datetime) -> ColumnElement:
-    """engagement / (age in hours + 2) ^ 1.5 — a Hacker-News-style decay with age."""
-    return engagement_weight() / func.power(_age_hours(now) + 2.0, 1.5)
+    """engagement_weight / (age in hours + 2) ^ 1.5 — a Hacker-News-style decay with age."""
+    return engagement_weight(now) / func.power(_age_hours(now) + 2.0, 1.5)
 
 
 def trending_order(now: datetime | None = None) -> list[UnaryExpression]:
-    """ORDER BY for the Trending tab (ties by newest)."""
+    """ORDER BY for a trending ordering of any ``select(Note)``: /explore's Trending tab and
+    the personal feed (``stmt.order_by(*trending_order(now))``); ties by newest. Computed in
+    the same SQL statement (constant number of queries)."""
     now = now or utcnow()
     return [trending_score(now).desc(), Note.published_at.desc(), Note.id.desc()]
 
@@ -54,8 +90,12 @@ def trending_order(now: datetime | None = None) -> list[UnaryExpression]:
 def _search(stmt, q: str):
     if _dialect() == "postgresql":
         return stmt.where(FTS_MATCH.bindparams(q=q))
-    pattern = f"%{q}%"
-    return stmt.where(or_(Note.title.ilike(pattern), Note.body.ilike(pattern)))
+    # ``%`` and ``_`` typed by a visitor are letters, not wildcards.
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return stmt.where(
+        or_(Note.title.ilike(pattern, escape="\\"), Note.body.ilike(pattern, escape="\\"))
+    )
 
 
 def explore_page(
@@ -94,27 +134,21 @@ def related_notes(note: Note, limit: int = RELATED_LIMIT) -> list[Note]:
 
 
 def author_names(notes) -> tuple[dict[int, str], dict[int, str]]:
-    """Display names of the KOLs and brands of ``notes``: two queries whatever their number."""
+    """Display names of the KOLs and brands of ``notes``: one query whatever their number."""
     kol_ids = {n.kol_id for n in notes}
     brand_ids = {n.brand_id for n in notes}
-    kols = dict(
-        db.session.execute(
-            select(KolProfile.user_id, KolProfile.display_name).where(
-                KolProfile.user_id.in_(kol_ids)
-            )
-        ).all()
-        if kol_ids
-        else []
-    )
-    brands = dict(
-        db.session.execute(
-            select(BrandProfile.user_id, BrandProfile.company_name).where(
-                BrandProfile.user_id.in_(brand_ids)
-            )
-        ).all()
-        if brand_ids
-        else []
-    )
+    if not kol_ids and not brand_ids:
+        return {}, {}
+    kol_names = select(
+        literal("k").label("side"), KolProfile.user_id, KolProfile.display_name.label("name")
+    ).where(KolProfile.user_id.in_(kol_ids))
+    brand_names = select(
+        literal("b").label("side"), BrandProfile.user_id, BrandProfile.company_name.label("name")
+    ).where(BrandProfile.user_id.in_(brand_ids))
+    kols: dict[int, str] = {}
+    brands: dict[int, str] = {}
+    for side, user_id, name in db.session.execute(union_all(kol_names, brand_names)):
+        (kols if side == "k" else brands)[user_id] = name
     return kols, brands
 
 

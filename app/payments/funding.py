@@ -76,7 +76,7 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
     if funding.status != "paid":
         funding.status, funding.paid_at = "paid", utcnow()
         funding.payment_intent_id, funding.charge_id = payment_intent_id, charge_id
-    post_entry(
+    booked = post_entry(
         key=f"funding:{charge_id}",
         kind="funding",
         currency=funding.currency,
@@ -89,8 +89,9 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
         move(contract, ContractStatus.FUNDED, by=None, reason="payment succeeded")
         contract.funded_at = utcnow()
         contract_funded.send(contract)
-    elif contract.status == ContractStatus.CANCELLED:
-        # Paid after the contract was cancelled: the money goes straight back.
+    elif contract.status == ContractStatus.CANCELLED and booked is not None:
+        # Paid after the contract was cancelled: the money goes straight back, once (the
+        # payment's second event finds it booked and refunds nothing more).
         from app.payments.refunds import claim_refund
 
         claim_refund(
@@ -99,6 +100,9 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
             reason_code="late_payment",
             charge_id=charge_id,
         )
+    from app.payments.refunds import freeze_if_charged_back
+
+    freeze_if_charged_back(contract, charge_id)
     stage_job("payments.book_stripe_fee", funding_id=funding.id)
     return contract
 

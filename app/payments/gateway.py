@@ -189,12 +189,26 @@ def create_refund(
     return _to_dict(refund)
 
 
+def webhook_secrets() -> list[str]:
+    """STRIPE_WEBHOOK_SECRET, then any STRIPE_WEBHOOK_SECRETS (comma-separated) kept valid
+    while a rotation is under way (README "Operations")."""
+    extra = (current_app.config.get("STRIPE_WEBHOOK_SECRETS") or "").split(",")
+    secrets = [current_app.config["STRIPE_WEBHOOK_SECRET"], *(s.strip() for s in extra)]
+    return list(dict.fromkeys(s for s in secrets if s))
+
+
 def verify_webhook(payload: bytes, signature: str) -> dict:
-    """The event, when the signature over the raw body is valid and recent; raises otherwise."""
-    event = stripe.Webhook.construct_event(
-        payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"]
-    )
-    return _to_dict(event)
+    """The event, when the signature over the raw body is valid and recent under one of the
+    webhook secrets; raises (the last secret's error) otherwise."""
+    secrets = webhook_secrets()
+    if not secrets:
+        raise SignatureError("no webhook secret is configured", signature)
+    for secret in secrets[:-1]:
+        try:
+            return _to_dict(stripe.Webhook.construct_event(payload, signature, secret))
+        except SignatureError:
+            continue
+    return _to_dict(stripe.Webhook.construct_event(payload, signature, secrets[-1]))
 
 
 def list_balance_transactions(*, created_gte: int, created_lt: int):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.campaigns.models import Campaign
 from app.contracts.lifecycle import contract_cancelled, lock_contract
@@ -20,6 +21,7 @@ from app.text import clean_text
 
 S = ContractStatus
 CANCELLABLE = (S.AWAITING_FUNDING, S.FUNDED)
+CLOSED_DISPUTE = ("won", "lost", "warning_closed")
 DISPUTABLE = (S.FUNDED, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.RELEASED)
 
 
@@ -105,12 +107,12 @@ def run_refund(refund_id: int) -> None:
     """Claim (CAS), call Stripe with our key, record. Safe to run any number of times."""
     claimed = db.session.execute(
         Refund.__table__.update()
-        .where(Refund.id == refund_id, Refund.status.in_(("staged", "processing", "failed")))
+        .where(Refund.id == refund_id, Refund.status.in_(("staged", "processing")))
         .values(status="processing", attempts=Refund.attempts + 1)
     ).rowcount
     db.session.commit()
     if not claimed:
-        return  # already succeeded
+        return  # already succeeded, or failed for good (finance decides)
     refund = db.session.get(Refund, refund_id)
     request = dict(
         refund_id=refund.id,
@@ -123,10 +125,37 @@ def run_refund(refund_id: int) -> None:
     try:
         result = gateway.create_refund(**request)
     except gateway.StripeError as error:
-        db.session.get(Refund, refund_id).last_error = str(error)[:2000]
+        refund = db.session.get(Refund, refund_id)
+        refund.last_error = str(error)[:2000]
+        if getattr(error, "http_status", None) in (400, 402, 403, 404):
+            # Stripe refused: retrying cannot help. No money moved, so the amount stays
+            # booked as owed to the brand (refunds in flight) and finance is told.
+            refund.status = "failed"
+            _tell_finance_refund_failed(refund)
+            db.session.commit()
+            return
         db.session.commit()
-        raise  # the queue retries with backoff; the idempotency key makes it safe
+        raise  # unknown outcome: the queue retries with backoff; the idempotency key makes it safe
     record_refund(refund_id=refund_id, stripe_refund_id=result["id"])
+
+
+def _tell_finance_refund_failed(refund: Refund) -> None:
+    from app.auth.models import Role, User
+    from app.notifications.models import Notification
+
+    for user_id in db.session.scalars(select(User.id).where(User.role == Role.FINANCE)).all():
+        db.session.add(
+            Notification(
+                user_id=user_id,
+                kind="refund_failed",
+                text=_(
+                    "Stripe refused the refund of contract #%(contract)d: %(error)s",
+                    contract=refund.contract_id,
+                    error=(refund.last_error or "")[:200],
+                ),
+                link=f"/contracts/{refund.contract_id}",
+            )
+        )
 
 
 def record_refund(*, refund_id: int, stripe_refund_id: str) -> None:
@@ -206,9 +235,10 @@ def record_chargeback(*, dispute: dict) -> Chargeback | None:
         select(Chargeback).where(Chargeback.stripe_dispute_id == dispute["id"])
     )
     if existing is not None:
-        existing.status = dispute.get("status", existing.status)
+        if existing.status not in CLOSED_DISPUTE:  # a late "created" never reopens a closed one
+            existing.status = dispute.get("status", existing.status)
         return existing
-    funding = db.session.scalar(select(Funding).where(Funding.charge_id == dispute["charge"]))
+    funding = _disputed_funding(dispute)
     chargeback = Chargeback(
         stripe_dispute_id=dispute["id"],
         charge_id=dispute["charge"],
@@ -217,13 +247,38 @@ def record_chargeback(*, dispute: dict) -> Chargeback | None:
         currency=dispute["currency"],
         status=dispute.get("status", "needs_response"),
     )
-    db.session.add(chargeback)
+    try:
+        with db.session.begin_nested():
+            db.session.add(chargeback)
+    except IntegrityError:  # the same dispute's other event, recorded concurrently
+        return record_chargeback(dispute=dispute)
     if funding is not None:
         contract = lock_contract(funding.contract_id)
         if S.FROZEN in Contract.TRANSITIONS.get(contract.status, ()):
             move(contract, S.FROZEN, by=None, reason=f"chargeback {dispute['id']}")
         _tell_finance(contract, dispute["id"])
     return chargeback
+
+
+def _disputed_funding(dispute: dict) -> Funding | None:
+    """The funding a dispute is about, even when its payment's webhook has not arrived yet
+    (webhooks come in any order): found by charge, else by the payment intent's metadata."""
+    funding = db.session.scalar(select(Funding).where(Funding.charge_id == dispute["charge"]))
+    if funding is not None or not dispute.get("payment_intent"):
+        return funding
+    metadata = gateway.retrieve_payment_intent(dispute["payment_intent"]).get("metadata") or {}
+    funding_id = str(metadata.get("funding_id") or "")
+    return db.session.get(Funding, int(funding_id)) if funding_id.isdigit() else None
+
+
+def freeze_if_charged_back(contract: Contract, charge_id: str) -> None:
+    """A payment booked after its chargeback arrived: freeze now, as in-order delivery would."""
+    dispute_id = db.session.scalar(
+        select(Chargeback.stripe_dispute_id).where(Chargeback.charge_id == charge_id).limit(1)
+    )
+    if dispute_id and S.FROZEN in Contract.TRANSITIONS.get(contract.status, ()):
+        move(contract, S.FROZEN, by=None, reason=f"chargeback {dispute_id}")
+        _tell_finance(contract, dispute_id)
 
 
 def _tell_finance(contract: Contract, dispute_id: str) -> None:

@@ -14,8 +14,10 @@ from app.audit import audit
 from app.auth.models import Role
 from app.authz import PUBLIC, access
 from app.contracts.models import Contract, ContractStatus
+from app.contracts.services import party_contract, visible_contract
 from app.errors import DomainError
 from app.extensions import csrf, db
+from app.failpoints import failpoint
 from app.forms import form_status, show_errors
 from app.money import MoneyError, parse_amount
 from app.payments import connect, gateway, queries
@@ -43,6 +45,8 @@ def fund_contract(contract_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
+        if error.status == 404:
+            abort(404)  # another brand's contract: not a page to send them back to
         flash(error.message, "error")
         return redirect(_contract_page(contract_id))
     return redirect(url, code=303)
@@ -64,6 +68,7 @@ def funded(contract_id: int):
 @bp.post("/contracts/<int:contract_id>/cancel")
 @access(Role.BRAND, Role.KOL, Role.ADMIN)
 def cancel(contract_id: int):
+    visible_contract(contract_id=contract_id, user=current_user)  # others: 404, form or not
     form = ReasonForm()
     if form.validate_on_submit():
         try:
@@ -88,6 +93,7 @@ def cancel(contract_id: int):
 @bp.post("/contracts/<int:contract_id>/dispute")
 @access(Role.BRAND, Role.KOL)
 def dispute(contract_id: int):
+    party_contract(contract_id=contract_id, user_id=current_user.id)  # others: 404
     form = ReasonForm()
     if form.validate_on_submit():
         try:
@@ -242,6 +248,7 @@ def stripe_webhook():
         }, 400
     try:
         outcome = handle_event(event)
+        failpoint("webhook_before_commit")  # fault tests: the database restarts meanwhile
         db.session.commit()
     except gateway.StripeError:
         db.session.rollback()  # Stripe retries the delivery; nothing was recorded

@@ -32,10 +32,14 @@ def _kol_form(profile) -> KolProfileForm:
 
 
 @bp.route("/profile", methods=["GET", "POST"])
-@access(Role.BRAND, Role.KOL)
+@access(Role.BRAND, Role.KOL, Role.SHOPPER)
 def edit():
     if current_user.role == Role.BRAND:
         return _edit_brand()
+    if current_user.role == Role.SHOPPER:
+        from app.engagement.social_routes import edit_shopper_profile
+
+        return edit_shopper_profile()
     return _edit_kol()
 
 

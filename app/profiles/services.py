@@ -26,7 +26,7 @@ from app.uploads import save_image
 
 
 def create_profile_for(*, user: User, name: str) -> None:
-    """The empty profile a new brand or KOL fills in next."""
+    """The empty profile a new brand, KOL or shopper fills in next."""
     name = clean_text(name, 120)
     if not name:
         raise ValidationFailed({"name": [_("Enter a name.")]})
@@ -34,6 +34,10 @@ def create_profile_for(*, user: User, name: str) -> None:
         db.session.add(BrandProfile(user_id=user.id, company_name=name))
     elif user.role == Role.KOL:
         db.session.add(KolProfile(user_id=user.id, display_name=name))
+    elif user.role == Role.SHOPPER:
+        from app.engagement.shoppers import create_shopper_profile
+
+        create_shopper_profile(user_id=user.id, display_name=name)
     db.session.flush()
 
 

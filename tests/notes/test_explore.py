@@ -101,3 +101,68 @@ def test_explore_has_a_constant_number_of_queries(client, monkeypatch):
     with count_queries() as trending:
         assert client.get("/explore?tab=trending&category=beauty&q=note").status_code == 200
     assert len(trending) == len(five)
+
+
+def _activity(note, hours_ago=1, **counters):
+    from app.analytics.rollups import hour_of, upsert_rollups
+
+    at = hour_of(utcnow() - timedelta(hours=hours_ago))
+    upsert_rollups(
+        [{"note_id": note.id, "hour": at, "contract_id": note.contract_id,
+          "campaign_id": note.campaign_id, "kol_id": note.kol_id, **counters}]
+    )  # fmt: skip
+    db.session.commit()
+
+
+def _trending_ids():
+    return [n.id for n in queries.explore_page(tab="trending").items]
+
+
+def test_trending_ranks_more_viewed_and_liked_notes_first(client):
+    brand = make_user("brand")
+    quiet = _publish(brand, title="Quiet", hours_ago=5)
+    viewed = _publish(brand, title="Viewed", hours_ago=5)
+    liked = _publish(brand, title="Liked", hours_ago=5)
+    quiet.published_at = viewed.published_at = liked.published_at  # otherwise equal
+    db.session.commit()
+    _activity(viewed, views=40)
+    _activity(liked, views=40, likes=10, saves=5, comments=3)
+    assert _trending_ids() == [liked.id, viewed.id, quiet.id]
+    html = client.get("/explore?tab=trending").get_data(as_text=True)
+    assert html.index("Liked") < html.index("Viewed") < html.index("Quiet")
+
+
+def test_trending_activity_is_recent_and_decays():
+    brand = make_user("brand")
+    old_buzz = _publish(brand, title="Old buzz", hours_ago=5)
+    new_buzz = _publish(brand, title="New buzz", hours_ago=5)
+    new_buzz.published_at = old_buzz.published_at
+    db.session.commit()
+    _activity(old_buzz, hours_ago=4, views=50)  # three hours earlier…
+    _activity(new_buzz, hours_ago=1, views=50)
+    assert _trending_ids()[0] == new_buzz.id  # …weighs less than the same views just now
+    expired = _publish(brand, title="Expired", hours_ago=5)
+    expired.published_at = old_buzz.published_at
+    db.session.commit()
+    _activity(expired, hours_ago=24 * 8, views=10_000)  # outside the 7-day activity window
+    now = utcnow()
+    from sqlalchemy import select
+
+    from app.notes.models import Note
+
+    weight = db.session.scalar(select(queries.engagement_weight(now)).where(Note.id == expired.id))
+    assert weight == 1.0
+
+
+def test_trending_weight_is_the_documented_sum():
+    brand = make_user("brand")
+    note = _publish(brand, hours_ago=3)
+    _activity(note, hours_ago=0, views=10, clicks=2, likes=3, saves=1, comments=1)
+    from sqlalchemy import select
+
+    from app.analytics.rollups import hour_of
+    from app.notes.models import Note
+
+    now = hour_of(utcnow())  # the activity hour itself: no decay yet
+    weight = db.session.scalar(select(queries.engagement_weight(now)).where(Note.id == note.id))
+    assert abs(weight - (1 + 10 + 5 * 2 + 2 * 3 + 4 * 1 + 3 * 1)) < 1e-6

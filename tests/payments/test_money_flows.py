@@ -83,7 +83,10 @@ def test_another_brand_cannot_fund_or_see_it(app, stripe_emulator):
     client = app.test_client()
     login(client, other.email, PASSWORD)
     response = post_form(client, f"/contracts/{contract.id}/fund", page="/", follow_redirects=False)
-    assert response.status_code == 302  # back with a message, nothing created
+    # 404, exactly as for a contract that does not exist: another brand does not learn it does.
+    assert response.status_code == 404
+    missing = post_form(client, "/contracts/999999/fund", page="/", follow_redirects=False)
+    assert missing.status_code == 404
     assert funding_of(contract.id) is None
 
 

@@ -30,7 +30,16 @@ ROOT = Path(__file__).resolve().parents[2]
 def _worker(env: dict, *, failpoints: str = "") -> subprocess.CompletedProcess:
     rq = Path(sys.executable).with_name("rq")
     return subprocess.run(
-        [str(rq), "worker", "--burst", "--url", env["REDIS_URL"], env["RQ_QUEUE"]],
+        [
+            str(rq),
+            "worker",
+            "--worker-class",
+            "app.worker.AppWorker",
+            "--burst",
+            "--url",
+            env["REDIS_URL"],
+            env["RQ_QUEUE"],
+        ],
         cwd=ROOT,
         env={**env, "FAILPOINTS": failpoints},
         capture_output=True,

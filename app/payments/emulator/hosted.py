@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 _LAYOUT = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{% block title %}{% endblock %} · Stripe emulator</title>
+<link rel="icon" href="data:,">
 <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}
 label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.4rem}
 button{margin-top:1rem;padding:.5rem 1rem}.error{color:#b00020}.note{color:#555}</style>
