@@ -15,10 +15,17 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-install: $(VENV)/.installed translations
+MO := translations/zh_Hans/LC_MESSAGES/messages.mo
 
-translations: $(VENV)/.installed
+install: $(VENV)/.installed $(MO)
+
+translations: $(MO)
+
+# Compiled only when the catalogue changed, so two `make test` runs side by side (CI) never
+# write the same .mo file at once.
+$(MO): translations/zh_Hans/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d translations
+	touch $@
 
 run: install
 	$(BIN)/flask db upgrade
