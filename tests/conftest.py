@@ -21,6 +21,14 @@ ON_CI = os.environ.get("CI", "").lower() == "true"
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: needs PostgreSQL (row locks, real concurrency)")
     config.addinivalue_line("markers", "redis: needs a running Redis")
+    config.addinivalue_line(
+        "markers", "soak: long-running (idle waits of minutes); runs only under SOAK=1 (make soak)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "once: a database-agnostic suite (browser journeys, access matrix, XSS, form fuzz) run"
+        " on the SQLite pass only, so CI's two passes fit its time budget",
+    )
 
 
 def _check_services() -> list[str]:
@@ -54,12 +62,16 @@ def on_postgres() -> bool:
 
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only and Redis-only tests are deselected (not skipped) on the SQLite run;
-    CI runs the suite on PostgreSQL + Redis first, where they all run."""
+    `once` suites are deselected on the PostgreSQL run (CI runs both passes, so each test runs
+    at least once); `soak` tests run only under SOAK=1 (`make soak`)."""
+    soak = bool(os.environ.get("SOAK"))
     keep, drop = [], []
     for item in items:
         needs_pg = item.get_closest_marker("postgres") and not on_postgres()
         needs_redis = item.get_closest_marker("redis") and not REDIS_URL
-        (drop if needs_pg or needs_redis else keep).append(item)
+        ran_elsewhere = item.get_closest_marker("once") and on_postgres()
+        too_long = item.get_closest_marker("soak") and not soak
+        (drop if needs_pg or needs_redis or ran_elsewhere or too_long else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

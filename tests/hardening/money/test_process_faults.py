@@ -30,7 +30,7 @@ from tests.conftest import DATABASE_URL, FreshContextClient
 from tests.hardening.money.deals import parties, submitted
 from tests.hardening.money.support import Figures, emulator_objects
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.soak]  # RQ's own re-queue waits ~75 s: make soak
 ROOT = Path(__file__).resolve().parents[3]
 # The bound, timed from the SIGKILL, with no sweeper running: RQ alone must re-queue the job.
 # With `make worker`'s flags the dead horse's last heartbeat lapses 5 + 60 s after the job
