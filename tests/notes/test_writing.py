@@ -16,7 +16,7 @@ from app.notes.checks import slugify
 from app.notes.media import video_extension
 from app.notes.models import Note, NoteStatus
 from app.status import history
-from app.uploads import upload_root
+from app.uploads import STORED_NAME, upload_root
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_contract, make_kol, make_user
 from tests.notes.support import (
@@ -53,7 +53,9 @@ def test_kol_saves_a_draft_with_images_in_the_editor(client):
     assert note.status == NoteStatus.DRAFT
     assert (note.title, note.hashtags) == ("My glow routine", "#glowserum #skincare")
     assert [i.position for i in note.images] == [1, 2]
-    assert all(i.file.endswith(".png") and "a.png" not in i.file for i in note.images)
+    # Stored under random names of our own, never the uploaded ones ("a.png", "b.png").
+    assert all(STORED_NAME.fullmatch(i.file.rsplit("/", 1)[-1]) for i in note.images)
+    assert {i.file.rsplit("/", 1)[-1] for i in note.images}.isdisjoint({"a.png", "b.png"})
     assert note.slug == "my-glow-routine"
     assert len(note.tracking_code) == 10
     assert [c.to_status for c in history("note", note.id)] == ["draft"]
