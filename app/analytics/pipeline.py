@@ -137,20 +137,7 @@ def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms:
     count = count or int(setting("ANALYTICS_DRAIN_BATCH"))
     stream, group = setting("ANALYTICS_STREAM"), setting("ANALYTICS_GROUP")
     _ensure_group(client, stream, group)
-    entries: list[tuple[bytes, dict]] = []
-    # 1. our own entries read before a crash, 2. stale entries of dead consumers, 3. new ones.
-    for _stream, items in client.xreadgroup(group, consumer, {stream: "0"}, count=count) or []:
-        entries.extend(items)
-    if len(entries) < count:
-        claimed = client.xautoclaim(
-            stream, group, consumer, min_idle_time=min_idle_ms, start_id="0-0",
-            count=count - len(entries),
-        )  # fmt: skip
-        entries.extend(claimed[1])
-    if len(entries) < count:
-        fresh = client.xreadgroup(group, consumer, {stream: ">"}, count=count - len(entries))
-        for _stream, items in fresh or []:
-            entries.extend(items)
+    entries = read_entries(client, stream, group, consumer, count, min_idle_ms)
     entries = [(eid, fields) for eid, fields in entries if fields]  # deleted while pending
     if not entries:
         return 0
@@ -216,3 +203,24 @@ def drain_job() -> int:
 
     with create_app().app_context():
         return drain_all()
+
+
+def read_entries(
+    client, stream: str, group: str, consumer: str, count: int, min_idle_ms: int
+) -> list[tuple[bytes, dict]]:
+    """Up to ``count`` entries of a consumer group, crash-safe: 1. this consumer's own entries
+    read before a crash, 2. stale entries of dead consumers, 3. new ones."""
+    entries: list[tuple[bytes, dict]] = []
+    for _stream, items in client.xreadgroup(group, consumer, {stream: "0"}, count=count) or []:
+        entries.extend(items)
+    if len(entries) < count:
+        claimed = client.xautoclaim(
+            stream, group, consumer, min_idle_time=min_idle_ms, start_id="0-0",
+            count=count - len(entries),
+        )  # fmt: skip
+        entries.extend(claimed[1])
+    if len(entries) < count:
+        fresh = client.xreadgroup(group, consumer, {stream: ">"}, count=count - len(entries))
+        for _stream, items in fresh or []:
+            entries.extend(items)
+    return entries

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, text, update
 
 from app.analytics.models import HourlyRollup
-from app.analytics.pipeline import redis_client
+from app.analytics.pipeline import read_entries, redis_client
 from app.analytics.rollups import hour_of
 from app.engagement.models import KolFollow, NoteLike, NoteSave
 from app.errors import DomainError
@@ -311,20 +311,7 @@ def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms:
     count = count or int(setting("ENGAGEMENT_DRAIN_BATCH"))
     stream, group = setting("ENGAGEMENT_STREAM"), setting("ENGAGEMENT_GROUP")
     _ensure_group(client, stream, group)
-    entries: list[tuple[bytes, dict]] = []
-    # 1. our own entries read before a crash, 2. stale entries of dead consumers, 3. new ones.
-    for _stream, items in client.xreadgroup(group, consumer, {stream: "0"}, count=count) or []:
-        entries.extend(items)
-    if len(entries) < count:
-        claimed = client.xautoclaim(
-            stream, group, consumer, min_idle_time=min_idle_ms, start_id="0-0",
-            count=count - len(entries),
-        )  # fmt: skip
-        entries.extend(claimed[1])
-    if len(entries) < count:
-        fresh = client.xreadgroup(group, consumer, {stream: ">"}, count=count - len(entries))
-        for _stream, items in fresh or []:
-            entries.extend(items)
+    entries = read_entries(client, stream, group, consumer, count, min_idle_ms)
     entries.sort(key=lambda entry: tuple(int(p) for p in entry[0].split(b"-")))  # stream order
     ids = [eid for eid, _fields in entries]
     if not ids:
