@@ -86,8 +86,10 @@ control_socket_disable = not _control_socket
 # --- Timeouts and recycling ------------------------------------------------------------------
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# Recycling guards against slow leaks; 1,000 requests recycled a busy worker every few seconds
+# (each restart stalls its connections: `make bench` p99 tails), so the default is 20,000.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 20000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 2000)
 # Workers' heartbeat files in memory, not on a (possibly slow) disk; gunicorn's own advice.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 
@@ -145,6 +147,23 @@ def on_starting(server) -> None:
     path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path, exist_ok=True)
+
+
+def when_ready(server) -> None:
+    """With preload, warm the app in the master once (templates compiled, catalogues loaded):
+    every forked or recycled worker starts warm."""
+    if server.cfg.preload_app:
+        from app.observability.runtime import warm_up
+
+        server.log.info("warmed up before forking: %s", warm_up(server.app.wsgi()))
+
+
+def post_worker_init(worker) -> None:
+    """Without preload, each worker warms itself before it accepts connections."""
+    if not worker.cfg.preload_app:
+        from app.observability.runtime import warm_up
+
+        warm_up(worker.wsgi)
 
 
 def post_fork(server, worker) -> None:

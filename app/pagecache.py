@@ -8,7 +8,13 @@ once per ``CHECK_SECONDS`` (so another worker serves the old copy for at most th
 Without Redis, entries live ``LOCAL_TTL`` seconds. Engagement counts shown in the HTML may be
 ``PAGE_TTL`` seconds old; per-viewer state is loaded by JS.
 
-Pages are cached only for visitors who are not signed in and have no flashed messages: the
+Signed-in pages that many requests repeat (a KOL's campaign discovery) are cached per viewer
+(``viewer_cached``): the key holds the account, its session version (sign-out everywhere
+drops them) and a per-viewer version in Redis that moves on every commit the viewer makes and
+on every notification they get, so a badge or list never lags the viewer's own action; what
+others change shows up by the shared version above, or after ``VIEWER_TTL`` at most.
+
+Pages are cached for anonymous visitors only when they have no flashed messages: the
 HTML is then the same for everyone. Their render has no form, hence no CSRF token and no
 session (the language switch is a link, actions link to sign in: tests/test_sessionless.py).
 A form added there later still works: its token renders as ``CSRF_MARKER``, replaced per
@@ -23,7 +29,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, has_app_context, session
+from flask import current_app, g, has_app_context, has_request_context, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
@@ -39,7 +45,10 @@ LOCAL_TTL = 5.0
 PAGE_TTL = 15.0
 MAX_ENTRIES = 2_000
 CSRF_MARKER = "__csrf_token_placeholder__"
+VIEWER_KEY = "pagecache:viewer:{}"
+VIEWER_TTL = 30.0
 _MISSING = object()
+_local_viewer_versions: dict[int, int] = {}
 
 
 class _Store:
@@ -124,6 +133,66 @@ def cacheable_visitor() -> bool:
     return not current_user.is_authenticated and "_flashes" not in session
 
 
+def cacheable_viewer() -> bool:
+    """A signed-in user with no flashed message waiting (the page then depends on who they are
+    and on data, never on what they did one request earlier)."""
+    return enabled() and current_user.is_authenticated and "_flashes" not in session
+
+
+def _viewer_version(user_id: int):
+    """The viewer's version: Redis (shared by every process), else this process's own; None
+    when Redis is configured but not answering (then nothing per viewer is cached)."""
+    client = _redis()
+    if client is None:
+        return _local_viewer_versions.get(user_id, 0)
+    try:
+        return client.get(VIEWER_KEY.format(user_id)) or b"0"
+    except Exception:
+        return None
+
+
+def viewer_cached(key: Any, build: Callable[[], str]) -> str:
+    """``build()`` (a page's HTML, rendered with ``placeholder_csrf`` on) cached for the signed-in
+    viewer; ``fill_csrf`` the result. The caller checks ``cacheable_viewer()`` first."""
+    user = current_user
+    version = _viewer_version(user.id)
+    if version is None:
+        return build()
+    full_key = ("viewer", user.id, user.session_version, version, *key)
+
+    def render() -> str:
+        g.pagecache_csrf_placeholder = True
+        try:
+            return build()
+        finally:
+            g.pagecache_csrf_placeholder = False
+
+    return cached(full_key, render, ttl=VIEWER_TTL)
+
+
+def touch_viewers(user_ids) -> None:
+    """What these users see changed: their cached pages are rebuilt on their next request."""
+    client = _redis() if has_app_context() else None
+    for user_id in set(user_ids):
+        _local_viewer_versions[user_id] = _local_viewer_versions.get(user_id, 0) + 1
+        if client is not None:
+            try:
+                key = VIEWER_KEY.format(user_id)
+                client.pipeline(transaction=False).incr(key).expire(key, 86_400).execute()
+            except Exception as error:
+                log.warning("viewer cache version not bumped (%s); pages expire by age", error)
+
+
+def mark_viewer_changed(session: Session, user_id: int) -> None:
+    """Touch ``user_id``'s cached pages once ``session`` commits (a notification for them)."""
+    session.info.setdefault("pagecache_viewers", set()).add(user_id)
+
+
+def csrf_token() -> str:
+    """The template global: the marker while a cached page is built, else a real token."""
+    return CSRF_MARKER if g.get("pagecache_csrf_placeholder") else generate_csrf()
+
+
 def fill_csrf(html: str) -> str:
     return html.replace(CSRF_MARKER, generate_csrf()) if CSRF_MARKER in html else html
 
@@ -132,8 +201,20 @@ def csrf_placeholder() -> str:
     return CSRF_MARKER
 
 
+def _signed_in_user_id() -> int | None:
+    """The request's signed-in user, if Flask-Login has loaded one (never loads it here)."""
+    if not has_request_context():
+        return None
+    user = g.get("_login_user")
+    return getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+
+
 @event.listens_for(Session, "after_flush")
 def _note_public_changes(session: Session, _context) -> None:
+    if session.new or session.dirty or session.deleted:
+        user_id = _signed_in_user_id()
+        if user_id is not None:  # the viewer's own action: their pages change at once
+            mark_viewer_changed(session, user_id)
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(obj, "__tablename__", None)
         if table in TABLES:
@@ -141,13 +222,26 @@ def _note_public_changes(session: Session, _context) -> None:
             return
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_writes(state) -> None:
+    """A bulk UPDATE/DELETE/INSERT (no flush) in the viewer's request changes their pages too."""
+    if state.is_update or state.is_delete or state.is_insert:
+        user_id = _signed_in_user_id()
+        if user_id is not None:
+            mark_viewer_changed(state.session, user_id)
+
+
 @event.listens_for(Session, "after_commit")
 def _invalidate_after_commit(session: Session) -> None:
     if session.info.pop("pagecache_dirty", False):
         invalidate()
+    viewers = session.info.pop("pagecache_viewers", None)
+    if viewers:
+        touch_viewers(viewers)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_after_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop("pagecache_dirty", None)
+        session.info.pop("pagecache_viewers", None)

@@ -85,6 +85,7 @@ PAYOUT_STATUS_LABELS = {
     "paid": _l("Paid"),
     "failed": _l("Failed"),
     "on_hold": _l("On hold"),
+    "reversed": _l("Reversed"),
 }
 
 
@@ -108,8 +109,11 @@ def contract_url(contract_id: int) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from app import pagecache
+
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.globals.update(
+        csrf_token=pagecache.csrf_token,  # Flask-WTF's, or a marker inside a cached page
         navigation=navigation,
         simulated_payments=simulated_payments,
         contract_url=contract_url,

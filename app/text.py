@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from urllib.parse import urlsplit
@@ -38,6 +39,14 @@ def clean_text(value: str | None, max_length: int) -> str:
 
 def render_markdown(source: str | None) -> str:
     """Markdown to HTML that keeps only harmless tags; raw HTML in the source is escaped."""
+    return _render_markdown(source or "")
+
+
+# Pure in its input: the same brief or note body renders to the same HTML, so a list page or
+# an API read of 20 campaigns converts each text once per process, not once per request
+# (markdown + nh3 cost ~2 ms per brief; `make bench`, API read /api/v1/campaigns).
+@functools.lru_cache(maxsize=256)
+def _render_markdown(source: str) -> str:
     html = markdown_lib.markdown(clean_text(source, 50_000), extensions=["sane_lists"])
     return nh3.clean(
         html,

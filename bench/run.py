@@ -6,7 +6,9 @@ their own database (BENCH_DATABASE_URL, default .../bench, created when missing)
 (BENCH_REDIS_URL, default db 11). Prints every figure with its target and PASS/FAIL, writes
 bench/results.json. Knobs: BENCH_ROUNDS (3), BENCH_SECONDS per round (4), BENCH_CONNECTIONS
 (16), BENCH_EVENTS dashboard sizes ("1000000,10000000"), BENCH_BATCH_EVENTS (200000),
-BENCH_MIXED_SECONDS (30), BENCH_PORT (18731).
+BENCH_MIXED_SECONDS (30), BENCH_PORT (18731), BENCH_ONLY (comma-separated parts of target names:
+only those throughput targets, nothing else — for iterating on one page; the full run is the
+record).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ DATABASE_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 RESULTS = ROOT / "bench" / "results.json"
+ONLY = [part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()]
 
 
 def bench_env() -> dict[str, str]:
@@ -105,6 +108,8 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> float:
         ("API read /api/v1/campaigns", "/api/v1/campaigns", api, None, None),
         ("API read /api/v1/explore", "/api/v1/explore", api, None, None),
     ]  # fmt: skip
+    if ONLY:
+        targets = [t for t in targets if any(part in t[0] for part in ONLY)]
     wrk(base, "/bench/hello", seconds=2, connections=CONNECTIONS, headers=data.BROWSER)  # warm
     go_rps = 0.0
     for name, path, headers, rate_target, p99_target in targets:
@@ -234,6 +239,9 @@ def main() -> int:
             "brand": data.login_cookie("127.0.0.1", PORT, st["brand_email"], PASSWORD),
         }
         go_rps = throughput(report, stack, st, cookies)
+        if ONLY:
+            print("BENCH_ONLY: the other figures are skipped; nothing is written", flush=True)
+            return 0
         with app.app_context():
             batch = figures.batch_end_to_end(stack.base, st["batch_code"],
                                              env["ANALYTICS_BATCH_SECRET"],

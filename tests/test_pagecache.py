@@ -14,7 +14,7 @@ from app.campaigns.models import Campaign
 from app.extensions import db
 from app.notes.models import NoteStatus
 from tests.analytics.support import BROWSER, published_note
-from tests.conftest import login
+from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_user
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -143,3 +143,77 @@ def test_an_anonymous_session_is_not_rewritten_on_every_request(app, views):
     assert response.status_code == 302
     assert not [c for c in response.headers.getlist("Set-Cookie") if "remember_token" in c]
     assert not [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+
+
+# --- signed-in pages cached per viewer (campaign discovery) --------------------------------
+
+
+def _kol_client(app, name="Kol Viewer"):
+    from tests.factories import make_kol
+
+    kol = make_kol(verified=True, name=name)
+    client = app.test_client()
+    login(client, kol.email, PASSWORD)
+    return kol, client
+
+
+def test_a_kols_discovery_page_repeats_from_their_cache(app, cache_on):
+    from tests.factories import make_campaign
+
+    make_campaign(title="Glow serum launch")
+    _kol, client = _kol_client(app)
+    assert "Signed in." in client.get("/campaigns").get_data(as_text=True)  # a flash: not kept
+    first, page = statements(client, "/campaigns")
+    again, repeat = statements(client, "/campaigns")
+    assert page.status_code == repeat.status_code == 200
+    assert "Glow serum launch" in repeat.get_data(as_text=True)
+    assert first > 3 and again == 1  # only the session's own account check
+    # The cached page carries a real token of this session, never the marker.
+    html = repeat.get_data(as_text=True)
+    assert pagecache.CSRF_MARKER not in html and CSRF_RE.search(html)
+    # ... which works: signing out with it succeeds.
+    token = CSRF_RE.search(html).group(1)
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+
+
+def test_viewers_never_see_each_others_cached_page(app, cache_on):
+    from app.notifications.services import notify
+
+    alice_user, alice = _kol_client(app, name="Alice Creator")
+    _b, bob = _kol_client(app, name="Bob Creator")
+    for _ in range(2):
+        notify(user_id=alice_user.id, kind="test", text="For Alice only", link="/campaigns")
+    db.session.commit()
+    for _ in range(2):  # rendered, then from the cache
+        assert '<span class="bell-count">2</span>' in alice.get("/campaigns").get_data(True)
+        assert "bell-count" not in bob.get("/campaigns").get_data(as_text=True)
+
+
+def test_a_notification_and_the_viewers_own_action_show_on_the_next_request(app, cache_on):
+    from app.notifications.services import notify
+
+    kol, client = _kol_client(app)
+    assert "bell-count" not in client.get("/campaigns").get_data(as_text=True)
+    notify(user_id=kol.id, kind="test", text="A brand invited you", link="/campaigns")
+    db.session.commit()  # by someone else (another request, a job)
+    html = client.get("/campaigns").get_data(as_text=True)
+    assert '<span class="bell-count">1</span>' in html
+    # Marking it read is the viewer's own commit: the badge goes at once.
+    post_form(client, "/notifications/read-all", page="/notifications")
+    assert "bell-count" not in client.get("/campaigns").get_data(as_text=True)
+
+
+def test_a_new_campaign_shows_at_once_and_a_signed_out_cookie_gets_no_cached_page(app, cache_on):
+    from tests.factories import make_campaign
+
+    _kol, client = _kol_client(app)
+    client.get("/campaigns")
+    make_campaign(title="Brand new campaign")
+    db.session.commit()
+    assert "Brand new campaign" in client.get("/campaigns").get_data(as_text=True)
+    cookie = client.get_cookie("session").value
+    post_form(client, "/auth/logout", page="/campaigns")
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    html = thief.get("/campaigns").get_data(as_text=True)
+    assert "Sign out" not in html and "Kol Viewer" not in html

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from app import pagecache
 from app.auth.models import Role
 from app.authz import PUBLIC, access
 from app.campaigns import discovery, queries, services
@@ -217,6 +219,16 @@ def detail(campaign_id: int):
 @bp.get("/campaigns")
 @access(PUBLIC)
 def browse():
+    """Open campaigns. A signed-in KOL's page (their fits, their sort) is cached for them
+    (app/pagecache.py viewer_cached): paging back and forth or reloading costs no query but
+    the session's own."""
+    if pagecache.cacheable_viewer():
+        key = ("campaigns.browse", request.query_string, str(get_locale()))
+        return pagecache.fill_csrf(pagecache.viewer_cached(key, _browse))
+    return _browse()
+
+
+def _browse() -> str:
     kol = _signed_in_kol()
     try:
         filters = browse_filters(

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from werkzeug.routing import BuildError
 
+from app import pagecache
 from app.auth.models import User
 from app.db_types import utcnow
 from app.errors import NotFound
@@ -24,6 +25,7 @@ def notify(*, user_id: int, kind: str, text: str, link: str) -> Notification:
         user_id=user_id, kind=kind[:32], text=clean_text(text, 2000), link=link[:300] or "/"
     )
     db.session.add(notification)
+    pagecache.mark_viewer_changed(db.session, user_id)  # their badge moves once this commits
     user = db.session.get(User, user_id)
     if user is not None and not user.is_disabled:
         body = _(

@@ -17,3 +17,23 @@ def dispose_inherited_connections() -> None:
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+
+
+def warm_up(app) -> dict[str, int]:
+    """Do once, in the gunicorn master before it forks, what every worker would otherwise do on
+    its first requests: compile every template and load every language's catalogue. Workers
+    inherit the result (copy-on-write), so a fresh or recycled worker serves its first page as
+    fast as its thousandth instead of stalling its connections for hundreds of milliseconds.
+    Opens no database or Redis connection."""
+    from flask_babel import get_translations
+
+    templates = 0
+    for name in app.jinja_env.list_templates(extensions=("html", "txt", "xml", "js")):
+        app.jinja_env.get_template(name)
+        templates += 1
+    languages = 0
+    for code in app.config["LANGUAGES"]:
+        with app.test_request_context("/", headers={"Cookie": f"lang={code}"}):
+            get_translations()  # flask-babel keeps each language's catalogue per process
+            languages += 1
+    return {"templates": templates, "languages": languages}

@@ -43,7 +43,7 @@ def test_defaults_suit_a_small_host(load):
     assert conf["threads"] == 2 and conf["worker_class"] == "gthread"
     assert conf["bind"] == ["0.0.0.0:8000"]
     assert conf["timeout"] == 30 and conf["graceful_timeout"] == 30
-    assert conf["max_requests"] == 1000 and conf["max_requests_jitter"] == 100
+    assert conf["max_requests"] == 20000 and conf["max_requests_jitter"] == 2000
     assert conf["preload_app"] is True
     assert conf["accesslog"] is None  # the app writes its own access line
     assert conf["forwarded_allow_ips"] == "127.0.0.1"
@@ -127,3 +127,15 @@ def test_a_real_gunicorn_serves_and_sums_metrics_over_its_workers(tmp_path):
         output = server.communicate(timeout=40)[0].decode()
     lines = [line for line in output.splitlines() if '"kol.access"' in line]
     assert any('"request_id": "gunicorn-test-01"' in line for line in lines), output[-2000:]
+    # The master warmed the app once before forking (templates, both catalogues).
+    assert "warmed up before forking" in output and "'languages': 2" in output, output[-2000:]
+
+
+def test_warm_up_compiles_every_template_and_loads_each_catalogue(app):
+    from app.observability.runtime import warm_up
+
+    app.jinja_env.cache.clear()
+    figures = warm_up(app)
+    assert figures["languages"] == len(app.config["LANGUAGES"])
+    assert figures["templates"] >= 50
+    assert len(app.jinja_env.cache) == figures["templates"]  # all compiled, none left to do
