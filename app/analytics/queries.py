@@ -155,26 +155,83 @@ def campaign_wide(row: dict) -> dict:
     return {**row, "uniques": int(row.get("campaign_uniques") or 0)}
 
 
-def _series(scope, rng: Range, *, whole_campaign: bool = False) -> list[dict]:
+def _utc_day():
+    if _is_sqlite():
+        return func.date(HourlyRollup.hour)
+    return func.date(func.timezone("UTC", HourlyRollup.hour))
+
+
+def _as_date(value) -> date:
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _daily(scope, rng: Range) -> dict[int, dict[date, tuple]]:
+    """Every counter per note per UTC day, from BASELINE_DAYS before the range to its end: one
+    grouped read that gives the per-note table, the daily series and the spike baselines."""
     cols, _ = _sums()
+    day = _utc_day()
     rows = db.session.execute(
-        select(HourlyRollup.hour, *cols)
-        .where(scope, HourlyRollup.hour >= rng.since, HourlyRollup.hour < rng.until)
-        .group_by(HourlyRollup.hour)
+        select(HourlyRollup.note_id, day.label("day"), *cols)
+        .where(
+            scope,
+            HourlyRollup.hour >= rng.since - timedelta(days=BASELINE_DAYS),
+            HourlyRollup.hour < rng.until,
+        )
+        .group_by(HourlyRollup.note_id, day)
     ).all()
-    buckets = {b: dict.fromkeys(SUMMED, 0) for b in rng.buckets()}
-    for row in rows:
-        hour = row.hour if row.hour.tzinfo else row.hour.replace(tzinfo=UTC)
-        key = hour if rng.granularity == "hour" else datetime.combine(hour.date(), time(), UTC)
-        acc = buckets.setdefault(key, dict.fromkeys(SUMMED, 0))
-        for c in SUMMED:
-            acc[c] += int(getattr(row, c))
-    if whole_campaign:
-        buckets = {at: campaign_wide(values) for at, values in buckets.items()}
-    return [{"at": at, **derived(values, None)} for at, values in sorted(buckets.items())]
+    daily: dict[int, dict[date, tuple]] = defaultdict(dict)
+    for note_id, d, *values in rows:
+        daily[note_id][_as_date(d)] = tuple(int(v or 0) for v in values)
+    return daily
 
 
-def _flags(scope, rng: Range, per_note: dict[int, dict]) -> dict[int, list[dict]]:
+def _add(acc: list[int], values: tuple) -> None:
+    for i, value in enumerate(values):
+        acc[i] += value
+
+
+def _per_note(daily: dict[int, dict[date, tuple]], rng: Range) -> dict[int, dict]:
+    out = {}
+    for note_id, by_day in daily.items():
+        acc = [0] * len(SUMMED)
+        for d, values in by_day.items():
+            if rng.start <= d <= rng.end:
+                _add(acc, values)
+        out[note_id] = dict(zip(SUMMED, acc, strict=True))
+    return out
+
+
+def _series(scope, rng: Range, daily, *, whole_campaign: bool = False) -> list[dict]:
+    """Daily buckets from ``daily``; hourly ones (ranges of at most HOURLY_MAX_DAYS) read."""
+    buckets = {b: [0] * len(SUMMED) for b in rng.buckets()}
+    if rng.granularity == "hour":
+        cols, _ = _sums()
+        rows = db.session.execute(
+            select(HourlyRollup.hour, *cols)
+            .where(scope, HourlyRollup.hour >= rng.since, HourlyRollup.hour < rng.until)
+            .group_by(HourlyRollup.hour)
+        ).all()
+        for hour, *values in rows:
+            key = hour if hour.tzinfo else hour.replace(tzinfo=UTC)
+            _add(buckets.setdefault(key, [0] * len(SUMMED)), tuple(int(v or 0) for v in values))
+    else:
+        for by_day in daily.values():
+            for d, values in by_day.items():
+                if rng.start <= d <= rng.end:
+                    key = datetime.combine(d, time(), UTC)
+                    _add(buckets.setdefault(key, [0] * len(SUMMED)), values)
+    series = []
+    for at, acc in sorted(buckets.items()):
+        values = dict(zip(SUMMED, acc, strict=True))
+        if whole_campaign:
+            values = campaign_wide(values)
+        series.append({"at": at, **derived(values, None)})
+    return series
+
+
+def _flags(daily, rng: Range, per_note: dict[int, dict]) -> dict[int, list[dict]]:
     """Views without clicks, bot share above the threshold, and daily spikes against the note's
     own baseline (the median of its previous days)."""
     flags: dict[int, list[dict]] = defaultdict(list)
@@ -194,31 +251,15 @@ def _flags(scope, rng: Range, per_note: dict[int, dict]) -> dict[int, list[dict]
                     "share": row["flagged_share"],
                 }
             )
-    day = (
-        func.date(HourlyRollup.hour)
-        if _is_sqlite()
-        else func.date_trunc("day", func.timezone("UTC", HourlyRollup.hour))
-    )
-    rows = db.session.execute(
-        select(HourlyRollup.note_id, day.label("day"), func.sum(HourlyRollup.views))
-        .where(
-            scope,
-            HourlyRollup.hour >= rng.since - timedelta(days=BASELINE_DAYS),
-            HourlyRollup.hour < rng.until,
-        )
-        .group_by(HourlyRollup.note_id, day)
-    ).all()
-    daily: dict[int, dict[date, int]] = defaultdict(dict)
-    for note_id, d, views in rows:
-        d = date.fromisoformat(d) if isinstance(d, str) else d.date() if hasattr(d, "date") else d
-        daily[note_id][d] = int(views or 0)
-    for note_id, by_day in daily.items():
+    views_at = SUMMED.index("views")
+    for note_id, days in daily.items():
+        by_day = {d: values[views_at] for d, values in days.items()}
         for d in sorted(by_day):
-            if not rng.start <= d <= rng.end:
+            if not rng.start <= d <= rng.end or by_day[d] < 50:
                 continue
             before = [by_day.get(d - timedelta(days=k), 0) for k in range(1, BASELINE_DAYS + 1)]
             baseline = max(median(before), 1)
-            if by_day[d] >= 50 and by_day[d] > factor * baseline:
+            if by_day[d] > factor * baseline:
                 flags[note_id].append(
                     {
                         "kind": "spike",
@@ -253,7 +294,6 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
         scope, note_filter = HourlyRollup.note_id == note_id, Note.id == note_id
     else:
         scope, note_filter = HourlyRollup.kol_id == kol_id, Note.kol_id == kol_id
-    cols, _ = _sums()
     notes = db.session.execute(
         select(Note.id, Note.title, Note.slug, Note.contract_id, Note.kol_id, Note.status,
                Note.tracking_code, Note.campaign_id, KolProfile.display_name)
@@ -261,14 +301,8 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
         .where(note_filter)
         .order_by(Note.id)
     ).all()  # fmt: skip
-    sums = {
-        r.note_id: r._asdict()
-        for r in db.session.execute(
-            select(HourlyRollup.note_id, *cols)
-            .where(scope, HourlyRollup.hour >= rng.since, HourlyRollup.hour < rng.until)
-            .group_by(HourlyRollup.note_id)
-        )
-    }
+    daily = _daily(scope, rng)
+    sums = _per_note(daily, rng)
     spend = spend_by_contract([n.contract_id for n in notes]) if with_money else {}
     table, totals = [], dict.fromkeys(SUMMED, 0)
     for n in notes:
@@ -287,7 +321,7 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
     if whole_campaign:
         totals = campaign_wide(totals)
     per_note = {r["note_id"]: r for r in table}
-    flags = _flags(scope, rng, per_note)
+    flags = _flags(daily, rng, per_note)
     for row in table:
         row["flags"] = flags.get(row["note_id"], [])
     return {
@@ -297,7 +331,7 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
             "granularity": rng.granularity,
         },
         "totals": derived(totals, total_spend) | {"note_uniques": note_uniques},
-        "series": _series(scope, rng, whole_campaign=whole_campaign),
+        "series": _series(scope, rng, daily, whole_campaign=whole_campaign),
         "notes": table,
     }
 
