@@ -32,6 +32,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(config_for(config_name))
     app.config.update(overrides)
     _check_secrets(app)
+    from app.sessions import RefreshingSessionInterface
+
+    app.session_interface = RefreshingSessionInterface()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     from app import observability
 

@@ -9,7 +9,7 @@ Without Redis, entries live ``LOCAL_TTL`` seconds. Engagement counts shown in th
 ``PAGE_TTL`` seconds old; per-viewer state is loaded by JS.
 
 Signed-in pages that many requests repeat (a KOL's campaign discovery) are cached per viewer
-(``viewer_cached``): the key holds the account, its session version (sign-out everywhere
+(``viewer_page``): the key holds the account, its session version (sign-out everywhere
 drops them) and a per-viewer version in Redis that moves on every commit the viewer makes and
 on every notification they get, so a badge or list never lags the viewer's own action; what
 others change shows up by the shared version above, or after ``VIEWER_TTL`` at most.
@@ -29,11 +29,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, g, has_app_context, has_request_context, session
+from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from app.i18n import LANG_COOKIE
 
 log = logging.getLogger(__name__)
 
@@ -133,12 +135,6 @@ def cacheable_visitor() -> bool:
     return not current_user.is_authenticated and "_flashes" not in session
 
 
-def cacheable_viewer() -> bool:
-    """A signed-in user with no flashed message waiting (the page then depends on who they are
-    and on data, never on what they did one request earlier)."""
-    return enabled() and current_user.is_authenticated and "_flashes" not in session
-
-
 def _viewer_version(user_id: int):
     """The viewer's version: Redis (shared by every process), else this process's own; None
     when Redis is configured but not answering (then nothing per viewer is cached)."""
@@ -151,14 +147,50 @@ def _viewer_version(user_id: int):
         return None
 
 
-def viewer_cached(key: Any, build: Callable[[], str]) -> str:
-    """``build()`` (a page's HTML, rendered with ``placeholder_csrf`` on) cached for the signed-in
-    viewer; ``fill_csrf`` the result. The caller checks ``cacheable_viewer()`` first."""
-    user = current_user
-    version = _viewer_version(user.id)
+def _session_identity() -> tuple[int, int] | None:
+    """(account id, session version) the session cookie claims ("id:version"), unverified."""
+    user_id, _sep, version = str(session.get("_user_id") or "").partition(":")
+    return (int(user_id), int(version)) if user_id.isdigit() and version.isdigit() else None
+
+
+def _lookup(key: Any) -> Any:
+    _fresh_version()  # a change of public content (or a Redis restart) clears this process
+    hit = _store.entries.get(key, _MISSING)
+    return hit[1] if hit is not _MISSING and hit[0] > time.monotonic() else _MISSING
+
+
+def viewer_page(key: Any, build: Callable[[], str]) -> str | None:
+    """A signed-in viewer's page (``build()`` renders it), cached for them; None when it cannot
+    be (anonymous, a flashed message waiting, the cache off): the caller renders as usual.
+
+    The key holds the account and session version the cookie claims, the viewer's version and
+    what picks the language. An entry is only ever stored after Flask-Login verified that
+    claim against the database, and any change to the account row (sign-out everywhere, a
+    password change, being disabled) moves the viewer's version. So with Redis (versions
+    shared by every process) a hit is served without loading the account again — after the
+    same session-protection check Flask-Login makes. Without Redis the account is loaded each
+    time."""
+    if not enabled() or "_flashes" in session:
+        return None
+    claimed = _session_identity()
+    if claimed is None:
+        return None
+    if current_app.login_manager._session_protection_failed():
+        return None
+    version = _viewer_version(claimed[0])
     if version is None:
-        return build()
-    full_key = ("viewer", user.id, user.session_version, version, *key)
+        return None
+    full_key = (
+        "viewer", *claimed, version, request.cookies.get(LANG_COOKIE), session.get("locale"),
+        request.headers.get("Accept-Language", ""), *key,
+    )  # fmt: skip
+    if _redis() is not None:
+        hit = _lookup(full_key)
+        if hit is not _MISSING:
+            return fill_csrf(hit)
+    user = current_user
+    if not user.is_authenticated or (user.id, user.session_version) != claimed:
+        return None
 
     def render() -> str:
         g.pagecache_csrf_placeholder = True
@@ -167,7 +199,7 @@ def viewer_cached(key: Any, build: Callable[[], str]) -> str:
         finally:
             g.pagecache_csrf_placeholder = False
 
-    return cached(full_key, render, ttl=VIEWER_TTL)
+    return fill_csrf(cached(full_key, render, ttl=VIEWER_TTL))
 
 
 def touch_viewers(user_ids) -> None:
@@ -215,6 +247,9 @@ def _note_public_changes(session: Session, _context) -> None:
         user_id = _signed_in_user_id()
         if user_id is not None:  # the viewer's own action: their pages change at once
             mark_viewer_changed(session, user_id)
+    for obj in (*session.dirty, *session.deleted):
+        if getattr(obj, "__tablename__", None) == "users":  # signed out, disabled, renamed …
+            mark_viewer_changed(session, obj.id)
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(obj, "__tablename__", None)
         if table in TABLES:

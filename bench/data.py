@@ -175,6 +175,10 @@ def login_cookie(host: str, port: int, email: str, password: str) -> str:
     session = [c for c in new if c.startswith("session=")]
     if status != 302 or not session:
         raise RuntimeError(f"sign-in failed for {email}: {status}")
+    # Follow the redirect as a browser does: the page shows (and removes) the "Signed in."
+    # message; a cookie that still carried it would make every request a first one.
+    _status, _page, after = request("GET", "/", cookie=session[-1])
+    session += [c for c in after if c.startswith("session=")]
     return session[-1]
 
 

@@ -217,3 +217,53 @@ def test_a_new_campaign_shows_at_once_and_a_signed_out_cookie_gets_no_cached_pag
     thief.set_cookie("session", cookie)
     html = thief.get("/campaigns").get_data(as_text=True)
     assert "Sign out" not in html and "Kol Viewer" not in html
+
+
+@pytest.fixture
+def shared_versions(app, cache_on, monkeypatch):
+    """Viewer versions in the real Redis, as in production (tests otherwise keep them per
+    process): a cache hit is then served without loading the account."""
+    from redis import Redis
+
+    client = Redis.from_url(app.config["REDIS_URL"])
+    monkeypatch.setattr(pagecache, "_redis", lambda: client)
+    yield client
+    for key in client.scan_iter("pagecache:*"):
+        client.delete(key)
+
+
+@pytest.mark.redis
+def test_with_redis_a_repeat_costs_no_query_and_a_stale_session_never_gets_the_page(
+    app, shared_versions
+):
+    _kol, client = _kol_client(app)
+    client.get("/campaigns")  # shows the "Signed in." flash: not cached
+    client.get("/campaigns")  # rendered and kept
+    again, page = statements(client, "/campaigns")
+    assert again == 0 and page.status_code == 200 and "Sign out" in page.get_data(as_text=True)
+    # Another browser signs out everywhere: the copied cookie of this one is refused.
+    cookie = client.get_cookie("session").value
+    post_form(client, "/auth/logout", page="/campaigns")
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    assert "Sign out" not in thief.get("/campaigns").get_data(as_text=True)
+
+
+@pytest.mark.redis
+def test_with_redis_a_disabled_account_gets_no_cached_page_and_protection_still_runs(
+    app, shared_versions
+):
+    kol, client = _kol_client(app)
+    client.get("/campaigns")
+    client.get("/campaigns")  # cached
+    # The same cookie from another browser: Flask-Login's session protection still runs on a
+    # hit (for a permanent session it marks the session not fresh, as on any page).
+    other = app.test_client()
+    other.set_cookie("session", client.get_cookie("session").value)
+    other.get("/campaigns", headers={"User-Agent": "Other/1.0"})
+    with other.session_transaction() as stolen:
+        assert stolen.get("_fresh") is False
+    # An admin disables the account (another request): the cached page is not served.
+    kol.is_disabled = True
+    db.session.commit()
+    assert "Sign out" not in client.get("/campaigns").get_data(as_text=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -220,12 +219,10 @@ def detail(campaign_id: int):
 @access(PUBLIC)
 def browse():
     """Open campaigns. A signed-in KOL's page (their fits, their sort) is cached for them
-    (app/pagecache.py viewer_cached): paging back and forth or reloading costs no query but
+    (app/pagecache.py viewer_page): paging back and forth or reloading costs no query but
     the session's own."""
-    if pagecache.cacheable_viewer():
-        key = ("campaigns.browse", request.query_string, str(get_locale()))
-        return pagecache.fill_csrf(pagecache.viewer_cached(key, _browse))
-    return _browse()
+    html = pagecache.viewer_page(("campaigns.browse", request.query_string), _browse)
+    return html if html is not None else _browse()
 
 
 def _browse() -> str:
