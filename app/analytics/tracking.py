@@ -4,6 +4,7 @@ events handed to the pipeline. The notes page calls ``record_view``; ``/go/<code
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import after_this_request, current_app
+from flask import after_this_request, current_app, session
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -45,7 +46,12 @@ def is_bot(user_agent: str | None, accept_language: str | None) -> bool:
 
 
 def _daily_salt(day: str) -> bytes:
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), day.encode(), "sha256").digest()
+    return _salt(current_app.config["SECRET_KEY"], day)
+
+
+@functools.lru_cache(maxsize=4)
+def _salt(secret: str, day: str) -> bytes:  # once a day per process, not once per hit
+    return hmac.new(secret.encode(), day.encode(), "sha256").digest()
 
 
 def visitor_id(request) -> str:
@@ -85,7 +91,9 @@ def _event(kind: str, note: Note, visitor: str, bot: bool, event_id: str | None 
         "v": visitor,
         "b": 1 if bot else 0,
     }
-    if current_user and current_user.is_authenticated:  # a conversion then marks their save
+    # A conversion then marks the signed-in shopper's save. Only a session that names a user
+    # loads one: an anonymous hit (nearly all) skips Flask-Login's loader altogether.
+    if "_user_id" in session and current_user.is_authenticated:
         event["uid"] = current_user.id
     return event
 
