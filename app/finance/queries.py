@@ -31,7 +31,7 @@ from app.ledger.models import (
     LedgerLine,
 )
 from app.pagination import Page
-from app.payments.models import Payout, PayoutStatus
+from app.payments.models import Payout, PayoutStatus, Refund, RefundAttempt
 
 PER_PAGE = 50
 
@@ -388,6 +388,27 @@ def payout_totals(payout_ids: list[int]) -> list[tuple[Payout, str]]:
 def status_counts() -> dict[str, int]:
     rows = db.session.execute(select(Payout.status, func.count()).group_by(Payout.status)).all()
     return {str(status): count for status, count in rows}
+
+
+def failed_refunds_statement() -> Select:
+    """Refunds Stripe refused, the latest failure first, with the brand and retry count."""
+    retries = (
+        select(func.count())
+        .select_from(RefundAttempt)
+        .where(RefundAttempt.refund_id == Refund.id)
+        .scalar_subquery()
+    )
+    return (
+        select(Refund, User.email, Contract.brand_id, retries.label("retries"))
+        .join(Contract, Contract.id == Refund.contract_id)
+        .join(User, User.id == Contract.brand_id)
+        .where(Refund.status == "failed")
+        .order_by(Refund.failed_at.desc().nulls_last(), Refund.id.desc())
+    )
+
+
+def failed_refunds_page(page: int = 1, per_page: int = PER_PAGE) -> Page:
+    return rows_page(failed_refunds_statement(), page, per_page)
 
 
 # -- reconciliation and audit ---------------------------------------------------------------

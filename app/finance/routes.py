@@ -57,7 +57,7 @@ def _ip() -> str | None:
 
 def _int_arg(name: str) -> int | None:
     value = (request.args.get(name) or "").strip()
-    return int(value) if value.isdigit() and len(value) < 18 else None
+    return int(value) if value.isdecimal() and len(value) < 18 else None
 
 
 def _date_arg(name: str) -> date | None:
@@ -76,12 +76,13 @@ def _page() -> int:
     return max(_int_arg("page") or 1, 1)
 
 
-def _act(call: Callable[[], object], success: str, back: str):
-    """Run one finance action: commit and flash, or roll back and say why (403/404 as such)."""
+def _act(call: Callable[[], object], success: str | Callable[[object], tuple[str, str]], back: str):
+    """Run one finance action: commit and flash, or roll back and say why (403/404 as such).
+    ``success`` is the message, or a function of the action's result → (message, category)."""
     try:
-        call()
+        result = call()
         db.session.commit()
-        flash(success, "success")
+        flash(*(success(result) if callable(success) else (success, "success")))
     except DomainError as error:
         db.session.rollback()
         if error.status in (403, 404):
@@ -288,9 +289,21 @@ def retry(payout_id: int):
         lambda: services.retry_failed_payout(
             payout_id=payout_id, actor_id=current_user.id, reason=form.reason.data, ip=_ip()
         ),
-        _("Transfer retried with its original key; it cannot pay twice."),
+        _retried,
         url_for("finance.payouts"),
     )
+
+
+def _retried(payout) -> tuple[str, str]:
+    if payout.status == PayoutStatus.WAITING_ONBOARDING:
+        return (
+            _(
+                "Not sent: the KOL has no payout account that can receive transfers. The payout "
+                "waits for their onboarding, and they were asked to finish it."
+            ),
+            "info",
+        )
+    return _("Transfer retried with its original key; it cannot pay twice."), "success"
 
 
 @bp.post("/payouts/<int:payout_id>/hold")
@@ -325,7 +338,7 @@ def release_hold(payout_id: int):
 
 
 def _selected_ids() -> list[int]:
-    ids = {int(v) for v in request.form.getlist("payout_id") if v.isdigit() and len(v) < 18}
+    ids = {int(v) for v in request.form.getlist("payout_id") if v.isdecimal() and len(v) < 18}
     return sorted(ids)[:MAX_BULK]
 
 
@@ -375,6 +388,34 @@ def bulk_confirm():
             abort(403)
         flash(error.message, "error")
     return redirect(url_for("finance.payouts"))
+
+
+# -- failed refunds -------------------------------------------------------------------------
+
+
+@bp.get("/refunds")
+@access(*VIEW)
+def refunds():
+    return render_template(
+        "finance/refunds.html",
+        page=queries.failed_refunds_page(_page()),
+        can_act=current_user.role == Role.FINANCE,
+    )
+
+
+@bp.post("/refunds/<int:refund_id>/retry")
+@access(Role.FINANCE)
+def retry_refund(refund_id: int):
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _act(
+        lambda: services.retry_failed_refund(
+            refund_id=refund_id, actor_id=current_user.id, reason=form.reason.data, ip=_ip()
+        ),
+        _("Refund retried under a new idempotency key; it cannot refund twice."),
+        url_for("finance.refunds"),
+    )
 
 
 # -- reconciliation -------------------------------------------------------------------------

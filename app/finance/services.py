@@ -1,4 +1,5 @@
-"""Finance actions: payouts (retry, hold, release), corrections, resolutions, closing periods.
+"""Finance actions: payouts (retry, hold, release), refund retries, corrections, resolutions,
+closing periods.
 
 Each action checks that the actor is finance (admins may only look), writes an audit row, and
 flushes; the route commits."""
@@ -26,8 +27,8 @@ from app.finance.models import (
 from app.jobs import stage_job
 from app.ledger.models import HELD, KINDS, PAYABLE, REFUNDS, JournalEntry
 from app.ledger.services import LedgerError, Leg, post_correction
-from app.payments import release
-from app.payments.models import ConnectAccount, Payout, PayoutStatus
+from app.payments import refunds, release
+from app.payments.models import Payout, PayoutStatus, Refund, RefundAttempt
 from app.text import clean_text
 
 HOLDABLE = (PayoutStatus.WAITING_ONBOARDING, PayoutStatus.STAGED, PayoutStatus.FAILED)
@@ -89,7 +90,8 @@ def _reason(reason: str | None, field: str = "reason") -> str:
 def retry_failed_payout(
     *, payout_id: int, actor_id: int, reason: str = "", ip: str | None = None
 ) -> Payout:
-    """Retry a failed transfer with its original idempotency key: it can never pay twice."""
+    """Retry a failed transfer with its original idempotency key: it can never pay twice.
+    A KOL with no account that can receive it leaves the payout waiting for onboarding."""
     require_finance(actor_id)
     payout = _locked_payout(payout_id)
     if payout.status != PayoutStatus.FAILED:
@@ -107,6 +109,31 @@ def retry_failed_payout(
         ip=ip,
     )
     return payout
+
+
+def retry_failed_refund(
+    *, refund_id: int, actor_id: int, reason: str = "", ip: str | None = None
+) -> RefundAttempt:
+    """Re-attempt a refund Stripe refused, under a new idempotency key: claimed here, sent by
+    the refund job, recorded from Stripe's answer."""
+    require_finance(actor_id)
+    note = clean_text(reason or "", 2000)
+    before = db.session.get(Refund, refund_id)
+    if before is None:
+        raise NotFound(_("No such refund."))
+    before_state = {"status": before.status, "last_error": before.last_error}
+    attempt = refunds.retry_refund(refund_id=refund_id, actor_id=actor_id, reason=note)
+    record_audit(
+        actor_id=actor_id,
+        action="refund.retry",
+        object_type="refund",
+        object_id=refund_id,
+        reason=note,
+        before=before_state,
+        after={"status": "staged", "attempt_id": attempt.id},
+        ip=ip,
+    )
+    return attempt
 
 
 def hold_payout(*, payout_id: int, actor_id: int, reason: str, ip: str | None = None) -> Payout:
@@ -140,13 +167,12 @@ def release_payout_hold(
     if payout.status != PayoutStatus.ON_HOLD:
         raise Conflict(_("This payout is not on hold."))
     before = _payout_state(payout)
-    account = db.session.get(ConnectAccount, payout.kol_id)
     payout.hold_reason = None
-    if account is not None and account.transfers_active:
+    if release.payout_account(payout.kol_id) is not None:
         payout.status = PayoutStatus.STAGED
         stage_job("payments.transfer", payout_id=payout.id)
     else:
-        payout.status = PayoutStatus.WAITING_ONBOARDING
+        release.wait_for_onboarding(payout)
     record_audit(
         actor_id=actor_id,
         action="payout.release_hold",

@@ -16,6 +16,7 @@ def ledger_problems() -> list[str]:
         *_negative_accounts(),
         *_contract_identity(),
         *_stripe_objects_booked_once(),
+        *_reversals_match_payouts(),
     ]
 
 
@@ -126,4 +127,30 @@ def _stripe_objects_booked_once() -> list[str]:
         f"Stripe object {obj} has {counts.get(obj, 0)} ledger entries, expected 1"
         for obj in ours
         if counts.get(obj, 0) != 1
+    ]
+
+
+def _reversals_match_payouts() -> list[str]:
+    """Per contract, what its payouts say was reversed = the reversal entries' cash."""
+    recorded = dict(
+        db.session.execute(
+            select(Payout.contract_id, func.sum(Payout.amount_reversed))
+            .where(Payout.amount_reversed > 0)
+            .group_by(Payout.contract_id)
+        ).all()
+    )
+    booked = dict(
+        db.session.execute(
+            select(JournalEntry.contract_id, func.sum(LedgerLine.amount))
+            .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
+            .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+            .where(JournalEntry.kind == "transfer_reversal", LedgerAccount.kind == CASH)
+            .group_by(JournalEntry.contract_id)
+        ).all()
+    )
+    return [
+        f"contract {contract_id}: payouts reversed {int(recorded.get(contract_id) or 0)} "
+        f"but {int(booked.get(contract_id) or 0)} booked"
+        for contract_id in sorted(set(recorded) | set(booked), key=lambda c: c or 0)
+        if int(recorded.get(contract_id) or 0) != int(booked.get(contract_id) or 0)
     ]

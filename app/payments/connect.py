@@ -28,6 +28,9 @@ def onboarding_link(*, user_id: int) -> str:
         account = ConnectAccount(user_id=user_id, stripe_account_id=stripe_id)
         db.session.add(account)
         db.session.flush()
+        # The key replays an account made before (a KOL whose row was removed links it again):
+        # take Stripe's state now, as no account.updated comes for an account already done.
+        sync_account(stripe_account=gateway.retrieve_account(stripe_id))
     return gateway.create_account_link(
         account_id=account.stripe_account_id,
         refresh_url=url_for("payments.payouts", refresh=1, _external=True),

@@ -175,6 +175,27 @@ def create_transfer(
     return _to_dict(transfer)
 
 
+def retrieve_transfer(transfer_id: str) -> dict:
+    return _to_dict(client().v1.transfers.retrieve(transfer_id))
+
+
+def list_transfer_reversals(transfer_id: str) -> list[dict]:
+    """Every reversal of a transfer (the transfer object embeds only the 10 newest)."""
+    page = client().v1.transfers.reversals.list(transfer_id, {"limit": 100})
+    return [_to_dict(item) for item in page.auto_paging_iter()]
+
+
+def find_refund(*, charge_id: str, refund_id: int) -> dict | None:
+    """A live Stripe refund on the charge made for our refund ``refund_id``, if there is one."""
+    page = client().v1.refunds.list({"charge": charge_id, "limit": 100})
+    for item in page.auto_paging_iter():
+        refund = _to_dict(item)
+        ours = (refund.get("metadata") or {}).get("refund_id") == str(refund_id)
+        if ours and refund.get("status") in ("succeeded", "pending", "requires_action"):
+            return refund
+    return None
+
+
 def create_refund(
     *, refund_id: int, key: str, charge_id: str, amount: int, contract_id: int
 ) -> dict:

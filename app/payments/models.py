@@ -56,6 +56,7 @@ class PayoutStatus(enum.StrEnum):
     PAID = "paid"
     FAILED = "failed"  # Stripe refused; finance may retry
     ON_HOLD = "on_hold"  # finance put it on hold
+    REVERSED = "reversed"  # paid, then its transfer was reversed in full (transfer.reversed)
 
 
 class Payout(db.Model):
@@ -65,6 +66,9 @@ class Payout(db.Model):
     __table_args__ = (
         UniqueConstraint("contract_id", "stage", name="uq_payouts_stage"),
         CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(
+            "amount_reversed >= 0 AND amount_reversed <= amount", name="reversed_within_amount"
+        ),
         Index("ix_payouts_status", "status", "created_at"),
     )
 
@@ -83,6 +87,8 @@ class Payout(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_key)
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    # Pulled back from the KOL by transfer reversals (booked as payable to the KOL again).
+    amount_reversed: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Refund(db.Model):
@@ -109,6 +115,28 @@ class Refund(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_key)
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
     succeeded_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    failed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+
+
+class RefundAttempt(db.Model):
+    """Finance's retry of a failed refund. Stripe replays a refused request's answer for the
+    same idempotency key, so each retry sends a key of its own, built from this row's id."""
+
+    __tablename__ = "refund_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    idempotency_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_key)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # succeeded | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+    @property
+    def stripe_key(self) -> str:
+        """What goes after ``refund-<refund id>-`` in the Stripe idempotency key."""
+        return f"retry{self.id}-{self.idempotency_key}"
 
 
 class ConnectAccount(db.Model):

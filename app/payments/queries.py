@@ -12,6 +12,8 @@ from app.extensions import db
 from app.ledger.services import contract_balances
 from app.payments.models import Funding, Payout, PayoutStatus, Refund
 
+TRANSFERRED = (PayoutStatus.PAID, PayoutStatus.REVERSED)
+
 
 @dataclass
 class ContractMoney:
@@ -29,7 +31,12 @@ class ContractMoney:
 
     @property
     def paid_out(self) -> int:
-        return sum(p.amount for p in self.payouts if p.status == PayoutStatus.PAID)
+        """What the KOL's account received and kept (reversals taken back out)."""
+        return sum(p.amount - p.amount_reversed for p in self.payouts if p.status in TRANSFERRED)
+
+    @property
+    def reversed(self) -> int:
+        return sum(p.amount_reversed for p in self.payouts)
 
 
 def money_for_contracts(contracts: list[Contract]) -> list[ContractMoney]:
@@ -157,13 +164,13 @@ def month_bounds(text: str | None):
 
 
 def statement(*, kol_id: int, start, end) -> tuple[list[Payout], dict[str, int]]:
-    """A KOL's payouts paid within [start, end), and the total per currency."""
+    """A KOL's payouts paid within [start, end), and what they kept per currency."""
     payouts = list(
         db.session.scalars(
             select(Payout)
             .where(
                 Payout.kol_id == kol_id,
-                Payout.status == PayoutStatus.PAID,
+                Payout.status.in_(TRANSFERRED),
                 Payout.paid_at >= start,
                 Payout.paid_at < end,
             )
@@ -172,5 +179,5 @@ def statement(*, kol_id: int, start, end) -> tuple[list[Payout], dict[str, int]]
     )
     totals: dict[str, int] = defaultdict(int)
     for payout in payouts:
-        totals[payout.currency] += payout.amount
+        totals[payout.currency] += payout.amount - payout.amount_reversed
     return payouts, dict(totals)

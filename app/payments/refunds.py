@@ -15,7 +15,7 @@ from app.extensions import db
 from app.jobs import job, stage_job
 from app.ledger.services import CASH, HELD, REFUNDS, Leg, balance, post_entry
 from app.payments import gateway
-from app.payments.models import Chargeback, DisputeResolution, Funding, Refund
+from app.payments.models import Chargeback, DisputeResolution, Funding, Refund, RefundAttempt
 from app.status import move
 from app.text import clean_text
 
@@ -114,29 +114,67 @@ def run_refund(refund_id: int) -> None:
     if not claimed:
         return  # already succeeded, or failed for good (finance decides)
     refund = db.session.get(Refund, refund_id)
+    attempt = latest_attempt(refund_id)
+    attempt_id = attempt.id if attempt else None
     request = dict(
         refund_id=refund.id,
-        key=refund.idempotency_key,
+        key=attempt.stripe_key if attempt else refund.idempotency_key,
         charge_id=refund.charge_id,
         amount=refund.amount,
         contract_id=refund.contract_id,
     )
     db.session.commit()  # no transaction stays open while Stripe works
     try:
-        result = gateway.create_refund(**request)
+        # A retry first looks for a refund Stripe made for us after all (a refusal we were
+        # told about in error), so a new key can never refund twice.
+        found = None
+        if attempt_id is not None:
+            found = gateway.find_refund(charge_id=request["charge_id"], refund_id=refund_id)
+        result = found or gateway.create_refund(**request)
     except gateway.StripeError as error:
         refund = db.session.get(Refund, refund_id)
         refund.last_error = str(error)[:2000]
         if getattr(error, "http_status", None) in (400, 402, 403, 404):
             # Stripe refused: retrying cannot help. No money moved, so the amount stays
             # booked as owed to the brand (refunds in flight) and finance is told.
-            refund.status = "failed"
+            refund.status, refund.failed_at = "failed", utcnow()
+            if attempt_id is not None:
+                attempt = db.session.get(RefundAttempt, attempt_id)
+                attempt.outcome, attempt.error = "failed", refund.last_error
             _tell_finance_refund_failed(refund)
             db.session.commit()
             return
         db.session.commit()
         raise  # unknown outcome: the queue retries with backoff; the idempotency key makes it safe
     record_refund(refund_id=refund_id, stripe_refund_id=result["id"])
+
+
+def latest_attempt(refund_id: int) -> RefundAttempt | None:
+    return db.session.scalar(
+        select(RefundAttempt)
+        .where(RefundAttempt.refund_id == refund_id)
+        .order_by(RefundAttempt.id.desc())
+        .limit(1)
+    )
+
+
+def retry_refund(*, refund_id: int, actor_id: int, reason: str = "") -> RefundAttempt:
+    """Claim a failed refund for another attempt (compare-and-set: of concurrent retries,
+    exactly one wins) and stage the refund job, which sends the attempt's own key."""
+    claimed = db.session.execute(
+        Refund.__table__.update()
+        .where(Refund.id == refund_id, Refund.status == "failed")
+        .values(status="staged")
+    ).rowcount
+    if not claimed:
+        if db.session.get(Refund, refund_id) is None:
+            raise NotFound(_("No such refund."))
+        raise Conflict(_("Only a failed refund can be retried."))
+    attempt = RefundAttempt(refund_id=refund_id, actor_id=actor_id, reason=reason)
+    db.session.add(attempt)
+    db.session.flush()
+    stage_job("payments.refund", refund_id=refund_id)
+    return attempt
 
 
 def _tell_finance_refund_failed(refund: Refund) -> None:
@@ -153,7 +191,7 @@ def _tell_finance_refund_failed(refund: Refund) -> None:
                     contract=refund.contract_id,
                     error=(refund.last_error or "")[:200],
                 ),
-                link=f"/contracts/{refund.contract_id}",
+                link="/finance/refunds",
             )
         )
 
@@ -162,6 +200,9 @@ def record_refund(*, refund_id: int, stripe_refund_id: str) -> None:
     refund = db.session.get(Refund, refund_id)
     refund.stripe_refund_id = stripe_refund_id
     refund.status, refund.succeeded_at = "succeeded", refund.succeeded_at or utcnow()
+    attempt = latest_attempt(refund_id)
+    if attempt is not None:
+        attempt.outcome = "succeeded"
     post_entry(
         key=f"refund:{stripe_refund_id}",
         kind="refund",
@@ -268,7 +309,7 @@ def _disputed_funding(dispute: dict) -> Funding | None:
         return funding
     metadata = gateway.retrieve_payment_intent(dispute["payment_intent"]).get("metadata") or {}
     funding_id = str(metadata.get("funding_id") or "")
-    return db.session.get(Funding, int(funding_id)) if funding_id.isdigit() else None
+    return db.session.get(Funding, int(funding_id)) if funding_id.isdecimal() else None
 
 
 def freeze_if_charged_back(contract: Contract, charge_id: str) -> None:

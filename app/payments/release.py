@@ -179,7 +179,11 @@ def run_transfer(payout_id: int) -> None:
         payout.status, payout.hold_reason = PayoutStatus.ON_HOLD, "contract frozen (chargeback)"
         db.session.commit()
         return
-    account = db.session.get(ConnectAccount, payout.kol_id)
+    account = payout_account(payout.kol_id)
+    if account is None:  # never onboarded, or the account was removed or restricted
+        wait_for_onboarding(payout)
+        db.session.commit()
+        return
     request = dict(
         payout_id=payout.id,
         key=payout.idempotency_key,
@@ -207,9 +211,17 @@ def run_transfer(payout_id: int) -> None:
 
 
 def record_transfer(*, payout_id: int, transfer_id: str) -> None:
-    payout = db.session.get(Payout, payout_id)
+    # Locked: a transfer.reversed webhook may book this transfer and its reversal meanwhile.
+    payout = db.session.scalar(
+        select(Payout)
+        .where(Payout.id == payout_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     payout.transfer_id = transfer_id
-    payout.status, payout.paid_at = PayoutStatus.PAID, payout.paid_at or utcnow()
+    if payout.status != PayoutStatus.REVERSED:
+        payout.status = PayoutStatus.PAID
+    payout.paid_at = payout.paid_at or utcnow()
     payout.last_error = None
     post_entry(
         key=f"transfer:{transfer_id}",
@@ -231,9 +243,46 @@ def retry_payout(*, payout_id: int) -> Payout:
     payout = db.session.scalar(select(Payout).where(Payout.id == payout_id).with_for_update())
     if payout is None or payout.status not in (PayoutStatus.FAILED, PayoutStatus.ON_HOLD):
         raise Conflict(_("Only a failed or held payout can be retried."))
-    payout.status, payout.hold_reason = PayoutStatus.STAGED, None
+    payout.hold_reason = None
+    if payout_account(payout.kol_id) is None:
+        wait_for_onboarding(payout)
+        return payout
+    payout.status = PayoutStatus.STAGED
     stage_job("payments.transfer", payout_id=payout.id)
     return payout
+
+
+def payout_account(kol_id: int) -> ConnectAccount | None:
+    """The KOL's Connect account when it can receive transfers now, else None."""
+    account = db.session.get(ConnectAccount, kol_id)
+    return account if account is not None and account.transfers_active else None
+
+
+NO_PAYOUT_ACCOUNT = (
+    "The KOL has no Stripe account that can receive transfers; the payout waits until they "
+    "finish onboarding."
+)
+
+
+def wait_for_onboarding(payout: Payout) -> None:
+    """No account can receive the transfer: park the payout (account.updated stages it again
+    once transfers are active), say why for finance, and ask the KOL to finish onboarding."""
+    from flask_babel import gettext as _
+
+    from app.money import format_money
+    from app.notifications.services import notify
+
+    payout.status, payout.last_error = PayoutStatus.WAITING_ONBOARDING, NO_PAYOUT_ACCOUNT
+    notify(
+        user_id=payout.kol_id,
+        kind="payout.onboarding",
+        text=_(
+            "A payout of %(amount)s is waiting for you: finish setting up your payout account "
+            "to receive it.",
+            amount=format_money(payout.amount, payout.currency),
+        ),
+        link="/settings/payouts",
+    )
 
 
 def release_waiting_payouts(*, kol_id: int) -> int:
@@ -244,6 +293,6 @@ def release_waiting_payouts(*, kol_id: int) -> int:
         )
     ).all()
     for payout in payouts:
-        payout.status = PayoutStatus.STAGED
+        payout.status, payout.last_error = PayoutStatus.STAGED, None
         stage_job("payments.transfer", payout_id=payout.id)
     return len(payouts)

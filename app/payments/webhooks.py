@@ -13,13 +13,14 @@ from app.payments.connect import sync_account
 from app.payments.funding import record_payment
 from app.payments.models import WebhookEvent
 from app.payments.refunds import record_chargeback
+from app.payments.reversals import record_reversals
 
 log = logging.getLogger(__name__)
 
 
 def _funding_id(obj: dict) -> int | None:
     value = (obj.get("metadata") or {}).get("funding_id")
-    return int(value) if value and str(value).isdigit() else None
+    return int(value) if value and str(value).isdecimal() else None
 
 
 def _checkout_completed(obj: dict) -> None:
@@ -46,6 +47,7 @@ HANDLERS = {
     "charge.dispute.created": lambda obj: record_chargeback(dispute=obj),
     "charge.dispute.updated": lambda obj: record_chargeback(dispute=obj),
     "charge.dispute.closed": lambda obj: record_chargeback(dispute=obj),
+    "transfer.reversed": lambda obj: record_reversals(transfer_id=obj["id"]),
 }
 
 

@@ -8,7 +8,11 @@ from sqlalchemy import func, select
 from app.contracts.lifecycle import mark_approved, mark_submitted
 from app.extensions import db
 from app.finance.models import FinanceAuditLog
-from app.payments.models import Payout, PayoutStatus
+from app.finance.services import retry_failed_payout
+from app.jobs import StagedJob, stage_job
+from app.notifications.models import Notification
+from app.payments.models import ConnectAccount, Payout, PayoutStatus
+from app.payments.release import NO_PAYOUT_ACCOUNT
 from tests.conftest import post_form
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.finance.support import payout_of, released_deal, signed_in
@@ -170,3 +174,78 @@ def test_the_queue_filters_by_status_and_shows_each_payout(app, stripe_emulator)
     empty = client.get("/finance/payouts?status=paid").get_data(as_text=True)
     assert "No payouts match these filters." in empty
     assert client.get("/finance/payouts?age=30").status_code == 200
+
+
+def _told_to_onboard(kol_id: int) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification).where(
+                Notification.user_id == kol_id, Notification.kind == "payout.onboarding"
+            )
+        )
+    )
+
+
+def test_retrying_for_a_kol_whose_account_was_removed_waits_for_onboarding(app, stripe_emulator):
+    kol, _contract, payout = _approved_deal(app, stripe_emulator, fail_transfer=True)
+    db.session.delete(db.session.get(ConnectAccount, kol.id))  # the account is gone
+    db.session.commit()
+    _finance, client = signed_in(app, "finance")
+
+    answer = post_form(
+        client,
+        f"/finance/payouts/{payout.id}/retry",
+        page="/finance/payouts",
+        follow_redirects=True,
+    )
+    drain_jobs()
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    assert "the KOL has no payout account that can receive transfers" in page
+    db.session.expire_all()
+    waiting = db.session.get(Payout, payout.id)
+    assert waiting.status == PayoutStatus.WAITING_ONBOARDING
+    assert waiting.last_error == NO_PAYOUT_ACCOUNT and NO_PAYOUT_ACCOUNT in page.replace(
+        "&#39;", "'"
+    )
+    assert len(_told_to_onboard(kol.id)) == 1 and _transfers(stripe_emulator, payout.id) == []
+    [audit] = db.session.scalars(
+        select(FinanceAuditLog).where(FinanceAuditLog.action == "payout.retry")
+    ).all()
+    assert (audit.before["status"], audit.after["status"]) == ("failed", "waiting_onboarding")
+
+    onboard(app, kol, stripe_emulator)  # the KOL finishes onboarding: the payout goes out
+    drain_jobs()
+    db.session.expire_all()
+    paid = db.session.get(Payout, payout.id)
+    assert paid.status == PayoutStatus.PAID and paid.last_error is None
+    assert len(_transfers(stripe_emulator, payout.id)) == 1
+
+
+def test_a_payout_of_a_kol_who_never_onboarded_does_not_break_the_job(app, stripe_emulator):
+    """Payouts written straight into the table (as the access matrix does) for a KOL with no
+    Connect account: the retry and the transfer job end in a clear state, never an error."""
+    kol = make_kol(verified=True)
+    contract = make_contract(make_bid(make_campaign(make_user("brand")), kol))
+    failed, staged = (
+        Payout(contract_id=contract.id, kol_id=kol.id, stage=stage, amount=1000,
+               currency="usd", status=status, last_error="card_declined")
+        for stage, status in (("approval", PayoutStatus.FAILED), ("keep_live", PayoutStatus.STAGED))
+    )  # fmt: skip
+    db.session.add_all([failed, staged])
+    db.session.flush()
+    stage_job("payments.transfer", payout_id=staged.id)
+    db.session.commit()
+    finance, _client = signed_in(app, "finance")
+
+    retry_failed_payout(payout_id=failed.id, actor_id=finance.id)
+    db.session.commit()
+    drain_jobs()
+    db.session.expire_all()
+    for payout_id in (failed.id, staged.id):
+        payout = db.session.get(Payout, payout_id)
+        assert payout.status == PayoutStatus.WAITING_ONBOARDING
+        assert payout.last_error == NO_PAYOUT_ACCOUNT
+    jobs = db.session.scalars(select(StagedJob).where(StagedJob.name == "payments.transfer"))
+    assert [(j.status, j.last_error) for j in jobs] == [("done", None)]
+    assert len(_told_to_onboard(kol.id)) == 2 and _transfers(stripe_emulator, failed.id) == []

@@ -69,7 +69,7 @@ def build_world() -> World:
     from app.ledger.models import CASH, HELD
     from app.ledger.services import Leg, post_entry
     from app.notifications.services import notify
-    from app.payments.models import Funding, Payout, PayoutStatus
+    from app.payments.models import Funding, Payout, PayoutStatus, Refund
     from app.profiles.models import SocialAccount, VerificationRequest
     from tests.factories import make_contract
     from tests.notes.support import draft_note, published_note, submitted_note
@@ -156,6 +156,19 @@ def build_world() -> World:
         db.session.add(payout)
         db.session.flush()
         add(("payout_id",), Obj({"payout_id": payout.id}, frozenset({kol})))
+        refund = Refund(
+            contract_id=contract.id,
+            amount=1000,
+            currency="usd",
+            reason_code="cancellation",
+            charge_id=f"ch_matrix_{brand}",
+            status="failed",
+            last_error="charge_disputed",
+            failed_at=utcnow(),
+        )
+        db.session.add(refund)
+        db.session.flush()
+        add(("refund_id",), Obj({"refund_id": refund.id}, frozenset({brand})))
     for p in ("A", "X"):
         add(("user_id",), Obj({"user_id": u[p]}, frozenset({p})))
     for p in (*BRANDS, *KOLS, "finance", "admin"):

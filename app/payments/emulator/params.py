@@ -41,7 +41,7 @@ def _listify(value: Any) -> Any:
         return value
     items = {k: _listify(v) for k, v in value.items()}
     keys = list(items)
-    indexes = sorted(int(k) for k in keys if k.isdigit())
+    indexes = sorted(int(k) for k in keys if k.isdecimal())
     if keys and indexes == list(range(len(keys))):
         return [items[str(i)] for i in range(len(keys))]
     return items

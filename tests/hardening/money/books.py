@@ -59,7 +59,8 @@ def snapshot(contract_ids: list[int], user_ids: list[int], charge_ids: list[str]
             for c in db.session.scalars(select(Contract).where(Contract.id.in_(contract_ids)))
         },
         "fundings": rows(Funding, "status", "amount"),
-        "payouts": rows(Payout, "stage", "amount", "status"),
+        "entries_by_kind": Counter(kind for kind, *_rest in entries.elements()),
+        "payouts": rows(Payout, "stage", "amount", "status", "amount_reversed"),
         "refunds": rows(Refund, "amount", "status", "reason_code"),
         "chargebacks": rows(
             Chargeback, "amount", "status", where=Chargeback.charge_id.in_(charge_ids)

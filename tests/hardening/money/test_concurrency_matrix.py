@@ -1,6 +1,9 @@
 """Every money action raced: THREADS simultaneous requests on each of OBJECTS objects, through
 HTTP (the test client on threads, each request its own session and connection).
 
+Actions: start checkout, the funding webhook, approve, cancel, the dispute split, finance's
+payout retry and refund retry, accept bid.
+
 Exactly one side effect per object (counted in the Stripe emulator and the ledger), the losers
 get a clear 409 / refusal or the same result, no server error, every ledger invariant holds.
 CI runs 32 x 4 objects per action; ``make soak`` (SOAK=1) runs 32 x 20. PostgreSQL only: SQLite
@@ -20,8 +23,15 @@ from app.extensions import db
 from app.ledger.checks import ledger_problems
 from app.ledger.models import JournalEntry
 from app.payments.emulator import sign_payload
-from app.payments.models import DisputeResolution, Funding, Payout, PayoutStatus, Refund
-from app.payments.refunds import open_dispute
+from app.payments.models import (
+    DisputeResolution,
+    Funding,
+    Payout,
+    PayoutStatus,
+    Refund,
+    RefundAttempt,
+)
+from app.payments.refunds import cancel_contract, open_dispute
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_api_key, make_contract, make_user
 from tests.hardening.money.deals import checkout, count, funded, new_bid, parties, submitted
@@ -35,6 +45,7 @@ from tests.hardening.money.support import (
     session_cookie,
     shared_client,
 )
+from tests.payments.conftest import drain_jobs
 
 pytestmark = pytest.mark.postgres
 
@@ -257,6 +268,42 @@ def test_payout_retry_race_pays_once(money):
         return len(transfers)
 
     _matrix(Figures("payout retry"), payouts, call, check)
+
+
+def test_refund_retry_race_refunds_once(money):
+    app, emulator = money
+    brand, kol = parties(app, emulator)
+    refunds = []
+    for _ in range(OBJECTS):
+        contract = funded(app, emulator, brand, kol)
+        drain_jobs()  # the funding's own jobs run before the fault is armed
+        cancel_contract(contract_id=contract.id, actor_id=brand.id, reason="changed plans")
+        db.session.commit()
+        emulator.faults.fail_next(1, status=400)  # Stripe refuses: the refund fails
+        drain_jobs()
+        db.session.expire_all()
+        refund = db.session.scalar(select(Refund).where(Refund.contract_id == contract.id))
+        assert refund.status == "failed"
+        refunds.append((refund.id, refund.amount))
+    finance = make_user("finance")
+    cookie, token = _web_login(app, finance, "/finance/refunds")
+
+    def call(refund, _i):
+        client = shared_client(app, cookie)
+        response = client.post(
+            f"/finance/refunds/{refund[0]}/retry", data={"reason": "fixed", "csrf_token": token}
+        )
+        return response.status_code, _flash(client)
+
+    def check(refund, outcomes):
+        made = emulator_objects(emulator, "refund", refund_id=refund[0])
+        assert [r["amount"] for r in made] == [refund[1]]
+        assert db.session.get(Refund, refund[0]).status == "succeeded"
+        assert count(RefundAttempt, refund_id=refund[0]) == 1
+        assert outcomes == Counter({"302 success": 1, "302 error": THREADS - 1})
+        return len(made)
+
+    _matrix(Figures("refund retry"), refunds, call, check)
 
 
 def test_accept_bid_race_makes_one_contract(money):

@@ -5,7 +5,9 @@ in-order delivery of the same events, and every bad copy is a 400 with no effect
 
 Each example runs the same deals twice on empty tables: once delivering in order, once as the
 plan says. Phases: (A) Stripe-side: declined cards, payment, KOL onboarding, chargebacks opened
-and closed; (B) our side: cancel, approve or a dispute split (refunds, transfers). Bounded
+and closed; (B) our side: cancel, approve or a dispute split (refunds, transfers); (C) Stripe-
+side again: the KOL's transfer reversed (as finance would in Stripe's Dashboard) in full, in
+part, or in part and then the rest, each reversal a ``transfer.reversed`` event. Bounded
 examples in CI (MONEY_EXAMPLES, more under `make soak`)."""
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from collections import Counter
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from app.errors import DomainError
 from app.extensions import db
 from app.ledger.checks import ledger_problems
+from app.payments import gateway
 from app.payments.connect import onboarding_link
 from app.payments.emulator import EmulatorError
-from app.payments.models import ConnectAccount
+from app.payments.models import ConnectAccount, Payout
 from app.payments.refunds import cancel_contract, open_dispute, resolve_dispute
 from tests.factories import make_contract, make_kol, make_user
 from tests.hardening.money.books import deliver, events_recorded, snapshot
@@ -41,6 +45,20 @@ DEAL = st.fixed_dictionaries(
         "onboard": st.booleans(),
         "chargeback": st.sampled_from(["none", "none", "open", "won", "lost"]),
         "then": st.sampled_from(["nothing", "cancel", "approve", "split"]),
+        "reverse": st.sampled_from(["none", "none", "full", "partial", "partial_then_rest"]),
+    }
+)
+
+
+# Deals whose KOL is paid by a transfer, then reversed: a few examples always reach reversals.
+REVERSIBLE_DEAL = st.fixed_dictionaries(
+    {
+        "declines": st.integers(0, 1),
+        "pays": st.just(True),
+        "onboard": st.just(True),
+        "chargeback": st.sampled_from(["none", "none", "won"]),
+        "then": st.sampled_from(["approve", "approve", "split"]),
+        "reverse": st.sampled_from(["full", "partial", "partial_then_rest"]),
     }
 )
 
@@ -89,6 +107,26 @@ def _phase_b(deal, contract_id, brand_id, kol_id, admin_id) -> None:
     drain_jobs()
 
 
+def _phase_c(deal, contract_id) -> None:
+    """Stripe-side: reverse the deal's first transfer, where there is one and Stripe allows."""
+    transfer_id = db.session.scalar(
+        select(Payout.transfer_id)
+        .where(Payout.contract_id == contract_id, Payout.transfer_id.is_not(None))
+        .order_by(Payout.id)
+        .limit(1)
+    )
+    if deal["reverse"] == "none" or transfer_id is None:
+        return
+    reversals = gateway.client().v1.transfers.reversals
+    amount = gateway.retrieve_transfer(transfer_id)["amount"]
+    steps = [None] if deal["reverse"] == "full" else [amount // 3]
+    if deal["reverse"] == "partial_then_rest":
+        steps.append(None)  # no amount: whatever is left
+    for step in steps:
+        with contextlib.suppress(gateway.StripeError):
+            reversals.create(transfer_id, {} if step is None else {"amount": step})
+
+
 def _plan_for(data, events: list[dict]) -> list[tuple[dict, str]]:
     copies = data.draw(st.lists(st.integers(1, 3), min_size=len(events), max_size=len(events)))
     bad = data.draw(
@@ -113,14 +151,16 @@ def _run(app, emulator, deals, brand, admin, data=None) -> tuple[dict, Counter, 
         kol = make_kol()
         contract = make_contract(new_bid(brand, kol))
         parties.append((contract.id, kol.id, checkout(contract.id, brand.id)))
-    for phase in ("A", "B"):
+    for phase in ("A", "B", "C"):
         emulator.hold_webhooks(True)
         for deal, (contract_id, kol_id, session_id) in zip(deals, parties, strict=True):
             if phase == "A":
                 kol = db.session.get(type(brand), kol_id)
                 _phase_a(app, emulator, deal, contract_id, kol, session_id)
-            else:
+            elif phase == "B":
                 _phase_b(deal, contract_id, brand.id, kol_id, admin.id)
+            else:
+                _phase_c(deal, contract_id)
         events = emulator.webhooks.take_held()
         emulator.hold_webhooks(False)
         plan = [(e, "good") for e in events] if data is None else _plan_for(data, events)
@@ -138,8 +178,9 @@ def _run(app, emulator, deals, brand, admin, data=None) -> tuple[dict, Counter, 
     return books, outcomes, events_recorded() - recorded
 
 
-@pytest.mark.usefixtures("committing_app")
-def test_shuffled_duplicated_concurrent_webhooks_equal_in_order_books(app):
+def _property(app, deals_strategy, figures: Figures) -> None:
+    """Given deals, the books of a shuffled, duplicated, concurrent delivery (mixed with bad
+    copies) equal those of one in-order delivery."""
     emulator = app.extensions["stripe_emulator"]
     emulator.reset(keep_endpoints=True)
 
@@ -149,18 +190,19 @@ def test_shuffled_duplicated_concurrent_webhooks_equal_in_order_books(app):
         phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: bounded time
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-    @given(deals=st.lists(DEAL, min_size=1, max_size=3), data=st.data())
+    @given(deals=st.lists(deals_strategy, min_size=1, max_size=3), data=st.data())
     def check(deals, data):
         with app.app_context():
             brand, admin = make_user("brand"), make_user("admin")
             expected, _, events = _run(app, emulator, deals, brand, admin)
             got, outcomes, recorded = _run(app, emulator, deals, brand, admin, data)
-            FIGURES.add("examples")
-            FIGURES.add("deals", len(deals))
+            figures.add("examples")
+            figures.add("deals", len(deals))
             for (signing, status), n in outcomes.items():
-                FIGURES.add(f"{signing}->{status}", n)
-                FIGURES.add("deliveries", n)
-            FIGURES.add("events", recorded)
+                figures.add(f"{signing}->{status}", n)
+                figures.add("deliveries", n)
+            figures.add("events", recorded)
+            figures.add("reversals", got["entries_by_kind"].get("transfer_reversal", 0))
             assert recorded == events  # every event recorded once, the bad copies never
             bad = {k: n for k, n in outcomes.items() if (k[0] == "good") != (k[1] == 200)}
             assert not bad, f"unexpected answers: {bad}"
@@ -171,4 +213,15 @@ def test_shuffled_duplicated_concurrent_webhooks_equal_in_order_books(app):
     try:
         check()
     finally:
-        FIGURES.show()
+        figures.show()
+
+
+@pytest.mark.usefixtures("committing_app")
+def test_shuffled_duplicated_concurrent_webhooks_equal_in_order_books(app):
+    _property(app, DEAL, FIGURES)
+
+
+@pytest.mark.usefixtures("committing_app")
+def test_transfer_reversals_shuffled_equal_in_order_books(app):
+    """Every deal paid, onboarded and released, so each example reverses transfers."""
+    _property(app, REVERSIBLE_DEAL, Figures(f"transfer reversals (workers={WORKERS})"))
