@@ -98,5 +98,8 @@ bench: install
 
 # Money hardening at full size (issue 7): 32 x 20 races per money action, more webhook
 # sequences and state-machine runs, the process faults; PostgreSQL + Redis; not run in CI.
+# Then the API fuzz, stateless and stateful (workflows along the OpenAPI links), ~10x CI's.
 soak: install
 	SOAK=1 $(BIN)/python -m pytest -s tests/hardening/money tests/payments $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=50 FUZZ_SCENARIOS=300 FUZZ_STEPS=12 $(BIN)/python -m pytest -s \
+		tests/hardening/test_api_fuzz.py tests/hardening/test_api_stateful.py $(PYTEST_ARGS)

@@ -150,7 +150,7 @@ def _viewer_version(user_id: int):
 def _session_identity() -> tuple[int, int] | None:
     """(account id, session version) the session cookie claims ("id:version"), unverified."""
     user_id, _sep, version = str(session.get("_user_id") or "").partition(":")
-    return (int(user_id), int(version)) if user_id.isdigit() and version.isdigit() else None
+    return (int(user_id), int(version)) if user_id.isdecimal() and version.isdecimal() else None
 
 
 def _lookup(key: Any) -> Any:

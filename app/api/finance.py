@@ -32,7 +32,7 @@ def _day(name: str) -> date | None:
 
 def _limit() -> int:
     value = request.args.get("limit", "100")
-    if not value.isdigit() or not 1 <= int(value) <= 500:
+    if not value.isdecimal() or not 1 <= int(value) <= 500:
         raise ValidationFailed({"limit": ["Between 1 and 500."]})
     return int(value)
 
@@ -114,7 +114,7 @@ def finance_entries():
     stmt = select(JournalEntry).order_by(JournalEntry.id.desc()).limit(_limit())
     contract = request.args.get("contract_id")
     if contract:
-        if not contract.isdigit():
+        if not contract.isdecimal():
             raise ValidationFailed({"contract_id": ["A contract id is a number."]})
         stmt = stmt.where(JournalEntry.contract_id == int(contract))
     if request.args.get("stripe_object_id"):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from app.api.links import response_links
+
+BEARER = [{"bearer": []}]
 PATHS: dict[str, dict[str, Any]] = {}
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {
@@ -35,12 +39,27 @@ def error_response(description: str) -> dict[str, Any]:
 
 
 def document(path: str, method: str, operation: dict[str, Any]) -> None:
-    """Register one operation; 401 and 403 answers are added for authenticated ones."""
+    """Register one operation. It needs a bearer key (and may answer 401 and 403) unless it
+    says ``"security": []`` (public) or lists ``{}`` among its options (the key is optional)."""
     operation.setdefault("responses", {})
-    if operation.get("security", True) != []:
+    operation.setdefault("security", BEARER)
+    if operation["security"] and {} not in operation["security"]:
         operation["responses"].setdefault("401", error_response("Missing or invalid API key"))
         operation["responses"].setdefault("403", error_response("Role not allowed"))
     PATHS.setdefault(path, {})[method.lower()] = operation
+
+
+def _linked_paths() -> dict[str, dict[str, Any]]:
+    """The operations with the links of their answers (app/api/links.py)."""
+    paths = copy.deepcopy(PATHS)
+    for operations in paths.values():
+        for operation in operations.values():
+            responses = operation["responses"]
+            for status, response in responses.items():
+                links = response_links(operation["operationId"], status)
+                if links:  # a new dict: answers may be shared between operations
+                    responses[status] = {**response, "links": links}
+    return paths
 
 
 def openapi_document() -> dict[str, Any]:
@@ -54,8 +73,8 @@ def openapi_document() -> dict[str, Any]:
             '`{"error": {"code", "message", "fields"}}`.',
         },
         "servers": [{"url": "/api/v1"}],
-        "security": [{"bearer": []}],
-        "paths": PATHS,
+        "security": BEARER,
+        "paths": _linked_paths(),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": SCHEMAS,

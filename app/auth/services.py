@@ -77,7 +77,7 @@ def authenticate(*, email: str, password: str) -> User | None:
 def load_session_user(session_id: str) -> User | None:
     """Flask-Login's loader: "id:version"; an old version or a disabled account ends it."""
     user_id, _sep, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    if not user_id.isdecimal() or not version.isdecimal():
         return None
     user = db.session.get(User, int(user_id))
     if user is None or user.is_disabled or user.session_version != int(version):

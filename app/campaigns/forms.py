@@ -148,9 +148,9 @@ def campaign_values(form: CampaignForm) -> dict[str, Any]:
         values[name] = _major(form[name].data, form.currency.data, name, errors)
     for name in INT_RANGES:
         text = (form[name].data or "").strip()
-        if text and not text.isdigit():
+        if text and not text.isdecimal():
             errors[name] = [_("Enter a whole number.")]
-        values[name] = int(text) if text.isdigit() else None
+        values[name] = int(text) if text.isdecimal() else None
     for name in ("application_deadline", "delivery_deadline"):
         try:
             values[name] = parse_when(form[name].data)

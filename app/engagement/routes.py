@@ -30,7 +30,7 @@ def wants_json() -> bool:
 
 def _int(name: str) -> int | None:
     raw = (request.form.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+    return int(raw) if raw.isdecimal() and len(raw) < 19 else None
 
 
 def _note_url(note_id: int) -> str:

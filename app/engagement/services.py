@@ -258,7 +258,7 @@ def viewer_state(user: User, note_id: int) -> dict:
     if f"save:{note_id}" in pending:
         value = pending[f"save:{note_id}"]
         state["saved"] = value != "-"
-        state["board_id"] = int(value) if value.isdigit() else None
+        state["board_id"] = int(value) if value.isdecimal() else None
         if value == "-":
             state["bought"] = False
     if pending.get(f"bought:{note_id}") == "1" and state["saved"]:

@@ -112,7 +112,7 @@ def add_comment(note_id: int):
                 note_id=note.id,
                 user_id=current_user.id,
                 body=form.body.data,
-                parent_id=int(parent) if parent and parent.isdigit() else None,
+                parent_id=int(parent) if parent and parent.isdecimal() else None,
             )
             db.session.commit()
         except DomainError as error:

@@ -102,7 +102,7 @@ def move_save(note_id: int):
         raw = form.board_id.data or ""
         try:
             services.save(
-                current_user, note_id, int(raw) if raw.isdigit() else None, set_board=True
+                current_user, note_id, int(raw) if raw.isdecimal() else None, set_board=True
             )
             db.session.commit()
             flash(_("Moved."), "success")

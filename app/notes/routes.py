@@ -48,14 +48,14 @@ def _allow_video_uploads(endpoint: str | None, _values) -> None:
 
 
 def _int_list(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+    return [int(v) for v in values if v.isdecimal()]
 
 
 def _positions(form) -> dict[int, int]:
     """position_<image id> → the order the KOL typed (non-numbers ignored)."""
     positions = {}
     for key, value in form.items():
-        if key.startswith("position_") and key[9:].isdigit() and value.strip().isdigit():
+        if key.startswith("position_") and key[9:].isdecimal() and value.strip().isdecimal():
             positions[int(key[9:])] = int(value)
     return positions
 

@@ -9,31 +9,17 @@ a status code and content type the document declares. ``FUZZ_EXAMPLES`` raises t
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter
 
-import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
-from app.authz import ACCESS_ATTR, PUBLIC, SIGNED_IN
 from tests.factories import make_api_key, make_campaign, make_contract, make_user
+from tests.hardening.api_support import load_schema, roles_for
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
-ROLES = ("brand", "kol", "finance", "admin")
-PARAM = re.compile(r"\{(\w+)\}")
-
-
-def _roles_for(app, path: str, method: str) -> list[str]:
-    """The roles the view behind an operation admits (read from its ``@api_access``)."""
-    concrete = PARAM.sub("1", f"/api/v1{path}")
-    endpoint, _args = app.url_map.bind("localhost").match(concrete, method=method.upper())
-    allowed = getattr(app.view_functions[endpoint], ACCESS_ATTR)
-    if PUBLIC in allowed or SIGNED_IN in allowed:
-        return ["brand", "kol"]
-    return [role for role in ROLES if role in allowed]
 
 
 def _owned_ids(path: str, names: list[str], world: dict[str, int]) -> dict[str, int]:
@@ -78,7 +64,7 @@ def test_every_api_operation_survives_fuzzing(app, client):
         "finance": make_api_key(make_user("finance")),
         "admin": make_api_key(make_user("admin")),
     }
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    schema = load_schema(app)
     tried: Counter[str] = Counter()
     statuses: Counter[int] = Counter()
     failures: list[str] = []
@@ -86,7 +72,7 @@ def test_every_api_operation_survives_fuzzing(app, client):
     for result in schema.get_all_operations():
         operation = result.ok()
         names = [p.name for p in operation.path_parameters]
-        for role in _roles_for(app, operation.path, operation.method):
+        for role in roles_for(app, operation.path, operation.method):
             headers = {"Authorization": f"Bearer {keys[role]}"}
             variants = [None, _owned_ids(operation.path, names, world)] if names else [None]
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):

@@ -58,7 +58,7 @@ INJECTIONS = [
     "_",
     "\\",
 ]
-ODD = ["\x00", "9" * 40, "1e309", "ä" * 300]
+ODD = ["\x00", "9" * 40, "1e309", "ä" * 300, "²", "1²"]
 # More payloads for ``make soak`` (HARDENING_FULL=1): the same checks, a longer list.
 if os.environ.get("HARDENING_FULL"):
     INJECTIONS += ["1) OR (1=1", "1' AND SLEEP(1) AND '1", "(SELECT 1)", "%' --", "' --"]

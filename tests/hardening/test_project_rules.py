@@ -10,6 +10,9 @@ so a broken checker fails here instead of passing everything):
    ``exec_driver_sql()`` is an f-string, a ``%``/``+`` concatenation or a ``.format()``/
    ``.join()`` call, directly or through a variable assigned one in the same module, unless
    the statement is built from constants only and says so with bandit's ``# nosec B608``.
+4. No ``str.isdigit()`` in app/: it passes digits that ``int()`` refuses (``"²"``, ``"①"``), so
+   a request value it lets through could still end in a 500; ``isdecimal()`` is exactly what
+   ``int()`` reads.
 """
 
 from __future__ import annotations
@@ -194,6 +197,24 @@ def test_no_raw_sql_built_from_strings():
     assert found == {}
 
 
+def isdigit_calls(source: str) -> list[str]:
+    return [
+        f"line {node.lineno}: .isdigit()"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "isdigit"
+    ]
+
+
+def test_numbers_are_checked_with_isdecimal():
+    sources = _sources()
+    found = {p.relative_to(ROOT): isdigit_calls(s) for p, s in sources.items()}
+    found = {k: v for k, v in found.items() if v}
+    _report("no str.isdigit() before int()", found, len(sources))
+    assert found == {}
+
+
 # --- the checkers on bad and good snippets ---------------------------------------------------
 
 
@@ -233,6 +254,7 @@ def test_checkers_catch_bad_snippets():
         """)
     found = sorted(int(line.split(":")[0].split()[1]) for line in raw_sql_from_strings(bad_sql))
     assert found == [3, 4, 5, 7, 8]
+    assert isdigit_calls("page = int(raw) if raw.isdigit() else 1\n") == ["line 1: .isdigit()"]
 
 
 def test_checkers_pass_good_snippets():
@@ -245,6 +267,7 @@ def test_checkers_pass_good_snippets():
         """)
     )
     assert not enqueues("stage_job('payments.release', contract_id=1)\n")
+    assert not isdigit_calls("page = int(raw) if raw.isdecimal() else 1\n")
     assert not raw_sql_from_strings(
         _snippet("""
         MATCH = text("SELECT id FROM notes WHERE notes_fts MATCH :q")

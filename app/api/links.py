@@ -1,0 +1,147 @@
+"""OpenAPI links: where the ids in an answer lead next.
+
+A client reads them as "having created a campaign, you can publish it, list its bids, bid on
+it…"; schemathesis follows them to chain calls in its stateful tests. Each link passes an id
+that the answer really carries (or the id the request was sent to) to the operation that takes
+it, whoever may call that operation: links say what an id *is*, not who may use it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# What can be done with an object whose id an answer carries: operationId → the path parameter
+# its id fills. "campaign" is the answer's own campaign (any state: each action may apply);
+# "campaign_ref" is a campaign another object points at (a bid's, a contract's): read it.
+TAKES: dict[str, dict[str, str]] = {
+    "campaign": {
+        "getCampaign": "id",
+        "updateCampaign": "id",
+        "publishCampaign": "id",
+        "closeCampaign": "id",
+        "reopenCampaign": "id",
+        "cancelCampaign": "id",
+        "listCampaignBids": "campaign_id",
+        "createBid": "campaign_id",
+        "getCampaignStats": "campaign_id",
+    },
+    "campaign_ref": {
+        "getCampaign": "id",
+        "listCampaignBids": "campaign_id",
+        "getCampaignStats": "campaign_id",
+    },
+    "bid": {
+        "getBid": "bid_id",
+        "acceptBid": "bid_id",
+        "counterBid": "bid_id",
+        "rejectBid": "bid_id",
+        "withdrawBid": "bid_id",
+    },
+    "bid_ref": {"getBid": "bid_id"},
+    "contract": {
+        "getContract": "contract_id",
+        "fundContract": "contract_id",
+        "getContractMoney": "contract_id",
+        "getContractLedger": "contract_id",
+        "getContractStats": "contract_id",
+        "listMessages": "contract_id",
+        "postMessage": "contract_id",
+        "putNoteDraft": "id",
+    },
+    "contract_ref": {
+        "getContract": "contract_id",
+        "getContractMoney": "contract_id",
+        "getContractLedger": "contract_id",
+        "listMessages": "contract_id",
+    },
+    "note": {
+        "getNote": "id",
+        "submitNote": "id",
+        "approveNote": "id",
+        "requestNoteChanges": "id",
+        "republishNote": "id",
+        "getNoteStats": "note_id",
+    },
+    # A published note (from the feed, or one engaged with): what anyone signed in may do.
+    "published_note": {
+        "getNote": "id",
+        "likeNote": "note_id",
+        "unlikeNote": "note_id",
+        "saveNote": "note_id",
+        "unsaveNote": "note_id",
+        "markNoteBought": "note_id",
+        "listNoteComments": "note_id",
+        "postNoteComment": "note_id",
+    },
+    "kol": {"followKol": "kol_id", "unfollowKol": "kol_id"},
+    "comment": {"deleteComment": "comment_id"},
+}
+
+_CAMPAIGN = {"campaign": "$response.body#/id"}
+_BID = {"bid": "$response.body#/id", "campaign_ref": "$response.body#/campaign_id"}
+_CONTRACT = {
+    "contract": "$response.body#/id",
+    "bid_ref": "$response.body#/bid_id",
+    "campaign_ref": "$response.body#/campaign_id",
+}
+_NOTE = {
+    "note": "$response.body#/id",
+    "contract_ref": "$response.body#/contract_id",
+    "kol": "$response.body#/kol_id",
+}
+_ENGAGED = {"published_note": "$response.body#/note_id", "kol": "$response.body#/kol_id"}
+_FIRST = "$response.body#/items/0/"
+
+# What each answer carries: (operationId, status) → {what: the runtime expression of its id}.
+CARRIES: dict[tuple[str, str], dict[str, str]] = {
+    ("createCampaign", "201"): _CAMPAIGN,
+    ("getCampaign", "200"): _CAMPAIGN,
+    ("updateCampaign", "200"): _CAMPAIGN,
+    ("publishCampaign", "200"): _CAMPAIGN,
+    ("closeCampaign", "200"): _CAMPAIGN,
+    ("reopenCampaign", "200"): _CAMPAIGN,
+    ("cancelCampaign", "200"): _CAMPAIGN,
+    ("listCampaigns", "200"): {"campaign": _FIRST + "id"},
+    ("createBid", "201"): _BID,
+    ("getBid", "200"): _BID,
+    ("counterBid", "200"): _BID,
+    ("rejectBid", "200"): _BID,
+    ("withdrawBid", "200"): _BID,
+    ("listBids", "200"): {"bid": _FIRST + "id", "campaign_ref": _FIRST + "campaign_id"},
+    ("listCampaignBids", "200"): {"bid": _FIRST + "id"},
+    ("acceptBid", "201"): _CONTRACT,
+    ("getContract", "200"): _CONTRACT,
+    ("listContracts", "200"): {"contract": _FIRST + "id"},
+    ("postMessage", "201"): {"contract_ref": "$request.path.contract_id"},
+    ("fundContract", "200"): {"contract_ref": "$request.path.contract_id"},
+    ("listPayouts", "200"): {"contract_ref": "$response.body#/payouts/0/contract_id"},
+    ("putNoteDraft", "200"): _NOTE,
+    ("putNoteDraft", "201"): _NOTE,
+    ("getNote", "200"): _NOTE,
+    ("submitNote", "200"): _NOTE,
+    ("approveNote", "200"): {**_NOTE, "published_note": "$response.body#/id"},
+    ("requestNoteChanges", "200"): _NOTE,
+    ("republishNote", "200"): {**_NOTE, "published_note": "$response.body#/id"},
+    ("exploreNotes", "200"): {"published_note": _FIRST + "id", "kol": _FIRST + "kol_id"},
+    ("likeNote", "200"): _ENGAGED,
+    ("saveNote", "200"): _ENGAGED,
+    ("markNoteBought", "200"): _ENGAGED,
+    ("followKol", "200"): {"kol": "$response.body#/kol_id"},
+    ("postNoteComment", "201"): {
+        "comment": "$response.body#/id",
+        "published_note": "$response.body#/note_id",
+    },
+    ("listNoteComments", "200"): {"comment": _FIRST + "id"},
+}
+
+
+def response_links(operation_id: str, status: str) -> dict[str, Any]:
+    """The links of one answer, named after the operation each leads to (never to itself)."""
+    links: dict[str, Any] = {}
+    for kind, expression in CARRIES.get((operation_id, status), {}).items():
+        for target, parameter in TAKES[kind].items():
+            link = {"operationId": target, "parameters": {parameter: expression}}
+            if target == operation_id or links.get(target, link) != link:
+                continue  # no link to itself; the first of two ways to one target stays
+            links[target] = link
+    return links

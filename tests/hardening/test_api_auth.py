@@ -1,0 +1,292 @@
+"""Who may call the API, checked from the OpenAPI document's side.
+
+- The document declares ``security`` truthfully for every operation: public views say so
+  (``[]``, or ``{}`` among the options when a key is optional), every other one needs the
+  bearer key and declares its 401; every ``/api/v1`` route is documented.
+- schemathesis's ``ignored_auth`` runs on every operation that needs a key: a call that
+  succeeds with a valid key (one per operation, below) is sent again without the key and with
+  a wrong one, and both must be refused.
+- Lists (``GET /bids``, ``/contracts``, ``/campaigns``, ``/payouts``, ``/wishlist``) never show
+  a brand or KOL the objects of another: the access matrix (``test_access_matrix.py``) already
+  proves that every ``/api/v1`` route refuses other callers' objects named in the URL, and
+  wrong roles, so only what lists return is checked here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from schemathesis.engine.recorder import ScenarioRecorder
+from schemathesis.specs.openapi.checks import ignored_auth
+
+from app.authz import PUBLIC, SIGNED_IN
+from app.contracts.models import ContractStatus
+from app.db_types import utcnow
+from app.extensions import db, limiter
+from app.notes.publishing import take_down_note
+from tests.campaigns.helpers import api_json
+from tests.factories import (
+    make_api_key,
+    make_bid,
+    make_campaign,
+    make_contract,
+    make_kol,
+    make_user,
+)
+from tests.hardening.api_support import PARAM, admitted, load_schema
+from tests.hardening.world import build_world
+from tests.notes.support import GOOD_TEXT, draft_note, published_note, submitted_note
+
+BEARER = [{"bearer": []}]
+FLASK_PARAM = re.compile(r"<[^>]+>")
+
+
+def _operations(app):
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def test_document_declares_who_may_call_each_operation(app):
+    problems, documented, routes = [], set(), 0
+    for path, method, operation in _operations(app):
+        label = f"{method.upper()} {path}"
+        documented.add((PARAM.sub("<>", path), method.upper()))
+        audience = admitted(app, path, method)
+        security = operation.get("security")
+        anonymous = security == [] or {} in (security or [])
+        if security is None:
+            problems.append(f"{label}: no security of its own")
+        elif (PUBLIC in audience) != anonymous:
+            problems.append(f"{label}: security {security} but the view admits {set(audience)}")
+        elif not anonymous and (security != BEARER or "401" not in operation["responses"]):
+            problems.append(f"{label}: needs a key; declare {BEARER} and a 401 answer")
+        elif not ({PUBLIC, SIGNED_IN} & audience) and "403" not in operation["responses"]:
+            problems.append(f"{label}: admits only some roles; declare its 403 answer")
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api.openapi":
+            continue
+        path = FLASK_PARAM.sub("<>", rule.rule.removeprefix("/api/v1"))
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            routes += 1
+            if (path, method) not in documented:
+                problems.append(f"{method} {rule.rule} is not in the OpenAPI document")
+    print(f"OpenAPI security: {len(documented)} operations, {routes} /api/v1 routes")
+    assert not problems, "\n".join(problems)
+
+
+@dataclass
+class Call:
+    """A call that succeeds: as whom, the path parameters (kinds of seeded object, or values),
+    a JSON body."""
+
+    role: str
+    path: dict = field(default_factory=dict)
+    body: object = None
+
+
+def _seed() -> tuple[dict[str, str], dict[str, int]]:
+    """A brand and a verified KOL with one object in each state some operation needs."""
+    from app.engagement.comments import add_comment
+    from app.engagement.models import NoteSave
+
+    brand, kol = make_user("brand"), make_kol(verified=True)
+    now = utcnow()
+
+    def funded():
+        return make_contract(make_bid(make_campaign(brand), kol), status=ContractStatus.FUNDED)
+
+    objects = {
+        "open": make_campaign(brand),
+        "draft": make_campaign(brand, status="draft", published_at=None),
+        "closed": make_campaign(brand, status="closed"),
+        "bid": make_bid(make_campaign(brand), kol),  # the brand's turn
+        "unfunded": make_contract(make_bid(make_campaign(brand), kol)),
+        "funded": funded(),  # no note yet
+    }
+    objects["draft_note"] = draft_note(funded())
+    objects["submitted"] = submitted_note(funded())
+    objects["published"] = published_note(funded())
+    objects["taken_down"] = take_down_note(
+        note_id=published_note(funded()).id, kol_id=kol.id, accept_breach=True
+    )
+    db.session.add(NoteSave(note_id=objects["published"].id, user_id=kol.id, created_at=now))
+    objects["comment"] = add_comment(note_id=objects["published"].id, user_id=brand.id, body="Hi")
+    db.session.commit()
+    keys = {
+        "brand": make_api_key(brand),
+        "kol": make_api_key(kol),
+        "finance": make_api_key(make_user("finance")),
+        "admin": make_api_key(make_user("admin")),
+    }
+    ids = {name: obj.id for name, obj in objects.items()} | {"kol": kol.id}
+    return keys, ids
+
+
+def _valid_calls() -> dict[str, Call]:
+    """One call that succeeds per operation that needs a key (operationId → call)."""
+    soon = (utcnow() + timedelta(days=20)).date().isoformat()
+    conversion = {"order_id": "order-1", "value": 4_200, "currency": "usd"}
+    return {
+        "getMe": Call("kol"),
+        "listCampaigns": Call("kol"),
+        "createCampaign": Call("brand", body=api_json()),
+        "getCampaign": Call("kol", {"id": "open"}),
+        "updateCampaign": Call("brand", {"id": "draft"}, {"title": "Renamed"}),
+        "publishCampaign": Call("brand", {"id": "draft"}),
+        "closeCampaign": Call("brand", {"id": "open"}),
+        "reopenCampaign": Call("brand", {"id": "closed"}),
+        "cancelCampaign": Call("brand", {"id": "open"}),
+        "getCampaignStats": Call("brand", {"campaign_id": "open"}),
+        "listCampaignBids": Call("brand", {"campaign_id": "open"}),
+        "createBid": Call(
+            "kol",
+            {"campaign_id": "open"},
+            {"price": "500.00", "pitch": "Love it", "proposed_delivery": soon},
+        ),
+        "listBids": Call("brand"),
+        "getBid": Call("kol", {"bid_id": "bid"}),
+        "acceptBid": Call("brand", {"bid_id": "bid"}),
+        "rejectBid": Call("brand", {"bid_id": "bid"}, {"reason": "Not this time"}),
+        "counterBid": Call("brand", {"bid_id": "bid"}, {"price": "400.00", "message": "Less?"}),
+        "withdrawBid": Call("kol", {"bid_id": "bid"}),
+        "listContracts": Call("kol"),
+        "getContract": Call("brand", {"contract_id": "funded"}),
+        "listMessages": Call("kol", {"contract_id": "funded"}),
+        "postMessage": Call("kol", {"contract_id": "funded"}, {"body": "Hello"}),
+        "fundContract": Call("brand", {"contract_id": "unfunded"}),
+        "getContractMoney": Call("brand", {"contract_id": "funded"}),
+        "getContractLedger": Call("kol", {"contract_id": "funded"}),
+        "getContractStats": Call("brand", {"contract_id": "funded"}),
+        "listPayouts": Call("kol"),
+        "putNoteDraft": Call("kol", {"id": "funded"}, GOOD_TEXT),
+        "submitNote": Call("kol", {"id": "draft_note"}),
+        "approveNote": Call("brand", {"id": "submitted"}),
+        "requestNoteChanges": Call(
+            "brand", {"id": "submitted"}, {"comment": "Show the box", "brief_item": "brief"}
+        ),
+        "republishNote": Call("kol", {"id": "taken_down"}),
+        "getNote": Call("brand", {"id": "published"}),
+        "getNoteStats": Call("kol", {"note_id": "published"}),
+        "likeNote": Call("brand", {"note_id": "published"}),
+        "unlikeNote": Call("brand", {"note_id": "published"}),
+        "saveNote": Call("brand", {"note_id": "published"}, {}),
+        "unsaveNote": Call("kol", {"note_id": "published"}),
+        "markNoteBought": Call("kol", {"note_id": "published"}),
+        "followKol": Call("brand", {"kol_id": "kol"}, {}),
+        "unfollowKol": Call("brand", {"kol_id": "kol"}),
+        "getWishlist": Call("kol"),
+        "postNoteComment": Call("kol", {"note_id": "published"}, {"body": "Nice"}),
+        "deleteComment": Call("brand", {"comment_id": "comment"}),
+        "postConversion": Call("brand", body=conversion),
+        "getFinanceSummary": Call("finance"),
+        "listFinancePayouts": Call("admin"),
+        "listFinanceEntries": Call("finance"),
+    }
+
+
+def test_every_operation_that_needs_a_key_refuses_none_and_a_wrong_one(app, monkeypatch):
+    # Likes and saves straight to the database, so each call's savepoint takes them back too.
+    monkeypatch.setitem(app.config, "ENGAGEMENT_BUFFER", "direct")
+    keys, ids = _seed()
+    connection = db._app_engines[app][None]  # the test's connection (tests/conftest.py)
+    schema = load_schema(app)
+    valid_calls, guarded, refused, problems = _valid_calls(), set(), {}, []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operation_id = operation.definition.raw["operationId"]
+        if {} in operation.definition.raw["security"] or not operation.definition.raw["security"]:
+            continue
+        guarded.add(operation_id)
+        call = valid_calls.get(operation_id)
+        if call is None:
+            problems.append(f"{operation.label}: add a call that succeeds to _valid_calls()")
+            continue
+        body = {} if call.body is None else {"body": call.body, "media_type": "application/json"}
+        case = operation.Case(
+            path_parameters={name: ids.get(value, value) for name, value in call.path.items()},
+            **body,
+        )
+        headers = {"Authorization": f"Bearer {keys[call.role]}"}
+        recorder = ScenarioRecorder(label=operation.label)
+        db.session.rollback()
+        savepoint = connection.begin_nested()
+        try:
+            limiter.reset()
+            response = case.call(headers=headers)
+            if not 200 <= response.status_code < 300:
+                problems.append(f"{operation.label}: {response.status_code} {response.text[:200]}")
+                continue
+            try:
+                case.validate_response(
+                    response, checks=[ignored_auth], headers=headers, recorder=recorder
+                )
+            except (Exception, BaseExceptionGroup) as error:  # reported with the others
+                problems.append(f"{operation.label}: {error}")
+                continue
+        finally:
+            db.session.rollback()
+            savepoint.rollback()
+        probes = [
+            recorder.interactions[node.value.id].response.status_code
+            for node in recorder.cases.values()
+            if node.parent_id == case.id and node.value.id in recorder.interactions
+        ]
+        refused[operation_id] = probes
+        if len(probes) < 2 or any(status != 401 for status in probes):
+            problems.append(f"{operation.label}: probes without/with a wrong key got {probes}")
+    stale = sorted(set(valid_calls) - guarded)
+    print(
+        f"ignored_auth: {len(refused)} of {len(guarded)} operations that need a key probed, "
+        f"{sum(len(p) for p in refused.values())} probes without or with a wrong key, "
+        f"statuses {sorted({s for p in refused.values() for s in p})}"
+    )
+    assert not stale, f"_valid_calls() names operations that need no key or do not exist: {stale}"
+    assert not problems, "\n".join(problems)
+
+
+# What each list shows: the URL, where the ids are in its answer, the kind of object (the URL
+# value that names it in tests/hardening/world.py).
+LISTS = [
+    (
+        "/api/v1/campaigns?per_page=100",
+        lambda body: [i["id"] for i in body["items"]],
+        "campaign_id",
+    ),
+    ("/api/v1/bids?per_page=100", lambda body: [i["id"] for i in body["items"]], "bid_id"),
+    (
+        "/api/v1/contracts?per_page=100",
+        lambda body: [i["id"] for i in body["items"]],
+        "contract_id",
+    ),
+    ("/api/v1/payouts", lambda body: [p["id"] for p in body["payouts"]], "payout_id"),
+    ("/api/v1/wishlist", lambda body: [b["id"] for b in body["boards"] if b["id"]], "board_id"),
+]
+
+
+def test_lists_never_show_another_brand_or_kol_their_objects(app):
+    world = build_world()
+    client = app.test_client()
+    shown, problems = 0, []
+    for principal in ("A", "B", "X", "Y"):
+        headers = {"Authorization": f"Bearer {world.keys[principal]}"}
+        for url, ids_in, kind in LISTS:
+            response = client.get(url, headers=headers)
+            if response.status_code == 403:
+                continue  # a list of another role (the access matrix checks who may call it)
+            assert response.status_code == 200, f"{url} as {principal}: {response.status_code}"
+            others = {
+                obj.values[kind]
+                for obj in world.by_args[(kind,)]
+                if principal not in obj.owners and not obj.public
+            }
+            ids = ids_in(response.get_json())
+            shown += len(ids)
+            leaked = sorted(set(ids) & others)
+            if leaked:
+                problems.append(f"{url} as {principal} shows others' {kind} {leaked}")
+    print(f"API lists across callers: {shown} rows shown to brands A/B and KOLs X/Y")
+    assert not problems, "\n".join(problems)
