@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import statistics
 import subprocess
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,8 +53,11 @@ def wrk(
     script: str | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 10,
+    stop_when: Callable[[], bool] | None = None,
 ) -> Run:
-    """One wrk run against base+path for ``seconds`` (wrk stops itself; we wait a bit more)."""
+    """One wrk run against base+path for ``seconds`` (wrk stops itself; we wait a bit more).
+    wrk always runs its full -d, even when every thread stopped early: with ``stop_when`` it is
+    interrupted (SIGINT: it still reports) as soon as that returns True (polled every 50 ms)."""
     lua = _script(script)
     cmd = [WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
            f"--timeout={int(timeout)}s", "-s", lua]  # fmt: skip
@@ -59,19 +65,29 @@ def wrk(
         cmd += ["-H", f"{key}: {value}"]
     cmd.append(base + path)
     try:
-        out = subprocess.run(  # noqa: S603 - fixed argv, our own wrk
+        proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own wrk
             cmd,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=seconds + timeout + 30,
             env={**os.environ, "BENCH_THREADS": str(threads), **(env or {})},
-            check=False,
         )
+        while stop_when is not None and proc.poll() is None:
+            if stop_when():
+                proc.send_signal(signal.SIGINT)
+                break
+            time.sleep(0.05)
+        try:
+            stdout, stderr = proc.communicate(timeout=seconds + timeout + 30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
     finally:
         os.unlink(lua)
-    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCHJSON ")), None)
+    line = next((x for x in stdout.splitlines() if x.startswith("BENCHJSON ")), None)
     if line is None:
-        raise RuntimeError(f"wrk failed on {path}: {out.stdout[-500:]} {out.stderr[-500:]}")
+        raise RuntimeError(f"wrk failed on {path}: {stdout[-500:]} {stderr[-500:]}")
     data = json.loads(line[len("BENCHJSON ") :])
     duration = data["duration_us"] / 1e6
     errors = data["errors"]

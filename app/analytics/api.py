@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from typing import Any
 
 from flask import jsonify, request
@@ -85,6 +86,7 @@ def post_batch():
         e.get("code") for e in events if isinstance(e, dict) and e.get("type") in ("view", "click")
     }
     notes = services.published_notes_by_code(codes) if signed else {}
+    now = time.time()  # the time of events sent without one
     hits, conversions, rejected = [], [], []
     for index, event in enumerate(events):
         kind = event.get("type") if isinstance(event, dict) else None
@@ -96,7 +98,7 @@ def post_batch():
             elif kind in ("view", "click"):
                 if not signed:
                     raise ValidationFailed({"type": [_("Views and clicks must be signed.")]})
-                hits.append(services.validate_hit(event, notes))
+                hits.append(services.validate_hit(event, notes, now))
             else:
                 raise ValidationFailed({"type": [_("view, click or conversion.")]})
         except ValidationFailed as error:
@@ -231,7 +233,7 @@ document(
     {
         "summary": "Up to 500 events (conversions: API key; views/clicks: signed)",
         "operationId": "postEventBatch",
-        "security": [],
+        "security": [{}, {"bearer": []}],  # a brand's key only for conversion events
         "requestBody": {"required": True, "content": _OBJ},
         "responses": {
             "200": {"description": "Accepted and rejected events", "content": _OBJ},

@@ -17,20 +17,21 @@ analytics_cli = AppGroup("analytics", help="Tracking pipeline and analytics data
 
 @analytics_cli.command("drain")
 @click.option("--loop", is_flag=True, help="Keep draining every --interval seconds.")
-@click.option("--interval", default=2.0, show_default=True)
+@click.option("--interval", default=2.0, show_default=True, help="Longest pause when idle.")
 def drain_command(loop: bool, interval: float) -> None:
     """Move buffered events from Redis into the database and the rollups."""
-    from app.analytics.pipeline import drain_all, redis_client
+    from app.analytics.pipeline import drain_all, redis_client, wait_for_entries
 
     if redis_client() is None:
         click.echo("no REDIS_URL: events are written directly, nothing to drain")
         return
     while True:
         moved = drain_all()
-        click.echo(f"drained {moved} event(s)")
+        if moved or not loop:
+            click.echo(f"drained {moved} event(s)")
         if not loop:
             return
-        time.sleep(interval)
+        wait_for_entries(interval)  # wakes as soon as events arrive
 
 
 @analytics_cli.command("prune")

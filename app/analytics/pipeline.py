@@ -1,11 +1,13 @@
 """Where events go: appended to a Redis Stream (one pipelined round trip, no database write),
 or written straight to the database when Redis is absent or down; 503 when neither accepts.
 
-The writer (``drain``) reads the stream through a consumer group, stores a batch with
-``rollups.ingest_events`` (COPY on PostgreSQL), commits, then acknowledges. A crash between
-read and commit leaves the entries pending: the next drain re-reads its own pending entries and
-claims other consumers' stale ones (XAUTOCLAIM). A crash between commit and XACK re-delivers
-entries already stored: the event id makes them no-ops, so nothing is lost or counted twice.
+Each entry holds one request's events as COPY text rows (app/analytics/event_rows.py). The
+writer (``drain``) reads the stream through a consumer group, stores up to ``INGEST_CHUNK``
+events at a time with ``rollups.store_rows`` (one COPY and one statement on PostgreSQL, in two
+sessions side by side), commits, then acknowledges. A crash between read and commit leaves the
+entries pending: the next drain re-reads its own pending entries and claims other consumers'
+stale ones (XAUTOCLAIM). A crash between commit and XACK re-delivers entries already stored:
+the event id makes them no-ops, so nothing is lost or counted twice.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.analytics import rollups
+from app.analytics.event_rows import encode_rows
 from app.analytics.settings import setting
 from app.errors import DomainError
 from app.extensions import db
@@ -67,9 +70,9 @@ def _to_redis(events: list[dict]) -> bool:
         return False
     client = redis_client()
     try:
-        # One entry per request: a single hit or a whole batch is one XADD, one round trip.
-        payload = json.dumps(events, separators=(",", ":"))
-        client.xadd(setting("ANALYTICS_STREAM"), {"e": payload})
+        # One entry per request: a single hit or a whole batch is one XADD, one round trip,
+        # of COPY rows the writer hands to PostgreSQL as they are.
+        client.xadd(setting("ANALYTICS_STREAM"), {"rows": encode_rows(events)})
         return True
     except Exception as error:  # Redis down or refusing: fall back to the database
         log.warning("tracking buffer unavailable (%s); writing to the database", error)
@@ -141,35 +144,63 @@ def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms:
     entries = [(eid, fields) for eid, fields in entries if fields]  # deleted while pending
     if not entries:
         return 0
-    moved, group, group_events = 0, [], []
+    moved, ids, chunk, waiting = 0, [], [], 0
     for eid, fields in entries:
-        try:
-            group_events.extend(json.loads(fields[b"e"]))
-        except (KeyError, ValueError, TypeError):
-            log.error("unreadable tracking entry %s dropped", eid)
-        group.append(eid)
-        if len(group_events) >= INGEST_CHUNK:
-            moved += _store_and_ack(client, stream, group, group_events)
-            group, group_events = [], []
-    if group:
-        moved += _store_and_ack(client, stream, group, group_events)
+        rows = _entry_rows(eid, fields)
+        ids.append(eid)
+        chunk.append(rows)
+        waiting += rows.count(b"\n")
+        if waiting >= INGEST_CHUNK:
+            moved += _store_and_ack(client, stream, ids, b"".join(chunk), waiting)
+            ids, chunk, waiting = [], [], 0
+    if ids:
+        moved += _store_and_ack(client, stream, ids, b"".join(chunk), waiting)
     return moved
 
 
-def _store_and_ack(client, stream: str, ids: list, events: list[dict]) -> int:
+def _entry_rows(eid: bytes, fields: dict) -> bytes:
+    """A stream entry's events as COPY rows; entries of older versions held a JSON list."""
+    try:
+        if b"rows" in fields:
+            return fields[b"rows"]
+        return encode_rows(json.loads(fields[b"e"]))
+    except (KeyError, ValueError, TypeError):
+        log.error("unreadable tracking entry %s dropped", eid)
+        return b""
+
+
+def _store_and_ack(client, stream: str, ids: list, rows: bytes, count: int) -> int:
     """Store one group of entries' events and commit, then acknowledge those entries."""
     try:
-        rollups.ingest_events(events)
-        db.session.commit()
+        rollups.store_rows(rows)  # commits
     except Exception:
         db.session.rollback()
         raise  # the entries stay pending and are re-read next time
     pipe = client.pipeline(transaction=False)
     pipe.xack(stream, setting("ANALYTICS_GROUP"), *ids)
     pipe.xdel(stream, *ids)
-    tracking_written(pipe, len(events))  # for /metrics, same round trip
+    tracking_written(pipe, count)  # for /metrics, same round trip
     pipe.execute()
-    return len(events)
+    return count
+
+
+def wait_for_entries(seconds: float, *, consumer: str | None = None) -> None:
+    """The writer's pause between drains: returns as soon as an entry arrives (XREADGROUP
+    BLOCK hands it to this consumer, so the next drain reads it first, as its own pending
+    entry) or after ``seconds``."""
+    client = redis_client()
+    deadline = time.monotonic() + seconds
+    stream, group = setting("ANALYTICS_STREAM"), setting("ANALYTICS_GROUP")
+    while (left := deadline - time.monotonic()) > 0:
+        try:  # blocks below the client's 1 s socket timeout
+            _ensure_group(client, stream, group)
+            if client.xreadgroup(group, consumer or _consumer_name(), {stream: ">"}, count=1,
+                                 block=max(1, int(min(left, 0.8) * 1000))):  # fmt: skip
+                return
+        except Exception as error:  # Redis away: a plain pause; the next drain reports it
+            log.warning("tracking stream unavailable (%s)", error)
+            time.sleep(max(0.0, deadline - time.monotonic()))
+            return
 
 
 def backlog() -> int:

@@ -1,17 +1,23 @@
 """Storing events once and adding them to the hourly rollups (the writer's database side).
 
-``ingest_events`` is the one path for every event, whether it comes from the Redis writer, a
-direct write or a batch: raw rows are inserted ``ON CONFLICT (event_id) DO NOTHING RETURNING``
-(through a COPY-loaded staging table on PostgreSQL) and only the rows really inserted update
-the rollups, so a replayed batch changes nothing.
+``ingest_events`` (or ``ingest_rows``, for the Redis writer's COPY rows) is the one path for
+every event, whether it comes from the Redis writer, a direct write or a batch: events already
+stored are left out, the rest are inserted ``ON CONFLICT (event_id) DO NOTHING RETURNING`` and
+only the rows really inserted update the dedupe marks and the rollups, so a replayed batch
+changes nothing. On PostgreSQL it is one COPY and one statement (app/analytics/pg_ingest.py);
+on SQLite ``flag_views`` decides the same rules in Python.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, text
+from flask import current_app
+from sqlalchemy import func, select, text, tuple_
 
+from app.analytics import pg_ingest
+from app.analytics.event_rows import decode_rows, encode_rows, split_rows
 from app.analytics.models import (
     CampaignVisitorDay,
     HourlyRollup,
@@ -22,7 +28,11 @@ from app.analytics.models import (
 from app.analytics.settings import setting
 from app.extensions import db
 
-WRITER_LOCK = 0x4B4F4C41  # pg advisory lock id: one writer at a time keeps dedupe exact
+# PostgreSQL advisory locks keep dedupe exact: a writer storing every visitor's events holds
+# WRITER_LOCK alone; the sessions of a split chunk (store_rows) hold it shared, plus the lock
+# of their partition of visitors (WRITER_LOCK + 1 + partition), so they run side by side.
+WRITER_LOCK = 0x4B4F4C41
+PARTITIONS = 2
 CHUNK = 500
 EVENT_COLUMNS = (
     "event_id", "kind", "occurred_at", "note_id", "contract_id", "campaign_id", "visitor",
@@ -62,11 +72,7 @@ def _chunks(rows: list, size: int = CHUNK):
 
 
 def _insert_new_events(rows: list[dict]) -> set[str]:
-    """Insert raw events not stored yet; the event ids really inserted."""
-    if not rows:
-        return set()
-    if _dialect() == "postgresql":
-        return _copy_new_events(rows)
+    """Insert raw events not stored yet (SQLite); the event ids really inserted."""
     new: set[str] = set()
     for chunk in _chunks(rows):
         stmt = (
@@ -79,118 +85,144 @@ def _insert_new_events(rows: list[dict]) -> set[str]:
     return new
 
 
-def _copy_new_events(rows: list[dict]) -> set[str]:
-    """COPY into a session-temporary staging table, then one INSERT … SELECT."""
-    cols = ", ".join(EVENT_COLUMNS)
-    db.session.execute(
-        text(
-            "CREATE TEMP TABLE IF NOT EXISTS analytics_stage (event_id varchar(64), "
-            "kind varchar(8), occurred_at timestamptz, note_id bigint, contract_id bigint, "
-            "campaign_id bigint, visitor varchar(64), is_bot boolean, counted boolean, "
-            "new_visitor_today boolean, user_id bigint, new_campaign_visitor_today boolean)"
-        )
-    )
-    db.session.execute(text("TRUNCATE analytics_stage"))
-    raw = db.session.connection().connection.driver_connection
-    copy_sql = f"COPY analytics_stage ({cols}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
-        for row in rows:
-            copy.write_row(tuple(row[c] for c in EVENT_COLUMNS))
-    # One statement: store the new events, and from exactly those rows move the dedupe marks
-    # and the visitor-days on (server side, no round trip per row).
-    # ``cols`` is the constant EVENT_COLUMNS list, never user input.
-    insert_sql = (
-        f"WITH ins AS (INSERT INTO analytics_events ({cols}) SELECT {cols} "  # noqa: S608 # nosec B608
-        "FROM analytics_stage ON CONFLICT (event_id) DO NOTHING "
-        "RETURNING event_id, kind, note_id, campaign_id, visitor, occurred_at, is_bot, "
-        "counted, new_visitor_today, new_campaign_visitor_today), "
-        "marks AS (INSERT INTO analytics_view_marks (note_id, visitor, counted_at) "
-        "SELECT note_id, visitor, max(occurred_at) FROM ins "
-        "WHERE kind = 'view' AND NOT is_bot AND counted GROUP BY note_id, visitor "
-        "ON CONFLICT (note_id, visitor) DO UPDATE SET counted_at = "
-        "GREATEST(analytics_view_marks.counted_at, EXCLUDED.counted_at)), "
-        "days AS (INSERT INTO analytics_visitor_days (day, note_id, visitor) "
-        "SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date, note_id, visitor FROM ins "
-        "WHERE new_visitor_today ON CONFLICT DO NOTHING), "
-        "campaign_days AS (INSERT INTO analytics_campaign_visitor_days (day, campaign_id, "
-        "visitor) SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date, campaign_id, visitor "
-        "FROM ins WHERE new_campaign_visitor_today ON CONFLICT DO NOTHING) "
-        "SELECT event_id FROM ins"
-    )
-    inserted = db.session.execute(text(insert_sql))
-    return set(inserted.scalars().all())
-
-
-def _lock_writer() -> None:
-    if _dialect() == "postgresql":
+def _lock_writer(partition: int | None = None) -> None:
+    if _dialect() != "postgresql":
+        return
+    if partition is None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
-
-
-def _known_marks(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], datetime]:
-    """Last counted view per (note, visitor) of the batch; IN lists on both key columns let
-    the primary key index answer (a row-value IN list is a sequential scan on PostgreSQL)."""
-    marks: dict[tuple[int, str], datetime] = {}
-    notes = sorted({n for n, _v in pairs})
-    for chunk in _chunks(sorted({v for _n, v in pairs}), 1000):
-        stmt = select(ViewMark.note_id, ViewMark.visitor, ViewMark.counted_at).where(
-            ViewMark.note_id.in_(notes), ViewMark.visitor.in_(chunk)
+    else:
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock_shared(:key), pg_advisory_xact_lock(:key + :p)"),
+            {"key": WRITER_LOCK, "p": 1 + partition},
         )
-        for note_id, visitor, at in db.session.execute(stmt):
-            if (note_id, visitor) in pairs:
-                marks[(note_id, visitor)] = at
-    return marks
 
 
-def _known_days(pairs: set[tuple[int, str]], days: set) -> set[tuple]:
-    seen: set[tuple] = set()
-    notes = sorted({n for n, _v in pairs})
-    for chunk in _chunks(sorted({v for _n, v in pairs}), 1000):
-        stmt = select(VisitorDay.day, VisitorDay.note_id, VisitorDay.visitor).where(
-            VisitorDay.day.in_(days), VisitorDay.note_id.in_(notes), VisitorDay.visitor.in_(chunk)
-        )
-        seen.update(tuple(r) for r in db.session.execute(stmt) if (r[1], r[2]) in pairs)
-    return seen
-
-
-def _known_campaign_days(pairs: set[tuple[int, str]], days: set) -> set[tuple]:
-    """(day, campaign, visitor) already seen, for the campaign-wide unique visitors."""
-    seen: set[tuple] = set()
-    campaigns = sorted({c for c, _v in pairs})
-    for chunk in _chunks(sorted({v for _c, v in pairs}), 1000):
-        stmt = select(
-            CampaignVisitorDay.day, CampaignVisitorDay.campaign_id, CampaignVisitorDay.visitor
-        ).where(
-            CampaignVisitorDay.day.in_(days),
-            CampaignVisitorDay.campaign_id.in_(campaigns),
-            CampaignVisitorDay.visitor.in_(chunk),
-        )
-        seen.update(tuple(r) for r in db.session.execute(stmt) if (r[1], r[2]) in pairs)
-    return seen
+def _window() -> timedelta:
+    return timedelta(minutes=int(setting("ANALYTICS_DEDUPE_MINUTES")))
 
 
 def ingest_events(events: list[dict]) -> int:
     """Store view/click events once each and add the new ones to the hourly rollups; returns
     how many were new. Views repeat-filtered per visitor per note per window; flushes only."""
-    by_id = {}
-    for event in events:
-        by_id.setdefault(str(event["id"]), event)
-    ordered = sorted(by_id.values(), key=lambda e: float(e["t"]))
-    if not ordered:
+    if not events:
         return 0
+    if _dialect() == "postgresql":
+        return ingest_rows(encode_rows(events))
     _lock_writer()
-    window = timedelta(minutes=int(setting("ANALYTICS_DEDUPE_MINUTES")))
-    human_views = [e for e in ordered if e["k"] == "view" and not e["b"]]
-    pairs = {(int(e["n"]), str(e["v"])) for e in human_views}
-    when = {id(e): datetime.fromtimestamp(float(e["t"]), UTC) for e in ordered}
-    marks = _known_marks(pairs) if pairs else {}
-    days = {when[id(e)].date() for e in human_views}
-    seen_days = _known_days(pairs, days) if pairs else set()
-    campaign_pairs = {(int(e["p"]), str(e["v"])) for e in human_views}
-    seen_campaign_days = _known_campaign_days(campaign_pairs, days) if pairs else set()
+    return _ingest_in_python(events)
 
+
+def ingest_rows(data: bytes, *, partition: int | None = None) -> int:
+    """``ingest_events`` for events already encoded as COPY rows (app/analytics/event_rows.py),
+    as the Redis stream holds them: PostgreSQL stores them with one COPY and one statement.
+    ``partition``: the rows hold only that partition's visitors (``store_rows``)."""
+    if not data:
+        return 0
+    _lock_writer(partition)
+    if _dialect() == "postgresql":
+        return pg_ingest.ingest_rows(data, window=_window())
+    return _ingest_in_python(decode_rows(data))
+
+
+def store_rows(data: bytes) -> int:
+    """Store a chunk of COPY rows and commit; returns how many events were new. On PostgreSQL
+    with ANALYTICS_WRITER_SESSIONS 2, two sessions store it side by side, each the visitors of
+    its partition (a visitor's dedupe state is never split between them); each commits on its
+    own, so after a failure the caller re-reads the chunk (the stored half is then a no-op)."""
+    if not data:
+        return 0
+    if _dialect() != "postgresql" or int(setting("ANALYTICS_WRITER_SESSIONS")) < 2:
+        moved = ingest_rows(data)
+        db.session.commit()
+        return moved
+    app = current_app._get_current_object()
+    parts = [(p, rows) for p, rows in enumerate(split_rows(data, PARTITIONS)) if rows]
+    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        done = [pool.submit(_store_partition, app, rows, p) for p, rows in parts]
+    return sum(future.result() for future in done)  # the first failure, once all finished
+
+
+def _store_partition(app, data: bytes, partition: int) -> int:
+    with app.app_context():  # a session (and connection) of its own
+        try:
+            moved = ingest_rows(data, partition=partition)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        return moved
+
+
+def _stored_ids(ids: list[str]) -> set[str]:
+    stored: set[str] = set()
+    for chunk in _chunks(ids, 400):
+        stmt = select(TrackingEvent.event_id).where(TrackingEvent.event_id.in_(chunk))
+        stored.update(db.session.scalars(stmt))
+    return stored
+
+
+def _known(columns, keys: set[tuple]) -> set[tuple]:
+    """The rows among ``keys`` (values of ``columns``) that exist, by primary key."""
+    found: set[tuple] = set()
+    for chunk in _chunks(sorted(keys), 300):
+        stmt = select(*columns).where(tuple_(*columns).in_(chunk))
+        found.update(tuple(r) for r in db.session.execute(stmt))
+    return found
+
+
+def _ingest_in_python(events: list[dict]) -> int:
+    """The SQLite writer: the same rules as app/analytics/pg_ingest.py, decided in Python."""
+    by_id: dict[str, dict] = {}
+    for event in events:
+        by_id.setdefault(str(event["id"])[:64], event)
+    stored = _stored_ids(list(by_id))
+    fresh = sorted(
+        (e for event_id, e in by_id.items() if event_id not in stored), key=lambda e: float(e["t"])
+    )
+    human = [
+        (datetime.fromtimestamp(float(e["t"]), UTC).date(), int(e["n"]), int(e["p"]),
+         str(e["v"])[:64]) for e in fresh if e["k"] == "view" and not e["b"]
+    ]  # fmt: skip
+    columns = (ViewMark.note_id, ViewMark.visitor)
+    marks = {}
+    for chunk in _chunks(sorted({(n, v) for _d, n, _c, v in human}), 300):
+        stmt = select(*columns, ViewMark.counted_at).where(tuple_(*columns).in_(chunk))
+        marks.update({(n, v): at for n, v, at in db.session.execute(stmt)})
+    seen_days = _known(
+        (VisitorDay.day, VisitorDay.note_id, VisitorDay.visitor),
+        {(d, n, v) for d, n, _c, v in human},
+    )
+    seen_campaign_days = _known(
+        (CampaignVisitorDay.day, CampaignVisitorDay.campaign_id, CampaignVisitorDay.visitor),
+        {(d, c, v) for d, _n, c, v in human},
+    )
+    rows = flag_views(
+        fresh, window=_window(), marks=marks, seen_days=seen_days,
+        seen_campaign_days=seen_campaign_days,
+    )  # fmt: skip
+    new_ids = _insert_new_events([{c: r[c] for c in EVENT_COLUMNS} for r in rows])
+    inserted = [r for r in rows if r["event_id"] in new_ids]
+    _apply_marks(inserted)
+    _apply_rollups(inserted)
+    return len(inserted)
+
+
+def flag_views(
+    events: list[dict],
+    *,
+    window: timedelta,
+    marks: dict[tuple[int, str], datetime],
+    seen_days: set[tuple],
+    seen_campaign_days: set[tuple],
+) -> list[dict]:
+    """Raw event rows for new events in time order, with the dedupe flags: a human view is
+    counted when it is at least ``window`` away from the visitor's last counted view of the
+    note (``marks``, moved on as views are counted); the first counted one of a day per note
+    and per campaign is a new unique visitor unless that day is in ``seen_*`` (updated)."""
     rows = []
-    for event in ordered:
-        at, key = when[id(event)], (int(event["n"]), str(event["v"]))
+    for event in events:
+        at = datetime.fromtimestamp(float(event["t"]), UTC)
+        key = (int(event["n"]), str(event["v"])[:64])
         counted, new_today, new_in_campaign = True, False, False
         if event["k"] == "view" and not event["b"]:
             last = marks.get(key)
@@ -214,7 +246,7 @@ def ingest_events(events: list[dict]) -> int:
                 "note_id": key[0],
                 "contract_id": int(event["c"]),
                 "campaign_id": int(event["p"]),
-                "visitor": key[1][:64],
+                "visitor": key[1],
                 "is_bot": bool(event["b"]),
                 "counted": counted,
                 "new_visitor_today": new_today,
@@ -223,12 +255,7 @@ def ingest_events(events: list[dict]) -> int:
                 "_kol": int(event["u"]),
             }
         )
-    new_ids = _insert_new_events([{c: r[c] for c in EVENT_COLUMNS} for r in rows])
-    fresh = [r for r in rows if r["event_id"] in new_ids]
-    if _dialect() != "postgresql":  # PostgreSQL moved them in the same statement
-        _apply_marks(fresh)
-    _apply_rollups(fresh)
-    return len(fresh)
+    return rows
 
 
 def _apply_marks(rows: list[dict]) -> None:
@@ -244,8 +271,11 @@ def _apply_marks(rows: list[dict]) -> None:
             campaign_days.add((row["occurred_at"].date(), row["campaign_id"], row["visitor"]))
     mark_rows = [{"note_id": n, "visitor": v, "counted_at": at} for (n, v), at in latest.items()]
     stmt = _insert(ViewMark)
+    # A mark only moves forward: a late view counted now must not pull it back (SQLite's
+    # two-argument max(); its timestamps are text of one fixed format, so they compare).
+    latest_of = func.max(ViewMark.counted_at, stmt.excluded.counted_at)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["note_id", "visitor"], set_={"counted_at": stmt.excluded.counted_at}
+        index_elements=["note_id", "visitor"], set_={"counted_at": latest_of}
     )
     _execute_many(stmt, mark_rows)
     day_rows = [{"day": d, "note_id": n, "visitor": v} for d, n, v in visitor_days]

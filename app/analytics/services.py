@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import pagecache
 from app.analytics.models import Conversion
 from app.analytics.rollups import hour_of, upsert_rollups
 from app.analytics.settings import setting
@@ -199,8 +201,18 @@ def brand_of_click(click_id: str | None) -> int | None:
     return db.session.scalar(select(Note.brand_id).where(Note.id == parsed[0]))
 
 
-def validate_hit(payload: Any, notes: dict[str, Note]) -> dict:
-    """A batched view or click (from a signed edge server) as a pipeline event."""
+class TrackedNote(NamedTuple):
+    """The ids a tracking event of a published note carries."""
+
+    id: int
+    contract_id: int
+    campaign_id: int
+    kol_id: int
+
+
+def validate_hit(payload: Any, notes: dict[str, TrackedNote], now: float | None = None) -> dict:
+    """A batched view or click (from a signed edge server) as a pipeline event; an event
+    without a time happened ``now`` (epoch seconds, once per batch; default: the clock)."""
     if not isinstance(payload, dict):
         raise ValidationFailed({"event": [_("Expected a JSON object.")]})
     errors: dict[str, list[str]] = {}
@@ -209,13 +221,19 @@ def validate_hit(payload: Any, notes: dict[str, Note]) -> dict:
         errors["event_id"] = [
             _("A client event id of 8 to 64 letters, digits or -_.: is required.")
         ]
-    note = notes.get(str(payload.get("code") or ""))
+    code = payload.get("code")
+    note = notes.get(code if isinstance(code, str) else str(code or ""))
     if note is None:
         errors["code"] = [_("No published note has this tracking code.")]
     visitor = payload.get("visitor")
     if not isinstance(visitor, str) or not 1 <= len(visitor) <= 64:
         errors["visitor"] = [_("An anonymous visitor id (at most 64 characters) is required.")]
-    at = parse_time(payload.get("time"), "time", errors)
+    when = payload.get("time")
+    if when in (None, "") and now is not None:
+        at = now
+    else:
+        parsed = parse_time(when, "time", errors)
+        at = parsed.timestamp() if parsed is not None else None
     bot = payload.get("bot", False)
     if not isinstance(bot, bool):
         errors["bot"] = [_("true or false.")]
@@ -224,7 +242,7 @@ def validate_hit(payload: Any, notes: dict[str, Note]) -> dict:
     return {
         "id": f"b:{event_id}",
         "k": payload["type"],
-        "t": at.timestamp(),
+        "t": at,
         "n": note.id,
         "c": note.contract_id,
         "p": note.campaign_id,
@@ -234,15 +252,25 @@ def validate_hit(payload: Any, notes: dict[str, Note]) -> dict:
     }
 
 
-def published_notes_by_code(codes: set[str]) -> dict[str, Note]:
-    """Published notes by tracking code, in one query."""
+def published_notes_by_code(codes: set) -> dict[str, TrackedNote]:
+    """Published notes' ids by tracking code: from the page cache (no query per batch; dropped
+    when notes change), the codes it lacks in one query."""
     codes = {c for c in codes if isinstance(c, str) and 0 < len(c) <= 16}
-    if not codes:
-        return {}
-    rows = db.session.scalars(
-        select(Note).where(Note.tracking_code.in_(codes), Note.status == NoteStatus.PUBLISHED)
-    )
-    return {n.tracking_code: n for n in rows}
+    fetched: dict[str, TrackedNote] | None = None
+
+    def lookup(code: str) -> TrackedNote | None:
+        nonlocal fetched
+        if fetched is None:  # the first code missing from the cache fetches them all
+            rows = db.session.execute(
+                select(Note.tracking_code, Note.id, Note.contract_id, Note.campaign_id,
+                       Note.kol_id)
+                .where(Note.tracking_code.in_(codes), Note.status == NoteStatus.PUBLISHED)
+            )  # fmt: skip
+            fetched = {row[0]: TrackedNote(*row[1:]) for row in rows}
+        return fetched.get(code)
+
+    found = {code: pagecache.cached(("batch-note", code), partial(lookup, code)) for code in codes}
+    return {code: note for code, note in found.items() if note is not None}
 
 
 def new_event_id() -> str:

@@ -9,3 +9,6 @@ def _direct_buffer(app, monkeypatch):
     monkeypatch.setitem(app.config, "ANALYTICS_BUFFER", "direct")
     monkeypatch.setitem(app.config, "ANALYTICS_BATCH_SECRET", "edge-secret")
     monkeypatch.setattr(pipeline, "_redis_down_until", 0.0)
+    # Each test's transaction is one shared connection: the writer stores a chunk in this
+    # session (tests/analytics/test_writer_sessions.py covers two sessions side by side).
+    monkeypatch.setitem(app.config, "ANALYTICS_WRITER_SESSIONS", 1)

@@ -5,11 +5,13 @@ import hashlib
 import hmac
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from app import pagecache
 from app.analytics.models import Conversion, HourlyRollup, TrackingEvent
 from app.auth.models import Role
 from app.extensions import db
+from app.notes.models import NoteStatus
 from tests.analytics.support import bearer, published_note
 from tests.factories import make_api_key, make_user
 
@@ -91,6 +93,32 @@ def test_views_in_a_brand_batch_need_a_signature(client):
         headers=bearer(make_api_key(brand)),
     )
     assert response.json["accepted"] == 0 and response.json["rejected"][0]["index"] == 0
+
+
+def test_batches_read_notes_from_the_page_cache_until_a_note_changes(app, client, monkeypatch):
+    """No query for the notes per batch while they are cached; a note taken down stops
+    counting at once."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE", True)
+    pagecache._store.clear()
+    note = published_note()
+    assert signed_post(client, {"events": [hit(note.tracking_code, 1)]}).json["accepted"] == 1
+    reads = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        if "FROM notes" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        again = signed_post(client, {"events": [hit(note.tracking_code, 2)]})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert again.json["accepted"] == 1 and reads == []
+    note.status = NoteStatus.TAKEN_DOWN
+    db.session.commit()
+    gone = signed_post(client, {"events": [hit(note.tracking_code, 3)]})
+    assert gone.json["accepted"] == 0 and "code" in gone.json["rejected"][0]["errors"]
+    pagecache._store.clear()
 
 
 def test_the_analytics_endpoints_are_in_the_openapi_document(client):

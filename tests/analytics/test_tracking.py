@@ -2,6 +2,7 @@
 IPs, replays ignored, Redis-down fallback and 503 when nothing accepts the event."""
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -50,7 +51,8 @@ def test_a_browser_is_not_a_bot_but_a_browser_without_languages_is():
 def test_a_visitor_is_counted_once_per_note_per_30_minutes():
     note = published_note()
     other = published_note()
-    t0 = time.time() - 3600 * 3
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    t0 = datetime.combine(yesterday, datetime.min.time(), UTC).timestamp() + 12 * 3600  # noon
     rollups.ingest_events(
         [
             event(note, at=t0),

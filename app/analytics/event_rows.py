@@ -1,0 +1,81 @@
+"""Tracking events as PostgreSQL COPY text rows: how they travel through the Redis stream.
+
+One line per event, tab-separated, in ``COLUMNS`` order, escaped as COPY's text format wants.
+The request encodes each event once; the writer hands whole stream entries to COPY as they are
+(no per-event work in Python) and decodes them only on SQLite.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+COLUMNS = (
+    "event_id", "kind", "t", "note_id", "contract_id", "campaign_id", "kol_id", "visitor",
+    "is_bot", "user_id",
+)  # fmt: skip
+# COPY text format: backslash, tab, newline and carriage return are escaped; a NUL cannot be
+# stored in a text column at all, so it is dropped rather than poisoning the writer's batch.
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": ""})
+_UNESCAPES = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
+NULL = "\\N"
+
+
+def _text(value) -> str:
+    value = str(value)[:64]
+    if value.isprintable() and "\\" not in value:  # the usual case: nothing to escape
+        return value
+    return value.translate(_ESCAPES)
+
+
+def encode_row(event: dict) -> str:
+    """One pipeline event (app/analytics/tracking.py's keys) as a COPY text line."""
+    uid = event.get("uid")
+    return (
+        f"{_text(event['id'])}\t{event['k']}\t{float(event['t'])!r}\t{int(event['n'])}\t"
+        f"{int(event['c'])}\t{int(event['p'])}\t{int(event['u'])}\t{_text(event['v'])}\t"
+        f"{1 if event['b'] else 0}\t{int(uid) if uid else NULL}\n"
+    )
+
+
+def encode_rows(events: list[dict]) -> bytes:
+    return "".join(map(encode_row, events)).encode()
+
+
+def _unescape(value: str) -> str:
+    if "\\" not in value:
+        return value
+    out, i = [], 0
+    while i < len(value):
+        pair = value[i : i + 2]
+        if pair in _UNESCAPES:
+            out.append(_UNESCAPES[pair])
+            i += 2
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+def decode_rows(data: bytes) -> list[dict]:
+    """The events of ``encode_rows`` output, back as pipeline events (the SQLite writer)."""
+    events = []
+    for line in data.decode().split("\n")[:-1]:
+        event_id, kind, t, note, contract, campaign, kol, visitor, bot, uid = line.split("\t")
+        event = {
+            "id": _unescape(event_id), "k": kind, "t": float(t), "n": int(note),
+            "c": int(contract), "p": int(campaign), "u": int(kol), "v": _unescape(visitor),
+            "b": int(bot),
+        }  # fmt: skip
+        if uid != NULL:
+            event["uid"] = int(uid)
+        events.append(event)
+    return events
+
+
+def split_rows(data: bytes, parts: int) -> list[bytes]:
+    """``data``'s rows in ``parts`` groups by visitor (a stable hash: every process agrees)."""
+    groups: list[list[bytes]] = [[] for _ in range(parts)]
+    visitor = COLUMNS.index("visitor")
+    for line in data.split(b"\n")[:-1]:
+        groups[zlib.crc32(line.split(b"\t", visitor + 1)[visitor]) % parts].append(line)
+    return [b"\n".join(group) + b"\n" if group else b"" for group in groups]

@@ -1,0 +1,200 @@
+"""The writer's PostgreSQL side: a chunk of event rows (app/analytics/event_rows.py) stored and
+counted in one COPY and one statement, whatever the chunk's size.
+
+What rollups.flag_views decides in Python on SQLite is decided here in SQL, on the staging
+table. Every lookup in the dedupe tables is a primary-key probe per row (a LATERAL … LIMIT 1
+cannot become a hash join over a whole table), so the plan is the same with or without
+statistics, however large the tables grow:
+
+- each event id once: the first copy in the chunk, and none already stored;
+- a human view is counted when it is at least the dedupe window away from the visitor's last
+  counted view of the note: the first such view after the stored mark (either side of it),
+  then the next one a window later, and so on (a short recursion: one step per view counted
+  for the same visitor and note in one chunk);
+- the first counted view of a visitor per note per day and per campaign per day is a new
+  unique visitor unless that day's row already exists;
+- the rows inserted move the marks, the visitor-days and the hourly rollups.
+
+The writer lock (rollups.WRITER_LOCK) is held, so nothing stores these rows meanwhile: the
+rows found missing are inserted plainly, without the cost of ON CONFLICT. Should a row appear
+anyway (a writer that skipped the lock), the statement runs again with ON CONFLICT throughout,
+and only the events really inserted are counted.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from app.analytics.event_rows import COLUMNS
+from app.extensions import db
+
+# One round trip before the COPY. JIT off: the statement's estimated cost (index probes per
+# row) passes jit_above_cost, and compiling it would cost more than running it.
+_PREPARE = (
+    "CREATE TEMP TABLE IF NOT EXISTS analytics_stage (pos bigserial, event_id text, kind text, "
+    "t double precision, note_id bigint, contract_id bigint, campaign_id bigint, kol_id bigint, "
+    "visitor text, is_bot boolean, user_id bigint); "
+    "TRUNCATE analytics_stage; SET LOCAL jit = off"
+)
+_COPY = f"COPY analytics_stage ({', '.join(COLUMNS)}) FROM STDIN"
+_DECIDE = """
+WITH RECURSIVE
+fresh AS (
+  SELECT DISTINCT ON (s.event_id) s.pos, s.event_id, s.kind, to_timestamp(s.t) AS occurred_at,
+         s.note_id, s.contract_id, s.campaign_id, s.kol_id, s.visitor, s.is_bot, s.user_id
+  FROM analytics_stage s
+  LEFT JOIN LATERAL (SELECT true AS stored FROM analytics_events e
+                     WHERE e.event_id = s.event_id LIMIT 1) e ON true
+  WHERE e.stored IS NULL
+  ORDER BY s.event_id, s.pos
+),
+marked AS (
+  SELECT f.pos, f.note_id, f.campaign_id, f.visitor, f.occurred_at,
+         (f.occurred_at AT TIME ZONE 'UTC')::date AS day, m.counted_at AS mark,
+         row_number() OVER (PARTITION BY f.note_id, f.visitor ORDER BY f.occurred_at, f.pos)
+           AS ord,
+         1 + count(*) OVER (PARTITION BY f.note_id, f.visitor ORDER BY f.occurred_at
+                            RANGE BETWEEN UNBOUNDED PRECEDING AND :gap FOLLOWING) AS next_ord
+  FROM fresh f
+  LEFT JOIN LATERAL (SELECT counted_at FROM analytics_view_marks m
+                     WHERE m.note_id = f.note_id AND m.visitor = f.visitor LIMIT 1) m ON true
+  WHERE f.kind = 'view' AND NOT f.is_bot
+),
+views AS (
+  SELECT *, min(ord) FILTER (WHERE mark IS NULL OR occurred_at <= mark - :window
+                                   OR occurred_at >= mark + :window)
+              OVER (PARTITION BY note_id, visitor) AS head
+  FROM marked
+),
+later AS (SELECT * FROM views WHERE ord > head),
+counted AS (
+  SELECT *, true AS first_of_day FROM views WHERE ord = head
+  UNION ALL
+  SELECT v.*, v.day <> c.day FROM counted c
+  JOIN later v ON v.note_id = c.note_id AND v.visitor = c.visitor AND v.ord = c.next_ord
+),
+new_days AS (
+  SELECT c.pos FROM counted c
+  LEFT JOIN LATERAL (SELECT true AS seen FROM analytics_visitor_days s
+                     WHERE s.day = c.day AND s.note_id = c.note_id AND s.visitor = c.visitor
+                     LIMIT 1) s ON true
+  WHERE c.first_of_day AND s.seen IS NULL
+),
+new_campaign_days AS (
+  SELECT DISTINCT ON (c.day, c.campaign_id, c.visitor) c.pos FROM counted c
+  LEFT JOIN LATERAL (SELECT true AS seen FROM analytics_campaign_visitor_days s
+                     WHERE s.day = c.day AND s.campaign_id = c.campaign_id
+                       AND s.visitor = c.visitor LIMIT 1) s ON true
+  WHERE s.seen IS NULL
+  ORDER BY c.day, c.campaign_id, c.visitor, c.occurred_at, c.pos
+),
+marked_before AS (SELECT DISTINCT note_id, visitor FROM marked WHERE mark IS NOT NULL),
+"""
+
+
+def _statement(*, guarded: bool) -> str:
+    """The writer's statement: plain inserts of the rows found missing (under the writer
+    lock), or, ``guarded``, ON CONFLICT throughout."""
+    events_conflict = "ON CONFLICT (event_id) DO NOTHING" if guarded else ""
+    marks_conflict = (
+        "ON CONFLICT (note_id, visitor) DO UPDATE SET counted_at = "
+        "GREATEST(analytics_view_marks.counted_at, EXCLUDED.counted_at)"
+        if guarded
+        else ""
+    )
+    days_conflict = "ON CONFLICT DO NOTHING" if guarded else ""
+    # Built once, at import, from the constants of this module only.
+    return f"""{_DECIDE}
+ins AS (
+  INSERT INTO analytics_events (event_id, kind, occurred_at, note_id, contract_id, campaign_id,
+    visitor, is_bot, user_id, counted, new_visitor_today, new_campaign_visitor_today)
+  SELECT event_id, kind, occurred_at, note_id, contract_id, campaign_id, visitor, is_bot, user_id,
+         NOT (kind = 'view' AND NOT is_bot) OR pos IN (SELECT pos FROM counted),
+         pos IN (SELECT pos FROM new_days), pos IN (SELECT pos FROM new_campaign_days)
+  FROM fresh
+  {events_conflict}
+  RETURNING kind, occurred_at, note_id, contract_id, campaign_id, visitor, is_bot, counted,
+            new_visitor_today, new_campaign_visitor_today
+),
+last_counted AS (
+  SELECT note_id, visitor, max(occurred_at) AS counted_at FROM ins
+  WHERE kind = 'view' AND NOT is_bot AND counted GROUP BY note_id, visitor
+),
+new_marks AS (
+  INSERT INTO analytics_view_marks (note_id, visitor, counted_at)
+  SELECT * FROM last_counted l WHERE NOT EXISTS
+    (SELECT 1 FROM marked_before b WHERE b.note_id = l.note_id AND b.visitor = l.visitor)
+  {marks_conflict}
+),
+moved_marks AS (
+  INSERT INTO analytics_view_marks (note_id, visitor, counted_at)
+  SELECT * FROM last_counted l WHERE EXISTS
+    (SELECT 1 FROM marked_before b WHERE b.note_id = l.note_id AND b.visitor = l.visitor)
+  ON CONFLICT (note_id, visitor) DO UPDATE
+  SET counted_at = GREATEST(analytics_view_marks.counted_at, EXCLUDED.counted_at)
+),
+days AS (
+  INSERT INTO analytics_visitor_days (day, note_id, visitor)
+  SELECT (occurred_at AT TIME ZONE 'UTC')::date, note_id, visitor FROM ins
+  WHERE new_visitor_today {days_conflict}
+),
+campaign_days AS (
+  INSERT INTO analytics_campaign_visitor_days (day, campaign_id, visitor)
+  SELECT (occurred_at AT TIME ZONE 'UTC')::date, campaign_id, visitor FROM ins
+  WHERE new_campaign_visitor_today {days_conflict}
+),
+sums AS (
+  SELECT note_id, date_trunc('hour', occurred_at, 'UTC') AS hour, min(contract_id) AS contract_id,
+    min(campaign_id) AS campaign_id,
+    count(*) FILTER (WHERE kind = 'view' AND NOT is_bot AND counted) AS views,
+    count(*) FILTER (WHERE kind = 'view' AND NOT is_bot AND counted AND new_visitor_today) AS uniques,
+    count(*) FILTER (WHERE kind = 'click' AND NOT is_bot) AS clicks,
+    count(*) FILTER (WHERE kind = 'view' AND is_bot) AS bot_views,
+    count(*) FILTER (WHERE kind = 'click' AND is_bot) AS bot_clicks,
+    0 AS conversions, 0 AS revenue,
+    count(*) FILTER (WHERE kind = 'view' AND NOT is_bot AND counted AND new_campaign_visitor_today)
+      AS campaign_uniques
+  FROM ins GROUP BY 1, 2
+),
+rolled AS (
+  INSERT INTO analytics_hourly (note_id, hour, contract_id, campaign_id, kol_id, views, uniques,
+    clicks, bot_views, bot_clicks, conversions, revenue, campaign_uniques)
+  SELECT s.note_id, s.hour, s.contract_id, s.campaign_id, k.kol_id, views, uniques, clicks,
+    bot_views, bot_clicks, conversions, revenue, campaign_uniques
+  FROM sums s JOIN (SELECT note_id, min(kol_id) AS kol_id FROM fresh GROUP BY note_id) k
+    USING (note_id)
+  WHERE views + clicks + bot_views + bot_clicks > 0
+  ORDER BY s.note_id, s.hour
+  ON CONFLICT (note_id, hour) DO UPDATE SET views = analytics_hourly.views + EXCLUDED.views,
+    uniques = analytics_hourly.uniques + EXCLUDED.uniques,
+    clicks = analytics_hourly.clicks + EXCLUDED.clicks,
+    bot_views = analytics_hourly.bot_views + EXCLUDED.bot_views,
+    bot_clicks = analytics_hourly.bot_clicks + EXCLUDED.bot_clicks,
+    campaign_uniques = analytics_hourly.campaign_uniques + EXCLUDED.campaign_uniques
+)
+SELECT count(*) FROM ins
+"""  # noqa: S608 # nosec B608
+
+
+_PLAIN, _GUARDED = _statement(guarded=False), _statement(guarded=True)
+
+
+def ingest_rows(data: bytes, *, window: timedelta) -> int:
+    """Store the events of COPY text ``data`` once each and count the new ones; returns how
+    many were new. The caller holds the writer lock; flushes only (the caller commits)."""
+    if not data:
+        return 0
+    db.session.execute(text(_PREPARE))
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(_COPY) as copy:
+        copy.write(data)
+    # The next counted view is at least a window later: "later than window - 1 µs".
+    params = {"window": window, "gap": window - timedelta(microseconds=1)}
+    try:
+        with db.session.begin_nested():
+            return db.session.execute(text(_PLAIN), params).scalar_one()
+    except IntegrityError:
+        return db.session.execute(text(_GUARDED), params).scalar_one()

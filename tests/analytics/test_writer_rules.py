@@ -1,0 +1,159 @@
+"""The writer's dedupe rules, decided in SQL on PostgreSQL (app/analytics/pg_ingest.py) and in
+Python on SQLite (rollups.flag_views), give the same flags as a plain replay of the rules, drain
+after drain: repeats inside and outside the window (either side of the stored mark), across
+midnight, bots, clicks, a visitor on two notes of one campaign, ids repeated in one drain and
+replayed in a later one. The rollups equal the counts from the raw events."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.analytics import rollups
+from app.analytics.models import HourlyRollup, TrackingEvent
+from app.extensions import db
+from tests.analytics.support import campaign_for, event, published_note
+
+WINDOW = timedelta(minutes=30)
+FLAGS = ("counted", "new_visitor_today", "new_campaign_visitor_today")
+MIDNIGHT = datetime.combine(datetime.now(UTC).date() - timedelta(days=3), datetime.min.time(), UTC)
+
+
+def at(minutes: float) -> float:
+    """Epoch seconds ``minutes`` after a midnight three days ago (negative: the day before)."""
+    return (MIDNIGHT + timedelta(minutes=minutes)).timestamp()
+
+
+def expected_flags(drains: list[list[dict]]) -> dict[str, tuple]:
+    """The rules replayed in plain Python, drain by drain: each id stored once (the first
+    copy), stored ids left out, the rest in time order; marks only move forward, as stored."""
+    stored: dict[str, tuple] = {}
+    marks: dict = {}
+    seen_days: set = set()
+    seen_campaign_days: set = set()
+    for events in drains:
+        fresh: dict[str, dict] = {}
+        for e in events:
+            if e["id"] not in stored:
+                fresh.setdefault(e["id"], e)
+        before = dict(marks)
+        rows = rollups.flag_views(
+            sorted(fresh.values(), key=lambda e: e["t"]), window=WINDOW, marks=marks,
+            seen_days=seen_days, seen_campaign_days=seen_campaign_days,
+        )  # fmt: skip
+        marks = before
+        for row in rows:
+            stored[row["event_id"]] = tuple(row[f] for f in FLAGS)
+            if row["kind"] == "view" and not row["is_bot"] and row["counted"]:
+                key = (row["note_id"], row["visitor"])
+                marks[key] = max(marks.get(key, row["occurred_at"]), row["occurred_at"])
+    return stored
+
+
+def ingest_drains(drains: list[list[dict]]) -> dict[str, tuple]:
+    for events in drains:
+        rollups.ingest_events(events)
+    rows = db.session.execute(
+        select(TrackingEvent.event_id, *(getattr(TrackingEvent, f) for f in FLAGS))
+    )
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def assert_rollups_match_raw_events() -> None:
+    human_counted = (TrackingEvent.kind == "view") & ~TrackingEvent.is_bot & TrackingEvent.counted
+    raw = db.session.execute(
+        select(
+            TrackingEvent.note_id,
+            func.count().filter(human_counted),
+            func.count().filter(human_counted & TrackingEvent.new_visitor_today),
+            func.count().filter(human_counted & TrackingEvent.new_campaign_visitor_today),
+            func.count().filter((TrackingEvent.kind == "view") & TrackingEvent.is_bot),
+            func.count().filter((TrackingEvent.kind == "click") & ~TrackingEvent.is_bot),
+        ).group_by(TrackingEvent.note_id)
+    ).all()
+    rolled = db.session.execute(
+        select(
+            HourlyRollup.note_id,
+            func.sum(HourlyRollup.views),
+            func.sum(HourlyRollup.uniques),
+            func.sum(HourlyRollup.campaign_uniques),
+            func.sum(HourlyRollup.bot_views),
+            func.sum(HourlyRollup.clicks),
+        ).group_by(HourlyRollup.note_id)
+    ).all()
+    assert {r[0]: tuple(map(int, r[1:])) for r in raw} == {
+        r[0]: tuple(map(int, r[1:])) for r in rolled
+    }
+
+
+def test_a_tricky_sequence_gives_the_flags_of_the_rules():
+    campaign = campaign_for()
+    note, sibling, other = published_note(campaign), published_note(campaign), published_note()
+    a, b = "a" * 32, "b" * 32
+
+    def view(n, minutes, visitor=a, event_id=None, **extra):
+        return event(n, at=at(minutes), visitor=visitor, event_id=event_id, **extra)
+
+    first = [
+        view(note, -20, event_id="first-a"),  # 23:40 the day before: counted, new that day
+        view(note, -5),  # 15 minutes later: a repeat
+        view(note, 5),  # after midnight, 25 minutes after the counted view: still a repeat
+        view(note, 10, event_id="after-midnight"),  # 30 minutes on the dot: counted, new day
+        view(note, 10, event_id="after-midnight"),  # the same id twice in one drain
+        view(sibling, 12),  # the campaign's other note: a note unique, not a campaign one
+        view(other, 12),  # another campaign: unique in both
+        view(note, 20, bot=True),  # bots are never counted and move no mark
+        event(note, "click", visitor=a, at=at(21)),
+        view(note, 40, visitor=b),
+        view(note, 39, visitor=b),  # out of order: the earlier one counts
+    ]
+    second = [
+        first[0],  # replayed: stored already, changes nothing
+        view(note, 35),  # 25 minutes after the stored mark (00:10): a repeat
+        view(note, 40, event_id="next-drain"),  # 30 minutes on the dot after it: counted
+        view(note, 60),  # a repeat
+        view(note, 75),  # 35 minutes after 00:40: counted
+    ]
+    third = [
+        view(note, -60, event_id="late"),  # 23:00 the day before, long before the mark: counted
+        view(sibling, 30),  # 18 minutes after the sibling's mark: a repeat
+    ]
+    fourth = [
+        view(note, 46),  # 29 minutes before the mark (01:15): a repeat
+        view(note, 45, event_id="window-before"),  # 30 minutes on the dot before it: counted
+    ]
+    drains = [first, second, third, fourth]
+    got = ingest_drains(drains)
+    assert got == expected_flags(drains)
+    assert got["first-a"] == (True, True, True)
+    assert got["after-midnight"] == (True, True, True)
+    assert got["next-drain"] == (True, False, False)
+    assert got["late"] == (True, False, False)
+    assert got["window-before"] == (True, False, False)
+    assert len(got) == len({e["id"] for d in drains for e in d})
+    assert_rollups_match_raw_events()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_sequences_give_the_flags_of_the_rules(seed):
+    rng = random.Random(seed)
+    campaign = campaign_for()
+    notes = [published_note(campaign), published_note(campaign), published_note()]
+    visitors = [f"{v:032x}" for v in range(3)]  # whole minutes below: often a window apart
+    drains, made = [], []
+    for _drain in range(4):
+        events = []
+        for _ in range(rng.randrange(5, 40)):
+            if made and rng.random() < 0.1:
+                events.append(rng.choice(made))  # a repeated or replayed id
+                continue
+            kind = "click" if rng.random() < 0.1 else "view"
+            made.append(
+                event(rng.choice(notes), kind, visitor=rng.choice(visitors),
+                      at=at(rng.randrange(-180, 180)), bot=rng.random() < 0.1)
+            )  # fmt: skip
+            events.append(made[-1])
+        drains.append(events)
+    assert ingest_drains(drains) == expected_flags(drains)
+    assert_rollups_match_raw_events()

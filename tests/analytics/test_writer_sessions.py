@@ -1,0 +1,93 @@
+"""PostgreSQL: the writer stores each chunk in two sessions side by side, split by visitor. The
+flags and rollups are those of the rules, and when one session fails nothing is acknowledged:
+the next drain stores the rest, and the half already stored counts once."""
+
+import secrets
+
+import pytest
+from sqlalchemy import func, select
+
+from app.analytics import pipeline, rollups
+from app.analytics.models import TrackingEvent
+from app.extensions import db
+from tests.analytics.support import campaign_for, event, published_note
+from tests.analytics.test_writer_rules import (
+    FLAGS,
+    assert_rollups_match_raw_events,
+    at,
+    expected_flags,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+@pytest.fixture
+def writer(committing_app, monkeypatch):
+    app = committing_app
+    name = f"test:analytics:{secrets.token_hex(4)}"
+    for key, value in {"ANALYTICS_BUFFER": "redis", "ANALYTICS_STREAM": name,
+                       "ANALYTICS_WRITER_SESSIONS": 2}.items():  # fmt: skip
+        monkeypatch.setitem(app.config, key, value)
+    with app.app_context():
+        yield app
+        pipeline.redis_client().delete(name)
+        db.session.remove()
+
+
+def traffic() -> list[list[dict]]:
+    """Two drains' worth: 40 visitors (both partitions) on two notes of one campaign and one
+    other note, with repeats inside and outside the window, bots, clicks and a replay."""
+    campaign = campaign_for()
+    notes = [published_note(campaign), published_note(campaign), published_note()]
+    first, second = [], []
+    for v in range(40):
+        visitor = f"{v:032x}"
+        for n, note in enumerate(notes):
+            first.append(event(note, visitor=visitor, at=at(v + n)))
+            first.append(event(note, visitor=visitor, at=at(v + n + 10)))  # a repeat
+            second.append(event(note, visitor=visitor, at=at(v + n + 45)))  # counted again
+        first.append(event(notes[0], visitor=visitor, at=at(v), bot=True))
+        second.append(event(notes[1], "click", visitor=visitor, at=at(v + 50)))
+    second.append(first[0])  # replayed
+    return [first, second]
+
+
+def stored_flags() -> dict[str, tuple]:
+    columns = (getattr(TrackingEvent, f) for f in FLAGS)
+    return {
+        r[0]: tuple(r[1:]) for r in db.session.execute(select(TrackingEvent.event_id, *columns))
+    }
+
+
+def test_two_sessions_store_a_chunk_with_the_flags_of_the_rules(writer):
+    drains = traffic()
+    for events in drains:
+        pipeline.accept_events(events)
+        assert pipeline.drain_all(consumer="w1") == len(events)
+    db.session.remove()
+    assert stored_flags() == expected_flags(drains)
+    assert_rollups_match_raw_events()
+
+
+def test_when_one_session_fails_the_chunk_is_read_again_and_counted_once(writer, monkeypatch):
+    first, _second = traffic()
+    pipeline.accept_events(first)
+    real = rollups.ingest_rows
+
+    def second_half_fails(rows, *, partition=None):
+        if partition == 1:
+            raise RuntimeError("writer session killed")
+        return real(rows, partition=partition)
+
+    monkeypatch.setattr(rollups, "ingest_rows", second_half_fails)
+    with pytest.raises(RuntimeError):
+        pipeline.drain(consumer="w1")
+    db.session.remove()
+    half = db.session.scalar(select(func.count()).select_from(TrackingEvent))
+    assert 0 < half < len(first)  # one partition committed, nothing acknowledged
+    monkeypatch.setattr(rollups, "ingest_rows", real)
+    assert pipeline.drain_all(consumer="w1") == len(first)  # its own pending entries again
+    db.session.remove()
+    assert stored_flags() == expected_flags([first])
+    assert_rollups_match_raw_events()
+    assert pipeline.backlog() == 0
