@@ -86,10 +86,15 @@ def go(code: str):
     target = tracking.click_target(code=code, request=request)
     if target is None:
         abort(404)
-    response = redirect(target, 302)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer-when-downgrade"
-    return response
+    # No HTML body (werkzeug's redirect() builds one): browsers and apps follow Location.
+    return Response(
+        status=302,
+        headers={
+            "Location": target,
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer-when-downgrade",
+        },
+    )
 
 
 @bp.post("/t/conversions")

@@ -16,6 +16,7 @@ DEFAULTS: dict[str, object] = {
     "ANALYTICS_ATTRIBUTION_DAYS": 7,
     "ANALYTICS_RETENTION_DAYS": 90,
     "ANALYTICS_DRAIN_BATCH": 1000,  # stream entries per drain (one hit or batch each)
+    "ANALYTICS_WRITER_PAUSE": 0.25,  # seconds the writer gathers entries after a drain
     "ANALYTICS_WRITER_SESSIONS": 2,  # PostgreSQL: 2 stores each chunk in two sessions at once
     "ANALYTICS_BOT_SHARE": 0.3,  # flag a note when bots exceed this share of its views
     "ANALYTICS_SPIKE_FACTOR": 5,  # flag a day with views above this × the note's baseline
