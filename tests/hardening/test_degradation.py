@@ -38,11 +38,15 @@ REDIS_DOWN = textwrap.dedent(
         upgrade()
         from app.analytics.models import TrackingEvent
         from app.jobs import StagedJob
-        from app.payments.models import Payout, PayoutStatus
+        from app.payments.models import ConnectAccount, Payout, PayoutStatus
         from tests.factories import PASSWORD, make_user
         from tests.notes.support import published_note
         note = published_note()
         finance = make_user("finance")
+        # A payable KOL (without an account the retry waits for onboarding, stages nothing).
+        db.session.add(ConnectAccount(user_id=note.kol_id, stripe_account_id="acct_degraded",
+                                      details_submitted=True, payouts_enabled=True,
+                                      transfers_active=True))
         payout = Payout(contract_id=note.contract_id, kol_id=note.kol_id, stage="approval",
                         amount=1000, currency="usd", status=PayoutStatus.FAILED,
                         last_error="card_declined")
