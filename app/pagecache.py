@@ -113,9 +113,20 @@ def cached(key: Any, build: Callable[[], Any], ttl: float | None = None) -> Any:
     value = build()
     with _store.lock:
         if len(_store.entries) >= MAX_ENTRIES:
-            _store.entries.clear()
+            _make_room(now)
         _store.entries[key] = (now + lifetime, value)
     return value
+
+
+def _make_room(now: float) -> None:
+    """Full (many viewers' pages): drop what has expired, then the older half — never the
+    whole store at once, which made every process rebuild its public pages together."""
+    entries = _store.entries
+    for key in [k for k, (until, _value) in entries.items() if until <= now]:
+        del entries[key]
+    if len(entries) >= MAX_ENTRIES:
+        for key in list(entries)[: len(entries) // 2]:  # insertion order: oldest first
+            del entries[key]
 
 
 def invalidate() -> None:

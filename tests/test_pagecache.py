@@ -267,3 +267,24 @@ def test_with_redis_a_disabled_account_gets_no_cached_page_and_protection_still_
     kol.is_disabled = True
     db.session.commit()
     assert "Sign out" not in client.get("/campaigns").get_data(as_text=True)
+
+
+def test_a_full_cache_drops_expired_then_the_oldest_entries_not_everything(app, cache_on):
+    import time as clock
+
+    now = clock.monotonic()
+    with app.test_request_context():
+        for i in range(pagecache.MAX_ENTRIES // 2):  # expired pages of viewers gone away
+            pagecache._store.entries[("old", i)] = (now - 1, "stale")
+        for i in range(pagecache.MAX_ENTRIES - len(pagecache._store.entries)):
+            pagecache._store.entries[("live", i)] = (now + 60, "fresh")
+        assert pagecache.cached(("new",), lambda: "built") == "built"
+        entries = pagecache._store.entries
+        assert not any(key[0] == "old" for key in entries)  # expired went first
+        assert ("live", 0) in entries and ("new",) in entries  # live pages kept
+        # Full of live entries: the older half goes, the newest stay.
+        for i in range(pagecache.MAX_ENTRIES - len(entries)):
+            entries[("more", i)] = (now + 60, "fresh")
+        pagecache.cached(("newest",), lambda: "built")
+        assert ("live", 0) not in entries and ("newest",) in entries
+        assert pagecache.MAX_ENTRIES // 2 <= len(entries) < pagecache.MAX_ENTRIES
