@@ -101,15 +101,21 @@ def enabled() -> bool:
     return bool(config.get("PAGE_CACHE", not config.get("TESTING")))
 
 
+def _live_entry(key: Any, now: float) -> Any:
+    """The value kept for ``key`` if it has not expired, else _MISSING."""
+    hit = _store.entries.get(key, _MISSING)
+    return hit[1] if hit is not _MISSING and hit[0] > now else _MISSING
+
+
 def cached(key: Any, build: Callable[[], Any], ttl: float | None = None) -> Any:
     """The value for ``key`` built by ``build()`` at most once per lifetime in this process."""
     if not enabled():
         return build()
     lifetime = min(_fresh_version(), ttl or 300.0)
     now = time.monotonic()
-    hit = _store.entries.get(key, _MISSING)
-    if hit is not _MISSING and hit[0] > now:
-        return hit[1]
+    value = _live_entry(key, now)
+    if value is not _MISSING:
+        return value
     value = build()
     with _store.lock:
         if len(_store.entries) >= MAX_ENTRIES:
@@ -164,12 +170,6 @@ def _session_identity() -> tuple[int, int] | None:
     return (int(user_id), int(version)) if user_id.isdecimal() and version.isdecimal() else None
 
 
-def _lookup(key: Any) -> Any:
-    _fresh_version()  # a change of public content (or a Redis restart) clears this process
-    hit = _store.entries.get(key, _MISSING)
-    return hit[1] if hit is not _MISSING and hit[0] > time.monotonic() else _MISSING
-
-
 def viewer_page(key: Any, build: Callable[[], str]) -> str | None:
     """A signed-in viewer's page (``build()`` renders it), cached for them; None when it cannot
     be (anonymous, a flashed message waiting, the cache off): the caller renders as usual.
@@ -196,7 +196,8 @@ def viewer_page(key: Any, build: Callable[[], str]) -> str | None:
         request.headers.get("Accept-Language", ""), *key,
     )  # fmt: skip
     if _redis() is not None:
-        hit = _lookup(full_key)
+        _fresh_version()  # a change of public content (or a Redis restart) clears this process
+        hit = _live_entry(full_key, time.monotonic())
         if hit is not _MISSING:
             return fill_csrf(hit)
     user = current_user

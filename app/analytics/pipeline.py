@@ -119,7 +119,8 @@ def _consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def _ensure_group(client, stream: str, group: str) -> None:
+def ensure_group(client, stream: str, group: str) -> None:
+    """The stream's consumer group, created (with the stream) when missing."""
     from redis.exceptions import ResponseError
 
     try:
@@ -139,7 +140,7 @@ def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms:
     consumer = consumer or _consumer_name()
     count = count or int(setting("ANALYTICS_DRAIN_BATCH"))
     stream, group = setting("ANALYTICS_STREAM"), setting("ANALYTICS_GROUP")
-    _ensure_group(client, stream, group)
+    ensure_group(client, stream, group)
     entries = read_entries(client, stream, group, consumer, count, min_idle_ms)
     entries = [(eid, fields) for eid, fields in entries if fields]  # deleted while pending
     if not entries:
@@ -193,7 +194,7 @@ def wait_for_entries(seconds: float, *, consumer: str | None = None) -> None:
     stream, group = setting("ANALYTICS_STREAM"), setting("ANALYTICS_GROUP")
     while (left := deadline - time.monotonic()) > 0:
         try:  # blocks below the client's 1 s socket timeout
-            _ensure_group(client, stream, group)
+            ensure_group(client, stream, group)
             if client.xreadgroup(group, consumer or _consumer_name(), {stream: ">"}, count=1,
                                  block=max(1, int(min(left, 0.8) * 1000))):  # fmt: skip
                 return

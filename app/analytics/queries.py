@@ -145,9 +145,9 @@ def spend_by_contract(contract_ids: list[int]) -> dict[int, int]:
     }
 
 
-def _sums(*filters):
-    cols = [func.coalesce(func.sum(getattr(HourlyRollup, c)), 0).label(c) for c in SUMMED]
-    return cols, filters
+def _sums() -> list:
+    """SUM(counter) AS counter for every summed rollup column."""
+    return [func.coalesce(func.sum(getattr(HourlyRollup, c)), 0).label(c) for c in SUMMED]
 
 
 def campaign_wide(row: dict) -> dict:
@@ -170,7 +170,7 @@ def _as_date(value) -> date:
 def _daily(scope, rng: Range) -> dict[int, dict[date, tuple]]:
     """Every counter per note per UTC day, from BASELINE_DAYS before the range to its end: one
     grouped read that gives the per-note table, the daily series and the spike baselines."""
-    cols, _ = _sums()
+    cols = _sums()
     day = _utc_day()
     rows = db.session.execute(
         select(HourlyRollup.note_id, day.label("day"), *cols)
@@ -207,7 +207,7 @@ def _series(scope, rng: Range, daily, *, whole_campaign: bool = False) -> list[d
     """Daily buckets from ``daily``; hourly ones (ranges of at most HOURLY_MAX_DAYS) read."""
     buckets = {b: [0] * len(SUMMED) for b in rng.buckets()}
     if rng.granularity == "hour":
-        cols, _ = _sums()
+        cols = _sums()
         rows = db.session.execute(
             select(HourlyRollup.hour, *cols)
             .where(scope, HourlyRollup.hour >= rng.since, HourlyRollup.hour < rng.until)
@@ -359,7 +359,7 @@ def brand_overview(brand_id: int, rng: Range) -> list[dict]:
         select(Campaign).where(Campaign.brand_id == brand_id).order_by(Campaign.id.desc())
     ).all()
     ids = [c.id for c in campaigns]
-    cols, _ = _sums()
+    cols = _sums()
     sums = {
         r.campaign_id: r._asdict()
         for r in db.session.execute(

@@ -64,7 +64,7 @@ def _count(note: Note, comment: NoteComment, sign: int) -> None:
     }
     row["comments"] = sign
     row["flagged_engagements"] = sign if comment.flagged else 0
-    pipeline._upsert([row])
+    pipeline.add_to_rollups([row])
 
 
 def _author(user_id: int) -> User:

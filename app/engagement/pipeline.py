@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, text, update
 
 from app.analytics.models import HourlyRollup
-from app.analytics.pipeline import read_entries, redis_client
+from app.analytics.pipeline import ensure_group, read_entries, redis_client
 from app.analytics.rollups import hour_of
 from app.engagement.models import KolFollow, NoteLike, NoteSave
 from app.errors import DomainError
@@ -285,20 +285,7 @@ def add_to_rollups(rows: list[dict]) -> None:
     db.session.connection().execute(stmt, rows)
 
 
-_upsert = add_to_rollups  # the name engagement-social's comments first used
-
-
 # --- the writer's Redis side ----------------------------------------------------------------
-
-
-def _ensure_group(client, stream: str, group: str) -> None:
-    from redis.exceptions import ResponseError
-
-    try:
-        client.xgroup_create(stream, group, id="0", mkstream=True)
-    except ResponseError as error:
-        if "BUSYGROUP" not in str(error):
-            raise
 
 
 def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms: int = 60_000):
@@ -310,7 +297,7 @@ def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms:
     consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
     count = count or int(setting("ENGAGEMENT_DRAIN_BATCH"))
     stream, group = setting("ENGAGEMENT_STREAM"), setting("ENGAGEMENT_GROUP")
-    _ensure_group(client, stream, group)
+    ensure_group(client, stream, group)
     entries = read_entries(client, stream, group, consumer, count, min_idle_ms)
     entries.sort(key=lambda entry: tuple(int(p) for p in entry[0].split(b"-")))  # stream order
     ids = [eid for eid, _fields in entries]
