@@ -13,8 +13,9 @@ README's "Operations" section and .env.example.
 - GUNICORN_TIMEOUT  seconds a worker may stay silent before it is killed and replaced (30)
 - GUNICORN_GRACEFUL_TIMEOUT  seconds to finish in-flight requests on restart/SIGTERM (30)
 - GUNICORN_KEEPALIVE         seconds to hold an idle keep-alive connection from the proxy (5)
-- GUNICORN_MAX_REQUESTS      recycle a worker after this many requests (1000, 0 = never),
-  GUNICORN_MAX_REQUESTS_JITTER  plus up to this many (100) so workers do not recycle together
+- GUNICORN_MAX_REQUESTS      recycle a worker after this many requests (default 0 = never),
+  GUNICORN_MAX_REQUESTS_JITTER  plus up to this many (default 10%) so workers do not recycle
+                    together
 - GUNICORN_PRELOAD  import the app once in the master before forking (default on: less
                     memory, import errors stop the start). Connections are never opened in the
                     master, and each worker drops any inherited pool after the fork.
@@ -86,10 +87,12 @@ control_socket_disable = not _control_socket
 # --- Timeouts and recycling ------------------------------------------------------------------
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-# Recycling guards against slow leaks; 1,000 requests recycled a busy worker every few seconds
-# (each restart stalls its connections: `make bench` p99 tails), so the default is 20,000.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 20000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 2000)
+# Recycling is a guard against slow leaks, and each recycle costs: the worker's connections are
+# closed and its replacement starts with empty caches and pools (`make bench` p99 tails; even
+# 20,000 requests recycled a busy worker every ~50 s there). Worker memory is measured flat
+# (`make bench` mixed load), so it is off, as gunicorn's own default; set it if RSS grows.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", max_requests // 10)
 # Workers' heartbeat files in memory, not on a (possibly slow) disk; gunicorn's own advice.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 

@@ -81,13 +81,13 @@ def _development_secret_key(instance: Path) -> str:
 def _init_extensions(app: Flask) -> None:
     from app.auth.services import load_session_user
     from app.authz import enforce_declared_access
-    from app.i18n import current_locale
+    from app.i18n import selected_locale
     from app.payments import gateway
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=current_locale)
+    babel.init_app(app, locale_selector=selected_locale)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)

@@ -3,8 +3,13 @@ older session's choice), or the browser's."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import Locale
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 # A display preference set by GET /lang/<code> (app/main.py): reading it needs no session, so an
 # anonymous visitor of a public page gets no session cookie.
@@ -21,8 +26,28 @@ def current_locale() -> str:
         return request.cookies[LANG_COOKIE]
     if session.get("locale") in languages:
         return session["locale"]
-    best = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans", "zh-SG"])
+    return _browser_choice(request.headers.get("Accept-Language", ""))
+
+
+@lru_cache(maxsize=256)
+def _browser_choice(accept_language: str) -> str:
+    """The language an Accept-Language header picks (browsers send a handful of distinct
+    headers: parsed once per process each)."""
+    best = parse_accept_header(accept_language, LanguageAccept).best_match(
+        ["en", "zh", "zh-CN", "zh-Hans", "zh-SG"]
+    )
     return "zh_Hans" if best and best.startswith("zh") else "en"
+
+
+@lru_cache(maxsize=16)
+def _parsed(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def selected_locale() -> Locale:
+    """Flask-Babel's locale selector: a parsed ``Locale`` (Flask-Babel parses a string on every
+    request — a file-system check and ~50 µs each; a Locale it takes as it is)."""
+    return _parsed(current_locale())
 
 
 def html_lang() -> str:

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONF = str(ROOT / "gunicorn.conf.py")
 SETTINGS = (
     "WEB_CONCURRENCY", "GUNICORN_THREADS", "BIND", "PORT", "GUNICORN_TIMEOUT",
-    "GUNICORN_MAX_REQUESTS", "LOG_FORMAT", "APP_ENV", "GUNICORN_PRELOAD", "GUNICORN_ACCESS_LOG",
+    "GUNICORN_MAX_REQUESTS", "GUNICORN_MAX_REQUESTS_JITTER", "LOG_FORMAT", "APP_ENV", "GUNICORN_PRELOAD", "GUNICORN_ACCESS_LOG",
 )  # fmt: skip
 
 
@@ -43,7 +43,7 @@ def test_defaults_suit_a_small_host(load):
     assert conf["threads"] == 2 and conf["worker_class"] == "gthread"
     assert conf["bind"] == ["0.0.0.0:8000"]
     assert conf["timeout"] == 30 and conf["graceful_timeout"] == 30
-    assert conf["max_requests"] == 20000 and conf["max_requests_jitter"] == 2000
+    assert conf["max_requests"] == 0  # no recycling unless asked: memory is measured flat
     assert conf["preload_app"] is True
     assert conf["accesslog"] is None  # the app writes its own access line
     assert conf["forwarded_allow_ips"] == "127.0.0.1"
@@ -55,6 +55,8 @@ def test_values_come_from_the_environment(load):
     assert conf["workers"] == 3 and conf["threads"] == 1 and conf["worker_class"] == "sync"
     assert conf["bind"] == ["0.0.0.0:9100"] and conf["timeout"] == 60
     assert load(BIND="unix:/run/kol.sock")["bind"] == ["unix:/run/kol.sock"]
+    recycled = load(GUNICORN_MAX_REQUESTS="50000")
+    assert recycled["max_requests"] == 50000 and recycled["max_requests_jitter"] == 5000
 
 
 def test_json_logs_in_production_use_the_app_formatter(load):
