@@ -83,6 +83,7 @@ def finance_payouts():
                 "kol_id": p.kol_id,
                 "stage": p.stage,
                 "amount": p.amount,
+                "amount_reversed": p.amount_reversed,
                 "currency": p.currency,
                 "status": p.status.value,
                 "transfer_id": p.transfer_id,

@@ -41,6 +41,10 @@ SCHEMAS["Payout"] = {
         "contract_id": {"type": "integer"},
         "stage": {"type": "string"},
         "amount": {"type": "integer"},
+        "amount_reversed": {
+            "type": "integer",
+            "description": "Minor units taken back from the KOL by transfer reversals",
+        },
         "currency": {"type": "string"},
         "status": {"type": "string"},
         "transfer_id": {"type": "string", "nullable": True},
@@ -63,6 +67,7 @@ def _payout_json(payout: Payout) -> dict:
         "contract_id": payout.contract_id,
         "stage": payout.stage,
         "amount": payout.amount,
+        "amount_reversed": payout.amount_reversed,
         "currency": payout.currency,
         "status": payout.status.value,
         "transfer_id": payout.transfer_id,

@@ -210,3 +210,24 @@ def test_a_booked_reversal_reconciles_with_stripe(app, stripe_emulator):
         )
     )
     assert (item.kind, item.stripe_amount, item.ledger_amount) == (MATCHED, 5_000, 5_000)
+
+
+def test_the_reversed_amount_is_in_the_api_and_the_payouts_export(app, stripe_emulator):
+    import csv
+    import io
+
+    from tests.factories import make_api_key
+
+    kol, _contract, payout = _paid_payout(app, stripe_emulator)
+    _reverse(payout.transfer_id, 10_000)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {make_api_key(kol)}"}
+    mine = client.get("/api/v1/payouts", headers=headers).get_json()["payouts"]
+    assert [(p["id"], p["amount_reversed"]) for p in mine] == [(payout.id, 10_000)]
+    finance = make_user("finance")
+    staff = {"Authorization": f"Bearer {make_api_key(finance)}"}
+    listed = client.get("/api/v1/finance/payouts", headers=staff).get_json()["payouts"]
+    assert {p["id"]: p["amount_reversed"] for p in listed}[payout.id] == 10_000
+    login(client, finance.email, PASSWORD)
+    rows = list(csv.DictReader(io.StringIO(client.get("/finance/payouts/export.csv").text)))
+    assert {r["payout_id"]: r["amount_reversed_minor"] for r in rows}[str(payout.id)] == "10000"
