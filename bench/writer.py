@@ -193,7 +193,8 @@ def check(note_id: int, since: float) -> dict:
             "SELECT count(*) AS stored, "
             "count(*) FILTER (WHERE kind = 'view' AND NOT is_bot AND counted) AS views, "
             "count(*) FILTER (WHERE new_visitor_today) AS uniques, "
-            "count(*) FILTER (WHERE new_campaign_visitor_today) AS campaign_uniques "
+            "count(*) FILTER (WHERE new_campaign_visitor_today) AS campaign_uniques, "
+            "count(*) FILTER (WHERE new_kol_visitor_today) AS kol_uniques "
             "FROM analytics_events WHERE note_id = :note AND occurred_at >= :hour"
         ),
         params,
@@ -201,7 +202,8 @@ def check(note_id: int, since: float) -> dict:
     rolled = db.session.execute(
         text(
             "SELECT coalesce(sum(views), 0), coalesce(sum(uniques), 0), "
-            "coalesce(sum(campaign_uniques), 0) FROM analytics_hourly "
+            "coalesce(sum(campaign_uniques), 0), coalesce(sum(kol_uniques), 0) "
+            "FROM analytics_hourly "
             "WHERE note_id = :note AND hour >= :hour"
         ),
         params,
@@ -209,7 +211,7 @@ def check(note_id: int, since: float) -> dict:
     db.session.rollback()
     return {
         "stored": raw.stored,
-        "raw_views_uniques": (raw.views, raw.uniques, raw.campaign_uniques),
+        "raw_views_uniques": (raw.views, raw.uniques, raw.campaign_uniques, raw.kol_uniques),
         "rollup_views_uniques": tuple(int(v) for v in rolled),
     }
 

@@ -2,7 +2,7 @@
 
 Raw events are streamed with COPY and their hourly rollups added in one upsert, so 10 million
 events take minutes, not hours. Every generated view comes from a distinct visitor (so it is
-counted, and is a new unique visitor of its note and campaign that day); 5 % are clicks and
+counted, and is a new unique visitor of its note, campaign and KOL that day); 5 % are clicks and
 3 % bots. The rollups equal what the writer would have computed from the same raw events.
 """
 
@@ -37,8 +37,8 @@ def _add_rollups(sums: dict) -> None:
     from sqlalchemy.dialects.postgresql import insert
 
     table = HourlyRollup.__table__
-    counters = [c for c in ("views", "uniques", "campaign_uniques", "clicks", "bot_views",
-                            "bot_clicks") if c in table.c]  # fmt: skip
+    counters = [c for c in ("views", "uniques", "campaign_uniques", "kol_uniques", "clicks",
+                            "bot_views", "bot_clicks") if c in table.c]  # fmt: skip
     rows = list(sums.values())
     for start in range(0, len(rows), 5_000):
         chunk = [{k: v for k, v in r.items() if k in table.c} for r in rows[start : start + 5_000]]
@@ -93,6 +93,7 @@ def generate_copy(
                     "counted": True,
                     "new_visitor_today": human_view,
                     "new_campaign_visitor_today": human_view,
+                    "new_kol_visitor_today": human_view,
                 }
                 copy.write_row([values.get(c) for c in columns])
                 hour = int(at // 3600) * 3600
@@ -104,8 +105,9 @@ def generate_copy(
                         "contract_id": note.contract_id,
                         "campaign_id": note.campaign_id,
                         "kol_id": note.kol_id,
-                        "views": 0, "uniques": 0, "campaign_uniques": 0, "clicks": 0,
-                        "bot_views": 0, "bot_clicks": 0, "conversions": 0, "revenue": 0,
+                        "views": 0, "uniques": 0, "campaign_uniques": 0, "kol_uniques": 0,
+                        "clicks": 0, "bot_views": 0, "bot_clicks": 0, "conversions": 0,
+                        "revenue": 0,
                     }  # fmt: skip
                 if click:
                     acc["bot_clicks" if bot else "clicks"] += 1
@@ -115,6 +117,7 @@ def generate_copy(
                     acc["views"] += 1
                     acc["uniques"] += 1
                     acc["campaign_uniques"] += 1
+                    acc["kol_uniques"] += 1
         _add_rollups(sums)
         db.session.commit()
         done += size

@@ -49,6 +49,10 @@ class TrackingEvent(db.Model):
     new_campaign_visitor_today: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # The visitor's first counted view of any of the KOL's notes that day.
+    new_kol_visitor_today: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class Conversion(db.Model):
@@ -108,6 +112,17 @@ class CampaignVisitorDay(db.Model):
     visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class KolVisitorDay(db.Model):
+    """A visitor seen on any note of a KOL on a day (media-kit unique visitors: one visitor
+    reading two of the KOL's notes counts once)."""
+
+    __tablename__ = "analytics_kol_visitor_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kol_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class MediaKitLink(db.Model):
     """A named, revocable share link to a KOL's media kit. The token is a read-only link the
     KOL hands out (not a credential), so it is stored as is and can be copied again."""
@@ -152,6 +167,8 @@ class HourlyRollup(db.Model):
     revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # campaign currency, minor
     # Visitors new to the campaign that day (summed over the campaign's notes: distinct).
     campaign_uniques: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Visitors new to the KOL that day (summed over the KOL's notes: distinct), migration 0010.
+    kol_uniques: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Engagement gained in the hour, net (an unlike is -1); written by app.engagement.
     likes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     saves: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

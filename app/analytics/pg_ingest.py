@@ -11,8 +11,8 @@ statistics, however large the tables grow:
   counted view of the note: the first such view after the stored mark (either side of it),
   then the next one a window later, and so on (a short recursion: one step per view counted
   for the same visitor and note in one chunk);
-- the first counted view of a visitor per note per day and per campaign per day is a new
-  unique visitor unless that day's row already exists;
+- the first counted view of a visitor per note per day, per campaign per day and per KOL per
+  day is a new unique visitor unless that day's row already exists;
 - the rows inserted move the marks, the visitor-days and the hourly rollups.
 
 The writer lock (rollups.WRITER_LOCK) is held, so nothing stores these rows meanwhile: the
@@ -52,7 +52,7 @@ fresh AS (
   ORDER BY s.event_id, s.pos
 ),
 marked AS (
-  SELECT f.pos, f.note_id, f.campaign_id, f.visitor, f.occurred_at,
+  SELECT f.pos, f.note_id, f.campaign_id, f.kol_id, f.visitor, f.occurred_at,
          (f.occurred_at AT TIME ZONE 'UTC')::date AS day, m.counted_at AS mark,
          row_number() OVER (PARTITION BY f.note_id, f.visitor ORDER BY f.occurred_at, f.pos)
            AS ord,
@@ -91,6 +91,14 @@ new_campaign_days AS (
   WHERE s.seen IS NULL
   ORDER BY c.day, c.campaign_id, c.visitor, c.occurred_at, c.pos
 ),
+new_kol_days AS (
+  SELECT DISTINCT ON (c.day, c.kol_id, c.visitor) c.pos FROM counted c
+  LEFT JOIN LATERAL (SELECT true AS seen FROM analytics_kol_visitor_days s
+                     WHERE s.day = c.day AND s.kol_id = c.kol_id
+                       AND s.visitor = c.visitor LIMIT 1) s ON true
+  WHERE s.seen IS NULL
+  ORDER BY c.day, c.kol_id, c.visitor, c.occurred_at, c.pos
+),
 marked_before AS (SELECT DISTINCT note_id, visitor FROM marked WHERE mark IS NOT NULL),
 """
 
@@ -110,14 +118,16 @@ def _statement(*, guarded: bool) -> str:
     return f"""{_DECIDE}
 ins AS (
   INSERT INTO analytics_events (event_id, kind, occurred_at, note_id, contract_id, campaign_id,
-    visitor, is_bot, user_id, counted, new_visitor_today, new_campaign_visitor_today)
+    visitor, is_bot, user_id, counted, new_visitor_today, new_campaign_visitor_today,
+    new_kol_visitor_today)
   SELECT event_id, kind, occurred_at, note_id, contract_id, campaign_id, visitor, is_bot, user_id,
          NOT (kind = 'view' AND NOT is_bot) OR pos IN (SELECT pos FROM counted),
-         pos IN (SELECT pos FROM new_days), pos IN (SELECT pos FROM new_campaign_days)
+         pos IN (SELECT pos FROM new_days), pos IN (SELECT pos FROM new_campaign_days),
+         pos IN (SELECT pos FROM new_kol_days)
   FROM fresh
   {events_conflict}
-  RETURNING kind, occurred_at, note_id, contract_id, campaign_id, visitor, is_bot, counted,
-            new_visitor_today, new_campaign_visitor_today
+  RETURNING event_id, kind, occurred_at, note_id, contract_id, campaign_id, visitor, is_bot,
+            counted, new_visitor_today, new_campaign_visitor_today, new_kol_visitor_today
 ),
 last_counted AS (
   SELECT note_id, visitor, max(occurred_at) AS counted_at FROM ins
@@ -146,6 +156,12 @@ campaign_days AS (
   SELECT (occurred_at AT TIME ZONE 'UTC')::date, campaign_id, visitor FROM ins
   WHERE new_campaign_visitor_today {days_conflict}
 ),
+kol_days AS (
+  INSERT INTO analytics_kol_visitor_days (day, kol_id, visitor)
+  SELECT (i.occurred_at AT TIME ZONE 'UTC')::date, f.kol_id, i.visitor
+  FROM ins i JOIN fresh f USING (event_id)
+  WHERE i.new_kol_visitor_today {days_conflict}
+),
 sums AS (
   SELECT note_id, date_trunc('hour', occurred_at, 'UTC') AS hour, min(contract_id) AS contract_id,
     min(campaign_id) AS campaign_id,
@@ -156,14 +172,16 @@ sums AS (
     count(*) FILTER (WHERE kind = 'click' AND is_bot) AS bot_clicks,
     0 AS conversions, 0 AS revenue,
     count(*) FILTER (WHERE kind = 'view' AND NOT is_bot AND counted AND new_campaign_visitor_today)
-      AS campaign_uniques
+      AS campaign_uniques,
+    count(*) FILTER (WHERE kind = 'view' AND NOT is_bot AND counted AND new_kol_visitor_today)
+      AS kol_uniques
   FROM ins GROUP BY 1, 2
 ),
 rolled AS (
   INSERT INTO analytics_hourly (note_id, hour, contract_id, campaign_id, kol_id, views, uniques,
-    clicks, bot_views, bot_clicks, conversions, revenue, campaign_uniques)
+    clicks, bot_views, bot_clicks, conversions, revenue, campaign_uniques, kol_uniques)
   SELECT s.note_id, s.hour, s.contract_id, s.campaign_id, k.kol_id, views, uniques, clicks,
-    bot_views, bot_clicks, conversions, revenue, campaign_uniques
+    bot_views, bot_clicks, conversions, revenue, campaign_uniques, kol_uniques
   FROM sums s JOIN (SELECT note_id, min(kol_id) AS kol_id FROM fresh GROUP BY note_id) k
     USING (note_id)
   WHERE views + clicks + bot_views + bot_clicks > 0
@@ -173,7 +191,8 @@ rolled AS (
     clicks = analytics_hourly.clicks + EXCLUDED.clicks,
     bot_views = analytics_hourly.bot_views + EXCLUDED.bot_views,
     bot_clicks = analytics_hourly.bot_clicks + EXCLUDED.bot_clicks,
-    campaign_uniques = analytics_hourly.campaign_uniques + EXCLUDED.campaign_uniques
+    campaign_uniques = analytics_hourly.campaign_uniques + EXCLUDED.campaign_uniques,
+    kol_uniques = analytics_hourly.kol_uniques + EXCLUDED.kol_uniques
 )
 SELECT count(*) FROM ins
 """  # noqa: S608 # nosec B608

@@ -27,8 +27,9 @@ TRAFFIC = (
     "views", "uniques", "clicks", "bot_views", "bot_clicks", "conversions", "revenue",
     *ENGAGEMENT,
 )  # fmt: skip
-# Summed from the rollups; campaign_uniques adds up to distinct visitors of a campaign per day.
-SUMMED = (*TRAFFIC, "campaign_uniques")
+# Summed from the rollups; campaign_uniques (kol_uniques) adds up to distinct visitors of a
+# campaign (of a KOL's notes) per day.
+SUMMED = (*TRAFFIC, "campaign_uniques", "kol_uniques")
 SORTABLE = (
     "title", "kol", "views", "uniques", "clicks", "ctr", "conversions", "conversion_rate",
     "revenue", "spend", "cpm", "cpc", "cpa", "roas", "likes", "saves", "comments", "follows",
@@ -155,6 +156,15 @@ def campaign_wide(row: dict) -> dict:
     return {**row, "uniques": int(row.get("campaign_uniques") or 0)}
 
 
+def kol_wide(row: dict) -> dict:
+    """Counters of all a KOL's notes (the media kit): unique visitors distinct across them per
+    day. Hours rolled up before kol_uniques existed hold their per-note uniques there (copied
+    by migration 0010, as 0006 did for campaign_uniques) rather than a fallback here: "views
+    but no kol_uniques" is also an hour whose visitors had all read another of the KOL's
+    notes earlier that day, which a read-time fallback would count again."""
+    return {**row, "uniques": int(row.get("kol_uniques") or 0)}
+
+
 def _utc_day():
     if _is_sqlite():
         return func.date(HourlyRollup.hour)
@@ -203,8 +213,9 @@ def _per_note(daily: dict[int, dict[date, tuple]], rng: Range) -> dict[int, dict
     return out
 
 
-def _series(scope, rng: Range, daily, *, whole_campaign: bool = False) -> list[dict]:
-    """Daily buckets from ``daily``; hourly ones (ranges of at most HOURLY_MAX_DAYS) read."""
+def _series(scope, rng: Range, daily, *, wide=None) -> list[dict]:
+    """Daily buckets from ``daily``; hourly ones (ranges of at most HOURLY_MAX_DAYS) read.
+    ``wide``: campaign_wide or kol_wide, for the uniques of the whole scope."""
     buckets = {b: [0] * len(SUMMED) for b in rng.buckets()}
     if rng.granularity == "hour":
         cols = _sums()
@@ -225,8 +236,8 @@ def _series(scope, rng: Range, daily, *, whole_campaign: bool = False) -> list[d
     series = []
     for at, acc in sorted(buckets.items()):
         values = dict(zip(SUMMED, acc, strict=True))
-        if whole_campaign:
-            values = campaign_wide(values)
+        if wide is not None:
+            values = wide(values)
         series.append({"at": at, **derived(values, None)})
     return series
 
@@ -280,11 +291,15 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
               rng: Range, with_money: bool = True) -> dict:  # fmt: skip
     """Totals, a time series and a per-note table for one scope (a constant number of
     queries whatever the number of notes or events)."""
+    # Uniques distinct across the scope's notes per day (wide), for a campaign and for a KOL's
+    # notes (the media kit); a contract has one note: its uniques are exact.
+    wide = None
     if campaign_id is not None:
         scope, note_filter = (
             HourlyRollup.campaign_id == campaign_id,
             Note.campaign_id == campaign_id,
         )
+        wide = campaign_wide
     elif contract_id is not None:
         scope, note_filter = (
             HourlyRollup.contract_id == contract_id,
@@ -294,6 +309,7 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
         scope, note_filter = HourlyRollup.note_id == note_id, Note.id == note_id
     else:
         scope, note_filter = HourlyRollup.kol_id == kol_id, Note.kol_id == kol_id
+        wide = kol_wide
     notes = db.session.execute(
         select(Note.id, Note.title, Note.slug, Note.contract_id, Note.kol_id, Note.status,
                Note.tracking_code, Note.campaign_id, KolProfile.display_name)
@@ -317,9 +333,8 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
         table.append(row)
     total_spend = sum(spend.values()) if with_money else None
     note_uniques = totals["uniques"]
-    whole_campaign = campaign_id is not None  # a contract has one note: its uniques are exact
-    if whole_campaign:
-        totals = campaign_wide(totals)
+    if wide is not None:
+        totals = wide(totals)
     per_note = {r["note_id"]: r for r in table}
     flags = _flags(daily, rng, per_note)
     for row in table:
@@ -331,7 +346,7 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
             "granularity": rng.granularity,
         },
         "totals": derived(totals, total_spend) | {"note_uniques": note_uniques},
-        "series": _series(scope, rng, daily, whole_campaign=whole_campaign),
+        "series": _series(scope, rng, daily, wide=wide),
         "notes": table,
     }
 

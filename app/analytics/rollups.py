@@ -21,6 +21,7 @@ from app.analytics.event_rows import decode_rows, encode_rows, split_rows
 from app.analytics.models import (
     CampaignVisitorDay,
     HourlyRollup,
+    KolVisitorDay,
     TrackingEvent,
     ViewMark,
     VisitorDay,
@@ -37,10 +38,11 @@ CHUNK = 500
 EVENT_COLUMNS = (
     "event_id", "kind", "occurred_at", "note_id", "contract_id", "campaign_id", "visitor",
     "is_bot", "counted", "new_visitor_today", "user_id", "new_campaign_visitor_today",
+    "new_kol_visitor_today",
 )  # fmt: skip
 COUNTERS = (
     "views", "uniques", "clicks", "bot_views", "bot_clicks", "conversions", "revenue",
-    "campaign_uniques",
+    "campaign_uniques", "kol_uniques",
 )  # fmt: skip
 
 
@@ -181,24 +183,28 @@ def _ingest_in_python(events: list[dict]) -> int:
     )
     human = [
         (datetime.fromtimestamp(float(e["t"]), UTC).date(), int(e["n"]), int(e["p"]),
-         str(e["v"])[:64]) for e in fresh if e["k"] == "view" and not e["b"]
+         int(e["u"]), str(e["v"])[:64]) for e in fresh if e["k"] == "view" and not e["b"]
     ]  # fmt: skip
     columns = (ViewMark.note_id, ViewMark.visitor)
     marks = {}
-    for chunk in _chunks(sorted({(n, v) for _d, n, _c, v in human}), 300):
+    for chunk in _chunks(sorted({(n, v) for _d, n, _c, _k, v in human}), 300):
         stmt = select(*columns, ViewMark.counted_at).where(tuple_(*columns).in_(chunk))
         marks.update({(n, v): at for n, v, at in db.session.execute(stmt)})
     seen_days = _known(
         (VisitorDay.day, VisitorDay.note_id, VisitorDay.visitor),
-        {(d, n, v) for d, n, _c, v in human},
+        {(d, n, v) for d, n, _c, _k, v in human},
     )
     seen_campaign_days = _known(
         (CampaignVisitorDay.day, CampaignVisitorDay.campaign_id, CampaignVisitorDay.visitor),
-        {(d, c, v) for d, _n, c, v in human},
+        {(d, c, v) for d, _n, c, _k, v in human},
+    )
+    seen_kol_days = _known(
+        (KolVisitorDay.day, KolVisitorDay.kol_id, KolVisitorDay.visitor),
+        {(d, k, v) for d, _n, _c, k, v in human},
     )
     rows = flag_views(
         fresh, window=_window(), marks=marks, seen_days=seen_days,
-        seen_campaign_days=seen_campaign_days,
+        seen_campaign_days=seen_campaign_days, seen_kol_days=seen_kol_days,
     )  # fmt: skip
     new_ids = _insert_new_events([{c: r[c] for c in EVENT_COLUMNS} for r in rows])
     inserted = [r for r in rows if r["event_id"] in new_ids]
@@ -214,16 +220,18 @@ def flag_views(
     marks: dict[tuple[int, str], datetime],
     seen_days: set[tuple],
     seen_campaign_days: set[tuple],
+    seen_kol_days: set[tuple],
 ) -> list[dict]:
     """Raw event rows for new events in time order, with the dedupe flags: a human view is
     counted when it is at least ``window`` away from the visitor's last counted view of the
-    note (``marks``, moved on as views are counted); the first counted one of a day per note
-    and per campaign is a new unique visitor unless that day is in ``seen_*`` (updated)."""
+    note (``marks``, moved on as views are counted); the first counted one of a day per note,
+    per campaign and per KOL is a new unique visitor unless that day is in ``seen_*``
+    (updated)."""
     rows = []
     for event in events:
         at = datetime.fromtimestamp(float(event["t"]), UTC)
         key = (int(event["n"]), str(event["v"])[:64])
-        counted, new_today, new_in_campaign = True, False, False
+        counted, new_today, new_in_campaign, new_for_kol = True, False, False, False
         if event["k"] == "view" and not event["b"]:
             last = marks.get(key)
             if last is not None and abs(at - last) < window:
@@ -238,6 +246,10 @@ def flag_views(
                 if campaign_day not in seen_campaign_days:
                     seen_campaign_days.add(campaign_day)
                     new_in_campaign = True
+                kol_day = (at.date(), int(event["u"]), key[1])
+                if kol_day not in seen_kol_days:
+                    seen_kol_days.add(kol_day)
+                    new_for_kol = True
         rows.append(
             {
                 "event_id": str(event["id"])[:64],
@@ -251,6 +263,7 @@ def flag_views(
                 "counted": counted,
                 "new_visitor_today": new_today,
                 "new_campaign_visitor_today": new_in_campaign,
+                "new_kol_visitor_today": new_for_kol,
                 "user_id": int(event["uid"]) if event.get("uid") else None,
                 "_kol": int(event["u"]),
             }
@@ -260,7 +273,7 @@ def flag_views(
 
 def _apply_marks(rows: list[dict]) -> None:
     latest: dict[tuple[int, str], datetime] = {}
-    visitor_days, campaign_days = set(), set()
+    visitor_days, campaign_days, kol_days = set(), set(), set()
     for row in rows:
         if row["kind"] == "view" and not row["is_bot"] and row["counted"]:
             key = (row["note_id"], row["visitor"])
@@ -269,6 +282,8 @@ def _apply_marks(rows: list[dict]) -> None:
             visitor_days.add((row["occurred_at"].date(), row["note_id"], row["visitor"]))
         if row["new_campaign_visitor_today"]:
             campaign_days.add((row["occurred_at"].date(), row["campaign_id"], row["visitor"]))
+        if row["new_kol_visitor_today"]:
+            kol_days.add((row["occurred_at"].date(), row["_kol"], row["visitor"]))
     mark_rows = [{"note_id": n, "visitor": v, "counted_at": at} for (n, v), at in latest.items()]
     stmt = _insert(ViewMark)
     # A mark only moves forward: a late view counted now must not pull it back (SQLite's
@@ -282,6 +297,8 @@ def _apply_marks(rows: list[dict]) -> None:
     _execute_many(_insert(VisitorDay).on_conflict_do_nothing(), day_rows)
     campaign_rows = [{"day": d, "campaign_id": c, "visitor": v} for d, c, v in campaign_days]
     _execute_many(_insert(CampaignVisitorDay).on_conflict_do_nothing(), campaign_rows)
+    kol_rows = [{"day": d, "kol_id": k, "visitor": v} for d, k, v in kol_days]
+    _execute_many(_insert(KolVisitorDay).on_conflict_do_nothing(), kol_rows)
 
 
 def _apply_rollups(rows: list[dict]) -> None:
@@ -305,6 +322,7 @@ def _apply_rollups(rows: list[dict]) -> None:
                 acc["views"] += 1
                 acc["uniques"] += 1 if row["new_visitor_today"] else 0
                 acc["campaign_uniques"] += 1 if row["new_campaign_visitor_today"] else 0
+                acc["kol_uniques"] += 1 if row["new_kol_visitor_today"] else 0
         elif row["kind"] == "click":
             acc["bot_clicks" if row["is_bot"] else "clicks"] += 1
     upsert_rollups(list(sums.values()))
@@ -329,9 +347,8 @@ def prune_raw_events(*, days: int) -> int:
         TrackingEvent.__table__.delete().where(TrackingEvent.occurred_at < cutoff)
     ).rowcount
     db.session.execute(VisitorDay.__table__.delete().where(VisitorDay.day < cutoff.date()))
-    db.session.execute(
-        CampaignVisitorDay.__table__.delete().where(CampaignVisitorDay.day < cutoff.date())
-    )
+    for days in (CampaignVisitorDay, KolVisitorDay):
+        db.session.execute(days.__table__.delete().where(days.day < cutoff.date()))
     stale = datetime.now(UTC) - timedelta(days=2)
     db.session.execute(ViewMark.__table__.delete().where(ViewMark.counted_at < stale))
     return deleted

@@ -1,8 +1,8 @@
 """The writer's dedupe rules, decided in SQL on PostgreSQL (app/analytics/pg_ingest.py) and in
 Python on SQLite (rollups.flag_views), give the same flags as a plain replay of the rules, drain
 after drain: repeats inside and outside the window (either side of the stored mark), across
-midnight, bots, clicks, a visitor on two notes of one campaign, ids repeated in one drain and
-replayed in a later one. The rollups equal the counts from the raw events."""
+midnight, bots, clicks, a visitor on two notes of one campaign or of one KOL, ids repeated in one
+drain and replayed in a later one. The rollups equal the counts from the raw events."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -12,11 +12,13 @@ from sqlalchemy import func, select
 
 from app.analytics import rollups
 from app.analytics.models import HourlyRollup, TrackingEvent
+from app.auth.models import User
 from app.extensions import db
 from tests.analytics.support import campaign_for, event, published_note
+from tests.factories import make_kol
 
 WINDOW = timedelta(minutes=30)
-FLAGS = ("counted", "new_visitor_today", "new_campaign_visitor_today")
+FLAGS = ("counted", "new_visitor_today", "new_campaign_visitor_today", "new_kol_visitor_today")
 MIDNIGHT = datetime.combine(datetime.now(UTC).date() - timedelta(days=3), datetime.min.time(), UTC)
 
 
@@ -32,6 +34,7 @@ def expected_flags(drains: list[list[dict]]) -> dict[str, tuple]:
     marks: dict = {}
     seen_days: set = set()
     seen_campaign_days: set = set()
+    seen_kol_days: set = set()
     for events in drains:
         fresh: dict[str, dict] = {}
         for e in events:
@@ -41,6 +44,7 @@ def expected_flags(drains: list[list[dict]]) -> dict[str, tuple]:
         rows = rollups.flag_views(
             sorted(fresh.values(), key=lambda e: e["t"]), window=WINDOW, marks=marks,
             seen_days=seen_days, seen_campaign_days=seen_campaign_days,
+            seen_kol_days=seen_kol_days,
         )  # fmt: skip
         marks = before
         for row in rows:
@@ -68,6 +72,7 @@ def assert_rollups_match_raw_events() -> None:
             func.count().filter(human_counted),
             func.count().filter(human_counted & TrackingEvent.new_visitor_today),
             func.count().filter(human_counted & TrackingEvent.new_campaign_visitor_today),
+            func.count().filter(human_counted & TrackingEvent.new_kol_visitor_today),
             func.count().filter((TrackingEvent.kind == "view") & TrackingEvent.is_bot),
             func.count().filter((TrackingEvent.kind == "click") & ~TrackingEvent.is_bot),
         ).group_by(TrackingEvent.note_id)
@@ -78,6 +83,7 @@ def assert_rollups_match_raw_events() -> None:
             func.sum(HourlyRollup.views),
             func.sum(HourlyRollup.uniques),
             func.sum(HourlyRollup.campaign_uniques),
+            func.sum(HourlyRollup.kol_uniques),
             func.sum(HourlyRollup.bot_views),
             func.sum(HourlyRollup.clicks),
         ).group_by(HourlyRollup.note_id)
@@ -90,6 +96,7 @@ def assert_rollups_match_raw_events() -> None:
 def test_a_tricky_sequence_gives_the_flags_of_the_rules():
     campaign = campaign_for()
     note, sibling, other = published_note(campaign), published_note(campaign), published_note()
+    same_kol = published_note(kol=db.session.get(User, note.kol_id))  # another campaign
     a, b = "a" * 32, "b" * 32
 
     def view(n, minutes, visitor=a, event_id=None, **extra):
@@ -103,6 +110,7 @@ def test_a_tricky_sequence_gives_the_flags_of_the_rules():
         view(note, 10, event_id="after-midnight"),  # the same id twice in one drain
         view(sibling, 12),  # the campaign's other note: a note unique, not a campaign one
         view(other, 12),  # another campaign: unique in both
+        view(same_kol, 13, event_id="same-kol"),  # the KOL's note in another campaign
         view(note, 20, bot=True),  # bots are never counted and move no mark
         event(note, "click", visitor=a, at=at(21)),
         view(note, 40, visitor=b),
@@ -126,11 +134,12 @@ def test_a_tricky_sequence_gives_the_flags_of_the_rules():
     drains = [first, second, third, fourth]
     got = ingest_drains(drains)
     assert got == expected_flags(drains)
-    assert got["first-a"] == (True, True, True)
-    assert got["after-midnight"] == (True, True, True)
-    assert got["next-drain"] == (True, False, False)
-    assert got["late"] == (True, False, False)
-    assert got["window-before"] == (True, False, False)
+    assert got["first-a"] == (True, True, True, True)
+    assert got["after-midnight"] == (True, True, True, True)
+    assert got["same-kol"] == (True, True, True, False)  # the KOL had this visitor today
+    assert got["next-drain"] == (True, False, False, False)
+    assert got["late"] == (True, False, False, False)
+    assert got["window-before"] == (True, False, False, False)
     assert len(got) == len({e["id"] for d in drains for e in d})
     assert_rollups_match_raw_events()
 
@@ -138,8 +147,10 @@ def test_a_tricky_sequence_gives_the_flags_of_the_rules():
 @pytest.mark.parametrize("seed", range(6))
 def test_random_sequences_give_the_flags_of_the_rules(seed):
     rng = random.Random(seed)
-    campaign = campaign_for()
-    notes = [published_note(campaign), published_note(campaign), published_note()]
+    campaign, kol = campaign_for(), make_kol(verified=True)
+    # Two notes of one campaign (KOLs apart), two notes of one KOL (campaigns apart), another.
+    notes = [published_note(campaign, kol), published_note(campaign), published_note(kol=kol),
+             published_note()]  # fmt: skip
     visitors = [f"{v:032x}" for v in range(3)]  # whole minutes below: often a window apart
     drains, made = [], []
     for _drain in range(4):

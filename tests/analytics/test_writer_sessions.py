@@ -17,6 +17,7 @@ from tests.analytics.test_writer_rules import (
     at,
     expected_flags,
 )
+from tests.factories import make_kol
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -35,10 +36,11 @@ def writer(committing_app, monkeypatch):
 
 
 def traffic() -> list[list[dict]]:
-    """Two drains' worth: 40 visitors (both partitions) on two notes of one campaign and one
-    other note, with repeats inside and outside the window, bots, clicks and a replay."""
-    campaign = campaign_for()
-    notes = [published_note(campaign), published_note(campaign), published_note()]
+    """Two drains' worth: 40 visitors (both partitions) on two notes of one campaign and a note
+    of the first one's KOL in another campaign, with repeats inside and outside the window,
+    bots, clicks and a replay."""
+    campaign, kol = campaign_for(), make_kol(verified=True)
+    notes = [published_note(campaign, kol), published_note(campaign), published_note(kol=kol)]
     first, second = [], []
     for v in range(40):
         visitor = f"{v:032x}"
