@@ -130,8 +130,8 @@ def _transaction(request, app):
         engines[None] = connection
         db.session.remove()
         db.session.configure(join_transaction_mode="create_savepoint")
-        limiter.reset()
         try:
+            limiter.reset()  # inside: if it fails, the engine is still put back
             yield
         finally:
             db.session.remove()

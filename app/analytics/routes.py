@@ -86,15 +86,9 @@ def go(code: str):
     target = tracking.click_target(code=code, request=request)
     if target is None:
         abort(404)
-    # No HTML body (werkzeug's redirect() builds one): browsers and apps follow Location.
-    return Response(
-        status=302,
-        headers={
-            "Location": target,
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer-when-downgrade",
-        },
-    )
+    # No HTML body (werkzeug's redirect() builds one): browsers and apps follow Location. The
+    # shop sees only our origin as the referrer (the app-wide Referrer-Policy).
+    return Response(status=302, headers={"Location": target, "Cache-Control": "no-store"})
 
 
 @bp.post("/t/conversions")
