@@ -68,17 +68,18 @@ class _Store:
 _store = _Store()
 
 
-def _redis():
-    if not current_app.config.get("REDIS_URL") or current_app.config.get("TESTING"):
+def _redis(config=None):
+    config = config if config is not None else current_app.config
+    if not config.get("REDIS_URL") or config.get("TESTING"):
         return None
     from app.analytics.pipeline import redis_client
 
-    return redis_client()
+    return redis_client(config)
 
 
-def _fresh_version() -> float:
+def _fresh_version(config=None) -> float:
     """Check the shared version (at most once per CHECK_SECONDS); the TTL entries get."""
-    client = _redis()
+    client = _redis(config)
     if client is None:
         return LOCAL_TTL
     now = time.monotonic()
@@ -94,10 +95,10 @@ def _fresh_version() -> float:
     return 300.0
 
 
-def enabled() -> bool:
+def enabled(config=None) -> bool:
     """On, except in tests (which share one process across rolled-back data) unless a test
     turns it on with PAGE_CACHE."""
-    config = current_app.config
+    config = config if config is not None else current_app.config
     return bool(config.get("PAGE_CACHE", not config.get("TESTING")))
 
 
@@ -109,9 +110,10 @@ def _live_entry(key: Any, now: float) -> Any:
 
 def cached(key: Any, build: Callable[[], Any], ttl: float | None = None) -> Any:
     """The value for ``key`` built by ``build()`` at most once per lifetime in this process."""
-    if not enabled():
+    config = current_app.config  # one context lookup: this is on every public hit's path
+    if not enabled(config):
         return build()
-    lifetime = min(_fresh_version(), ttl or 300.0)
+    lifetime = min(_fresh_version(config), ttl or 300.0)
     now = time.monotonic()
     value = _live_entry(key, now)
     if value is not _MISSING:

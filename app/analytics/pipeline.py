@@ -43,9 +43,10 @@ class TrackingUnavailable(DomainError):
     retry_after = 5
 
 
-def redis_client():
-    """A shared client for the configured Redis, or None when there is none."""
-    url = current_app.config.get("REDIS_URL")
+def redis_client(config=None):
+    """A shared client for the configured Redis, or None when there is none (``config``: the
+    app's, when the caller already has it)."""
+    url = (config if config is not None else current_app.config).get("REDIS_URL")
     if not url:
         return None
     client = _clients.get(url)
@@ -106,10 +107,15 @@ def accept_events(events: list[dict]) -> str:
 def accept_hit(events: list[dict]) -> str:
     """A single view or click: with ANALYTICS_ASYNC (and Redis) buffered off the request path
     and flushed many hits per round trip (app/analytics/hitbuffer.py); otherwise stored now."""
-    if int(setting("ANALYTICS_ASYNC")) and use_redis():
+    app = current_app._get_current_object()
+    if (
+        int(setting("ANALYTICS_ASYNC"))
+        and setting("ANALYTICS_BUFFER") != "direct"
+        and (redis_client(app.config) is not None)
+    ):
         from app.analytics.hitbuffer import buffer
 
-        if buffer.offer(current_app._get_current_object(), events):
+        if buffer.offer(app, events):
             return "buffer"
         raise TrackingUnavailable(_("Tracking is unavailable; retry shortly."))
     return accept_events(events)

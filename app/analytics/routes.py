@@ -88,7 +88,7 @@ def go(code: str):
         abort(404)
     # No HTML body (werkzeug's redirect() builds one): browsers and apps follow Location. The
     # shop sees only our origin as the referrer (the app-wide Referrer-Policy).
-    return Response(status=302, headers={"Location": target, "Cache-Control": "no-store"})
+    return tracking.LocationRedirect(target, headers={"Cache-Control": "no-store"})
 
 
 @bp.post("/t/conversions")

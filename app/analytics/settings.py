@@ -25,8 +25,9 @@ DEFAULTS: dict[str, object] = {
 
 
 def setting(name: str):
-    if name in current_app.config:
-        return current_app.config[name]
+    config = current_app.config  # one context lookup (this runs several times per tracked hit)
+    if name in config:
+        return config[name]
     default = DEFAULTS[name]
     raw = os.environ.get(name)
     if raw is None:

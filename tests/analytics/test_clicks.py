@@ -51,6 +51,21 @@ def test_existing_product_url_parameters_are_kept(client):
     assert query["sku"] == ["9"] and query["a"] == ["b"] and "kol_click" in query
 
 
+def test_a_product_url_with_non_ascii_characters_is_sent_as_a_uri(client):
+    note = published_note()
+    product = "https://shop.example/精华液?颜色=红"
+    db.session.get(Campaign, note.campaign_id).product_url = product
+    db.session.commit()
+    response = client.get(f"/go/{note.tracking_code}", headers=BROWSER)
+    location = response.headers["Location"]
+    assert location.isascii() and response.headers["Cache-Control"] == "no-store"
+    target = urlsplit(location)
+    assert target.path == "/%E7%B2%BE%E5%8D%8E%E6%B6%B2"
+    assert parse_qs(target.query)["颜色"] == ["红"] and "kol_click" in parse_qs(target.query)
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("kv=") and "Max-Age=31536000" in cookie and "HttpOnly" in cookie
+
+
 def test_unknown_codes_and_redirect_tricks_answer_404(client):
     published_note()
     for path in (
