@@ -128,12 +128,17 @@ def ingest_rows(data: bytes, *, partition: int | None = None) -> int:
 
 def store_rows(data: bytes) -> int:
     """Store a chunk of COPY rows and commit; returns how many events were new. On PostgreSQL
-    with ANALYTICS_WRITER_SESSIONS 2, two sessions store it side by side, each the visitors of
+    with ANALYTICS_WRITER_SESSIONS 2, a chunk of at least ANALYTICS_WRITER_SPLIT_ROWS events (a
+    backlog, batch intake) is stored by two sessions side by side, each the visitors of
     its partition (a visitor's dedupe state is never split between them); each commits on its
     own, so after a failure the caller re-reads the chunk (the stored half is then a no-op)."""
     if not data:
         return 0
-    if _dialect() != "postgresql" or int(setting("ANALYTICS_WRITER_SESSIONS")) < 2:
+    if (
+        _dialect() != "postgresql"
+        or int(setting("ANALYTICS_WRITER_SESSIONS")) < 2
+        or data.count(b"\n") < int(setting("ANALYTICS_WRITER_SPLIT_ROWS"))
+    ):  # a small chunk (steady single hits): one session leaves the other core to the web
         moved = ingest_rows(data)
         db.session.commit()
         return moved

@@ -18,6 +18,9 @@ DEFAULTS: dict[str, object] = {
     "ANALYTICS_DRAIN_BATCH": 1000,  # stream entries per drain (one hit or batch each)
     "ANALYTICS_WRITER_PAUSE": 0.25,  # seconds the writer gathers entries after a drain
     "ANALYTICS_WRITER_SESSIONS": 2,  # PostgreSQL: 2 stores each chunk in two sessions at once
+    # … when it holds at least this many events: smaller ones (steady single hits) take one
+    # session, so a drain does not occupy every core the web processes share with it
+    "ANALYTICS_WRITER_SPLIT_ROWS": 2000,
     "ANALYTICS_BOT_SHARE": 0.3,  # flag a note when bots exceed this share of its views
     "ANALYTICS_SPIKE_FACTOR": 5,  # flag a day with views above this × the note's baseline
     "ANALYTICS_QUIET_VIEWS": 200,  # flag a note with this many views and no click

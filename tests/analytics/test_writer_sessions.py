@@ -27,7 +27,8 @@ def writer(committing_app, monkeypatch):
     app = committing_app
     name = f"test:analytics:{secrets.token_hex(4)}"
     for key, value in {"ANALYTICS_BUFFER": "redis", "ANALYTICS_STREAM": name,
-                       "ANALYTICS_WRITER_SESSIONS": 2}.items():  # fmt: skip
+                       "ANALYTICS_WRITER_SESSIONS": 2,
+                       "ANALYTICS_WRITER_SPLIT_ROWS": 1}.items():  # fmt: skip
         monkeypatch.setitem(app.config, key, value)
     with app.app_context():
         yield app
@@ -93,3 +94,19 @@ def test_when_one_session_fails_the_chunk_is_read_again_and_counted_once(writer,
     assert stored_flags() == expected_flags([first])
     assert_rollups_match_raw_events()
     assert pipeline.backlog() == 0
+
+
+def test_a_small_chunk_is_stored_by_one_session(writer, monkeypatch):
+    """Below ANALYTICS_WRITER_SPLIT_ROWS (the steady trickle of single hits) the writer keeps
+    to one session: a drain then never takes both cores from the web processes."""
+    monkeypatch.setitem(writer.config, "ANALYTICS_WRITER_SPLIT_ROWS", 1_000)
+    split = []
+    monkeypatch.setattr(rollups, "_store_partition", lambda *args: split.append(args) or 0)
+    note = published_note()
+    small = [event(note, visitor=f"{v:032x}", at=at(v)) for v in range(20)]
+    pipeline.accept_events(small)
+    assert pipeline.drain_all() == 20 and split == []
+    big = [event(note, visitor=f"{v + 100:032x}", at=at(v)) for v in range(1_000)]
+    pipeline.accept_events(big)
+    pipeline.drain_all()
+    assert len(split) == 2  # a backlog: both partitions side by side
