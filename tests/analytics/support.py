@@ -70,3 +70,41 @@ def event(note, kind="view", *, visitor="a" * 32, at=None, bot=False, event_id=N
 
 def bearer(secret: str) -> dict:
     return {"Authorization": f"Bearer {secret}"}
+
+
+def random_drains(rng, notes, visitors, *, sizes: tuple[int, int], when) -> list[list[dict]]:
+    """Four drains of random traffic: views and some clicks and bots on ``notes`` by
+    ``visitors`` at ``when(minute offset drawn by rng)``, with ids repeated or replayed."""
+    drains, made = [], []
+    for _drain in range(4):
+        events = []
+        for _ in range(rng.randrange(*sizes)):
+            if made and rng.random() < 0.1:
+                events.append(rng.choice(made))  # a repeated or replayed id
+                continue
+            kind = "click" if rng.random() < 0.1 else "view"
+            made.append(
+                event(rng.choice(notes), kind, visitor=rng.choice(visitors), at=when(rng),
+                      bot=rng.random() < 0.1)
+            )  # fmt: skip
+            events.append(made[-1])
+        drains.append(events)
+    return drains
+
+
+def fail_acks(client, monkeypatch) -> None:
+    """The client's pipelines fail on execute from now on, as if the writer was killed after
+    its commit and before its XACK (monkeypatch.undo or a new setattr restores them)."""
+    real_pipeline = client.pipeline
+
+    class AckFails:
+        def __init__(self, *a, **k):
+            self.inner = real_pipeline(*a, **k)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def execute(self):
+            raise ConnectionError("killed before XACK")
+
+    monkeypatch.setattr(client, "pipeline", AckFails)

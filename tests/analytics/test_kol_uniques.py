@@ -18,7 +18,7 @@ from app.analytics.models import KolVisitorDay, TrackingEvent
 from app.db_types import TZDateTime
 from app.extensions import db
 from app.notes.models import Note
-from tests.analytics.support import campaign_for, event, published_note
+from tests.analytics.support import campaign_for, event, fail_acks, published_note, random_drains
 from tests.conftest import login
 from tests.factories import PASSWORD, make_kol
 
@@ -154,19 +154,8 @@ def test_the_media_kit_equals_distinct_visitors_per_day_from_the_raw_events(seed
     notes = [published_note(campaign, kol), published_note(campaign, kol),
              published_note(kol=kol), published_note(campaign)]  # fmt: skip
     visitors = [f"{v:032x}" for v in range(4)]
-    made: list[dict] = []
-    for _drain in range(4):
-        events = []
-        for _ in range(rng.randrange(10, 50)):
-            if made and rng.random() < 0.1:
-                events.append(rng.choice(made))  # a repeated or replayed id
-                continue
-            kind = "click" if rng.random() < 0.1 else "view"
-            made.append(
-                event(rng.choice(notes), kind, visitor=rng.choice(visitors),
-                      at=_at(3, rng.randrange(-300, 1740)), bot=rng.random() < 0.1)
-            )  # fmt: skip
-            events.append(made[-1])
+    when = lambda r: _at(3, r.randrange(-300, 1740))  # noqa: E731
+    for events in random_drains(rng, notes, visitors, sizes=(10, 50), when=when):
         rollups.ingest_events(events)
     db.session.commit()
     for kol_id in (kol.id, notes[-1].kol_id):
@@ -228,18 +217,7 @@ class TestTheWriterCrashes:
         kol_id, events = self._read_both_notes()
         client = pipeline.redis_client()
         real_pipeline = client.pipeline
-
-        class AckFails:
-            def __init__(self, *a, **k):
-                self.inner = real_pipeline(*a, **k)
-
-            def __getattr__(self, name):
-                return getattr(self.inner, name)
-
-            def execute(self):
-                raise ConnectionError("killed before XACK")
-
-        monkeypatch.setattr(client, "pipeline", AckFails)
+        fail_acks(client, monkeypatch)
         with pytest.raises(ConnectionError):
             pipeline.drain(consumer="dead-writer")
         monkeypatch.setattr(client, "pipeline", real_pipeline)

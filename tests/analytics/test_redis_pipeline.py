@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.analytics import pipeline, rollups
 from app.analytics.models import HourlyRollup, TrackingEvent
 from app.extensions import db
-from tests.analytics.support import event, published_note
+from tests.analytics.support import event, fail_acks, published_note
 
 pytestmark = pytest.mark.redis
 
@@ -77,18 +77,7 @@ def test_a_crash_between_commit_and_ack_does_not_count_twice(stream, monkeypatch
     pipeline.accept_events([event(note, visitor=f"{i:032x}") for i in range(200)])
     client = pipeline.redis_client()
     real_pipeline = client.pipeline
-
-    class AckFails:
-        def __init__(self, *a, **k):
-            self.inner = real_pipeline(*a, **k)
-
-        def __getattr__(self, name):
-            return getattr(self.inner, name)
-
-        def execute(self):
-            raise ConnectionError("killed before XACK")
-
-    monkeypatch.setattr(client, "pipeline", AckFails)
+    fail_acks(client, monkeypatch)
     with pytest.raises(ConnectionError):
         pipeline.drain(consumer="dead-writer")
     monkeypatch.setattr(client, "pipeline", real_pipeline)

@@ -14,7 +14,7 @@ from app.analytics import rollups
 from app.analytics.models import HourlyRollup, TrackingEvent
 from app.auth.models import User
 from app.extensions import db
-from tests.analytics.support import campaign_for, event, published_note
+from tests.analytics.support import campaign_for, event, published_note, random_drains
 from tests.factories import make_kol
 
 WINDOW = timedelta(minutes=30)
@@ -152,19 +152,8 @@ def test_random_sequences_give_the_flags_of_the_rules(seed):
     notes = [published_note(campaign, kol), published_note(campaign), published_note(kol=kol),
              published_note()]  # fmt: skip
     visitors = [f"{v:032x}" for v in range(3)]  # whole minutes below: often a window apart
-    drains, made = [], []
-    for _drain in range(4):
-        events = []
-        for _ in range(rng.randrange(5, 40)):
-            if made and rng.random() < 0.1:
-                events.append(rng.choice(made))  # a repeated or replayed id
-                continue
-            kind = "click" if rng.random() < 0.1 else "view"
-            made.append(
-                event(rng.choice(notes), kind, visitor=rng.choice(visitors),
-                      at=at(rng.randrange(-180, 180)), bot=rng.random() < 0.1)
-            )  # fmt: skip
-            events.append(made[-1])
-        drains.append(events)
+    drains = random_drains(
+        rng, notes, visitors, sizes=(5, 40), when=lambda r: at(r.randrange(-180, 180))
+    )
     assert ingest_drains(drains) == expected_flags(drains)
     assert_rollups_match_raw_events()
