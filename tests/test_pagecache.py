@@ -226,7 +226,7 @@ def shared_versions(app, cache_on, monkeypatch):
     from redis import Redis
 
     client = Redis.from_url(app.config["REDIS_URL"])
-    monkeypatch.setattr(pagecache, "_redis", lambda: client)
+    monkeypatch.setattr(pagecache, "_redis", lambda config=None: client)
     yield client
     for key in client.scan_iter("pagecache:*"):
         client.delete(key)

@@ -107,15 +107,10 @@ def accept_events(events: list[dict]) -> str:
 def accept_hit(events: list[dict]) -> str:
     """A single view or click: with ANALYTICS_ASYNC (and Redis) buffered off the request path
     and flushed many hits per round trip (app/analytics/hitbuffer.py); otherwise stored now."""
-    app = current_app._get_current_object()
-    if (
-        int(setting("ANALYTICS_ASYNC"))
-        and setting("ANALYTICS_BUFFER") != "direct"
-        and (redis_client(app.config) is not None)
-    ):
+    if int(setting("ANALYTICS_ASYNC")) and use_redis():
         from app.analytics.hitbuffer import buffer
 
-        if buffer.offer(app, events):
+        if buffer.offer(current_app._get_current_object(), events):
             return "buffer"
         raise TrackingUnavailable(_("Tracking is unavailable; retry shortly."))
     return accept_events(events)
