@@ -40,7 +40,23 @@ _PREPARE = (
     "TRUNCATE analytics_stage; SET LOCAL jit = off"
 )
 _COPY = f"COPY analytics_stage ({', '.join(COLUMNS)}) FROM STDIN"
-_DECIDE = """
+
+
+def _first_of_day(name: str, table: str, column: str) -> str:
+    """The CTE ``name``: each visitor's first counted view of a day per ``column`` (a campaign,
+    a KOL) unless ``table`` already holds that visitor-day."""
+    return f"""{name} AS (
+  SELECT DISTINCT ON (c.day, c.{column}, c.visitor) c.pos FROM counted c
+  LEFT JOIN LATERAL (SELECT true AS seen FROM {table} s
+                     WHERE s.day = c.day AND s.{column} = c.{column}
+                       AND s.visitor = c.visitor LIMIT 1) s ON true
+  WHERE s.seen IS NULL
+  ORDER BY c.day, c.{column}, c.visitor, c.occurred_at, c.pos
+),"""  # noqa: S608 # nosec B608 - module constants only
+
+
+# Built once, at import, from the constants of this module only.
+_DECIDE = f"""
 WITH RECURSIVE
 fresh AS (
   SELECT DISTINCT ON (s.event_id) s.pos, s.event_id, s.kind, to_timestamp(s.t) AS occurred_at,
@@ -83,24 +99,10 @@ new_days AS (
                      LIMIT 1) s ON true
   WHERE c.first_of_day AND s.seen IS NULL
 ),
-new_campaign_days AS (
-  SELECT DISTINCT ON (c.day, c.campaign_id, c.visitor) c.pos FROM counted c
-  LEFT JOIN LATERAL (SELECT true AS seen FROM analytics_campaign_visitor_days s
-                     WHERE s.day = c.day AND s.campaign_id = c.campaign_id
-                       AND s.visitor = c.visitor LIMIT 1) s ON true
-  WHERE s.seen IS NULL
-  ORDER BY c.day, c.campaign_id, c.visitor, c.occurred_at, c.pos
-),
-new_kol_days AS (
-  SELECT DISTINCT ON (c.day, c.kol_id, c.visitor) c.pos FROM counted c
-  LEFT JOIN LATERAL (SELECT true AS seen FROM analytics_kol_visitor_days s
-                     WHERE s.day = c.day AND s.kol_id = c.kol_id
-                       AND s.visitor = c.visitor LIMIT 1) s ON true
-  WHERE s.seen IS NULL
-  ORDER BY c.day, c.kol_id, c.visitor, c.occurred_at, c.pos
-),
+{_first_of_day("new_campaign_days", "analytics_campaign_visitor_days", "campaign_id")}
+{_first_of_day("new_kol_days", "analytics_kol_visitor_days", "kol_id")}
 marked_before AS (SELECT DISTINCT note_id, visitor FROM marked WHERE mark IS NOT NULL),
-"""
+"""  # noqa: S608 # nosec B608
 
 
 def _statement(*, guarded: bool) -> str:

@@ -69,12 +69,8 @@ def visitor_id(request) -> str:
     raw = f"{request.remote_addr or ''}|{request.headers.get('User-Agent', '')}"
     visitor = hmac.new(_daily_salt(_utc_day(int(time.time()) // 86400)), raw.encode(), "sha256")
     visitor = visitor.hexdigest()[:32]
-    header = (
-        VISITOR_COOKIE
-        + "="
-        + visitor
-        + _cookie_attributes(bool(current_app.config.get("SESSION_COOKIE_SECURE", False)))
-    )
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE", False))
+    header = f"{VISITOR_COOKIE}={visitor}{_cookie_attributes(secure)}"
 
     @after_this_request
     def _set_cookie(response):

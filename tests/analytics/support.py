@@ -108,3 +108,18 @@ def fail_acks(client, monkeypatch) -> None:
             raise ConnectionError("killed before XACK")
 
     monkeypatch.setattr(client, "pipeline", AckFails)
+
+
+def crash_after_ingest(monkeypatch):
+    """The writer stores a chunk and dies before it commits (rolled back, nothing
+    acknowledged); returns the real ``rollups.ingest_rows`` to put back."""
+    from app.analytics import rollups
+
+    real = rollups.ingest_rows
+
+    def crash(rows):
+        real(rows)
+        raise RuntimeError("writer killed mid-batch")
+
+    monkeypatch.setattr(rollups, "ingest_rows", crash)
+    return real

@@ -18,7 +18,14 @@ from app.analytics.models import KolVisitorDay, TrackingEvent
 from app.db_types import TZDateTime
 from app.extensions import db
 from app.notes.models import Note
-from tests.analytics.support import campaign_for, event, fail_acks, published_note, random_drains
+from tests.analytics.support import (
+    campaign_for,
+    crash_after_ingest,
+    event,
+    fail_acks,
+    published_note,
+    random_drains,
+)
 from tests.conftest import login
 from tests.factories import PASSWORD, make_kol
 
@@ -200,13 +207,7 @@ class TestTheWriterCrashes:
 
     def test_before_commit(self, monkeypatch):
         kol_id, events = self._read_both_notes()
-        real = rollups.ingest_rows
-
-        def crash(rows):
-            real(rows)
-            raise RuntimeError("writer killed mid-batch")
-
-        monkeypatch.setattr(rollups, "ingest_rows", crash)
+        real = crash_after_ingest(monkeypatch)
         with pytest.raises(RuntimeError):
             pipeline.drain(consumer="dead-writer")
         monkeypatch.setattr(rollups, "ingest_rows", real)

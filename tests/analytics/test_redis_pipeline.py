@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.analytics import pipeline, rollups
 from app.analytics.models import HourlyRollup, TrackingEvent
 from app.extensions import db
-from tests.analytics.support import event, fail_acks, published_note
+from tests.analytics.support import crash_after_ingest, event, fail_acks, published_note
 
 pytestmark = pytest.mark.redis
 
@@ -57,13 +57,7 @@ def test_a_writer_crash_before_commit_loses_nothing(stream, monkeypatch):
     note = published_note()
     for k in range(3):
         pipeline.accept_events([event(note, visitor=f"{k}{i:031x}") for i in range(100)])
-    real = rollups.ingest_rows
-
-    def crash(rows):
-        real(rows)
-        raise RuntimeError("writer killed mid-batch")
-
-    monkeypatch.setattr(rollups, "ingest_rows", crash)
+    real = crash_after_ingest(monkeypatch)
     with pytest.raises(RuntimeError):
         pipeline.drain(consumer="dead-writer")
     monkeypatch.setattr(rollups, "ingest_rows", real)
