@@ -192,7 +192,6 @@ def vacuum_analyze() -> None:
 
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for table in ("analytics_events", "analytics_hourly", "analytics_visitor_days",
-                      "analytics_campaign_visitor_days", "analytics_kol_visitor_days",
                       "analytics_view_marks"):  # fmt: skip
             connection.execute(text(f"VACUUM (ANALYZE) {table}"))
 

@@ -20,6 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db_types import BigId, TZDateTime, utcnow
 from app.extensions import db
 
+# Visitors and event ids are opaque keys compared only for equality: on PostgreSQL byte order
+# (COLLATE "C"), so their B-tree inserts and probes compare bytes instead of calling the
+# database's locale (migration 0011). SQLite compares bytes already.
+OpaqueKey = String(64).with_variant(String(64, collation="C"), "postgresql")
+
 
 class TrackingEvent(db.Model):
     """One view or click hit as received (bots and repeats included, flagged), kept for the
@@ -32,13 +37,13 @@ class TrackingEvent(db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_id: Mapped[str] = mapped_column(OpaqueKey, unique=True)
     kind: Mapped[str] = mapped_column(String(8))  # view | click
     occurred_at: Mapped[datetime] = mapped_column(TZDateTime())
     note_id: Mapped[int] = mapped_column(BigInteger)
     contract_id: Mapped[int] = mapped_column(BigInteger)
     campaign_id: Mapped[int] = mapped_column(BigInteger)
-    visitor: Mapped[str] = mapped_column(String(64))  # a cookie id or a salted hash, never an IP
+    visitor: Mapped[str] = mapped_column(OpaqueKey)  # a cookie id or a salted hash, never an IP
     # The signed-in user behind the hit, if any: a conversion attributed to this click marks
     # that user's save of the note as bought.
     user_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -87,40 +92,24 @@ class ViewMark(db.Model):
     __tablename__ = "analytics_view_marks"
 
     note_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
+    visitor: Mapped[str] = mapped_column(OpaqueKey, primary_key=True)
     counted_at: Mapped[datetime] = mapped_column(TZDateTime(), index=True)
 
 
 class VisitorDay(db.Model):
-    """A visitor seen on a note on a day (unique visitors per day)."""
+    """A visitor seen on a note on a day, with the note's campaign and KOL: unique visitors per
+    day per note, and, from the visitor's rows of the day, per campaign and per KOL (a visitor
+    reading two of a campaign's or a KOL's notes counts once). One row per visitor-day-note:
+    the writer's one probe per view reads all of a visitor's day (the key starts with it) and
+    its one insert serves all three counts (migration 0011 merged three tables)."""
 
     __tablename__ = "analytics_visitor_days"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    visitor: Mapped[str] = mapped_column(OpaqueKey, primary_key=True)
     note_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
-
-
-class CampaignVisitorDay(db.Model):
-    """A visitor seen on any note of a campaign on a day (campaign-wide unique visitors: one
-    visitor reading two of the campaign's notes counts once)."""
-
-    __tablename__ = "analytics_campaign_visitor_days"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
-
-
-class KolVisitorDay(db.Model):
-    """A visitor seen on any note of a KOL on a day (media-kit unique visitors: one visitor
-    reading two of the KOL's notes counts once)."""
-
-    __tablename__ = "analytics_kol_visitor_days"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    kol_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(BigInteger)
+    kol_id: Mapped[int] = mapped_column(BigInteger)
 
 
 class MediaKitLink(db.Model):

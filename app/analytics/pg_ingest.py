@@ -12,8 +12,13 @@ statistics, however large the tables grow:
   then the next one a window later, and so on (a short recursion: one step per view counted
   for the same visitor and note in one chunk);
 - the first counted view of a visitor per note per day, per campaign per day and per KOL per
-  day is a new unique visitor unless that day's row already exists;
+  day is a new unique visitor unless the visitor's stored rows of that day (one probe of
+  analytics_visitor_days, keyed by day and visitor, whose rows carry note, campaign and KOL)
+  already have that note, campaign or KOL;
 - the rows inserted move the marks, the visitor-days and the hourly rollups.
+
+Visitors and event ids compare in byte order (COLLATE "C", migration 0011), here and in the
+stored tables: every probe and index insert compares bytes, not through the locale.
 
 The writer lock (rollups.WRITER_LOCK) is held, so nothing stores these rows meanwhile: the
 rows found missing are inserted plainly, without the cost of ON CONFLICT. Should a row appear
@@ -34,24 +39,21 @@ from app.extensions import db
 # One round trip before the COPY. JIT off: the statement's estimated cost (index probes per
 # row) passes jit_above_cost, and compiling it would cost more than running it.
 _PREPARE = (
-    "CREATE TEMP TABLE IF NOT EXISTS analytics_stage (pos bigserial, event_id text, kind text, "
-    "t double precision, note_id bigint, contract_id bigint, campaign_id bigint, kol_id bigint, "
-    "visitor text, is_bot boolean, user_id bigint); "
+    'CREATE TEMP TABLE IF NOT EXISTS analytics_stage (pos bigserial, event_id text COLLATE "C", '
+    "kind text, t double precision, note_id bigint, contract_id bigint, campaign_id bigint, "
+    'kol_id bigint, visitor text COLLATE "C", is_bot boolean, user_id bigint); '
     "TRUNCATE analytics_stage; SET LOCAL jit = off"
 )
 _COPY = f"COPY analytics_stage ({', '.join(COLUMNS)}) FROM STDIN"
 
 
-def _first_of_day(name: str, table: str, column: str) -> str:
-    """The CTE ``name``: each visitor's first counted view of a day per ``column`` (a campaign,
-    a KOL) unless ``table`` already holds that visitor-day."""
+def _first_of_day(name: str, scope: str) -> str:
+    """The CTE ``name``: each visitor's first counted view of a day per ``scope`` (campaign,
+    kol) unless a stored visitor-day of that day already has the scope."""
     return f"""{name} AS (
-  SELECT DISTINCT ON (c.day, c.{column}, c.visitor) c.pos FROM counted c
-  LEFT JOIN LATERAL (SELECT true AS seen FROM {table} s
-                     WHERE s.day = c.day AND s.{column} = c.{column}
-                       AND s.visitor = c.visitor LIMIT 1) s ON true
-  WHERE s.seen IS NULL
-  ORDER BY c.day, c.{column}, c.visitor, c.occurred_at, c.pos
+  SELECT pos FROM (SELECT DISTINCT ON (day, {scope}_id, visitor) pos, {scope}_seen FROM probed
+                   ORDER BY day, {scope}_id, visitor, occurred_at, pos) w
+  WHERE NOT {scope}_seen
 ),"""  # noqa: S608 # nosec B608 - module constants only
 
 
@@ -92,15 +94,22 @@ counted AS (
   SELECT v.*, v.day <> c.day FROM counted c
   JOIN later v ON v.note_id = c.note_id AND v.visitor = c.visitor AND v.ord = c.next_ord
 ),
-new_days AS (
-  SELECT c.pos FROM counted c
-  LEFT JOIN LATERAL (SELECT true AS seen FROM analytics_visitor_days s
-                     WHERE s.day = c.day AND s.note_id = c.note_id AND s.visitor = c.visitor
-                     LIMIT 1) s ON true
-  WHERE c.first_of_day AND s.seen IS NULL
+probed AS (
+  SELECT c.pos, c.day, c.campaign_id, c.kol_id, c.visitor, c.occurred_at,
+         coalesce(s.note_seen, false) AS note_seen,
+         coalesce(s.campaign_seen, false) AS campaign_seen,
+         coalesce(s.kol_seen, false) AS kol_seen
+  FROM counted c
+  LEFT JOIN LATERAL (SELECT bool_or(v.note_id = c.note_id) AS note_seen,
+                            bool_or(v.campaign_id = c.campaign_id) AS campaign_seen,
+                            bool_or(v.kol_id = c.kol_id) AS kol_seen
+                     FROM analytics_visitor_days v
+                     WHERE v.day = c.day AND v.visitor = c.visitor) s ON true
+  WHERE c.first_of_day
 ),
-{_first_of_day("new_campaign_days", "analytics_campaign_visitor_days", "campaign_id")}
-{_first_of_day("new_kol_days", "analytics_kol_visitor_days", "kol_id")}
+new_days AS (SELECT pos FROM probed WHERE NOT note_seen),
+{_first_of_day("new_campaign_days", "campaign")}
+{_first_of_day("new_kol_days", "kol")}
 marked_before AS (SELECT DISTINCT note_id, visitor FROM marked WHERE mark IS NOT NULL),
 """  # noqa: S608 # nosec B608
 
@@ -149,20 +158,10 @@ moved_marks AS (
   SET counted_at = GREATEST(analytics_view_marks.counted_at, EXCLUDED.counted_at)
 ),
 days AS (
-  INSERT INTO analytics_visitor_days (day, note_id, visitor)
-  SELECT (occurred_at AT TIME ZONE 'UTC')::date, note_id, visitor FROM ins
-  WHERE new_visitor_today {days_conflict}
-),
-campaign_days AS (
-  INSERT INTO analytics_campaign_visitor_days (day, campaign_id, visitor)
-  SELECT (occurred_at AT TIME ZONE 'UTC')::date, campaign_id, visitor FROM ins
-  WHERE new_campaign_visitor_today {days_conflict}
-),
-kol_days AS (
-  INSERT INTO analytics_kol_visitor_days (day, kol_id, visitor)
-  SELECT (i.occurred_at AT TIME ZONE 'UTC')::date, f.kol_id, i.visitor
+  INSERT INTO analytics_visitor_days (day, visitor, note_id, campaign_id, kol_id)
+  SELECT (i.occurred_at AT TIME ZONE 'UTC')::date, i.visitor, i.note_id, i.campaign_id, f.kol_id
   FROM ins i JOIN fresh f USING (event_id)
-  WHERE i.new_kol_visitor_today {days_conflict}
+  WHERE i.new_visitor_today {days_conflict}
 ),
 sums AS (
   SELECT note_id, date_trunc('hour', occurred_at, 'UTC') AS hour, min(contract_id) AS contract_id,

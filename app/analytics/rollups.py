@@ -18,14 +18,7 @@ from sqlalchemy import func, select, text, tuple_
 
 from app.analytics import pg_ingest
 from app.analytics.event_rows import decode_rows, encode_rows, split_rows
-from app.analytics.models import (
-    CampaignVisitorDay,
-    HourlyRollup,
-    KolVisitorDay,
-    TrackingEvent,
-    ViewMark,
-    VisitorDay,
-)
+from app.analytics.models import HourlyRollup, TrackingEvent, ViewMark, VisitorDay
 from app.analytics.settings import setting
 from app.extensions import db
 
@@ -168,12 +161,15 @@ def _stored_ids(ids: list[str]) -> set[str]:
     return stored
 
 
-def _known(columns, keys: set[tuple]) -> set[tuple]:
-    """The rows among ``keys`` (values of ``columns``) that exist, by primary key."""
-    found: set[tuple] = set()
+def _visitor_days(keys: set[tuple]) -> list[tuple]:
+    """The stored visitor-days (day, visitor, note, campaign, KOL) of the (day, visitor) pairs
+    ``keys``: each pair's whole day, read by the primary key's prefix."""
+    table = VisitorDay.__table__
+    found: list[tuple] = []
     for chunk in _chunks(sorted(keys), 300):
-        stmt = select(*columns).where(tuple_(*columns).in_(chunk))
-        found.update(tuple(r) for r in db.session.execute(stmt))
+        stmt = select(table.c.day, table.c.visitor, table.c.note_id, table.c.campaign_id,
+                      table.c.kol_id).where(tuple_(table.c.day, table.c.visitor).in_(chunk))  # fmt: skip
+        found.extend(tuple(r) for r in db.session.execute(stmt))
     return found
 
 
@@ -195,18 +191,10 @@ def _ingest_in_python(events: list[dict]) -> int:
     for chunk in _chunks(sorted({(n, v) for _d, n, _c, _k, v in human}), 300):
         stmt = select(*columns, ViewMark.counted_at).where(tuple_(*columns).in_(chunk))
         marks.update({(n, v): at for n, v, at in db.session.execute(stmt)})
-    seen_days = _known(
-        (VisitorDay.day, VisitorDay.note_id, VisitorDay.visitor),
-        {(d, n, v) for d, n, _c, _k, v in human},
-    )
-    seen_campaign_days = _known(
-        (CampaignVisitorDay.day, CampaignVisitorDay.campaign_id, CampaignVisitorDay.visitor),
-        {(d, c, v) for d, _n, c, _k, v in human},
-    )
-    seen_kol_days = _known(
-        (KolVisitorDay.day, KolVisitorDay.kol_id, KolVisitorDay.visitor),
-        {(d, k, v) for d, _n, _c, k, v in human},
-    )
+    stored_days = _visitor_days({(d, v) for d, _n, _c, _k, v in human})
+    seen_days = {(d, n, v) for d, v, n, _c, _k in stored_days}
+    seen_campaign_days = {(d, c, v) for d, v, _n, c, _k in stored_days}
+    seen_kol_days = {(d, k, v) for d, v, _n, _c, k in stored_days}
     rows = flag_views(
         fresh, window=_window(), marks=marks, seen_days=seen_days,
         seen_campaign_days=seen_campaign_days, seen_kol_days=seen_kol_days,
@@ -278,17 +266,16 @@ def flag_views(
 
 def _apply_marks(rows: list[dict]) -> None:
     latest: dict[tuple[int, str], datetime] = {}
-    visitor_days, campaign_days, kol_days = set(), set(), set()
+    visitor_days = set()
     for row in rows:
         if row["kind"] == "view" and not row["is_bot"] and row["counted"]:
             key = (row["note_id"], row["visitor"])
             latest[key] = max(latest.get(key, row["occurred_at"]), row["occurred_at"])
-        if row["new_visitor_today"]:
-            visitor_days.add((row["occurred_at"].date(), row["note_id"], row["visitor"]))
-        if row["new_campaign_visitor_today"]:
-            campaign_days.add((row["occurred_at"].date(), row["campaign_id"], row["visitor"]))
-        if row["new_kol_visitor_today"]:
-            kol_days.add((row["occurred_at"].date(), row["_kol"], row["visitor"]))
+        if row["new_visitor_today"]:  # also every first view of the day per campaign and KOL
+            visitor_days.add(
+                (row["occurred_at"].date(), row["visitor"], row["note_id"], row["campaign_id"],
+                 row["_kol"])
+            )  # fmt: skip
     mark_rows = [{"note_id": n, "visitor": v, "counted_at": at} for (n, v), at in latest.items()]
     stmt = _insert(ViewMark)
     # A mark only moves forward: a late view counted now must not pull it back (SQLite's
@@ -298,12 +285,11 @@ def _apply_marks(rows: list[dict]) -> None:
         index_elements=["note_id", "visitor"], set_={"counted_at": latest_of}
     )
     _execute_many(stmt, mark_rows)
-    day_rows = [{"day": d, "note_id": n, "visitor": v} for d, n, v in visitor_days]
+    day_rows = [
+        {"day": d, "visitor": v, "note_id": n, "campaign_id": c, "kol_id": k}
+        for d, v, n, c, k in visitor_days
+    ]
     _execute_many(_insert(VisitorDay).on_conflict_do_nothing(), day_rows)
-    campaign_rows = [{"day": d, "campaign_id": c, "visitor": v} for d, c, v in campaign_days]
-    _execute_many(_insert(CampaignVisitorDay).on_conflict_do_nothing(), campaign_rows)
-    kol_rows = [{"day": d, "kol_id": k, "visitor": v} for d, k, v in kol_days]
-    _execute_many(_insert(KolVisitorDay).on_conflict_do_nothing(), kol_rows)
 
 
 def _apply_rollups(rows: list[dict]) -> None:
@@ -352,8 +338,6 @@ def prune_raw_events(*, days: int) -> int:
         TrackingEvent.__table__.delete().where(TrackingEvent.occurred_at < cutoff)
     ).rowcount
     db.session.execute(VisitorDay.__table__.delete().where(VisitorDay.day < cutoff.date()))
-    for days in (CampaignVisitorDay, KolVisitorDay):
-        db.session.execute(days.__table__.delete().where(days.day < cutoff.date()))
     stale = datetime.now(UTC) - timedelta(days=2)
     db.session.execute(ViewMark.__table__.delete().where(ViewMark.counted_at < stale))
     return deleted

@@ -41,8 +41,8 @@ def test_a_row_stored_meanwhile_by_another_writer_costs_a_retry(monkeypatch):
     anyway (a writer that skipped the lock) reruns the chunk with ON CONFLICT throughout."""
     note = published_note()
     conflicting = (
-        "WITH x AS (INSERT INTO analytics_visitor_days VALUES ('2020-01-01', 1, 'v'), "
-        "('2020-01-01', 1, 'v')) SELECT 0"
+        "WITH x AS (INSERT INTO analytics_visitor_days VALUES ('2020-01-01', 'v', 1, 1, 1), "
+        "('2020-01-01', 'v', 1, 1, 1)) SELECT 0"
     )
     monkeypatch.setattr(pg_ingest, "_PLAIN", conflicting)
     batch = [event(note, visitor=f"{i:032x}") for i in range(3)]

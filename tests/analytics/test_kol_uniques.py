@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.analytics import media_kit, pipeline, queries, rollups
-from app.analytics.models import KolVisitorDay, TrackingEvent
+from app.analytics.models import TrackingEvent, VisitorDay
 from app.db_types import TZDateTime
 from app.extensions import db
 from app.notes.models import Note
@@ -126,7 +126,7 @@ def test_retention_prunes_old_kol_visitor_days_and_keeps_the_rollups():
         [event(first, visitor=READER, at=_at(100)), event(first, visitor=READER, at=_at(1))]
     )
     assert rollups.prune_raw_events(days=90) == 1
-    days = db.session.scalars(select(KolVisitorDay.day).where(KolVisitorDay.kol_id == kol.id))
+    days = db.session.scalars(select(VisitorDay.day).where(VisitorDay.kol_id == kol.id))
     assert list(days) == [datetime.fromtimestamp(_at(1), UTC).date()]
     since = datetime.now(UTC).date() - timedelta(days=100)
     old = queries.parse_range({"from": since.isoformat()})
