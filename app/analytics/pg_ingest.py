@@ -125,7 +125,11 @@ def _statement(*, guarded: bool) -> str:
         else ""
     )
     days_conflict = "ON CONFLICT DO NOTHING" if guarded else ""
-    # Built once, at import, from the constants of this module only.
+    # Built once, at import, from the constants of this module only. PostgreSQL runs the
+    # data-modifying CTEs nobody reads in the reverse of their order here, so the rollup
+    # upsert, written first, runs last: the (note, hour) rows it locks are held only until the
+    # commit, not while the marks and visitor-days are written, and a second session storing
+    # the other half of a chunk (rollups.store_rows) waits for them that much less.
     return f"""{_DECIDE}
 ins AS (
   INSERT INTO analytics_events (event_id, kind, occurred_at, note_id, contract_id, campaign_id,
@@ -139,29 +143,6 @@ ins AS (
   {events_conflict}
   RETURNING event_id, kind, occurred_at, note_id, contract_id, campaign_id, visitor, is_bot,
             counted, new_visitor_today, new_campaign_visitor_today, new_kol_visitor_today
-),
-last_counted AS (
-  SELECT note_id, visitor, max(occurred_at) AS counted_at FROM ins
-  WHERE kind = 'view' AND NOT is_bot AND counted GROUP BY note_id, visitor
-),
-new_marks AS (
-  INSERT INTO analytics_view_marks (note_id, visitor, counted_at)
-  SELECT * FROM last_counted l WHERE NOT EXISTS
-    (SELECT 1 FROM marked_before b WHERE b.note_id = l.note_id AND b.visitor = l.visitor)
-  {marks_conflict}
-),
-moved_marks AS (
-  INSERT INTO analytics_view_marks (note_id, visitor, counted_at)
-  SELECT * FROM last_counted l WHERE EXISTS
-    (SELECT 1 FROM marked_before b WHERE b.note_id = l.note_id AND b.visitor = l.visitor)
-  ON CONFLICT (note_id, visitor) DO UPDATE
-  SET counted_at = GREATEST(analytics_view_marks.counted_at, EXCLUDED.counted_at)
-),
-days AS (
-  INSERT INTO analytics_visitor_days (day, visitor, note_id, campaign_id, kol_id)
-  SELECT (i.occurred_at AT TIME ZONE 'UTC')::date, i.visitor, i.note_id, i.campaign_id, f.kol_id
-  FROM ins i JOIN fresh f USING (event_id)
-  WHERE i.new_visitor_today {days_conflict}
 ),
 sums AS (
   SELECT note_id, date_trunc('hour', occurred_at, 'UTC') AS hour, min(contract_id) AS contract_id,
@@ -194,6 +175,29 @@ rolled AS (
     bot_clicks = analytics_hourly.bot_clicks + EXCLUDED.bot_clicks,
     campaign_uniques = analytics_hourly.campaign_uniques + EXCLUDED.campaign_uniques,
     kol_uniques = analytics_hourly.kol_uniques + EXCLUDED.kol_uniques
+),
+last_counted AS (
+  SELECT note_id, visitor, max(occurred_at) AS counted_at FROM ins
+  WHERE kind = 'view' AND NOT is_bot AND counted GROUP BY note_id, visitor
+),
+new_marks AS (
+  INSERT INTO analytics_view_marks (note_id, visitor, counted_at)
+  SELECT * FROM last_counted l WHERE NOT EXISTS
+    (SELECT 1 FROM marked_before b WHERE b.note_id = l.note_id AND b.visitor = l.visitor)
+  {marks_conflict}
+),
+moved_marks AS (
+  INSERT INTO analytics_view_marks (note_id, visitor, counted_at)
+  SELECT * FROM last_counted l WHERE EXISTS
+    (SELECT 1 FROM marked_before b WHERE b.note_id = l.note_id AND b.visitor = l.visitor)
+  ON CONFLICT (note_id, visitor) DO UPDATE
+  SET counted_at = GREATEST(analytics_view_marks.counted_at, EXCLUDED.counted_at)
+),
+days AS (
+  INSERT INTO analytics_visitor_days (day, visitor, note_id, campaign_id, kol_id)
+  SELECT (i.occurred_at AT TIME ZONE 'UTC')::date, i.visitor, i.note_id, i.campaign_id, f.kol_id
+  FROM ins i JOIN fresh f USING (event_id)
+  WHERE i.new_visitor_today {days_conflict}
 )
 SELECT count(*) FROM ins
 """  # noqa: S608 # nosec B608
