@@ -2,7 +2,7 @@
 intake (POST /api/v1/events/batch through the Flask test client: JSON, validation, XADD) and
 the writer (``pipeline.drain_all``: stream → COPY → rollups) each move.
 
-    .venv/bin/python bench/writer.py [--events 200000] [--size 500] [--visitors N]
+    .venv/bin/python bench/writer.py [--events 200000] [--size 500] [--visitors N] [--random-ids]
         [--sessions 1|2] [--profile intake|writer] [--analyze]
 
 Against its own database and Redis db (never the bench's): WRITER_DATABASE_URL (default
@@ -11,7 +11,9 @@ and WRITER_REDIS_URL (default redis://127.0.0.1:6379/12), on a stream of its own
 deleted at the end. The tables keep growing run after run (as in production), unanalyzed
 unless --analyze (autovacuum is off on the shared server and in CI). --visitors draws views
 from a pool of that many visitors (repeats within the dedupe window); by default every view
-is a new visitor, like `make bench`. The end checks that every event was stored once and the
+is a new visitor, like `make bench`. Event ids and visitors are numbered per run, as `make
+bench` sends them (an edge server counting its events): their index inserts land together;
+--random-ids makes both random (UUIDv4-like), each insert a random page of a large index. The end checks that every event was stored once and the
 rollups equal the counts from the raw events.
 """
 
@@ -95,7 +97,9 @@ def tracked_note():
     )
 
 
-def batch_bodies(code: str, events: int, size: int, visitors: int | None) -> list[tuple]:
+def batch_bodies(
+    code: str, events: int, size: int, visitors: int | None, random_ids: bool = False
+) -> list[tuple]:
     """(signature header, body) per batch, as an edge server sends them (bench/figures.py)."""
     run, rng = secrets.token_hex(4), random.Random(7)
     bodies = []
@@ -103,9 +107,10 @@ def batch_bodies(code: str, events: int, size: int, visitors: int | None) -> lis
         batch = []
         for i in range(size):
             who = f"p{rng.randrange(visitors)}" if visitors else f"bv{run}{b}x{i}"
-            batch.append(
-                {"type": "view", "event_id": f"wb{run}-{b}-{i}", "code": code, "visitor": who}
-            )
+            event_id = f"wb{run}-{b}-{i}"
+            if random_ids:
+                event_id, who = secrets.token_hex(16), who if visitors else secrets.token_hex(16)
+            batch.append({"type": "view", "event_id": event_id, "code": code, "visitor": who})
         body = json.dumps({"events": batch}, separators=(",", ":")).encode()
         sig = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
         bodies.append((f"sha256={sig}", body))
@@ -221,6 +226,7 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--size", type=int, default=500)
     parser.add_argument("--visitors", type=int, default=None)
+    parser.add_argument("--random-ids", action="store_true", help="random event ids and visitors")
     parser.add_argument("--profile", choices=("intake", "writer"))
     parser.add_argument("--sessions", type=int, default=2, help="ANALYTICS_WRITER_SESSIONS")
     parser.add_argument("--analyze", action="store_true", help="ANALYZE the tables first")
@@ -243,7 +249,9 @@ def main() -> int:
                 conn.execute(text("ANALYZE"))
         stored_before = db.session.scalar(text("SELECT count(*) FROM analytics_events"))
         db.session.rollback()
-        bodies = batch_bodies(note.tracking_code, args.events, args.size, args.visitors)
+        bodies = batch_bodies(
+            note.tracking_code, args.events, args.size, args.visitors, args.random_ids
+        )
         since = time.time()
         try:
             intake_cpu = time.process_time()
