@@ -35,9 +35,8 @@ def drain_command(loop: bool, interval: float) -> None:
         if not loop:
             return
         # After a small drain, let single hits gather (one entry per web process every 50 ms):
-        # each drain costs a transaction, and each is a burst of work on the cores the web
-        # processes share — every 2 s rather than every quarter second, /go's p99 stopped
-        # following the drains (`make bench`). A large drain (a backlog, batch intake) goes on.
+        # a drain per entry spent more on its transaction than on the events (`make bench`).
+        # After a large drain (a backlog, batch intake) there is more waiting: go straight on.
         if moved < small:
             time.sleep(pause)
         wait_for_entries(interval)  # then wakes as soon as events arrive

@@ -17,11 +17,11 @@ DEFAULTS: dict[str, object] = {
     "ANALYTICS_RETENTION_DAYS": 90,
     "ANALYTICS_DRAIN_BATCH": 1000,  # stream entries per drain (one hit or batch each)
     # seconds single hits gather after a small drain (below ANALYTICS_WRITER_SPLIT_ROWS)
-    "ANALYTICS_WRITER_PAUSE": 2.0,
+    "ANALYTICS_WRITER_PAUSE": 0.25,
     "ANALYTICS_WRITER_SESSIONS": 2,  # PostgreSQL: 2 stores each chunk in two sessions at once
     # … when it holds at least this many events: smaller ones (steady single hits) take one
     # session, so a drain does not occupy every core the web processes share with it
-    "ANALYTICS_WRITER_SPLIT_ROWS": 10_000,
+    "ANALYTICS_WRITER_SPLIT_ROWS": 2000,
     "ANALYTICS_BOT_SHARE": 0.3,  # flag a note when bots exceed this share of its views
     "ANALYTICS_SPIKE_FACTOR": 5,  # flag a day with views above this × the note's baseline
     "ANALYTICS_QUIET_VIEWS": 200,  # flag a note with this many views and no click
