@@ -36,13 +36,18 @@ from sqlalchemy.exc import IntegrityError
 from app.analytics.event_rows import COLUMNS
 from app.extensions import db
 
-# One round trip before the COPY. JIT off: the statement's estimated cost (index probes per
-# row) passes jit_above_cost, and compiling it would cost more than running it.
+# One round trip before the COPY. The staging table lives as long as the connection and is
+# emptied by each commit (ON COMMIT DELETE ROWS: its rows stay in the session's local buffers,
+# the file is never replaced) and by the DELETE, for a second chunk in one transaction. A
+# TRUNCATE per drain created and unlinked a file each time — file-system work on the cores the
+# web shares, several times a second — and invalidated the statement's cached plan.
+# JIT off: the statement's estimated cost (index probes per row) passes jit_above_cost, and
+# compiling it would cost more than running it.
 _PREPARE = (
     'CREATE TEMP TABLE IF NOT EXISTS analytics_stage (pos bigserial, event_id text COLLATE "C", '
     "kind text, t double precision, note_id bigint, contract_id bigint, campaign_id bigint, "
-    'kol_id bigint, visitor text COLLATE "C", is_bot boolean, user_id bigint); '
-    "TRUNCATE analytics_stage; SET LOCAL jit = off"
+    'kol_id bigint, visitor text COLLATE "C", is_bot boolean, user_id bigint) '
+    "ON COMMIT DELETE ROWS; DELETE FROM analytics_stage; SET LOCAL jit = off"
 )
 _COPY = f"COPY analytics_stage ({', '.join(COLUMNS)}) FROM STDIN"
 
