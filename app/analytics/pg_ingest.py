@@ -41,13 +41,17 @@ from app.extensions import db
 # the file is never replaced) and by the DELETE, for a second chunk in one transaction. A
 # TRUNCATE per drain created and unlinked a file each time — file-system work on the cores the
 # web shares, several times a second — and invalidated the statement's cached plan.
-# JIT off: the statement's estimated cost (index probes per row) passes jit_above_cost, and
+# Planned afresh each time (force_custom_plan): the driver prepares a statement it runs often,
+# and a plan cached for a drain of a few hundred hits, reused for a 20,000-event chunk, ran for
+# a minute (`make bench`); the planner sizes the staging table from its current pages. JIT
+# off: the statement's estimated cost (index probes per row) passes jit_above_cost, and
 # compiling it would cost more than running it.
 _PREPARE = (
     'CREATE TEMP TABLE IF NOT EXISTS analytics_stage (pos bigserial, event_id text COLLATE "C", '
     "kind text, t double precision, note_id bigint, contract_id bigint, campaign_id bigint, "
     'kol_id bigint, visitor text COLLATE "C", is_bot boolean, user_id bigint) '
-    "ON COMMIT DELETE ROWS; DELETE FROM analytics_stage; SET LOCAL jit = off"
+    "ON COMMIT DELETE ROWS; DELETE FROM analytics_stage; "
+    "SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan"
 )
 _COPY = f"COPY analytics_stage ({', '.join(COLUMNS)}) FROM STDIN"
 
