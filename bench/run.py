@@ -4,7 +4,7 @@
 gunicorn (gunicorn.conf.py) + PostgreSQL + Redis + an RQ worker + the tracking writer, with
 their own database (BENCH_DATABASE_URL, default .../bench, created when missing) and Redis db
 (BENCH_REDIS_URL, default db 11). Prints every figure with its target and PASS/FAIL, writes
-bench/results.json. Knobs: BENCH_ROUNDS (5), BENCH_SECONDS per round (4), BENCH_CONNECTIONS
+bench/results.json. Knobs: BENCH_ROUNDS (7), BENCH_SECONDS per round (4), BENCH_CONNECTIONS
 (16), BENCH_EVENTS dashboard sizes ("1000000,10000000"), BENCH_BATCH_EVENTS (200000),
 BENCH_MIXED_SECONDS (30), BENCH_PORT (18731), BENCH_ONLY (comma-separated parts of target names:
 only those throughput targets, and the batch figure when a part names it — e.g. "/go,batch" —
@@ -30,7 +30,7 @@ from bench import data, figures  # noqa: E402
 from bench.servers import Stack  # noqa: E402
 from bench.wrk import alternate, wrk  # noqa: E402
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 PORT = int(os.environ.get("BENCH_PORT", "18731"))
