@@ -92,9 +92,9 @@ def random_drains(rng, notes, visitors, *, sizes: tuple[int, int], when) -> list
     return drains
 
 
-def fail_acks(client, monkeypatch) -> None:
+def fail_acks(client, monkeypatch):
     """The client's pipelines fail on execute from now on, as if the writer was killed after
-    its commit and before its XACK (monkeypatch.undo or a new setattr restores them)."""
+    its commit and before its XACK; returns the real ``client.pipeline`` to put back."""
     real_pipeline = client.pipeline
 
     class AckFails:
@@ -108,6 +108,7 @@ def fail_acks(client, monkeypatch) -> None:
             raise ConnectionError("killed before XACK")
 
     monkeypatch.setattr(client, "pipeline", AckFails)
+    return real_pipeline
 
 
 def crash_after_ingest(monkeypatch):

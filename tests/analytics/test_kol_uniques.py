@@ -217,8 +217,7 @@ class TestTheWriterCrashes:
     def test_between_commit_and_ack(self, monkeypatch):
         kol_id, events = self._read_both_notes()
         client = pipeline.redis_client()
-        real_pipeline = client.pipeline
-        fail_acks(client, monkeypatch)
+        real_pipeline = fail_acks(client, monkeypatch)
         with pytest.raises(ConnectionError):
             pipeline.drain(consumer="dead-writer")
         monkeypatch.setattr(client, "pipeline", real_pipeline)

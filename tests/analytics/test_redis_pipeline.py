@@ -70,8 +70,7 @@ def test_a_crash_between_commit_and_ack_does_not_count_twice(stream, monkeypatch
     note = published_note()
     pipeline.accept_events([event(note, visitor=f"{i:032x}") for i in range(200)])
     client = pipeline.redis_client()
-    real_pipeline = client.pipeline
-    fail_acks(client, monkeypatch)
+    real_pipeline = fail_acks(client, monkeypatch)
     with pytest.raises(ConnectionError):
         pipeline.drain(consumer="dead-writer")
     monkeypatch.setattr(client, "pipeline", real_pipeline)
