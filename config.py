@@ -105,6 +105,11 @@ class Config:
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    # Seconds one call to Stripe may take (each of up to 3 attempts). Calls made inside a web
+    # request (checkout, onboarding links) then give up before gunicorn's worker timeout (30).
+    STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "8"))
+    # Stripe's API address: unset for Stripe itself; set for stripe-mock or an egress proxy.
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None
     # Extra webhook signing secrets accepted during a rotation (comma-separated).
     STRIPE_WEBHOOK_SECRETS = os.environ.get("STRIPE_WEBHOOK_SECRETS", "")
     # Where the built-in emulator's hosted Checkout and onboarding pages live (no keys set).

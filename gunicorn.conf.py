@@ -4,15 +4,24 @@ Every value comes from the environment with a default sized for a 2-core host; s
 README's "Operations" section and .env.example.
 
 - WEB_CONCURRENCY   worker processes (default 2 x cores + 1, i.e. 5 on 2 cores)
-- GUNICORN_THREADS  threads per worker (default 2; 1 switches to the plain sync worker).
-                    Requests mostly wait on PostgreSQL/Redis/Stripe, so a second thread per
-                    process keeps a core busy while the other waits. Keep
+- GUNICORN_THREADS  threads per worker (default 1: gunicorn's sync worker; 2 or more switches
+                    to the gthread worker). A sync worker takes a connection only when it is
+                    idle, so the kernel hands each request to a free worker; it answers one
+                    request per connection (no keep-alive) and is meant to sit behind a
+                    buffering proxy or load balancer, which holds the clients' keep-alive
+                    connections. gthread keeps a client's connection on the worker that
+                    accepted it: under `make bench` (16 keep-alive connections) one worker
+                    often held 13-16 of them while the others idled, so throughput and p99
+                    moved with that luck (hello p99 15-40 ms; sync: 11-17 ms, same
+                    throughput). A request that waits on Stripe (checkout, onboarding link)
+                    holds its sync worker: STRIPE_TIMEOUT_SECONDS bounds that below the worker
+                    timeout; raise WEB_CONCURRENCY (or use threads) if many do at once. Keep
                     workers x threads <= the database pool (SQLAlchemy: 5 + 10 overflow
                     per process) and PostgreSQL's max_connections / number of web hosts.
 - BIND or PORT      where to listen (default 0.0.0.0:$PORT, PORT default 8000)
 - GUNICORN_TIMEOUT  seconds a worker may stay silent before it is killed and replaced (30)
 - GUNICORN_GRACEFUL_TIMEOUT  seconds to finish in-flight requests on restart/SIGTERM (30)
-- GUNICORN_KEEPALIVE         seconds to hold an idle keep-alive connection from the proxy (5)
+- GUNICORN_KEEPALIVE         seconds to hold an idle keep-alive connection (gthread only) (5)
 - GUNICORN_MAX_REQUESTS      recycle a worker after this many requests (default 0 = never),
   GUNICORN_MAX_REQUESTS_JITTER  plus up to this many (default 10%) so workers do not recycle
                     together
@@ -67,7 +76,7 @@ def _cores() -> int:
 
 # --- Processes -----------------------------------------------------------------------------
 workers = _int("WEB_CONCURRENCY", 2 * _cores() + 1)
-threads = _int("GUNICORN_THREADS", 2)
+threads = _int("GUNICORN_THREADS", 1)
 worker_class = "gthread" if threads > 1 else "sync"
 preload_app = _flag("GUNICORN_PRELOAD", True)
 

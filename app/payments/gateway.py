@@ -26,7 +26,15 @@ def init_app(app: Flask) -> None:
     if key and key.startswith(("sk_live_", "rk_live_")) and app.config["ENV_NAME"] != "production":
         raise RuntimeError("live Stripe keys are refused outside production")
     if key:
-        app.extensions["stripe_client"] = stripe.StripeClient(key, max_network_retries=2)
+        # The SDK's default is 80 s per attempt: a web worker would be killed first.
+        http = stripe.new_default_http_client(timeout=app.config["STRIPE_TIMEOUT_SECONDS"])
+        base = app.config["STRIPE_API_BASE"]
+        app.extensions["stripe_client"] = stripe.StripeClient(
+            key,
+            max_network_retries=2,
+            http_client=http,
+            **({"base_addresses": {"api": base}} if base else {}),
+        )
         return
     state = app.config.get("STRIPE_EMULATOR_STATE")
     if state is None and not app.config.get("TESTING"):

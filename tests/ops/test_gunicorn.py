@@ -40,7 +40,8 @@ def test_defaults_suit_a_small_host(load):
     conf = load()
     cores = len(os.sched_getaffinity(0))
     assert conf["workers"] == 2 * cores + 1
-    assert conf["threads"] == 2 and conf["worker_class"] == "gthread"
+    # Sync workers: a worker takes a connection only when idle (see gunicorn.conf.py).
+    assert conf["threads"] == 1 and conf["worker_class"] == "sync"
     assert conf["bind"] == ["0.0.0.0:8000"]
     assert conf["timeout"] == 30 and conf["graceful_timeout"] == 30
     assert conf["max_requests"] == 0  # no recycling unless asked: memory is measured flat
@@ -51,8 +52,8 @@ def test_defaults_suit_a_small_host(load):
 
 
 def test_values_come_from_the_environment(load):
-    conf = load(WEB_CONCURRENCY="3", GUNICORN_THREADS="1", PORT="9100", GUNICORN_TIMEOUT="60")
-    assert conf["workers"] == 3 and conf["threads"] == 1 and conf["worker_class"] == "sync"
+    conf = load(WEB_CONCURRENCY="3", GUNICORN_THREADS="4", PORT="9100", GUNICORN_TIMEOUT="60")
+    assert conf["workers"] == 3 and conf["threads"] == 4 and conf["worker_class"] == "gthread"
     assert conf["bind"] == ["0.0.0.0:9100"] and conf["timeout"] == 60
     assert load(BIND="unix:/run/kol.sock")["bind"] == ["unix:/run/kol.sock"]
     recycled = load(GUNICORN_MAX_REQUESTS="50000")
@@ -95,7 +96,7 @@ def test_a_real_gunicorn_serves_and_sums_metrics_over_its_workers(tmp_path):
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
         "APP_ENV": "production", "SECRET_KEY": "ops-test-" + "q7" * 20, "DATABASE_URL": db_url,
         "INSTANCE_PATH": str(tmp_path), "FLASK_SKIP_DOTENV": "1", "METRICS_TOKEN": "tok-ops-test",
-        "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2", "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2", "BIND": f"127.0.0.1:{port}",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"), "FLASK_APP": "wsgi.py",
     }  # fmt: skip
     bin_dir = Path(sys.executable).parent
