@@ -140,7 +140,7 @@ def _bad_json():
 
 def _caller_kol() -> KolProfile | None:
     user = api_user()
-    return db.session.get(KolProfile, user.id) if user.role == Role.KOL else None
+    return queries.kol_for_fit(user.id) if user.role == Role.KOL else None
 
 
 @bp.get("/campaigns")

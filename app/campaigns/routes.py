@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from app import pagecache
 from app.auth.models import Role
@@ -44,16 +43,7 @@ def _per_page() -> int:
 
 def _signed_in_kol() -> KolProfile | None:
     if current_user.is_authenticated and current_user.role == Role.KOL:
-        # One query with its lists (three selectin loads otherwise): pages stay <= 10 queries.
-        return db.session.get(
-            KolProfile,
-            current_user.id,
-            options=[
-                joinedload(KolProfile.niches),
-                joinedload(KolProfile.languages),
-                joinedload(KolProfile.social_accounts),
-            ],
-        )
+        return queries.kol_for_fit(current_user.id)
     return None
 
 
