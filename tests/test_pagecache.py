@@ -288,3 +288,23 @@ def test_a_full_cache_drops_expired_then_the_oldest_entries_not_everything(app, 
         pagecache.cached(("newest",), lambda: "built")
         assert ("live", 0) not in entries and ("newest",) in entries
         assert pagecache.MAX_ENTRIES // 2 <= len(entries) < pagecache.MAX_ENTRIES
+
+
+def test_the_explore_api_repeats_from_the_cache_and_shows_changes_at_once(app, cache_on, views):
+    note = published_note(title="Listed once")
+    client = app.test_client()
+    url = "/api/v1/explore?per_page=5"
+    first, response = statements(client, url)
+    again, repeat = statements(client, url)
+    assert first > 0 and again == 0
+    assert repeat.get_json() == response.get_json()
+    assert repeat.mimetype == "application/json"
+    assert [n["title"] for n in repeat.get_json()["items"]] == ["Listed once"]
+    note.title = "Listed after the edit"
+    db.session.commit()
+    assert client.get(url).get_json()["items"][0]["title"] == "Listed after the edit"
+    note.status = NoteStatus.TAKEN_DOWN
+    db.session.commit()
+    assert client.get(url).get_json()["items"] == []
+    # Another page size or page is its own entry, never another entry's body.
+    assert client.get("/api/v1/explore?per_page=1&page=2").get_json()["page"] == 2

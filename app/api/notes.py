@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
+from app import pagecache
 from app.api.auth import api_access, api_user
 from app.api.openapi import SCHEMAS, document, error_response
 from app.api.routes import bp
@@ -152,17 +153,26 @@ def get_note(note_id: int):
 @bp.get("/explore")
 @api_access(PUBLIC)
 def explore():
+    """The same body for every caller: kept per process like the public /explore page
+    (app/pagecache.py: a change to notes, campaigns or profiles shows on the next request;
+    engagement counts behind the trending order may be PAGE_TTL seconds old)."""
+    filters = explore_filters(request.args)
+    number = request.args.get("page", 1, int)
     per_page = min(max(request.args.get("per_page", 24, int), 1), MAX_PER_PAGE)
-    page = queries.explore_page(
-        **explore_filters(request.args), page=request.args.get("page", 1, int), per_page=per_page
-    )
-    return jsonify(
-        items=[note_json(n) for n in page.items],
-        page=page.page,
-        per_page=page.per_page,
-        total=page.total,
-        pages=page.pages,
-    )
+
+    def build() -> bytes:
+        page = queries.explore_page(**filters, page=number, per_page=per_page)
+        return jsonify(
+            items=[note_json(n) for n in page.items],
+            page=page.page,
+            per_page=page.per_page,
+            total=page.total,
+            pages=page.pages,
+        ).get_data()
+
+    key = ("api-explore", tuple(sorted(filters.items())), number, per_page)
+    body = pagecache.cached(key, build, ttl=pagecache.PAGE_TTL)
+    return current_app.response_class(body, mimetype="application/json")
 
 
 # --- OpenAPI ---------------------------------------------------------------------------------
