@@ -5,7 +5,8 @@ gunicorn (gunicorn.conf.py) + PostgreSQL + Redis + an RQ worker + the tracking w
 their own database (BENCH_DATABASE_URL, default .../bench, created when missing) and Redis db
 (BENCH_REDIS_URL, default db 11). Prints every figure with its target and PASS/FAIL, writes
 bench/results.json. Knobs: BENCH_ROUNDS (7), BENCH_SECONDS per round (4), BENCH_CONNECTIONS
-(16), BENCH_EVENTS dashboard sizes ("1000000,10000000"), BENCH_BATCH_EVENTS (200000),
+(16), BENCH_EVENTS dashboard sizes ("1000000,10000000"), BENCH_BATCH_EVENTS (200000) sent
+BENCH_BATCH_RUNS times (3; the median run's events/s, every run's losses, the slowest drain),
 BENCH_MIXED_SECONDS (30), BENCH_PORT (18731), BENCH_ONLY (comma-separated parts of target names:
 only those throughput targets, and the batch figure when a part names it — e.g. "/go,batch" —
 nothing else: for iterating on one figure; the full run is the record).
@@ -36,6 +37,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 PORT = int(os.environ.get("BENCH_PORT", "18731"))
 SIZES = [int(x) for x in os.environ.get("BENCH_EVENTS", "1000000,10000000").split(",") if x]
 BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "200000"))
+BATCH_RUNS = int(os.environ.get("BENCH_BATCH_RUNS", "3"))
 MIXED_SECONDS = float(os.environ.get("BENCH_MIXED_SECONDS", "30"))
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
@@ -265,17 +267,27 @@ def main() -> int:
             print("BENCH_ONLY: the other figures are skipped; nothing is written", flush=True)
             return 0
         with app.app_context():
-            batch = figures.batch_end_to_end(stack.base, st["batch_code"],
-                                             env["ANALYTICS_BATCH_SECRET"],
-                                             st["tracking_notes"], BATCH_EVENTS)  # fmt: skip
+            # Measured once, one figure took whatever else the machine did in those seconds
+            # (the throughput figures are medians of rounds): the median of a few runs, with
+            # every run's losses counted and the slowest drain reported.
+            runs = []
+            for _ in range(BATCH_RUNS):
+                runs.append(figures.batch_end_to_end(stack.base, st["batch_code"],
+                                                     env["ANALYTICS_BATCH_SECRET"],
+                                                     st["tracking_notes"], BATCH_EVENTS))  # fmt: skip
+                last = runs[-1]
+                print(f"    {last['events_stored']:,} events stored at {last['events_per_s']:,.0f}/s "
+                      f"end to end (HTTP alone {last['http_events_per_s']:,.0f}/s), drained in "
+                      f"{last['drain_seconds']:.2f} s; /go {go_rps:,.0f}/s", flush=True)  # fmt: skip
+            batch = sorted(runs, key=lambda run: run["events_per_s"])[len(runs) // 2]
             ratio = batch["events_per_s"] / go_rps if go_rps else 0.0
-            report.add(BATCH_FIGURE, ratio, ">= 20", ratio >= 20, **batch)
-            print(f"    {batch['events_stored']:,} events stored at {batch['events_per_s']:,.0f}/s "
-                  f"end to end (HTTP alone {batch['http_events_per_s']:,.0f}/s); /go "
-                  f"{go_rps:,.0f}/s", flush=True)  # fmt: skip
-            report.add("batch events lost", batch["lost"], "0", batch["lost"] == 0)
-            report.add("batch backlog drained after load stops", batch["drain_seconds"], "<= 5",
-                       batch["drain_seconds"] <= 5, unit=" s")  # fmt: skip
+            report.add(BATCH_FIGURE, ratio, ">= 20", ratio >= 20, **batch,
+                       runs=[run["events_per_s"] / go_rps if go_rps else 0.0 for run in runs])  # fmt: skip
+            lost = sum(run["lost"] for run in runs)
+            report.add("batch events lost", lost, "0", lost == 0)
+            drain = max(run["drain_seconds"] for run in runs)
+            report.add("batch backlog drained after load stops", drain, "<= 5", drain <= 5,
+                       unit=" s")  # fmt: skip
             if batch_only:
                 print("BENCH_ONLY: the other figures are skipped; nothing is written", flush=True)
                 return 0
