@@ -13,8 +13,9 @@ unless --analyze (autovacuum is off on the shared server and in CI). --visitors 
 from a pool of that many visitors (repeats within the dedupe window); by default every view
 is a new visitor, like `make bench`. Event ids and visitors are numbered per run, as `make
 bench` sends them (an edge server counting its events): their index inserts land together;
---random-ids makes both random (UUIDv4-like), each insert a random page of a large index. The end checks that every event was stored once and the
-rollups equal the counts from the raw events.
+--random-ids makes both random (UUIDv4-like), each insert a random page of a large index. The
+end checks that every event was stored once and the rollups equal the counts from the raw
+events.
 """
 
 from __future__ import annotations
