@@ -31,6 +31,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config_for(config_name))
     app.config.update(overrides)
+    from app.analytics import settings as analytics_settings
+
+    analytics_settings.init_app(app)  # after the overrides: those win
     _check_secrets(app)
     from app.sessions import RefreshingSessionInterface
 

@@ -6,7 +6,8 @@ their own database (BENCH_DATABASE_URL, default .../bench, created when missing)
 (BENCH_REDIS_URL, default db 11). Prints every figure with its target and PASS/FAIL, writes
 bench/results.json. Knobs: BENCH_ROUNDS (7), BENCH_SECONDS per round (4), BENCH_CONNECTIONS
 (16), BENCH_EVENTS dashboard sizes ("1000000,10000000"), BENCH_BATCH_EVENTS (200000) sent
-BENCH_BATCH_RUNS times (3; the median run's events/s, every run's losses, the slowest drain),
+BENCH_BATCH_RUNS times (3; each run's events/s over /go's requests/s measured just before and
+after it, the median of those; every run's losses, the slowest drain),
 BENCH_MIXED_SECONDS (30), BENCH_PORT (18731), BENCH_ONLY (comma-separated parts of target names:
 only those throughput targets, and the batch figure when a part names it — e.g. "/go,batch" —
 nothing else: for iterating on one figure; the full run is the record).
@@ -91,8 +92,8 @@ class Report:
         print(f"{name:<58} {shown + unit:>14}  {target or '':<14} {verdict}", flush=True)
 
 
-def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> float:
-    """Every page and endpoint against hello-world, alternating; returns /go's requests/s."""
+def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> None:
+    """Every page and endpoint against hello-world, alternating."""
     base, hello = stack.base, {"path": "/bench/hello", "headers": data.BROWSER}
     kol = {**data.BROWSER, "Cookie": cookies["kol"]}
     brand = {**data.BROWSER, "Cookie": cookies["brand"]}
@@ -114,7 +115,6 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> float:
     if ONLY:
         targets = [t for t in targets if any(part in t[0] for part in ONLY)]
     wrk(base, "/bench/hello", seconds=2, connections=CONNECTIONS, headers=data.BROWSER)  # warm
-    go_rps = 0.0
     for name, path, headers, rate_target, p99_target in targets:
         # Unmeasured, as wrk users do: every worker opens its database and Redis connections and
         # fills its page cache for this path (first use per process), then the rounds measure
@@ -137,9 +137,6 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> float:
         print(f"    p50 {t.p50_ms:.1f} ms, p99 {t.p99_ms:.1f} ms, {t.rps:.0f} req/s; hello p50 "
               f"{h.p50_ms:.1f} ms, p99 {h.p99_ms:.1f} ms, {h.rps:.0f} req/s", flush=True)  # fmt: skip
         report.add(f"{name}: server errors", result.bad_statuses, "0", result.bad_statuses == 0)
-        if path.startswith("/go/"):
-            go_rps = t.rps
-    return go_rps
 
 
 def dashboard_sizes(report: Report, stack: Stack, st: dict, cookie: str, env: dict) -> None:
@@ -213,7 +210,17 @@ def dashboard_queries_ms(campaign_id: int, repeat: int = 15) -> float:
     return statistics.median(times)
 
 
-def wait_for_empty_stream(limit: float = 120) -> int:
+def go_now(base: str, st: dict) -> float:
+    """/go's requests/s over one round (the throughput rounds' length and connections), then
+    its clicks drained, so they are not counted in the batch run that follows."""
+    run = wrk(base, f"/go/{st['note_code']}", seconds=SECONDS, connections=CONNECTIONS,
+              headers=data.BROWSER)  # fmt: skip
+    time.sleep(0.5)  # the web processes' last buffered clicks (app/analytics/hitbuffer.py)
+    wait_for_empty_stream(quiet=True)
+    return run.rps
+
+
+def wait_for_empty_stream(limit: float = 120, *, quiet: bool = False) -> int:
     """Leftovers of an earlier run would delay this run's events: let the writer finish them
     (at most ``limit`` seconds); returns the stream entries left at start."""
     from redis import Redis
@@ -223,7 +230,8 @@ def wait_for_empty_stream(limit: float = 120) -> int:
     while left and time.monotonic() - start < limit:
         time.sleep(1)
         left = client.xlen("analytics:events")
-    print(f"    tracking stream backlog at start: {left} entries", flush=True)
+    if not quiet:
+        print(f"    tracking stream backlog at start: {left} entries", flush=True)
     return left
 
 
@@ -261,28 +269,34 @@ def main() -> int:
             "kol": data.login_cookie("127.0.0.1", PORT, st["kol_email"], PASSWORD),
             "brand": data.login_cookie("127.0.0.1", PORT, st["brand_email"], PASSWORD),
         }
-        go_rps = throughput(report, stack, st, cookies)
+        throughput(report, stack, st, cookies)
         batch_only = ONLY and any(part in BATCH_FIGURE for part in ONLY)
         if ONLY and not batch_only:
             print("BENCH_ONLY: the other figures are skipped; nothing is written", flush=True)
             return 0
         with app.app_context():
-            # Measured once, one figure took whatever else the machine did in those seconds
-            # (the throughput figures are medians of rounds): the median of a few runs, with
-            # every run's losses counted and the slowest drain reported.
-            runs = []
+            # Measured once, one figure took whatever else the machine did in those seconds:
+            # the median of a few runs, with every run's losses counted and the slowest drain
+            # reported. Each run is compared with /go measured right before and right after it
+            # (like the alternating rounds): set against /go's figure from minutes earlier, a
+            # change in the machine's speed in between moved the ratio by a quarter.
+            runs, around = [], [go_now(stack.base, st)]
             for _ in range(BATCH_RUNS):
                 runs.append(figures.batch_end_to_end(stack.base, st["batch_code"],
                                                      env["ANALYTICS_BATCH_SECRET"],
                                                      st["tracking_notes"], BATCH_EVENTS))  # fmt: skip
+                around.append(go_now(stack.base, st))
                 last = runs[-1]
                 print(f"    {last['events_stored']:,} events stored at {last['events_per_s']:,.0f}/s "
                       f"end to end (HTTP alone {last['http_events_per_s']:,.0f}/s), drained in "
-                      f"{last['drain_seconds']:.2f} s; /go {go_rps:,.0f}/s", flush=True)  # fmt: skip
-            ratios = [run["events_per_s"] / go_rps if go_rps else 0.0 for run in runs]
+                      f"{last['drain_seconds']:.2f} s; /go {around[-2]:,.0f}/s before, "
+                      f"{around[-1]:,.0f}/s after", flush=True)  # fmt: skip
+            ratios = [run["events_per_s"] * 2 / (before + after) if before + after else 0.0
+                      for run, before, after in zip(runs, around, around[1:], strict=False)]  # fmt: skip
             middle = sorted(range(len(runs)), key=ratios.__getitem__)[len(runs) // 2]
             batch, ratio = runs[middle], ratios[middle]
-            report.add(BATCH_FIGURE, ratio, ">= 20", ratio >= 20, **batch, runs=ratios)
+            report.add(BATCH_FIGURE, ratio, ">= 20", ratio >= 20, **batch, runs=ratios,
+                       go_rps_around=around)  # fmt: skip
             lost = sum(run["lost"] for run in runs)
             report.add("batch events lost", lost, "0", lost == 0)
             drain = max(run["drain_seconds"] for run in runs)

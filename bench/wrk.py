@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -105,30 +106,36 @@ def wrk(
 
 @dataclass
 class Comparison:
-    ratio: float  # median of target rps / hello rps per round
-    p99_ratio: float  # median of target p99 / hello p99 per round
+    ratio: float  # median over rounds of target rps / the hello rps either side of it
+    p99_ratio: float  # median over rounds of target p99 / the hello p99 either side of it
     target: Run  # the round with the median throughput ratio
-    hello: Run
+    hello: Run  # the hello round before it
     rounds: list[tuple[float, float]]
     bad_statuses: int
 
 
 def alternate(base, hello: dict, target: dict, *, rounds: int, seconds: float, connections: int):
-    """Rounds of hello then target (A B A B …); medians of the per-round ratios."""
-    pairs = []
+    """hello, target, hello, target, …, hello: each target round is compared with the mean of
+    the hello rounds either side of it, so a drift in the machine's speed over the pair (this
+    host's hello-world moved between 1,500 and 2,700 req/s from one minute to the next)
+    cancels out instead of landing on one side; medians of the per-round ratios."""
+    hellos = [wrk(base, seconds=seconds, connections=connections, **hello)]
+    targets = []
     for _ in range(rounds):
-        a = wrk(base, seconds=seconds, connections=connections, **hello)
-        b = wrk(base, seconds=seconds, connections=connections, **target)
-        pairs.append((a, b))
-    ratios = [b.rps / a.rps if a.rps else 0.0 for a, b in pairs]
-    p99s = [b.p99_ms / a.p99_ms if a.p99_ms else float("inf") for a, b in pairs]
-    mid = sorted(range(len(pairs)), key=lambda i: ratios[i])[len(pairs) // 2]
-    bad = sum(b.server_errors + b.socket_errors for _a, b in pairs)
+        targets.append(wrk(base, seconds=seconds, connections=connections, **target))
+        hellos.append(wrk(base, seconds=seconds, connections=connections, **hello))
+    around = list(itertools.pairwise(hellos))
+    ratios = [t.rps / ((a.rps + b.rps) / 2) if a.rps + b.rps else 0.0
+              for t, (a, b) in zip(targets, around, strict=True)]  # fmt: skip
+    p99s = [t.p99_ms / ((a.p99_ms + b.p99_ms) / 2) if a.p99_ms + b.p99_ms else float("inf")
+            for t, (a, b) in zip(targets, around, strict=True)]  # fmt: skip
+    mid = sorted(range(rounds), key=lambda i: ratios[i])[rounds // 2]
+    bad = sum(t.server_errors + t.socket_errors for t in targets)
     return Comparison(
         ratio=statistics.median(ratios),
         p99_ratio=statistics.median(p99s),
-        target=pairs[mid][1],
-        hello=pairs[mid][0],
+        target=targets[mid],
+        hello=hellos[mid],
         rounds=list(zip(ratios, p99s, strict=True)),
         bad_statuses=bad,
     )

@@ -20,7 +20,9 @@ import os
 import threading
 
 log = logging.getLogger(__name__)
-FLUSH_SECONDS = 0.05
+# A flush costs ~0.2 ms whatever it holds (app context, one XADD): every 50 ms, at ~20 hits
+# each, that was ~12 µs per hit; every 200 ms, ~4.
+FLUSH_SECONDS = 0.2
 FLUSH_AT = 200
 MAX_BACKLOG = 50_000
 

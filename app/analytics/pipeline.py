@@ -205,6 +205,22 @@ def wait_for_entries(seconds: float, *, consumer: str | None = None) -> None:
             return
 
 
+def gather(seconds: float, *, entries: int) -> None:
+    """The writer's pause after a small drain: single hits gather for up to ``seconds``, unless
+    ``entries`` stream entries (a batch sender's backlog) are waiting first (checked every 50
+    ms: XLEN, one cheap round trip)."""
+    client = redis_client()
+    stream = setting("ANALYTICS_STREAM")
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, 0.05))
+        try:
+            if client.xlen(stream) >= entries:
+                return
+        except Exception:  # Redis away: the next drain reports it
+            return
+
+
 def backlog() -> int:
     """Entries (requests' worth of events) in the stream not yet stored, pending included."""
     client = redis_client()

@@ -16,8 +16,11 @@ DEFAULTS: dict[str, object] = {
     "ANALYTICS_ATTRIBUTION_DAYS": 7,
     "ANALYTICS_RETENTION_DAYS": 90,
     "ANALYTICS_DRAIN_BATCH": 1000,  # stream entries per drain (one hit or batch each)
-    # seconds single hits gather after a small drain (below ANALYTICS_WRITER_SPLIT_ROWS)
-    "ANALYTICS_WRITER_PAUSE": 0.25,
+    # seconds single hits gather after a small drain (below ANALYTICS_WRITER_SPLIT_ROWS), cut
+    # short once this many stream entries wait (hits come as ~5 entries/s per web process;
+    # a batch sender's 500-event entries wake the writer at once)
+    "ANALYTICS_WRITER_PAUSE": 1.0,
+    "ANALYTICS_WRITER_WAKE_ENTRIES": 50,
     "ANALYTICS_WRITER_SESSIONS": 2,  # PostgreSQL: 2 stores each chunk in two sessions at once
     # … when it holds at least this many events: smaller ones (steady single hits) take one
     # session, so a drain does not occupy every core the web processes share with it
@@ -28,12 +31,24 @@ DEFAULTS: dict[str, object] = {
 }
 
 
-def setting(name: str):
-    config = current_app.config  # one context lookup (this runs several times per tracked hit)
-    if name in config:
-        return config[name]
+def _from_environment(name: str):
     default = DEFAULTS[name]
     raw = os.environ.get(name)
     if raw is None:
         return default
     return type(default)(raw) if not isinstance(default, str) else raw
+
+
+def init_app(app) -> None:
+    """Every analytics setting the app was not given, read from the environment once, at
+    start: a tracked hit reads several, and each os.environ lookup encodes and decodes."""
+    for name in DEFAULTS:
+        if name not in app.config:
+            app.config[name] = _from_environment(name)
+
+
+def setting(name: str):
+    config = current_app.config  # one context lookup (this runs several times per tracked hit)
+    if name in config:
+        return config[name]
+    return _from_environment(name)  # an app built without init_app

@@ -124,3 +124,20 @@ def test_the_public_note_page_records_one_view_per_visitor_per_30_minutes(client
         select(func.sum(HourlyRollup.views)).where(HourlyRollup.note_id == note.id)
     )
     assert views == 2
+
+
+def test_clicks_in_the_same_second_get_distinct_genuine_ids_and_one_count_each(client):
+    """Click ids are event ids (stored once): two clicks on one note in one second must not
+    collide, and each carries the note and a signature that a tampered id fails."""
+    note = published_note()
+    ids = []
+    for _ in range(50):
+        response = client.get(f"/go/{note.tracking_code}", headers=BROWSER)
+        assert response.status_code == 302
+        ids.append(parse_qs(urlsplit(response.headers["Location"]).query)["kol_click"][0])
+    assert len(set(ids)) == 50
+    assert all(parse_click_id(i)[0] == note.id for i in ids)
+    body, signature = ids[0].rsplit(".", 1)
+    assert parse_click_id(f"{body[:-1]}{'0' if body[-1] != '0' else '1'}.{signature}") is None
+    assert clicks(note.id) == 50
+    assert response.headers["Content-Length"] == "0" and not response.data

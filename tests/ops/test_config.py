@@ -87,3 +87,17 @@ def test_dotenv_is_read_outside_tests_without_overriding(tmp_path, monkeypatch):
     assert config.os.environ["KOL_OPS_FROM_FILE"] == "file"
     assert config.os.environ["KOL_OPS_ALREADY_SET"] == "environment"
     monkeypatch.delenv("KOL_OPS_FROM_FILE")
+
+
+def test_analytics_settings_are_read_from_the_environment_once_and_overrides_win(monkeypatch):
+    """The tracked hit reads its settings from the config: the environment is read when the
+    app starts (typed like the defaults), and what the app is given wins over it."""
+    from app.analytics.settings import setting
+
+    monkeypatch.setenv("ANALYTICS_DEDUPE_MINUTES", "45")
+    monkeypatch.setenv("ANALYTICS_STREAM", "from:environment")
+    app = create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://", ANALYTICS_STREAM="given")
+    with app.app_context():
+        assert setting("ANALYTICS_DEDUPE_MINUTES") == 45
+        assert setting("ANALYTICS_STREAM") == "given"
+        assert setting("ANALYTICS_WRITER_PAUSE") == 1.0  # the default, as a number
