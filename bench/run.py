@@ -123,9 +123,10 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> None:
         wrk(base, path, seconds=2, connections=CONNECTIONS, headers=headers)
         result = alternate(base, hello, {"path": path, "headers": headers}, rounds=ROUNDS,
                            seconds=SECONDS, connections=CONNECTIONS)  # fmt: skip
-        t, h = result.target, result.hello
-        extra = {"rps": t.rps, "hello_rps": h.rps, "p50_ms": t.p50_ms, "p99_ms": t.p99_ms,
-                 "hello_p50_ms": h.p50_ms, "hello_p99_ms": h.p99_ms,
+        t, h, h2 = result.target, result.hello, result.hello_after
+        hello_rps, hello_p99 = (h.rps + h2.rps) / 2, (h.p99_ms + h2.p99_ms) / 2
+        extra = {"rps": t.rps, "hello_rps": hello_rps, "p50_ms": t.p50_ms, "p99_ms": t.p99_ms,
+                 "hello_p50_ms": (h.p50_ms + h2.p50_ms) / 2, "hello_p99_ms": hello_p99,
                  "rounds": result.rounds, "statuses": t.statuses}  # fmt: skip
         report.add(f"{name}: throughput / hello", result.ratio,
                    f">= {rate_target}" if rate_target else "(reported)",
@@ -134,8 +135,8 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> None:
                    f"<= {p99_target}" if p99_target else "(reported)",
                    result.p99_ratio <= p99_target if p99_target else None,
                    p50_ms=t.p50_ms, p99_ms=t.p99_ms)  # fmt: skip
-        print(f"    p50 {t.p50_ms:.1f} ms, p99 {t.p99_ms:.1f} ms, {t.rps:.0f} req/s; hello p50 "
-              f"{h.p50_ms:.1f} ms, p99 {h.p99_ms:.1f} ms, {h.rps:.0f} req/s", flush=True)  # fmt: skip
+        print(f"    p50 {t.p50_ms:.1f} ms, p99 {t.p99_ms:.1f} ms, {t.rps:.0f} req/s; hello either "
+              f"side p99 {hello_p99:.1f} ms, {hello_rps:.0f} req/s", flush=True)  # fmt: skip
         report.add(f"{name}: server errors", result.bad_statuses, "0", result.bad_statuses == 0)
 
 
@@ -216,7 +217,8 @@ def go_now(base: str, st: dict) -> float:
     run = wrk(base, f"/go/{st['note_code']}", seconds=SECONDS, connections=CONNECTIONS,
               headers=data.BROWSER)  # fmt: skip
     time.sleep(0.5)  # the web processes' last buffered clicks (app/analytics/hitbuffer.py)
-    wait_for_empty_stream(quiet=True)
+    if wait_for_empty_stream(quiet=True):
+        raise RuntimeError("/go's clicks were not stored within 120 s: the batch would count them")
     return run.rps
 
 

@@ -110,6 +110,7 @@ class Comparison:
     p99_ratio: float  # median over rounds of target p99 / the hello p99 either side of it
     target: Run  # the round with the median throughput ratio
     hello: Run  # the hello round before it
+    hello_after: Run  # … and after it
     rounds: list[tuple[float, float]]
     bad_statuses: int
 
@@ -136,6 +137,7 @@ def alternate(base, hello: dict, target: dict, *, rounds: int, seconds: float, c
         p99_ratio=statistics.median(p99s),
         target=targets[mid],
         hello=hellos[mid],
+        hello_after=hellos[mid + 1],
         rounds=list(zip(ratios, p99s, strict=True)),
         bad_statuses=bad,
     )

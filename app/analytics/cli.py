@@ -38,7 +38,8 @@ def drain_command(loop: bool, interval: float) -> None:
         # After a small drain, let single hits gather: a drain costs ~7 ms of the writer's and
         # PostgreSQL's CPU whatever it holds (planning, round trips, commit), ~15 µs per click
         # on top, on the cores the web shares. After a large drain (a backlog, batch intake)
-        # there is more waiting: go straight on; a batch arriving mid-pause ends it.
+        # there is more waiting: go straight on. A burst of batch requests arriving mid-pause
+        # (ANALYTICS_WRITER_WAKE_ENTRIES entries) ends it; a lone batch waits it out.
         if moved < small:
             gather(pause, entries=wake)
         wait_for_entries(interval)  # then wakes as soon as events arrive

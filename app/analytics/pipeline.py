@@ -207,8 +207,9 @@ def wait_for_entries(seconds: float, *, consumer: str | None = None) -> None:
 
 def gather(seconds: float, *, entries: int) -> None:
     """The writer's pause after a small drain: single hits gather for up to ``seconds``, unless
-    ``entries`` stream entries (a batch sender's backlog) are waiting first (checked every 50
-    ms: XLEN, one cheap round trip)."""
+    ``entries`` stream entries (a burst of batch requests) are waiting first (checked every 50
+    ms: XLEN, one cheap round trip; it also counts entries other writers hold, which can only
+    shorten the pause)."""
     client = redis_client()
     stream = setting("ANALYTICS_STREAM")
     deadline = time.monotonic() + seconds

@@ -17,8 +17,9 @@ DEFAULTS: dict[str, object] = {
     "ANALYTICS_RETENTION_DAYS": 90,
     "ANALYTICS_DRAIN_BATCH": 1000,  # stream entries per drain (one hit or batch each)
     # seconds single hits gather after a small drain (below ANALYTICS_WRITER_SPLIT_ROWS), cut
-    # short once this many stream entries wait (hits come as ~5 entries/s per web process;
-    # a batch sender's 500-event entries wake the writer at once)
+    # short once this many stream entries wait (hits come as ~5 entries/s per web process; a
+    # batch request is one entry of up to 500 events: a burst of 50 ends the pause, a lone
+    # batch waits it out)
     "ANALYTICS_WRITER_PAUSE": 1.0,
     "ANALYTICS_WRITER_WAKE_ENTRIES": 50,
     "ANALYTICS_WRITER_SESSIONS": 2,  # PostgreSQL: 2 stores each chunk in two sessions at once
@@ -26,7 +27,7 @@ DEFAULTS: dict[str, object] = {
     # session, so a drain does not occupy every core the web processes share with it
     "ANALYTICS_WRITER_SPLIT_ROWS": 2000,
     "ANALYTICS_BOT_SHARE": 0.3,  # flag a note when bots exceed this share of its views
-    "ANALYTICS_SPIKE_FACTOR": 5,  # flag a day with views above this × the note's baseline
+    "ANALYTICS_SPIKE_FACTOR": 5.0,  # flag a day with views above this × the note's baseline
     "ANALYTICS_QUIET_VIEWS": 200,  # flag a note with this many views and no click
 }
 
