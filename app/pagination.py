@@ -33,3 +33,10 @@ class Page:
     @property
     def next_num(self) -> int:
         return self.page + 1
+
+
+def page_json(page, items: list) -> dict:
+    """The API's envelope for one page (a ``Page`` or Flask-SQLAlchemy's pagination) of
+    ``items``, already turned into JSON values."""
+    return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total,
+            "pages": page.pages}  # fmt: skip

@@ -15,6 +15,7 @@ nothing else: for iterating on one figure; the full run is the record).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -216,7 +217,9 @@ def go_now(base: str, st: dict) -> float:
     its clicks drained, so they are not counted in the batch run that follows."""
     run = wrk(base, f"/go/{st['note_code']}", seconds=SECONDS, connections=CONNECTIONS,
               headers=data.BROWSER)  # fmt: skip
-    time.sleep(0.5)  # the web processes' last buffered clicks (app/analytics/hitbuffer.py)
+    from app.analytics.hitbuffer import FLUSH_SECONDS
+
+    time.sleep(FLUSH_SECONDS + 0.3)  # the web processes hand over their last buffered clicks
     if wait_for_empty_stream(quiet=True):
         raise RuntimeError("/go's clicks were not stored within 120 s: the batch would count them")
     return run.rps
@@ -294,7 +297,8 @@ def main() -> int:
                       f"{last['drain_seconds']:.2f} s; /go {around[-2]:,.0f}/s before, "
                       f"{around[-1]:,.0f}/s after", flush=True)  # fmt: skip
             ratios = [run["events_per_s"] * 2 / (before + after) if before + after else 0.0
-                      for run, before, after in zip(runs, around, around[1:], strict=False)]  # fmt: skip
+                      for run, (before, after) in zip(runs, itertools.pairwise(around),
+                                                      strict=True)]  # fmt: skip
             middle = sorted(range(len(runs)), key=ratios.__getitem__)[len(runs) // 2]
             batch, ratio = runs[middle], ratios[middle]
             report.add(BATCH_FIGURE, ratio, ">= 20", ratio >= 20, **batch, runs=ratios,

@@ -63,11 +63,8 @@ def test_a_click_answers_503_when_the_backlog_is_full(app, stored, monkeypatch):
     full.events = [{"id": str(i)} for i in range(hitbuffer.MAX_BACKLOG)]
     monkeypatch.setattr(hitbuffer, "buffer", full)
     monkeypatch.setattr(pipeline, "use_redis", lambda: True)
-    app.config["ANALYTICS_ASYNC"] = 1
-    try:
-        response = app.test_client().get(f"/go/{note.tracking_code}", headers=BROWSER)
-    finally:
-        app.config.pop("ANALYTICS_ASYNC")
+    monkeypatch.setitem(app.config, "ANALYTICS_ASYNC", 1)
+    response = app.test_client().get(f"/go/{note.tracking_code}", headers=BROWSER)
     assert response.status_code == 503
     assert response.headers["Retry-After"]
 
@@ -77,11 +74,8 @@ def test_a_click_is_buffered_and_redirected_at_once(app, stored, monkeypatch):
     buffer = quiet_buffer(app)
     monkeypatch.setattr(hitbuffer, "buffer", buffer)
     monkeypatch.setattr(pipeline, "use_redis", lambda: True)
-    app.config["ANALYTICS_ASYNC"] = 1
-    try:
-        response = app.test_client().get(f"/go/{note.tracking_code}", headers=BROWSER)
-    finally:
-        app.config.pop("ANALYTICS_ASYNC")
+    monkeypatch.setitem(app.config, "ANALYTICS_ASYNC", 1)
+    response = app.test_client().get(f"/go/{note.tracking_code}", headers=BROWSER)
     assert response.status_code == 302
     assert [e["k"] for e in buffer.events] == ["click"] and stored["events"] == []
     buffer.flush()

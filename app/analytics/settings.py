@@ -49,7 +49,4 @@ def init_app(app) -> None:
 
 
 def setting(name: str):
-    config = current_app.config  # one context lookup (this runs several times per tracked hit)
-    if name in config:
-        return config[name]
-    return _from_environment(name)  # an app built without init_app
+    return current_app.config[name]  # init_app filled in every name at start

@@ -21,6 +21,7 @@ from app.campaigns.models import Campaign
 from app.campaigns.queries import Fit
 from app.errors import ValidationFailed, json_error
 from app.extensions import db
+from app.pagination import page_json
 from app.profiles.models import KolProfile
 from app.text import render_markdown
 
@@ -156,9 +157,7 @@ def list_campaigns():
     )
     result = queries.browse_campaigns(filters=filters, kol=kol, page=page, per_page=per_page)
     items = [campaign_json(c, queries.assess(c, kol) if kol else None) for c in result.items]
-    return jsonify(
-        items=items, page=result.page, per_page=per_page, total=result.total, pages=result.pages
-    )
+    return jsonify(page_json(result, items))
 
 
 @bp.post("/campaigns")

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.notes import publishing, queries, services
 from app.notes.models import Note, NoteStatus
 from app.notes.public_routes import explore_filters
+from app.pagination import page_json
 
 MAX_PER_PAGE = 50
 
@@ -162,13 +163,7 @@ def explore():
 
     def build() -> bytes:
         page = queries.explore_page(**filters, page=number, per_page=per_page)
-        return jsonify(
-            items=[note_json(n) for n in page.items],
-            page=page.page,
-            per_page=page.per_page,
-            total=page.total,
-            pages=page.pages,
-        ).get_data()
+        return jsonify(page_json(page, [note_json(n) for n in page.items])).get_data()
 
     key = ("api-explore", tuple(sorted(filters.items())), number, per_page)
     body = pagecache.cached(key, build, ttl=pagecache.PAGE_TTL)

@@ -19,6 +19,7 @@ from app.engagement.social_routes import ENGAGERS, comment_limit, comment_limit_
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db, limiter
 from app.notes import queries
+from app.pagination import page_json
 
 MAX_PER_PAGE = 100
 MAX_ID = 2**63 - 1
@@ -54,13 +55,7 @@ def list_comments(note_id: int):
         raise NotFound(_("No such note."))
     per_page = min(max(request.args.get("per_page", comments.PER_PAGE, int), 1), MAX_PER_PAGE)
     page = comments.comments_page(note, page=request.args.get("page", 1, int), per_page=per_page)
-    return jsonify(
-        items=[comment_json(v) for v in page.items],
-        page=page.page,
-        per_page=page.per_page,
-        total=page.total,
-        pages=page.pages,
-    )
+    return jsonify(page_json(page, [comment_json(v) for v in page.items]))
 
 
 @bp.post("/notes/<int:note_id>/comments")
