@@ -193,8 +193,7 @@ def vacuum_analyze() -> None:
     from app.extensions import db
 
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for table in ("analytics_events", "analytics_hourly", "analytics_visitor_days",
-                      "analytics_view_marks"):  # fmt: skip
+        for table in ("analytics_events", "analytics_hourly", "analytics_visitor_days"):
             connection.execute(text(f"VACUUM (ANALYZE) {table}"))
 
 

@@ -46,7 +46,9 @@ def drain_command(loop: bool, interval: float) -> None:
 
 
 @analytics_cli.command("prune")
-@click.option("--days", type=int, default=None, help="Keep this many days (default config).")
+@click.option(
+    "--days", type=click.IntRange(min=1), default=None, help="Keep this many days (default config)."
+)
 def prune_command(days: int | None) -> None:
     """Delete raw events past the retention period (rollups are kept forever)."""
     from app.analytics.rollups import prune_raw_events

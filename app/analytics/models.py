@@ -1,4 +1,5 @@
-"""Raw tracking events, conversions, dedupe marks and the hourly rollups dashboards read."""
+"""Raw tracking events, conversions, visitor-days (unique visitors and the dedupe window) and the
+hourly rollups dashboards read."""
 
 from __future__ import annotations
 
@@ -86,22 +87,18 @@ class Conversion(db.Model):
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
 
 
-class ViewMark(db.Model):
-    """When a visitor's view of a note was last counted (dedupe window)."""
-
-    __tablename__ = "analytics_view_marks"
-
-    note_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    visitor: Mapped[str] = mapped_column(OpaqueKey, primary_key=True)
-    counted_at: Mapped[datetime] = mapped_column(TZDateTime(), index=True)
-
-
 class VisitorDay(db.Model):
     """A visitor seen on a note on a day, with the note's campaign and KOL: unique visitors per
     day per note, and, from the visitor's rows of the day, per campaign and per KOL (a visitor
     reading two of a campaign's or a KOL's notes counts once). One row per visitor-day-note:
     the writer's one probe per view reads all of a visitor's day (the key starts with it) and
-    its one insert serves all three counts (migration 0011 merged three tables)."""
+    its one insert serves all three counts (migration 0011 merged three tables).
+
+    ``counted_at`` is the visitor's last counted view of the note that day: the dedupe window
+    (30 minutes) reaches at most into the day before or after, so a view's last counted view is
+    in the rows of those days, read by the same probe (migration 0012 folded the separate
+    per-note marks in here). NULL only on rows stored before that migration with no counted
+    view left inside a window of now."""
 
     __tablename__ = "analytics_visitor_days"
 
@@ -110,6 +107,7 @@ class VisitorDay(db.Model):
     note_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(BigInteger)
     kol_id: Mapped[int] = mapped_column(BigInteger)
+    counted_at: Mapped[datetime | None] = mapped_column(TZDateTime())
 
 
 class MediaKitLink(db.Model):

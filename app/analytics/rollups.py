@@ -3,22 +3,22 @@
 ``ingest_events`` (or ``ingest_rows``, for the Redis writer's COPY rows) is the one path for
 every event, whether it comes from the Redis writer, a direct write or a batch: events already
 stored are left out, the rest are inserted ``ON CONFLICT (event_id) DO NOTHING RETURNING`` and
-only the rows really inserted update the dedupe marks and the rollups, so a replayed batch
-changes nothing. On PostgreSQL it is one COPY and one statement (app/analytics/pg_ingest.py);
+only the rows really inserted update the visitor-days (unique visitors and the last counted
+view, for the dedupe window) and the rollups, so a replayed batch changes nothing. On PostgreSQL it is one COPY and one statement (app/analytics/pg_ingest.py);
 on SQLite ``flag_views`` decides the same rules in Python.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, text, tuple_
 
 from app.analytics import pg_ingest
 from app.analytics.event_rows import decode_rows, encode_rows, split_rows
-from app.analytics.models import HourlyRollup, TrackingEvent, ViewMark, VisitorDay
+from app.analytics.models import HourlyRollup, TrackingEvent, VisitorDay
 from app.analytics.settings import setting
 from app.extensions import db
 
@@ -162,15 +162,22 @@ def _stored_ids(ids: list[str]) -> set[str]:
 
 
 def _visitor_days(keys: set[tuple]) -> list[tuple]:
-    """The stored visitor-days (day, visitor, note, campaign, KOL) of the (day, visitor) pairs
-    ``keys``: each pair's whole day, read by the primary key's prefix."""
+    """The stored visitor-days (day, visitor, note, campaign, KOL, last counted view) of the
+    (day, visitor) pairs ``keys``: each pair's whole day, read by the primary key's prefix."""
     table = VisitorDay.__table__
     found: list[tuple] = []
     for chunk in _chunks(sorted(keys), 300):
         stmt = select(table.c.day, table.c.visitor, table.c.note_id, table.c.campaign_id,
-                      table.c.kol_id).where(tuple_(table.c.day, table.c.visitor).in_(chunk))  # fmt: skip
+                      table.c.kol_id, VisitorDay.counted_at,
+                      ).where(tuple_(table.c.day, table.c.visitor).in_(chunk))  # fmt: skip
         found.extend(tuple(r) for r in db.session.execute(stmt))
     return found
+
+
+def window_days(at: datetime, window: timedelta) -> set[date]:
+    """The UTC days a dedupe window either side of ``at`` touches: the visitor-days that can
+    hold a counted view less than a window away."""
+    return {(at - window).date(), at.date(), (at + window).date()}
 
 
 def _ingest_in_python(events: list[dict]) -> int:
@@ -182,26 +189,24 @@ def _ingest_in_python(events: list[dict]) -> int:
     fresh = sorted(
         (e for event_id, e in by_id.items() if event_id not in stored), key=lambda e: float(e["t"])
     )
-    human = [
-        (datetime.fromtimestamp(float(e["t"]), UTC).date(), int(e["n"]), int(e["p"]),
-         int(e["u"]), str(e["v"])[:64]) for e in fresh if e["k"] == "view" and not e["b"]
-    ]  # fmt: skip
-    columns = (ViewMark.note_id, ViewMark.visitor)
-    marks = {}
-    for chunk in _chunks(sorted({(n, v) for _d, n, _c, _k, v in human}), 300):
-        stmt = select(*columns, ViewMark.counted_at).where(tuple_(*columns).in_(chunk))
-        marks.update({(n, v): at for n, v, at in db.session.execute(stmt)})
-    stored_days = _visitor_days({(d, v) for d, _n, _c, _k, v in human})
-    seen_days = {(d, n, v) for d, v, n, _c, _k in stored_days}
-    seen_campaign_days = {(d, c, v) for d, v, _n, c, _k in stored_days}
-    seen_kol_days = {(d, k, v) for d, v, _n, _c, k in stored_days}
+    window = _window()
+    keys = {
+        (day, str(e["v"])[:64])
+        for e in fresh
+        if e["k"] == "view" and not e["b"]
+        for day in window_days(datetime.fromtimestamp(float(e["t"]), UTC), window)
+    }
+    stored_days = _visitor_days(keys)
     rows = flag_views(
-        fresh, window=_window(), marks=marks, seen_days=seen_days,
-        seen_campaign_days=seen_campaign_days, seen_kol_days=seen_kol_days,
+        fresh, window=window,
+        marks={(n, v, d): at for d, v, n, _c, _k, at in stored_days if at is not None},
+        seen_days={(d, n, v) for d, v, n, _c, _k, _at in stored_days},
+        seen_campaign_days={(d, c, v) for d, v, _n, c, _k, _at in stored_days},
+        seen_kol_days={(d, k, v) for d, v, _n, _c, k, _at in stored_days},
     )  # fmt: skip
     new_ids = _insert_new_events([{c: r[c] for c in EVENT_COLUMNS} for r in rows])
     inserted = [r for r in rows if r["event_id"] in new_ids]
-    _apply_marks(inserted)
+    _apply_visitor_days(inserted)
     _apply_rollups(inserted)
     return len(inserted)
 
@@ -210,27 +215,33 @@ def flag_views(
     events: list[dict],
     *,
     window: timedelta,
-    marks: dict[tuple[int, str], datetime],
+    marks: dict[tuple[int, str, date], datetime],
     seen_days: set[tuple],
     seen_campaign_days: set[tuple],
     seen_kol_days: set[tuple],
 ) -> list[dict]:
-    """Raw event rows for new events in time order, with the dedupe flags: a human view is
-    counted when it is at least ``window`` away from the visitor's last counted view of the
-    note (``marks``, moved on as views are counted); the first counted one of a day per note,
-    per campaign and per KOL is a new unique visitor unless that day is in ``seen_*``
-    (updated)."""
+    """Raw event rows for new events in time order, with the dedupe flags. ``marks``: the
+    stored last counted view per (note, visitor, day). A human view is counted when it is at
+    least ``window`` away from the latest stored one of the days its window touches (either
+    side of it) — until a view of that visitor and note is counted in these events; from then
+    on, when it is a window after the last one counted here. The first counted one of a day
+    per note, per campaign and per KOL is a new unique visitor unless that day is in
+    ``seen_*`` (updated)."""
     rows = []
+    counted_here: dict[tuple[int, str], datetime] = {}
     for event in events:
         at = datetime.fromtimestamp(float(event["t"]), UTC)
         key = (int(event["n"]), str(event["v"])[:64])
         counted, new_today, new_in_campaign, new_for_kol = True, False, False, False
         if event["k"] == "view" and not event["b"]:
-            last = marks.get(key)
+            last = counted_here.get(key)
+            if last is None:
+                stored = [marks.get((*key, d)) for d in window_days(at, window)]
+                last = max((m for m in stored if m is not None), default=None)
             if last is not None and abs(at - last) < window:
                 counted = False
             else:
-                marks[key] = at
+                counted_here[key] = at
                 day_key = (at.date(), *key)
                 if day_key not in seen_days:
                     seen_days.add(day_key)
@@ -264,32 +275,28 @@ def flag_views(
     return rows
 
 
-def _apply_marks(rows: list[dict]) -> None:
-    latest: dict[tuple[int, str], datetime] = {}
-    visitor_days = set()
+def _apply_visitor_days(rows: list[dict]) -> None:
+    """A visitor-day per (day, visitor, note) with a counted view: added, or its last counted
+    view moved on (never back: a late view counted now must not pull it back)."""
+    latest: dict[tuple, dict] = {}
     for row in rows:
         if row["kind"] == "view" and not row["is_bot"] and row["counted"]:
-            key = (row["note_id"], row["visitor"])
-            latest[key] = max(latest.get(key, row["occurred_at"]), row["occurred_at"])
-        if row["new_visitor_today"]:  # also every first view of the day per campaign and KOL
-            visitor_days.add(
-                (row["occurred_at"].date(), row["visitor"], row["note_id"], row["campaign_id"],
-                 row["_kol"])
-            )  # fmt: skip
-    mark_rows = [{"note_id": n, "visitor": v, "counted_at": at} for (n, v), at in latest.items()]
-    stmt = _insert(ViewMark)
-    # A mark only moves forward: a late view counted now must not pull it back (SQLite's
-    # two-argument max(); its timestamps are text of one fixed format, so they compare).
-    latest_of = func.max(ViewMark.counted_at, stmt.excluded.counted_at)
+            key = (row["occurred_at"].date(), row["visitor"], row["note_id"])
+            day = latest.setdefault(key, {
+                "day": key[0], "visitor": key[1], "note_id": key[2],
+                "campaign_id": row["campaign_id"], "kol_id": row["_kol"],
+                "counted_at": row["occurred_at"],
+            })  # fmt: skip
+            day["counted_at"] = max(day["counted_at"], row["occurred_at"])
+    stmt = _insert(VisitorDay)
+    # SQLite's two-argument max() is NULL when either is (a row from before migration 0012);
+    # its timestamps are text of one fixed format, so they compare.
+    stored = func.coalesce(VisitorDay.counted_at, stmt.excluded.counted_at)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["note_id", "visitor"], set_={"counted_at": latest_of}
+        index_elements=["day", "visitor", "note_id"],
+        set_={"counted_at": func.max(stored, stmt.excluded.counted_at)},
     )
-    _execute_many(stmt, mark_rows)
-    day_rows = [
-        {"day": d, "visitor": v, "note_id": n, "campaign_id": c, "kol_id": k}
-        for d, v, n, c, k in visitor_days
-    ]
-    _execute_many(_insert(VisitorDay).on_conflict_do_nothing(), day_rows)
+    _execute_many(stmt, list(latest.values()))
 
 
 def _apply_rollups(rows: list[dict]) -> None:
@@ -332,12 +339,13 @@ def upsert_rollups(rows: list[dict]) -> None:
 
 
 def prune_raw_events(*, days: int) -> int:
-    """Delete raw events and dedupe marks older than ``days``; rollups are kept forever."""
+    """Delete raw events and visitor-days older than ``days`` (at least 1: a view's dedupe
+    window reaches into the day before); rollups are kept forever."""
+    if days < 1:
+        raise ValueError("keep at least one day")
     cutoff = datetime.now(UTC) - timedelta(days=days)
     deleted = db.session.execute(
         TrackingEvent.__table__.delete().where(TrackingEvent.occurred_at < cutoff)
     ).rowcount
     db.session.execute(VisitorDay.__table__.delete().where(VisitorDay.day < cutoff.date()))
-    stale = datetime.now(UTC) - timedelta(days=2)
-    db.session.execute(ViewMark.__table__.delete().where(ViewMark.counted_at < stale))
     return deleted

@@ -46,6 +46,15 @@ def init_app(app) -> None:
     for name in DEFAULTS:
         if name not in app.config:
             app.config[name] = _from_environment(name)
+    # The writer finds a view's last counted view in the visitor-days of its own day and the
+    # days either side (app/analytics/pg_ingest.py): a window of at most one day; and keeps
+    # at least those visitor-days.
+    for name, low, high in (("ANALYTICS_DEDUPE_MINUTES", 1, 1440),
+                            ("ANALYTICS_RETENTION_DAYS", 1, None)):  # fmt: skip
+        value = int(app.config[name])
+        if value < low or (high is not None and value > high):
+            limit = f"between {low} and {high}" if high else f"at least {low}"
+            raise ValueError(f"{name} must be {limit} (got {value})")
 
 
 def setting(name: str):

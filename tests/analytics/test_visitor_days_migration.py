@@ -7,15 +7,13 @@ tables back with the same visitor-days. On PostgreSQL visitors and event ids com
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.analytics import rollups
 from app.extensions import db
 from tests.analytics.support import event, published_note
-from tests.conftest import DATABASE_URL, on_postgres
+from tests.conftest import on_postgres
 from tests.factories import make_kol
 
 BEFORE = "0b0a1c2d3e10"
@@ -34,33 +32,6 @@ _days = {
         "analytics_kol_visitor_days", sa.column("day"), sa.column("kol_id"), sa.column("visitor")
     ),
 }
-
-
-def _admin(sql: str) -> None:
-    engine = sa.create_engine(
-        make_url(DATABASE_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text(sql))
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def history_url(tmp_path):
-    """An empty database of the suite's kind, for this test alone."""
-    if not on_postgres():
-        yield f"sqlite:///{tmp_path / 'history.sqlite3'}"
-        return
-    url = make_url(DATABASE_URL)
-    name = f"{url.database}_migration"
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _plain(note) -> SimpleNamespace:
@@ -119,7 +90,6 @@ def test_visitor_days_of_notes_campaigns_and_kols_become_one_table(history_url, 
         if on_postgres():
             assert _collation("analytics_events", "visitor") == "C"
             assert _collation("analytics_events", "event_id") == "C"
-            assert _collation("analytics_view_marks", "visitor") == "C"
             assert _collation("analytics_visitor_days", "visitor") == "C"
         # The same day, after the upgrade: READER again on one note (an hour later, outside the
         # dedupe window, no mark stored): a view, but no new visitor for the note, its campaign

@@ -29,7 +29,8 @@ def at(minutes: float) -> float:
 
 def expected_flags(drains: list[list[dict]]) -> dict[str, tuple]:
     """The rules replayed in plain Python, drain by drain: each id stored once (the first
-    copy), stored ids left out, the rest in time order; marks only move forward, as stored."""
+    copy), stored ids left out, the rest in time order; the last counted view per note,
+    visitor and day only moves forward, as stored."""
     stored: dict[str, tuple] = {}
     marks: dict = {}
     seen_days: set = set()
@@ -40,17 +41,15 @@ def expected_flags(drains: list[list[dict]]) -> dict[str, tuple]:
         for e in events:
             if e["id"] not in stored:
                 fresh.setdefault(e["id"], e)
-        before = dict(marks)
         rows = rollups.flag_views(
             sorted(fresh.values(), key=lambda e: e["t"]), window=WINDOW, marks=marks,
             seen_days=seen_days, seen_campaign_days=seen_campaign_days,
             seen_kol_days=seen_kol_days,
         )  # fmt: skip
-        marks = before
         for row in rows:
             stored[row["event_id"]] = tuple(row[f] for f in FLAGS)
             if row["kind"] == "view" and not row["is_bot"] and row["counted"]:
-                key = (row["note_id"], row["visitor"])
+                key = (row["note_id"], row["visitor"], row["occurred_at"].date())
                 marks[key] = max(marks.get(key, row["occurred_at"]), row["occurred_at"])
     return stored
 
@@ -141,6 +140,28 @@ def test_a_tricky_sequence_gives_the_flags_of_the_rules():
     assert got["late"] == (True, False, False, False)
     assert got["window-before"] == (True, False, False, False)
     assert len(got) == len({e["id"] for d in drains for e in d})
+    assert_rollups_match_raw_events()
+
+
+def test_the_window_reaches_into_the_stored_day_before_and_after_midnight():
+    note = published_note()
+    a, b = "a" * 32, "b" * 32
+
+    def view(minutes, event_id, visitor):
+        return event(note, at=at(minutes), visitor=visitor, event_id=event_id)
+
+    drains = [
+        [view(-10, "a-23:50", a), view(10, "b-00:10", b)],
+        # The day after the stored 23:50, 25 minutes later: a repeat. The day before the
+        # stored 00:10, arriving late, 25 minutes earlier: a repeat.
+        [view(15, "a-00:15", a), view(-15, "b-23:45", b)],
+        # A window away from them either side: counted, each a new visitor of its day.
+        [view(20, "a-00:20", a), view(-20, "b-23:40", b)],
+    ]
+    got = ingest_drains(drains)
+    assert got == expected_flags(drains)
+    assert got["a-00:15"] == got["b-23:45"] == (False, False, False, False)
+    assert got["a-00:20"] == got["b-23:40"] == (True, True, True, True)
     assert_rollups_match_raw_events()
 
 

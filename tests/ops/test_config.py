@@ -101,3 +101,24 @@ def test_analytics_settings_are_read_from_the_environment_once_and_overrides_win
         assert setting("ANALYTICS_DEDUPE_MINUTES") == 45
         assert setting("ANALYTICS_STREAM") == "given"
         assert setting("ANALYTICS_WRITER_PAUSE") == 1.0  # the default, as a number
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("ANALYTICS_DEDUPE_MINUTES", "0"), ("ANALYTICS_DEDUPE_MINUTES", "1441"),
+     ("ANALYTICS_RETENTION_DAYS", "0")],
+)  # fmt: skip
+def test_a_dedupe_window_or_retention_the_writer_cannot_keep_stops_the_app(
+    monkeypatch, name, value
+):
+    """The writer reads a view's last counted view from the visitor-days of its day and the
+    days either side: a window longer than a day, or keeping no day, would miss repeats."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_prune_keeps_at_least_a_day(app):
+    result = app.test_cli_runner().invoke(args=["analytics", "prune", "--days", "0"])
+    assert result.exit_code == 2
+    assert "--days" in result.output
