@@ -86,7 +86,7 @@ def post_batch():
         e.get("code") for e in events if isinstance(e, dict) and e.get("type") in ("view", "click")
     }
     notes = services.published_notes_by_code(codes) if signed else {}
-    now = time.time()  # the time of events sent without one
+    now = repr(time.time())  # the time of events sent without one
     hits, conversions, rejected = [], [], []
     for index, event in enumerate(events):
         kind = event.get("type") if isinstance(event, dict) else None
@@ -110,7 +110,7 @@ def post_batch():
                         "attributed": conversion.attributed})  # fmt: skip
     if conversions:
         db.session.commit()
-    stored_in = pipeline.accept_events(hits) if hits else "none"
+    stored_in = pipeline.accept_rows("".join(hits).encode(), len(hits)) if hits else "none"
     return jsonify(
         accepted=len(hits) + len(conversions),
         rejected=rejected,

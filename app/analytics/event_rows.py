@@ -37,6 +37,17 @@ def encode_row(event: dict) -> str:
     )
 
 
+def note_columns(note_id: int, contract_id: int, campaign_id: int, kol_id: int) -> str:
+    """The four note columns of a row, tab-separated (the same for every event of a note)."""
+    return f"{int(note_id)}\t{int(contract_id)}\t{int(campaign_id)}\t{int(kol_id)}"
+
+
+def hit_row(event_id: str, kind: str, t: str, note: str, visitor: str, bot: bool) -> str:
+    """``encode_row`` of an anonymous hit whose time (``repr`` of its epoch seconds) and note
+    columns (``note_columns``) are text already: a batch shares them across its events."""
+    return f"{_text(event_id)}\t{kind}\t{t}\t{note}\t{_text(visitor)}\t{1 if bot else 0}\t{NULL}\n"
+
+
 def encode_rows(events: list[dict]) -> bytes:
     return "".join(map(encode_row, events)).encode()
 

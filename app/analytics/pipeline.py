@@ -65,7 +65,7 @@ def use_redis() -> bool:
     return redis_client() is not None
 
 
-def _to_redis(events: list[dict]) -> bool:
+def _to_redis(rows: bytes) -> bool:
     global _redis_down_until
     if time.monotonic() < _redis_down_until:
         return False
@@ -73,7 +73,7 @@ def _to_redis(events: list[dict]) -> bool:
     try:
         # One entry per request: a single hit or a whole batch is one XADD, one round trip,
         # of COPY rows the writer hands to PostgreSQL as they are.
-        client.xadd(setting("ANALYTICS_STREAM"), {"rows": encode_rows(events)})
+        client.xadd(setting("ANALYTICS_STREAM"), {"rows": rows})
         return True
     except Exception as error:  # Redis down or refusing: fall back to the database
         log.warning("tracking buffer unavailable (%s); writing to the database", error)
@@ -81,9 +81,9 @@ def _to_redis(events: list[dict]) -> bool:
         return False
 
 
-def _to_database(events: list[dict]) -> None:
+def _to_database(rows: bytes) -> None:
     try:
-        rollups.ingest_events(events)
+        rollups.ingest_rows(rows)
         db.session.commit()
     except Exception as error:
         db.session.rollback()
@@ -96,11 +96,17 @@ def accept_events(events: list[dict]) -> str:
     Raises TrackingUnavailable when neither accepts them (client event ids make retries safe)."""
     if not events:
         return "none"
-    if use_redis() and _to_redis(events):
-        tracking_accepted(len(events), "redis")
+    return accept_rows(encode_rows(events), len(events))
+
+
+def accept_rows(rows: bytes, count: int) -> str:
+    """``accept_events`` for ``count`` events encoded as COPY rows already (a batch request
+    builds its rows as it validates its events)."""
+    if use_redis() and _to_redis(rows):
+        tracking_accepted(count, "redis")
         return "redis"
-    _to_database(events)
-    tracking_accepted(len(events), "database")
+    _to_database(rows)
+    tracking_accepted(count, "database")
     return "database"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import pagecache
+from app.analytics.event_rows import hit_row, note_columns
 from app.analytics.models import Conversion
 from app.analytics.rollups import hour_of, upsert_rollups
 from app.analytics.settings import setting
@@ -210,9 +211,15 @@ class TrackedNote(NamedTuple):
     kol_id: int
 
 
-def validate_hit(payload: Any, notes: dict[str, TrackedNote], now: float | None = None) -> dict:
-    """A batched view or click (from a signed edge server) as a pipeline event; an event
-    without a time happened ``now`` (epoch seconds, once per batch; default: the clock)."""
+@lru_cache(maxsize=4096)
+def _note_text(note: TrackedNote) -> str:
+    return note_columns(*note)
+
+
+def validate_hit(payload: Any, notes: dict[str, TrackedNote], now: str) -> str:
+    """A batched view or click (from a signed edge server) as a pipeline row
+    (app/analytics/event_rows.py); an event without a time happened ``now`` (``repr`` of the
+    epoch seconds, once per batch)."""
     if not isinstance(payload, dict):
         raise ValidationFailed({"event": [_("Expected a JSON object.")]})
     errors: dict[str, list[str]] = {}
@@ -229,27 +236,17 @@ def validate_hit(payload: Any, notes: dict[str, TrackedNote], now: float | None 
     if not isinstance(visitor, str) or not 1 <= len(visitor) <= 64:
         errors["visitor"] = [_("An anonymous visitor id (at most 64 characters) is required.")]
     when = payload.get("time")
-    if when in (None, "") and now is not None:
+    if when in (None, ""):
         at = now
     else:
         parsed = parse_time(when, "time", errors)
-        at = parsed.timestamp() if parsed is not None else None
+        at = repr(parsed.timestamp()) if parsed is not None else ""
     bot = payload.get("bot", False)
     if not isinstance(bot, bool):
         errors["bot"] = [_("true or false.")]
     if errors:
         raise ValidationFailed(errors)
-    return {
-        "id": f"b:{event_id}",
-        "k": payload["type"],
-        "t": at,
-        "n": note.id,
-        "c": note.contract_id,
-        "p": note.campaign_id,
-        "u": note.kol_id,
-        "v": visitor,
-        "b": 1 if bot else 0,
-    }
+    return hit_row(f"b:{event_id}", payload["type"], at, _note_text(note), visitor, bot)
 
 
 def published_notes_by_code(codes: set) -> dict[str, TrackedNote]:

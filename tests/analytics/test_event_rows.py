@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, text
 
 from app.analytics import pg_ingest, rollups
-from app.analytics.event_rows import decode_rows, encode_rows
+from app.analytics.event_rows import decode_rows, encode_row, encode_rows, hit_row, note_columns
 from app.analytics.models import TrackingEvent
 from app.extensions import db
 from tests.analytics.support import event, published_note
@@ -24,6 +24,19 @@ def test_odd_visitor_ids_round_trip_through_the_row_format():
     assert [e["v"] for e in decoded] == [*ODD_VISITORS, "nulbyte"]
     assert decoded[-1]["uid"] == 7 and "uid" not in decoded[0]
     assert [e["id"] for e in decoded] == [e["id"] for e in events]
+
+
+@pytest.mark.parametrize("bot", [False, True])
+def test_a_batch_hit_row_is_the_row_of_its_event(bot):
+    """The batch endpoint builds its rows from shared parts (the batch's time, the note's
+    columns): byte for byte the rows the single-hit path encodes, odd visitors included."""
+    note = published_note()
+    for i, visitor in enumerate(ODD_VISITORS):
+        hit = {**event(note, visitor=visitor, event_id=f"b:odd-{i}", bot=bot), "t": 1764169200.25}
+        built = hit_row(hit["id"], hit["k"], repr(hit["t"]), note_columns(
+            note.id, note.contract_id, note.campaign_id, note.kol_id), visitor, bot)  # fmt: skip
+        assert built == encode_row(hit)
+        assert decode_rows(built.encode())[0]["v"] == visitor
 
 
 def test_odd_visitor_ids_are_stored_as_sent():

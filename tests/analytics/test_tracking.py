@@ -128,10 +128,10 @@ def test_when_no_store_accepts_the_event_the_answer_is_503_and_a_retry_counts_on
     note = published_note()
     the_event = event(note)
 
-    def database_down(events):
+    def database_down(rows, **_kwargs):
         raise OperationalError("INSERT", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(rollups, "ingest_events", database_down)
+    monkeypatch.setattr(rollups, "ingest_rows", database_down)
     with pytest.raises(TrackingUnavailable) as raised:
         pipeline.accept_events([the_event])
     assert raised.value.status == 503
