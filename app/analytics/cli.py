@@ -50,7 +50,8 @@ def drain_command(loop: bool, interval: float) -> None:
     "--days", type=click.IntRange(min=1), default=None, help="Keep this many days (default config)."
 )
 def prune_command(days: int | None) -> None:
-    """Delete raw events past the retention period (rollups are kept forever)."""
+    """Delete raw events and visitor-days past the retention period (rollups are kept
+    forever)."""
     from app.analytics.rollups import prune_raw_events
     from app.analytics.settings import setting
 

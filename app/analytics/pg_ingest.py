@@ -7,10 +7,13 @@ cannot become a hash join over a whole table), so the plan is the same with or w
 statistics, however large the tables grow:
 
 - each event id once: the first copy in the chunk, and none already stored;
-- each human view reads the visitor's stored rows of analytics_visitor_days (keyed by day then
-  visitor; a row per note read, carrying its campaign, KOL and the last counted view of that
-  day) for the days the dedupe window around it touches — its own day, and the day before or
-  after within a window of midnight: one probe, one index descent per day;
+- each human view reads the visitor's stored rows of analytics_visitor_days for its note
+  (keyed by day, visitor, note; a row per day, carrying the note's campaign, KOL and the last
+  counted view of that day) on the days the dedupe window around it touches: its own day, and
+  the day before or after only within a window of midnight (one index descent per day);
+- only a view of a note the visitor has no row for that day (a new visitor's) also reads the
+  visitor's whole day, for the campaigns and KOLs seen already: a visitor reading many notes
+  pays for that read once per note per day, not on every repeat;
 - a human view is counted when it is at least the window away from the last counted view of the
   note in those rows (either side of it): the first such view of the chunk, then the next one a
   window later, and so on (a short recursion: one step per view counted for the same visitor
@@ -49,7 +52,7 @@ from app.extensions import db
 # and a plan cached for a drain of a few hundred hits, reused for a 20,000-event chunk, ran for
 # a minute (`make bench`); the planner sizes the staging table from its current pages. JIT
 # off: the statement's estimated cost (index probes per row) passes jit_above_cost, and
-# compiling it would cost more than running it. Bitmap scans off: the visitor-day probe reads
+# compiling it would cost more than running it. Bitmap scans off: the visitor-day probes read
 # a row or two per view, which a plain index scan does for ≈ 7 % less of the statement's time
 # than building a bitmap per view (measured, 20,000-view chunks).
 _PREPARE = (
@@ -87,9 +90,8 @@ fresh AS (
 ),
 marked AS (
   SELECT f.pos, f.note_id, f.campaign_id, f.kol_id, f.visitor, f.occurred_at, f.day, s.mark,
-         coalesce(s.note_seen, false) AS note_seen,
-         coalesce(s.campaign_seen, false) AS campaign_seen,
-         coalesce(s.kol_seen, false) AS kol_seen,
+         s.note_seen, s.note_seen OR coalesce(d.campaign_seen, false) AS campaign_seen,
+         s.note_seen OR coalesce(d.kol_seen, false) AS kol_seen,
          row_number() OVER (PARTITION BY f.note_id, f.visitor ORDER BY f.occurred_at, f.pos)
            AS ord,
          1 + count(*) OVER (PARTITION BY f.note_id, f.visitor ORDER BY f.occurred_at
@@ -97,14 +99,16 @@ marked AS (
   FROM (SELECT *, (occurred_at AT TIME ZONE 'UTC')::date AS day FROM fresh
         WHERE kind = 'view' AND NOT is_bot) f
   CROSS JOIN LATERAL (
-    SELECT max(v.counted_at) FILTER (WHERE v.note_id = f.note_id) AS mark,
-           bool_or(v.day = f.day AND v.note_id = f.note_id) AS note_seen,
-           bool_or(v.day = f.day AND v.campaign_id = f.campaign_id) AS campaign_seen,
-           bool_or(v.day = f.day AND v.kol_id = f.kol_id) AS kol_seen
+    SELECT max(v.counted_at) AS mark, coalesce(bool_or(v.day = f.day), false) AS note_seen
     FROM analytics_visitor_days v
     WHERE v.day = ANY (ARRAY[((f.occurred_at - :window) AT TIME ZONE 'UTC')::date, f.day,
                              ((f.occurred_at + :window) AT TIME ZONE 'UTC')::date])
-      AND v.visitor = f.visitor) s
+      AND v.visitor = f.visitor AND v.note_id = f.note_id) s
+  CROSS JOIN LATERAL (
+    SELECT bool_or(v.campaign_id = f.campaign_id) AS campaign_seen,
+           bool_or(v.kol_id = f.kol_id) AS kol_seen
+    FROM analytics_visitor_days v
+    WHERE NOT s.note_seen AND v.day = f.day AND v.visitor = f.visitor) d
 ),
 views AS (
   SELECT *, min(ord) FILTER (WHERE mark IS NULL OR occurred_at <= mark - :window

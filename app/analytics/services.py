@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -27,7 +28,7 @@ from app.notes.models import Note, NoteStatus
 MAX_BATCH = 500
 MAX_VALUE = 10**12
 CLOCK_SKEW = timedelta(minutes=5)
-EVENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+EVENT_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
 
 
 def parse_time(value: Any, field: str, errors: dict) -> datetime | None:
@@ -224,7 +225,7 @@ def validate_hit(payload: Any, notes: dict[str, TrackedNote], now: str) -> str:
         raise ValidationFailed({"event": [_("Expected a JSON object.")]})
     errors: dict[str, list[str]] = {}
     event_id = payload.get("event_id")
-    if not isinstance(event_id, str) or not EVENT_ID_RE.match(event_id):
+    if not isinstance(event_id, str) or not EVENT_ID_RE.fullmatch(event_id):
         errors["event_id"] = [
             _("A client event id of 8 to 64 letters, digits or -_.: is required.")
         ]
@@ -246,7 +247,17 @@ def validate_hit(payload: Any, notes: dict[str, TrackedNote], now: str) -> str:
         errors["bot"] = [_("true or false.")]
     if errors:
         raise ValidationFailed(errors)
-    return hit_row(f"b:{event_id}", payload["type"], at, _note_text(note), visitor, bot)
+    return hit_row(_stored_id(event_id), payload["type"], at, _note_text(note), visitor, bot)
+
+
+def _stored_id(event_id: str) -> str:
+    """A batch event's stored id: "b:" and the client's id (apart from the ids /go and note
+    pages make), or, for an id too long to keep whole beside the prefix (63 or 64 characters),
+    "h:" and a digest of it — cut to fit, two such ids would have collided and the second been
+    dropped as a replay."""
+    if len(event_id) <= 62:
+        return f"b:{event_id}"
+    return f"h:{hashlib.sha256(event_id.encode()).hexdigest()[:62]}"
 
 
 def published_notes_by_code(codes: set) -> dict[str, TrackedNote]:

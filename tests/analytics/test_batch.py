@@ -70,6 +70,23 @@ def test_bad_events_are_rejected_with_reasons_and_good_ones_kept(client):
     assert db.session.scalar(select(func.sum(HourlyRollup.views))) == 1
 
 
+def test_long_client_ids_that_differ_only_at_the_end_are_two_events(client):
+    """Ids of up to 64 characters are accepted; stored beside a prefix they must not be cut so
+    that two of them become one (the second dropped as a replay). A trailing newline is not
+    part of a valid id."""
+    note = published_note()
+    stem = "e" * 62
+    events = [hit(note.tracking_code, n, event_id=f"{stem}{n:02d}") for n in (1, 2)]
+    events.append(hit(note.tracking_code, 3, event_id="edge-000003\n"))
+    response = signed_post(client, {"events": events})
+    assert response.json["accepted"] == 2
+    assert [r["index"] for r in response.json["rejected"]] == [2]
+    assert db.session.scalar(select(func.count()).select_from(TrackingEvent)) == 2
+    signed_post(client, {"events": events[:2]})  # retried: still two
+    assert db.session.scalar(select(func.count()).select_from(TrackingEvent)) == 2
+    assert db.session.scalar(select(func.sum(HourlyRollup.views))) == 2
+
+
 def test_a_brand_key_sends_conversions_in_a_batch(client):
     brand = make_user(Role.BRAND)
     key = make_api_key(brand)
