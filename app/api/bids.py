@@ -15,6 +15,7 @@ from app.bids import services
 from app.bids.models import Bid
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.pagination import page_json
 
 
 def json_body() -> dict:
@@ -120,9 +121,7 @@ def my_bids():
         page=request.args.get("page", 1, type=int),
         per_page=min(request.args.get("per_page", 20, type=int), 100),
     )
-    return jsonify(
-        items=[bid_json(b) for b in page.items], page=page.page, pages=page.pages, total=page.total
-    )
+    return jsonify(page_json(page, [bid_json(b) for b in page.items]))
 
 
 @bp.get("/bids/<int:bid_id>")
@@ -227,6 +226,7 @@ SCHEMAS["BidList"] = {
     "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Bid"}},
         "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
         "pages": {"type": "integer"},
         "total": {"type": "integer"},
     },

@@ -12,6 +12,7 @@ from app.auth.models import Role
 from app.contracts import services
 from app.contracts.models import Contract, Message
 from app.extensions import db
+from app.pagination import page_json
 
 
 def _when(value) -> str | None:
@@ -69,12 +70,7 @@ def list_contracts():
         page=request.args.get("page", 1, type=int),
         per_page=min(request.args.get("per_page", 20, type=int), 100),
     )
-    return jsonify(
-        items=[contract_json(c) for c in page.items],
-        page=page.page,
-        pages=page.pages,
-        total=page.total,
-    )
+    return jsonify(page_json(page, [contract_json(c) for c in page.items]))
 
 
 @bp.get("/contracts/<int:contract_id>")
@@ -169,6 +165,7 @@ SCHEMAS["ContractList"] = {
     "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Contract"}},
         "page": _INT,
+        "per_page": _INT,
         "pages": _INT,
         "total": _INT,
     },

@@ -158,3 +158,24 @@ def test_every_endpoint_is_in_the_openapi_document(app, client):
         ("/contracts/{contract_id}/messages", "post"),
     ]:
         assert method in paths[path], (method, path)
+
+
+def test_bid_and_contract_lists_page_like_every_api_list(app, client):
+    """The same envelope as /api/v1/campaigns and /api/v1/explore: items, page, per_page,
+    pages, total — and a page size out of range is clamped, not an error."""
+    kol = make_kol(verified=True)
+    for _ in range(3):
+        make_bid(kol=kol)
+    api = Api(client, kol)
+    body = api.get("/bids?per_page=2&page=2").get_json()
+    assert (body["page"], body["per_page"], body["pages"], body["total"]) == (2, 2, 2, 3)
+    assert len(body["items"]) == 1
+    assert api.get("/bids?per_page=1000").get_json()["per_page"] == 100
+    contract = make_contract()
+    brand = Api(client, db.session.get(User, contract.brand_id))
+    listed = brand.get("/contracts?per_page=5").get_json()
+    assert (listed["per_page"], listed["pages"], listed["total"]) == (5, 1, 1)
+    for path in ("/bids?per_page=0", "/bids?per_page=-3", "/contracts?page=-1&per_page=0"):
+        answer = (api if path.startswith("/bids") else brand).get(path)
+        assert answer.status_code == 200, path
+        assert answer.get_json()["per_page"] >= 1
