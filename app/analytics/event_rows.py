@@ -8,6 +8,7 @@ The request encodes each event once; the writer hands whole stream entries to CO
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 
 COLUMNS = (
     "event_id", "kind", "t", "note_id", "contract_id", "campaign_id", "kol_id", "visitor",
@@ -37,6 +38,7 @@ def encode_row(event: dict) -> str:
     )
 
 
+@lru_cache(maxsize=4096)
 def note_columns(note_id: int, contract_id: int, campaign_id: int, kol_id: int) -> str:
     """The four note columns of a row, tab-separated (the same for every event of a note)."""
     return f"{int(note_id)}\t{int(contract_id)}\t{int(campaign_id)}\t{int(kol_id)}"

@@ -70,7 +70,7 @@ def _first_of_day(name: str, scope: str) -> str:
     """The CTE ``name``: each visitor's first counted view of a day per ``scope`` (campaign,
     kol) unless a stored visitor-day of that day already has the scope."""
     return f"""{name} AS (
-  SELECT pos FROM (SELECT DISTINCT ON (day, {scope}_id, visitor) pos, {scope}_seen FROM probed
+  SELECT pos FROM (SELECT DISTINCT ON (day, {scope}_id, visitor) pos, {scope}_seen FROM day_firsts
                    ORDER BY day, {scope}_id, visitor, occurred_at, pos) w
   WHERE NOT {scope}_seen
 ),"""  # noqa: S608 # nosec B608 - module constants only
@@ -123,8 +123,8 @@ counted AS (
   SELECT v.*, v.day <> c.day FROM counted c
   JOIN later v ON v.note_id = c.note_id AND v.visitor = c.visitor AND v.ord = c.next_ord
 ),
-probed AS (SELECT * FROM counted WHERE first_of_day),
-new_days AS (SELECT pos FROM probed WHERE NOT note_seen),
+day_firsts AS (SELECT * FROM counted WHERE first_of_day),
+new_days AS (SELECT pos FROM day_firsts WHERE NOT note_seen),
 {_first_of_day("new_campaign_days", "campaign")}
 {_first_of_day("new_kol_days", "kol")}
 kols AS (SELECT note_id, min(kol_id) AS kol_id FROM fresh GROUP BY note_id),

@@ -4,8 +4,9 @@
 every event, whether it comes from the Redis writer, a direct write or a batch: events already
 stored are left out, the rest are inserted ``ON CONFLICT (event_id) DO NOTHING RETURNING`` and
 only the rows really inserted update the visitor-days (unique visitors and the last counted
-view, for the dedupe window) and the rollups, so a replayed batch changes nothing. On PostgreSQL it is one COPY and one statement (app/analytics/pg_ingest.py);
-on SQLite ``flag_views`` decides the same rules in Python.
+view, for the dedupe window) and the rollups, so a replayed batch changes nothing. On
+PostgreSQL it is one COPY and one statement (app/analytics/pg_ingest.py); on SQLite
+``flag_views`` decides the same rules in Python.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
@@ -212,11 +212,6 @@ class TrackedNote(NamedTuple):
     kol_id: int
 
 
-@lru_cache(maxsize=4096)
-def _note_text(note: TrackedNote) -> str:
-    return note_columns(*note)
-
-
 def validate_hit(payload: Any, notes: dict[str, TrackedNote], now: str) -> str:
     """A batched view or click (from a signed edge server) as a pipeline row
     (app/analytics/event_rows.py); an event without a time happened ``now`` (``repr`` of the
@@ -247,7 +242,7 @@ def validate_hit(payload: Any, notes: dict[str, TrackedNote], now: str) -> str:
         errors["bot"] = [_("true or false.")]
     if errors:
         raise ValidationFailed(errors)
-    return hit_row(_stored_id(event_id), payload["type"], at, _note_text(note), visitor, bot)
+    return hit_row(_stored_id(event_id), payload["type"], at, note_columns(*note), visitor, bot)
 
 
 def _stored_id(event_id: str) -> str:
