@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install translations lint format migrate seed serve worker scheduler bench clean
+.PHONY: run test install translations lint format migrate seed serve worker scheduler bench clean stripe-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +95,13 @@ clean:
 # BENCH_DATABASE_URL (default .../bench, created), BENCH_REDIS_URL (default db 11).
 bench: install
 	$(BIN)/python bench/run.py
+
+# The money scenarios (fund, release, refunds, reversal, dispute, Connect onboarding) on the
+# built-in emulator and, with STRIPE_TEST_SECRET_KEY=sk_test_..., on Stripe's test mode with the
+# same code, printed side by side (docs/going-live.md). Without the key it says that nothing ran
+# against Stripe; live keys are refused. STRIPE_CHECK_ARGS: e.g. --require-stripe, --currency eur.
+stripe-check: install
+	$(BIN)/flask stripe-check $(STRIPE_CHECK_ARGS)
 
 # Money hardening at full size (issue 7): 32 x 20 races per money action, more webhook
 # sequences and state-machine runs, the process faults; PostgreSQL + Redis; not run in CI.

@@ -35,6 +35,12 @@ def is_default_secret(value: str | None) -> bool:
     return value.lower() in PLACEHOLDER_SECRETS or value.startswith("change-me") or len(value) < 32
 
 
+def currency_list(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """'usd, EUR' (the environment's form) or a sequence -> ('usd', 'eur')."""
+    items = value.split(",") if isinstance(value, str) else (value or ())
+    return tuple(code.strip().lower() for code in items if code.strip())
+
+
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -105,6 +111,12 @@ class Config:
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    # The currencies the platform's Stripe account settles in (its bank accounts' currencies),
+    # comma-separated, the default first. Contracts are offered only in these: a transfer with
+    # source_transaction must be in the settlement currency (docs/going-live.md). Unset: every
+    # currency the app offers (the emulator then holds a balance in each); production
+    # refuses to start without it.
+    STRIPE_SETTLEMENT_CURRENCIES = os.environ.get("STRIPE_SETTLEMENT_CURRENCIES", "")
     # Seconds one call to Stripe may take (each of up to 3 attempts). Calls made inside a web
     # request (checkout, onboarding links) then give up before gunicorn's worker timeout (30).
     STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "8"))
@@ -112,9 +124,14 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None
     # Extra webhook signing secrets accepted during a rotation (comma-separated).
     STRIPE_WEBHOOK_SECRETS = os.environ.get("STRIPE_WEBHOOK_SECRETS", "")
+    # The Connect endpoint's signing secret (events of connected accounts, e.g. account.updated,
+    # POSTed to /webhooks/stripe/connect), and its extra secrets during a rotation.
+    STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET")
+    STRIPE_CONNECT_WEBHOOK_SECRETS = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRETS", "")
     # Where the built-in emulator's hosted Checkout and onboarding pages live (no keys set).
     STRIPE_EMULATOR_BASE_URL = os.environ.get("STRIPE_EMULATOR_BASE_URL", "/emulator")
-    # The emulator's state file (default instance/stripe_emulator.json; memory only in tests).
+    # The emulator's state, a SQLite file shared by every process (default
+    # instance/stripe_emulator.sqlite3; memory only in tests). docs/payments.md.
     STRIPE_EMULATOR_STATE = os.environ.get("STRIPE_EMULATOR_STATE") or None
     # Staged release: this share of the price is released on approval, the rest when the
     # keep-live period ends with the note still live.

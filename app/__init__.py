@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import jobs
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
-from config import BASE_DIR, INSTANCE_DIR, config_for, is_default_secret
+from config import BASE_DIR, INSTANCE_DIR, config_for, currency_list, is_default_secret
 
 # Each feature's models, imported here so the metadata Alembic sees is complete.
 from app import auth, mail, profiles, status  # noqa: F401  isort: skip
@@ -31,6 +31,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config_for(config_name))
     app.config.update(overrides)
+    app.config["STRIPE_SETTLEMENT_CURRENCIES"] = currency_list(
+        app.config.get("STRIPE_SETTLEMENT_CURRENCIES")
+    )
     from app.analytics import settings as analytics_settings
 
     analytics_settings.init_app(app)  # after the overrides: those win
@@ -67,8 +70,37 @@ def _check_secrets(app: Flask) -> None:
             raise RuntimeError("SECRET_KEY is a placeholder or too short (32+ random characters)")
         if app.config.get("DEBUG"):
             raise RuntimeError("debug mode is refused in production")
+        _check_stripe_secrets(app.config)
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret_key(Path(app.instance_path))
+
+
+# Production talks to Stripe, never to the emulator: its key and both webhook endpoints'
+# signing secrets (docs/payments.md "Webhook endpoints") must be set, and look like Stripe's.
+STRIPE_SECRETS = {
+    "STRIPE_SECRET_KEY": ("sk_", "rk_"),
+    "STRIPE_WEBHOOK_SECRET": ("whsec_",),
+    "STRIPE_CONNECT_WEBHOOK_SECRET": ("whsec_",),
+}
+
+
+def _check_stripe_secrets(config: dict) -> None:
+    for name, prefixes in STRIPE_SECRETS.items():
+        value = (config.get(name) or "").strip()
+        if not value:
+            raise RuntimeError(f"{name} must be set in the environment in production")
+        if is_default_secret(value) or not value.startswith(prefixes) or "emulator" in value:
+            raise RuntimeError(f"{name} is a placeholder, not a secret Stripe gave you")
+    if config["STRIPE_WEBHOOK_SECRET"].strip() == config["STRIPE_CONNECT_WEBHOOK_SECRET"].strip():
+        raise RuntimeError(
+            "STRIPE_CONNECT_WEBHOOK_SECRET is STRIPE_WEBHOOK_SECRET: each endpoint has its own"
+        )
+    if not config.get("STRIPE_SETTLEMENT_CURRENCIES"):
+        # Deals are offered only in currencies the account settles in (docs/going-live.md).
+        raise RuntimeError(
+            "STRIPE_SETTLEMENT_CURRENCIES must be set in production (your Stripe account's "
+            "settlement currencies, e.g. usd)"
+        )
 
 
 def _development_secret_key(instance: Path) -> str:

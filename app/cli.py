@@ -122,5 +122,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_command)
     from app.analytics.cli import analytics_cli
+    from app.finance.cli import finance_cli
+    from app.payments.stripe_check.cli import stripe_check_command
 
     app.cli.add_command(analytics_cli)
+    app.cli.add_command(finance_cli)
+    app.cli.add_command(stripe_check_command)

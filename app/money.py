@@ -5,8 +5,16 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-# Currencies Stripe settles that we offer, and how many decimals each has.
-ZERO_DECIMAL = frozenset({"jpy", "krw", "vnd", "clp", "isk", "pyg", "ugx", "xaf", "xof"})
+# Stripe's minor units (https://docs.stripe.com/currencies, copied 2026-12-06). The emulator
+# plays Stripe and keeps its own copy (app/payments/emulator/currencies.py; it must not import
+# the app, and importing it from here would import app.payments, which imports this module):
+# tests/payments/test_currency_minimums.py fails when the two disagree.
+ZERO_DECIMAL = frozenset({
+    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga",
+    "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
+})  # fmt: skip
+THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
+# The currencies we offer: every one is a currency Stripe can charge.
 CURRENCIES = (
     "usd",
     "eur",
@@ -41,7 +49,17 @@ SYMBOLS = {
     "cad": "C$",
 }
 
-
+# The least one payment may be, per currency we offer, in minor units. Where Stripe publishes
+# a minimum (by settlement currency) it is Stripe's. For CNY, KRW, TWD, IDR and VND Stripe
+# publishes none: it converts the charge and applies the settlement currency's minimum, so
+# we ask for about USD 1, twice the usual minimum, which rate swings cannot bring under it.
+MINIMUM_CHARGE = {
+    "usd": 50, "eur": 50, "gbp": 30, "hkd": 400, "sgd": 50, "jpy": 50, "aud": 50,
+    "cad": 50, "chf": 50, "myr": 200, "thb": 1000, "nzd": 50, "sek": 300, "aed": 200,
+    "cny": 1000, "krw": 1500, "twd": 4000, "idr": 2000000, "vnd": 30000,
+}  # fmt: skip
+# Stripe's largest charge is bounded by the amount's digits: 8, more for these currencies.
+MAXIMUM_CHARGE_DIGITS = {"idr": 12, "inr": 9, "lbp": 11, "cop": 10, "huf": 10, "jpy": 10}
 # Far above any deal we handle, far below BIGINT: a typo cannot overflow a column.
 MAX_MINOR_AMOUNT = 10**12
 _AMOUNT_RE = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
@@ -52,7 +70,10 @@ class MoneyError(ValueError):
 
 
 def decimals(currency: str) -> int:
-    return 0 if currency.lower() in ZERO_DECIMAL else 2
+    code = currency.lower()
+    if code in ZERO_DECIMAL:
+        return 0
+    return 3 if code in THREE_DECIMAL else 2
 
 
 def check_currency(currency: str) -> str:
@@ -110,3 +131,31 @@ def fee_for(amount: int, basis_points: int) -> int:
         Decimal(1), rounding=ROUND_HALF_UP
     )
     return int(fee)
+
+
+def offered_currencies() -> tuple[str, ...]:
+    """The currencies deals can be in: the platform's Stripe settlement currencies
+    (STRIPE_SETTLEMENT_CURRENCIES; a contract's transfer must be in the currency its payment
+    settles in), or every currency we offer when that is unset (development)."""
+    from flask import current_app
+
+    configured = current_app.config.get("STRIPE_SETTLEMENT_CURRENCIES")
+    return tuple(c for c in CURRENCIES if c in configured) if configured else CURRENCIES
+
+
+def charge_limits(currency: str) -> tuple[int, int]:
+    """The least and the most one payment in ``currency`` may be, in minor units."""
+    code = check_currency(currency)
+    return MINIMUM_CHARGE[code], 10 ** MAXIMUM_CHARGE_DIGITS.get(code, 8) - 1
+
+
+def price_limits(currency: str, fee_bps: int) -> tuple[int, int]:
+    """The lowest and highest price whose charge (price + its fee) is within charge_limits."""
+    low_charge, high_charge = charge_limits(currency)
+    low = low_charge * 10_000 // (10_000 + fee_bps)
+    while low + fee_for(low, fee_bps) < low_charge:
+        low += 1
+    high = high_charge * 10_000 // (10_000 + fee_bps) + 1
+    while high + fee_for(high, fee_bps) > high_charge:
+        high -= 1
+    return low, high

@@ -61,7 +61,10 @@ def bench_env() -> dict[str, str]:
         "REDIS_URL": REDIS_URL,
         "ANALYTICS_BATCH_SECRET": secrets.token_hex(16),
         "ANALYTICS_ASYNC": os.environ.get("ANALYTICS_ASYNC", "1"),  # as in production
-        "STRIPE_EMULATOR_STATE": str(instance / "bench-stripe-emulator.json"),
+        # Production refuses to start without Stripe (the bench never calls it): test-form values.
+        "STRIPE_SECRET_KEY": "sk_test_bench_" + secrets.token_hex(16),
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
+        "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
         "UPLOAD_DIR": str(instance / "bench-uploads"),
         "FLASK_APP": "wsgi.py",
     }

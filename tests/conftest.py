@@ -140,6 +140,31 @@ def _transaction(request, app):
             connection.close()
 
 
+@pytest.fixture(scope="session")
+def _stripe_recorder():
+    from app.payments.emulator.observers import OBSERVERS
+    from tests.stripe_recorder import StripeTrafficRecorder
+
+    recorder = StripeTrafficRecorder()
+    OBSERVERS.append(recorder)
+    yield recorder
+    OBSERVERS.remove(recorder)
+
+
+@pytest.fixture(autouse=True)
+def _stripe_shapes(_stripe_recorder):
+    """Every request, response and event that passed through the Stripe emulator in this test
+    has Stripe's published shape (tests/stripe_shapes.py, from the stripe package's types)."""
+    from tests.stripe_recorder import report
+
+    _stripe_recorder.clear()
+    yield
+    problems = _stripe_recorder.problems()
+    _stripe_recorder.clear()
+    if problems:
+        pytest.fail(report(problems), pytrace=False)
+
+
 @pytest.fixture
 def committing_app(app):
     """For concurrency tests (PostgreSQL): real commits visible to other threads and

@@ -158,3 +158,13 @@ def make_contract(bid=None, status=None, **overrides):
     record_created(contract, by=campaign.brand_id)
     db.session.commit()
     return contract
+
+
+# What production insists on besides SECRET_KEY (app/__init__.py _check_stripe_secrets): test
+# values of Stripe's form, never Stripe's; production apps in tests start with these.
+PRODUCTION_STRIPE = {
+    "STRIPE_SECRET_KEY": "sk_test_production0config0tests0only000",
+    "STRIPE_WEBHOOK_SECRET": "whsec_production0platform0tests0only00",
+    "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_production0connect0tests0only000",
+    "STRIPE_SETTLEMENT_CURRENCIES": "usd",
+}

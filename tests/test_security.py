@@ -4,7 +4,7 @@ import pytest
 
 from app import create_app
 from tests.conftest import login
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, PRODUCTION_STRIPE, make_user
 
 
 def _assert_security_headers(response):
@@ -49,7 +49,9 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
 
 def test_production_cookies_are_secure_and_debug_is_off():
-    app = create_app("production", SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://")
+    app = create_app(
+        "production", SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://", **PRODUCTION_STRIPE
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.debug is False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import jsonify
 from sqlalchemy import select
 
@@ -14,9 +16,12 @@ from app.contracts.models import Contract
 from app.errors import DomainError, NotFound, json_error
 from app.extensions import db
 from app.ledger.models import JournalEntry
+from app.payments import gateway
 from app.payments.funding import start_funding
 from app.payments.models import Payout
-from app.payments.queries import money_for_contracts
+from app.payments.queries import money_for_contracts, payment_failures
+
+log = logging.getLogger(__name__)
 
 SCHEMAS["ContractMoney"] = {
     "type": "object",
@@ -31,7 +36,24 @@ SCHEMAS["ContractMoney"] = {
         "released": {"type": "integer"},
         "paid_out": {"type": "integer"},
         "refunded": {"type": "integer"},
+        "refunding": {
+            "type": "integer",
+            "description": "Refunds in progress: owed to the brand, not finished at Stripe",
+        },
         "payouts": {"type": "array", "items": {"$ref": "#/components/schemas/Payout"}},
+        "payment_failures": {
+            "type": "array",
+            "description": "Declined or failed payment attempts, newest first (Stripe's codes)",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "at": {"type": "string", "format": "date-time"},
+                    "code": {"type": ["string", "null"]},
+                    "decline_code": {"type": ["string", "null"]},
+                    "message": {"type": ["string", "null"]},
+                },
+            },
+        },
     },
 }
 SCHEMAS["Payout"] = {
@@ -80,6 +102,11 @@ def fund_contract(contract_id: int):
     try:
         url = start_funding(contract_id=contract_id, brand_id=api_user().id)
         db.session.commit()
+    except gateway.StripeError as stripe_error:
+        db.session.rollback()
+        log.warning("funding contract %s: Stripe answered %r", contract_id, stripe_error)
+        error = gateway.user_error(stripe_error)
+        return json_error(error.status, error.code, error.message, error.fields)
     except DomainError as error:
         db.session.rollback()
         return json_error(error.status, error.code, error.message, error.fields)
@@ -107,6 +134,8 @@ document(
             },
             "404": {"description": "Not your contract"},
             "409": {"description": "Already funded or cancelled"},
+            "502": {"description": "Stripe refused the payment (code stripe_refused)"},
+            "503": {"description": "Stripe could not be reached (code stripe_unavailable)"},
         },
     },
 )
@@ -128,7 +157,17 @@ def contract_money(contract_id: int):
         released=row.released,
         paid_out=row.paid_out,
         refunded=row.refunded,
+        refunding=row.refunding,
         payouts=[_payout_json(p) for p in row.payouts],
+        payment_failures=[
+            {
+                "at": f.created_at.isoformat().replace("+00:00", "Z"),
+                "code": f.code,
+                "decline_code": f.decline_code,
+                "message": f.stripe_message,
+            }
+            for f in payment_failures(c.id)
+        ],
     )
 
 

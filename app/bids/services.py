@@ -24,7 +24,7 @@ from app.contracts.models import Contract
 from app.db_types import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.money import MoneyError, fee_for, format_money, parse_amount
+from app.money import MoneyError, charge_limits, fee_for, format_money, parse_amount, price_limits
 from app.notifications.services import notify
 from app.profiles.models import KolProfile
 from app.status import move, record_created
@@ -72,6 +72,30 @@ def fees_for(*, price: int, currency: str) -> Fees:
         brand_fee=fee_for(price, config["BRAND_FEE_BPS"]),
         kol_fee=fee_for(price, config["KOL_FEE_BPS"]),
     )
+
+
+def chargeable_price_error(price: int, currency: str) -> str | None:
+    """Why the brand could not be charged for ``price`` (plus the brand fee) in one payment:
+    under Stripe's minimum or over its maximum for the currency. None when it can."""
+    low, high = price_limits(currency, current_app.config["BRAND_FEE_BPS"])
+    least, most = charge_limits(currency)
+    if price < low:
+        return _(
+            "Enter at least %(price)s: a payment in %(code)s (the price plus the brand fee) "
+            "must be at least %(least)s.",
+            price=format_money(low, currency),
+            code=currency.upper(),
+            least=format_money(least, currency),
+        )
+    if price > high:
+        return _(
+            "Enter at most %(price)s: a payment in %(code)s (the price plus the brand fee) "
+            "can be at most %(most)s.",
+            price=format_money(high, currency),
+            code=currency.upper(),
+            most=format_money(most, currency),
+        )
+    return None
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -133,6 +157,8 @@ def _price_or_error(text: str | None, currency: str, errors: dict) -> int:
         return 0
     if price <= 0:
         errors["price"] = [_("The price must be more than zero.")]
+    elif problem := chargeable_price_error(price, currency):
+        errors["price"] = [problem]
     return price
 
 

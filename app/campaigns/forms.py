@@ -19,7 +19,7 @@ from app.campaigns.services import INT_RANGES, TARGET_KINDS, default_for
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, TIER_LABELS
 from app.errors import ValidationFailed
 from app.forms import options
-from app.money import CURRENCIES, MoneyError, parse_amount, to_major_text
+from app.money import CURRENCIES, MoneyError, offered_currencies, parse_amount, to_major_text
 from app.profiles.forms import MultiCheckboxField
 
 FORMATS = {"image": _l("Image note"), "video": _l("Video note")}
@@ -102,6 +102,11 @@ class CampaignForm(FlaskForm):
         validators=[Length(max=2000)],
         description=_l("Scope and duration in plain words, e.g. organic reposts for 6 months."),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the currencies the platform's Stripe account settles in (configuration).
+        self.currency.choices = options((c, c.upper()) for c in offered_currencies())
 
 
 class InviteForm(FlaskForm):

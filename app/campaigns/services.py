@@ -16,12 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
+from app.bids.services import chargeable_price_error
 from app.campaigns.models import Campaign, CampaignStatus, CampaignTarget, ContentFormat, Invitation
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, TIER_LABELS
 from app.db_types import utcnow
 from app.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from app.extensions import db
-from app.money import CURRENCIES, MAX_MINOR_AMOUNT
+from app.money import CURRENCIES, MAX_MINOR_AMOUNT, offered_currencies
 from app.profiles.models import KolProfile
 from app.status import move, record_created
 from app.text import clean_text, clean_url
@@ -111,7 +112,7 @@ def default_for(name: str) -> int | None:
     return DEFAULTS.get(name)
 
 
-def _clean_amounts(values: dict, errors: dict) -> dict[str, int]:
+def _clean_amounts(values: dict, currency: str, errors: dict) -> dict[str, int]:
     amounts = {}
     for name in ("budget", "price_min", "price_max"):
         value = values.get(name)
@@ -123,6 +124,15 @@ def _clean_amounts(values: dict, errors: dict) -> dict[str, int]:
             errors[name] = [_("The amount is too large.")]
         else:
             amounts[name] = value
+    for name in ("price_min", "price_max"):
+        # A note's price is what a contract charges the brand (plus the brand fee).
+        problem = (
+            chargeable_price_error(amounts[name], currency)
+            if name in amounts and currency in CURRENCIES
+            else None
+        )
+        if problem:
+            errors[name] = [problem]
     if len(amounts) == 3:
         if amounts["price_min"] > amounts["price_max"]:
             errors["price_min"] = [_("The lowest price must not exceed the highest price.")]
@@ -193,10 +203,21 @@ def clean_campaign_values(values: dict[str, Any]) -> tuple[dict[str, Any], list[
     currency = str(values.get("currency") or "").lower()
     if currency not in CURRENCIES:
         errors["currency"] = [_("Choose a supported currency.")]
+    elif currency not in offered_currencies():
+        # Stripe would convert the payment into the platform's settlement currency, and a
+        # KOL's transfer must be in that currency (docs/going-live.md).
+        errors["currency"] = [
+            _(
+                "Payments in %(currency)s are not available on this platform; choose one of "
+                "%(offered)s.",
+                currency=currency.upper(),
+                offered=", ".join(c.upper() for c in offered_currencies()),
+            )
+        ]
     clean.update(category=values.get("category"), currency=currency)
     clean["content_format"] = values.get("content_format")
     clean.update({name: _clean_int(values, name, errors) for name in INT_RANGES})
-    clean.update(_clean_amounts(values, errors))
+    clean.update(_clean_amounts(values, currency, errors))
     clean.update(_clean_deadlines(values, errors))
     clean.update(_clean_tags(values, errors))
     targets = _clean_targets(values, errors)

@@ -24,7 +24,7 @@ from app.contracts.models import ContractStatus
 from app.errors import DomainError
 from app.extensions import db, talisman
 from app.forms import form_status, show_errors
-from app.payments.queries import money_for_contracts
+from app.payments.queries import money_for_contracts, payment_failures
 from app.uploads import upload_root
 
 bp = Blueprint("contracts", __name__)
@@ -76,6 +76,11 @@ def _render(contract_id: int, message_form, rating_form, status: int = 200):
         rating_form=rating_form,
         can_fund="payments.fund_contract" in current_app.view_functions,
         money=money_for_contracts([contract])[0],
+        payment_failures=(
+            payment_failures(contract.id)
+            if page.side == "brand" and contract.status.value == "awaiting_funding"
+            else []
+        ),
     ), status
 
 

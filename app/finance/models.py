@@ -75,9 +75,12 @@ class ReconciliationRun(db.Model):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_periods.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|done|failed
+    # Balance transactions: ``total`` listed, ``processed`` so far, ``matched_count`` of them
+    # matched (≤ processed). Their fees are counted apart, in ``fee_matched_count``.
     processed: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
     matched_count: Mapped[int] = mapped_column(Integer, default=0)
+    fee_matched_count: Mapped[int] = mapped_column(Integer, default=0)
     difference_count: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

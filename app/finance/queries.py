@@ -20,7 +20,10 @@ from app.finance.models import (
 )
 from app.ledger.models import (
     CASH,
+    CHARGEBACK_LOSSES,
+    CHARGEBACKS,
     CREDIT_NORMAL,
+    DISPUTE_FEES,
     HELD,
     PAYABLE,
     REFUNDS,
@@ -69,6 +72,9 @@ FIGURES: dict[str, Figure] = {
     "refunded": Figure(CASH, -1, entry_kind="refund", in_window=True),
     "revenue": Figure(REVENUE, -1, in_window=True),
     "stripe_fees": Figure(STRIPE_FEES, 1, in_window=True),
+    "chargebacks_open": Figure(CHARGEBACKS, 1),
+    "dispute_fees": Figure(DISPUTE_FEES, 1, in_window=True),
+    "chargeback_losses": Figure(CHARGEBACK_LOSSES, 1, in_window=True),
 }
 CHART_SERIES = ("funded", "released", "paid_out", "refunded")
 
@@ -404,6 +410,15 @@ def failed_refunds_statement() -> Select:
         .join(User, User.id == Contract.brand_id)
         .where(Refund.status == "failed")
         .order_by(Refund.failed_at.desc().nulls_last(), Refund.id.desc())
+    )
+
+
+def refunds_in_progress(limit: int = 50) -> list[Refund]:
+    """Refunds Stripe accepted and has not finished (pending), oldest first."""
+    return list(
+        db.session.scalars(
+            select(Refund).where(Refund.status == "pending").order_by(Refund.id).limit(limit)
+        )
     )
 
 

@@ -34,13 +34,25 @@ from app.finance.models import (
 )
 from app.finance.services import record_audit, require_finance
 from app.jobs import job, stage_job
-from app.ledger.models import CASH, STRIPE_FEES, JournalEntry, LedgerAccount, LedgerLine
+from app.ledger.models import (
+    CASH,
+    DISPUTE_FEES,
+    STRIPE_FEES,
+    JournalEntry,
+    LedgerAccount,
+    LedgerLine,
+)
 from app.payments import gateway
 
 BATCH = 200
 SLACK = timedelta(hours=1)  # Stripe and ledger clocks differ by seconds around midnight
 STALE_RUN = timedelta(minutes=30)  # a run without progress this long is presumed dead
 NOT_IN_LEDGER_TYPES = {"payout"}  # our own bank payouts: the ledger does not model them
+# A source with several balance transactions (a dispute's withdrawal and reinstatement, a
+# refund and its failure): these are booked one entry per balance transaction, under its id,
+# with the fee (a dispute fee) in the same entry, so they match on the net amount.
+PER_TRANSACTION_TYPES = {"adjustment", "refund_failure"}
+FEE_ITEM = "stripe_fee"  # the txn_type of the item for a balance transaction's fee
 MAX_DAYS = 366
 
 
@@ -162,7 +174,8 @@ def ledger_for(object_ids: list[str]) -> dict[str, LedgerSide]:
             )
             .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
             .where(
-                LedgerLine.entry_id.in_(list(owner)), LedgerAccount.kind.in_((CASH, STRIPE_FEES))
+                LedgerLine.entry_id.in_(list(owner)),
+                LedgerAccount.kind.in_((CASH, STRIPE_FEES, DISPUTE_FEES)),
             )
             .group_by(LedgerLine.entry_id, LedgerAccount.kind, LedgerLine.currency)
         ).all()
@@ -194,21 +207,22 @@ def compare_batch(txns: list[dict], ledger: dict[str, LedgerSide]) -> list[dict]
     for txn in txns:
         source = txn.get("source") if isinstance(txn.get("source"), str) else None
         currency = txn["currency"]
+        per_txn = txn["type"] in PER_TRANSACTION_TYPES
         base = dict(
             txn_type=txn["type"],
             stripe_object_id=source,
             balance_transaction_id=txn["id"],
             currency=currency,
-            stripe_amount=txn["amount"],
+            stripe_amount=txn["net"] if per_txn else txn["amount"],
             stripe_currency=currency,
             occurred_at=datetime.fromtimestamp(txn["created"], UTC),
         )
-        side = ledger.get(source) if source else None
+        side = ledger.get(txn["id"] if per_txn else source) if (per_txn or source) else None
         if txn["type"] in NOT_IN_LEDGER_TYPES:
             items.append({**base, "kind": NOT_BOOKED})
         else:
             kind, amount, ledger_currency = _compare(
-                txn["amount"], currency, side.cash if side else {}
+                txn["net"] if per_txn else txn["amount"], currency, side.cash if side else {}
             )
             items.append(
                 {
@@ -228,7 +242,7 @@ def compare_batch(txns: list[dict], ledger: dict[str, LedgerSide]) -> list[dict]
             items.append(
                 {
                     **base,
-                    "txn_type": "stripe_fee",
+                    "txn_type": FEE_ITEM,
                     "kind": FEE_UNBOOKED if kind == MISSING_IN_LEDGER else kind,
                     "stripe_amount": txn["fee"],
                     "ledger_amount": amount,
@@ -325,17 +339,23 @@ def _reconcile(run: ReconciliationRun, period: ReconciliationPeriod) -> None:
         t["source"] for t in listed_txns if isinstance(t.get("source"), str)
     }
     _progress(run, total=len(txns))
+    # A balance transaction gives one item, and a second one for its fee: matched fees are
+    # counted apart so that "matched" compares with "processed" (fee differences still count).
     counts: dict[str, int] = defaultdict(int)
+    fees_matched = 0
     for begin in range(0, len(txns), BATCH):
         batch = txns[begin : begin + BATCH]
         ids = [t["source"] for t in batch if isinstance(t.get("source"), str)]
-        ids += [t["id"] for t in batch if t.get("fee")]
+        ids += [t["id"] for t in batch if t.get("fee") or t["type"] in PER_TRANSACTION_TYPES]
         for values in compare_batch(batch, ledger_for(ids)):
-            counts[values["kind"]] += 1
+            if values["txn_type"] == FEE_ITEM and values["kind"] == MATCHED:
+                fees_matched += 1
+            else:
+                counts[values["kind"]] += 1
             db.session.add(ReconciliationItem(run_id=run.id, **values))
         _progress(run, processed=begin + len(batch))
     counts[MISSING_IN_STRIPE] += _missing_in_stripe(run.id, period, listed)
-    run.matched_count = counts[MATCHED]
+    run.matched_count, run.fee_matched_count = counts[MATCHED], fees_matched
     run.difference_count = sum(counts[k] for k in DIFFERENCES)
     run.status, run.finished_at = "done", utcnow()
     _release_period(run)

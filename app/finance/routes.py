@@ -399,6 +399,7 @@ def refunds():
     return render_template(
         "finance/refunds.html",
         page=queries.failed_refunds_page(_page()),
+        in_progress=queries.refunds_in_progress(),
         can_act=current_user.role == Role.FINANCE,
     )
 
@@ -493,6 +494,7 @@ def run_status(run_id: int):
         processed=run.processed,
         total=run.total,
         matched=run.matched_count,
+        fees_matched=run.fee_matched_count,
         differences=run.difference_count,
         finished=run.status in ("done", "failed"),
     )

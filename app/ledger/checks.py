@@ -5,8 +5,16 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.ledger.models import CASH, CREDIT_NORMAL, HELD, JournalEntry, LedgerAccount, LedgerLine
-from app.payments.models import Funding, Payout, Refund
+from app.ledger.models import (
+    CASH,
+    CHARGEBACKS,
+    CREDIT_NORMAL,
+    HELD,
+    JournalEntry,
+    LedgerAccount,
+    LedgerLine,
+)
+from app.payments.models import Chargeback, Funding, Payout, Refund
 
 
 def ledger_problems() -> list[str]:
@@ -17,6 +25,8 @@ def ledger_problems() -> list[str]:
         *_contract_identity(),
         *_stripe_objects_booked_once(),
         *_reversals_match_payouts(),
+        *_refunds_match_stripe(),
+        *_chargebacks_settle(),
     ]
 
 
@@ -70,10 +80,11 @@ def _sum_held(kind: str) -> dict[int, int]:
 
 def _contract_identity() -> list[str]:
     """held + released + refunded = funded, per contract; funded = what Stripe charged."""
-    funded, released, refunded = (
+    funded, released, refunded, charged_back = (
         _sum_held("funding"),
         _sum_held("release"),
         _sum_held("refund_claim"),
+        _sum_held("chargeback_lost"),  # a lost chargeback is paid from what was held
     )
     held_rows = db.session.execute(
         select(LedgerAccount.contract_id, func.sum(LedgerLine.amount))
@@ -84,10 +95,15 @@ def _contract_identity() -> list[str]:
     problems = []
     for contract_id, total in held_rows:
         held = -total
-        if held + released.get(contract_id, 0) + refunded.get(contract_id, 0) != funded.get(
-            contract_id, 0
-        ):
-            problems.append(f"contract {contract_id}: held + released + refunded != funded")
+        out = (
+            released.get(contract_id, 0)
+            + refunded.get(contract_id, 0)
+            + charged_back.get(contract_id, 0)
+        )
+        if held + out != funded.get(contract_id, 0):
+            problems.append(
+                f"contract {contract_id}: held + released + refunded + charged back != funded"
+            )
     charged = dict(
         db.session.execute(
             select(Funding.contract_id, func.sum(Funding.amount))
@@ -117,6 +133,7 @@ def _stripe_objects_booked_once() -> list[str]:
             db.session.execute(
                 select(JournalEntry.stripe_object_id, func.count())
                 .where(JournalEntry.stripe_object_id.in_(ours) if ours else False)
+                .where(JournalEntry.kind.in_(("funding", "transfer", "refund")))
                 .group_by(JournalEntry.stripe_object_id)
             ).all()
         )
@@ -154,3 +171,65 @@ def _reversals_match_payouts() -> list[str]:
         for contract_id in sorted(set(recorded) | set(booked), key=lambda c: c or 0)
         if int(recorded.get(contract_id) or 0) != int(booked.get(contract_id) or 0)
     ]
+
+
+def _cash_of(kinds: tuple[str, ...], group_by) -> dict:
+    """Our Stripe cash moved by entries of ``kinds``, per ``group_by`` (normal sign: in > 0)."""
+    return {
+        key: int(total)
+        for key, total in db.session.execute(
+            select(group_by, func.sum(LedgerLine.amount))
+            .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
+            .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+            .where(JournalEntry.kind.in_(kinds), LedgerAccount.kind == CASH)
+            .group_by(group_by)
+        ).all()
+    }
+
+
+def _refunds_match_stripe() -> list[str]:
+    """Per contract, the cash booked as refunded (less refunds the issuer sent back) equals
+    what our refunds say Stripe finished: pending and failed refunds moved no money."""
+    succeeded = dict(
+        db.session.execute(
+            select(Refund.contract_id, func.sum(Refund.amount))
+            .where(Refund.status == "succeeded")
+            .group_by(Refund.contract_id)
+        ).all()
+    )
+    booked = _cash_of(("refund", "refund_failure"), JournalEntry.contract_id)
+    return [
+        f"contract {contract_id}: refunds succeeded {int(succeeded.get(contract_id) or 0)} "
+        f"but {-booked.get(contract_id, 0)} booked as refunded"
+        for contract_id in sorted(set(succeeded) | set(booked), key=lambda c: c or 0)
+        if int(succeeded.get(contract_id) or 0) != -booked.get(contract_id, 0)
+    ]
+
+
+def _chargebacks_settle() -> list[str]:
+    """What chargebacks took from a contract's payment stays open while a dispute on it does,
+    and is settled (reinstated, or paid from held money and losses) once every dispute on it
+    is closed; it is never negative."""
+    taken = dict(
+        db.session.execute(
+            select(LedgerAccount.contract_id, func.sum(LedgerLine.amount))
+            .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
+            .where(LedgerAccount.kind == CHARGEBACKS)
+            .group_by(LedgerAccount.contract_id)
+        ).all()
+    )
+    still_open = set(
+        db.session.scalars(
+            select(Chargeback.contract_id).where(Chargeback.status.not_in(("won", "lost")))
+        )
+    )
+    problems = []
+    for contract_id, total in taken.items():
+        if int(total) < 0:
+            problems.append(f"contract {contract_id}: chargebacks negative ({int(total)})")
+        elif int(total) and contract_id not in still_open:
+            problems.append(
+                f"contract {contract_id}: every dispute is closed but {int(total)} is still "
+                "booked as taken by a chargeback"
+            )
+    return problems

@@ -18,7 +18,21 @@ PAYABLE = "payable"  # liability, per KOL: released to the KOL, not yet transfer
 REFUNDS = "refunds_payable"  # liability, per contract: owed back to the brand, refund in flight
 REVENUE = "platform_revenue"  # revenue: our fees
 STRIPE_FEES = "stripe_fees"  # expense: Stripe's processing fees
-KINDS = (CASH, HELD, PAYABLE, REFUNDS, REVENUE, STRIPE_FEES)
+# asset, per contract: taken from our balance by a chargeback, until the dispute closes
+CHARGEBACKS = "chargebacks_open"
+DISPUTE_FEES = "dispute_fees"  # expense: Stripe's fee for each dispute (kept even if won)
+CHARGEBACK_LOSSES = "chargeback_losses"  # expense: lost chargebacks beyond what was held
+KINDS = (
+    CASH,
+    HELD,
+    PAYABLE,
+    REFUNDS,
+    REVENUE,
+    STRIPE_FEES,
+    CHARGEBACKS,
+    DISPUTE_FEES,
+    CHARGEBACK_LOSSES,
+)
 CREDIT_NORMAL = (HELD, PAYABLE, REFUNDS, REVENUE)
 
 

@@ -14,7 +14,10 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.ledger.models import (
     CASH,
+    CHARGEBACK_LOSSES,
+    CHARGEBACKS,
     CREDIT_NORMAL,
+    DISPUTE_FEES,
     HELD,
     PAYABLE,
     REFUNDS,
@@ -40,8 +43,11 @@ class Leg:
     user_id: int | None = None
 
 
+PER_CONTRACT = (HELD, REFUNDS, CHARGEBACKS)
+
+
 def account_code(kind: str, currency: str, contract_id: int | None, user_id: int | None) -> str:
-    if kind in (HELD, REFUNDS):
+    if kind in PER_CONTRACT:
         return f"{kind}:contract:{contract_id}:{currency}"
     if kind == PAYABLE:
         return f"{kind}:user:{user_id}:{currency}"
@@ -56,7 +62,7 @@ def _account(kind: str, currency: str, contract_id: int | None, user_id: int | N
             code=code,
             kind=kind,
             currency=currency,
-            contract_id=contract_id if kind in (HELD, REFUNDS) else None,
+            contract_id=contract_id if kind in PER_CONTRACT else None,
             user_id=user_id if kind == PAYABLE else None,
         )
         try:
@@ -219,6 +225,9 @@ def totals_by_kind(currency: str | None = None) -> dict[tuple[str, str], int]:
 
 __all__ = [
     "CASH",
+    "CHARGEBACKS",
+    "CHARGEBACK_LOSSES",
+    "DISPUTE_FEES",
     "HELD",
     "PAYABLE",
     "REFUNDS",

@@ -4,7 +4,8 @@
 - ``redis`` ``ok|down|disabled``: down is "degraded" (200): pages serve, money actions commit
   and their jobs wait in the outbox, tracking falls back to the database;
 - ``stripe`` ``ok|simulated|misconfigured``: configuration only, Stripe is never called here
-  (misconfigured: a secret key without a webhook secret, or the emulator in production);
+  (misconfigured: a secret key without both webhook endpoints' secrets, or the emulator in
+  production);
 - ``outbox``: jobs waiting in ``staged_jobs`` and the oldest one's age; older than
   ``HEALTH_OUTBOX_MAX_AGE`` seconds (300) is "late" and degraded (workers stopped or Redis
   unreachable for that long).
@@ -58,7 +59,8 @@ def _stripe() -> str:
     config = current_app.config
     if not config.get("STRIPE_SECRET_KEY"):
         return "misconfigured" if config.get("ENV_NAME") == "production" else "simulated"
-    return "ok" if config.get("STRIPE_WEBHOOK_SECRET") else "misconfigured"
+    secrets = ("STRIPE_WEBHOOK_SECRET", "STRIPE_CONNECT_WEBHOOK_SECRET")
+    return "ok" if all(config.get(name) for name in secrets) else "misconfigured"
 
 
 def health() -> tuple[dict, int]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.catalog import COUNTRIES
+from app.errors import DomainError
 from app.extensions import db
 from app.payments import gateway
 from app.payments.models import ConnectAccount
@@ -13,18 +16,17 @@ from app.payments.release import release_waiting_payouts
 from app.profiles.models import KolProfile
 
 
-def onboarding_link(*, user_id: int) -> str:
-    """A fresh single-use onboarding link (created on demand, never stored or logged)."""
+class PayoutCountryRefused(DomainError):
+    code = "payout_country_unsupported"
+
+
+def onboarding_link(*, user_id: int, country: str | None = None) -> str:
+    """A fresh single-use onboarding link (created on demand, never stored or logged).
+
+    ``country``: where the KOL's bank account is, for a first link (else their region)."""
     account = db.session.get(ConnectAccount, user_id)
     if account is None:
-        user = db.session.get(User, user_id)
-        profile = db.session.get(KolProfile, user_id)
-        stripe_id = gateway.create_connect_account(
-            user_id=user_id,
-            key=str(int(user.created_at.timestamp() * 1000)),
-            email=user.email,
-            country=profile.region if profile else None,
-        )
+        stripe_id = _open_account(user_id=user_id, country=country)
         account = ConnectAccount(user_id=user_id, stripe_account_id=stripe_id)
         db.session.add(account)
         db.session.flush()
@@ -36,6 +38,37 @@ def onboarding_link(*, user_id: int) -> str:
         refresh_url=url_for("payments.payouts", refresh=1, _external=True),
         return_url=url_for("payments.payouts", returned=1, _external=True),
     )
+
+
+def profile_country(user_id: int) -> str | None:
+    """The country a KOL's payout account is opened in unless they choose: their region."""
+    profile = db.session.get(KolProfile, user_id)
+    return profile.region if profile else None
+
+
+def _open_account(*, user_id: int, country: str | None) -> str:
+    user = db.session.get(User, user_id)
+    country = country or profile_country(user_id)
+    try:
+        return gateway.create_connect_account(
+            user_id=user_id,
+            key=str(int(user.created_at.timestamp() * 1000)),
+            email=user.email,
+            country=country,
+        )
+    except gateway.InvalidRequestError as error:
+        if error.param != "country":
+            raise
+        # Stripe opens Express accounts only where the platform may pay out (docs/payments.md).
+        name = str(COUNTRIES.get(country or "", country))
+        raise PayoutCountryRefused(
+            _(
+                "Stripe cannot open payout accounts in %(country)s for this marketplace. Choose "
+                "another country where you hold a bank account, or contact support.",
+                country=name,
+            ),
+            field="country",
+        ) from error
 
 
 def sync_account(*, stripe_account: dict) -> ConnectAccount | None:

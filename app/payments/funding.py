@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.campaigns.models import Campaign
@@ -17,8 +18,9 @@ from app.errors import Conflict
 from app.extensions import db
 from app.jobs import job, stage_job
 from app.ledger.services import CASH, HELD, STRIPE_FEES, Leg, post_entry
+from app.money import offered_currencies
 from app.payments import gateway
-from app.payments.models import Funding
+from app.payments.models import Funding, PaymentFailure
 from app.status import move
 from app.templating import contract_url
 
@@ -32,10 +34,19 @@ def start_funding(*, contract_id: int, brand_id: int) -> str:
         raise NotFound(_("No such contract."))
     if contract.status != ContractStatus.AWAITING_FUNDING:
         raise Conflict(_("This contract does not need funding."))
+    if contract.currency not in offered_currencies():
+        # Stripe would convert the payment into another currency, and the KOL's transfer
+        # must be in that currency: refused before anyone pays (docs/going-live.md).
+        raise Conflict(
+            _(
+                "Payments in %(currency)s are not available on this platform; contact support.",
+                currency=contract.currency.upper(),
+            )
+        )
     funding = db.session.scalar(
         select(Funding).where(Funding.contract_id == contract.id, Funding.status == "open")
     )
-    if funding is not None and funding.checkout_url:
+    if funding is not None and _still_payable(funding):
         return funding.checkout_url
     funding = Funding(
         contract_id=contract.id, amount=contract.brand_total, currency=contract.currency
@@ -57,8 +68,49 @@ def start_funding(*, contract_id: int, brand_id: int) -> str:
         cancel_url=url_for("main.home", _external=True).rstrip("/") + contract_url(contract.id),
     )
     funding.checkout_session_id = session["id"]
-    funding.checkout_url = session["url"]
+    funding.checkout_url = _absolute(session["url"])
     return funding.checkout_url
+
+
+# A link about to expire is not handed out: the brand needs time to pay on it.
+EXPIRY_MARGIN = timedelta(minutes=10)
+
+
+def _still_payable(funding: Funding) -> bool:
+    """The open session's link can still be paid on (asked of Stripe, not assumed); an
+    expired or completed one is marked so, and a new session is made instead."""
+    if not funding.checkout_session_id or not funding.checkout_url:
+        return False
+    session = gateway.retrieve_checkout_session(funding.checkout_session_id)
+    expires = datetime.fromtimestamp(session.get("expires_at") or 0, UTC)
+    if session.get("status") == "open" and expires > utcnow() + EXPIRY_MARGIN:
+        return True
+    if session.get("status") != "complete":
+        funding.status = "expired"  # a completed one is booked by its webhook
+    return False
+
+
+def _absolute(url: str) -> str:
+    """Stripe's URLs are absolute; the emulator's (served by this app) may be relative."""
+    if url.startswith("/"):
+        return url_for("main.home", _external=True).rstrip("/") + url
+    return url
+
+
+def mark_session_expired(*, session: dict) -> None:
+    """checkout.session.expired: the funding's link is dead; the next Fund makes a new one."""
+    funding_id = session_funding_id(session)
+    funding = db.session.get(Funding, funding_id) if funding_id else None
+    if funding is not None and funding.status == "open":
+        current = gateway.retrieve_checkout_session(session["id"])
+        if current.get("status") == "expired":
+            funding.status = "expired"
+
+
+def session_funding_id(obj: dict) -> int | None:
+    metadata = obj.get("metadata")
+    value = metadata.get("funding_id") if isinstance(metadata, dict) else None
+    return int(value) if isinstance(value, str) and value.isdecimal() and len(value) < 18 else None
 
 
 def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | None:
@@ -118,6 +170,54 @@ def _matches(funding: Funding, intent: dict) -> bool:
     )
 
 
+def record_payment_failure(*, intent_id: str | None = None, session: dict | None = None) -> None:
+    """A declined or failed payment (payment_intent.payment_failed, or
+    checkout.session.async_payment_failed): kept on the contract for the brand to read, with
+    Stripe's reason, once per failed attempt. The contract stays awaiting funding."""
+    if intent_id is not None:
+        intent = gateway.retrieve_payment_intent(intent_id)
+        error = intent.get("last_payment_error") or {}
+        funding_id = session_funding_id(intent)
+        attempt = error.get("charge") or intent_id
+    else:
+        error, funding_id, attempt = {}, session_funding_id(session or {}), session["id"]
+    # Locked first, as record_payment does: the same lock order whichever event comes first,
+    # and a duplicate of this event waits here, then finds the failure recorded.
+    funding = (
+        db.session.scalar(select(Funding).where(Funding.id == funding_id).with_for_update())
+        if funding_id
+        else None
+    )
+    if funding is None or funding.status == "paid":
+        return
+    exists = db.session.scalar(
+        select(PaymentFailure.id).where(PaymentFailure.stripe_object_id == attempt)
+    )
+    if exists is not None:
+        return
+    failure = PaymentFailure(
+        contract_id=funding.contract_id,
+        funding_id=funding.id,
+        stripe_object_id=attempt,
+        code=(error.get("code") or ("async_payment_failed" if session else None)),
+        decline_code=error.get("decline_code"),
+        stripe_message=(error.get("message") or None),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(failure)
+    except IntegrityError:  # the same failure's other event, recorded concurrently
+        pass
+
+
+def fee_for_charge(*, charge_id: str) -> None:
+    """charge.updated: the charge's balance transaction may only now exist (Stripe can set
+    it after the payment); book its fee if we have not."""
+    funding_id = db.session.scalar(select(Funding.id).where(Funding.charge_id == charge_id))
+    if funding_id is not None:
+        stage_job("payments.book_stripe_fee", funding_id=funding_id)
+
+
 @job("payments.book_stripe_fee")
 def book_stripe_fee(funding_id: int) -> None:
     """Book Stripe's processing fee for a funding charge, from its balance transaction."""
@@ -127,11 +227,11 @@ def book_stripe_fee(funding_id: int) -> None:
     charge = gateway.retrieve_charge(funding.charge_id)
     txn = charge.get("balance_transaction")
     if not isinstance(txn, dict) or not txn.get("fee"):
-        return
+        return  # not settled yet: charge.updated books it when Stripe sets it
     post_entry(
         key=f"fee:{txn['id']}",
         kind="stripe_fee",
-        currency=funding.currency,
+        currency=txn["currency"],  # the fee is in the currency Stripe charged it in
         contract_id=funding.contract_id,
         stripe_object_id=txn["id"],
         legs=[Leg(STRIPE_FEES, txn["fee"]), Leg(CASH, -txn["fee"])],

@@ -6,19 +6,57 @@ crash gets Stripe's first answer back instead of moving money twice.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import stripe
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from app.errors import DomainError
 from app.payments.emulator import Emulator, create_wsgi_app, make_stripe_client
 
 StripeError = stripe.StripeError
 CardError = stripe.CardError
+InvalidRequestError = stripe.InvalidRequestError
 SignatureError = stripe.SignatureVerificationError
-EMULATOR_WEBHOOK_SECRET = "whsec_emulator_local"  # noqa: S105 - the emulator's, not Stripe's
+# The emulator's endpoint secrets, not Stripe's (production refuses them: app/__init__.py).
+EMULATOR_WEBHOOK_SECRET = "whsec_emulator_local"  # noqa: S105
+EMULATOR_CONNECT_WEBHOOK_SECRET = "whsec_emulator_connect_local"  # noqa: S105
+
+
+class MalformedEvent(ValueError):
+    """A validly signed webhook body that is no Stripe event we can read (answered 400)."""
+
+
+class StripeRefused(DomainError):
+    """Stripe answered a call made while the user waits with an error (shown, never a 500)."""
+
+    status = 502
+    code = "stripe_refused"
+
+
+class StripeUnavailable(StripeRefused):
+    status = 503
+    code = "stripe_unavailable"
+
+
+def user_error(error: stripe.StripeError) -> StripeRefused:
+    """What to tell the user when a Stripe call in their request failed: try again later
+    (unreachable, 5xx, rate limited, or our key refused: ours to fix, logged by the caller) or
+    Stripe's reason (it refused the request)."""
+    status = error.http_status
+    if status is None or status >= 500 or status in (401, 403, 429):
+        return StripeUnavailable(_("Stripe could not be reached. Please try again in a minute."))
+    reason = error.user_message or _("no reason given")
+    if error.code in ("amount_too_small", "amount_too_large"):
+        return StripeRefused(
+            _("Stripe cannot charge this amount in one payment: %(reason)s", reason=reason)
+        )
+    return StripeRefused(_("Stripe refused the request: %(reason)s", reason=reason))
 
 
 def init_app(app: Flask) -> None:
@@ -36,31 +74,77 @@ def init_app(app: Flask) -> None:
             **({"base_addresses": {"api": base}} if base else {}),
         )
         return
+    if app.config["ENV_NAME"] == "production":  # _check_secrets refuses this first
+        raise RuntimeError("the Stripe emulator never runs in production: set STRIPE_SECRET_KEY")
     state = app.config.get("STRIPE_EMULATOR_STATE")
     if state is None and not app.config.get("TESTING"):
-        state = Path(app.instance_path) / "stripe_emulator.json"
-    emulator = Emulator(state, hosted_base_url=app.config["STRIPE_EMULATOR_BASE_URL"])
-    app.config.setdefault("STRIPE_WEBHOOK_SECRET", None)
-    app.config["STRIPE_WEBHOOK_SECRET"] = app.config["STRIPE_WEBHOOK_SECRET"] or (
-        EMULATOR_WEBHOOK_SECRET
+        state = Path(app.instance_path) / "stripe_emulator.sqlite3"
+    # A server sweeps every 10 s (webhook retries, expiries): no test moves its clock there.
+    sweep_every = None if app.config.get("TESTING") else 10.0
+    emulator = Emulator(
+        state, hosted_base_url=app.config["STRIPE_EMULATOR_BASE_URL"], sweep_every=sweep_every
     )
-
-    def deliver(payload: bytes, headers: dict) -> int:
-        # In-process delivery to our own webhook route, exactly as Stripe would POST it.
-        with app.app_context():
-            client = app.test_client()
-            return client.post("/webhooks/stripe", data=payload, headers=headers).status_code
-
-    emulator.add_webhook_endpoint(deliver, app.config["STRIPE_WEBHOOK_SECRET"])
+    emulator.settings.settlement_currencies = settlement_currencies(app)
+    _add_webhook_endpoints(app, emulator)
     app.extensions["stripe_emulator"] = emulator
     app.extensions["stripe_client"] = make_stripe_client(
         emulator, hosted_base_url=app.config["STRIPE_EMULATOR_BASE_URL"]
     )
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/emulator": create_wsgi_app(emulator)})
+    # Browsers get the hosted Checkout and onboarding pages; the API (all events, reversals)
+    # only the in-process client above, which never goes over HTTP.
+    pages = create_wsgi_app(emulator, api=False)
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/emulator": pages})
+
+
+def _add_webhook_endpoints(app: Flask, emulator: Emulator) -> None:
+    """The two endpoints an operator creates on Stripe (docs/payments.md): the platform's
+    events to /webhooks/stripe, connected accounts' to /webhooks/stripe/connect, each signed
+    with its own secret."""
+    endpoints = [
+        ("STRIPE_WEBHOOK_SECRET", EMULATOR_WEBHOOK_SECRET, "/webhooks/stripe", False),
+        ("STRIPE_CONNECT_WEBHOOK_SECRET", EMULATOR_CONNECT_WEBHOOK_SECRET, "/webhooks/stripe/connect", True),
+    ]  # fmt: skip
+    for name, default, path, connect in endpoints:
+        app.config[name] = app.config.get(name) or default
+        emulator.add_webhook_endpoint(_poster(app, path), app.config[name], connect=connect)
+
+
+def _poster(app: Flask, path: str) -> Callable[[bytes, dict], int]:
+    def deliver(payload: bytes, headers: dict) -> int:
+        # In-process delivery to our own webhook route, exactly as Stripe would POST it.
+        with app.app_context():
+            return app.test_client().post(path, data=payload, headers=headers).status_code
+
+    return deliver
+
+
+def settlement_currencies(app: Flask | None = None) -> tuple[str, ...]:
+    """The platform account's settlement currencies (STRIPE_SETTLEMENT_CURRENCIES), the
+    default first; unset outside production, every currency the app offers."""
+    from app.money import CURRENCIES
+
+    configured = (app or current_app).config.get("STRIPE_SETTLEMENT_CURRENCIES")
+    return tuple(configured) if configured else CURRENCIES
 
 
 def client() -> stripe.StripeClient:
     return current_app.extensions["stripe_client"]
+
+
+def client_for_test_mode(
+    key: str, *, api_base: str | None = None, timeout: float = 30.0
+) -> stripe.StripeClient:
+    """A client for Stripe's test mode only (`make stripe-check`, not the app's own client):
+    anything but an `sk_test_`/`rk_test_` key is refused. `api_base` points it elsewhere (an
+    egress proxy, or the emulator served over HTTP)."""
+    if not key.startswith(("sk_test_", "rk_test_")):
+        raise ValueError("only Stripe test-mode keys (sk_test_..., rk_test_...) are accepted")
+    return stripe.StripeClient(
+        key,
+        max_network_retries=2,
+        http_client=stripe.new_default_http_client(timeout=timeout),
+        **({"base_addresses": {"api": api_base}} if api_base else {}),
+    )
 
 
 def emulator() -> Emulator | None:
@@ -88,7 +172,36 @@ def create_checkout_session(
     cancel_url: str,
 ) -> dict:
     """A Checkout Session for price + brand fee, grouped for the transfers that follow."""
-    params = {
+    params = checkout_session_params(
+        funding_id=funding_id,
+        contract_id=contract_id,
+        amount=amount,
+        currency=currency,
+        product=product,
+        customer_email=customer_email,
+        success_url=success_url,
+        cancel_url=cancel_url,
+    )
+    session = client().v1.checkout.sessions.create(
+        params, {"idempotency_key": f"checkout-{funding_id}-{key}"}
+    )
+    return _to_dict(session)
+
+
+def checkout_session_params(
+    *,
+    funding_id: int,
+    contract_id: int,
+    amount: int,
+    currency: str,
+    product: str,
+    customer_email: str,
+    success_url: str,
+    cancel_url: str,
+) -> dict[str, Any]:
+    """The parameters the app creates a Checkout Session with (`make stripe-check` sends the
+    same ones to Stripe's test mode)."""
+    return {
         "mode": "payment",
         "line_items": [
             {
@@ -110,10 +223,6 @@ def create_checkout_session(
             "metadata": {"contract_id": str(contract_id), "funding_id": str(funding_id)},
         },
     }
-    session = client().v1.checkout.sessions.create(
-        params, {"idempotency_key": f"checkout-{funding_id}-{key}"}
-    )
-    return _to_dict(session)
 
 
 def retrieve_checkout_session(session_id: str) -> dict:
@@ -204,6 +313,27 @@ def find_refund(*, charge_id: str, refund_id: int) -> dict | None:
     return None
 
 
+def retrieve_refund(refund_id: str) -> dict | None:
+    """The refund as Stripe holds it now, or None when Stripe has no such refund."""
+    try:
+        return _to_dict(client().v1.refunds.retrieve(refund_id))
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            return None
+        raise
+
+
+def find_transfer(*, contract_id: int, payout_id: int) -> dict | None:
+    """A transfer Stripe made for our payout ``payout_id`` (found by its transfer group and
+    metadata), if there is one: asked before any retry, so a payout is never paid twice."""
+    page = client().v1.transfers.list({"transfer_group": f"contract_{contract_id}", "limit": 100})
+    for item in page.auto_paging_iter():
+        transfer = _to_dict(item)
+        if (transfer.get("metadata") or {}).get("payout_id") == str(payout_id):
+            return transfer
+    return None
+
+
 def create_refund(
     *, refund_id: int, key: str, charge_id: str, amount: int, contract_id: int
 ) -> dict:
@@ -218,26 +348,44 @@ def create_refund(
     return _to_dict(refund)
 
 
-def webhook_secrets() -> list[str]:
-    """STRIPE_WEBHOOK_SECRET, then any STRIPE_WEBHOOK_SECRETS (comma-separated) kept valid
-    while a rotation is under way (README "Operations")."""
-    extra = (current_app.config.get("STRIPE_WEBHOOK_SECRETS") or "").split(",")
-    secrets = [current_app.config["STRIPE_WEBHOOK_SECRET"], *(s.strip() for s in extra)]
+def retrieve_dispute(dispute_id: str) -> dict:
+    return _to_dict(client().v1.disputes.retrieve(dispute_id))
+
+
+def is_missing(error: StripeError) -> bool:
+    """Stripe answered that it has no such object (404 resource_missing)."""
+    return isinstance(error, stripe.InvalidRequestError) and error.http_status == 404
+
+
+def webhook_secrets(*, connect: bool = False) -> list[str]:
+    """The endpoint's secret, then any extra ones (comma-separated) kept valid while a rotation
+    is under way: STRIPE_WEBHOOK_SECRET(S) for the platform endpoint,
+    STRIPE_CONNECT_WEBHOOK_SECRET(S) for the Connect one (docs/payments.md)."""
+    name = "STRIPE_CONNECT_WEBHOOK_SECRET" if connect else "STRIPE_WEBHOOK_SECRET"
+    extra = (current_app.config.get(f"{name}S") or "").split(",")
+    secrets = [current_app.config.get(name), *(s.strip() for s in extra)]
     return list(dict.fromkeys(s for s in secrets if s))
 
 
-def verify_webhook(payload: bytes, signature: str) -> dict:
-    """The event, when the signature over the raw body is valid and recent under one of the
-    webhook secrets; raises (the last secret's error) otherwise."""
-    secrets = webhook_secrets()
-    if not secrets:
-        raise SignatureError("no webhook secret is configured", signature)
-    for secret in secrets[:-1]:
+def verify_webhook(payload: bytes, signature: str, *, connect: bool = False) -> Any:
+    """The body's JSON (any JSON: the caller checks its shape), when the signature over the
+    raw body is valid and recent under one of the endpoint's secrets. Raises SignatureError
+    (the last secret's) otherwise, MalformedEvent when a validly signed body is not JSON."""
+    text = payload.decode("utf-8", errors="replace")  # invalid UTF-8 fails the signature
+    refused = SignatureError("no webhook secret is configured", signature)
+    for secret in webhook_secrets(connect=connect):
         try:
-            return _to_dict(stripe.Webhook.construct_event(payload, signature, secret))
-        except SignatureError:
+            stripe.WebhookSignature.verify_header(
+                text, signature, secret, stripe.Webhook.DEFAULT_TOLERANCE
+            )
+        except SignatureError as error:
+            refused = error
             continue
-    return _to_dict(stripe.Webhook.construct_event(payload, signature, secrets[-1]))
+        try:
+            return json.loads(text)
+        except ValueError as error:
+            raise MalformedEvent(f"the body is not JSON: {error}") from error
+    raise refused
 
 
 def list_balance_transactions(*, created_gte: int, created_lt: int):

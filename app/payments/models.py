@@ -85,10 +85,36 @@ class Payout(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     hold_reason: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_key)
+    # Bumped after a Stripe 5xx once Stripe was asked and had no transfer for us: Stripe
+    # stores a 500 under its key and replays it, so the next attempt needs a key of its own.
+    key_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     # Pulled back from the KOL by transfer reversals (booked as payable to the KOL again).
     amount_reversed: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class RefundStatus(enum.StrEnum):
+    STAGED = "staged"  # claimed in the ledger; the refund job is queued
+    PROCESSING = "processing"  # claimed by the job; Stripe called or about to be
+    PENDING = "pending"  # Stripe accepted it and has not finished (refund in progress)
+    SUCCEEDED = "succeeded"  # the money left our balance for the brand's card
+    FAILED = "failed"  # refused, or returned by the card issuer: finance may retry
+
+
+REFUND_MOVES: dict[RefundStatus, tuple[RefundStatus, ...]] = {
+    RefundStatus.STAGED: (RefundStatus.PROCESSING,),
+    RefundStatus.PROCESSING: (
+        RefundStatus.PROCESSING,
+        RefundStatus.PENDING,
+        RefundStatus.SUCCEEDED,
+        RefundStatus.FAILED,
+    ),
+    RefundStatus.PENDING: (RefundStatus.SUCCEEDED, RefundStatus.FAILED),
+    # A card issuer can send a refund back after Stripe said it succeeded.
+    RefundStatus.SUCCEEDED: (RefundStatus.FAILED,),
+    RefundStatus.FAILED: (RefundStatus.STAGED,),
+}
 
 
 class Refund(db.Model):
@@ -105,14 +131,15 @@ class Refund(db.Model):
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     reason_code: Mapped[str] = mapped_column(String(24))  # cancellation | dispute | takedown
-    status: Mapped[str] = mapped_column(
-        String(16), default="staged"
-    )  # staged|processing|succeeded|failed
+    status: Mapped[str] = mapped_column(String(16), default=RefundStatus.STAGED.value)
     stripe_refund_id: Mapped[str | None] = mapped_column(String(80), unique=True)
     charge_id: Mapped[str] = mapped_column(String(80))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Stripe's failure_reason when the card issuer returned the refund.
+    failure_reason: Mapped[str | None] = mapped_column(String(40))
     idempotency_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_key)
+    key_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
     succeeded_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     failed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
@@ -137,6 +164,25 @@ class RefundAttempt(db.Model):
     def stripe_key(self) -> str:
         """What goes after ``refund-<refund id>-`` in the Stripe idempotency key."""
         return f"retry{self.id}-{self.idempotency_key}"
+
+
+class PaymentFailure(db.Model):
+    """A declined or failed attempt to pay for a contract, as Stripe reported it; the brand
+    reads these on the contract. Stored as Stripe's codes (rendered in the reader's language)
+    with Stripe's own message kept for codes we do not know."""
+
+    __tablename__ = "payment_failures"
+    __table_args__ = (UniqueConstraint("stripe_object_id", name="uq_payment_failures_object"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    funding_id: Mapped[int] = mapped_column(ForeignKey("fundings.id"))
+    # The failed charge (or the session for async failures): one row per failed attempt.
+    stripe_object_id: Mapped[str] = mapped_column(String(80))
+    code: Mapped[str | None] = mapped_column(String(40))
+    decline_code: Mapped[str | None] = mapped_column(String(40))
+    stripe_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
 
 
 class ConnectAccount(db.Model):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.contracts.models import Contract, ContractStatus
 from app.extensions import db
 from app.ledger.services import contract_balances
-from app.payments.models import Funding, Payout, PayoutStatus, Refund
+from app.payments.models import Funding, PaymentFailure, Payout, PayoutStatus, Refund
 
 TRANSFERRED = (PayoutStatus.PAID, PayoutStatus.REVERSED)
 
@@ -181,3 +181,15 @@ def statement(*, kol_id: int, start, end) -> tuple[list[Payout], dict[str, int]]
     for payout in payouts:
         totals[payout.currency] += payout.amount - payout.amount_reversed
     return payouts, dict(totals)
+
+
+def payment_failures(contract_id: int, limit: int = 5) -> list[PaymentFailure]:
+    """The latest declined or failed payments for a contract, newest first."""
+    return list(
+        db.session.scalars(
+            select(PaymentFailure)
+            .where(PaymentFailure.contract_id == contract_id)
+            .order_by(PaymentFailure.id.desc())
+            .limit(limit)
+        )
+    )

@@ -13,9 +13,18 @@ from app.db_types import utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.jobs import job, stage_job
-from app.ledger.services import CASH, HELD, REFUNDS, Leg, balance, post_entry
+from app.ledger.services import CASH, HELD, REFUNDS, LedgerError, Leg, balance, post_entry
 from app.payments import gateway
-from app.payments.models import Chargeback, DisputeResolution, Funding, Refund, RefundAttempt
+from app.payments.chargebacks import book_dispute_funds, settle_lost_chargeback
+from app.payments.models import (
+    REFUND_MOVES,
+    Chargeback,
+    DisputeResolution,
+    Funding,
+    Refund,
+    RefundAttempt,
+)
+from app.payments.models import RefundStatus as R
 from app.status import move
 from app.text import clean_text
 
@@ -107,46 +116,75 @@ def run_refund(refund_id: int) -> None:
     """Claim (CAS), call Stripe with our key, record. Safe to run any number of times."""
     claimed = db.session.execute(
         Refund.__table__.update()
-        .where(Refund.id == refund_id, Refund.status.in_(("staged", "processing")))
-        .values(status="processing", attempts=Refund.attempts + 1)
+        .where(Refund.id == refund_id, Refund.status.in_((R.STAGED, R.PROCESSING)))
+        .values(status=R.PROCESSING.value, attempts=Refund.attempts + 1)
     ).rowcount
     db.session.commit()
     if not claimed:
-        return  # already succeeded, or failed for good (finance decides)
+        return  # pending or done at Stripe, or failed for good (finance decides)
     refund = db.session.get(Refund, refund_id)
     attempt = latest_attempt(refund_id)
     attempt_id = attempt.id if attempt else None
+    key = attempt.stripe_key if attempt else refund.idempotency_key
     request = dict(
         refund_id=refund.id,
-        key=attempt.stripe_key if attempt else refund.idempotency_key,
+        key=f"{key}-g{refund.key_generation}" if refund.key_generation else key,
         charge_id=refund.charge_id,
         amount=refund.amount,
         contract_id=refund.contract_id,
     )
+    # Any run after the first (a retry, a re-run after a crash, finance's new attempt) first
+    # asks Stripe for a refund it made for us: a key Stripe pruned (24 h) or a new key can
+    # then never refund twice.
+    ask_first = refund.attempts > 1 or attempt_id is not None
     db.session.commit()  # no transaction stays open while Stripe works
     try:
-        # A retry first looks for a refund Stripe made for us after all (a refusal we were
-        # told about in error), so a new key can never refund twice.
         found = None
-        if attempt_id is not None:
+        if ask_first:
             found = gateway.find_refund(charge_id=request["charge_id"], refund_id=refund_id)
         result = found or gateway.create_refund(**request)
     except gateway.StripeError as error:
-        refund = db.session.get(Refund, refund_id)
-        refund.last_error = str(error)[:2000]
-        if getattr(error, "http_status", None) in (400, 402, 403, 404):
-            # Stripe refused: retrying cannot help. No money moved, so the amount stays
-            # booked as owed to the brand (refunds in flight) and finance is told.
-            refund.status, refund.failed_at = "failed", utcnow()
-            if attempt_id is not None:
-                attempt = db.session.get(RefundAttempt, attempt_id)
-                attempt.outcome, attempt.error = "failed", refund.last_error
-            _tell_finance_refund_failed(refund)
-            db.session.commit()
-            return
-        db.session.commit()
-        raise  # unknown outcome: the queue retries with backoff; the idempotency key makes it safe
-    record_refund(refund_id=refund_id, stripe_refund_id=result["id"])
+        _refund_call_failed(refund_id, attempt_id, error)
+        if not _refused(error):
+            raise  # unknown outcome: the queue retries with backoff
+        return
+    apply_stripe_refund(refund_id=refund_id, stripe_refund=result, ours=True)
+
+
+def _refused(error: Exception) -> bool:
+    return getattr(error, "http_status", None) in (400, 402, 403, 404)
+
+
+def _refund_call_failed(refund_id: int, attempt_id: int | None, error: Exception) -> None:
+    refund = db.session.get(Refund, refund_id)
+    refund.last_error = str(error)[:2000]
+    if _refused(error):
+        # Stripe refused: retrying cannot help. No money moved, so the amount stays
+        # booked as owed to the brand (refunds in flight) and finance is told.
+        move_refund(refund, R.FAILED)
+        _note_failure(refund, attempt_id)
+    elif (getattr(error, "http_status", None) or 0) >= 500:
+        # Stripe stores a 5xx under its idempotency key and replays it: the next run asks
+        # Stripe whether the refund happened, then sends a key of its own.
+        refund.key_generation += 1
+    db.session.commit()
+
+
+def _note_failure(refund: Refund, attempt_id: int | None = None) -> None:
+    """When and why it failed, on the refund and finance's attempt; finance is told."""
+    refund.failed_at = utcnow()
+    attempt = db.session.get(RefundAttempt, attempt_id) if attempt_id else latest_attempt(refund.id)
+    if attempt is not None:
+        attempt.outcome, attempt.error = "failed", refund.last_error
+    _tell_finance_refund_failed(refund)
+
+
+def move_refund(refund: Refund, to: R) -> None:
+    """Move a refund along REFUND_MOVES; an illegal move is a bug, never a silent write."""
+    current = R(refund.status)
+    if to not in REFUND_MOVES[current]:
+        raise LedgerError(f"refund {refund.id}: {current} -> {to} is not allowed")
+    refund.status = to.value
 
 
 def latest_attempt(refund_id: int) -> RefundAttempt | None:
@@ -163,8 +201,9 @@ def retry_refund(*, refund_id: int, actor_id: int, reason: str = "") -> RefundAt
     exactly one wins) and stage the refund job, which sends the attempt's own key."""
     claimed = db.session.execute(
         Refund.__table__.update()
-        .where(Refund.id == refund_id, Refund.status == "failed")
-        .values(status="staged")
+        .where(Refund.id == refund_id, Refund.status == R.FAILED)
+        # A new Stripe refund will be made: the failed one stays only in the ledger's history.
+        .values(status=R.STAGED.value, stripe_refund_id=None, failure_reason=None)
     ).rowcount
     if not claimed:
         if db.session.get(Refund, refund_id) is None:
@@ -196,25 +235,109 @@ def _tell_finance_refund_failed(refund: Refund) -> None:
         )
 
 
-def record_refund(*, refund_id: int, stripe_refund_id: str) -> None:
-    refund = db.session.get(Refund, refund_id)
-    refund.stripe_refund_id = stripe_refund_id
-    refund.status, refund.succeeded_at = "succeeded", refund.succeeded_at or utcnow()
-    attempt = latest_attempt(refund_id)
+STRIPE_REFUND_STATUS = {
+    "pending": R.PENDING,
+    "requires_action": R.PENDING,
+    "succeeded": R.SUCCEEDED,
+    "failed": R.FAILED,
+    "canceled": R.FAILED,
+}
+
+
+def apply_stripe_refund(
+    *, refund_id: int, stripe_refund: dict, ours: bool = False
+) -> Refund | None:
+    """Bring our refund to the state Stripe says its refund is in (from the job's answer or a
+    refund webhook, in any order, any number of times). Money is booked as returned only
+    when Stripe says ``succeeded``; a refund that fails after that is owed to the brand again.
+
+    ``ours``: the job's own answer for this attempt. A webhook about a refund we have not
+    recorded yet is adopted only while it is alive: a failed one is an earlier attempt's."""
+    refund = db.session.scalar(
+        select(Refund)
+        .where(Refund.id == refund_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if refund is None or stripe_refund.get("amount") != refund.amount:
+        return None
+    if refund.stripe_refund_id not in (None, stripe_refund["id"]):
+        return None  # an earlier attempt's refund (finance retried since): not this one
+    target = STRIPE_REFUND_STATUS.get(stripe_refund.get("status") or "")
+    if refund.stripe_refund_id is None and not ours and target == R.FAILED:
+        return None
+    current = R(refund.status)
+    if target is None or target == current or target not in REFUND_MOVES[current]:
+        return refund  # nothing new (a duplicate, an older event, or a stale answer)
+    refund.stripe_refund_id = stripe_refund["id"]
+    refund.last_error = None
+    if target == R.SUCCEEDED:
+        _book_refund(refund)
+    elif target == R.FAILED:
+        _book_refund_failure(refund, current, stripe_refund)
+    move_refund(refund, target)
+    return refund
+
+
+def _book_refund(refund: Refund) -> None:
+    refund.succeeded_at = refund.succeeded_at or utcnow()
+    attempt = latest_attempt(refund.id)
     if attempt is not None:
         attempt.outcome = "succeeded"
     post_entry(
-        key=f"refund:{stripe_refund_id}",
+        key=f"refund:{refund.stripe_refund_id}",
         kind="refund",
         currency=refund.currency,
         contract_id=refund.contract_id,
-        stripe_object_id=stripe_refund_id,
+        stripe_object_id=refund.stripe_refund_id,
         legs=[
             Leg(REFUNDS, refund.amount, contract_id=refund.contract_id),
             Leg(CASH, -refund.amount),
         ],
-        memo=f"Refund {stripe_refund_id} sent",
+        memo=f"Refund {refund.stripe_refund_id} sent",
     )
+
+
+def _book_refund_failure(refund: Refund, was: R, stripe_refund: dict) -> None:
+    refund.failure_reason = (stripe_refund.get("failure_reason") or "unknown")[:40]
+    refund.last_error = f"Stripe: the refund failed ({refund.failure_reason})"
+    if was == R.SUCCEEDED:
+        # The issuer sent the money back to our balance: it is owed to the brand again.
+        post_entry(
+            key=f"refund-failure:{refund.stripe_refund_id}",
+            kind="refund_failure",
+            currency=refund.currency,
+            contract_id=refund.contract_id,
+            # Stripe's refund_failure balance transaction, reconciled on its own.
+            stripe_object_id=_id_of(stripe_refund.get("failure_balance_transaction"))
+            or refund.stripe_refund_id,
+            legs=[
+                Leg(CASH, refund.amount),
+                Leg(REFUNDS, -refund.amount, contract_id=refund.contract_id),
+            ],
+            memo=f"Refund {refund.stripe_refund_id} returned by the card issuer",
+        )
+    _note_failure(refund)
+
+
+def _id_of(value) -> str | None:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def sync_refund(*, stripe_refund_id: str) -> Refund | None:
+    """A refund webhook: act on the refund as Stripe holds it now, not the event's copy."""
+    found = gateway.retrieve_refund(stripe_refund_id)
+    if found is None:
+        return None  # Stripe has no such refund: nothing to do
+    ours = (found.get("metadata") or {}).get("refund_id")
+    refund_id = db.session.scalar(
+        select(Refund.id).where(Refund.stripe_refund_id == stripe_refund_id)
+    )
+    if refund_id is None and str(ours or "").isdecimal():
+        refund_id = int(ours)
+    if refund_id is None:
+        return None
+    return apply_stripe_refund(refund_id=refund_id, stripe_refund=found)
 
 
 def open_dispute(*, contract_id: int, user_id: int, reason: str) -> Contract:
@@ -278,6 +401,9 @@ def record_chargeback(*, dispute: dict) -> Chargeback | None:
     if existing is not None:
         if existing.status not in CLOSED_DISPUTE:  # a late "created" never reopens a closed one
             existing.status = dispute.get("status", existing.status)
+        book_dispute_funds(
+            contract_id=existing.contract_id, dispute=dispute, paid=_is_paid(dispute["charge"])
+        )
         return existing
     funding = _disputed_funding(dispute)
     chargeback = Chargeback(
@@ -293,6 +419,9 @@ def record_chargeback(*, dispute: dict) -> Chargeback | None:
             db.session.add(chargeback)
     except IntegrityError:  # the same dispute's other event, recorded concurrently
         return record_chargeback(dispute=dispute)
+    book_dispute_funds(
+        contract_id=chargeback.contract_id, dispute=dispute, paid=_is_paid(dispute["charge"])
+    )
     if funding is not None:
         contract = lock_contract(funding.contract_id)
         if S.FROZEN in Contract.TRANSITIONS.get(contract.status, ()):
@@ -312,8 +441,28 @@ def _disputed_funding(dispute: dict) -> Funding | None:
     return db.session.get(Funding, int(funding_id)) if funding_id.isdecimal() else None
 
 
+def _is_paid(charge_id: str) -> bool:
+    """The payment for this charge is booked (funded in the ledger)."""
+    return (
+        db.session.scalar(
+            select(Funding.id).where(Funding.charge_id == charge_id, Funding.status == "paid")
+        )
+        is not None
+    )
+
+
 def freeze_if_charged_back(contract: Contract, charge_id: str) -> None:
-    """A payment booked after its chargeback arrived: freeze now, as in-order delivery would."""
+    """A payment booked after its chargeback arrived: freeze now, and settle a lost one, as
+    in-order delivery would have."""
+    for dispute_id, status, currency in db.session.execute(
+        select(Chargeback.stripe_dispute_id, Chargeback.status, Chargeback.currency).where(
+            Chargeback.charge_id == charge_id
+        )
+    ).all():
+        if status == "lost":
+            settle_lost_chargeback(
+                contract_id=contract.id, dispute_id=dispute_id, currency=currency
+            )
     dispute_id = db.session.scalar(
         select(Chargeback.stripe_dispute_id).where(Chargeback.charge_id == charge_id).limit(1)
     )

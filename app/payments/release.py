@@ -184,28 +184,41 @@ def run_transfer(payout_id: int) -> None:
         wait_for_onboarding(payout)
         db.session.commit()
         return
+    key = payout.idempotency_key
     request = dict(
         payout_id=payout.id,
-        key=payout.idempotency_key,
+        key=f"{key}-g{payout.key_generation}" if payout.key_generation else key,
         amount=payout.amount,
         currency=payout.currency,
         destination=account.stripe_account_id,
         contract_id=payout.contract_id,
         source_charge_id=payout.source_charge_id,
     )
+    # Any run after the first (a retry, a re-run after a crash) first asks Stripe for a
+    # transfer it made for this payout: a key Stripe pruned (24 h) or a new key after a 5xx
+    # can then never pay twice.
+    ask_first = payout.attempts > 1
     # No transaction stays open while Stripe works (its webhooks may write meanwhile).
     db.session.commit()
     try:
-        transfer = gateway.create_transfer(**request)
+        found = None
+        if ask_first:
+            found = gateway.find_transfer(contract_id=request["contract_id"], payout_id=payout_id)
+        transfer = found or gateway.create_transfer(**request)
     except gateway.StripeError as error:
+        status = getattr(error, "http_status", None) or 0
         payout = db.session.get(Payout, payout_id)
         payout.last_error = str(error)[:2000]
-        if getattr(error, "http_status", None) in (400, 402, 403, 404):
+        if status in (400, 402, 403, 404):
             payout.status = PayoutStatus.FAILED  # Stripe refused: finance decides
             db.session.commit()
             return
+        if status >= 500:
+            # Stripe stores a 5xx under its key and replays it: the next run asks Stripe
+            # whether the transfer happened, then sends a key of its own.
+            payout.key_generation += 1
         db.session.commit()
-        raise  # unknown outcome: retried with the same key, which replays Stripe's answer
+        raise  # unknown outcome: retried; a lost answer is replayed under the same key
     failpoint("after_transfer_call")  # fault tests: die after Stripe moved the money
     record_transfer(payout_id=payout_id, transfer_id=transfer["id"])
 
@@ -235,7 +248,7 @@ def record_transfer(*, payout_id: int, transfer_id: str) -> None:
 
 
 def retry_payout(*, payout_id: int) -> Payout:
-    """Finance retries a failed or held payout; the same key means it can never pay twice."""
+    """Finance retries a failed or held payout: Stripe is asked first, so it never pays twice."""
     from flask_babel import gettext as _
 
     from app.errors import Conflict
@@ -248,6 +261,9 @@ def retry_payout(*, payout_id: int) -> Payout:
         wait_for_onboarding(payout)
         return payout
     payout.status = PayoutStatus.STAGED
+    # Stripe keeps a refusal (or a 5xx) under the key it answered and would replay it: the
+    # retry asks Stripe first (run_transfer), then sends a key of its own.
+    payout.key_generation += 1
     stage_job("payments.transfer", payout_id=payout.id)
     return payout
 

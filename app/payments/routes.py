@@ -21,7 +21,7 @@ from app.failpoints import failpoint
 from app.forms import form_status, show_errors
 from app.money import MoneyError, parse_amount
 from app.payments import connect, gateway, queries
-from app.payments.forms import ReasonForm, ResolveForm
+from app.payments.forms import OnboardForm, ReasonForm, ResolveForm
 from app.payments.funding import start_funding
 from app.payments.refunds import cancel_contract, open_dispute, resolve_dispute
 from app.payments.webhooks import handle_event
@@ -43,6 +43,11 @@ def fund_contract(contract_id: int):
     try:
         url = start_funding(contract_id=contract_id, brand_id=current_user.id)
         db.session.commit()
+    except gateway.StripeError as error:
+        db.session.rollback()  # the funding row goes too: a new attempt gets a new key
+        log.warning("funding contract %s: Stripe answered %r", contract_id, error)
+        flash(gateway.user_error(error).message, "error")
+        return redirect(_contract_page(contract_id))
     except DomainError as error:
         db.session.rollback()
         if error.status == 404:
@@ -166,19 +171,28 @@ def payouts():
     if request.args.get("returned") and account is not None and not account.transfers_active:
         flash(_("Thanks! Stripe is checking your details; payouts start once it confirms."), "info")
     rows = queries.money_for_contracts(queries.contracts_of(kol_id=current_user.id))
-    return render_template("payments/payouts.html", account=account, rows=rows)
+    form = OnboardForm(country=connect.profile_country(current_user.id))
+    return render_template("payments/payouts.html", account=account, rows=rows, form=form)
 
 
 @bp.post("/settings/payouts/onboard")
 @access(Role.KOL)
 def onboard():
+    form = OnboardForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a country from the list."), "error")
+        return redirect(url_for("payments.payouts"))
     try:
-        url = connect.onboarding_link(user_id=current_user.id)
+        url = connect.onboarding_link(user_id=current_user.id, country=form.country.data or None)
         db.session.commit()
-    except gateway.StripeError:
+    except DomainError as error:  # a country Stripe cannot open accounts in
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("payments.payouts"))
+    except gateway.StripeError as error:
         db.session.rollback()
         log.exception("Connect onboarding failed for user %s", current_user.id)
-        flash(_("Stripe could not be reached. Please try again in a minute."), "error")
+        flash(gateway.user_error(error).message, "error")
         return redirect(url_for("payments.payouts"))
     return redirect(url, code=303)
 
@@ -238,20 +252,38 @@ def statement():
 @access(PUBLIC)
 @csrf.exempt
 def stripe_webhook():
+    return _receive_webhook(connect=False)
+
+
+@bp.post("/webhooks/stripe/connect")
+@access(PUBLIC)
+@csrf.exempt
+def stripe_connect_webhook():
+    """Connected accounts' events (account.updated), signed with the Connect endpoint's secret."""
+    return _receive_webhook(connect=True)
+
+
+def _receive_webhook(*, connect: bool):
     payload = request.get_data(cache=False)
+    signature = request.headers.get("Stripe-Signature", "")
     try:
-        event = gateway.verify_webhook(payload, request.headers.get("Stripe-Signature", ""))
-    except (ValueError, gateway.SignatureError):
-        log.warning("rejected a webhook with a bad or stale signature")
-        return {
-            "error": {"code": "bad_signature", "message": "Invalid signature", "fields": {}}
-        }, 400
-    try:
-        outcome = handle_event(event)
+        event = gateway.verify_webhook(payload, signature, connect=connect)
+        outcome = handle_event(event, connect=connect)
         failpoint("webhook_before_commit")  # fault tests: the database restarts meanwhile
         db.session.commit()
+    except gateway.SignatureError:
+        log.warning("rejected a webhook with a bad or stale signature")
+        return _webhook_error("bad_signature", "Invalid signature", 400)
+    except gateway.MalformedEvent as error:  # signed, but not JSON or not an event
+        db.session.rollback()
+        log.warning("rejected a signed webhook that is no readable event: %s", error)
+        return _webhook_error("malformed_event", "Not a readable Stripe event", 400)
     except gateway.StripeError:
         db.session.rollback()  # Stripe retries the delivery; nothing was recorded
         log.warning("webhook %s deferred: Stripe unreachable", event.get("id"))
-        return {"error": {"code": "retry", "message": "Try again", "fields": {}}}, 503
+        return _webhook_error("retry", "Try again", 503)
     return {"received": True, "outcome": outcome}
+
+
+def _webhook_error(code: str, message: str, status: int) -> tuple[dict, int]:
+    return {"error": {"code": code, "message": message, "fields": {}}}, status

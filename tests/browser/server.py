@@ -197,7 +197,7 @@ class Server:
             DATABASE_URL=self.database.url,
             INSTANCE_PATH=str(instance),
             UPLOAD_DIR=str(instance / "uploads"),
-            STRIPE_EMULATOR_STATE=str(instance / "stripe_emulator.json"),
+            STRIPE_EMULATOR_STATE=str(instance / "stripe_emulator.sqlite3"),
             # Every actor of every journey signs in from 127.0.0.1 within two minutes.
             LOGIN_LIMIT_IP="1000 per minute",
             LOGIN_LIMIT_ACCOUNT="100 per minute",

@@ -88,7 +88,8 @@ def test_full_deal(journey):
     differences = finance.locator(".stat-card", has_text="Differences").locator(".stat")
     expect(differences).to_have_text("0")
     matched = finance.locator(".stat-card", has_text="Matched").locator(".stat")
-    assert int(matched.inner_text()) >= 2  # the charge and the transfer
+    matched_count, processed = (int(n) for n in matched.inner_text().split("/"))
+    assert matched_count == processed >= 2  # the charge and the transfer, every one matched
     journey.shot(finance, "finance-reconciled")
 
 

@@ -259,3 +259,38 @@ def test_the_daily_schedule_reconciles_yesterday(app, stripe_emulator):
     assert run.status == "done" and run.started_by is None
     assert run.period.first_day == utcnow().date() - timedelta(days=1)
     assert reconcile.reconcile_yesterday() is not None  # a finished run does not block the next
+
+
+@pytest.mark.usefixtures("books_balance")
+def test_matched_never_exceeds_processed_fees_are_counted_apart(app, stripe_emulator):
+    released_deal(app, stripe_emulator)
+    refunded_deal(app, stripe_emulator)
+    finance, client = signed_in(app, "finance")
+
+    run = _run_today(finance.id)
+
+    # 2 charges (each with a fee), a refund, a transfer: 4 transactions, 6 matched items
+    assert len(_items(run.id, MATCHED)) == 6
+    assert (run.processed, run.matched_count, run.fee_matched_count) == (4, 4, 2)
+    status = client.get(f"/finance/reconciliation/runs/{run.id}/status.json").get_json()
+    assert (status["processed"], status["matched"], status["fees_matched"]) == (4, 4, 2)
+    page = client.get(f"/finance/reconciliation/runs/{run.id}").get_data(as_text=True)
+    assert "4 / 4" in page and "2 fees matched too" in page
+
+
+def test_the_cli_reports_processed_matched_fees_and_each_difference(app, stripe_emulator):
+    _brand, kol, _contract = released_deal(app, stripe_emulator)
+    account = db.session.get(ConnectAccount, kol.id)
+    stray = gateway.client().v1.transfers.create(
+        {"amount": 1_234, "currency": "usd", "destination": account.stripe_account_id}
+    )
+    today = utcnow().date().isoformat()
+
+    result = app.test_cli_runner().invoke(args=["finance", "reconcile", "--from", today])
+
+    assert result.exit_code == 1, result.output
+    assert (
+        "processed 3 Stripe balance transactions, matched 2 of them; fees matched 1; "
+        "1 difference(s)" in result.output
+    )
+    assert f"missing_in_ledger: transfer {stray.id} stripe=-1234 ledger=None usd" in result.output

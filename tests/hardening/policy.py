@@ -65,6 +65,7 @@ POLICY: dict[str, Policy] = {
     "analytics.shared_media_kit": _p(PUBLIC),  # the signed token is the permission
     "analytics.snippet_conversion": _p(PUBLIC),  # tracking: its own key check
     "payments.stripe_webhook": _p(PUBLIC),  # Stripe's signature is the authentication
+    "payments.stripe_connect_webhook": _p(PUBLIC),  # likewise, the Connect endpoint's secret
     # the account
     "settings.account": _p(SIGNED_IN),
     "settings.api_keys": _p(SIGNED_IN),

@@ -14,11 +14,12 @@ from app import create_app
 from app.authz import PUBLIC, access
 from app.extensions import csrf, limiter
 from tests.conftest import csrf_token, login, post_form
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, PRODUCTION_STRIPE, make_user
 
 # State-changing routes that take no CSRF token, each with its own authentication.
 CSRF_EXEMPT = {
     "payments.stripe_webhook",  # Stripe's signature
+    "payments.stripe_connect_webhook",  # Stripe's signature (the Connect endpoint's secret)
     "analytics.snippet_conversion",  # the brand's tracking key, from other sites by design
 }
 CSRF_EXEMPT_BLUEPRINTS = {"api"}  # bearer keys; cookies never authenticate /api/v1
@@ -222,6 +223,7 @@ def test_cookies_are_secure_httponly_and_samesite_over_https(tmp_path, monkeypat
         REDIS_URL=None,
         RATELIMIT_STORAGE_URI="memory://",
         JOBS_INLINE=True,
+        **PRODUCTION_STRIPE,
     )
     from flask_migrate import upgrade
 

@@ -11,6 +11,7 @@ import pytest
 
 import config
 from app import create_app
+from tests.factories import PRODUCTION_STRIPE
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "k3Jx9-p2QvLr8sT0wYz4aB6cD1eF5gH7iJ"
@@ -45,7 +46,12 @@ def test_production_refuses_debug():
 
 
 def test_production_starts_with_a_real_secret_and_logs_json():
-    app = create_app("production", SECRET_KEY=GOOD_SECRET, SQLALCHEMY_DATABASE_URI="sqlite://")
+    app = create_app(
+        "production",
+        SECRET_KEY=GOOD_SECRET,
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        **PRODUCTION_STRIPE,
+    )
     assert app.config["LOG_FORMAT"] == "json"
     assert app.config["SESSION_COOKIE_SECURE"] is True
 

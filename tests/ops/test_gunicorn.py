@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import PRODUCTION_STRIPE
+
 ROOT = Path(__file__).resolve().parents[2]
 CONF = str(ROOT / "gunicorn.conf.py")
 SETTINGS = (
@@ -98,6 +100,7 @@ def test_a_real_gunicorn_serves_and_sums_metrics_over_its_workers(tmp_path):
         "INSTANCE_PATH": str(tmp_path), "FLASK_SKIP_DOTENV": "1", "METRICS_TOKEN": "tok-ops-test",
         "WEB_CONCURRENCY": "2", "BIND": f"127.0.0.1:{port}",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"), "FLASK_APP": "wsgi.py",
+        **PRODUCTION_STRIPE,
     }  # fmt: skip
     bin_dir = Path(sys.executable).parent
     subprocess.run(

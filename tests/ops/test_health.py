@@ -56,6 +56,9 @@ def test_stripe_configuration_problems_are_named(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", "")
     assert client.get("/healthz").get_json()["stripe"] == "misconfigured"
     monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", "whsec_x")
+    monkeypatch.setitem(app.config, "STRIPE_CONNECT_WEBHOOK_SECRET", "")  # no Connect endpoint
+    assert client.get("/healthz").get_json()["stripe"] == "misconfigured"
+    monkeypatch.setitem(app.config, "STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_y")
     assert client.get("/healthz").get_json()["stripe"] == "ok"
 
 

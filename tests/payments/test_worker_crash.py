@@ -3,7 +3,6 @@ commit: the job re-runs (sweeper → queue → a new worker) to exactly one tran
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from app.contracts.lifecycle import mark_approved, mark_submitted
 from app.extensions import db
 from app.jobs import StagedJob, sweep_staged_jobs
 from app.ledger.checks import ledger_problems
+from app.payments.emulator import Emulator
 from app.payments.models import Payout, PayoutStatus
 from tests.conftest import DATABASE_URL, REDIS_URL, FreshContextClient
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
@@ -50,17 +50,17 @@ def _worker(env: dict, *, failpoints: str = "") -> subprocess.CompletedProcess:
 
 
 def _transfers(state_file: Path, payout_id: int) -> list[dict]:
-    objects = json.loads(state_file.read_text())["store"]["objects"]
+    """What the emulator's shared state (a SQLite file) holds, as another process sees it."""
+    transfers = Emulator(state_file).events("transfer.created")
     return [
-        o
-        for o in objects.values()
-        if o.get("object") == "transfer"
-        and o.get("metadata", {}).get("payout_id") == str(payout_id)
+        e["data"]["object"]
+        for e in transfers
+        if e["data"]["object"].get("metadata", {}).get("payout_id") == str(payout_id)
     ]
 
 
 def test_killed_work_horse_reruns_to_one_transfer(committing_app, tmp_path):
-    state_file = tmp_path / "stripe_emulator.json"
+    state_file = tmp_path / "stripe_emulator.sqlite3"
     queue = f"crash-{os.getpid()}"
     env = {
         **os.environ,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 LOSE_RESPONSE_HEADER = "X-Emulator-Lose-Response"
 HOSTED_BASE_HEADER = "X-Emulator-Hosted-Base"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -100,13 +102,7 @@ def _route(call: Call) -> None:
 
 
 def _admit(ctx: Ctx, call: Call) -> tuple[ApiResponse | None, float, bool]:
-    """Before the work: injected failures, the Stripe-Account and the idempotency key."""
-    status = ctx.faults.take_failure()
-    if status is not None:
-        error = EmulatorError(
-            "An unknown error occurred (injected by the emulator).", status=status, type="api_error"
-        )
-        return error_response(error, call), 0.0, False
+    """Before the work: the Stripe-Account, the idempotency key, injected failures."""
     if call.account:
         found = ctx.store.get(call.account)
         if found is None or found["object"] != "account":
@@ -116,13 +112,39 @@ def _admit(ctx: Ctx, call: Call) -> tuple[ApiResponse | None, float, bool]:
                 status=403,
             )
     key = call.idempotency_key
-    if key:
-        scope = idempotency.scoped_key(call.api_key, call.account, key)
+    scope = idempotency.scoped_key(call.api_key, call.account, key) if key else None
+    if key and scope:
         replay = idempotency.lookup(ctx.store, scope, key, _fingerprint(call), ctx.now)
         if replay is not None:
             return replay, 0.0, ctx.faults.take_lost_response()
+    status = ctx.faults.take_failure()
+    if status is not None:
+        return _injected_failure(ctx, call, scope, status), 0.0, False
+    if scope:
         idempotency.begin(ctx.store, scope, _fingerprint(call), ctx.now)
     return None, ctx.faults.take_delay(), ctx.faults.take_lost_response()
+
+
+def _injected_failure(ctx: Ctx, call: Call, scope: str | None, status: int) -> ApiResponse:
+    error = EmulatorError(
+        "An unknown error occurred (injected by the emulator).", status=status, type="api_error"
+    )
+    response = error_response(error, call)
+    if scope and ctx.faults.failure_stored:  # failed after it began: kept like Stripe's
+        response = _not_to_be_retried(response)
+        idempotency.begin(ctx.store, scope, _fingerprint(call), ctx.now)
+        idempotency.finish(ctx.store, scope, response)
+    return response
+
+
+def _not_to_be_retried(response: ApiResponse) -> ApiResponse:
+    """A stored 5xx tells the SDK not to retry it (a retry would get the same answer back),
+    as Stripe's `Stripe-Should-Retry: false` does."""
+    if response.status < 500:
+        return response
+    return ApiResponse(
+        response.status, response.body, {**response.headers, "Stripe-Should-Retry": "false"}
+    )
 
 
 def _fingerprint(call: Call) -> dict[str, Any]:
@@ -145,16 +167,19 @@ def _execute(ctx: Ctx, call: Call) -> ApiResponse:
         result = call.handler(ctx, call.params, **(call.path_args or {}))
         response = _json_response(200, _render(ctx, result, call.params.get("expand")), call)
     except EmulatorError as error:
-        saved = error.saved
+        saved = error.saved or error.status >= 500
         response = error_response(error, call)
     except Exception as exc:
-        saved = False
+        # Stripe saves a 500 under the key too: the call began, its outcome is unknown.
+        log.exception("the Stripe emulator failed on %s %s", call.method, call.path)
+        saved = True
         error = EmulatorError(f"Emulator failure: {exc!r}", status=500, type="api_error")
         response = error_response(error, call)
     key = call.idempotency_key
     if key:
         scope = idempotency.scoped_key(call.api_key, call.account, key)
         if saved:
+            response = _not_to_be_retried(response)
             idempotency.finish(ctx.store, scope, response)
         else:
             idempotency.abandon(ctx.store, scope)

@@ -87,6 +87,9 @@ def create_payout(ctx: Ctx, params: Params) -> Obj:
         metadata=payout_metadata,
         status="pending",
         type="bank_account",
+        # Only automatic payouts are reconciled against their balance transactions.
+        reconciliation_status="not_applicable",
+        source_type="card",
         statement_descriptor=string(params, "statement_descriptor"),
         failure_code=None,
         failure_message=None,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from .context import Ctx
+from .currencies import MINIMUM_CHARGE, format_amount, maximum_charge
 from .errors import EmulatorError, invalid_param, missing_param
 from .objects import Obj, new_object
 from .params import Params, amount, check_known, currency, integer, metadata, required, string
+from .settlement import convert, settles_as
 
 SESSION_PARAMS = (
     "mode",
@@ -34,6 +36,7 @@ def create_session(ctx: Ctx, params: Params) -> Obj:
     if required(params, "mode") != "payment":
         raise invalid_param("mode", "The emulator supports only mode=payment.")
     items = _line_items(params.get("line_items"))
+    _check_chargeable(ctx, items)
     customer = _customer(ctx, params)
     intent_data = _intent_data(params.get("payment_intent_data") or {})
     session = new_object(
@@ -58,9 +61,20 @@ def create_session(ctx: Ctx, params: Params) -> Obj:
         status="open",
         locale=string(params, "locale"),
         submit_type=string(params, "submit_type"),
+        # Always present on Stripe's session; the emulator offers none of these features.
+        automatic_tax={"enabled": False, "liability": None, "provider": None, "status": None},
+        custom_fields=[],
+        custom_text={
+            "after_submit": None,
+            "shipping_address": None,
+            "submit": None,
+            "terms_of_service_acceptance": None,
+        },
+        shipping_options=[],
     )
     session["url"] = f"{ctx.hosted_base}/checkout/{session['id']}"
     ctx.add(session, private={"line_items": items, "payment_intent_data": intent_data})
+    ctx.store.schedule("expire", session["id"], session["expires_at"])
     return session
 
 
@@ -85,10 +99,12 @@ def _line_item(item: Any, prefix: str) -> Obj:
     if not isinstance(price, dict):
         raise missing_param(f"{prefix}[price_data]")
     check_known(price, ("currency", "unit_amount", "product_data"), f"{prefix}[price_data]")
+    money = currency(price.get("currency"), f"{prefix}[price_data][currency]")
     unit = amount(
         required(price, "unit_amount", f"{prefix}[price_data][unit_amount]"),
         f"{prefix}[price_data][unit_amount]",
         allow_zero=True,
+        currency=money,
     )
     quantity = amount(required(item, "quantity", f"{prefix}[quantity]"), f"{prefix}[quantity]")
     product = price.get("product_data") or {}
@@ -97,11 +113,41 @@ def _line_item(item: Any, prefix: str) -> Obj:
         "object": "item",
         "description": name,
         "quantity": quantity,
-        "currency": currency(price.get("currency"), f"{prefix}[price_data][currency]"),
+        "currency": money,
         "price": {"unit_amount": unit, "product_data": {"name": name}},
         "amount_subtotal": unit * quantity,
         "amount_total": unit * quantity,
     }
+
+
+def _check_chargeable(ctx: Ctx, items: list[Obj]) -> None:
+    """Stripe refuses a total it cannot charge: one under the minimum of the currency it
+    settles in (after conversion), or one with more digits than the amount field takes."""
+    money = items[0]["currency"]
+    total = sum(item["amount_total"] for item in items)
+    param = "line_items[0][price_data][unit_amount]" if len(items) == 1 else "line_items"
+    if total > maximum_charge(money):
+        raise EmulatorError(
+            "The Checkout Session's total amount due must be no more than "
+            f"{format_amount(maximum_charge(money), money)}.",
+            code="amount_too_large",
+            param=param,
+        )
+    target, _rate = settles_as(ctx.settings, money)
+    if target not in MINIMUM_CHARGE:
+        return
+    minimum, shown = MINIMUM_CHARGE[target]
+    settled = convert(total, money, target)
+    if settled >= minimum:
+        return
+    message = f"The Checkout Session's total amount due must add up to at least {shown} {target}"
+    if target != money:
+        message = (
+            f"The Checkout Session's total amount due must convert to at least {shown} "
+            f"{target}. {format_amount(total, money)} converts to approximately "
+            f"{format_amount(settled, target)}."
+        )
+    raise EmulatorError(message, code="amount_too_small", param=param)
 
 
 def _customer(ctx: Ctx, params: Params) -> str | None:

@@ -26,13 +26,31 @@ CURRENCY_BY_COUNTRY = {
 }
 DUE = ["business_profile.url", "external_account", "individual.dob.day", "tos_acceptance.date"]
 UPDATABLE = ("email", "metadata", "business_profile", "business_type", "capabilities")
+# What a platform may send to onboard a Custom account itself, and the dates of birth Stripe's
+# test mode verifies (docs.stripe.com/connect/testing: 1901-01-01, 1902-01-01 at once).
+PREFILLABLE = ("individual", "external_account", "tos_acceptance")
+TEST_DOBS = {("1901", "1", "1"), ("1902", "1", "1")}
 PLATFORM_ACCOUNT = "acct_platform_emulator"
+PLATFORM_COUNTRY = "US"
+# Where a platform's Express accounts can be opened (docs.stripe.com/connect/cross-border-payouts,
+# "Availability"; table in docs/payments.md): platforms in the US, the UK, the EEA, Canada and
+# Switzerland can have connected accounts in any of those; any other platform only in its own
+# country. Anywhere else Stripe refuses the account at creation.
+EEA = frozenset({
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IS", "IE",
+    "IT", "LV", "LI", "LT", "LU", "MT", "NL", "NO", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+})  # fmt: skip
+CROSS_BORDER_REGION = frozenset({"US", "GB", "CA", "CH", *EEA})
+# What finishing the hosted form leaves behind: Stripe may still be verifying (pending), or
+# want more (inactive), rather than enable the account at once.
+ONBOARDING_OUTCOMES = ("active", "pending", "inactive")
 
 
 def create_account(ctx: Ctx, params: Params) -> Obj:
     _platform_only(ctx)
-    check_known(params, (*UPDATABLE, "type", "country", "default_currency"))
-    country = (string(params, "country") or "US").upper()
+    check_known(params, (*UPDATABLE, *PREFILLABLE, "type", "country", "default_currency"))
+    country = (string(params, "country") or PLATFORM_COUNTRY).upper()
+    _check_country(country)
     default = params.get("default_currency") or CURRENCY_BY_COUNTRY.get(country, "eur")
     account = new_object(
         "acct_",
@@ -59,9 +77,49 @@ def create_account(ctx: Ctx, params: Params) -> Obj:
             "disabled_reason": "requirements.past_due",
         },
     )
+    _apply_prefilled(account, params)
     _request_capabilities(account, params.get("capabilities"))
     ctx.add(account, owner=None)
     return account
+
+
+def _apply_prefilled(account: Obj, params: Params) -> None:
+    """A Custom account the platform onboards through the API (as `make stripe-check` does with
+    Stripe's documented test values) is verified once nothing is left due, and only with a
+    test date of birth; Express and Standard accounts always finish on Stripe's hosted form."""
+    for name in PREFILLABLE:
+        if params.get(name) is not None and not isinstance(params[name], dict | str):
+            raise invalid_param(name, "Invalid hash")
+    if account["type"] != "custom":
+        return
+    dob = (params.get("individual") or {}).get("dob") or {}
+    given = {
+        "business_profile.url": (params.get("business_profile") or {}).get("url"),
+        "external_account": params.get("external_account"),
+        "individual.dob.day": dob.get("day"),
+        "tos_acceptance.date": (params.get("tos_acceptance") or {}).get("date"),
+    }
+    due = [item for item in DUE if not given[item]]
+    if dob and (str(dob.get("year")), str(dob.get("month")), str(dob.get("day"))) not in TEST_DOBS:
+        due.append("individual.verification.document")
+    account["requirements"].update(currently_due=due, eventually_due=due)
+    if not due:
+        account.update(details_submitted=True, charges_enabled=True, payouts_enabled=True)
+        account["requirements"]["disabled_reason"] = None
+
+
+def _check_country(country: str) -> None:
+    if PLATFORM_COUNTRY in CROSS_BORDER_REGION:
+        allowed = country in CROSS_BORDER_REGION
+    else:
+        allowed = country == PLATFORM_COUNTRY
+    if not allowed:
+        raise invalid_param(
+            "country",
+            f"Connected accounts in {country} cannot be created by platforms in "
+            f"{PLATFORM_COUNTRY}. Please contact us via https://support.stripe.com/contact if "
+            "you need further assistance.",
+        )
 
 
 def _platform_only(ctx: Ctx) -> None:
@@ -109,13 +167,12 @@ def retrieve_own_account(ctx: Ctx, params: Params) -> Obj:
         "id": PLATFORM_ACCOUNT,
         "object": "account",
         "type": "standard",
-        "country": "US",
+        "country": PLATFORM_COUNTRY,
         "default_currency": "usd",
         "charges_enabled": True,
         "payouts_enabled": True,
         "details_submitted": True,
         "metadata": {},
-        "livemode": False,
     }
 
 
@@ -167,15 +224,33 @@ def create_account_link(ctx: Ctx, params: Params) -> Obj:
     }
 
 
-def complete_onboarding(ctx: Ctx, account_id: str) -> Obj:
-    """What finishing Stripe's hosted onboarding does: the account can take transfers."""
+def complete_onboarding(ctx: Ctx, account_id: str, outcome: str = "active") -> Obj:
+    """What finishing Stripe's hosted onboarding does: "active" the account can take transfers;
+    "pending" Stripe is still verifying what was submitted; "inactive" Stripe wants more (an
+    identity document). A later call with another outcome is Stripe's verification ending."""
+    if outcome not in ONBOARDING_OUTCOMES:
+        raise ValueError(f"unknown onboarding outcome: {outcome}")
     account = ctx.store.find("account", account_id, None, "account")
     before = copy.deepcopy(account)
-    account.update(details_submitted=True, charges_enabled=True, payouts_enabled=True)
-    account["capabilities"] = {name: "active" for name in account["capabilities"]}
-    account["requirements"].update(currently_due=[], eventually_due=[], disabled_reason=None)
+    active = outcome == "active"
+    account.update(details_submitted=True, charges_enabled=active, payouts_enabled=active)
+    account["capabilities"] = {name: outcome for name in account["capabilities"]}
+    account["requirements"].update(_REQUIREMENTS[outcome])
     _emit_updated(ctx, account, before)
     return account
+
+
+_REQUIREMENTS: dict[str, Obj] = {
+    "active": {"currently_due": [], "eventually_due": [], "past_due": [],
+               "pending_verification": [], "disabled_reason": None},
+    "pending": {"currently_due": [], "eventually_due": [], "past_due": [],
+                "pending_verification": ["individual.verification.document"],
+                "disabled_reason": "requirements.pending_verification"},
+    "inactive": {"currently_due": ["individual.verification.document"],
+                 "eventually_due": ["individual.verification.document"],
+                 "past_due": ["individual.verification.document"],
+                 "pending_verification": [], "disabled_reason": "requirements.past_due"},
+}  # fmt: skip
 
 
 ROUTES = [
@@ -207,6 +282,7 @@ def submit_link(ctx: Ctx, token: str, nonce: str, action: str) -> str | None:
     if not valid:
         return str(link["refresh_url"])
     link["form_nonce"] = None
-    if action == "complete":
-        complete_onboarding(ctx, link["account"])
+    outcome = {"complete": "active", "pending": "pending"}.get(action)
+    if outcome:
+        complete_onboarding(ctx, link["account"], outcome)
     return str(link["return_url"])

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import observers
 from .faults import Faults
 from .objects import Obj, new_object
+from .settlement import Settings
 from .state import PLATFORM, Store
 
 API_VERSION = "2026-10-28.endive"
@@ -24,7 +26,9 @@ class Ctx:
     request_id: str | None = None
     idempotency_key: str | None = None
     availability_delay: int = 0
+    capture_delay: int | None = None  # seconds until a charge is booked (None: at once)
     count_endpoints: Callable[[Obj], int] = lambda _: 0
+    settings: Settings = field(default_factory=Settings)
     outbox: list[Obj] = field(default_factory=list)
 
     @property
@@ -40,7 +44,11 @@ class Ctx:
     def emit(
         self, type: str, obj: Obj, account: str | None = None, previous: Obj | None = None
     ) -> Obj:
-        """Record an event with a snapshot of `obj`; it is delivered after the request."""
+        """Record an event with a snapshot of `obj`; it is delivered after the request.
+
+        An event of a request made with Stripe-Account is that connected account's (it
+        carries `account` and goes to Connect endpoints), as on Stripe."""
+        account = account or self.account
         data: Obj = {"object": copy.deepcopy(obj)}
         if previous:
             data["previous_attributes"] = previous
@@ -60,4 +68,5 @@ class Ctx:
         event["pending_webhooks"] = self.count_endpoints(event)
         self.store.add(event, account)
         self.outbox.append(event)
+        observers.event_created(event)
         return event

@@ -8,8 +8,8 @@ from jinja2 import DictLoader, Environment, select_autoescape
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from .currencies import format_amount
 from .errors import EmulatorError
-from .params import ZERO_DECIMAL
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -43,8 +43,11 @@ _ONBOARDING = """{% extends "layout" %}{% block title %}Onboarding{% endblock %}
 <h1>Set up payouts</h1><p>Account {{ link.account }}</p>
 <form method="post" action="{{ action }}"><input type="hidden" name="nonce" value="{{ link.form_nonce }}">
 <button type="submit" name="action" value="complete">Complete onboarding</button>
+<button type="submit" name="action" value="pending">Submit, verification pending</button>
 <button type="submit" name="action" value="leave">Leave without completing</button>
-</form>{% endblock %}"""
+</form>
+<p class="note">"Submit, verification pending" leaves the transfers capability pending, as
+Stripe does while it checks an identity document.</p>{% endblock %}"""
 _MISSING = """{% extends "layout" %}{% block title %}Not found{% endblock %}{% block body %}
 <h1>Not found</h1><p>{{ message }}</p>{% endblock %}"""
 TEMPLATES = Environment(
@@ -53,13 +56,6 @@ TEMPLATES = Environment(
     ),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
-
-
-def format_amount(amount: int, currency: str) -> str:
-    if currency in ZERO_DECIMAL:
-        return f"{amount:,} {currency.upper()}"
-    units, cents = divmod(amount, 100)
-    return f"{units:,}.{cents:02d} {currency.upper()}"
 
 
 class HostedPages:
@@ -88,13 +84,15 @@ class HostedPages:
                 )
             except EmulatorError as exc:
                 error = exc.message
+                # Paid (or expired) meanwhile, e.g. from another tab: show what it is now.
+                session, items = self.emulator.checkout_view(session_id)
             else:
                 return redirect(_success_url(session), 303)
         total = format_amount(session["amount_total"], session["currency"])
         action = f"{request.script_root}/checkout/{session_id}"
         return _page(
             "checkout",
-            200,
+            404 if session["status"] == "expired" else 200,  # Stripe's expired link is dead
             session=session,
             items=items,
             total=total,

@@ -11,6 +11,7 @@ from .state import PLATFORM, Store
 CATEGORIES = {
     "charge": "charge",
     "refund": "refund",
+    "refund_failure": "refund_failure",
     "transfer": "transfer",
     "transfer_refund": "transfer_reversal",
     "payment": "charge",
@@ -31,7 +32,12 @@ def add_transaction(
     fee: int = 0,
     description: str | None = None,
     delay: int = 0,
+    exchange_rate: float | None = None,
+    category: str | None = None,
+    fee_description: str = "Stripe processing fees",
 ) -> Obj:
+    """``category``: the reporting category when the type alone does not say it (a dispute's
+    ``adjustment`` is ``dispute`` when funds go, ``dispute_reversal`` when they come back)."""
     fee_details: list[dict[str, Any]] = []
     if fee:
         fee_details.append(
@@ -39,7 +45,7 @@ def add_transaction(
                 "amount": fee,
                 "application": None,
                 "currency": currency,
-                "description": "Stripe processing fees",
+                "description": fee_description,
                 "type": "stripe_fee",
             }
         )
@@ -49,13 +55,16 @@ def add_transaction(
         ctx.now,
         amount=amount,
         available_on=ctx.now + delay,
+        # Every movement here is in the payments balance (Stripe's other balances are for
+        # Issuing, refund/dispute prefunding and risk reserves, none of which we use).
+        balance_type="payments",
         currency=currency,
         description=description,
-        exchange_rate=None,
+        exchange_rate=exchange_rate,
         fee=fee,
         fee_details=fee_details,
         net=amount - fee,
-        reporting_category=CATEGORIES[type],
+        reporting_category=category or CATEGORIES[type],
         source=source,
         status="pending" if delay > 0 else "available",
         type=type,

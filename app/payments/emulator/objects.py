@@ -20,8 +20,13 @@ _RANGE_OPS: dict[str, Callable[[int, int], bool]] = {
 }
 
 
+# Stripe's objects of these kinds carry no `livemode` field (their API reference has none).
+WITHOUT_LIVEMODE = frozenset({"account", "balance_transaction", "refund", "transfer_reversal"})
+
+
 def new_object(prefix: str, kind: str, now: int, **fields: Any) -> Obj:
-    return {"id": new_id(prefix), "object": kind, "created": now, "livemode": False, **fields}
+    mode = {} if kind in WITHOUT_LIVEMODE else {"livemode": False}
+    return {"id": new_id(prefix), "object": kind, "created": now, **mode, **fields}
 
 
 def empty_list(url: str) -> Obj:

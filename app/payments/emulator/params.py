@@ -6,18 +6,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .currencies import CHARGEABLE, amount_step
+from .currencies import ZERO_DECIMAL as ZERO_DECIMAL
 from .errors import EmulatorError, invalid_param, missing_param
 
 Params = dict[str, Any]
 
-ZERO_DECIMAL = {
-    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga",
-    "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
-}  # fmt: skip
-CURRENCIES = ZERO_DECIMAL | {
-    "usd", "eur", "gbp", "aud", "cad", "chf", "sek", "nok", "dkk", "pln", "czk", "huf",
-    "sgd", "hkd", "nzd", "mxn", "brl", "inr", "thb", "myr", "php", "idr", "twd", "aed",
-}  # fmt: skip
+CURRENCIES = CHARGEABLE
 _KEY = re.compile(r"([^\[\]]+)|\[([^\[\]]*)\]")
 
 
@@ -82,11 +77,23 @@ def integer(value: Any, param: str) -> int:
     raise invalid_param(param, f"Invalid integer: {value}", code="parameter_invalid_integer")
 
 
-def amount(value: Any, param: str = "amount", allow_zero: bool = False) -> int:
+def amount(
+    value: Any, param: str = "amount", allow_zero: bool = False, currency: str | None = None
+) -> int:
+    """A positive integer; with ``currency``, also a multiple of the step Stripe requires
+    (three-decimal amounts end in 0; ISK amounts are whole krónur)."""
     number = integer(value, param)
     if number < 0 or (number == 0 and not allow_zero):
         raise invalid_param(
             param, "This value must be greater than or equal to 1.", "parameter_invalid_integer"
+        )
+    step = amount_step(currency) if currency else 1
+    if number % step:
+        raise invalid_param(
+            param,
+            f"Amounts in {currency} must be a multiple of {step}: round {number} to "
+            f"{number - number % step} or {number - number % step + step}.",
+            "parameter_invalid_integer",
         )
     return number
 
@@ -105,7 +112,11 @@ def currency(value: Any, param: str = "currency") -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[a-z]{3}", value):
         raise invalid_param(param, f"Invalid currency: {value}. Use a lowercase ISO code.")
     if value not in CURRENCIES:
-        raise invalid_param(param, f"Invalid currency: {value}. Stripe does not support it.")
+        supported = ", ".join(sorted(CURRENCIES))
+        raise invalid_param(
+            param,
+            f"Invalid currency: {value}. Stripe currently supports these currencies: {supported}",
+        )
     return value
 
 

@@ -6,13 +6,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from . import balance, checkout, connect, customers, payments, refunds, transfers
+from . import balance, checkout, connect, customers, intents, payments, refunds, transfers
 
 Handler = Callable[..., dict[str, Any]]
 ROUTES: list[tuple[str, str, Handler]] = [
     *customers.ROUTES,
     *checkout.ROUTES,
     *payments.ROUTES,
+    *intents.ROUTES,
     *refunds.ROUTES,
     *connect.ROUTES,
     *transfers.ROUTES,

@@ -7,6 +7,7 @@ from .errors import EmulatorError, business_error
 from .ledger import add_transaction, available
 from .objects import Obj, empty_list, list_params, matching, new_object, page
 from .params import Params, amount, check_known, currency, metadata, required, string
+from .settlement import convert, settles_as
 from .state import new_id
 
 TRANSFER_PARAMS = (
@@ -46,10 +47,7 @@ def create_transfer(ctx: Ctx, params: Params) -> Obj:
         source_type="card",
         transfer_group=string(params, "transfer_group"),
     )
-    transfer["reversals"] = {
-        **empty_list(f"/v1/transfers/{transfer['id']}/reversals"),
-        "total_count": 0,
-    }
+    transfer["reversals"] = empty_list(f"/v1/transfers/{transfer['id']}/reversals")
     txn = add_transaction(
         ctx,
         owner=None,
@@ -92,9 +90,10 @@ def _source_charge(ctx: Ctx, charge_id: str | None, money: str) -> Obj | None:
     charge = ctx.find("charge", charge_id, "source_transaction")
     if charge["status"] != "succeeded":
         raise EmulatorError("The source_transaction has not succeeded.", param="source_transaction")
-    if charge["currency"] != money:
+    settled_in, _fx = settles_as(ctx.settings, charge["currency"])
+    if settled_in != money:
         raise EmulatorError(
-            f"The currency of source_transaction's balance transaction ({charge['currency']}) "
+            f"The currency of source_transaction's balance transaction ({settled_in}) "
             f"must be the same as the transfer currency ({money})",
             param="currency",
         )
@@ -113,7 +112,8 @@ def _check_funds(ctx: Ctx, source: Obj | None, value: int, money: str) -> int:
                 "amount",
             )
         return 0
-    left = source["amount"] - source["amount_refunded"] - transferred_from(ctx, source["id"])
+    unrefunded = source["amount"] - source["amount_refunded"]
+    left = convert(unrefunded, source["currency"], money) - transferred_from(ctx, source["id"])
     if value > left:
         raise business_error(
             f"The transfer amount ({value}) exceeds the amount of source_transaction "
@@ -207,7 +207,6 @@ def _record_reversal(transfer: Obj, reversal: Obj) -> None:
     transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
     reversals = transfer["reversals"]
     reversals["data"].insert(0, reversal)
-    reversals["total_count"] = len(reversals["data"])
 
 
 def list_reversals(ctx: Ctx, params: Params, id: str) -> Obj:

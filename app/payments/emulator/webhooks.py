@@ -1,10 +1,17 @@
-"""Signed webhook delivery to in-process callables or URLs, with a retry list."""
+"""Signed webhook delivery to in-process callables or URLs, and Stripe's retries.
+
+A delivery that fails (not 2xx, or an exception) is owed: it is kept with the emulator's state
+(`Store.deliveries`, shared by every process) and retried with exponential backoff on the
+emulator's clock, 1 minute after the first attempt, then 2, 4, 8 … minutes (at most 12 hours
+apart), until 3 days after the event, as Stripe does in live mode (Stripe does not publish
+its intervals; in test mode it retries only three times over a few hours)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import logging
 import queue
 import random
 import threading
@@ -14,10 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .state import new_id
+from .state import Store, new_id
 
 Deliver = Callable[[bytes, dict[str, str]], int]
 Event = dict[str, Any]
+RETRY_FOR = 3 * 24 * 3600
+FIRST_RETRY = 60
+LONGEST_WAIT = 12 * 3600
+log = logging.getLogger(__name__)
 
 
 def sign_payload(payload: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -76,17 +87,25 @@ class Delivery:
 
 
 class WebhookDispatcher:
-    """Delivers outside the emulator's lock; keeps failures for `retry_failed`."""
+    """Delivers outside the emulator's lock; what failed is owed in `Store.deliveries`."""
 
-    def __init__(self) -> None:
+    def __init__(self, owed: Callable[[], dict[str, Any]] = dict) -> None:
         self.endpoints: list[WebhookEndpoint] = []
         self.held: list[Event] = []
-        self.failed: list[tuple[Event, WebhookEndpoint]] = []
         self.log: list[Delivery] = []
+        self._owed = owed
         self._lock = threading.Lock()
+
+    @property
+    def failed(self) -> dict[str, Any]:
+        """The deliveries still owed, by `endpoint_id/event_id` (`.clear()` forgets them)."""
+        return self._owed()
 
     def count_for(self, event: Event) -> int:
         return sum(1 for endpoint in self.endpoints if endpoint.wants(event))
+
+    def endpoint(self, endpoint_id: str) -> WebhookEndpoint | None:
+        return next((e for e in self.endpoints if e.id == endpoint_id), None)
 
     def hold(self, events: list[Event]) -> None:
         with self._lock:
@@ -97,12 +116,14 @@ class WebhookDispatcher:
             events, self.held = self.held, []
         return events
 
-    def deliver_all(self, events: list[Event], order: str = "fifo", copies: int = 1) -> None:
+    def deliver_all(self, events: list[Event], order: str = "fifo", copies: int = 1) -> list[Sent]:
+        sent: list[Sent] = []
         for event in ordered(events, order):
             for _ in range(copies):
                 for endpoint in list(self.endpoints):
                     if endpoint.wants(event):
-                        self.deliver(event, endpoint)
+                        sent.append((event, endpoint, self.deliver(event, endpoint)))
+        return sent
 
     def deliver(self, event: Event, endpoint: WebhookEndpoint) -> Delivery:
         try:
@@ -111,14 +132,99 @@ class WebhookDispatcher:
             delivery = Delivery(event["id"], endpoint.id, None, repr(exc))
         with self._lock:
             self.log.append(delivery)
-            if not delivery.ok:
-                self.failed.append((event, endpoint))
         return delivery
 
-    def retry_failed(self) -> list[Delivery]:
-        with self._lock:
-            pending, self.failed = self.failed, []
-        return [self.deliver(event, endpoint) for event, endpoint in pending]
+
+Sent = tuple[Event, WebhookEndpoint, Delivery]
+
+
+def stable_endpoint_id(
+    position: int,
+    target: str | Deliver,
+    secret: str,
+    connect: bool | None,
+    enabled_events: list[str] | None,
+) -> str:
+    """The same id in every process that registers the same endpoint in the same place, so
+    any of them can retry a delivery another one owes."""
+    name = target if isinstance(target, str) else getattr(target, "__qualname__", "callable")
+    seed = json.dumps([position, name, secret, connect, enabled_events])
+    return "we_" + hashlib.sha256(seed.encode()).hexdigest()[:24]
+
+
+# -- deliveries owed, kept in the store ----------------------------------------------------------
+def retry_delay(attempts: int) -> int:
+    """Seconds from the `attempts`-th attempt to the next one."""
+    return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_WAIT)
+
+
+def owed_key(event_id: str, endpoint_id: str) -> str:
+    return f"{endpoint_id}/{event_id}"
+
+
+def owe(store: Store, event: Event, endpoint_id: str, now: int) -> None:
+    """Queue a first attempt (for events the emulator makes on its own, e.g. on a timer)."""
+    store.deliveries[owed_key(event["id"], endpoint_id)] = {
+        "event": event["id"],
+        "endpoint": endpoint_id,
+        "event_created": event["created"],
+        "attempts": 0,
+        "next_attempt": now,
+        "last_status": None,
+        "last_error": None,
+    }
+
+
+def claim_due(
+    store: Store, dispatcher: WebhookDispatcher, now: int, everything: bool = False
+) -> list[tuple[Event, WebhookEndpoint]]:
+    """The owed deliveries due now (all with `everything`) to this process's endpoints, each
+    rescheduled for its next attempt first: a process that dies while sending leaves it due
+    again later, and two processes never send the same attempt."""
+    claimed = []
+    owed = sorted(dict.items(store.deliveries), key=lambda kv: (kv[1]["next_attempt"], kv[0]))
+    for key, entry in owed:
+        endpoint = dispatcher.endpoint(entry["endpoint"])
+        if endpoint is None or (entry["next_attempt"] > now and not everything):
+            continue
+        event = store.get(entry["event"])
+        if event is None:
+            store.deliveries.pop(key)
+            continue
+        attempts = entry["attempts"] + 1
+        store.deliveries[key] = {
+            **entry,
+            "attempts": attempts,
+            "next_attempt": now + retry_delay(attempts),
+        }
+        claimed.append((event, endpoint))
+    return claimed
+
+
+def record(store: Store, sent: list[Sent], now: int) -> None:
+    """After sending: forget what succeeded, keep what failed for its next attempt, give up
+    3 days after the event."""
+    for event, endpoint, delivery in sent:
+        key = owed_key(event["id"], endpoint.id)
+        entry = store.deliveries.get(key)
+        if delivery.ok:
+            if entry is not None:
+                store.deliveries.pop(key)
+            continue
+        if entry is None:
+            entry = {
+                "event": event["id"],
+                "endpoint": endpoint.id,
+                "event_created": event["created"],
+                "attempts": 1,
+                "next_attempt": now + retry_delay(1),
+            }
+        entry = {**entry, "last_status": delivery.status, "last_error": delivery.error}
+        if entry["next_attempt"] > entry["event_created"] + RETRY_FOR:
+            store.deliveries.pop(key, None)
+            log.warning("gave up delivering %s to %s after 3 days", event["id"], endpoint.id)
+        else:
+            store.deliveries[key] = entry
 
 
 def ordered(events: list[Event], order: str) -> list[Event]:
@@ -139,7 +245,7 @@ class BackgroundDelivery:
     """Delivers on a daemon thread, for a dev server whose webhook route needs the database
     that the request calling Stripe still holds."""
 
-    def __init__(self, deliver: Callable[[list[Event], str, int], None]) -> None:
+    def __init__(self, deliver: Callable[[list[Event], str, int], object]) -> None:
         self._deliver = deliver
         self._queue: queue.Queue[tuple[list[Event], str, int]] = queue.Queue()
         threading.Thread(target=self._run, name="stripe-emulator-webhooks", daemon=True).start()

@@ -21,16 +21,20 @@ if TYPE_CHECKING:
 
 class EmulatorWSGI:
     """`/v1/...` answers like api.stripe.com; `/checkout/<id>` and `/onboarding/<token>`
-    are the hosted pages. Mount it under `/emulator` with DispatcherMiddleware."""
+    are the hosted pages. Mount it under `/emulator` with DispatcherMiddleware.
 
-    def __init__(self, emulator: Emulator) -> None:
+    `api=False` serves the hosted pages only (what a site mounts for browsers): `/v1` is then
+    404, so no one but the in-process SDK client reaches the API."""
+
+    def __init__(self, emulator: Emulator, *, api: bool = True) -> None:
         self.emulator = emulator
         self.pages = HostedPages(emulator)
+        self.serves_api = api
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         if request.path == "/v1" or request.path.startswith("/v1/"):
-            response = self.api(request)
+            response = self.api(request) if self.serves_api else Response("Not Found", 404)
         else:
             response = self.pages.dispatch(request)
         return response(environ, start_response)
@@ -56,5 +60,5 @@ def _params(request: Request) -> Params:
     return decode_form(pairs)
 
 
-def create_wsgi_app(emulator: Emulator) -> EmulatorWSGI:
-    return EmulatorWSGI(emulator)
+def create_wsgi_app(emulator: Emulator, *, api: bool = True) -> EmulatorWSGI:
+    return EmulatorWSGI(emulator, api=api)

@@ -83,10 +83,14 @@ def _sign(body: bytes, signing: str, secret: str) -> str:
 
 
 def deliver(app, deliveries: list[tuple[dict, str]], workers: int) -> Counter:
-    """POST each (event, signing) to the webhook route, ``workers`` at a time, in list order.
+    """POST each (event, signing) to its webhook route, ``workers`` at a time, in list order:
+    a connected account's event to the Connect endpoint with its secret, as Stripe does.
 
     signing: "good", "wrong" (another secret), "stale" (10 minutes old), "tampered"."""
-    secret = app.config["STRIPE_WEBHOOK_SECRET"]
+    endpoints = {
+        False: ("/webhooks/stripe", app.config["STRIPE_WEBHOOK_SECRET"]),
+        True: ("/webhooks/stripe/connect", app.config["STRIPE_CONNECT_WEBHOOK_SECRET"]),
+    }
     pending: queue.Queue = queue.Queue()
     for item in deliveries:
         pending.put(item)
@@ -101,10 +105,11 @@ def deliver(app, deliveries: list[tuple[dict, str]], workers: int) -> Counter:
             except queue.Empty:
                 return
             body = json.dumps(event).encode()
+            path, secret = endpoints[bool(event.get("account"))]
             signature = _sign(body, signing, secret)
             try:
                 status = client.post(
-                    "/webhooks/stripe", data=body, headers={"Stripe-Signature": signature}
+                    path, data=body, headers={"Stripe-Signature": signature}
                 ).status_code
             except Exception as error:  # a server error: counted, asserted zero
                 status = f"EXC {type(error).__name__}"

@@ -96,7 +96,7 @@ def test_redis_down_then_worker_and_horse_killed_still_one_transfer(committing_a
     figures = Figures("process faults")
     redis = OwnRedis(tmp_path)
     redis.start()
-    state = tmp_path / "stripe_emulator.json"
+    state = tmp_path / "stripe_emulator.sqlite3"
     queue = f"faults-{os.getpid()}"
     env = {
         **os.environ,

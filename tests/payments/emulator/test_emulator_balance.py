@@ -32,6 +32,7 @@ def test_cursors_page_forwards_and_backwards(client, paid_charge):
 
 
 def test_filters_by_type_created_currency_and_payout(client, emulator, paid_charge):
+    emulator.settings.settlement_currencies = ("usd", "jpy")  # a yen bank account too
     charge = paid_charge(amount=10_000)
     paid_charge(amount=5_000, currency="jpy")
     emulator.advance(3_600)

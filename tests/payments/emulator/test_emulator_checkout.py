@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+import threading
+
 import pytest
 import stripe
 from emulator_support import HOSTED, NOW, session_params
@@ -156,3 +159,40 @@ def test_bad_currency_or_amount_names_the_param(client, currency, amount):
         client.v1.checkout.sessions.create(session_params(amount=amount, currency=currency))
 
     assert refused.value.param.startswith("line_items[0][price_data]")
+
+
+def test_a_session_expires_on_the_clock_even_if_nobody_reads_it(client, emulator, web):
+    sent: list[str] = []
+    emulator.add_webhook_endpoint(lambda payload, headers: sent.append(payload) or 200, "whsec")
+    session = client.v1.checkout.sessions.create(session_params())
+
+    emulator.advance(24 * 3600)
+
+    assert [json.loads(body)["type"] for body in sent] == ["checkout.session.expired"]
+    page = web.get(f"/checkout/{session.id}")
+    assert page.status_code == 404 and "expired" in page.text  # the link is dead
+    paid = web.post(f"/checkout/{session.id}", data={"card": "4242424242424242"})
+    assert paid.status_code == 404
+    assert emulator.events("charge.succeeded") == []
+
+
+def test_paying_one_session_from_many_tabs_at_once_pays_once(client, emulator):
+    session = client.v1.checkout.sessions.create(session_params())
+    start = threading.Barrier(16)
+    statuses: list[int] = []
+
+    def pay() -> None:
+        browser = Client(create_wsgi_app(emulator))
+        start.wait(10)
+        statuses.append(
+            browser.post(f"/checkout/{session.id}", data={"card": "4242424242424242"}).status_code
+        )
+
+    tabs = [threading.Thread(target=pay) for _ in range(16)]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join(30)
+
+    assert sorted(statuses) == [200] * 15 + [303]  # the others see "already paid"
+    assert len(emulator.events("charge.succeeded")) == 1

@@ -17,8 +17,25 @@ def transfer(destination):
     return {"amount": 1_000, "currency": "usd", "destination": destination}
 
 
-def test_fail_next_raises_and_does_no_work(client, emulator, destination):
-    emulator.faults.fail_next(2)
+def test_an_injected_500_is_kept_under_its_key_and_replayed(client, emulator, destination):
+    """As on Stripe: a 500 after the call began is the key's answer for 24 hours."""
+    emulator.faults.fail_next(1)
+    key = {"idempotency_key": "payout-9"}
+
+    for _ in range(2):
+        with pytest.raises(stripe.APIError) as failed:
+            client.v1.transfers.create(transfer(destination), options=key)
+        assert failed.value.http_status == 500
+        assert failed.value.headers["stripe-should-retry"] == "false"
+    assert failed.value.headers["idempotent-replayed"] == "true"
+    assert client.v1.transfers.list().data == []  # no money moved
+
+    created = client.v1.transfers.create(transfer(destination), options={"idempotency_key": "n"})
+    assert [t.id for t in client.v1.transfers.list().data] == [created.id]
+
+
+def test_a_failure_before_execution_is_not_kept(client, emulator, destination):
+    emulator.faults.fail_next(2, stored=False)
 
     for _ in range(2):
         with pytest.raises(stripe.APIError) as failed:
@@ -28,6 +45,16 @@ def test_fail_next_raises_and_does_no_work(client, emulator, destination):
     assert client.v1.transfers.list().data == []
     created = client.v1.transfers.create(transfer(destination), options={"idempotency_key": "t1"})
     assert client.v1.transfers.list().data[0].id == created.id
+
+
+def test_an_injected_refusal_is_not_kept(client, emulator, destination):
+    emulator.faults.fail_next(1, status=400)
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.transfers.create(transfer(destination), options={"idempotency_key": "t2"})
+
+    created = client.v1.transfers.create(transfer(destination), options={"idempotency_key": "t2"})
+
+    assert created.amount == 1_000
 
 
 def test_a_lost_response_is_recovered_by_retrying_with_the_same_key(client, emulator, destination):

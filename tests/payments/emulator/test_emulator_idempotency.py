@@ -114,3 +114,26 @@ def test_a_concurrent_request_with_the_same_key_gets_409(client, emulator, desti
     assert conflict.value.http_status == 409
     assert conflict.value.error.type == "idempotency_error"
     assert len(results) == 1 and len(client.v1.transfers.list().data) == 1
+
+
+def test_an_emulator_crash_is_a_500_kept_under_the_key(client, monkeypatch, caplog, request):
+    """Stripe saves 500s too: retrying with the key replays the failure, a new key runs."""
+    from app.payments.emulator import customers
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(customers, "new_object", broken)
+        with pytest.raises(stripe.APIError) as crashed:
+            client.v1.customers.create({"email": "a@x.test"}, options={"idempotency_key": "c1"})
+    assert crashed.value.http_status == 500
+    assert "disk on fire" in caplog.text  # logged for whoever runs the emulator
+
+    with pytest.raises(stripe.APIError) as replayed:
+        client.v1.customers.create({"email": "a@x.test"}, options={"idempotency_key": "c1"})
+    assert replayed.value.headers["idempotent-replayed"] == "true"
+    assert replayed.value.http_status == 500
+    assert client.v1.customers.create({"email": "a@x.test"}, options={"idempotency_key": "c2"})
+    if "_stripe_recorder" in request.fixturenames:  # the crash was on purpose here
+        request.getfixturevalue("_stripe_recorder").clear()

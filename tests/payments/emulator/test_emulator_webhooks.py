@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import itertools
 import json
 import threading
+import time
 
 import pytest
 import stripe
-from emulator_support import session_params
+from emulator_support import NOW, session_params
 
 from app.payments.emulator import Emulator, make_stripe_client
 
@@ -197,3 +199,101 @@ def test_background_delivery_does_not_block_the_caller():
     emulator.wait_for_webhooks()
 
     assert receiver.types == ["customer.created"]
+
+
+def test_a_failed_delivery_is_retried_with_backoff_on_the_clock(client, emulator):
+    receiver = Receiver(status=503)
+    emulator.add_webhook_endpoint(receiver, SECRET)
+    client.v1.customers.create({"email": "a@b.test"})
+    assert [owed["next_attempt"] for owed in emulator.owed_deliveries()] == [NOW + 60]
+
+    emulator.advance(59)
+    assert len(receiver.events) == 1  # not due yet
+    emulator.advance(1)
+    assert len(receiver.events) == 2  # 1 minute after the first attempt
+    assert emulator.owed_deliveries()[0]["next_attempt"] == NOW + 60 + 120
+
+    receiver.status = 200
+    emulator.advance(120)
+
+    assert receiver.types == ["customer.created"] * 3
+    assert emulator.owed_deliveries() == [] and emulator.failed_deliveries == []
+
+
+def test_retries_back_off_for_three_days_then_stop(client, emulator):
+    receiver = Receiver(status=500)
+    emulator.add_webhook_endpoint(receiver, SECRET)
+    client.v1.customers.create({"email": "a@b.test"})
+    attempts = [NOW]
+
+    while owed := emulator.owed_deliveries():
+        emulator.set_time(owed[0]["next_attempt"])
+        attempts.append(emulator.clock)
+
+    gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
+    assert gaps[:5] == [60, 120, 240, 480, 960]
+    assert max(gaps) == 12 * 3600
+    assert attempts[-1] <= NOW + 3 * 24 * 3600 < attempts[-1] + 12 * 3600
+    assert len(receiver.events) == len(attempts) == 15  # the first and 14 retries
+
+
+def test_held_events_wait_and_retries_do_not_jump_the_hold(client, emulator):
+    receiver = Receiver(status=500)
+    emulator.add_webhook_endpoint(receiver, SECRET)
+    client.v1.customers.create({"email": "a@b.test"})
+    emulator.hold_webhooks()
+
+    emulator.advance(3600)
+
+    assert len(receiver.events) == 1
+    emulator.hold_webhooks(False)
+    emulator.sweep()
+    assert len(receiver.events) == 2
+
+
+def deliverer(status: list[int], seen: list[str]):
+    """What each process registers, as gateway.init_app does: the same function by name."""
+
+    def deliver(payload: bytes, headers: dict[str, str]) -> int:
+        seen.append(json.loads(payload)["type"])
+        return status[0]
+
+    return deliver
+
+
+def test_another_process_retries_what_one_owes(tmp_path):
+    """Owed deliveries live with the shared state: any process with the endpoint sends them."""
+    path = tmp_path / "emulator.sqlite3"
+    first, second = Emulator(path), Emulator(path)
+    first_seen: list[str] = []
+    second_seen: list[str] = []
+    first.add_webhook_endpoint(deliverer([500], first_seen), SECRET)
+    second.add_webhook_endpoint(deliverer([200], second_seen), SECRET)
+    first.set_time(NOW)
+
+    make_stripe_client(first).v1.customers.create({"email": "a@b.test"})
+    assert first_seen == ["customer.created"] and len(second.owed_deliveries()) == 1
+
+    second.advance(60)
+
+    assert second_seen == ["customer.created"]
+    assert first.owed_deliveries() == [] and first_seen == ["customer.created"]
+
+
+def test_events_of_timers_due_inside_a_call_are_sent_by_the_next_sweep(monkeypatch):
+    """The caller of that API call may hold its own database transaction: never deliver from
+    inside it what the clock, not the call, caused."""
+    emulator = Emulator()
+    receiver = Receiver()
+    emulator.add_webhook_endpoint(receiver, SECRET)
+    client = make_stripe_client(emulator)
+    session = client.v1.checkout.sessions.create(session_params())
+    later = time.time() + 24 * 3600
+    monkeypatch.setattr("app.payments.emulator.state.time.time", lambda: later)
+
+    client.v1.customers.create({"email": "a@b.test"})
+
+    assert receiver.types == ["customer.created"]
+    assert client.v1.checkout.sessions.retrieve(session.id).status == "expired"
+    emulator.sweep()
+    assert receiver.types == ["customer.created", "checkout.session.expired"]
