@@ -124,7 +124,11 @@ def _stripe_objects_booked_once() -> list[str]:
     ours = [
         *db.session.scalars(select(Payout.transfer_id).where(Payout.transfer_id.is_not(None))),
         *db.session.scalars(
-            select(Refund.stripe_refund_id).where(Refund.stripe_refund_id.is_not(None))
+            # pending and failed refunds moved no money (a returned one is booked, then
+            # booked back: its refund entry is the one counted here)
+            select(Refund.stripe_refund_id).where(
+                Refund.stripe_refund_id.is_not(None), Refund.status == "succeeded"
+            )
         ),
         *db.session.scalars(select(Funding.charge_id).where(Funding.charge_id.is_not(None))),
     ]

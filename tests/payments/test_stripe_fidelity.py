@@ -227,8 +227,9 @@ def test_a_contract_in_a_currency_the_platform_does_not_settle_in_is_not_charged
 
 
 def test_a_transfer_after_a_stripe_500_asks_stripe_then_pays_once(app, stripe_emulator):
-    from app.contracts.lifecycle import mark_approved, mark_submitted
+    from app.contracts.lifecycle import mark_submitted
     from app.payments.models import Payout
+    from app.payments.release import approve_contract
     from tests.payments.money_support import onboard
 
     brand, contract = _funded_deal(app, stripe_emulator)
@@ -236,7 +237,7 @@ def test_a_transfer_after_a_stripe_500_asks_stripe_then_pays_once(app, stripe_em
     onboard(app, kol, stripe_emulator)
     stripe_emulator.faults.fail_next(1, status=500)
     mark_submitted(contract_id=contract.id, by=kol.id)
-    mark_approved(contract_id=contract.id, by=brand.id, reason="ok")
+    approve_contract(contract_id=contract.id, by=brand.id, reason="ok")
     db.session.commit()
     drain_jobs()  # the transfer job meets the 500, then runs again (the sweep)
     db.session.expire_all()
@@ -249,8 +250,9 @@ def test_a_transfer_after_a_stripe_500_asks_stripe_then_pays_once(app, stripe_em
 
 
 def test_a_transfer_whose_answer_was_lost_is_found_at_stripe_not_paid_twice(app, stripe_emulator):
-    from app.contracts.lifecycle import mark_approved, mark_submitted
+    from app.contracts.lifecycle import mark_submitted
     from app.payments.models import Payout
+    from app.payments.release import approve_contract
     from tests.payments.money_support import onboard
 
     brand, contract = _funded_deal(app, stripe_emulator)
@@ -258,7 +260,7 @@ def test_a_transfer_whose_answer_was_lost_is_found_at_stripe_not_paid_twice(app,
     onboard(app, kol, stripe_emulator)
     stripe_emulator.faults.lose_next_response(1)  # Stripe paid; we never heard
     mark_submitted(contract_id=contract.id, by=kol.id)
-    mark_approved(contract_id=contract.id, by=brand.id, reason="ok")
+    approve_contract(contract_id=contract.id, by=brand.id, reason="ok")
     db.session.commit()
     drain_jobs()
     db.session.expire_all()
@@ -337,3 +339,23 @@ def test_chargebacks_and_returned_refunds_reconcile_with_stripe(app, stripe_emul
         + [("refund", MATCHED), ("refund_failure", MATCHED)]
     )
     assert run.matched_count == run.processed == 6
+
+
+def test_a_fee_whose_balance_transaction_comes_later_is_booked_when_it_does(app, stripe_emulator):
+    from app.ledger.models import STRIPE_FEES
+
+    stripe_emulator.capture_delay = 60  # Stripe sets the balance transaction a minute later
+    try:
+        _brand, contract = _funded_deal(app, stripe_emulator)
+        drain_jobs()
+        assert balance(STRIPE_FEES, "usd") == 0  # nothing to book yet, and nothing guessed
+
+        stripe_emulator.advance(61)  # charge.updated, balance_transaction set
+        drain_jobs()
+        db.session.expire_all()
+    finally:
+        stripe_emulator.capture_delay = None
+
+    charge = stripe_emulator.get(funding_of(contract.id).charge_id)
+    fee = stripe_emulator.get(charge["balance_transaction"])["fee"]
+    assert fee > 0 and balance(STRIPE_FEES, "usd") == fee

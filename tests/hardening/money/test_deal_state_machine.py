@@ -1,8 +1,10 @@
 """A stateful property test over the whole deal (hypothesis RuleBasedStateMachine).
 
 Rules: onboard, fund (sometimes declined first), submit, request changes, approve, cancel,
-dispute + admin split, chargeback, Stripe faults (an error, or the work done and the answer
-lost), worker runs (drain the jobs, Stripe retrying failed webhook deliveries). A reference
+dispute + admin split, chargeback (opened, then won or lost), refunds Stripe leaves pending or
+that fail (then Stripe processes them, and finance retries the failed ones), Stripe faults (an
+error, or the work done and the answer lost), worker runs (drain the jobs, Stripe retrying
+failed webhook deliveries). A reference
 model says what the brand was charged and what the KOL and the brand are owed; after every
 step every ledger invariant holds, Stripe never moved more than the model allows, and once the
 jobs are drained with no fault pending Stripe moved exactly what the model says. Runs on SQLite
@@ -25,7 +27,7 @@ from app.ledger.checks import ledger_problems
 from app.money import fee_for
 from app.notes import services as notes
 from app.payments.emulator import EmulatorError
-from app.payments.models import Payout
+from app.payments.models import Payout, Refund
 from app.payments.refunds import cancel_contract, open_dispute, resolve_dispute
 from tests.factories import make_contract, make_kol, make_user
 from tests.hardening.money.deals import checkout, new_bid
@@ -47,12 +49,12 @@ class Deal(RuleBasedStateMachine):
         # test passed the per-IP login limit (429, then "no CSRF token" on a sign-in page).
         limiter.reset()
         self.brand, self.kol = make_user("brand"), make_kol()
-        self.admin = make_user("admin")
+        self.admin, self.finance = make_user("admin"), make_user("finance")
         contract = make_contract(new_bid(self.brand, self.kol))
         self.id, self.price, self.total = contract.id, contract.price, contract.brand_total
         self.kol_fee, self.session = contract.kol_fee, checkout(contract.id, self.brand.id)
         self.status, self.note_id, self.rounds = "awaiting_funding", None, 0
-        self.onboarded = False
+        self.onboarded = self.chargeback_closed = False
         self.charged = self.refund_due = self.kol_due = 0  # the reference model
         self.held = 0
         self.faults_pending = False
@@ -81,7 +83,22 @@ class Deal(RuleBasedStateMachine):
             return False
 
     def _stripe(self, kind: str) -> int:
-        return sum(o["amount"] for o in emulator_objects(self.emulator, kind, contract_id=self.id))
+        """What Stripe moved for this contract: failed refunds moved nothing."""
+        return sum(
+            o["amount"]
+            for o in emulator_objects(self.emulator, kind, contract_id=self.id)
+            if o.get("status") != "failed"
+        )
+
+    def _failed_refunds(self) -> int:
+        """Refunds Stripe failed that finance has not retried yet: owed, not moved."""
+        return sum(
+            db.session.scalars(
+                select(Refund.amount).where(
+                    Refund.contract_id == self.id, Refund.status == "failed"
+                )
+            )
+        )
 
     # -- rules -----------------------------------------------------------------------------
     @precondition(lambda self: not self.onboarded)
@@ -195,6 +212,46 @@ class Deal(RuleBasedStateMachine):
         self.status = "frozen"  # payouts not yet sent stay on hold: the model owes nothing more
         FIGURES.add("chargebacks")
 
+    @precondition(lambda self: self.status == "frozen" and not self.chargeback_closed)
+    @rule(won=st.booleans())
+    def chargeback_closes(self, won):
+        intent = self.emulator.get(self.emulator.get(self.session)["payment_intent"])
+        dispute = self.emulator.get(intent["latest_charge"]) and next(
+            o
+            for o in emulator_objects(self.emulator, "dispute")
+            if o["charge"] == intent["latest_charge"]
+        )
+        self.emulator.close_dispute(dispute["id"], won=won)
+        self.chargeback_closed = True
+        if not won:
+            self.held = 0  # the brand has its money back from its bank: nothing left to refund
+        FIGURES.add("chargebacks_won" if won else "chargebacks_lost")
+
+    @rule(outcome=st.sampled_from(["pending", "fail"]))
+    def next_refund_at_stripe(self, outcome):
+        self.emulator.faults.next_refunds(outcome)
+        FIGURES.add(f"refunds_{outcome}")
+
+    @rule()
+    def stripe_processes_refunds(self):
+        self._end_transaction()
+        self.emulator.settle_refunds()  # pending ones succeed, those set to fail fail
+
+    @rule()
+    def finance_retries_failed_refunds(self):
+        from app.finance.services import retry_failed_refund
+
+        failed = db.session.scalars(
+            select(Refund.id).where(Refund.contract_id == self.id, Refund.status == "failed")
+        ).all()
+        for refund_id in failed:
+            assert self._try(
+                lambda refund_id=refund_id: retry_failed_refund(
+                    refund_id=refund_id, actor_id=self.finance.id, reason="new card"
+                )
+            )
+        drain_jobs()
+
     @rule(lost=st.booleans())
     def stripe_fault(self, lost):
         if lost:
@@ -213,6 +270,8 @@ class Deal(RuleBasedStateMachine):
         self.emulator.faults.reset()
         self.emulator.retry_failed_deliveries()
         drain_jobs()
+        self._end_transaction()
+        self.emulator.settle_refunds()  # Stripe finishes what it left pending
         self.faults_pending = False
         db.session.expire_all()
         if self.status == "funding_webhook_pending":
@@ -222,7 +281,7 @@ class Deal(RuleBasedStateMachine):
         transfers, refunds = self._stripe("transfer"), self._stripe("refund")
         frozen = db.session.get(Contract, self.id).status.value == "frozen"
         waiting = not self.onboarded or frozen
-        assert refunds == self.refund_due
+        assert refunds + self._failed_refunds() == self.refund_due
         assert transfers == self.kol_due or (waiting and transfers <= self.kol_due)
         FIGURES.add("settled_checks")
 

@@ -31,7 +31,7 @@ from app.payments.refunds import cancel_contract, open_dispute, resolve_dispute
 from tests.factories import make_contract, make_kol, make_user
 from tests.hardening.money.books import deliver, events_recorded, snapshot
 from tests.hardening.money.deals import checkout, new_bid
-from tests.hardening.money.support import Figures, parallel_ok, size
+from tests.hardening.money.support import Figures, emulator_objects, parallel_ok, size
 from tests.payments.conftest import drain_jobs
 
 EXAMPLES = size("MONEY_EXAMPLES", 3, 60)
@@ -45,6 +45,9 @@ DEAL = st.fixed_dictionaries(
         "onboard": st.booleans(),
         "chargeback": st.sampled_from(["none", "none", "open", "won", "lost"]),
         "then": st.sampled_from(["nothing", "cancel", "approve", "split"]),
+        # what Stripe does with a refund: done at once, pending then done, pending then
+        # failed, or done and then returned by the card issuer
+        "refund": st.sampled_from(["done", "done", "pending", "fail", "returned"]),
         "reverse": st.sampled_from(["none", "none", "full", "partial", "partial_then_rest"]),
     }
 )
@@ -82,10 +85,13 @@ def _phase_a(app, emulator, deal, contract, kol, session_id) -> None:
         emulator.complete_onboarding(db.session.get(ConnectAccount, kol.id).stripe_account_id)
 
 
-def _phase_b(deal, contract_id, brand_id, kol_id, admin_id) -> None:
+def _phase_b(emulator, deal, contract_id, brand_id, kol_id, admin_id) -> None:
     """What our users do next; a refusal (not funded, frozen) is part of the scenario."""
     from tests.notes.support import submitted_note
 
+    if deal.get("refund") in ("pending", "fail"):
+        emulator.faults.next_refunds(deal["refund"])
+        FIGURES.add(f"refunds_{deal['refund']}_set")
     try:
         if deal["then"] == "cancel":
             cancel_contract(contract_id=contract_id, actor_id=brand_id, reason="changed plans")
@@ -105,10 +111,18 @@ def _phase_b(deal, contract_id, brand_id, kol_id, admin_id) -> None:
     except DomainError:
         db.session.rollback()
     drain_jobs()
+    emulator.faults.refund_outcomes.clear()  # one deal's refund outcome is not the next's
 
 
-def _phase_c(deal, contract_id) -> None:
-    """Stripe-side: reverse the deal's first transfer, where there is one and Stripe allows."""
+def _phase_c(emulator, deal, contract_id) -> None:
+    """Stripe-side: refunds left pending finish (or fail), one may come back from the card
+    issuer; reverse the deal's first transfer, where there is one and Stripe allows."""
+    emulator.settle_refunds()
+    if deal.get("refund") == "returned":
+        for refund in emulator_objects(emulator, "refund", contract_id=contract_id):
+            if refund["status"] == "succeeded":
+                emulator.fail_refund(refund["id"])
+                FIGURES.add("refunds_returned")
     transfer_id = db.session.scalar(
         select(Payout.transfer_id)
         .where(Payout.contract_id == contract_id, Payout.transfer_id.is_not(None))
@@ -158,9 +172,9 @@ def _run(app, emulator, deals, brand, admin, data=None) -> tuple[dict, Counter, 
                 kol = db.session.get(type(brand), kol_id)
                 _phase_a(app, emulator, deal, contract_id, kol, session_id)
             elif phase == "B":
-                _phase_b(deal, contract_id, brand.id, kol_id, admin.id)
+                _phase_b(emulator, deal, contract_id, brand.id, kol_id, admin.id)
             else:
-                _phase_c(deal, contract_id)
+                _phase_c(emulator, deal, contract_id)
         events = emulator.webhooks.take_held()
         emulator.hold_webhooks(False)
         plan = [(e, "good") for e in events] if data is None else _plan_for(data, events)
