@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from . import connect, payments, refunds
 from .context import Ctx
-
-T = TypeVar("T")
 
 
 class HumanActions:
