@@ -5,6 +5,9 @@ from __future__ import annotations
 import secrets
 import time
 
+from sqlalchemy import func, select
+
+from app.analytics.models import HourlyRollup
 from app.auth.models import Role
 from app.contracts.models import ContractStatus
 from app.db_types import utcnow
@@ -124,3 +127,15 @@ def crash_after_ingest(monkeypatch):
 
     monkeypatch.setattr(rollups, "ingest_rows", crash)
     return real
+
+
+def totals(note_id):
+    row = db.session.execute(
+        select(
+            func.coalesce(func.sum(HourlyRollup.views), 0),
+            func.coalesce(func.sum(HourlyRollup.uniques), 0),
+            func.coalesce(func.sum(HourlyRollup.clicks), 0),
+            func.coalesce(func.sum(HourlyRollup.bot_views), 0),
+        ).where(HourlyRollup.note_id == note_id)
+    ).one()
+    return dict(zip(("views", "uniques", "clicks", "bot_views"), map(int, row), strict=True))

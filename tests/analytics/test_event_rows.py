@@ -10,8 +10,7 @@ from app.analytics import pg_ingest, rollups
 from app.analytics.event_rows import decode_rows, encode_row, encode_rows, hit_row, note_columns
 from app.analytics.models import TrackingEvent
 from app.extensions import db
-from tests.analytics.support import event, published_note
-from tests.analytics.test_tracking import totals
+from tests.analytics.support import event, published_note, totals
 
 ODD_VISITORS = ["tab\there", "new\nline", "back\\slash", "cr\rlf", "\\N", "line\u2028sep", "ü" * 64]
 

@@ -9,22 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from app.analytics import pipeline, rollups, tracking
-from app.analytics.models import HourlyRollup, TrackingEvent
+from app.analytics.models import TrackingEvent
 from app.analytics.pipeline import TrackingUnavailable
 from app.extensions import db
-from tests.analytics.support import BROWSER, event, published_note
-
-
-def totals(note_id):
-    row = db.session.execute(
-        select(
-            func.coalesce(func.sum(HourlyRollup.views), 0),
-            func.coalesce(func.sum(HourlyRollup.uniques), 0),
-            func.coalesce(func.sum(HourlyRollup.clicks), 0),
-            func.coalesce(func.sum(HourlyRollup.bot_views), 0),
-        ).where(HourlyRollup.note_id == note_id)
-    ).one()
-    return dict(zip(("views", "uniques", "clicks", "bot_views"), map(int, row), strict=True))
+from tests.analytics.support import BROWSER, event, published_note, totals
 
 
 @pytest.mark.parametrize(

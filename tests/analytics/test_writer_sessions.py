@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from app.analytics import pipeline, rollups
 from app.analytics.models import TrackingEvent
 from app.extensions import db
-from tests.analytics.support import campaign_for, event, published_note
-from tests.analytics.test_writer_rules import (
+from tests.analytics.rules import (
     FLAGS,
     assert_rollups_match_raw_events,
     at,
     expected_flags,
 )
+from tests.analytics.support import campaign_for, event, published_note
 from tests.factories import make_kol
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]

@@ -16,7 +16,7 @@ from app.extensions import db
 from tests.conftest import csrf_token
 from tests.engagement.support import bearer, member, published_note, signed_in
 from tests.factories import make_api_key
-from tests.notes.test_public import count_queries
+from tests.queries import count_queries
 
 XSS = [
     "<script>alert(1)</script>",

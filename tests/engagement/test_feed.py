@@ -10,7 +10,7 @@ from app.extensions import db
 from tests.analytics.support import campaign_for
 from tests.engagement.support import member, published_note, signed_in
 from tests.factories import make_kol
-from tests.notes.test_public import count_queries
+from tests.queries import count_queries
 
 
 def note_in(category: str, *, kol=None, title="A note"):

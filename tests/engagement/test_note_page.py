@@ -12,7 +12,7 @@ from app.extensions import db
 from app.notes.models import NoteStatus
 from tests.conftest import csrf_token
 from tests.engagement.support import likes, member, published_note, rolled, saves, signed_in
-from tests.notes.test_public import count_queries
+from tests.queries import count_queries
 
 JSON = {"Accept": "application/json"}
 

@@ -7,7 +7,7 @@ from app.extensions import db
 from app.notes import queries
 from tests.factories import make_user
 from tests.notes.support import draft_note, funded_contract, published_note
-from tests.notes.test_public import count_queries
+from tests.queries import count_queries
 
 
 def _publish(brand, *, category="beauty", title="A note", hours_ago=0, **fields):

@@ -1,11 +1,8 @@
 """The public note page, the tracked product link, related notes, the feed, query counts."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from app.auth.models import User
 from app.db_types import utcnow
@@ -15,22 +12,9 @@ from app.notes.models import NoteStatus
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_kol, make_user
 from tests.notes.support import draft_note, funded_contract, published_note, submitted_note
+from tests.queries import count_queries
 
 XSS = "<img src=x onerror=alert(1)><script>alert(2)</script>"
-
-
-@contextmanager
-def count_queries():
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
 
 
 def test_public_page_shows_the_note_with_the_sponsored_label(client):
