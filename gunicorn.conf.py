@@ -1,7 +1,7 @@
 """Gunicorn settings for production: ``gunicorn -c gunicorn.conf.py wsgi:app`` (``make serve``).
 
 Every value comes from the environment with a default sized for a 2-core host; see the
-README's "Operations" section and .env.example.
+docs/operations.md and .env.example.
 
 - WEB_CONCURRENCY   worker processes (default 2 x cores + 1, i.e. 5 on 2 cores)
 - GUNICORN_THREADS  threads per worker (default 1: gunicorn's sync worker; 2 or more switches

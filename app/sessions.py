@@ -4,7 +4,7 @@ Flask re-serialises, re-signs and re-sends a permanent session's cookie on every
 slide its expiry (``SESSION_REFRESH_EACH_REQUEST``). Doing that at most every
 ``REFRESH_SECONDS`` keeps the idle timeout (``PERMANENT_SESSION_LIFETIME``) exact to within
 that much, and spares each signed-in request a JSON dump, an HMAC and a Set-Cookie header — a
-measurable share of a cached page (README "Benchmarks"). A changed session is always sent.
+measurable share of a cached page (docs/benchmarks.md). A changed session is always sent.
 """
 
 from __future__ import annotations
