@@ -59,11 +59,15 @@ def test_visitor_days_of_notes_campaigns_and_kols_become_one_table(history_url, 
 
     fresh = create_app("test", SQLALCHEMY_DATABASE_URI=history_url, UPLOAD_DIR=str(tmp_path))
     with fresh.app_context():
-        upgrade(revision=BEFORE)
+        # The factories write today's schema: make the notes there, then go back to before.
+        upgrade()
         kol = make_kol(verified=True)
         # Two notes in two campaigns, as plain values (the session is closed for the upgrade).
         notes = [_plain(published_note(kol=kol)), _plain(published_note(kol=kol))]
         kol = SimpleNamespace(id=kol.id)
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision=BEFORE)
         # Yesterday at noon, before the upgrade, READER read both notes: as the old writer
         # recorded it, a visitor-day per note, per campaign and one for the KOL.
         noon = datetime.combine(datetime.now(UTC).date() - timedelta(days=1),
