@@ -7,6 +7,7 @@ import random
 import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -246,8 +247,19 @@ def test_hours_rolled_up_before_the_migration_keep_their_note_uniques(tmp_path):
     url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
     fresh = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path))
     with fresh.app_context():
-        upgrade(revision=BEFORE)
+        # The factories write today's schema: make the notes there, then go back to before.
+        upgrade()
         kol, notes = _kol_with_two_notes()
+        kol = SimpleNamespace(id=kol.id)
+        notes = [
+            SimpleNamespace(
+                id=n.id, contract_id=n.contract_id, campaign_id=n.campaign_id, kol_id=n.kol_id
+            )
+            for n in notes
+        ]
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision=BEFORE)
         # Yesterday at noon, before the upgrade: READER read both notes (two note uniques).
         noon = datetime.fromtimestamp(_at(1), UTC)
         for note in notes:
