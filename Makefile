@@ -1,42 +1,58 @@
 # Two commands do everything on a fresh machine: `make run` and `make test`.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install translations lint format migrate seed serve worker scheduler bench clean stripe-check
+.PHONY: run test install install-runtime translations lint format migrate seed serve worker \
+	scheduler bench clean stripe-check lock extract-messages check-messages soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+# Two locked sets, generated from pyproject.toml by `make lock` (docs/development.md), installed
+# with their hashes checked: requirements.txt, the runtime (what a production host installs:
+# run, serve, worker, scheduler, migrate), and requirements-dev.txt, the same pins plus the
+# tests, linters and the lock tool (test, lint, lock, bench, soak). Each set leaves its own
+# stamp, so a second `make` (CI's two `make test` side by side after `make install`) installs
+# nothing.
+PIP_INSTALL = $(BIN)/python -m pip install --quiet --require-hashes
+
+$(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(PIP_INSTALL) -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed-runtime
+	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
 MO := translations/zh_Hans/LC_MESSAGES/messages.mo
 
-install: $(VENV)/.installed $(MO)
+install: $(VENV)/.installed-dev $(MO)
+
+install-runtime: $(VENV)/.installed-runtime $(MO)
 
 translations: $(MO)
 
 # Compiled only when the catalogue changed, so two `make test` runs side by side (CI) never
 # write the same .mo file at once.
-$(MO): translations/zh_Hans/LC_MESSAGES/messages.po $(VENV)/.installed
+$(MO): translations/zh_Hans/LC_MESSAGES/messages.po $(VENV)/.installed-runtime
 	$(BIN)/pybabel compile --statistics -d translations
 	touch $@
 
-run: install
+run: install-runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
 	@echo "Serving on http://127.0.0.1:$(PORT)  (SQLite, inline jobs, simulated payments)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-lint: install
+lint: install check-messages
 	$(BIN)/ruff check app tests migrations config.py wsgi.py gunicorn.conf.py
 	$(BIN)/ruff format --check app tests config.py wsgi.py gunicorn.conf.py
 	$(BIN)/bandit -q -r app -ll
+	$(BIN)/lint-imports  # the import contracts in .importlinter (docs/architecture.md "Wiring")
 
 format: install
 	$(BIN)/ruff format app tests config.py wsgi.py gunicorn.conf.py
@@ -45,16 +61,16 @@ format: install
 test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-migrate: install
+migrate: install-runtime
 	$(BIN)/flask db upgrade
 
-seed: install
+seed: install-runtime
 	$(BIN)/flask seed
 
-# Production (README "Operations"). Settings come from the environment or .env (.env.example);
+# Production (docs/operations.md). Settings come from the environment or .env (.env.example);
 # run `make migrate` once per release before starting them.
 # The web server: gunicorn with gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS, PORT/BIND).
-serve: install
+serve: install-runtime
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # One RQ worker (start one per core, on any host). A killed job is picked up in about a minute:
@@ -75,17 +91,58 @@ RQ_QUEUES = $(sort $(or $(RQ_QUEUE),default) default)
 # REDIS_URL from the environment or .env (read through config.py).
 REDIS_URL_CMD = url=$$($(BIN)/python -c 'import config; print(config.Config.REDIS_URL or "")'); \
 	test -n "$$url" || { echo "set REDIS_URL (environment or .env)" >&2; exit 2; }
-worker: install
+worker: install-runtime
 	@$(REDIS_URL_CMD); set -x; exec $(BIN)/rq worker --worker-class app.worker.AppWorker --url "$$url" --worker-ttl 35 --job-monitoring-interval 5 --maintenance-interval 15 --with-scheduler $(RQ_QUEUES)
 
 # The scheduler (one per deployment): contracts tick 60 s, jobs sweep 30 s, tracking writer 5 s,
 # reconciliation 02:30 UTC (app/cron.py). The jobs themselves run on `make worker`.
-scheduler: install
+scheduler: install-runtime
 	@$(REDIS_URL_CMD); set -x; exec $(BIN)/rq cron app/cron.py --url "$$url"
 
+# The Chinese catalogue: `make extract-messages` regenerates its template
+# (translations/messages.pot) from the code and merges it into the .po; `make check-messages`
+# (part of lint, so CI) extracts to a temporary file and fails when its msgids differ from the
+# checked-in template (dates and line numbers are not compared).
+EXTRACT_ARGS = -F babel.cfg -k _l
+
 extract-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel extract $(EXTRACT_ARGS) -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations
+
+check-messages: install
+	@pot=$$(mktemp); trap 'rm -f "$$pot"' EXIT; \
+	$(BIN)/pybabel -q extract $(EXTRACT_ARGS) -o "$$pot" . && \
+	$(BIN)/python -c "$$COMPARE_MSGIDS" "$$pot" translations/messages.pot
+
+define COMPARE_MSGIDS
+import sys
+from babel.messages.pofile import read_po
+
+def msgids(path):
+    with open(path, "rb") as handle:
+        return {(message.context, message.id) for message in read_po(handle) if message.id}
+
+extracted, checked_in = msgids(sys.argv[1]), msgids(sys.argv[2])
+for _, msgid in sorted(extracted - checked_in, key=repr):
+    print("in the code, not in messages.pot:", repr(msgid))
+for _, msgid in sorted(checked_in - extracted, key=repr):
+    print("in messages.pot, no longer in the code:", repr(msgid))
+if extracted != checked_in:
+    sys.exit("translations/messages.pot is out of date: run `make extract-messages`, then "
+             "translate the new strings in translations/zh_Hans/LC_MESSAGES/messages.po")
+endef
+export COMPARE_MSGIDS
+
+# Both locks from pyproject.toml, with hashes (docs/development.md); needs PyPI. Pins the locks
+# already hold are kept and a new dependency gets the newest version that fits; to move one:
+# `make lock LOCK_ARGS="--upgrade-package flask"`, all of them: `make lock LOCK_ARGS=--upgrade`.
+# The development lock is constrained by the runtime one, so both hold the same runtime pins.
+LOCK = $(BIN)/uv pip compile --quiet --universal --generate-hashes \
+	--custom-compile-command "make lock" $(LOCK_ARGS) pyproject.toml
+
+lock: install
+	$(LOCK) -o requirements.txt
+	$(LOCK) --group dev -c requirements.txt -o requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
@@ -100,7 +157,7 @@ bench: install
 # built-in emulator and, with STRIPE_TEST_SECRET_KEY=sk_test_..., on Stripe's test mode with the
 # same code, printed side by side (docs/going-live.md). Without the key it says that nothing ran
 # against Stripe; live keys are refused. STRIPE_CHECK_ARGS: e.g. --require-stripe, --currency eur.
-stripe-check: install
+stripe-check: install-runtime
 	$(BIN)/flask stripe-check $(STRIPE_CHECK_ARGS)
 
 # Money hardening at full size (issue 7): 32 x 20 races per money action, more webhook

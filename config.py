@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -89,6 +91,8 @@ class Config:
     LOGIN_LIMIT_IP = os.environ.get("LOGIN_LIMIT_IP", "20 per minute")
     LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per minute")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    # Comments per account (web form and API together).
+    COMMENT_LIMIT = os.environ.get("COMMENT_LIMIT", "10 per minute")
 
     # Mail: "outbox" stores mail in the database (shown at /dev/outbox) and logs it;
     # "smtp" sends through MAIL_SERVER.
@@ -140,7 +144,7 @@ class Config:
     # Hours a brand has to fund an accepted bid's contract before it can be cancelled.
     FUNDING_DEADLINE_HOURS = int(os.environ.get("FUNDING_DEADLINE_HOURS", "72"))
 
-    # Operations (README "Operations"): logs, metrics, health, proxies.
+    # Operations (docs/operations.md): logs, metrics, health, proxies.
     LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("json" if ENV_NAME == "production" else "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # bearer token for /metrics
@@ -165,6 +169,79 @@ class TestConfig(Config):
     MAIL_BACKEND = "outbox"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///:memory:")
     JOBS_INLINE = True
+
+
+class ConfigError(ValueError):
+    """A setting the app cannot run with; the message names it and says what it takes."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting read from the environment when the app starts, typed like its default."""
+
+    name: str
+    default: str | int | float
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+
+    def parse(self, raw: object) -> str | int | float:
+        kind = type(self.default)
+        try:
+            value = raw if isinstance(raw, kind) else kind(str(raw).strip())
+        except ValueError:
+            what = {int: "a whole number", float: "a number"}.get(kind, kind.__name__)
+            raise ConfigError(f"{self.name} must be {what} (got {raw!r})") from None
+        if self.choices and value not in self.choices:
+            raise ConfigError(f"{self.name} must be one of {', '.join(self.choices)} (got {raw!r})")
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            limit = f"between {self.low} and {self.high}" if self.high else f"at least {self.low}"
+            raise ConfigError(f"{self.name} must be {limit} (got {value})")
+        return value
+
+
+BUFFER_MODES = ("auto", "redis", "direct")  # auto: Redis when REDIS_URL is set
+# The tracking and engagement hot paths read these from app.config (each os.environ lookup
+# encodes and decodes); docs/operations.md "Configuration" says what each does.
+STARTUP_SETTINGS = (
+    Setting("ANALYTICS_BUFFER", "auto", choices=BUFFER_MODES),
+    # 1: single hits leave the request path (app/analytics/hitbuffer.py); needs Redis.
+    Setting("ANALYTICS_ASYNC", 0, low=0, high=1),
+    Setting("ANALYTICS_STREAM", "analytics:events"),
+    Setting("ANALYTICS_GROUP", "writers"),
+    Setting("ANALYTICS_BATCH_SECRET", ""),  # HMAC secret for signed batches ("" = refused)
+    # The writer finds a view's last counted view in the visitor-days of its own day and the
+    # days either side (app/analytics/pg_ingest.py): a window of at most one day.
+    Setting("ANALYTICS_DEDUPE_MINUTES", 30, low=1, high=1440),
+    Setting("ANALYTICS_ATTRIBUTION_DAYS", 7, low=1),
+    Setting("ANALYTICS_RETENTION_DAYS", 90, low=1),  # keeps at least those visitor-days
+    Setting("ANALYTICS_DRAIN_BATCH", 1000, low=1),  # stream entries per drain
+    # Seconds single hits gather after a small drain (below ANALYTICS_WRITER_SPLIT_ROWS), cut
+    # short once ANALYTICS_WRITER_WAKE_ENTRIES stream entries wait (a burst of batches).
+    Setting("ANALYTICS_WRITER_PAUSE", 1.0, low=0),
+    Setting("ANALYTICS_WRITER_WAKE_ENTRIES", 50, low=1),
+    # PostgreSQL: 2 stores each chunk of at least SPLIT_ROWS events in two sessions at once.
+    Setting("ANALYTICS_WRITER_SESSIONS", 2, low=1, high=2),
+    Setting("ANALYTICS_WRITER_SPLIT_ROWS", 2000, low=1),
+    Setting("ANALYTICS_BOT_SHARE", 0.3, low=0, high=1),  # flag a note above this bot share
+    Setting("ANALYTICS_SPIKE_FACTOR", 5.0, low=1),  # flag a day above this x the baseline
+    Setting("ANALYTICS_QUIET_VIEWS", 200, low=1),  # flag this many views and no click
+    Setting("ENGAGEMENT_BUFFER", "auto", choices=BUFFER_MODES),
+    Setting("ENGAGEMENT_STREAM", "engagement:actions"),
+    Setting("ENGAGEMENT_GROUP", "writers"),
+    Setting("ENGAGEMENT_DRAIN_BATCH", 1000, low=1),
+    Setting("ENGAGEMENT_TRUST_DAYS", 3, low=0),  # accounts younger than this are flagged
+)
+
+
+def load_startup_settings(config: dict, environ: Mapping[str, str] = os.environ) -> None:
+    """Fill in every STARTUP_SETTINGS name the app was not given from the environment, and
+    check every one (given or read): a bad value stops the app with a ConfigError naming it."""
+    for setting in STARTUP_SETTINGS:
+        raw = config.get(setting.name) if setting.name in config else environ.get(setting.name)
+        config[setting.name] = setting.default if raw is None else setting.parse(raw)
 
 
 def config_for(name: str | None) -> type[Config]:

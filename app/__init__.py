@@ -12,7 +12,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import jobs
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
-from config import BASE_DIR, INSTANCE_DIR, config_for, currency_list, is_default_secret
+from config import (
+    BASE_DIR,
+    INSTANCE_DIR,
+    config_for,
+    currency_list,
+    is_default_secret,
+    load_startup_settings,
+)
 
 # Each feature's models, imported here so the metadata Alembic sees is complete.
 from app import auth, mail, profiles, status  # noqa: F401  isort: skip
@@ -34,9 +41,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config["STRIPE_SETTLEMENT_CURRENCIES"] = currency_list(
         app.config.get("STRIPE_SETTLEMENT_CURRENCIES")
     )
-    from app.analytics import settings as analytics_settings
-
-    analytics_settings.init_app(app)  # after the overrides: those win
+    load_startup_settings(app.config)  # after the overrides: those win
     _check_secrets(app)
     from app.sessions import RefreshingSessionInterface
 
@@ -116,7 +121,9 @@ def _development_secret_key(instance: Path) -> str:
 def _init_extensions(app: Flask) -> None:
     from app.auth.services import load_session_user
     from app.authz import enforce_declared_access
+    from app.finance.services import is_closed_at
     from app.i18n import selected_locale
+    from app.ledger.services import install_period_lock
     from app.payments import gateway
 
     db.init_app(app)
@@ -134,6 +141,8 @@ def _init_extensions(app: Flask) -> None:
     _init_security_headers(app)
     jobs.init_app(app)
     gateway.init_app(app)
+    # The ledger refuses entries dated inside a period finance has closed.
+    install_period_lock(is_closed_at)
     app.before_request(enforce_declared_access)
 
 
@@ -172,19 +181,27 @@ def _init_security_headers(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # Views on a blueprint defined in another module of their feature, imported before the
+    # blueprint is registered: notes' review and public pages, the wishlist, comment reports,
+    # finance's payout queue and reconciliation.
+    from app.admin import moderation_routes  # noqa: F401
     from app.admin.routes import bp as admin_bp
     from app.analytics.routes import bp as analytics_bp
+    from app.api.openapi import init_api
     from app.api.routes import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.auth.settings_routes import bp as settings_bp
     from app.bids.routes import bp as bids_bp
     from app.campaigns.routes import bp as campaigns_bp
     from app.contracts.routes import bp as contracts_bp
+    from app.engagement import wishlist  # noqa: F401
     from app.engagement.routes import bp as engagement_bp
     from app.engagement.social_routes import bp as social_bp
+    from app.finance import payout_routes, reconcile_routes  # noqa: F401
     from app.finance.routes import bp as finance_bp
     from app.mail.routes import bp as mail_bp
     from app.main import bp as main_bp
+    from app.notes import public_routes, review_routes  # noqa: F401
     from app.notes.routes import bp as notes_bp
     from app.notifications.routes import bp as notifications_bp
     from app.payments.routes import bp as payments_bp
@@ -210,7 +227,7 @@ def _register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer keys, never cookies: CSRF cannot reach it
-    app.register_blueprint(api_bp)
+    init_api(app, api_bp)  # flask-smorest: the OpenAPI document from the declared schemas
     if app.config.get("BENCH"):  # `make bench` only: the hello-world yardstick
         from app.bench_routes import bp as bench_bp
 

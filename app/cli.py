@@ -105,12 +105,9 @@ contracts_cli = AppGroup("contracts", help="Contracts, bids and their scheduled 
 @contracts_cli.command("tick")
 def contracts_tick_command() -> None:
     """Run every periodic step once (bid expiry, review-window approvals …) and commit."""
-    from app.contracts.lifecycle import run_ticks
-    from app.jobs import run_inline_jobs
+    from app.periodic import tick_contracts
 
-    counts = run_ticks()
-    db.session.commit()
-    run_inline_jobs()
+    counts = tick_contracts()
     for name, count in counts.items():
         click.echo(f"{name}: {count}")
 

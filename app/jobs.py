@@ -18,9 +18,11 @@ from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import JSON, Integer, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app.context import in_app_context
 from app.db_types import BigId, TZDateTime, utcnow
 from app.extensions import db
 from app.observability.logging import current_request_id, job_context
+from app.redis import redis_client
 
 log = logging.getLogger(__name__)
 JOBS: dict[str, Callable[..., Any]] = {}
@@ -100,10 +102,10 @@ def push_to_queue(job_id: int) -> bool:
 
 
 def queue():
-    from redis import Redis
     from rq import Queue
 
-    connection = Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=2)
+    # A job push may wait longer than a tracked hit: it is the only copy outside the outbox row.
+    connection = redis_client(timeout=2, connect_timeout=2)
     return Queue(current_app.config["RQ_QUEUE"], connection=connection)
 
 
@@ -117,13 +119,9 @@ def run_inline_jobs() -> None:
             log.exception("inline job %s failed; it stays staged for retry", job_id)
 
 
+@in_app_context
 def run_staged_job(job_id: int) -> None:
     """Run one staged job once; called by RQ workers and inline. Commits once."""
-    if not has_app_context():
-        from app import create_app
-
-        with create_app().app_context():
-            return run_staged_job(job_id)
     staged = db.session.get(StagedJob, job_id)
     if staged is None or staged.status == "done":
         return

@@ -19,6 +19,7 @@ from app.auth.models import Role
 from app.authz import PUBLIC, access
 from app.extensions import db, talisman
 from app.i18n import LANG_COOKIE
+from app.observability.health import health
 from app.text import local_path
 from app.uploads import STORED_NAME, upload_root
 
@@ -100,8 +101,6 @@ def private_media(name: str):
 @access(PUBLIC)
 def healthz():
     """Which dependency is down (app/observability/health.py); 503 only without a database."""
-    from app.observability.health import health
-
     body, status = health()
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"

@@ -36,6 +36,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.i18n import LANG_COOKIE
+from app.redis import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,6 @@ def _redis(config=None):
     config = config if config is not None else current_app.config
     if not config.get("REDIS_URL") or config.get("TESTING"):
         return None
-    from app.analytics.pipeline import redis_client
-
     return redis_client(config)
 
 

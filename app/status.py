@@ -3,15 +3,19 @@
 A model that has a workflow declares ``STATUS_ENTITY`` (its name in the history) and
 ``TRANSITIONS`` (status → statuses it may move to). ``move(obj, to, by=..., reason=...)`` is the
 only way a status changes: an illegal move raises ``IllegalTransition`` and writes nothing.
+A compare-and-set claim (one UPDATE, for jobs that must win a race) takes its from-states from
+the same table through ``sources``; a status kept in a string column is held to its enum by
+``known`` (a CHECK constraint).
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import ForeignKey, Index, String, Text, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import BigId, TZDateTime, utcnow
@@ -35,8 +39,20 @@ class StatusChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
 
 
+def known(statuses: type[enum.Enum], column: str = "status") -> CheckConstraint:
+    """The database refuses a value outside the enum (for status columns kept as strings)."""
+    values = ", ".join(f"'{member.value}'" for member in statuses)
+    return CheckConstraint(f"{column} IN ({values})", name=f"{column}_known")
+
+
 def can_move(obj, to: enum.Enum) -> bool:
     return to in obj.TRANSITIONS.get(obj.status, ())
+
+
+def sources(transitions: Mapping[enum.Enum, Collection[enum.Enum]], to: enum.Enum) -> list[str]:
+    """Every status that may move to ``to``: the WHERE of a compare-and-set claim, so a claim
+    made by one UPDATE follows the same table as ``move``."""
+    return [str(status) for status, targets in transitions.items() if to in targets]
 
 
 def move(obj, to: enum.Enum, *, by: int | None, reason: str | None = None) -> StatusChange:

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import pagecache
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, SOCIAL_PLATFORMS, TIER_LABELS
 from app.i18n import current_locale, html_lang
 from app.money import format_money
@@ -109,8 +110,6 @@ def contract_url(contract_id: int) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app import pagecache
-
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.globals.update(
         csrf_token=pagecache.csrf_token,  # Flask-WTF's, or a marker inside a cached page

@@ -13,19 +13,18 @@ from __future__ import annotations
 from flask import Flask
 from rq.worker import Worker
 
+from app.context import new_app
+from app.extensions import db
+
 
 class AppWorker(Worker):
     """An RQ worker whose work-horses run their jobs in an app context built once."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from app import create_app
-
-        self.flask_app: Flask = create_app()
+        self.flask_app: Flask = new_app()
 
     def main_work_horse(self, job, queue) -> None:
-        from app.extensions import db
-
         with self.flask_app.app_context():
             # Forget (without closing: they are the parent's) pooled connections copied by fork.
             for engine in db.engines.values():

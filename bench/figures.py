@@ -64,10 +64,11 @@ class StreamWatch:
     deletes an entry once its events are committed)."""
 
     def __init__(self, batches: int):
-        from app.analytics.pipeline import redis_client
-        from app.analytics.settings import setting
+        from flask import current_app
 
-        self.client, self.stream = redis_client(), setting("ANALYTICS_STREAM")
+        from app.redis import redis_client
+
+        self.client, self.stream = redis_client(), current_app.config["ANALYTICS_STREAM"]
         self.target = self._info().get("entries-added", 0) + batches
         self.drained_at: float | None = None
 

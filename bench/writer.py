@@ -239,8 +239,8 @@ def main() -> int:
         from flask_migrate import upgrade
         from sqlalchemy import text
 
-        from app.analytics.pipeline import redis_client
         from app.extensions import db
+        from app.redis import redis_client
 
         upgrade()
         note = tracked_note()

@@ -29,7 +29,7 @@ def stored(monkeypatch):
 
 def quiet_buffer(app) -> hitbuffer.HitBuffer:
     """A buffer whose flusher thread is not started: the test flushes it by hand."""
-    buffer = hitbuffer.HitBuffer()
+    buffer = hitbuffer.HitBuffer(pipeline.store_buffered)
     buffer.pid, buffer.app = os.getpid(), app
     return buffer
 
@@ -61,7 +61,7 @@ def test_a_click_answers_503_when_the_backlog_is_full(app, stored, monkeypatch):
     full = quiet_buffer(app)
     full.failing = True
     full.events = [{"id": str(i)} for i in range(hitbuffer.MAX_BACKLOG)]
-    monkeypatch.setattr(hitbuffer, "buffer", full)
+    monkeypatch.setattr(pipeline, "hit_buffer", full)
     monkeypatch.setattr(pipeline, "use_redis", lambda: True)
     monkeypatch.setitem(app.config, "ANALYTICS_ASYNC", 1)
     response = app.test_client().get(f"/go/{note.tracking_code}", headers=BROWSER)
@@ -72,7 +72,7 @@ def test_a_click_answers_503_when_the_backlog_is_full(app, stored, monkeypatch):
 def test_a_click_is_buffered_and_redirected_at_once(app, stored, monkeypatch):
     note = published_note()
     buffer = quiet_buffer(app)
-    monkeypatch.setattr(hitbuffer, "buffer", buffer)
+    monkeypatch.setattr(pipeline, "hit_buffer", buffer)
     monkeypatch.setattr(pipeline, "use_redis", lambda: True)
     monkeypatch.setitem(app.config, "ANALYTICS_ASYNC", 1)
     response = app.test_client().get(f"/go/{note.tracking_code}", headers=BROWSER)

@@ -107,7 +107,3 @@ def verification(request_id: int):
             db.session.rollback()
             show_errors(form, error)
     return render_template("admin/verification.html", item=item, form=form), (form_status(form))
-
-
-# Reported comments (/admin/comments) register themselves on ``bp``.
-from app.engagement import moderation_routes  # noqa: E402, F401

@@ -7,14 +7,15 @@ import hmac
 import time
 from typing import Any
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.analytics import pipeline, queries, services
-from app.analytics.settings import setting
 from app.api.auth import _bearer_user, api_access, api_user
 from app.api.openapi import document, error_response
 from app.api.routes import bp
+from app.api.schemas import ErrorSchema, StrictInteger, StrictSchema, text
 from app.auth.models import Role
 from app.authz import PUBLIC, SIGNED_IN
 from app.errors import ValidationFailed, json_error
@@ -40,19 +41,73 @@ def conversion_json(conversion) -> dict[str, Any]:
     }
 
 
+class OrderId(fields.Field):
+    """A shop's order id, as text or a number (100 characters at most)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValidationError("A string or a whole number.")
+        return value
+
+
+class ConversionInput(StrictSchema):
+    """The services normalise these (trimmed order id, lower-case currency, the time)."""
+
+    order_id = OrderId(
+        metadata={"oneOf": [{"type": "string", "maxLength": 100}, {"type": "integer"}]}
+    )
+    # The range is the services' check (with the other fields' in one answer); shown here.
+    value = StrictInteger(
+        metadata={
+            "description": "The order value, an integer in the currency's minor unit",
+            "minimum": 0,
+            "maximum": services.MAX_VALUE,
+        },
+    )
+    currency = text(3, metadata={"example": "usd"})
+    time = fields.String(allow_none=True, metadata={"description": "ISO 8601; default now"})
+    click_id = text(64, allow_none=True)
+    promo_code = text(32, allow_none=True)
+
+
+class ConversionSchema(Schema):
+    id = fields.Integer(required=True)
+    order_id = fields.String(required=True)
+    value = fields.Integer(required=True, metadata={"description": "Minor units"})
+    currency = fields.String(required=True)
+    time = fields.String(required=True, metadata={"format": "date-time"})
+    attributed = fields.Boolean(required=True)
+    note_id = fields.Integer(required=True, allow_none=True)
+    contract_id = fields.Integer(required=True, allow_none=True)
+    campaign_id = fields.Integer(required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
+    duplicate = fields.Boolean(required=True)
+
+
+class StatsQuery(StrictSchema):
+    date_from = fields.Date(data_key="from", metadata={"description": "YYYY-MM-DD"})
+    date_to = fields.Date(data_key="to", metadata={"description": "YYYY-MM-DD"})
+    granularity = fields.String(validate=validate.OneOf(("hour", "day")))
+
+
 @bp.post("/conversions")
 @api_access(Role.BRAND)
-def post_conversion():
-    values = services.validate_conversion(request.get_json(silent=True))
+@bp.doc(
+    operationId="postConversion",
+    summary="Report an order (attributed to the last click within the window)",
+)
+@bp.arguments(ConversionInput)
+@bp.response(201, ConversionSchema, description="Stored")
+@bp.alt_response(200, schema=ConversionSchema, description="This order id was already reported")
+def post_conversion(body: dict):
+    values = services.validate_conversion(body)
     conversion, created = services.record_conversion(brand_id=api_user().id, **values)
     db.session.commit()
-    return jsonify(
-        conversion_json(conversion) | {"duplicate": not created}
-    ), 201 if created else 200
+    return conversion_json(conversion) | {"duplicate": not created}, 201 if created else 200
 
 
 def _signed(body: bytes) -> bool:
-    secret = setting("ANALYTICS_BATCH_SECRET")
+    secret = current_app.config["ANALYTICS_BATCH_SECRET"]
     header = request.headers.get("X-Signature", "")
     if not secret or not header.startswith("sha256="):
         return False
@@ -119,43 +174,8 @@ def post_batch():
     ), 200
 
 
-def _stats_response(**scope):
-    rng = queries.parse_range(request.args)
-    stats = queries.stats_for(rng=rng, **scope)
-    for row in stats["series"]:
-        row["at"] = _iso(row["at"])
-    return jsonify(stats)
-
-
-@bp.get("/campaigns/<int:campaign_id>/stats")
-@api_access(Role.BRAND)
-def campaign_stats(campaign_id: int):
-    campaign = queries.brand_campaign(brand_id=api_user().id, campaign_id=campaign_id)
-    return _stats_response(campaign_id=campaign.id)
-
-
-@bp.get("/notes/<int:note_id>/stats")
-@api_access(SIGNED_IN)
-def note_stats(note_id: int):
-    note = queries.readable_note(note_id=note_id, user=api_user())
-    return _stats_response(note_id=note.id, with_money=api_user().id == note.brand_id)
-
-
-@bp.get("/contracts/<int:contract_id>/stats")
-@api_access(SIGNED_IN)
-def contract_stats(contract_id: int):
-    contract = queries.readable_contract(contract_id=contract_id, user=api_user())
-    return _stats_response(contract_id=contract.id, with_money=api_user().id == contract.brand_id)
-
-
-_RANGE_PARAMS = [
-    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
-    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
-    {"name": "granularity", "in": "query", "schema": {"type": "string", "enum": ["hour", "day"]}},
-]
-_OBJ = {"application/json": {"schema": {"type": "object"}}}
-_INT, _RATE = {"type": "integer"}, {"type": "number", "nullable": True}
-_MONEY = {"type": "integer", "nullable": True, "description": "campaign currency, minor units"}
+_INT, _RATE = {"type": "integer"}, {"type": ["number", "null"]}
+_MONEY = {"type": ["integer", "null"], "description": "campaign currency, minor units"}
 _METRICS = {
     "type": "object",
     "properties": {
@@ -192,41 +212,53 @@ _STATS = {
         }
     }
 }
-for _path, _id, _summary in (
-    ("/campaigns/{campaign_id}/stats", "campaign_id", "A campaign's analytics (its brand)"),
-    ("/notes/{note_id}/stats", "note_id", "A note's analytics (its brand or KOL)"),
-    ("/contracts/{contract_id}/stats", "contract_id", "A contract's analytics (brand or KOL)"),
-):
-    document(
-        _path,
-        "get",
-        {
-            "summary": _summary,
-            "operationId": "get" + _id.split("_")[0].title() + "Stats",
-            "parameters": [
-                {"name": _id, "in": "path", "required": True, "schema": {"type": "integer"}},
-                *_RANGE_PARAMS,
-            ],
-            "responses": {
-                "200": {"description": "Totals, series and per-note rows", "content": _STATS},
-                "404": error_response("Not yours or not found"),
-            },
-        },
-    )
-document(
-    "/conversions",
-    "post",
-    {
-        "summary": "Report an order (attributed to the last click within the window)",
-        "operationId": "postConversion",
-        "requestBody": {"required": True, "content": _OBJ},
-        "responses": {
-            "201": {"description": "Stored", "content": _OBJ},
-            "200": {"description": "This order id was already reported", "content": _OBJ},
-            "422": error_response("Invalid fields"),
-        },
-    },
-)
+
+
+def _stats_response(**scope):
+    rng = queries.parse_range(request.args)
+    stats = queries.stats_for(rng=rng, **scope)
+    for row in stats["series"]:
+        row["at"] = _iso(row["at"])
+    return jsonify(stats)
+
+
+def _stats_doc(operation_id: str, summary: str):
+    """Declared query, hand-described answer (the metrics table below)."""
+
+    def decorate(view):
+        view = bp.alt_response(404, schema=ErrorSchema, description="Not yours or not found")(view)
+        view = bp.arguments(StatsQuery, location="query")(view)
+        responses = {"200": {"description": "Totals, series and per-note rows", "content": _STATS}}
+        return bp.doc(operationId=operation_id, summary=summary, responses=responses)(view)
+
+    return decorate
+
+
+@bp.get("/campaigns/<int:campaign_id>/stats")
+@api_access(Role.BRAND)
+@_stats_doc("getCampaignStats", "A campaign's analytics (its brand)")
+def campaign_stats(_args: dict, campaign_id: int):
+    campaign = queries.brand_campaign(brand_id=api_user().id, campaign_id=campaign_id)
+    return _stats_response(campaign_id=campaign.id)
+
+
+@bp.get("/notes/<int:note_id>/stats")
+@api_access(SIGNED_IN)
+@_stats_doc("getNoteStats", "A note's analytics (its brand or KOL)")
+def note_stats(_args: dict, note_id: int):
+    note = queries.readable_note(note_id=note_id, user=api_user())
+    return _stats_response(note_id=note.id, with_money=api_user().id == note.brand_id)
+
+
+@bp.get("/contracts/<int:contract_id>/stats")
+@api_access(SIGNED_IN)
+@_stats_doc("getContractStats", "A contract's analytics (brand or KOL)")
+def contract_stats(_args: dict, contract_id: int):
+    contract = queries.readable_contract(contract_id=contract_id, user=api_user())
+    return _stats_response(contract_id=contract.id, with_money=api_user().id == contract.brand_id)
+
+
+_OBJ = {"application/json": {"schema": {"type": "object"}}}
 document(
     "/events/batch",
     "post",

@@ -7,6 +7,7 @@ import secrets
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -20,15 +21,15 @@ analytics_cli = AppGroup("analytics", help="Tracking pipeline and analytics data
 @click.option("--interval", default=2.0, show_default=True, help="Longest pause when idle.")
 def drain_command(loop: bool, interval: float) -> None:
     """Move buffered events from Redis into the database and the rollups."""
-    from app.analytics.pipeline import drain_all, gather, redis_client, wait_for_entries
-    from app.analytics.settings import setting
+    from app.analytics.pipeline import drain_all, gather, wait_for_entries
+    from app.redis import redis_client
 
     if redis_client() is None:
         click.echo("no REDIS_URL: events are written directly, nothing to drain")
         return
-    pause = float(setting("ANALYTICS_WRITER_PAUSE"))
-    small = int(setting("ANALYTICS_WRITER_SPLIT_ROWS"))
-    wake = int(setting("ANALYTICS_WRITER_WAKE_ENTRIES"))
+    pause = float(current_app.config["ANALYTICS_WRITER_PAUSE"])
+    small = int(current_app.config["ANALYTICS_WRITER_SPLIT_ROWS"])
+    wake = int(current_app.config["ANALYTICS_WRITER_WAKE_ENTRIES"])
     while True:
         moved = drain_all()  # until the stream is empty
         if moved or not loop:
@@ -53,9 +54,8 @@ def prune_command(days: int | None) -> None:
     """Delete raw events and visitor-days past the retention period (rollups are kept
     forever)."""
     from app.analytics.rollups import prune_raw_events
-    from app.analytics.settings import setting
 
-    deleted = prune_raw_events(days=days or int(setting("ANALYTICS_RETENTION_DAYS")))
+    deleted = prune_raw_events(days=days or int(current_app.config["ANALYTICS_RETENTION_DAYS"]))
     db.session.commit()
     click.echo(f"deleted {deleted} raw event(s)")
 

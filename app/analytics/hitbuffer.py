@@ -18,6 +18,7 @@ import atexit
 import logging
 import os
 import threading
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 # A flush costs ~0.2 ms whatever it holds (app context, one XADD): every 50 ms, at ~20 hits
@@ -28,7 +29,11 @@ MAX_BACKLOG = 50_000
 
 
 class HitBuffer:
-    def __init__(self) -> None:
+    """``store(events)`` hands a flush to the pipeline: True when stored, False when neither
+    Redis nor the database accepted them (they are kept and retried)."""
+
+    def __init__(self, store: Callable[[list[dict]], bool]) -> None:
+        self.store = store
         self.lock = threading.Lock()
         self.wake = threading.Event()
         self.events: list[dict] = []
@@ -71,23 +76,15 @@ class HitBuffer:
 
     def flush(self) -> int:
         """Hand what is buffered to Redis or the database; returns how many hits moved."""
-        from app.analytics.pipeline import TrackingUnavailable
-        from app.analytics.pipeline import accept_events as store_now
-
         with self.lock:
             batch, self.events = self.events, []
         if not batch or self.app is None:
             return 0
         with self.app.app_context():
-            try:
-                store_now(batch)
-            except TrackingUnavailable:
+            if not self.store(batch):
                 with self.lock:
                     self.events[:0] = batch  # kept, in order, for the next flush
                     self.failing = True
                 return 0
         self.failing = False
         return len(batch)
-
-
-buffer = HitBuffer()

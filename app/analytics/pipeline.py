@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import time
 
 from flask import current_app
@@ -23,15 +21,16 @@ from flask_babel import gettext as _
 
 from app.analytics import rollups
 from app.analytics.event_rows import encode_rows
-from app.analytics.settings import setting
+from app.analytics.hitbuffer import HitBuffer
+from app.context import in_app_context
 from app.errors import DomainError
 from app.extensions import db
 from app.observability.metrics import tracking_accepted, tracking_written
+from app.redis import is_down, mark_down, redis_client
+from app.streams import acknowledge, consumer_name, ensure_group, read_entries
+from app.streams import backlog as stream_backlog
 
 log = logging.getLogger(__name__)
-_clients: dict[str, object] = {}
-_redis_down_until = 0.0
-REDIS_RETRY_SECONDS = 5
 INGEST_CHUNK = 20_000
 
 
@@ -43,41 +42,24 @@ class TrackingUnavailable(DomainError):
     retry_after = 5
 
 
-def redis_client(config=None):
-    """A shared client for the configured Redis, or None when there is none (``config``: the
-    app's, when the caller already has it)."""
-    url = (config if config is not None else current_app.config).get("REDIS_URL")
-    if not url:
-        return None
-    client = _clients.get(url)
-    if client is None:
-        from redis import Redis
-
-        client = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=0.5)
-        _clients[url] = client
-    return client
-
-
 def use_redis() -> bool:
-    mode = setting("ANALYTICS_BUFFER")
+    mode = current_app.config["ANALYTICS_BUFFER"]
     if mode == "direct":
         return False
     return redis_client() is not None
 
 
 def _to_redis(rows: bytes) -> bool:
-    global _redis_down_until
-    if time.monotonic() < _redis_down_until:
+    if is_down():
         return False
     client = redis_client()
     try:
         # One entry per request: a single hit or a whole batch is one XADD, one round trip,
         # of COPY rows the writer hands to PostgreSQL as they are.
-        client.xadd(setting("ANALYTICS_STREAM"), {"rows": rows})
+        client.xadd(current_app.config["ANALYTICS_STREAM"], {"rows": rows})
         return True
     except Exception as error:  # Redis down or refusing: fall back to the database
-        log.warning("tracking buffer unavailable (%s); writing to the database", error)
-        _redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        mark_down(error, "tracking buffer")
         return False
 
 
@@ -113,28 +95,23 @@ def accept_rows(rows: bytes, count: int) -> str:
 def accept_hit(events: list[dict]) -> str:
     """A single view or click: with ANALYTICS_ASYNC (and Redis) buffered off the request path
     and flushed many hits per round trip (app/analytics/hitbuffer.py); otherwise stored now."""
-    if int(setting("ANALYTICS_ASYNC")) and use_redis():
-        from app.analytics.hitbuffer import buffer
-
-        if buffer.offer(current_app._get_current_object(), events):
+    if int(current_app.config["ANALYTICS_ASYNC"]) and use_redis():
+        if hit_buffer.offer(current_app._get_current_object(), events):
             return "buffer"
         raise TrackingUnavailable(_("Tracking is unavailable; retry shortly."))
     return accept_events(events)
 
 
-def _consumer_name() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
-
-
-def ensure_group(client, stream: str, group: str) -> None:
-    """The stream's consumer group, created (with the stream) when missing."""
-    from redis.exceptions import ResponseError
-
+def store_buffered(events: list[dict]) -> bool:
+    """The hit buffer's flush: True when stored, False when neither store took the events."""
     try:
-        client.xgroup_create(stream, group, id="0", mkstream=True)
-    except ResponseError as error:
-        if "BUSYGROUP" not in str(error):
-            raise
+        accept_events(events)
+        return True
+    except TrackingUnavailable:
+        return False
+
+
+hit_buffer = HitBuffer(store_buffered)  # this process's buffer of single hits
 
 
 def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms: int = 60_000):
@@ -144,9 +121,9 @@ def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms:
     client = redis_client()
     if client is None:
         return 0
-    consumer = consumer or _consumer_name()
-    count = count or int(setting("ANALYTICS_DRAIN_BATCH"))
-    stream, group = setting("ANALYTICS_STREAM"), setting("ANALYTICS_GROUP")
+    consumer = consumer or consumer_name()
+    count = count or int(current_app.config["ANALYTICS_DRAIN_BATCH"])
+    stream, group = current_app.config["ANALYTICS_STREAM"], current_app.config["ANALYTICS_GROUP"]
     ensure_group(client, stream, group)
     entries = read_entries(client, stream, group, consumer, count, min_idle_ms)
     entries = [(eid, fields) for eid, fields in entries if fields]  # deleted while pending
@@ -185,8 +162,7 @@ def _store_and_ack(client, stream: str, ids: list, rows: bytes, count: int) -> i
         db.session.rollback()
         raise  # the entries stay pending and are re-read next time
     pipe = client.pipeline(transaction=False)
-    pipe.xack(stream, setting("ANALYTICS_GROUP"), *ids)
-    pipe.xdel(stream, *ids)
+    acknowledge(pipe, stream, current_app.config["ANALYTICS_GROUP"], ids)
     tracking_written(pipe, count)  # for /metrics, same round trip
     pipe.execute()
     return count
@@ -198,11 +174,11 @@ def wait_for_entries(seconds: float, *, consumer: str | None = None) -> None:
     entry) or after ``seconds``."""
     client = redis_client()
     deadline = time.monotonic() + seconds
-    stream, group = setting("ANALYTICS_STREAM"), setting("ANALYTICS_GROUP")
+    stream, group = current_app.config["ANALYTICS_STREAM"], current_app.config["ANALYTICS_GROUP"]
     while (left := deadline - time.monotonic()) > 0:
         try:  # blocks below the client's 1 s socket timeout
             ensure_group(client, stream, group)
-            if client.xreadgroup(group, consumer or _consumer_name(), {stream: ">"}, count=1,
+            if client.xreadgroup(group, consumer or consumer_name(), {stream: ">"}, count=1,
                                  block=max(1, int(min(left, 0.8) * 1000))):  # fmt: skip
                 return
         except Exception as error:  # Redis away: a plain pause; the next drain reports it
@@ -217,7 +193,7 @@ def gather(seconds: float, *, entries: int) -> None:
     ms: XLEN, one cheap round trip; it also counts entries other writers hold, which can only
     shorten the pause)."""
     client = redis_client()
-    stream = setting("ANALYTICS_STREAM")
+    stream = current_app.config["ANALYTICS_STREAM"]
     deadline = time.monotonic() + seconds
     while (left := deadline - time.monotonic()) > 0:
         time.sleep(min(left, 0.05))
@@ -230,13 +206,7 @@ def gather(seconds: float, *, entries: int) -> None:
 
 def backlog() -> int:
     """Entries (requests' worth of events) in the stream not yet stored, pending included."""
-    client = redis_client()
-    if client is None:
-        return 0
-    try:
-        return int(client.xlen(setting("ANALYTICS_STREAM")))
-    except Exception:
-        return 0
+    return stream_backlog(current_app.config["ANALYTICS_STREAM"])
 
 
 def drain_all(*, consumer: str | None = None, min_idle_ms: int = 60_000) -> int:
@@ -249,34 +219,7 @@ def drain_all(*, consumer: str | None = None, min_idle_ms: int = 60_000) -> int:
             return total
 
 
+@in_app_context
 def drain_job() -> int:
-    """For a scheduler (e.g. `rq cron`): drain what is buffered now."""
-    from flask import has_app_context
-
-    if has_app_context():
-        return drain_all()
-    from app import create_app
-
-    with create_app().app_context():
-        return drain_all()
-
-
-def read_entries(
-    client, stream: str, group: str, consumer: str, count: int, min_idle_ms: int
-) -> list[tuple[bytes, dict]]:
-    """Up to ``count`` entries of a consumer group, crash-safe: 1. this consumer's own entries
-    read before a crash, 2. stale entries of dead consumers, 3. new ones."""
-    entries: list[tuple[bytes, dict]] = []
-    for _stream, items in client.xreadgroup(group, consumer, {stream: "0"}, count=count) or []:
-        entries.extend(items)
-    if len(entries) < count:
-        claimed = client.xautoclaim(
-            stream, group, consumer, min_idle_time=min_idle_ms, start_id="0-0",
-            count=count - len(entries),
-        )  # fmt: skip
-        entries.extend(claimed[1])
-    if len(entries) < count:
-        fresh = client.xreadgroup(group, consumer, {stream: ">"}, count=count - len(entries))
-        for _stream, items in fresh or []:
-            entries.extend(items)
-    return entries
+    """For the scheduler (app/cron.py): drain what is buffered now."""
+    return drain_all()

@@ -1,5 +1,6 @@
 """Dashboard numbers, read from the hourly rollups only (plus conversions and spend, which are
-small tables). The pages, the CSV export and the stats API all call ``stats_for``."""
+small tables). The pages, the CSV export and the stats API all call ``stats_for``; the ratios and
+costs derived from the counters are in metrics.py."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 
+from flask import current_app
 from sqlalchemy import func, select
 
+from app.analytics.metrics import SUMMED, derived
 from app.analytics.models import Conversion, HourlyRollup
-from app.analytics.settings import setting
 from app.campaigns.models import Campaign
 from app.contracts.models import Contract
 from app.errors import NotFound
@@ -20,21 +22,6 @@ from app.notes.models import Note, NoteStatus
 from app.payments.models import Refund
 from app.profiles.models import KolProfile
 
-# Engagement gained (net) per hour, written by app.engagement; flagged_engagements is the part
-# of it from new accounts (counted, and shown separately as an anomaly).
-ENGAGEMENT = ("likes", "saves", "comments", "follows", "bought", "flagged_engagements")
-TRAFFIC = (
-    "views", "uniques", "clicks", "bot_views", "bot_clicks", "conversions", "revenue",
-    *ENGAGEMENT,
-)  # fmt: skip
-# Summed from the rollups; campaign_uniques (kol_uniques) adds up to distinct visitors of a
-# campaign (of a KOL's notes) per day.
-SUMMED = (*TRAFFIC, "campaign_uniques", "kol_uniques")
-SORTABLE = (
-    "title", "kol", "views", "uniques", "clicks", "ctr", "conversions", "conversion_rate",
-    "revenue", "spend", "cpm", "cpc", "cpa", "roas", "likes", "saves", "comments", "follows",
-    "bought", "engagements", "engagement_rate", "cpe",
-)  # fmt: skip
 MAX_DAYS = 366
 HOURLY_MAX_DAYS = 14
 BASELINE_DAYS = 14
@@ -85,41 +72,6 @@ def parse_range(args) -> Range:
     if wanted == "hour" and span > HOURLY_MAX_DAYS:
         wanted = "day"
     return Range(start, end, wanted)
-
-
-def _ratio(num: int, den: int, digits: int = 4) -> float | None:
-    return round(num / den, digits) if den else None
-
-
-def _per(amount: int, count: int, times: int = 1) -> int | None:
-    """Money per unit in minor units, rounded half up (integers only)."""
-    return (amount * times * 2 + count) // (2 * count) if count else None
-
-
-def engagements(row: dict) -> int:
-    """Engagements as brands price them on Red: likes + saves + comments (net)."""
-    return max(sum(int(row.get(k) or 0) for k in ("likes", "saves", "comments")), 0)
-
-
-def derived(row: dict, spend: int | None) -> dict:
-    """The ratios and costs of a set of counters."""
-    out = {k: int(row.get(k) or 0) for k in TRAFFIC}
-    views, clicks, conv = out["views"], out["clicks"], out["conversions"]
-    out["engagements"] = engaged = engagements(out)
-    out["engagement_rate"] = _ratio(engaged, views)
-    out["flagged_share"] = _ratio(out["flagged_engagements"], engaged)
-    out["ctr"] = _ratio(clicks, views)
-    out["conversion_rate"] = _ratio(conv, clicks)
-    all_views = views + out["bot_views"]
-    out["bot_share"] = _ratio(out["bot_views"], all_views)
-    out["spend"] = spend
-    if spend is not None:
-        out["cpm"] = _per(spend, views, 1000)
-        out["cpc"] = _per(spend, clicks)
-        out["cpa"] = _per(spend, conv)
-        out["cpe"] = _per(spend, engaged)
-        out["roas"] = _ratio(out["revenue"], spend, 2)
-    return out
 
 
 def spend_by_contract(contract_ids: list[int]) -> dict[int, int]:
@@ -246,9 +198,9 @@ def _flags(daily, rng: Range, per_note: dict[int, dict]) -> dict[int, list[dict]
     """Views without clicks, bot share above the threshold, and daily spikes against the note's
     own baseline (the median of its previous days)."""
     flags: dict[int, list[dict]] = defaultdict(list)
-    quiet = int(setting("ANALYTICS_QUIET_VIEWS"))
-    bot_share = float(setting("ANALYTICS_BOT_SHARE"))
-    factor = float(setting("ANALYTICS_SPIKE_FACTOR"))
+    quiet = int(current_app.config["ANALYTICS_QUIET_VIEWS"])
+    bot_share = float(current_app.config["ANALYTICS_BOT_SHARE"])
+    factor = float(current_app.config["ANALYTICS_SPIKE_FACTOR"])
     for note_id, row in per_note.items():
         if row["views"] >= quiet and row["clicks"] == 0:
             flags[note_id].append({"kind": "views_without_clicks", "value": row["views"]})
@@ -349,16 +301,6 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
         "series": _series(scope, rng, daily, wide=wide),
         "notes": table,
     }
-
-
-def sort_rows(rows: list[dict], key: str, descending: bool) -> list[dict]:
-    key = key if key in SORTABLE else "views"
-
-    def value(row):
-        v = row.get(key)
-        return (v is not None, v if v is not None else 0)
-
-    return sorted(rows, key=value, reverse=descending)
 
 
 def brand_campaign(*, brand_id: int, campaign_id: int) -> Campaign:

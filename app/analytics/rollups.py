@@ -20,7 +20,6 @@ from sqlalchemy import func, select, text, tuple_
 from app.analytics import pg_ingest
 from app.analytics.event_rows import decode_rows, encode_rows, split_rows
 from app.analytics.models import HourlyRollup, TrackingEvent, VisitorDay
-from app.analytics.settings import setting
 from app.extensions import db
 
 # PostgreSQL advisory locks keep dedupe exact: a writer storing every visitor's events holds
@@ -94,7 +93,7 @@ def _lock_writer(partition: int | None = None) -> None:
 
 
 def _window() -> timedelta:
-    return timedelta(minutes=int(setting("ANALYTICS_DEDUPE_MINUTES")))
+    return timedelta(minutes=int(current_app.config["ANALYTICS_DEDUPE_MINUTES"]))
 
 
 def ingest_events(events: list[dict]) -> int:
@@ -130,8 +129,8 @@ def store_rows(data: bytes) -> int:
         return 0
     if (
         _dialect() != "postgresql"
-        or int(setting("ANALYTICS_WRITER_SESSIONS")) < 2
-        or data.count(b"\n") < int(setting("ANALYTICS_WRITER_SPLIT_ROWS"))
+        or int(current_app.config["ANALYTICS_WRITER_SESSIONS"]) < 2
+        or data.count(b"\n") < int(current_app.config["ANALYTICS_WRITER_SPLIT_ROWS"])
     ):  # a small chunk (steady single hits): one session leaves the other core to the web
         moved = ingest_rows(data)
         db.session.commit()

@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from app.analytics import charts, queries, services, tracking
 from app.analytics import media_kit as media_kit_links
+from app.analytics.metrics import sort_rows
 from app.analytics.pipeline import TrackingUnavailable
 from app.auth.forms import ConfirmForm
 from app.auth.models import Role
@@ -126,7 +127,7 @@ def overview():
 def _sorted(stats: dict) -> tuple[list[dict], str, bool]:
     key = request.args.get("sort", "views")
     descending = request.args.get("dir", "desc") != "asc"
-    return queries.sort_rows(stats["notes"], key, descending), key, descending
+    return sort_rows(stats["notes"], key, descending), key, descending
 
 
 @bp.get("/analytics/campaigns/<int:campaign_id>")

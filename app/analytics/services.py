@@ -9,17 +9,18 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import pagecache
 from app.analytics.event_rows import hit_row, note_columns
-from app.analytics.models import Conversion
+from app.analytics.models import Conversion, TrackingEvent
 from app.analytics.rollups import hour_of, upsert_rollups
-from app.analytics.settings import setting
 from app.analytics.tracking import parse_click_id
 from app.campaigns.models import Campaign
+from app.engagement.services import mark_bought_by_conversion
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.money import CURRENCIES
@@ -88,7 +89,7 @@ def validate_conversion(payload: Any) -> dict:
 def attribution_window(campaign_id: int) -> timedelta:
     """The campaign's attribution window (the global setting for a campaign without one)."""
     days = db.session.scalar(select(Campaign.attribution_days).where(Campaign.id == campaign_id))
-    return timedelta(days=int(days or setting("ANALYTICS_ATTRIBUTION_DAYS")))
+    return timedelta(days=int(days or current_app.config["ANALYTICS_ATTRIBUTION_DAYS"]))
 
 
 def _attribute(brand_id: int, click_id, promo_code, occurred_at) -> tuple[Note | None, str]:
@@ -185,9 +186,6 @@ def record_conversion(
 
 def _mark_save_bought(note_id: int, click_id: str, occurred_at: datetime) -> None:
     """The signed-in shopper behind the click saved the note: the purchase marks it bought."""
-    from app.analytics.models import TrackingEvent
-    from app.engagement.services import mark_bought_by_conversion
-
     user_id = db.session.scalar(
         select(TrackingEvent.user_id).where(TrackingEvent.event_id == click_id)
     )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from copy import deepcopy
 from functools import wraps
 
 from flask import g, request
+from flask_smorest.utils import deepupdate
 
+from app.api.openapi import security_doc
 from app.auth.models import Role, User
 from app.auth.services import user_for_api_key
 from app.authz import ACCESS_ATTR, PUBLIC
@@ -44,6 +47,12 @@ def api_access(*audience: str | Role) -> Callable:
             return view(*args, **kwargs)
 
         setattr(wrapper, ACCESS_ATTR, allowed)
+        # flask-smorest reads the view's _apidoc (copied by @wraps): add who may call it.
+        apidoc = deepcopy(getattr(view, "_apidoc", {}))
+        apidoc["manual_doc"] = deepupdate(
+            apidoc.get("manual_doc", {}), security_doc(public=PUBLIC in allowed)
+        )
+        wrapper._apidoc = apidoc
         return wrapper
 
     return decorate

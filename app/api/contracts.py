@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
-
 from app.api.auth import api_access, api_user
-from app.api.bids import _text, json_body
-from app.api.openapi import SCHEMAS, document, error_response
+from app.api.contract_schemas import (
+    ContractList,
+    ContractQuery,
+    ContractSchema,
+    MessageList,
+    MessageSchema,
+    NewMessage,
+)
 from app.api.routes import bp
+from app.api.schemas import ErrorSchema, PageArgs
 from app.auth.models import Role
 from app.contracts import services
 from app.contracts.models import Contract, Message
 from app.extensions import db
-from app.pagination import page_json
+from app.pagination import Page, page_json
 
 
 def _when(value) -> str | None:
@@ -61,212 +66,56 @@ def message_json(message: Message) -> dict:
     }
 
 
+_NOT_FOUND = {"schema": ErrorSchema, "description": "Not found, or not a party to it"}
+
+
 @bp.get("/contracts")
 @api_access(Role.BRAND, Role.KOL)
-def list_contracts():
+@bp.doc(operationId="listContracts", summary="My contracts (as brand or KOL), newest first")
+@bp.arguments(ContractQuery, location="query")
+@bp.response(200, ContractList)
+def list_contracts(args: dict):
     page = services.contracts_page(
-        user=api_user(),
-        status=request.args.get("status"),
-        page=request.args.get("page", 1, type=int),
-        per_page=min(request.args.get("per_page", 20, type=int), 100),
+        user=api_user(), status=args.get("status"), page=args["page"], per_page=args["per_page"]
     )
-    return jsonify(page_json(page, [contract_json(c) for c in page.items]))
+    return page_json(page, [contract_json(c) for c in page.items])
 
 
 @bp.get("/contracts/<int:contract_id>")
 @api_access(Role.BRAND, Role.KOL, Role.ADMIN)
+@bp.doc(operationId="getContract", summary="One contract (its brand, its KOL, admins)")
+@bp.response(200, ContractSchema)
+@bp.alt_response(404, **_NOT_FOUND)
 def get_contract(contract_id: int):
-    contract = services.visible_contract(contract_id=contract_id, user=api_user())
-    return jsonify(contract_json(contract))
+    return contract_json(services.visible_contract(contract_id=contract_id, user=api_user()))
 
 
 @bp.get("/contracts/<int:contract_id>/messages")
 @api_access(Role.BRAND, Role.KOL, Role.ADMIN)
-def list_messages(contract_id: int):
+@bp.doc(operationId="listMessages", summary="The message thread of a contract, oldest first")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, MessageList)
+@bp.alt_response(404, **_NOT_FOUND)
+def list_messages(args: dict, contract_id: int):
     contract = services.visible_contract(contract_id=contract_id, user=api_user())
-    return jsonify(items=[message_json(m) for m in services.messages_of(contract.id)])
+    thread = services.messages_of(contract.id)
+    page, per_page = args["page"], args["per_page"]
+    shown = Page(thread[(page - 1) * per_page : page * per_page], page, per_page, len(thread))
+    return page_json(shown, [message_json(m) for m in shown.items])
 
 
 @bp.post("/contracts/<int:contract_id>/messages")
 @api_access(Role.BRAND, Role.KOL)
-def post_message(contract_id: int):
-    body = json_body()
+@bp.doc(
+    operationId="postMessage",
+    summary="Write on the thread (plain text; attachments only on the web page)",
+)
+@bp.arguments(NewMessage)
+@bp.response(201, MessageSchema)
+@bp.alt_response(404, **_NOT_FOUND)
+def post_message(body: dict, contract_id: int):
     message = services.post_message(
-        contract_id=contract_id, sender_id=api_user().id, body=_text(body, "body")
+        contract_id=contract_id, sender_id=api_user().id, body=body["body"]
     )
     db.session.commit()
-    return jsonify(message_json(message)), 201
-
-
-# ---- OpenAPI -------------------------------------------------------------------------------
-
-_INT = {"type": "integer"}
-_TIME = {"type": "string", "format": "date-time", "nullable": True}
-SCHEMAS["Contract"] = {
-    "type": "object",
-    "description": "Amounts in minor units: the brand pays brand_total, the KOL gets kol_net.",
-    "properties": {
-        **{
-            k: _INT
-            for k in (
-                "id",
-                "campaign_id",
-                "bid_id",
-                "brand_id",
-                "kol_id",
-                "price",
-                "brand_fee",
-                "brand_total",
-                "kol_fee",
-                "kol_net",
-                "revision_rounds",
-                "revisions_used",
-                "review_window_days",
-                "keep_live_days",
-            )
-        },
-        "status": {
-            "type": "string",
-            "enum": [
-                "awaiting_funding",
-                "funded",
-                "in_review",
-                "changes_requested",
-                "approved",
-                "released",
-                "completed",
-                "cancelled",
-                "disputed",
-                "resolved",
-                "frozen",
-            ],
-        },
-        "currency": {"type": "string"},
-        "deliverables": {"type": "string"},
-        "due_date": {"type": "string", "format": "date"},
-        "usage_rights": {"type": "string"},
-        **{
-            k: _TIME
-            for k in (
-                "created_at",
-                "funding_deadline",
-                "funded_at",
-                "submitted_at",
-                "review_due_at",
-                "approved_at",
-                "keep_live_until",
-                "completed_at",
-            )
-        },
-    },
-}
-SCHEMAS["ContractList"] = {
-    "type": "object",
-    "properties": {
-        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Contract"}},
-        "page": _INT,
-        "per_page": _INT,
-        "pages": _INT,
-        "total": _INT,
-    },
-}
-SCHEMAS["Message"] = {
-    "type": "object",
-    "properties": {
-        "id": _INT,
-        "sender_id": _INT,
-        "body": {"type": "string"},
-        "attachment_name": {"type": "string", "nullable": True},
-        "created_at": _TIME,
-    },
-}
-
-
-def _json(schema: str, description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
-    }
-
-
-_ID = {"in": "path", "name": "contract_id", "required": True, "schema": _INT}
-_404 = error_response("Not found, or not a party to it")
-
-document(
-    "/contracts",
-    "get",
-    {
-        "summary": "My contracts (as brand or KOL), newest first",
-        "operationId": "listContracts",
-        "parameters": [
-            {"in": "query", "name": "status", "schema": {"type": "string"}},
-            {"in": "query", "name": "page", "schema": {"type": "integer", "minimum": 1}},
-            {"in": "query", "name": "per_page", "schema": {"type": "integer", "maximum": 100}},
-        ],
-        "responses": {"200": _json("ContractList", "A page of contracts")},
-    },
-)
-document(
-    "/contracts/{contract_id}",
-    "get",
-    {
-        "summary": "One contract (its brand, its KOL, admins)",
-        "operationId": "getContract",
-        "parameters": [_ID],
-        "responses": {"200": _json("Contract", "The contract"), "404": _404},
-    },
-)
-document(
-    "/contracts/{contract_id}/messages",
-    "get",
-    {
-        "summary": "The message thread of a contract, oldest first",
-        "operationId": "listMessages",
-        "parameters": [_ID],
-        "responses": {
-            "200": {
-                "description": "The thread",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "items": {
-                                    "type": "array",
-                                    "items": {"$ref": "#/components/schemas/Message"},
-                                }
-                            },
-                        }
-                    }
-                },
-            },
-            "404": _404,
-        },
-    },
-)
-document(
-    "/contracts/{contract_id}/messages",
-    "post",
-    {
-        "summary": "Write on the thread (plain text; attachments only on the web page)",
-        "operationId": "postMessage",
-        "parameters": [_ID],
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["body"],
-                        "properties": {"body": {"type": "string", "maxLength": 5000}},
-                    }
-                }
-            },
-        },
-        "responses": {
-            "201": _json("Message", "The message"),
-            "404": _404,
-            "422": error_response("Empty or too long"),
-        },
-    },
-)
+    return message_json(message)

@@ -2,156 +2,146 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import jsonify, request
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from app.api.auth import api_access
-from app.api.openapi import document
 from app.api.routes import bp
+from app.api.schemas import PageArgs, StrictSchema, page_of, text
 from app.auth.models import Role
-from app.errors import ValidationFailed
 from app.extensions import db
-from app.finance.queries import dashboard
+from app.finance.figures import dashboard
 from app.ledger.models import JournalEntry
+from app.pagination import page_json
 from app.payments.models import Payout, PayoutStatus
 
 STAFF = (Role.FINANCE, Role.ADMIN)
 
 
-def _day(name: str) -> date | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed({name: ["Use YYYY-MM-DD."]}) from None
+class SummaryQuery(StrictSchema):
+    date_from = fields.Date(data_key="from", metadata={"description": "YYYY-MM-DD"})
+    date_to = fields.Date(data_key="to", metadata={"description": "YYYY-MM-DD"})
 
 
-def _limit() -> int:
-    value = request.args.get("limit", "100")
-    if not value.isdecimal() or not 1 <= int(value) <= 500:
-        raise ValidationFailed({"limit": ["Between 1 and 500."]})
-    return int(value)
+class Summary(Schema):
+    date_from = fields.String(required=True, metadata={"format": "date"})
+    date_to = fields.String(required=True, metadata={"format": "date"})
+    figures = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        required=True,
+        metadata={"description": "currency → figure → amount in minor units"},
+    )
+
+
+class PayoutQuery(PageArgs):
+    status = fields.String(validate=validate.OneOf([s.value for s in PayoutStatus]))
+
+
+class EntryQuery(PageArgs):
+    contract_id = fields.Integer(validate=validate.Range(min=1))
+    stripe_object_id = text(80)
+
+
+class FinancePayout(Schema):
+    id = fields.Integer(required=True)
+    contract_id = fields.Integer(required=True)
+    kol_id = fields.Integer(required=True)
+    stage = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    amount_reversed = fields.Integer(required=True)
+    currency = fields.String(required=True)
+    status = fields.String(required=True)
+    transfer_id = fields.String(required=True, allow_none=True)
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class Line(Schema):
+    account = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    currency = fields.String(required=True)
+
+
+class FinanceEntry(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    contract_id = fields.Integer(required=True, allow_none=True)
+    memo = fields.String(required=True)
+    stripe_object_id = fields.String(required=True, allow_none=True)
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+    lines = fields.List(fields.Nested(Line), required=True)
 
 
 @bp.get("/finance/summary")
 @api_access(*STAFF)
-def finance_summary():
-    board = dashboard(_day("from"), _day("to"))
-    return jsonify(
-        date_from=board.date_from.isoformat(),
-        date_to=board.date_to.isoformat(),
-        figures=board.figures,
-    )
-
-
-document(
-    "/finance/summary",
-    "get",
-    {
-        "summary": "Ledger figures per currency (held, payable, funded, released, paid out, …)",
-        "operationId": "getFinanceSummary",
-        "parameters": [
-            {"name": n, "in": "query", "schema": {"type": "string", "format": "date"}}
-            for n in ("from", "to")
-        ],
-        "responses": {
-            "200": {"description": "Figures in minor units per currency"},
-            "422": {"description": "Bad date"},
-        },
-    },
+@bp.doc(
+    operationId="getFinanceSummary",
+    summary="Ledger figures per currency (held, payable, funded, released, paid out, …)",
 )
+@bp.arguments(SummaryQuery, location="query")
+@bp.response(200, Summary)
+def finance_summary(args: dict):
+    board = dashboard(**args)  # date_from, date_to (sent as ?from= and ?to=)
+    return {
+        "date_from": board.date_from.isoformat(),
+        "date_to": board.date_to.isoformat(),
+        "figures": board.figures,
+    }
 
 
 @bp.get("/finance/payouts")
 @api_access(*STAFF)
-def finance_payouts():
-    stmt = select(Payout).order_by(Payout.id.desc()).limit(_limit())
-    status = request.args.get("status")
-    if status:
-        if status not in {s.value for s in PayoutStatus}:
-            raise ValidationFailed({"status": ["Unknown payout status."]})
-        stmt = stmt.where(Payout.status == PayoutStatus(status))
-    return jsonify(
-        payouts=[
-            {
-                "id": p.id,
-                "contract_id": p.contract_id,
-                "kol_id": p.kol_id,
-                "stage": p.stage,
-                "amount": p.amount,
-                "amount_reversed": p.amount_reversed,
-                "currency": p.currency,
-                "status": p.status.value,
-                "transfer_id": p.transfer_id,
-                "created_at": p.created_at.isoformat(),
-            }
-            for p in db.session.scalars(stmt)
-        ]
-    )
-
-
-document(
-    "/finance/payouts",
-    "get",
-    {
-        "summary": "Payouts, newest first",
-        "operationId": "listFinancePayouts",
-        "parameters": [
-            {"name": "status", "in": "query", "schema": {"type": "string"}},
-            {"name": "limit", "in": "query", "schema": {"type": "integer"}},
-        ],
-        "responses": {"200": {"description": "Payouts"}, "422": {"description": "Bad filter"}},
-    },
-)
+@bp.doc(operationId="listFinancePayouts", summary="Payouts, newest first")
+@bp.arguments(PayoutQuery, location="query")
+@bp.response(200, page_of(FinancePayout, "FinancePayoutList"))
+def finance_payouts(args: dict):
+    stmt = select(Payout).order_by(Payout.id.desc())
+    if args.get("status"):
+        stmt = stmt.where(Payout.status == PayoutStatus(args["status"]))
+    page = db.paginate(stmt, page=args["page"], per_page=args["per_page"], error_out=False)
+    items = [
+        {
+            "id": p.id,
+            "contract_id": p.contract_id,
+            "kol_id": p.kol_id,
+            "stage": p.stage,
+            "amount": p.amount,
+            "amount_reversed": p.amount_reversed,
+            "currency": p.currency,
+            "status": p.status.value,
+            "transfer_id": p.transfer_id,
+            "created_at": p.created_at.isoformat(),
+        }
+        for p in page.items
+    ]
+    return page_json(page, items)
 
 
 @bp.get("/finance/entries")
 @api_access(*STAFF)
-def finance_entries():
-    stmt = select(JournalEntry).order_by(JournalEntry.id.desc()).limit(_limit())
-    contract = request.args.get("contract_id")
-    if contract:
-        if not contract.isdecimal():
-            raise ValidationFailed({"contract_id": ["A contract id is a number."]})
-        stmt = stmt.where(JournalEntry.contract_id == int(contract))
-    if request.args.get("stripe_object_id"):
-        stmt = stmt.where(JournalEntry.stripe_object_id == request.args["stripe_object_id"])
-    return jsonify(
-        entries=[
-            {
-                "id": e.id,
-                "kind": e.kind,
-                "contract_id": e.contract_id,
-                "memo": e.memo,
-                "stripe_object_id": e.stripe_object_id,
-                "created_at": e.created_at.isoformat(),
-                "lines": [
-                    {"account": line.account.code, "amount": line.amount, "currency": line.currency}
-                    for line in e.lines
-                ],
-            }
-            for e in db.session.scalars(stmt)
-        ]
-    )
-
-
-document(
-    "/finance/entries",
-    "get",
-    {
-        "summary": "Journal entries (read-only), newest first",
-        "operationId": "listFinanceEntries",
-        "parameters": [
-            {"name": n, "in": "query", "schema": {"type": "string"}}
-            for n in ("contract_id", "stripe_object_id", "limit")
-        ],
-        "responses": {
-            "200": {"description": "Entries with their lines"},
-            "422": {"description": "Bad filter"},
-        },
-    },
-)
+@bp.doc(operationId="listFinanceEntries", summary="Journal entries (read-only), newest first")
+@bp.arguments(EntryQuery, location="query")
+@bp.response(200, page_of(FinanceEntry, "FinanceEntryList"))
+def finance_entries(args: dict):
+    stmt = select(JournalEntry).order_by(JournalEntry.id.desc())
+    if args.get("contract_id"):
+        stmt = stmt.where(JournalEntry.contract_id == args["contract_id"])
+    if args.get("stripe_object_id"):
+        stmt = stmt.where(JournalEntry.stripe_object_id == args["stripe_object_id"])
+    page = db.paginate(stmt, page=args["page"], per_page=args["per_page"], error_out=False)
+    items = [
+        {
+            "id": e.id,
+            "kind": e.kind,
+            "contract_id": e.contract_id,
+            "memo": e.memo,
+            "stripe_object_id": e.stripe_object_id,
+            "created_at": e.created_at.isoformat(),
+            "lines": [
+                {"account": line.account.code, "amount": line.amount, "currency": line.currency}
+                for line in e.lines
+            ],
+        }
+        for e in page.items
+    ]
+    return page_json(page, items)

@@ -4,83 +4,31 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify
 from sqlalchemy import select
 
 from app.api.auth import api_access, api_user
-from app.api.openapi import SCHEMAS, document
+from app.api.payment_schemas import Checkout, ContractMoney, LedgerPage, PayoutList
 from app.api.routes import bp
+from app.api.schemas import ErrorSchema, PageArgs
 from app.auth.models import Role
-from app.authz import SIGNED_IN
 from app.contracts.models import Contract
-from app.errors import DomainError, NotFound, json_error
+from app.contracts.services import visible_contract
+from app.errors import DomainError, json_error
 from app.extensions import db
 from app.ledger.models import JournalEntry
+from app.pagination import page_json
 from app.payments import gateway
 from app.payments.funding import start_funding
 from app.payments.models import Payout
 from app.payments.queries import money_for_contracts, payment_failures
 
 log = logging.getLogger(__name__)
-
-SCHEMAS["ContractMoney"] = {
-    "type": "object",
-    "properties": {
-        "contract_id": {"type": "integer"},
-        "currency": {"type": "string"},
-        "price": {"type": "integer"},
-        "brand_fee": {"type": "integer"},
-        "kol_fee": {"type": "integer"},
-        "paid": {"type": "integer"},
-        "held": {"type": "integer"},
-        "released": {"type": "integer"},
-        "paid_out": {"type": "integer"},
-        "refunded": {"type": "integer"},
-        "refunding": {
-            "type": "integer",
-            "description": "Refunds in progress: owed to the brand, not finished at Stripe",
-        },
-        "payouts": {"type": "array", "items": {"$ref": "#/components/schemas/Payout"}},
-        "payment_failures": {
-            "type": "array",
-            "description": "Declined or failed payment attempts, newest first (Stripe's codes)",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "at": {"type": "string", "format": "date-time"},
-                    "code": {"type": ["string", "null"]},
-                    "decline_code": {"type": ["string", "null"]},
-                    "message": {"type": ["string", "null"]},
-                },
-            },
-        },
-    },
-}
-SCHEMAS["Payout"] = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "contract_id": {"type": "integer"},
-        "stage": {"type": "string"},
-        "amount": {"type": "integer"},
-        "amount_reversed": {
-            "type": "integer",
-            "description": "Minor units taken back from the KOL by transfer reversals",
-        },
-        "currency": {"type": "string"},
-        "status": {"type": "string"},
-        "transfer_id": {"type": "string", "nullable": True},
-    },
-}
-ID_PARAM = [{"name": "contract_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_NOT_FOUND = {"schema": ErrorSchema, "description": "Not found, or not a party to it"}
 
 
-def _party_contract(contract_id: int) -> Contract:
-    contract = db.session.get(Contract, contract_id)
-    user = api_user()
-    if contract is None or user.id not in (contract.brand_id, contract.kol_id):
-        raise NotFound("No such contract.")
-    return contract
+def _readable_contract(contract_id: int) -> Contract:
+    """Its brand, its KOL and admins read a contract's money as they read the contract."""
+    return visible_contract(contract_id=contract_id, user=api_user())
 
 
 def _payout_json(payout: Payout) -> dict:
@@ -98,6 +46,15 @@ def _payout_json(payout: Payout) -> dict:
 
 @bp.post("/contracts/<int:contract_id>/fund")
 @api_access(Role.BRAND)
+@bp.doc(
+    operationId="fundContract",
+    summary="Start funding a contract: returns the Checkout URL the brand pays on",
+)
+@bp.response(200, Checkout)
+@bp.alt_response(404, schema=ErrorSchema, description="Not your contract")
+@bp.alt_response(409, schema=ErrorSchema, description="Already funded or cancelled")
+@bp.alt_response(502, schema=ErrorSchema, description="Stripe refused (code stripe_refused)")
+@bp.alt_response(503, schema=ErrorSchema, description="Stripe unreachable (stripe_unavailable)")
 def fund_contract(contract_id: int):
     try:
         url = start_funding(contract_id=contract_id, brand_id=api_user().id)
@@ -110,56 +67,34 @@ def fund_contract(contract_id: int):
     except DomainError as error:
         db.session.rollback()
         return json_error(error.status, error.code, error.message, error.fields)
-    return jsonify(checkout_url=url)
-
-
-document(
-    "/contracts/{contract_id}/fund",
-    "post",
-    {
-        "summary": "Start funding a contract: returns the Checkout URL the brand pays on",
-        "operationId": "fundContract",
-        "parameters": ID_PARAM,
-        "responses": {
-            "200": {
-                "description": "Checkout URL",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {"checkout_url": {"type": "string"}},
-                        }
-                    }
-                },
-            },
-            "404": {"description": "Not your contract"},
-            "409": {"description": "Already funded or cancelled"},
-            "502": {"description": "Stripe refused the payment (code stripe_refused)"},
-            "503": {"description": "Stripe could not be reached (code stripe_unavailable)"},
-        },
-    },
-)
+    return {"checkout_url": url}
 
 
 @bp.get("/contracts/<int:contract_id>/money")
-@api_access(SIGNED_IN)
+@api_access(Role.BRAND, Role.KOL, Role.ADMIN)
+@bp.doc(
+    operationId="getContractMoney",
+    summary="What was paid, held, released, paid out and refunded on a contract",
+)
+@bp.response(200, ContractMoney)
+@bp.alt_response(404, **_NOT_FOUND)
 def contract_money(contract_id: int):
-    row = money_for_contracts([_party_contract(contract_id)])[0]
+    row = money_for_contracts([_readable_contract(contract_id)])[0]
     c = row.contract
-    return jsonify(
-        contract_id=c.id,
-        currency=c.currency,
-        price=c.price,
-        brand_fee=c.brand_fee,
-        kol_fee=c.kol_fee,
-        paid=row.paid,
-        held=row.held,
-        released=row.released,
-        paid_out=row.paid_out,
-        refunded=row.refunded,
-        refunding=row.refunding,
-        payouts=[_payout_json(p) for p in row.payouts],
-        payment_failures=[
+    return {
+        "contract_id": c.id,
+        "currency": c.currency,
+        "price": c.price,
+        "brand_fee": c.brand_fee,
+        "kol_fee": c.kol_fee,
+        "paid": row.paid,
+        "held": row.held,
+        "released": row.released,
+        "paid_out": row.paid_out,
+        "refunded": row.refunded,
+        "refunding": row.refunding,
+        "payouts": [_payout_json(p) for p in row.payouts],
+        "payment_failures": [
             {
                 "at": f.created_at.isoformat().replace("+00:00", "Z"),
                 "code": f.code,
@@ -168,103 +103,55 @@ def contract_money(contract_id: int):
             }
             for f in payment_failures(c.id)
         ],
-    )
-
-
-document(
-    "/contracts/{contract_id}/money",
-    "get",
-    {
-        "summary": "What was paid, held, released, paid out and refunded on a contract",
-        "operationId": "getContractMoney",
-        "parameters": ID_PARAM,
-        "responses": {
-            "200": {
-                "description": "Money summary",
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/ContractMoney"}}
-                },
-            },
-            "404": {"description": "Not your contract"},
-        },
-    },
-)
+    }
 
 
 @bp.get("/contracts/<int:contract_id>/ledger")
-@api_access(SIGNED_IN)
-def contract_ledger(contract_id: int):
-    contract = _party_contract(contract_id)
-    entries = db.session.scalars(
+@api_access(Role.BRAND, Role.KOL, Role.ADMIN)
+@bp.doc(
+    operationId="getContractLedger",
+    summary="The ledger entries of a contract, oldest first (each balances to zero)",
+)
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, LedgerPage)
+@bp.alt_response(404, **_NOT_FOUND)
+def contract_ledger(args: dict, contract_id: int):
+    contract = _readable_contract(contract_id)
+    page = db.paginate(
         select(JournalEntry)
         .where(JournalEntry.contract_id == contract.id)
-        .order_by(JournalEntry.id)
-    ).all()
-    return jsonify(
-        entries=[
-            {
-                "id": e.id,
-                "kind": e.kind,
-                "created_at": e.created_at.isoformat(),
-                "stripe_object_id": e.stripe_object_id,
-                "memo": e.memo,
-                "lines": [
-                    {"account": line.account.code, "amount": line.amount, "currency": line.currency}
-                    for line in e.lines
-                ],
-            }
-            for e in entries
-        ]
+        .order_by(JournalEntry.id),
+        page=args["page"],
+        per_page=args["per_page"],
+        error_out=False,
     )
-
-
-document(
-    "/contracts/{contract_id}/ledger",
-    "get",
-    {
-        "summary": "The ledger entries of a contract (each balances to zero)",
-        "operationId": "getContractLedger",
-        "parameters": ID_PARAM,
-        "responses": {
-            "200": {"description": "Journal entries with their lines"},
-            "404": {"description": "Not your contract"},
-        },
-    },
-)
+    entries = [
+        {
+            "id": e.id,
+            "kind": e.kind,
+            "created_at": e.created_at.isoformat(),
+            "stripe_object_id": e.stripe_object_id,
+            "memo": e.memo,
+            "lines": [
+                {"account": line.account.code, "amount": line.amount, "currency": line.currency}
+                for line in e.lines
+            ],
+        }
+        for e in page.items
+    ]
+    return page_json(page, entries)
 
 
 @bp.get("/payouts")
 @api_access(Role.KOL)
-def payouts():
-    rows = db.session.scalars(
-        select(Payout).where(Payout.kol_id == api_user().id).order_by(Payout.id.desc()).limit(200)
-    ).all()
-    return jsonify(payouts=[_payout_json(p) for p in rows])
-
-
-document(
-    "/payouts",
-    "get",
-    {
-        "summary": "The caller's payouts (KOL)",
-        "operationId": "listPayouts",
-        "responses": {
-            "200": {
-                "description": "Payouts",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "payouts": {
-                                    "type": "array",
-                                    "items": {"$ref": "#/components/schemas/Payout"},
-                                }
-                            },
-                        }
-                    }
-                },
-            }
-        },
-    },
-)
+@bp.doc(operationId="listPayouts", summary="The caller's payouts (KOL), newest first")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, PayoutList)
+def payouts(args: dict):
+    page = db.paginate(
+        select(Payout).where(Payout.kol_id == api_user().id).order_by(Payout.id.desc()),
+        page=args["page"],
+        per_page=args["per_page"],
+        error_out=False,
+    )
+    return page_json(page, [_payout_json(p) for p in page.items])

@@ -1,52 +1,59 @@
-"""/api/v1: who am I, and the OpenAPI document."""
+"""/api/v1: who am I, the OpenAPI document and its browsable page."""
 
-from flask import Blueprint, jsonify
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import jsonify, render_template, send_from_directory
+from marshmallow import Schema, fields, validate
 
 from app.api.auth import api_access, api_user
-from app.api.openapi import SCHEMAS, document, openapi_document
+from app.api.openapi import ApiBlueprint, openapi_document
 from app.authz import PUBLIC, SIGNED_IN
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = ApiBlueprint("api", __name__, url_prefix="/api/v1")
+# Swagger UI's files ship in a Python package: served from here, never from a CDN.
+SWAGGER_UI = Path(swagger_ui_bundle.swagger_ui_path)
+ROLES = ["brand", "kol", "finance", "admin", "shopper"]
 
-SCHEMAS["Me"] = {
-    "type": "object",
-    "required": ["id", "email", "role"],
-    "properties": {
-        "id": {"type": "integer"},
-        "email": {"type": "string"},
-        "role": {"type": "string", "enum": ["brand", "kol", "finance", "admin", "shopper"]},
-        "locale": {"type": "string", "nullable": True},
-    },
-}
+
+class MeSchema(Schema):
+    id = fields.Integer(required=True)
+    email = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    locale = fields.String(required=True, allow_none=True)
 
 
 @bp.get("/me")
 @api_access(SIGNED_IN)
+@bp.doc(operationId="getMe", summary="The account that owns the API key")
+@bp.response(200, MeSchema)
 def me():
     user = api_user()
-    return jsonify(id=user.id, email=user.email, role=user.role.value, locale=user.locale)
-
-
-document(
-    "/me",
-    "get",
-    {
-        "summary": "The account that owns the API key",
-        "operationId": "getMe",
-        "responses": {
-            "200": {
-                "description": "The caller",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Me"}}},
-            }
-        },
-    },
-)
+    return {"id": user.id, "email": user.email, "role": user.role.value, "locale": user.locale}
 
 
 @bp.get("/openapi.json")
 @api_access(PUBLIC)
 def openapi():
     return jsonify(openapi_document())
+
+
+@bp.get("/docs")
+@api_access(PUBLIC)
+def docs():
+    return render_template("api/docs.html")
+
+
+@bp.get("/docs/swagger-ui.css")
+@api_access(PUBLIC)
+def docs_css():
+    return send_from_directory(SWAGGER_UI, "swagger-ui.css", max_age=86400)
+
+
+@bp.get("/docs/swagger-ui-bundle.js")
+@api_access(PUBLIC)
+def docs_js():
+    return send_from_directory(SWAGGER_UI, "swagger-ui-bundle.js", max_age=86400)
 
 
 # Feature endpoints register themselves on ``bp`` when imported.

@@ -16,6 +16,7 @@ from app.db_types import utcnow
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.mail.services import queue_mail
+from app.profiles.services import create_profile_for
 
 # Checked when the e-mail is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = hash_password("timing-equaliser-not-a-password")
@@ -49,8 +50,6 @@ def create_user(*, email: str, password: str, role: Role, locale: str | None = N
 
 def register_user(*, email: str, password: str, role: str, name: str, locale: str | None) -> User:
     """Self-registration: brands, KOLs and shoppers; staff accounts come from the CLI."""
-    from app.profiles.services import create_profile_for
-
     try:
         chosen = Role(role)
     except ValueError:

@@ -22,6 +22,8 @@ class BidStatus(enum.StrEnum):
 
 
 ACTIVE_BID_STATUSES = (BidStatus.PENDING, BidStatus.COUNTERED)
+# The two sides of a bid: whose turn it is (``Bid.turn``) and who made an offer.
+BRAND, KOL = "brand", "kol"
 
 
 class Bid(db.Model):

@@ -8,9 +8,10 @@ from flask_login import current_user
 from app.auth.forms import ConfirmForm
 from app.auth.models import Role
 from app.authz import access
-from app.bids import services
+from app.bids import queries, services
+from app.bids.fees import fees_for
 from app.bids.forms import SORTS, BidForm, BidSortForm, CounterForm, RejectForm
-from app.bids.models import BidStatus
+from app.bids.models import BRAND, BidStatus
 from app.contracts.reliability import reliability_for
 from app.contracts.services import rating_summary
 from app.errors import DomainError
@@ -30,8 +31,8 @@ def _confirmed(form) -> bool:
 @bp.route("/campaigns/<int:campaign_id>/bid", methods=["GET", "POST"])
 @access(Role.KOL)
 def new_bid(campaign_id: int):
-    campaign = services.campaign_for_bidding(campaign_id)
-    existing = services.active_bid_of(campaign_id=campaign_id, kol_id=current_user.id)
+    campaign = queries.campaign_for_bidding(campaign_id)
+    existing = queries.active_bid_of(campaign_id=campaign_id, kol_id=current_user.id)
     if existing is not None:
         flash(_("You already bid on this campaign; you can change your bid here."), "info")
         return redirect(url_for("bids.edit", bid_id=existing.id))
@@ -64,7 +65,7 @@ def new_bid(campaign_id: int):
 @bp.route("/bids/<int:bid_id>/edit", methods=["GET", "POST"])
 @access(Role.KOL)
 def edit(bid_id: int):
-    bid, campaign = services.visible_bid(bid_id=bid_id, user_id=current_user.id)
+    bid, campaign = queries.visible_bid(bid_id=bid_id, user_id=current_user.id)
     if bid.kol_id != current_user.id:
         abort(404)
     form, fees = BidForm(obj=bid if request.method == "GET" else None), None
@@ -97,11 +98,11 @@ def edit(bid_id: int):
 @bp.get("/campaigns/<int:campaign_id>/bids")
 @access(Role.BRAND)
 def campaign_bids(campaign_id: int):
-    campaign = services.own_campaign(campaign_id=campaign_id, brand_id=current_user.id)
+    campaign = queries.own_campaign(campaign_id=campaign_id, brand_id=current_user.id)
     sort_form = BidSortForm(request.args)
     sort = sort_form.sort.data if sort_form.sort.data in SORTS else "price"
     show = "all" if sort_form.show.data == "all" else "active"
-    rows = services.campaign_bid_rows(
+    rows = queries.campaign_bid_rows(
         campaign_id=campaign_id, brand_id=current_user.id, sort=sort, show=show
     )
     return render_template(
@@ -111,9 +112,7 @@ def campaign_bids(campaign_id: int):
         sort_form=sort_form,
         sort=sort,
         show=show,
-        fees={
-            r.bid.id: services.fees_for(price=r.bid.price, currency=r.bid.currency) for r in rows
-        },
+        fees={r.bid.id: fees_for(price=r.bid.price, currency=r.bid.currency) for r in rows},
     )
 
 
@@ -121,10 +120,10 @@ def campaign_bids(campaign_id: int):
 @access(Role.BRAND, Role.KOL)
 def index():
     status = request.args.get("status") or ""
-    page = services.bids_page(
+    page = queries.bids_page(
         user=current_user, status=status, page=request.args.get("page", 1, type=int)
     )
-    campaigns, profiles = services.names_for_bids(page.items)
+    campaigns, profiles = queries.names_for_bids(page.items)
     return render_template(
         "bids/index.html",
         page=page,
@@ -132,31 +131,31 @@ def index():
         campaigns=campaigns,
         profiles=profiles,
         statuses=[s.value for s in BidStatus],
-        my_side=services.role_side(current_user),
+        my_side=queries.role_side(current_user),
     )
 
 
 @bp.get("/bids/<int:bid_id>")
 @access(Role.BRAND, Role.KOL)
 def detail(bid_id: int):
-    bid, campaign = services.visible_bid(bid_id=bid_id, user_id=current_user.id)
+    bid, campaign = queries.visible_bid(bid_id=bid_id, user_id=current_user.id)
     return _render_detail(bid, campaign, CounterForm(), None)
 
 
 def _render_detail(bid, campaign, counter_form, counter_fees, status: int = 200):
-    side = services.side_of(bid, campaign, current_user)
-    counterpart = bid.kol_id if side == services.BRAND else campaign.brand_id
+    side = queries.side_of(bid, campaign, current_user)
+    counterpart = bid.kol_id if side == BRAND else campaign.brand_id
     return render_template(
         "bids/detail.html",
         bid=bid,
         campaign=campaign,
         side=side,
         profile=db.session.get(KolProfile, bid.kol_id),
-        fees=services.fees_for(price=bid.price, currency=bid.currency),
+        fees=fees_for(price=bid.price, currency=bid.currency),
         counter_form=counter_form,
         counter_fees=counter_fees,
         reject_form=RejectForm(),
-        contract_id=services.contract_id_for_bid(bid.id),
+        contract_id=queries.contract_id_for_bid(bid.id),
         confirm_form=ConfirmForm(),
         reliability=reliability_for([counterpart]).get(counterpart),
         rating=rating_summary([counterpart]).get(counterpart),
@@ -166,7 +165,7 @@ def _render_detail(bid, campaign, counter_form, counter_fees, status: int = 200)
 @bp.route("/bids/<int:bid_id>/accept", methods=["GET", "POST"])
 @access(Role.BRAND, Role.KOL)
 def accept(bid_id: int):
-    bid, campaign = services.visible_bid(bid_id=bid_id, user_id=current_user.id)
+    bid, campaign = queries.visible_bid(bid_id=bid_id, user_id=current_user.id)
     form = ConfirmForm()
     if form.validate_on_submit():
         # A refusal (budget spent, already accepted, not your turn) shows as a 409 page.
@@ -174,15 +173,15 @@ def accept(bid_id: int):
         db.session.commit()
         flash(_("Deal agreed. The contract is ready."), "success")
         return redirect(url_for("contracts.detail", contract_id=contract.id))
-    side = services.side_of(bid, campaign, current_user)
-    counterpart = bid.kol_id if side == services.BRAND else campaign.brand_id
+    side = queries.side_of(bid, campaign, current_user)
+    counterpart = bid.kol_id if side == BRAND else campaign.brand_id
     return render_template(
         "bids/accept.html",
         bid=bid,
         campaign=campaign,
         side=side,
         form=form,
-        fees=services.fees_for(price=bid.price, currency=bid.currency),
+        fees=fees_for(price=bid.price, currency=bid.currency),
         reliability=reliability_for([counterpart]).get(counterpart),
         rating=rating_summary([counterpart]).get(counterpart),
         profile=db.session.get(KolProfile, bid.kol_id),
@@ -192,7 +191,7 @@ def accept(bid_id: int):
 @bp.post("/bids/<int:bid_id>/counter")
 @access(Role.BRAND, Role.KOL)
 def counter(bid_id: int):
-    bid, campaign = services.visible_bid(bid_id=bid_id, user_id=current_user.id)
+    bid, campaign = queries.visible_bid(bid_id=bid_id, user_id=current_user.id)
     form, fees = CounterForm(), None
     if form.validate_on_submit():
         try:
@@ -214,7 +213,7 @@ def counter(bid_id: int):
             if not error.fields:
                 flash(error.message, "error")  # e.g. not your turn: the counter form is hidden
             fees = None
-            bid, campaign = services.visible_bid(bid_id=bid_id, user_id=current_user.id)
+            bid, campaign = queries.visible_bid(bid_id=bid_id, user_id=current_user.id)
     return _render_detail(bid, campaign, form, fees, form_status(form))
 
 

@@ -8,23 +8,21 @@ on the table is an ``Offer`` row. Accepting creates the contract under a campaig
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.models import Role, User
-from app.bids.models import ACTIVE_BID_STATUSES, Bid, BidStatus, Offer
+from app.bids.fees import Fees, chargeable_price_error, fees_for
+from app.bids.models import ACTIVE_BID_STATUSES, BRAND, KOL, Bid, BidStatus, Offer
+from app.bids.queries import active_bid_of, campaign_for_bidding, visible_bid
 from app.campaigns.models import Campaign, CampaignStatus
-from app.contracts.lifecycle import tick
 from app.contracts.models import Contract
 from app.db_types import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.money import MoneyError, charge_limits, fee_for, format_money, parse_amount, price_limits
+from app.money import MoneyError, format_money, parse_amount
 from app.notifications.services import notify
 from app.profiles.models import KolProfile
 from app.status import move, record_created
@@ -32,118 +30,6 @@ from app.text import clean_text
 
 PITCH_MAX = 5000
 MESSAGE_MAX = 2000
-BRAND, KOL = "brand", "kol"
-
-
-@dataclass(frozen=True)
-class Fees:
-    """What each side pays and gets for a price, in minor units of ``currency``."""
-
-    currency: str
-    price: int
-    brand_fee: int
-    kol_fee: int
-
-    @property
-    def brand_total(self) -> int:
-        return self.price + self.brand_fee
-
-    @property
-    def kol_net(self) -> int:
-        return self.price - self.kol_fee
-
-    def as_dict(self) -> dict:
-        return {
-            "currency": self.currency,
-            "price": self.price,
-            "brand_fee": self.brand_fee,
-            "brand_total": self.brand_total,
-            "kol_fee": self.kol_fee,
-            "kol_net": self.kol_net,
-        }
-
-
-def fees_for(*, price: int, currency: str) -> Fees:
-    """The brand fee and KOL fee on ``price`` at the configured basis points."""
-    config = current_app.config
-    return Fees(
-        currency=currency,
-        price=price,
-        brand_fee=fee_for(price, config["BRAND_FEE_BPS"]),
-        kol_fee=fee_for(price, config["KOL_FEE_BPS"]),
-    )
-
-
-def chargeable_price_error(price: int, currency: str) -> str | None:
-    """Why the brand could not be charged for ``price`` (plus the brand fee) in one payment:
-    under Stripe's minimum or over its maximum for the currency. None when it can."""
-    low, high = price_limits(currency, current_app.config["BRAND_FEE_BPS"])
-    least, most = charge_limits(currency)
-    if price < low:
-        return _(
-            "Enter at least %(price)s: a payment in %(code)s (the price plus the brand fee) "
-            "must be at least %(least)s.",
-            price=format_money(low, currency),
-            code=currency.upper(),
-            least=format_money(least, currency),
-        )
-    if price > high:
-        return _(
-            "Enter at most %(price)s: a payment in %(code)s (the price plus the brand fee) "
-            "can be at most %(most)s.",
-            price=format_money(high, currency),
-            code=currency.upper(),
-            most=format_money(most, currency),
-        )
-    return None
-
-
-# ---- reading -------------------------------------------------------------------------------
-
-
-def campaign_for_bidding(campaign_id: int) -> Campaign:
-    """An open campaign a KOL may look at to bid; anything else is 404."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or campaign.status == CampaignStatus.DRAFT:
-        raise NotFound(_("No such campaign."))
-    return campaign
-
-
-def side_of(bid: Bid, campaign: Campaign, user: User) -> str | None:
-    """``brand`` or ``kol`` for the two parties of a bid; None for everyone else."""
-    if user.id == bid.kol_id:
-        return KOL
-    if user.id == campaign.brand_id:
-        return BRAND
-    return None
-
-
-def visible_bid(*, bid_id: int, user_id: int) -> tuple[Bid, Campaign]:
-    """A bid and its campaign, for the bid's KOL and the campaign's brand only (else 404)."""
-    bid = db.session.get(Bid, bid_id)
-    campaign = db.session.get(Campaign, bid.campaign_id) if bid else None
-    if bid is None or campaign is None or user_id not in (bid.kol_id, campaign.brand_id):
-        raise NotFound(_("No such bid."))
-    return bid, campaign
-
-
-def own_campaign(*, campaign_id: int, brand_id: int) -> Campaign:
-    """The brand's own campaign; another brand's answers 404."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or campaign.brand_id != brand_id:
-        raise NotFound(_("No such campaign."))
-    return campaign
-
-
-def active_bid_of(*, campaign_id: int, kol_id: int) -> Bid | None:
-    """The KOL's active (pending or countered) bid on a campaign, if any."""
-    return db.session.scalar(
-        select(Bid).where(
-            Bid.campaign_id == campaign_id,
-            Bid.kol_id == kol_id,
-            Bid.status.in_(ACTIVE_BID_STATUSES),
-        )
-    )
 
 
 # ---- validation ----------------------------------------------------------------------------
@@ -453,7 +339,6 @@ def accept_bid(*, bid_id: int, user_id: int) -> Contract:
 # ---- expiry --------------------------------------------------------------------------------
 
 
-@tick("expire_bids")
 def expire_bids(now: datetime) -> int:
     """Pending and countered bids of campaigns past their application deadline expire."""
     stmt = (
@@ -484,10 +369,6 @@ def _tell(user_id: int, kind: str, text: str, bid: Bid) -> None:
     notify(user_id=user_id, kind=kind, text=text, link=f"/bids/{bid.id}")
 
 
-def role_side(user: User) -> str | None:
-    return {Role.BRAND: BRAND, Role.KOL: KOL}.get(user.role)
-
-
 def preview_fees(*, price: str, currency: str) -> Fees:
     """The fees on a typed price, before anyone commits (bad amounts name the field)."""
     errors: dict[str, list[str]] = {}
@@ -495,100 +376,3 @@ def preview_fees(*, price: str, currency: str) -> Fees:
     if errors:
         raise ValidationFailed(errors)
     return fees_for(price=amount, currency=currency)
-
-
-# ---- lists ---------------------------------------------------------------------------------
-
-
-@dataclass
-class BidRow:
-    """A bid with what a brand compares: the KOL's profile, rating and reliability."""
-
-    bid: Bid
-    profile: KolProfile | None
-    rating: tuple[float, int] | None
-    reliability: object | None
-
-
-def campaign_bid_rows(*, campaign_id: int, brand_id: int, sort: str, show: str) -> list[BidRow]:
-    """The campaign's bids for its brand, with profiles, ratings and reliability (constant
-    number of queries)."""
-    from app.contracts.reliability import reliability_for
-    from app.contracts.services import rating_summary
-
-    own_campaign(campaign_id=campaign_id, brand_id=brand_id)
-    stmt = (
-        select(Bid, KolProfile)
-        .outerjoin(KolProfile, KolProfile.user_id == Bid.kol_id)
-        .where(Bid.campaign_id == campaign_id)
-    )
-    if show != "all":
-        stmt = stmt.where(Bid.status.in_(ACTIVE_BID_STATUSES))
-    rows = db.session.execute(stmt.order_by(Bid.id)).all()
-    kol_ids = [bid.kol_id for bid, _profile in rows]
-    ratings = rating_summary(kol_ids)
-    reliability = reliability_for(kol_ids)
-    result = [
-        BidRow(bid, profile, ratings.get(bid.kol_id), reliability.get(bid.kol_id))
-        for bid, profile in rows
-    ]
-    return sorted(result, key=_SORT_KEYS.get(sort, _SORT_KEYS["price"]))
-
-
-_SORT_KEYS = {
-    "price": lambda r: (r.bid.price, r.bid.id),
-    "-price": lambda r: (-r.bid.price, r.bid.id),
-    "followers": lambda r: (-(r.profile.total_followers if r.profile else 0), r.bid.id),
-    "rating": lambda r: (-(r.rating[0] if r.rating else 0), r.bid.id),
-    "reliability": lambda r: (
-        -(r.reliability.score if r.reliability and r.reliability.score is not None else -1),
-        r.bid.id,
-    ),
-    "newest": lambda r: -r.bid.id,
-}
-
-
-def bids_page(*, user: User, status: str | None, page: int, per_page: int = 20):
-    """A KOL's own bids, or the bids on a brand's campaigns; ``waiting`` = your turn."""
-    stmt = select(Bid)
-    if user.role == Role.KOL:
-        stmt = stmt.where(Bid.kol_id == user.id)
-    else:
-        stmt = stmt.join(Campaign, Campaign.id == Bid.campaign_id).where(
-            Campaign.brand_id == user.id
-        )
-    if status == "waiting":
-        stmt = stmt.where(Bid.status.in_(ACTIVE_BID_STATUSES), Bid.turn == role_side(user))
-    elif status in {s.value for s in BidStatus}:
-        stmt = stmt.where(Bid.status == BidStatus(status))
-    return db.paginate(
-        stmt.order_by(Bid.updated_at.desc(), Bid.id.desc()),
-        page=page,
-        per_page=per_page,
-        error_out=False,
-    )
-
-
-def names_for_bids(bids) -> tuple[dict[int, Campaign], dict[int, KolProfile]]:
-    """The campaigns and KOL profiles of a page of bids (two queries)."""
-    campaign_ids = {b.campaign_id for b in bids}
-    kol_ids = {b.kol_id for b in bids}
-    campaigns = (
-        {c.id: c for c in db.session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids)))}
-        if campaign_ids
-        else {}
-    )
-    profiles = (
-        {
-            p.user_id: p
-            for p in db.session.scalars(select(KolProfile).where(KolProfile.user_id.in_(kol_ids)))
-        }
-        if kol_ids
-        else {}
-    )
-    return campaigns, profiles
-
-
-def contract_id_for_bid(bid_id: int) -> int | None:
-    """The contract an accepted bid became, if any."""
-    return db.session.scalar(select(Contract.id).where(Contract.bid_id == bid_id))

@@ -21,6 +21,7 @@ from app.campaigns.forms import (
     form_data_for,
     kol_filters,
 )
+from app.campaigns.invitations import invitations_for, invite_kol, unseen_invitation_count
 from app.campaigns.queries import BrowseFilters
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
@@ -234,7 +235,7 @@ def _browse() -> str:
         fits={c.id: queries.assess(c, kol) for c in page.items},
         brands=queries.brand_names(c.brand_id for c in page.items),
         kol=kol,
-        unseen=services.unseen_invitation_count(kol.user_id) if kol else 0,
+        unseen=unseen_invitation_count(kol.user_id) if kol else 0,
         can_bid=_bid_endpoint(),
         FORMATS=FORMATS,
     )
@@ -243,7 +244,7 @@ def _browse() -> str:
 @bp.get("/campaigns/invitations")
 @access(Role.KOL)
 def invitations():
-    invited = services.invitations_for(kol_id=current_user.id)
+    invited = invitations_for(kol_id=current_user.id)
     db.session.commit()
     return render_template(
         "campaigns/invitations.html",
@@ -285,7 +286,7 @@ def invite(kol_id: int):
     form.campaign_id.choices = [(c.id, c.title) for c in queries.open_campaigns_of(current_user.id)]
     if form.validate_on_submit():
         try:
-            services.invite_kol(
+            invite_kol(
                 brand_id=current_user.id,
                 campaign_id=form.campaign_id.data,
                 kol_id=kol_id,

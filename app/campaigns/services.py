@@ -1,4 +1,5 @@
-"""Campaign services: create, edit while draft, publish, close, reopen, cancel, duplicate, invite.
+"""Campaign services: create, edit while draft, publish, close, reopen, cancel, duplicate
+(invitations are invitations.py).
 
 Every service takes ids and plain values (amounts already in minor units, aware datetimes),
 checks the rules a brand would expect, flushes and never commits. The web forms and the JSON API
@@ -11,19 +12,18 @@ import re
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from app.bids.services import chargeable_price_error
-from app.campaigns.models import Campaign, CampaignStatus, CampaignTarget, ContentFormat, Invitation
+from app.bids.fees import chargeable_price_error
+from app.campaigns.models import Campaign, CampaignStatus, CampaignTarget, ContentFormat
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, TIER_LABELS
 from app.db_types import utcnow
 from app.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from app.extensions import db
 from app.money import CURRENCIES, MAX_MINOR_AMOUNT, offered_currencies
-from app.profiles.models import KolProfile
 from app.status import move, record_created
 from app.text import clean_text, clean_url
 from app.uploads import save_image
@@ -106,9 +106,7 @@ def _clean_int(values: dict, name: str, errors: dict) -> int:
 def default_for(name: str) -> int | None:
     """A whole-number field's default; the attribution window follows the analytics setting."""
     if name == "attribution_days":
-        from app.analytics.settings import setting
-
-        return int(setting("ANALYTICS_ATTRIBUTION_DAYS"))
+        return int(current_app.config["ANALYTICS_ATTRIBUTION_DAYS"])
     return DEFAULTS.get(name)
 
 
@@ -369,54 +367,3 @@ def duplicate_campaign(*, brand_id: int, campaign_id: int) -> Campaign:
     db.session.add(copy)
     record_created(copy, by=brand_id, reason=f"copy of campaign {source.id}")
     return copy
-
-
-def invite_kol(*, brand_id: int, campaign_id: int, kol_id: int, message: str = "") -> Invitation:
-    """Ask a verified KOL to bid on one of the brand's open campaigns (once per campaign)."""
-    campaign = owned_campaign(brand_id=brand_id, campaign_id=campaign_id)
-    if campaign.status != S.OPEN:
-        raise Conflict(_("Only an open campaign can take invitations."))
-    kol = db.session.get(KolProfile, kol_id)
-    if kol is None or not kol.is_verified:
-        raise NotFound(_("No such verified KOL."))
-    invitation = Invitation(
-        campaign_id=campaign.id, kol_id=kol_id, message=clean_text(message, 1000)
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(invitation)
-    except IntegrityError:
-        raise Conflict(_("This KOL is already invited to this campaign.")) from None
-    _notify_invited(invitation)
-    return invitation
-
-
-def _notify_invited(invitation: Invitation) -> None:
-    """The KOL hears of the invitation (bell and e-mail)."""
-    from app.notifications.services import notify
-
-    campaign = db.session.get(Campaign, invitation.campaign_id)
-    notify(
-        user_id=invitation.kol_id,
-        kind="invitation",
-        text=_("You are invited to bid on “%(title)s”.", title=campaign.title),
-        link=f"/campaigns/{campaign.id}",
-    )
-
-
-def invitations_for(*, kol_id: int) -> list[Invitation]:
-    """A KOL's invitations, newest first; showing them marks them seen."""
-    invitations = list(
-        db.session.scalars(
-            select(Invitation).where(Invitation.kol_id == kol_id).order_by(Invitation.id.desc())
-        )
-    )
-    now = utcnow()
-    for invitation in invitations:
-        invitation.seen_at = invitation.seen_at or now
-    return invitations
-
-
-def unseen_invitation_count(kol_id: int) -> int:
-    stmt = select(func.count()).where(Invitation.kol_id == kol_id, Invitation.seen_at.is_(None))
-    return db.session.scalar(stmt) or 0

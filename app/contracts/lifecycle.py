@@ -1,17 +1,16 @@
-"""Contract status moves driven by other features (notes, payments) and the periodic tick.
+"""Contract status moves driven by other features (notes, payments).
 
-Notes call ``mark_submitted`` / ``mark_changes_requested`` / ``mark_approved``; payments listen to
-the signals below to stage money jobs (release on approval, refund on cancellation) in the same
-transaction. ``flask contracts tick`` runs every registered tick (review-window auto-approval,
-bid expiry, unfunded contracts, keep-live releases); the scheduled job calls the same function.
+Notes call ``mark_submitted`` / ``mark_changes_requested``; an approval goes through
+``app.payments.release.approve_contract``, which calls ``mark_approved`` and then stages the
+release in the same transaction (payments imports contracts, never the other way round).
+The periodic steps (review-window auto-approval, keep-live releases …) are listed in
+app/periodic.py, with the scheduler.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -21,29 +20,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.status import StatusChange, move
 
-signals = Namespace()
-contract_funded = signals.signal("contract-funded")
-contract_approved = signals.signal("contract-approved")
-contract_cancelled = signals.signal("contract-cancelled")
-
-TICKS: dict[str, Callable[[datetime], int]] = {}
 KEEP_LIVE_BREACH = "keep-live breach"
-
-
-def tick(name: str) -> Callable:
-    """Register a periodic step: ``func(now) -> number of objects it moved``."""
-
-    def register(func: Callable[[datetime], int]) -> Callable[[datetime], int]:
-        TICKS[name] = func
-        return func
-
-    return register
-
-
-def run_ticks(now: datetime | None = None) -> dict[str, int]:
-    """Run every registered tick once; each flushes, the caller commits."""
-    now = now or utcnow()
-    return {name: func(now) for name, func in TICKS.items()}
 
 
 def lock_contract(contract_id: int) -> Contract:
@@ -81,25 +58,22 @@ def mark_changes_requested(*, contract_id: int, by: int, reason: str) -> Contrac
 
 
 def mark_approved(*, contract_id: int, by: int | None, reason: str) -> Contract:
-    """The note was approved (or the review window passed): money listeners stage the release."""
+    """The status step of an approval; ``payments.release.approve_contract`` calls it and then
+    releases the first share (call that, not this, to approve a deal)."""
     contract = lock_contract(contract_id)
     move(contract, ContractStatus.APPROVED, by=by, reason=reason)
     now = utcnow()
     contract.approved_at = now
     contract.review_due_at = None
     contract.keep_live_until = now + timedelta(days=contract.keep_live_days)
-    contract_approved.send(contract, actor_id=by)
     return contract
-
-
-keep_live_breached = signals.signal("keep-live-breached")
 
 
 def record_keep_live_breach(contract_id: int, by: int | None) -> StatusChange:
     """The KOL took the note down before keep-live ended without the brand's consent.
 
-    A history row on the contract without a status change; payments listen to the signal
-    (an early takedown refunds the share still held).
+    Kept as a typed fact (``keep_live_breached_at``: the keep-live release then refunds the
+    share still held instead of releasing it) and as a history row for the timeline.
     """
     contract = lock_contract(contract_id)
     change = StatusChange(
@@ -110,7 +84,7 @@ def record_keep_live_breach(contract_id: int, by: int | None) -> StatusChange:
         actor_id=by,
         reason=KEEP_LIVE_BREACH,
     )
+    contract.keep_live_breached_at = contract.keep_live_breached_at or utcnow()
     db.session.add(change)
     db.session.flush()
-    keep_live_breached.send(contract, actor_id=by)
     return change

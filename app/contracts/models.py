@@ -91,6 +91,9 @@ class Contract(db.Model):
     review_due_at: Mapped[datetime | None] = mapped_column(TZDateTime(), index=True)
     approved_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     keep_live_until: Mapped[datetime | None] = mapped_column(TZDateTime(), index=True)
+    # The KOL took the note down during keep-live without the brand's consent: the share still
+    # held goes back to the brand when keep-live ends (decided from this, not from history text).
+    keep_live_breached_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(TZDateTime())
 

@@ -16,6 +16,7 @@ from app.auth.models import Role, User
 from app.bids.models import Bid
 from app.campaigns.models import Campaign, ContentFormat
 from app.contracts.models import Contract, ContractStatus, Message, Rating
+from app.contracts.reliability import reliability_for
 from app.db_types import utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -255,8 +256,6 @@ class ContractPage:
 
 def contract_page_data(*, contract: Contract, viewer_id: int) -> ContractPage:
     """The terms, history, thread, ratings and both parties' track records of a contract."""
-    from app.contracts.reliability import reliability_for
-
     bid = db.session.get(Bid, contract.bid_id)
     changes = history("contract", contract.id)
     timeline = sorted(

@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
-import time
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -27,33 +24,20 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, text, update
 
 from app.analytics.models import HourlyRollup
-from app.analytics.pipeline import ensure_group, read_entries, redis_client
 from app.analytics.rollups import hour_of
+from app.context import in_app_context
 from app.engagement.models import KolFollow, NoteLike, NoteSave
 from app.errors import DomainError
 from app.extensions import db
 from app.notes.models import Note
+from app.redis import is_down, mark_down, redis_client
+from app.streams import acknowledge, consumer_name, ensure_group, read_entries
+from app.streams import backlog as stream_backlog
 
 log = logging.getLogger(__name__)
 WRITER_LOCK = 0x454E4741  # pg advisory lock id: one engagement writer at a time
 PENDING_TTL = 600  # seconds a user's pending state outlives its action (the writer is behind)
 ENGAGEMENT_COUNTERS = ("likes", "saves", "comments", "follows", "bought", "flagged_engagements")
-DEFAULTS = {
-    "ENGAGEMENT_BUFFER": "auto",  # auto (Redis when REDIS_URL is set) | redis | direct
-    "ENGAGEMENT_STREAM": "engagement:actions",
-    "ENGAGEMENT_GROUP": "writers",
-    "ENGAGEMENT_DRAIN_BATCH": 1000,
-    "ENGAGEMENT_TRUST_DAYS": 3,
-}
-_redis_down_until = 0.0
-
-
-def setting(name: str):
-    if name in current_app.config:
-        return current_app.config[name]
-    default = DEFAULTS[name]
-    raw = os.environ.get(name)
-    return default if raw is None else type(default)(raw)
 
 
 class EngagementUnavailable(DomainError):
@@ -65,20 +49,20 @@ class EngagementUnavailable(DomainError):
 
 
 def pending_key(user_id: int) -> str:
-    return f"{setting('ENGAGEMENT_STREAM')}:pending:{user_id}"
+    return f"{current_app.config['ENGAGEMENT_STREAM']}:pending:{user_id}"
 
 
 def use_redis() -> bool:
-    return setting("ENGAGEMENT_BUFFER") != "direct" and redis_client() is not None
+    return current_app.config["ENGAGEMENT_BUFFER"] != "direct" and redis_client() is not None
 
 
 def _to_redis(action: dict, pending: dict[str, str]) -> bool:
-    global _redis_down_until
-    if time.monotonic() < _redis_down_until:
+    if is_down():
         return False
     try:
         pipe = redis_client().pipeline(transaction=True)
-        pipe.xadd(setting("ENGAGEMENT_STREAM"), {"a": json.dumps(action, separators=(",", ":"))})
+        action_json = json.dumps(action, separators=(",", ":"))
+        pipe.xadd(current_app.config["ENGAGEMENT_STREAM"], {"a": action_json})
         if pending:
             key = pending_key(action["u"])
             pipe.hset(key, mapping=pending)
@@ -86,8 +70,7 @@ def _to_redis(action: dict, pending: dict[str, str]) -> bool:
         pipe.execute()
         return True
     except Exception as error:  # Redis down or refusing: the database takes it
-        log.warning("engagement buffer unavailable (%s); writing to the database", error)
-        _redis_down_until = time.monotonic() + 5
+        mark_down(error, "engagement buffer")
         return False
 
 
@@ -114,7 +97,7 @@ def accept(action: dict, pending: dict[str, str]) -> str:
 
 def pending_state(user_id: int) -> dict[str, str]:
     """The user's actions not yet applied by the writer (field → value), {} without Redis."""
-    if not use_redis() or time.monotonic() < _redis_down_until:
+    if not use_redis() or is_down():
         return {}
     try:
         raw = redis_client().hgetall(pending_key(user_id))
@@ -294,9 +277,9 @@ def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms:
     client = redis_client()
     if client is None:
         return 0
-    consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
-    count = count or int(setting("ENGAGEMENT_DRAIN_BATCH"))
-    stream, group = setting("ENGAGEMENT_STREAM"), setting("ENGAGEMENT_GROUP")
+    consumer = consumer or consumer_name()
+    count = count or int(current_app.config["ENGAGEMENT_DRAIN_BATCH"])
+    stream, group = current_app.config["ENGAGEMENT_STREAM"], current_app.config["ENGAGEMENT_GROUP"]
     ensure_group(client, stream, group)
     entries = read_entries(client, stream, group, consumer, count, min_idle_ms)
     entries.sort(key=lambda entry: tuple(int(p) for p in entry[0].split(b"-")))  # stream order
@@ -318,8 +301,7 @@ def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms:
         db.session.rollback()
         raise  # the entries stay pending and are re-read next time
     pipe = client.pipeline(transaction=False)
-    pipe.xack(stream, group, *ids)
-    pipe.xdel(stream, *ids)
+    acknowledge(pipe, stream, group, ids)
     pipe.execute()
     return len(ids)
 
@@ -334,17 +316,11 @@ def drain_all(*, consumer: str | None = None, min_idle_ms: int = 60_000) -> int:
 
 
 def backlog() -> int:
-    client = redis_client()
-    if client is None:
-        return 0
-    try:
-        return int(client.xlen(setting("ENGAGEMENT_STREAM")))
-    except Exception:
-        return 0
+    """Actions in the stream not yet applied, pending included."""
+    return stream_backlog(current_app.config["ENGAGEMENT_STREAM"])
 
 
+@in_app_context
 def drain_job() -> int:
     """For the scheduler (app/cron.py): apply what is buffered now."""
-    from app.periodic import _in_app
-
-    return _in_app(drain_all)
+    return drain_all()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,8 @@ from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.notes.models import Note, NoteStatus
 from app.text import clean_text
+
+ENGAGERS = (Role.SHOPPER, Role.BRAND, Role.KOL)  # who may like, save, follow and comment
 
 ENGAGING_ROLES = (Role.BRAND, Role.KOL, Role.SHOPPER)
 BOARD_NAME_MAX = 60
@@ -36,7 +39,7 @@ def _actor(user: User) -> None:
 
 def is_flagged(user: User) -> bool:
     """A new account's engagement is counted but flagged until it has a little history."""
-    days = int(pipeline.setting("ENGAGEMENT_TRUST_DAYS"))
+    days = int(current_app.config["ENGAGEMENT_TRUST_DAYS"])
     return user.created_at > datetime.now(UTC) - timedelta(days=days)
 
 

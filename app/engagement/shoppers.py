@@ -12,6 +12,7 @@ from werkzeug.datastructures import FileStorage
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from app.auth.models import User
 from app.catalog import CATEGORIES
 from app.engagement.models import ShopperProfile
 from app.errors import NotFound, ValidationFailed
@@ -101,7 +102,6 @@ def public_names(user_ids) -> dict[int, str]:
     ids = set(user_ids)
     if not ids:
         return {}
-    from app.auth.models import User
 
     name, _avatar, joins = public_name_columns(User.id)
     stmt = select(User.id, name).where(User.id.in_(ids))

@@ -1,8 +1,8 @@
-"""Web pages of the social side: the shopper profile, comments, the feed."""
+"""Web pages of the social side: comments and the feed (the wishlist is in wishlist.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,9 @@ from app.auth.forms import ConfirmForm
 from app.auth.models import Role
 from app.authz import SIGNED_IN, access
 from app.engagement import comments, feed, shoppers
+from app.engagement.comment_section import comment_limit, comment_limit_key
 from app.engagement.models import NoteComment
+from app.engagement.services import ENGAGERS
 from app.engagement.social_forms import CommentForm, ReportForm
 from app.errors import DomainError
 from app.extensions import db, limiter
@@ -18,44 +20,7 @@ from app.forms import form_status, show_errors
 from app.notes import queries
 from app.notes.models import Note
 
-bp = Blueprint("social", __name__)
-ENGAGERS = (Role.SHOPPER, Role.BRAND, Role.KOL)
-
-
-def comment_limit() -> str:
-    return current_app.config.get("COMMENT_LIMIT", "10 per minute")
-
-
-def comment_limit_key() -> str:
-    """Per account, shared by the web form and the API."""
-    from flask import g
-
-    user = getattr(g, "api_user", None) or current_user
-    return f"comments:{user.id}"
-
-
-def edit_shopper_profile():
-    """/profile for a shopper (the route is app/profiles/routes.py's ``edit``)."""
-    profile = shoppers.shopper_profile(current_user.id)
-    form = shoppers.ShopperProfileForm(obj=profile)
-    if form.validate_on_submit():
-        try:
-            shoppers.update_shopper_profile(
-                user_id=current_user.id,
-                display_name=form.display_name.data,
-                interests=form.interests.data,
-                avatar=request.files.get("avatar"),
-            )
-            db.session.commit()
-            flash(_("Profile saved."), "success")
-            return redirect(url_for("profiles.edit"))
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-            profile = shoppers.shopper_profile(current_user.id)
-    return render_template("engagement/shopper_edit.html", form=form, profile=profile), form_status(
-        form
-    )
+bp = Blueprint("social", __name__)  # its wishlist pages are in wishlist.py
 
 
 # --- feed ------------------------------------------------------------------------------------
@@ -177,24 +142,3 @@ def report_comment(comment_id: int):
     return render_template(
         "engagement/report.html", form=form, comment=comment, note=note
     ), form_status(form)
-
-
-def note_comments(note: Note) -> dict:
-    """What the note page needs to show its comments. The note's KOL and brand also see the
-    comments they hid; everyone's controls are decided from ids already loaded."""
-    moderator = current_user.is_authenticated and current_user.id in (note.kol_id, note.brand_id)
-    page = comments.comments_page(
-        note, page=request.args.get("comments_page", 1, int), include_hidden=moderator
-    )
-    can_comment = current_user.is_authenticated and current_user.role in ENGAGERS
-    return {
-        "comments": page,
-        # Built only for who can post: a form makes a CSRF token, i.e. a session cookie.
-        "comment_form": CommentForm(formdata=None) if can_comment else None,
-        "can_comment": can_comment,
-        "can_moderate": moderator,
-    }
-
-
-# The wishlist pages register themselves on ``bp``.
-from app.engagement import wishlist  # noqa: E402, F401

@@ -12,9 +12,10 @@ from app.auth.forms import ConfirmForm
 from app.authz import PUBLIC, access
 from app.engagement import services
 from app.engagement.models import NoteSave, WishlistBoard
+from app.engagement.services import ENGAGERS
 from app.engagement.shoppers import public_names
 from app.engagement.social_forms import BoardForm, MoveSaveForm
-from app.engagement.social_routes import ENGAGERS, bp
+from app.engagement.social_routes import bp
 from app.errors import DomainError
 from app.extensions import db
 from app.notes import queries

@@ -4,6 +4,7 @@ The ledger itself is never edited here: corrections are new journal entries."""
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import BigId, TZDateTime, utcnow
 from app.extensions import db
+from app.status import known
 
 # Reconciliation item kinds. Everything but MATCHED and NOT_BOOKED needs a resolution.
 MATCHED = "matched"
@@ -39,20 +41,35 @@ DIFFERENCES = (
 ITEM_KINDS = (MATCHED, NOT_BOOKED, *DIFFERENCES)
 
 
+class PeriodStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"  # every difference resolved; its ledger entries are locked
+
+
+class RunStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # an error, or no progress for STALE_RUN (its worker died)
+
+
 class ReconciliationPeriod(db.Model):
     """A range of whole UTC days, reconciled by runs and closed once every difference is
     resolved. ``active_run_id`` is claimed by compare-and-set: one run at a time per period."""
 
     __tablename__ = "reconciliation_periods"
+    STATUS_ENTITY = "reconciliation_period"
+    TRANSITIONS = {PeriodStatus.OPEN: {PeriodStatus.CLOSED}}  # a closed period never reopens
     __table_args__ = (
         UniqueConstraint("starts_at", "ends_at", name="uq_reconciliation_periods_range"),
         Index("ix_reconciliation_periods_status", "status", "starts_at"),
+        known(PeriodStatus),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     starts_at: Mapped[datetime] = mapped_column(TZDateTime())  # inclusive, 00:00 UTC
     ends_at: Mapped[datetime] = mapped_column(TZDateTime())  # exclusive, 00:00 UTC
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    status: Mapped[str] = mapped_column(String(16), default=PeriodStatus.OPEN.value)
     active_run_id: Mapped[int | None] = mapped_column(BigInteger)
     closed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -71,10 +88,18 @@ class ReconciliationRun(db.Model):
     """One pass over Stripe's balance transactions for a period, with its progress."""
 
     __tablename__ = "reconciliation_runs"
+    STATUS_ENTITY = "reconciliation_run"
+    TRANSITIONS = {
+        RunStatus.QUEUED: {RunStatus.RUNNING, RunStatus.FAILED},
+        # A re-run of the job (a retry, a crash) starts the same run over.
+        RunStatus.RUNNING: {RunStatus.RUNNING, RunStatus.DONE, RunStatus.FAILED},
+        RunStatus.FAILED: {RunStatus.RUNNING},
+    }
+    __table_args__ = (known(RunStatus),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_periods.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|done|failed
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.QUEUED.value)
     # Balance transactions: ``total`` listed, ``processed`` so far, ``matched_count`` of them
     # matched (≤ processed). Their fees are counted apart, in ``fee_matched_count``.
     processed: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,55 +4,44 @@ Each Stripe transaction is matched by its source object id (charge ↔ funding e
 refund entry, transfer ↔ transfer entry) and amount (the entry's Stripe-cash line, corrections
 included), and each charge's fee by the balance transaction id (↔ stripe_fee entry). Ledger
 entries with a Stripe object id dated in the period that Stripe did not list are reported too.
+This module runs a period (a job, in batches, with progress); matching.py does the matching.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.context import in_app_context
 from app.db_types import utcnow
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
+from app.finance.matching import FEE_ITEM, PER_TRANSACTION_TYPES, compare_batch, ledger_for
 from app.finance.models import (
-    AMOUNT_MISMATCH,
-    CURRENCY_MISMATCH,
     DIFFERENCES,
-    FEE_UNBOOKED,
     MATCHED,
-    MISSING_IN_LEDGER,
     MISSING_IN_STRIPE,
-    NOT_BOOKED,
+    PeriodStatus,
     ReconciliationItem,
     ReconciliationPeriod,
     ReconciliationRun,
+    RunStatus,
 )
 from app.finance.services import record_audit, require_finance
-from app.jobs import job, stage_job
+from app.jobs import job, run_inline_jobs, stage_job
 from app.ledger.models import (
-    CASH,
-    DISPUTE_FEES,
-    STRIPE_FEES,
     JournalEntry,
-    LedgerAccount,
-    LedgerLine,
 )
 from app.payments import gateway
+from app.status import move
 
 BATCH = 200
 SLACK = timedelta(hours=1)  # Stripe and ledger clocks differ by seconds around midnight
 STALE_RUN = timedelta(minutes=30)  # a run without progress this long is presumed dead
-NOT_IN_LEDGER_TYPES = {"payout"}  # our own bank payouts: the ledger does not model them
-# A source with several balance transactions (a dispute's withdrawal and reinstatement, a
-# refund and its failure): these are booked one entry per balance transaction, under its id,
-# with the fee (a dispute fee) in the same entry, so they match on the net amount.
-PER_TRANSACTION_TYPES = {"adjustment", "refund_failure"}
-FEE_ITEM = "stripe_fee"  # the txn_type of the item for a balance transaction's fee
 MAX_DAYS = 366
 
 
@@ -89,9 +78,11 @@ def _free_stale_run(period: ReconciliationPeriod) -> None:
     if period.active_run_id is None:
         return
     run = db.session.get(ReconciliationRun, period.active_run_id)
-    if run is None or run.status in ("done", "failed") or run.updated_at < utcnow() - STALE_RUN:
-        if run is not None and run.status not in ("done", "failed"):
-            run.status, run.error = "failed", "no progress; presumed stopped"
+    finished = (RunStatus.DONE, RunStatus.FAILED)
+    if run is None or run.status in finished or run.updated_at < utcnow() - STALE_RUN:
+        if run is not None and run.status not in finished:
+            run.error = "no progress; presumed stopped"
+            move(run, RunStatus.FAILED, by=None, reason=run.error)
         db.session.execute(
             update(ReconciliationPeriod)
             .where(
@@ -110,7 +101,7 @@ def start_reconciliation(
         require_finance(actor_id)
     starts_at, ends_at = period_bounds(date_from, date_to)
     period = _period(starts_at, ends_at)
-    if period.status == "closed":
+    if period.status == PeriodStatus.CLOSED:
         raise Conflict(_("This period is closed."))
     _free_stale_run(period)
     run = ReconciliationRun(period_id=period.id, started_by=actor_id)
@@ -136,122 +127,6 @@ def start_reconciliation(
         ip=ip,
     )
     return run
-
-
-@dataclass
-class LedgerSide:
-    entry_id: int
-    contract_id: int | None
-    cash: dict[str, int]  # currency → Stripe-cash lines (corrections included)
-    fees: dict[str, int]  # currency → Stripe-fee lines (corrections included)
-
-
-def ledger_for(object_ids: list[str]) -> dict[str, LedgerSide]:
-    """Per Stripe object id, the ledger entries booked for it and their corrections."""
-    result: dict[str, LedgerSide] = {}
-    for start in range(0, len(object_ids), 500):
-        chunk = object_ids[start : start + 500]
-        entries = db.session.execute(
-            select(JournalEntry.id, JournalEntry.stripe_object_id, JournalEntry.contract_id)
-            .where(JournalEntry.stripe_object_id.in_(chunk))
-            .order_by(JournalEntry.id)
-        ).all()
-        if not entries:
-            continue
-        owner = {entry_id: object_id for entry_id, object_id, _c in entries}
-        corrections = db.session.execute(
-            select(JournalEntry.id, JournalEntry.corrects_id).where(
-                JournalEntry.corrects_id.in_(list(owner))
-            )
-        ).all()
-        owner.update({cid: owner[orig] for cid, orig in corrections})
-        sums = db.session.execute(
-            select(
-                LedgerLine.entry_id,
-                LedgerAccount.kind,
-                LedgerLine.currency,
-                func.sum(LedgerLine.amount),
-            )
-            .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
-            .where(
-                LedgerLine.entry_id.in_(list(owner)),
-                LedgerAccount.kind.in_((CASH, STRIPE_FEES, DISPUTE_FEES)),
-            )
-            .group_by(LedgerLine.entry_id, LedgerAccount.kind, LedgerLine.currency)
-        ).all()
-        for entry_id, object_id, contract_id in entries:
-            result.setdefault(object_id, LedgerSide(entry_id, contract_id, {}, {}))
-        for entry_id, kind, currency, total in sums:
-            side = result[owner[entry_id]]
-            bucket = side.cash if kind == CASH else side.fees
-            bucket[currency] = bucket.get(currency, 0) + int(total)
-    return result
-
-
-def _compare(
-    stripe_amount: int, currency: str, booked: dict[str, int]
-) -> tuple[str, int | None, str | None]:
-    """(item kind, ledger amount, ledger currency) for one Stripe amount."""
-    if not booked:
-        return MISSING_IN_LEDGER, None, None
-    if currency not in booked:
-        other = next(iter(booked))
-        return CURRENCY_MISMATCH, booked[other], other
-    amount = booked[currency]
-    return (MATCHED if amount == stripe_amount else AMOUNT_MISMATCH), amount, currency
-
-
-def compare_batch(txns: list[dict], ledger: dict[str, LedgerSide]) -> list[dict]:
-    """Reconciliation items (as column values) for a batch of Stripe balance transactions."""
-    items = []
-    for txn in txns:
-        source = txn.get("source") if isinstance(txn.get("source"), str) else None
-        currency = txn["currency"]
-        per_txn = txn["type"] in PER_TRANSACTION_TYPES
-        base = dict(
-            txn_type=txn["type"],
-            stripe_object_id=source,
-            balance_transaction_id=txn["id"],
-            currency=currency,
-            stripe_amount=txn["net"] if per_txn else txn["amount"],
-            stripe_currency=currency,
-            occurred_at=datetime.fromtimestamp(txn["created"], UTC),
-        )
-        side = ledger.get(txn["id"] if per_txn else source) if (per_txn or source) else None
-        if txn["type"] in NOT_IN_LEDGER_TYPES:
-            items.append({**base, "kind": NOT_BOOKED})
-        else:
-            kind, amount, ledger_currency = _compare(
-                txn["net"] if per_txn else txn["amount"], currency, side.cash if side else {}
-            )
-            items.append(
-                {
-                    **base,
-                    "kind": kind,
-                    "ledger_amount": amount,
-                    "ledger_currency": ledger_currency,
-                    "entry_id": side.entry_id if side else None,
-                    "contract_id": side.contract_id if side else None,
-                }
-            )
-        if txn.get("fee"):
-            fee_side = ledger.get(txn["id"])
-            kind, amount, ledger_currency = _compare(
-                txn["fee"], currency, fee_side.fees if fee_side else {}
-            )
-            items.append(
-                {
-                    **base,
-                    "txn_type": FEE_ITEM,
-                    "kind": FEE_UNBOOKED if kind == MISSING_IN_LEDGER else kind,
-                    "stripe_amount": txn["fee"],
-                    "ledger_amount": amount,
-                    "ledger_currency": ledger_currency,
-                    "entry_id": fee_side.entry_id if fee_side else None,
-                    "contract_id": (fee_side or side).contract_id if (fee_side or side) else None,
-                }
-            )
-    return items
 
 
 def _missing_in_stripe(run_id: int, period: ReconciliationPeriod, listed: set[str]) -> int:
@@ -307,19 +182,21 @@ def run_reconciliation(run_id: int) -> None:
     """List the period's balance transactions, match them, store the result. Re-runnable:
     a re-run starts the same run over from scratch."""
     run = db.session.get(ReconciliationRun, run_id)
-    if run is None or run.status == "done":
+    if run is None or run.status == RunStatus.DONE:
         return
     period = run.period
     db.session.execute(
         ReconciliationItem.__table__.delete().where(ReconciliationItem.run_id == run.id)
     )
-    _progress(run, status="running", processed=0, total=0, error=None)
+    move(run, RunStatus.RUNNING, by=None)
+    _progress(run, processed=0, total=0, error=None)
     try:
         _reconcile(run, period)
     except Exception as error:
         db.session.rollback()
         run = db.session.get(ReconciliationRun, run_id)
-        run.status, run.error = "failed", f"{type(error).__name__}: {error}"[:2000]
+        run.error = f"{type(error).__name__}: {error}"[:2000]
+        move(run, RunStatus.FAILED, by=None, reason=run.error)
         _release_period(run)
         db.session.commit()
         raise
@@ -357,7 +234,8 @@ def _reconcile(run: ReconciliationRun, period: ReconciliationPeriod) -> None:
     counts[MISSING_IN_STRIPE] += _missing_in_stripe(run.id, period, listed)
     run.matched_count, run.fee_matched_count = counts[MATCHED], fees_matched
     run.difference_count = sum(counts[k] for k in DIFFERENCES)
-    run.status, run.finished_at = "done", utcnow()
+    move(run, RunStatus.DONE, by=None)
+    run.finished_at = utcnow()
     _release_period(run)
     db.session.flush()
 
@@ -384,18 +262,10 @@ def start_yesterday() -> ReconciliationRun | None:
         return None
 
 
+@in_app_context
 def reconcile_yesterday() -> int | None:
     """The daily scheduled run (registered in app/cron.py): start it, commit, run inline or
     let the RQ worker pick it up. Returns the run id."""
-    from flask import has_app_context
-
-    if not has_app_context():
-        from app import create_app
-
-        with create_app().app_context():
-            return reconcile_yesterday()
-    from app.jobs import run_inline_jobs
-
     run = start_yesterday()
     db.session.commit()
     run_inline_jobs()

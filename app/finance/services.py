@@ -20,15 +20,18 @@ from app.extensions import db
 from app.finance.models import (
     DIFFERENCES,
     FinanceAuditLog,
+    PeriodStatus,
     ReconciliationItem,
     ReconciliationPeriod,
     ReconciliationRun,
+    RunStatus,
 )
 from app.jobs import stage_job
 from app.ledger.models import HELD, KINDS, PAYABLE, REFUNDS, JournalEntry
 from app.ledger.services import LedgerError, Leg, post_correction
 from app.payments import refunds, release
 from app.payments.models import Payout, PayoutStatus, Refund, RefundAttempt
+from app.status import move
 from app.text import clean_text
 
 HOLDABLE = (PayoutStatus.WAITING_ONBOARDING, PayoutStatus.STAGED, PayoutStatus.FAILED)
@@ -97,7 +100,7 @@ def retry_failed_payout(
     if payout.status != PayoutStatus.FAILED:
         raise Conflict(_("Only a failed payout can be retried."))
     before = _payout_state(payout)
-    release.retry_payout(payout_id=payout.id)
+    release.retry_payout(payout_id=payout.id, actor_id=actor_id)
     record_audit(
         actor_id=actor_id,
         action="payout.retry",
@@ -144,7 +147,8 @@ def hold_payout(*, payout_id: int, actor_id: int, reason: str, ip: str | None = 
     if payout.status not in HOLDABLE:
         raise Conflict(_("Only a payout that is not yet processing or paid can be held."))
     before = _payout_state(payout)
-    payout.status, payout.hold_reason = PayoutStatus.ON_HOLD, text
+    payout.hold_reason = text
+    move(payout, PayoutStatus.ON_HOLD, by=actor_id, reason=text)
     record_audit(
         actor_id=actor_id,
         action="payout.hold",
@@ -169,10 +173,10 @@ def release_payout_hold(
     before = _payout_state(payout)
     payout.hold_reason = None
     if release.payout_account(payout.kol_id) is not None:
-        payout.status = PayoutStatus.STAGED
+        move(payout, PayoutStatus.STAGED, by=actor_id, reason="hold released")
         stage_job("payments.transfer", payout_id=payout.id)
     else:
-        release.wait_for_onboarding(payout)
+        release.wait_for_onboarding(payout, actor_id=actor_id)
     record_audit(
         actor_id=actor_id,
         action="payout.release_hold",
@@ -308,7 +312,7 @@ def resolve_difference(
 def latest_finished_run(period_id: int) -> ReconciliationRun | None:
     return db.session.scalar(
         select(ReconciliationRun)
-        .where(ReconciliationRun.period_id == period_id, ReconciliationRun.status == "done")
+        .where(ReconciliationRun.period_id == period_id, ReconciliationRun.status == RunStatus.DONE)
         .order_by(ReconciliationRun.id.desc())
         .limit(1)
     )
@@ -338,7 +342,7 @@ def close_period(
     )
     if period is None:
         raise NotFound(_("No such period."))
-    if period.status == "closed":
+    if period.status == PeriodStatus.CLOSED:
         raise Conflict(_("This period is already closed."))
     if period.active_run_id is not None:
         raise Conflict(_("A reconciliation run is in progress for this period."))
@@ -353,7 +357,8 @@ def close_period(
                 n=open_differences,
             )
         )
-    period.status, period.closed_at, period.closed_by = "closed", utcnow(), actor_id
+    move(period, PeriodStatus.CLOSED, by=actor_id, reason=clean_text(reason or "", 2000) or None)
+    period.closed_at, period.closed_by = utcnow(), actor_id
     record_audit(
         actor_id=actor_id,
         action="period.close",
@@ -373,7 +378,7 @@ def is_closed_at(instant: datetime) -> bool:
         db.session.scalar(
             select(ReconciliationPeriod.id)
             .where(
-                ReconciliationPeriod.status == "closed",
+                ReconciliationPeriod.status == PeriodStatus.CLOSED,
                 ReconciliationPeriod.starts_at <= instant,
                 ReconciliationPeriod.ends_at > instant,
             )

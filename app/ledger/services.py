@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.db_types import utcnow
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.ledger.models import (
     CASH,
@@ -74,9 +75,15 @@ def _account(kind: str, currency: str, contract_id: int | None, user_id: int | N
 
 
 # Closed-period lock: finance closes reconciled periods, and no entry may be dated inside one.
-# app.finance registers its check here (the ledger does not import finance); each returns True
+# create_app installs finance's check (the ledger does not import finance); each returns True
 # when the given instant falls in a closed period.
 PERIOD_LOCKS: list[Callable[[datetime], bool]] = []
+
+
+def install_period_lock(is_closed: Callable[[datetime], bool]) -> None:
+    """Refuse entries dated at an instant for which ``is_closed`` is True (once per check)."""
+    if is_closed not in PERIOD_LOCKS:
+        PERIOD_LOCKS.append(is_closed)
 
 
 def entry_exists(key: str) -> bool:
@@ -137,8 +144,6 @@ def post_correction(
     currency: str | None = None,
 ) -> JournalEntry:
     """A new balanced entry correcting ``corrects_id``; the original stays as it was."""
-    from app.errors import NotFound, ValidationFailed
-
     original = db.session.get(JournalEntry, corrects_id)
     if original is None:
         raise NotFound("No such journal entry.")

@@ -1,4 +1,3 @@
 """Sponsored notes: written by a KOL for a contract, reviewed by the brand, published here."""
 
-# services registers the auto-approval tick with app.contracts.lifecycle.
-from app.notes import models, services  # noqa: F401
+from app.notes import models  # noqa: F401

@@ -11,24 +11,12 @@ from flask_babel import get_locale
 from app import pagecache
 from app.analytics.tracking import record_view
 from app.authz import PUBLIC, access
-from app.catalog import CATEGORIES
+from app.engagement.comment_section import note_comments
 from app.engagement.services import note_counts
 from app.notes import queries
+from app.notes.queries import TABS, explore_filters
 from app.notes.routes import bp
-from app.text import clean_text, render_markdown
-
-TABS = ("latest", "trending")
-
-
-def explore_filters(args) -> dict:
-    """The feed's filters from a query string, unknown values dropped."""
-    tab = args.get("tab", "latest")
-    category = args.get("category", "")
-    return {
-        "tab": tab if tab in TABS else "latest",
-        "q": clean_text(args.get("q", ""), 100),
-        "category": category if category in CATEGORIES else "",
-    }
+from app.text import render_markdown
 
 
 @bp.get("/explore")
@@ -131,8 +119,6 @@ def public(note_id: int, slug: str):
 
 def _render_public(note_id: int, **extra) -> str:
     note = queries.published_note(note_id) or abort(404)
-    from app.engagement.social_routes import note_comments
-
     related = queries.related_notes(note)
     kols, brands = queries.author_names([note, *related])
     html = render_template(

@@ -8,13 +8,16 @@ from sqlalchemy import ColumnElement, case, func, literal, or_, select, text, un
 from sqlalchemy.sql.elements import UnaryExpression
 
 from app.analytics.models import HourlyRollup
+from app.catalog import CATEGORIES
 from app.contracts.models import Contract, ContractStatus
 from app.db_types import utcnow
 from app.extensions import db
 from app.notes.models import Note, NoteRevision, NoteStatus, ReviewComment
 from app.profiles.models import BrandProfile, KolProfile
+from app.text import clean_text
 
 PER_PAGE = 24
+TABS = ("latest", "trending")  # the public feed's tabs
 RELATED_LIMIT = 6
 TRENDING_WINDOW_DAYS = 30
 # Trending activity: the recent window, its half-life, and what each kind of activity weighs.
@@ -26,6 +29,17 @@ FTS_MATCH = text(
     "to_tsvector('simple', coalesce(notes.title,'') || ' ' || coalesce(notes.body,'')) "
     "@@ plainto_tsquery('simple', :q)"
 )
+
+
+def explore_filters(args) -> dict:
+    """The feed's filters from a query string, unknown values dropped."""
+    tab = args.get("tab", "latest")
+    category = args.get("category", "")
+    return {
+        "tab": tab if tab in TABS else "latest",
+        "q": clean_text(args.get("q", ""), 100),
+        "category": category if category in CATEGORIES else "",
+    }
 
 
 def _dialect() -> str:

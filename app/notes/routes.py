@@ -212,6 +212,3 @@ def campaign_titles(ids: set[int]) -> dict[int, str]:
         return {}
     rows = db.session.execute(db.select(Campaign.id, Campaign.title).where(Campaign.id.in_(ids)))
     return dict(rows.all())
-
-
-from app.notes import public_routes, review_routes  # noqa: E402, F401

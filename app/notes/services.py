@@ -26,6 +26,7 @@ from app.notes.checks import (
 from app.notes.media import save_video
 from app.notes.models import Note, NoteImage, NoteRevision, NoteStatus, ReviewComment
 from app.notes.notify import notify_user
+from app.payments import release
 from app.status import move, record_created
 from app.text import clean_text, clean_url
 from app.uploads import save_image
@@ -219,7 +220,7 @@ def approve_note(*, note_id: int, brand_id: int) -> Note:
 
 def _approve_and_publish(note: Note, *, by: int | None, reason: str) -> None:
     move(note, NoteStatus.APPROVED, by=by, reason=reason)
-    lifecycle.mark_approved(contract_id=note.contract_id, by=by, reason=reason)
+    release.approve_contract(contract_id=note.contract_id, by=by, reason=reason)
     move(note, NoteStatus.PUBLISHED, by=by, reason="published on approval")
     note.published_at = utcnow()
     notify_user(
@@ -327,7 +328,6 @@ def answer_extra_round(*, note_id: int, kol_id: int, consent: bool) -> Note:
     return note
 
 
-@lifecycle.tick("auto_approve")
 def auto_approve_due_notes(now: datetime) -> int:
     """Silence past the review window approves (and publishes) the submitted note."""
     stmt = (

@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 
 from app.db_types import utcnow
 from app.extensions import db
+from app.jobs import StagedJob
+from app.redis import redis_client
 
 
 def age_seconds(oldest: datetime | None) -> float:
@@ -27,8 +29,6 @@ def age_seconds(oldest: datetime | None) -> float:
 
 
 def _outbox() -> dict | None:
-    from app.jobs import StagedJob
-
     try:
         waiting, oldest = db.session.execute(
             select(func.count(), func.min(StagedJob.created_at)).where(StagedJob.status == "staged")
@@ -38,18 +38,16 @@ def _outbox() -> dict | None:
         db.session.rollback()
         return None
     age = age_seconds(oldest)
-    late = age > float(current_app.config.get("HEALTH_OUTBOX_MAX_AGE", 300))
+    late = age > float(current_app.config["HEALTH_OUTBOX_MAX_AGE"])
     return {"state": "late" if late else "ok", "waiting": waiting, "oldest_age_seconds": age}
 
 
 def _redis() -> str:
-    url = current_app.config["REDIS_URL"]
-    if not url:
+    client = redis_client(timeout=1, connect_timeout=1)
+    if client is None:
         return "disabled"
-    from redis import Redis
-
     try:
-        Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+        client.ping()
         return "ok"
     except Exception:
         return "down"

@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -153,8 +153,9 @@ def configure_logging(app: Flask) -> logging.Handler:
     return handler
 
 
-def init_request_logging(app: Flask) -> None:
-    """Request id in and out, and one access line per request (probes at DEBUG)."""
+def init_request_logging(app: Flask, observe: Callable[[int, float | None], None]) -> None:
+    """Request id in and out, one access line per request (probes at DEBUG), and
+    ``observe(status, duration_ms)`` for the metrics."""
 
     @app.before_request
     def _start_request() -> None:
@@ -167,9 +168,7 @@ def init_request_logging(app: Flask) -> None:
         response.headers[HEADER] = request_id
         started = g.get("request_started")
         duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
-        from app.observability.metrics import observe_request
-
-        observe_request(response.status_code, duration_ms)
+        observe(response.status_code, duration_ms)
         level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
         if access_log.isEnabledFor(level):
             access_log.log(

@@ -29,6 +29,10 @@ from sqlalchemy import func, select
 
 from app.authz import PUBLIC, access
 from app.extensions import db
+from app.jobs import StagedJob
+from app.observability.health import age_seconds
+from app.payments.models import Payout, PayoutStatus
+from app.redis import redis_client
 
 log = logging.getLogger(__name__)
 bp = Blueprint("observability", __name__)
@@ -86,9 +90,6 @@ class ScrapeCollector:
         yield up
 
     def _database(self):
-        from app.jobs import StagedJob
-        from app.payments.models import Payout, PayoutStatus
-
         try:
             staged, oldest = db.session.execute(
                 select(func.count(), func.min(StagedJob.created_at)).where(
@@ -102,8 +103,6 @@ class ScrapeCollector:
             db.session.rollback()
             log.warning("metrics: database unavailable (%s)", type(error).__name__)
             return False
-        from app.observability.health import age_seconds
-
         yield GaugeMetricFamily(
             "kol_outbox_staged_jobs", "Jobs in the staged_jobs outbox not done yet", value=staged
         )
@@ -119,23 +118,18 @@ class ScrapeCollector:
         return True
 
     def _redis(self):
-        from redis import Redis
         from rq import Queue
-
-        from app.analytics.settings import setting
 
         name = self.app.config["RQ_QUEUE"]
         try:
-            connection = Redis.from_url(
-                self.app.config["REDIS_URL"], socket_timeout=1, socket_connect_timeout=1
-            )
+            connection = redis_client(self.app.config, timeout=1, connect_timeout=1)
             queue = Queue(name, connection=connection)
             pipe = connection.pipeline(transaction=False)
             pipe.llen(queue.key)
             pipe.zcard(queue.started_job_registry.key)
             pipe.zcard(queue.scheduled_job_registry.key)
             pipe.zcard(queue.failed_job_registry.key)
-            pipe.xlen(setting("ANALYTICS_STREAM"))
+            pipe.xlen(self.app.config["ANALYTICS_STREAM"])
             pipe.hget(WRITTEN_KEY, WRITTEN_FIELD)
             queued, started, scheduled, failed, backlog, written = pipe.execute()
         except Exception as error:

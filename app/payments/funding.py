@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.campaigns.models import Campaign
-from app.contracts.lifecycle import contract_funded, lock_contract, tick
+from app.contracts.lifecycle import lock_contract
 from app.contracts.models import Contract, ContractStatus
 from app.db_types import utcnow
 from app.errors import Conflict
@@ -20,7 +20,7 @@ from app.jobs import job, stage_job
 from app.ledger.services import CASH, HELD, STRIPE_FEES, Leg, post_entry
 from app.money import offered_currencies
 from app.payments import gateway
-from app.payments.models import Funding, PaymentFailure
+from app.payments.models import Funding, FundingStatus, PaymentFailure
 from app.status import move
 from app.templating import contract_url
 
@@ -44,7 +44,9 @@ def start_funding(*, contract_id: int, brand_id: int) -> str:
             )
         )
     funding = db.session.scalar(
-        select(Funding).where(Funding.contract_id == contract.id, Funding.status == "open")
+        select(Funding).where(
+            Funding.contract_id == contract.id, Funding.status == FundingStatus.OPEN
+        )
     )
     if funding is not None and _still_payable(funding):
         return funding.checkout_url
@@ -85,8 +87,8 @@ def _still_payable(funding: Funding) -> bool:
     expires = datetime.fromtimestamp(session.get("expires_at") or 0, UTC)
     if session.get("status") == "open" and expires > utcnow() + EXPIRY_MARGIN:
         return True
-    if session.get("status") != "complete":
-        funding.status = "expired"  # a completed one is booked by its webhook
+    if session.get("status") != "complete":  # a completed one is booked by its webhook
+        move(funding, FundingStatus.EXPIRED, by=None, reason="Checkout link expired")
     return False
 
 
@@ -101,10 +103,10 @@ def mark_session_expired(*, session: dict) -> None:
     """checkout.session.expired: the funding's link is dead; the next Fund makes a new one."""
     funding_id = session_funding_id(session)
     funding = db.session.get(Funding, funding_id) if funding_id else None
-    if funding is not None and funding.status == "open":
+    if funding is not None and funding.status == FundingStatus.OPEN:
         current = gateway.retrieve_checkout_session(session["id"])
         if current.get("status") == "expired":
-            funding.status = "expired"
+            move(funding, FundingStatus.EXPIRED, by=None, reason="checkout.session.expired")
 
 
 def session_funding_id(obj: dict) -> int | None:
@@ -125,8 +127,9 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
         return None
     charge_id = intent["latest_charge"]
     contract = lock_contract(funding.contract_id)
-    if funding.status != "paid":
-        funding.status, funding.paid_at = "paid", utcnow()
+    if funding.status != FundingStatus.PAID:
+        move(funding, FundingStatus.PAID, by=None, reason=f"payment {payment_intent_id}")
+        funding.paid_at = utcnow()
         funding.payment_intent_id, funding.charge_id = payment_intent_id, charge_id
     booked = post_entry(
         key=f"funding:{charge_id}",
@@ -140,7 +143,6 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
     if contract.status == ContractStatus.AWAITING_FUNDING:
         move(contract, ContractStatus.FUNDED, by=None, reason="payment succeeded")
         contract.funded_at = utcnow()
-        contract_funded.send(contract)
     elif contract.status == ContractStatus.CANCELLED and booked is not None:
         # Paid after the contract was cancelled: the money goes straight back, once (the
         # payment's second event finds it booked and refunds nothing more).
@@ -152,7 +154,7 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
             reason_code="late_payment",
             charge_id=charge_id,
         )
-    from app.payments.refunds import freeze_if_charged_back
+    from app.payments.chargebacks import freeze_if_charged_back
 
     freeze_if_charged_back(contract, charge_id)
     stage_job("payments.book_stripe_fee", funding_id=funding.id)
@@ -188,7 +190,7 @@ def record_payment_failure(*, intent_id: str | None = None, session: dict | None
         if funding_id
         else None
     )
-    if funding is None or funding.status == "paid":
+    if funding is None or funding.status == FundingStatus.PAID:
         return
     exists = db.session.scalar(
         select(PaymentFailure.id).where(PaymentFailure.stripe_object_id == attempt)
@@ -239,7 +241,6 @@ def book_stripe_fee(funding_id: int) -> None:
     )
 
 
-@tick("expire_unfunded")
 def expire_unfunded_contracts(now: datetime) -> int:
     """Contracts not funded in time are cancelled and give their budget back."""
     from app.payments.refunds import cancel_contract

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import BigId, TZDateTime, enum_column, utcnow
 from app.extensions import db
+from app.status import known
 
 
 def new_key() -> str:
@@ -29,11 +30,27 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
+class FundingStatus(enum.StrEnum):
+    OPEN = "open"  # a Checkout Session the brand can pay on
+    PAID = "paid"  # Stripe says the payment succeeded; booked as held
+    EXPIRED = "expired"  # the session's link is dead; the next Fund makes a new one
+
+
 class Funding(db.Model):
     """A Checkout Session the brand pays to fund a contract (price + brand fee)."""
 
     __tablename__ = "fundings"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    STATUS_ENTITY = "funding"
+    TRANSITIONS = {
+        FundingStatus.OPEN: {FundingStatus.PAID, FundingStatus.EXPIRED},
+        # Marked expired a little early (EXPIRY_MARGIN) or on a late event: Stripe's word that
+        # the brand paid still wins.
+        FundingStatus.EXPIRED: {FundingStatus.PAID},
+    }
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        known(FundingStatus),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
@@ -43,7 +60,7 @@ class Funding(db.Model):
     checkout_url: Mapped[str | None] = mapped_column(Text)
     payment_intent_id: Mapped[str | None] = mapped_column(String(80), unique=True)
     charge_id: Mapped[str | None] = mapped_column(String(80), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | paid | expired
+    status: Mapped[str] = mapped_column(String(16), default=FundingStatus.OPEN.value)
     idempotency_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_key)
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(TZDateTime())
@@ -59,10 +76,26 @@ class PayoutStatus(enum.StrEnum):
     REVERSED = "reversed"  # paid, then its transfer was reversed in full (transfer.reversed)
 
 
+P = PayoutStatus
+# A transfer Stripe made (found by a re-run, or announced by transfer.reversed) makes the payout
+# paid from wherever it stands: Stripe's word wins over ours.
+PAYOUT_MOVES: dict[PayoutStatus, set[PayoutStatus]] = {
+    P.WAITING_ONBOARDING: {P.STAGED, P.ON_HOLD, P.PAID},
+    P.STAGED: {P.PROCESSING, P.ON_HOLD, P.PAID},
+    # A re-run (retry, crash) claims a processing payout again.
+    P.PROCESSING: {P.PROCESSING, P.PAID, P.FAILED, P.ON_HOLD, P.WAITING_ONBOARDING},
+    P.FAILED: {P.STAGED, P.WAITING_ONBOARDING, P.ON_HOLD, P.PAID},
+    P.ON_HOLD: {P.STAGED, P.WAITING_ONBOARDING, P.PAID},
+    P.PAID: {P.REVERSED},
+}
+
+
 class Payout(db.Model):
     """A release to a KOL: one per stage of a contract; paid by one Stripe transfer."""
 
     __tablename__ = "payouts"
+    STATUS_ENTITY = "payout"
+    TRANSITIONS = PAYOUT_MOVES
     __table_args__ = (
         UniqueConstraint("contract_id", "stage", name="uq_payouts_stage"),
         CheckConstraint("amount > 0", name="amount_positive"),
@@ -121,9 +154,12 @@ class Refund(db.Model):
     """Money going back to the brand: a full refund on cancellation or a dispute's part."""
 
     __tablename__ = "refunds"
+    STATUS_ENTITY = "refund"
+    TRANSITIONS = REFUND_MOVES
     __table_args__ = (
         UniqueConstraint("contract_id", "reason_code", name="uq_refunds_reason"),
         CheckConstraint("amount > 0", name="amount_positive"),
+        known(RefundStatus),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -227,10 +263,48 @@ class DisputeResolution(db.Model):
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
 
 
+class DisputeStatus(enum.StrEnum):
+    """Stripe's dispute statuses (API 2026-10-28), stored as Stripe spells them."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response"  # an inquiry, no money moved yet
+    WARNING_UNDER_REVIEW = "warning_under_review"
+    WARNING_CLOSED = "warning_closed"  # the inquiry ended without a chargeback
+    NEEDS_RESPONSE = "needs_response"  # a chargeback: funds withdrawn, evidence due
+    UNDER_REVIEW = "under_review"  # evidence submitted, the issuer decides
+    APPEAL_NEEDS_RESPONSE = "appeal_needs_response"
+    APPEAL_UNDER_REVIEW = "appeal_under_review"
+    WON = "won"  # funds reinstated (never the fee)
+    LOST = "lost"  # the brand keeps its money back; the contract's held money pays for it
+    PREVENTED = "prevented"  # resolved before it became a chargeback
+
+
+D = DisputeStatus
+# The moves Stripe documents: an inquiry is answered, closed or escalated to a chargeback; a
+# chargeback is answered (or accepted) and decided. Won, lost, warning_closed and prevented are
+# final for our books: a lost dispute's write-off is booked once and an appeal of it is not
+# followed (Stripe's appeal statuses are accepted only as a dispute's first status).
+DISPUTE_MOVES: dict[DisputeStatus, set[DisputeStatus]] = {
+    D.WARNING_NEEDS_RESPONSE: {
+        D.WARNING_UNDER_REVIEW,
+        D.WARNING_CLOSED,
+        D.NEEDS_RESPONSE,
+        D.PREVENTED,
+    },
+    D.WARNING_UNDER_REVIEW: {D.WARNING_CLOSED, D.NEEDS_RESPONSE, D.PREVENTED},
+    D.NEEDS_RESPONSE: {D.UNDER_REVIEW, D.WON, D.LOST},
+    D.UNDER_REVIEW: {D.WON, D.LOST},
+    D.APPEAL_NEEDS_RESPONSE: {D.APPEAL_UNDER_REVIEW, D.WON, D.LOST},
+    D.APPEAL_UNDER_REVIEW: {D.WON, D.LOST},
+}
+
+
 class Chargeback(db.Model):
     """A card dispute opened by the brand's bank (charge.dispute.created)."""
 
     __tablename__ = "chargebacks"
+    STATUS_ENTITY = "chargeback"
+    TRANSITIONS = DISPUTE_MOVES
+    __table_args__ = (known(DisputeStatus),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     stripe_dispute_id: Mapped[str] = mapped_column(String(80), unique=True)

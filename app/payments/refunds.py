@@ -1,49 +1,47 @@
-"""Cancellations, refunds, disputes and their split, and chargebacks."""
+"""Cancellations and refunds: claimed, sent to Stripe by a job, followed to their end, retried
+by finance and booked. A dispute's split is disputes.py; a card chargeback, chargebacks.py."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.campaigns.models import Campaign
-from app.contracts.lifecycle import contract_cancelled, lock_contract
+from app.contracts.lifecycle import lock_contract
 from app.contracts.models import Contract, ContractStatus
 from app.db_types import utcnow
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.jobs import job, stage_job
 from app.ledger.services import CASH, HELD, REFUNDS, LedgerError, Leg, balance, post_entry
 from app.payments import gateway
-from app.payments.chargebacks import book_dispute_funds, settle_lost_chargeback
 from app.payments.models import (
     REFUND_MOVES,
-    Chargeback,
-    DisputeResolution,
     Funding,
+    FundingStatus,
     Refund,
     RefundAttempt,
 )
 from app.payments.models import RefundStatus as R
-from app.status import move
+from app.status import can_move, move, sources
 from app.text import clean_text
 
 S = ContractStatus
 CANCELLABLE = (S.AWAITING_FUNDING, S.FUNDED)
-CLOSED_DISPUTE = ("won", "lost", "warning_closed")
-DISPUTABLE = (S.FUNDED, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.RELEASED)
 
 
-def _party_contract(contract_id: int, user_id: int | None, *, admin: bool = False) -> Contract:
+def party_contract(contract_id: int, user_id: int | None, *, admin: bool = False) -> Contract:
     contract = lock_contract(contract_id)
     if not admin and user_id not in (contract.brand_id, contract.kol_id):
         raise NotFound(_("No such contract."))
     return contract
 
 
-def _paid_funding(contract_id: int) -> Funding | None:
+def paid_funding(contract_id: int) -> Funding | None:
     return db.session.scalar(
-        select(Funding).where(Funding.contract_id == contract_id, Funding.status == "paid")
+        select(Funding).where(
+            Funding.contract_id == contract_id, Funding.status == FundingStatus.PAID
+        )
     )
 
 
@@ -90,7 +88,7 @@ def cancel_contract(
     system: bool = False,
 ) -> Contract:
     """Before submission: cancel; the brand gets everything it paid back, the budget returns."""
-    contract = _party_contract(contract_id, actor_id, admin=admin or system)
+    contract = party_contract(contract_id, actor_id, admin=admin or system)
     if contract.status not in CANCELLABLE:
         raise Conflict(_("After the note is submitted, open a dispute instead of cancelling."))
     was_funded = contract.status == S.FUNDED
@@ -99,7 +97,7 @@ def cancel_contract(
     _give_budget_back(contract)
     if was_funded:
         held = balance(HELD, contract.currency, contract_id=contract.id)
-        funding = _paid_funding(contract.id)
+        funding = paid_funding(contract.id)
         if held > 0 and funding is not None:
             claim_refund(
                 contract=contract,
@@ -107,7 +105,6 @@ def cancel_contract(
                 reason_code="cancellation",
                 charge_id=funding.charge_id,
             )
-    contract_cancelled.send(contract, actor_id=actor_id)
     return contract
 
 
@@ -116,7 +113,7 @@ def run_refund(refund_id: int) -> None:
     """Claim (CAS), call Stripe with our key, record. Safe to run any number of times."""
     claimed = db.session.execute(
         Refund.__table__.update()
-        .where(Refund.id == refund_id, Refund.status.in_((R.STAGED, R.PROCESSING)))
+        .where(Refund.id == refund_id, Refund.status.in_(sources(REFUND_MOVES, R.PROCESSING)))
         .values(status=R.PROCESSING.value, attempts=Refund.attempts + 1)
     ).rowcount
     db.session.commit()
@@ -179,12 +176,12 @@ def _note_failure(refund: Refund, attempt_id: int | None = None) -> None:
     _tell_finance_refund_failed(refund)
 
 
-def move_refund(refund: Refund, to: R) -> None:
-    """Move a refund along REFUND_MOVES; an illegal move is a bug, never a silent write."""
-    current = R(refund.status)
-    if to not in REFUND_MOVES[current]:
-        raise LedgerError(f"refund {refund.id}: {current} -> {to} is not allowed")
-    refund.status = to.value
+def move_refund(refund: Refund, to: R, *, reason: str | None = None) -> None:
+    """Move a refund along REFUND_MOVES and record it; an illegal move is a bug, never a
+    silent write (LedgerError: the books would no longer say what Stripe did)."""
+    if not can_move(refund, to):
+        raise LedgerError(f"refund {refund.id}: {refund.status} -> {to} is not allowed")
+    move(refund, to, by=None, reason=reason)
 
 
 def latest_attempt(refund_id: int) -> RefundAttempt | None:
@@ -201,7 +198,7 @@ def retry_refund(*, refund_id: int, actor_id: int, reason: str = "") -> RefundAt
     exactly one wins) and stage the refund job, which sends the attempt's own key."""
     claimed = db.session.execute(
         Refund.__table__.update()
-        .where(Refund.id == refund_id, Refund.status == R.FAILED)
+        .where(Refund.id == refund_id, Refund.status.in_(sources(REFUND_MOVES, R.STAGED)))
         # A new Stripe refund will be made: the failed one stays only in the ledger's history.
         .values(status=R.STAGED.value, stripe_refund_id=None, failure_reason=None)
     ).rowcount
@@ -338,154 +335,3 @@ def sync_refund(*, stripe_refund_id: str) -> Refund | None:
     if refund_id is None:
         return None
     return apply_stripe_refund(refund_id=refund_id, stripe_refund=found)
-
-
-def open_dispute(*, contract_id: int, user_id: int, reason: str) -> Contract:
-    """Either side disputes a funded deal; an admin splits the held money."""
-    contract = _party_contract(contract_id, user_id)
-    text = clean_text(reason, 2000)
-    if not text:
-        raise ValidationFailed({"reason": [_("Say what went wrong.")]})
-    if contract.status not in DISPUTABLE:
-        raise Conflict(_("This contract cannot be disputed now."))
-    move(contract, S.DISPUTED, by=user_id, reason=text)
-    return contract
-
-
-def resolve_dispute(
-    *, contract_id: int, admin_id: int, refund_amount: int, reason: str
-) -> DisputeResolution:
-    """Split what is held: ``refund_amount`` back to the brand, the rest released to the KOL."""
-    from app.payments.release import release_split
-
-    contract = lock_contract(contract_id)
-    if contract.status != S.DISPUTED:
-        raise Conflict(_("Only a disputed contract can be resolved."))
-    text = clean_text(reason, 2000)
-    held = balance(HELD, contract.currency, contract_id=contract.id)
-    errors = {}
-    if not text:
-        errors["reason"] = [_("Write the reason both sides will read.")]
-    if refund_amount < 0 or refund_amount > held:
-        errors["refund_amount"] = [_("Refund between 0 and the amount held.")]
-    if errors:
-        raise ValidationFailed(errors)
-    resolution = DisputeResolution(
-        contract_id=contract.id,
-        refund_amount=refund_amount,
-        release_amount=held - refund_amount,
-        currency=contract.currency,
-        reason=text,
-        admin_id=admin_id,
-    )
-    db.session.add(resolution)
-    funding = _paid_funding(contract.id)
-    if refund_amount:
-        claim_refund(
-            contract=contract,
-            amount=refund_amount,
-            reason_code="dispute",
-            charge_id=funding.charge_id,
-        )
-    if held - refund_amount:
-        release_split(contract=contract, amount=held - refund_amount, charge_id=funding.charge_id)
-    move(contract, S.RESOLVED, by=admin_id, reason=text)
-    return resolution
-
-
-def record_chargeback(*, dispute: dict) -> Chargeback | None:
-    """A card dispute (chargeback): freeze the contract and tell finance."""
-    existing = db.session.scalar(
-        select(Chargeback).where(Chargeback.stripe_dispute_id == dispute["id"])
-    )
-    if existing is not None:
-        if existing.status not in CLOSED_DISPUTE:  # a late "created" never reopens a closed one
-            existing.status = dispute.get("status", existing.status)
-        book_dispute_funds(
-            contract_id=existing.contract_id, dispute=dispute, paid=_is_paid(dispute["charge"])
-        )
-        return existing
-    funding = _disputed_funding(dispute)
-    chargeback = Chargeback(
-        stripe_dispute_id=dispute["id"],
-        charge_id=dispute["charge"],
-        contract_id=funding.contract_id if funding else None,
-        amount=dispute["amount"],
-        currency=dispute["currency"],
-        status=dispute.get("status", "needs_response"),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(chargeback)
-    except IntegrityError:  # the same dispute's other event, recorded concurrently
-        return record_chargeback(dispute=dispute)
-    book_dispute_funds(
-        contract_id=chargeback.contract_id, dispute=dispute, paid=_is_paid(dispute["charge"])
-    )
-    if funding is not None:
-        contract = lock_contract(funding.contract_id)
-        if S.FROZEN in Contract.TRANSITIONS.get(contract.status, ()):
-            move(contract, S.FROZEN, by=None, reason=f"chargeback {dispute['id']}")
-        _tell_finance(contract, dispute["id"])
-    return chargeback
-
-
-def _disputed_funding(dispute: dict) -> Funding | None:
-    """The funding a dispute is about, even when its payment's webhook has not arrived yet
-    (webhooks come in any order): found by charge, else by the payment intent's metadata."""
-    funding = db.session.scalar(select(Funding).where(Funding.charge_id == dispute["charge"]))
-    if funding is not None or not dispute.get("payment_intent"):
-        return funding
-    metadata = gateway.retrieve_payment_intent(dispute["payment_intent"]).get("metadata") or {}
-    funding_id = str(metadata.get("funding_id") or "")
-    return db.session.get(Funding, int(funding_id)) if funding_id.isdecimal() else None
-
-
-def _is_paid(charge_id: str) -> bool:
-    """The payment for this charge is booked (funded in the ledger)."""
-    return (
-        db.session.scalar(
-            select(Funding.id).where(Funding.charge_id == charge_id, Funding.status == "paid")
-        )
-        is not None
-    )
-
-
-def freeze_if_charged_back(contract: Contract, charge_id: str) -> None:
-    """A payment booked after its chargeback arrived: freeze now, and settle a lost one, as
-    in-order delivery would have."""
-    for dispute_id, status, currency in db.session.execute(
-        select(Chargeback.stripe_dispute_id, Chargeback.status, Chargeback.currency).where(
-            Chargeback.charge_id == charge_id
-        )
-    ).all():
-        if status == "lost":
-            settle_lost_chargeback(
-                contract_id=contract.id, dispute_id=dispute_id, currency=currency
-            )
-    dispute_id = db.session.scalar(
-        select(Chargeback.stripe_dispute_id).where(Chargeback.charge_id == charge_id).limit(1)
-    )
-    if dispute_id and S.FROZEN in Contract.TRANSITIONS.get(contract.status, ()):
-        move(contract, S.FROZEN, by=None, reason=f"chargeback {dispute_id}")
-        _tell_finance(contract, dispute_id)
-
-
-def _tell_finance(contract: Contract, dispute_id: str) -> None:
-    from app.auth.models import Role, User
-    from app.notifications.models import Notification
-
-    finance = db.session.scalars(select(User.id).where(User.role == Role.FINANCE)).all()
-    for user_id in finance:
-        db.session.add(
-            Notification(
-                user_id=user_id,
-                kind="chargeback",
-                text=_(
-                    "Chargeback %(id)s on contract #%(contract)d: the contract is frozen.",
-                    id=dispute_id,
-                    contract=contract.id,
-                ),
-                link=f"/contracts/{contract.id}",
-            )
-        )

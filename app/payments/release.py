@@ -7,7 +7,8 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from app.contracts.lifecycle import contract_approved, lock_contract, tick
+from app.contracts import lifecycle
+from app.contracts.lifecycle import lock_contract
 from app.contracts.models import Contract, ContractStatus
 from app.db_types import utcnow
 from app.extensions import db
@@ -17,7 +18,7 @@ from app.ledger.services import CASH, HELD, PAYABLE, REVENUE, Leg, balance, post
 from app.money import fee_for
 from app.payments import gateway
 from app.payments.models import ConnectAccount, Funding, Payout, PayoutStatus
-from app.status import move
+from app.status import move, sources
 
 S = ContractStatus
 
@@ -109,14 +110,22 @@ def release_split(*, contract: Contract, amount: int, charge_id: str) -> Payout 
     )
 
 
-@contract_approved.connect
-def _release_on_approval(contract: Contract, actor_id: int | None = None, **_extra) -> None:
-    """Approval (by the brand or the review window) releases the first share at once."""
-    release_stage(contract, "approval")
+def approve_contract(*, contract_id: int, by: int | None, reason: str) -> Contract:
+    """Approval (by the brand, or the review window passing): the contract is approved and its
+    first share released in the same transaction."""
+    contract = lifecycle.mark_approved(contract_id=contract_id, by=by, reason=reason)
+    release_on_approval(contract, actor_id=by)
+    return contract
+
+
+def release_on_approval(contract: Contract, *, actor_id: int | None) -> Payout | None:
+    """The first share (RELEASE_ON_APPROVAL_BPS) goes to the KOL at once; the rest waits for
+    keep-live (``release_after_keep_live``)."""
+    payout = release_stage(contract, "approval")
     move(contract, S.RELEASED, by=actor_id, reason="released on approval")
+    return payout
 
 
-@tick("keep_live_release")
 def release_after_keep_live(now: datetime) -> int:
     """Keep-live over: release the rest if the note stayed live, else refund it to the brand."""
     from app.payments.refunds import claim_refund
@@ -145,18 +154,11 @@ def release_after_keep_live(now: datetime) -> int:
 
 
 def _note_kept_live(contract: Contract) -> bool:
+    """The note is live now and was never taken down without the brand's consent."""
     from app.notes.models import Note, NoteStatus
-    from app.status import StatusChange
 
     status = db.session.scalar(select(Note.status).where(Note.contract_id == contract.id))
-    breach = db.session.scalar(
-        select(StatusChange.id).where(
-            StatusChange.entity == "contract",
-            StatusChange.entity_id == contract.id,
-            StatusChange.reason == "keep-live breach",
-        )
-    )
-    return status == NoteStatus.PUBLISHED and breach is None
+    return status == NoteStatus.PUBLISHED and contract.keep_live_breached_at is None
 
 
 @job("payments.transfer")
@@ -166,7 +168,7 @@ def run_transfer(payout_id: int) -> None:
         Payout.__table__.update()
         .where(
             Payout.id == payout_id,
-            Payout.status.in_((PayoutStatus.STAGED.value, PayoutStatus.PROCESSING.value)),
+            Payout.status.in_(sources(Payout.TRANSITIONS, PayoutStatus.PROCESSING)),
         )
         .values(status=PayoutStatus.PROCESSING.value, attempts=Payout.attempts + 1)
     ).rowcount
@@ -176,7 +178,8 @@ def run_transfer(payout_id: int) -> None:
     payout = db.session.get(Payout, payout_id)
     contract = db.session.get(Contract, payout.contract_id)
     if contract.status == S.FROZEN:
-        payout.status, payout.hold_reason = PayoutStatus.ON_HOLD, "contract frozen (chargeback)"
+        payout.hold_reason = "contract frozen (chargeback)"
+        move(payout, PayoutStatus.ON_HOLD, by=None, reason=payout.hold_reason)
         db.session.commit()
         return
     account = payout_account(payout.kol_id)
@@ -210,7 +213,8 @@ def run_transfer(payout_id: int) -> None:
         payout = db.session.get(Payout, payout_id)
         payout.last_error = str(error)[:2000]
         if status in (400, 402, 403, 404):
-            payout.status = PayoutStatus.FAILED  # Stripe refused: finance decides
+            # Stripe refused: finance decides.
+            move(payout, PayoutStatus.FAILED, by=None, reason="refused by Stripe")
             db.session.commit()
             return
         if status >= 500:
@@ -232,8 +236,8 @@ def record_transfer(*, payout_id: int, transfer_id: str) -> None:
         .execution_options(populate_existing=True)
     )
     payout.transfer_id = transfer_id
-    if payout.status != PayoutStatus.REVERSED:
-        payout.status = PayoutStatus.PAID
+    if payout.status not in (PayoutStatus.PAID, PayoutStatus.REVERSED):
+        move(payout, PayoutStatus.PAID, by=None, reason=f"transfer {transfer_id}")
     payout.paid_at = payout.paid_at or utcnow()
     payout.last_error = None
     post_entry(
@@ -247,7 +251,7 @@ def record_transfer(*, payout_id: int, transfer_id: str) -> None:
     )
 
 
-def retry_payout(*, payout_id: int) -> Payout:
+def retry_payout(*, payout_id: int, actor_id: int | None = None) -> Payout:
     """Finance retries a failed or held payout: Stripe is asked first, so it never pays twice."""
     from flask_babel import gettext as _
 
@@ -258,9 +262,9 @@ def retry_payout(*, payout_id: int) -> Payout:
         raise Conflict(_("Only a failed or held payout can be retried."))
     payout.hold_reason = None
     if payout_account(payout.kol_id) is None:
-        wait_for_onboarding(payout)
+        wait_for_onboarding(payout, actor_id=actor_id)
         return payout
-    payout.status = PayoutStatus.STAGED
+    move(payout, PayoutStatus.STAGED, by=actor_id, reason="retried")
     # Stripe keeps a refusal (or a 5xx) under the key it answered and would replay it: the
     # retry asks Stripe first (run_transfer), then sends a key of its own.
     payout.key_generation += 1
@@ -280,7 +284,7 @@ NO_PAYOUT_ACCOUNT = (
 )
 
 
-def wait_for_onboarding(payout: Payout) -> None:
+def wait_for_onboarding(payout: Payout, *, actor_id: int | None = None) -> None:
     """No account can receive the transfer: park the payout (account.updated stages it again
     once transfers are active), say why for finance, and ask the KOL to finish onboarding."""
     from flask_babel import gettext as _
@@ -288,7 +292,8 @@ def wait_for_onboarding(payout: Payout) -> None:
     from app.money import format_money
     from app.notifications.services import notify
 
-    payout.status, payout.last_error = PayoutStatus.WAITING_ONBOARDING, NO_PAYOUT_ACCOUNT
+    payout.last_error = NO_PAYOUT_ACCOUNT
+    move(payout, PayoutStatus.WAITING_ONBOARDING, by=actor_id, reason="no payout account")
     notify(
         user_id=payout.kol_id,
         kind="payout.onboarding",
@@ -309,6 +314,7 @@ def release_waiting_payouts(*, kol_id: int) -> int:
         )
     ).all()
     for payout in payouts:
-        payout.status, payout.last_error = PayoutStatus.STAGED, None
+        payout.last_error = None
+        move(payout, PayoutStatus.STAGED, by=None, reason="payout account ready")
         stage_job("payments.transfer", payout_id=payout.id)
     return len(payouts)

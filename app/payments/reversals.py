@@ -19,6 +19,7 @@ from app.money import format_money
 from app.payments import gateway
 from app.payments.models import Payout, PayoutStatus
 from app.payments.release import record_transfer
+from app.status import move
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,8 @@ def record_reversals(*, transfer_id: str) -> Payout | None:
     reversals = gateway.list_transfer_reversals(transfer["id"])
     booked = [r for r in reversals if _book(payout, r)]
     payout.amount_reversed = max(payout.amount_reversed, sum(r["amount"] for r in reversals))
-    if payout.amount_reversed >= payout.amount:
-        payout.status = PayoutStatus.REVERSED
+    if payout.amount_reversed >= payout.amount and payout.status != PayoutStatus.REVERSED:
+        move(payout, PayoutStatus.REVERSED, by=None, reason=f"transfer {transfer['id']} reversed")
     if booked:
         _tell_finance(payout, sum(r["amount"] for r in booked))
     return payout

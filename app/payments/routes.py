@@ -21,9 +21,10 @@ from app.failpoints import failpoint
 from app.forms import form_status, show_errors
 from app.money import MoneyError, parse_amount
 from app.payments import connect, gateway, queries
+from app.payments.disputes import open_dispute, resolve_dispute
 from app.payments.forms import OnboardForm, ReasonForm, ResolveForm
 from app.payments.funding import start_funding
-from app.payments.refunds import cancel_contract, open_dispute, resolve_dispute
+from app.payments.refunds import cancel_contract
 from app.payments.webhooks import handle_event
 
 log = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.payments import gateway
+from app.payments.chargebacks import record_chargeback
 from app.payments.connect import sync_account
 from app.payments.funding import (
     fee_for_charge,
@@ -22,7 +23,7 @@ from app.payments.funding import (
     record_payment_failure,
 )
 from app.payments.models import WebhookEvent
-from app.payments.refunds import record_chargeback, sync_refund
+from app.payments.refunds import sync_refund
 from app.payments.reversals import record_reversals
 
 log = logging.getLogger(__name__)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from app.auth.forms import ConfirmForm
 from app.auth.models import Role
 from app.authz import PUBLIC, access
+from app.engagement.shopper_page import edit_shopper_profile
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import form_status, show_errors
@@ -37,8 +38,6 @@ def edit():
     if current_user.role == Role.BRAND:
         return _edit_brand()
     if current_user.role == Role.SHOPPER:
-        from app.engagement.social_routes import edit_shopper_profile
-
         return edit_shopper_profile()
     return _edit_kol()
 

@@ -9,6 +9,7 @@ from werkzeug.datastructures import FileStorage
 from app.auth.models import Role, User
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, SOCIAL_PLATFORMS, tier_for
 from app.db_types import utcnow
+from app.engagement.shoppers import create_shopper_profile
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.money import MoneyError, check_currency, parse_amount
@@ -35,8 +36,6 @@ def create_profile_for(*, user: User, name: str) -> None:
     elif user.role == Role.KOL:
         db.session.add(KolProfile(user_id=user.id, display_name=name))
     elif user.role == Role.SHOPPER:
-        from app.engagement.shoppers import create_shopper_profile
-
         create_shopper_profile(user_id=user.id, display_name=name)
     db.session.flush()
 

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from app import redis as app_redis
 from app.analytics import pipeline
 
 
@@ -30,7 +31,7 @@ def loop(app, monkeypatch):
         def wait_for_entries(seconds, **_kwargs):
             steps.append(f"wait {seconds:g}")
 
-        monkeypatch.setattr(pipeline, "redis_client", lambda config=None: object())
+        monkeypatch.setattr(app_redis, "redis_client", lambda config=None: object())
         monkeypatch.setattr(pipeline, "drain_all", drain_all)
         monkeypatch.setattr(pipeline, "wait_for_entries", wait_for_entries)
         monkeypatch.setattr(pipeline, "gather", lambda seconds, entries: steps.append(

@@ -315,7 +315,7 @@ def test_a_counter_needs_a_new_valid_price(app):
 
 
 def test_bids_expire_at_the_application_deadline(app):
-    from app.contracts.lifecycle import run_ticks
+    from app.periodic import run_ticks
 
     campaign = make_campaign()
     pending = make_bid(campaign)

@@ -77,8 +77,8 @@ def browser():
         )
     try:
         from playwright.sync_api import sync_playwright
-    except ImportError as error:  # pragma: no cover - requirements.txt pins it
-        pytest.fail(f"Playwright is not installed ({error}): pip install -r requirements.txt")
+    except ImportError as error:  # pragma: no cover - requirements-dev.txt pins it
+        pytest.fail(f"Playwright is not installed ({error}): run `make install`")
     with sync_playwright() as playwright:
         # launch() gives every run a fresh temporary user-data dir, deleted on close.
         chromium = playwright.chromium.launch(

@@ -75,12 +75,15 @@ def test_validation_errors_are_422_with_the_field(client, brand, overrides, fiel
     assert db.session.query(Campaign).filter_by(brand_id=brand.id).count() == 0
 
 
-def test_bad_json_is_400(client, brand):
+def test_bad_json_is_400_and_a_body_that_is_not_an_object_is_422(client, brand):
     headers = {**_auth(brand), "Content-Type": "application/json"}
-    for body in ("{not json", "[1, 2]", '"text"'):
+    response = client.post("/api/v1/campaigns", data="{not json", headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+    for body in ("[1, 2]", '"text"'):
         response = client.post("/api/v1/campaigns", data=body, headers=headers)
-        assert response.status_code == 400, body
-        assert response.get_json()["error"]["code"] == "bad_request"
+        assert response.status_code == 422, body
+        assert "body" in response.get_json()["error"]["fields"]
 
 
 def test_auth_roles_and_ownership(client, brand):
@@ -158,7 +161,7 @@ def test_operations_are_in_the_openapi_document(client):
     document = client.get("/api/v1/openapi.json").get_json()
     paths = document["paths"]
     assert set(paths["/campaigns"]) == {"get", "post"}
-    assert set(paths["/campaigns/{id}"]) == {"get", "patch"}
+    assert set(paths["/campaigns/{campaign_id}"]) == {"get", "patch"}
     for action in ("publish", "close", "cancel", "reopen"):
-        assert "post" in paths[f"/campaigns/{{id}}/{action}"]
+        assert "post" in paths[f"/campaigns/{{campaign_id}}/{action}"]
     assert {"Campaign", "CampaignInput", "CampaignList"} <= set(document["components"]["schemas"])

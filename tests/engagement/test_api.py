@@ -98,6 +98,8 @@ def test_counts_are_not_writable_through_the_api(client):
     note = published_note()
     _user, auth = key_for()
     answer = client.put(f"/api/v1/notes/{note.id}/save", json={"saves": 1000}, headers=auth)
+    assert answer.status_code == 422 and "saves" in answer.get_json()["error"]["fields"]
+    answer = client.put(f"/api/v1/notes/{note.id}/save", headers=auth)
     assert answer.status_code == 200 and answer.get_json()["counts"]["saves"] == 1
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.contracts.lifecycle import mark_approved, mark_submitted
+from app.contracts.lifecycle import mark_submitted
 from app.extensions import db
 from app.payments.models import Payout
 from app.payments.refunds import cancel_contract
+from app.payments.release import approve_contract
 from tests.conftest import login
 from tests.factories import PASSWORD, make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.payments.conftest import drain_jobs
@@ -21,7 +22,7 @@ def released_deal(app, emulator, *, price: int = 50_000, currency: str = "usd"):
     onboard(app, kol, emulator)
     fund(app, contract, brand, emulator)
     mark_submitted(contract_id=contract.id, by=kol.id)
-    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
     drain_jobs()
     db.session.expire_all()

@@ -9,9 +9,9 @@ from sqlalchemy import event, select
 
 from app.contracts.lifecycle import mark_submitted
 from app.extensions import db
-from app.finance import queries
+from app.finance import figures
 from app.ledger.models import JournalEntry, LedgerAccount, LedgerLine
-from app.payments.refunds import open_dispute
+from app.payments.disputes import open_dispute
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.finance.support import refunded_deal, released_deal, signed_in
 from tests.payments.money_support import fund
@@ -77,10 +77,10 @@ def _count_queries(func):
 def test_dashboard_figures_equal_the_ledger_line_sums(app, stripe_emulator):
     released_deal(app, stripe_emulator)
     _b, _k, _refunded = refunded_deal(app, stripe_emulator)
-    first, queries_for_two = _count_queries(queries.dashboard)
+    first, queries_for_two = _count_queries(figures.dashboard)
     disputed = _disputed_deal(app, stripe_emulator)
 
-    board, queries_for_three = _count_queries(queries.dashboard)
+    board, queries_for_three = _count_queries(figures.dashboard)
 
     usd = board.figures["usd"]
     expected = _direct_sums()
@@ -105,7 +105,7 @@ def test_dashboard_figures_equal_the_ledger_line_sums(app, stripe_emulator):
     assert sum(board.series["usd"]["released"]) == usd["released"]
     assert first.figures["usd"]["disputed_frozen"] == 0
     assert disputed.id in {
-        cid for _c, cid, _a in queries.figure_contracts("disputed_frozen", "usd", None, None)
+        cid for _c, cid, _a in figures.figure_contracts("disputed_frozen", "usd", None, None)
     }
 
 

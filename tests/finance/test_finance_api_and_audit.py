@@ -2,10 +2,11 @@
 
 from sqlalchemy import select
 
-from app.contracts.lifecycle import mark_approved, mark_submitted
+from app.contracts.lifecycle import mark_submitted
 from app.db_types import utcnow
 from app.extensions import db
 from app.finance.models import FinanceAuditLog
+from app.payments.release import approve_contract
 from tests.conftest import login, post_form
 from tests.factories import (
     PASSWORD,
@@ -26,7 +27,7 @@ def _paid_deal(app, emulator):
     onboard(app, kol, emulator)
     fund(app, contract, brand, emulator)
     mark_submitted(contract_id=contract.id, by=kol.id)
-    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
     drain_jobs()
     return brand, kol, contract
@@ -39,10 +40,10 @@ def test_finance_api_reads_figures_payouts_and_entries(app, client, stripe_emula
     summary = client.get("/api/v1/finance/summary", headers=auth).get_json()
     assert summary["figures"]["usd"]["funded"] == 52_500
     payouts = client.get("/api/v1/finance/payouts?status=paid", headers=auth).get_json()
-    assert [p["contract_id"] for p in payouts["payouts"]] == [contract.id]
+    assert [p["contract_id"] for p in payouts["items"]] == [contract.id]
     entries = client.get(
         f"/api/v1/finance/entries?contract_id={contract.id}", headers=auth
-    ).get_json()["entries"]
+    ).get_json()["items"]
     assert {e["kind"] for e in entries} >= {"funding", "release", "transfer"}
     bad = client.get("/api/v1/finance/payouts?status=nope", headers=auth)
     assert bad.status_code == 422 and "status" in bad.get_json()["error"]["fields"]

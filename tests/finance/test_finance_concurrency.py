@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from app.contracts.lifecycle import mark_approved, mark_submitted
+from app.contracts.lifecycle import mark_submitted
 from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
@@ -16,6 +16,7 @@ from app.finance import reconcile, services
 from app.finance.models import ReconciliationRun
 from app.jobs import run_inline_jobs
 from app.payments.models import Payout, PayoutStatus
+from app.payments.release import approve_contract
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.payments.money_support import fund, onboard
 
@@ -81,7 +82,7 @@ def test_concurrent_retries_of_a_failed_payout_transfer_once(committing_app):
         onboard(app, kol, emulator)
         fund(app, contract, brand, emulator)
         mark_submitted(contract_id=contract.id, by=kol.id)
-        mark_approved(contract_id=contract.id, by=brand.id, reason="ok")
+        approve_contract(contract_id=contract.id, by=brand.id, reason="ok")
         db.session.commit()
         emulator.faults.fail_next(1, status=400)
         run_inline_jobs()

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.contracts.lifecycle import mark_approved, mark_submitted
+from app.contracts.lifecycle import mark_submitted
 from app.extensions import db
 from app.finance.models import FinanceAuditLog
 from app.finance.services import retry_failed_payout
 from app.jobs import StagedJob, stage_job
 from app.notifications.models import Notification
 from app.payments.models import ConnectAccount, Payout, PayoutStatus
-from app.payments.release import NO_PAYOUT_ACCOUNT
+from app.payments.release import NO_PAYOUT_ACCOUNT, approve_contract
 from tests.conftest import post_form
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.finance.support import payout_of, released_deal, signed_in
@@ -29,7 +29,7 @@ def _approved_deal(app, emulator, *, price=50_000, onboarded=True, fail_transfer
         onboard(app, kol, emulator)
     fund(app, contract, brand, emulator)
     mark_submitted(contract_id=contract.id, by=kol.id)
-    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
     if fail_transfer:
         emulator.faults.fail_next(1, status=400)  # Stripe refuses: the payout fails

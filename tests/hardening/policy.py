@@ -213,6 +213,9 @@ POLICY: dict[str, Policy] = {
     "finance.start_run": _p(FINANCE),
     # /api/v1 (bearer keys)
     "api.openapi": _p(PUBLIC),
+    "api.docs": _p(PUBLIC),
+    "api.docs_css": _p(PUBLIC),
+    "api.docs_js": _p(PUBLIC),
     "api.explore": _p(PUBLIC),
     "api.post_batch": _p(PUBLIC),  # tracking beacons
     "api.me": _p(SIGNED_IN),
@@ -236,8 +239,8 @@ POLICY: dict[str, Policy] = {
     "api.list_contracts": _p(*PARTIES),
     "api.get_contract": _p(*PARTIES, ADMIN, scope=OWN),
     "api.fund_contract": _p(BRAND, scope=OWN),
-    "api.contract_ledger": _p(SIGNED_IN, scope=OWN),
-    "api.contract_money": _p(SIGNED_IN, scope=OWN),
+    "api.contract_ledger": _p(*PARTIES, ADMIN, scope=OWN),
+    "api.contract_money": _p(*PARTIES, ADMIN, scope=OWN),
     "api.contract_stats": _p(SIGNED_IN, scope=OWN),
     "api.list_messages": _p(*PARTIES, ADMIN, scope=OWN),
     "api.post_message": _p(*PARTIES, scope=OWN),

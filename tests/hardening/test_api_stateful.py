@@ -98,13 +98,13 @@ def _realistic_bodies() -> dict[str, st.SearchStrategy]:
         "createCampaign": st.builds(lambda title: api_json(title=title), words),
         "createBid": st.fixed_dictionaries(
             {
-                "price": st.sampled_from(["200.00", "500.00", "999.99"]),
+                "price": st.sampled_from([20_000, 50_000, 99_999]),
                 "pitch": words,
                 "proposed_delivery": st.just(soon),
             }
         ),
         "counterBid": st.fixed_dictionaries(
-            {"price": st.sampled_from(["300.00", "450.00"]), "message": words}
+            {"price": st.sampled_from([30_000, 45_000]), "message": words}
         ),
         "putNoteDraft": st.builds(lambda extra: {**GOOD_TEXT, "title": extra}, words),
         "requestNoteChanges": st.fixed_dictionaries(

@@ -157,13 +157,15 @@ def test_explore_api_is_public_and_paginated(client):
     body = response.get_json()
     assert (body["total"], body["pages"], body["page"]) == (3, 2, 2)
     assert [n["title"] for n in body["items"]] == ["Note 0"]
-    assert client.get("/api/v1/explore?per_page=1000").get_json()["per_page"] == 50
+    assert client.get("/api/v1/explore?per_page=50").get_json()["per_page"] == 50
+    too_many = client.get("/api/v1/explore?per_page=1000")
+    assert too_many.status_code == 422 and "per_page" in too_many.get_json()["error"]["fields"]
 
 
 def test_endpoints_are_documented(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    assert "put" in paths["/contracts/{id}/note"]
-    assert "images" in paths["/contracts/{id}/note"]["put"]["description"].lower()
+    assert "put" in paths["/contracts/{contract_id}/note"]
+    assert "images" in paths["/contracts/{contract_id}/note"]["put"]["description"].lower()
     for path in ("submit", "approve", "request-changes", "publish"):
-        assert "post" in paths[f"/notes/{{id}}/{path}"]
-    assert "get" in paths["/notes/{id}"] and "get" in paths["/explore"]
+        assert "post" in paths[f"/notes/{{note_id}}/{path}"]
+    assert "get" in paths["/notes/{note_id}"] and "get" in paths["/explore"]

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.contracts.lifecycle import run_ticks
 from app.contracts.models import Contract, ContractStatus
 from app.db_types import utcnow
 from app.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
@@ -14,6 +13,7 @@ from app.extensions import db
 from app.notes import services
 from app.notes.models import NoteRevision, NoteStatus, ReviewComment
 from app.notifications.models import Notification
+from app.periodic import run_ticks
 from app.status import history
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_kol, make_user

@@ -67,10 +67,7 @@ def _names_read_from_the_environment() -> set[str]:
         *sorted((ROOT / "app").rglob("*.py")),
     ]:
         names |= set(pattern.findall(path.read_text()))
-    from app.analytics.settings import DEFAULTS as ANALYTICS
-    from app.engagement.pipeline import DEFAULTS as ENGAGEMENT
-
-    return names | set(ANALYTICS) | set(ENGAGEMENT)
+    return names | {setting.name for setting in config.STARTUP_SETTINGS}
 
 
 def test_env_example_lists_every_setting_the_app_reads():
@@ -78,6 +75,12 @@ def test_env_example_lists_every_setting_the_app_reads():
     read = _names_read_from_the_environment()
     assert {"SECRET_KEY", "DATABASE_URL", "WEB_CONCURRENCY", "ANALYTICS_BUFFER"} <= read
     assert read - listed == set(), "add these to .env.example with their meaning"
+
+
+def test_the_operations_guide_says_where_every_setting_lives():
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    missing = {name for name in _names_read_from_the_environment() if f"`{name}`" not in guide}
+    assert missing == set(), "add these to docs/operations.md, Configuration"
 
 
 def test_dotenv_is_read_outside_tests_without_overriding(tmp_path, monkeypatch):
@@ -95,18 +98,38 @@ def test_dotenv_is_read_outside_tests_without_overriding(tmp_path, monkeypatch):
     monkeypatch.delenv("KOL_OPS_FROM_FILE")
 
 
-def test_analytics_settings_are_read_from_the_environment_once_and_overrides_win(monkeypatch):
-    """The tracked hit reads its settings from the config: the environment is read when the
-    app starts (typed like the defaults), and what the app is given wins over it."""
-    from app.analytics.settings import setting
-
+def test_startup_settings_are_read_from_the_environment_once_and_overrides_win(monkeypatch):
+    """The tracked hit and the like read their settings from the config: the environment is
+    read when the app starts (typed like the defaults), and what the app is given wins."""
     monkeypatch.setenv("ANALYTICS_DEDUPE_MINUTES", "45")
     monkeypatch.setenv("ANALYTICS_STREAM", "from:environment")
+    monkeypatch.setenv("ENGAGEMENT_TRUST_DAYS", "5")
     app = create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://", ANALYTICS_STREAM="given")
-    with app.app_context():
-        assert setting("ANALYTICS_DEDUPE_MINUTES") == 45
-        assert setting("ANALYTICS_STREAM") == "given"
-        assert setting("ANALYTICS_WRITER_PAUSE") == 1.0  # the default, as a number
+    assert app.config["ANALYTICS_DEDUPE_MINUTES"] == 45
+    assert app.config["ANALYTICS_STREAM"] == "given"
+    assert app.config["ANALYTICS_WRITER_PAUSE"] == 1.0  # the default, as a number
+    assert app.config["ENGAGEMENT_TRUST_DAYS"] == 5
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [("ANALYTICS_BUFFER", "redsi", "one of auto, redis, direct"),
+     ("ENGAGEMENT_BUFFER", "", "one of auto, redis, direct"),
+     ("ANALYTICS_DRAIN_BATCH", "1k", "a whole number"),
+     ("ENGAGEMENT_TRUST_DAYS", "-1", "at least 0"),
+     ("ANALYTICS_BOT_SHARE", "30", "between 0 and 1")],
+)  # fmt: skip
+def test_a_setting_the_app_cannot_use_stops_it_with_its_name(monkeypatch, name, value, says):
+    """A typo in the environment is refused at start, naming the setting, not met later as a
+    500 on the first tracked hit (or, for a buffer mode, silently read as "auto")."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(config.ConfigError, match=f"{name} must be {says}"):
+        create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_a_bad_value_given_to_the_app_is_refused_too():
+    with pytest.raises(config.ConfigError, match="ENGAGEMENT_BUFFER"):
+        create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://", ENGAGEMENT_BUFFER="fast")
 
 
 @pytest.mark.parametrize(

@@ -8,14 +8,16 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from app.contracts.lifecycle import mark_approved, mark_submitted
+from app.contracts.lifecycle import mark_submitted
 from app.contracts.models import Contract, ContractStatus
 from app.errors import DomainError
 from app.extensions import db
 from app.jobs import run_inline_jobs
 from app.ledger.checks import ledger_problems
+from app.payments.disputes import open_dispute
 from app.payments.models import Payout, Refund
-from app.payments.refunds import cancel_contract, open_dispute
+from app.payments.refunds import cancel_contract
+from app.payments.release import approve_contract
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.payments.money_support import fund, onboard
 
@@ -89,7 +91,8 @@ def test_32_simultaneous_approvals_make_one_transfer(committing_app):
     brand_id, _kol_id, contract_id = _funded_deal(app, emulator, submitted=True)
     outcomes = _race(
         app,
-        [lambda: mark_approved(contract_id=contract_id, by=brand_id, reason="approved")] * THREADS,
+        [lambda: approve_contract(contract_id=contract_id, by=brand_id, reason="approved")]
+        * THREADS,
     )
     print(f"approve x{THREADS}: {dict(outcomes)}")
     assert outcomes["ok"] == 1 and outcomes["IllegalTransition"] == THREADS - 1
@@ -119,7 +122,7 @@ def test_approve_against_dispute_never_both(committing_app):
     app = committing_app
     emulator = app.extensions["stripe_emulator"]
     brand_id, kol_id, contract_id = _funded_deal(app, emulator, submitted=True)
-    actions = [lambda: mark_approved(contract_id=contract_id, by=brand_id, reason="ok")] * 16
+    actions = [lambda: approve_contract(contract_id=contract_id, by=brand_id, reason="ok")] * 16
     actions += [lambda: open_dispute(contract_id=contract_id, user_id=kol_id, reason="late")] * 16
     outcomes = _race(app, actions)
     print(f"approve x16 vs dispute x16: {dict(outcomes)}")

@@ -156,12 +156,13 @@ def test_the_connect_secret_can_be_rotated(app, client, stripe_emulator, monkeyp
 
 
 def _released_payout(app, emulator, brand, kol) -> Payout:
-    from app.contracts.lifecycle import mark_approved, mark_submitted
+    from app.contracts.lifecycle import mark_submitted
+    from app.payments.release import approve_contract
 
     contract = make_contract(make_bid(make_campaign(brand), kol))
     fund(app, contract, brand, emulator)
     mark_submitted(contract_id=contract.id, by=kol.id)
-    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
     drain_jobs()
     db.session.expire_all()

@@ -112,11 +112,11 @@ def test_a_bid_under_the_minimum_is_refused_on_the_web_and_in_the_api(app, clien
     assert response.status_code == 422
     assert "Enter at least $0.48" in response.get_data(as_text=True)
     api = Api(client, kol)
-    bid = {"price": "0.40", "pitch": "Hi", "proposed_delivery": delivery_for(campaign)}
+    bid = {"price": 40, "pitch": "Hi", "proposed_delivery": delivery_for(campaign)}
     response = api.post(f"/campaigns/{campaign.id}/bids", bid)
     assert response.status_code == 422
     assert set(response.get_json()["error"]["fields"]) == {"price"}
-    response = api.post(f"/campaigns/{campaign.id}/bids", {**bid, "price": "952380.95"})
+    response = api.post(f"/campaigns/{campaign.id}/bids", {**bid, "price": 95_238_095})
     assert "$999,999.99" in response.get_json()["error"]["fields"]["price"][0]
     assert db.session.scalar(select(func.count(Bid.id))) == 0
 
@@ -130,7 +130,7 @@ def test_a_counter_offer_under_the_minimum_is_refused_on_the_web_and_in_the_api(
 
     assert response.status_code == 422
     assert "Enter at least $0.48" in response.get_data(as_text=True)
-    response = Api(client, brand_user).post(f"/bids/{bid.id}/counter", {"price": "0.30"})
+    response = Api(client, brand_user).post(f"/bids/{bid.id}/counter", {"price": 30})
     assert response.status_code == 422 and "price" in response.get_json()["error"]["fields"]
     db.session.expire_all()
     assert db.session.get(Bid, bid.id).price == 50_000

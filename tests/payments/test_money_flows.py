@@ -8,14 +8,17 @@ import pytest
 from sqlalchemy import func, select
 
 from app.campaigns.models import Campaign
-from app.contracts.lifecycle import mark_approved, mark_submitted, run_ticks
+from app.contracts.lifecycle import mark_submitted
 from app.contracts.models import Contract, ContractStatus
 from app.db_types import utcnow
 from app.extensions import db
 from app.ledger.models import HELD, PAYABLE, REVENUE
 from app.ledger.services import balance
+from app.payments.disputes import open_dispute, resolve_dispute
 from app.payments.models import Payout, PayoutStatus, Refund
-from app.payments.refunds import cancel_contract, open_dispute, resolve_dispute
+from app.payments.refunds import cancel_contract
+from app.payments.release import approve_contract
+from app.periodic import run_ticks
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.payments.conftest import drain_jobs
@@ -34,7 +37,7 @@ def _deal(app, emulator, *, price=50_000, currency="usd"):
 
 def _submit_and_approve(contract, kol, brand):
     mark_submitted(contract_id=contract.id, by=kol.id)
-    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
     drain_jobs()
     db.session.expire_all()

@@ -123,7 +123,7 @@ def test_a_chargeback_takes_the_money_and_the_fee_and_a_win_brings_the_money_bac
     assert balance(CHARGEBACKS, "usd", contract_id=contract.id) == PAID
     assert balance(DISPUTE_FEES, "usd") == 1_500
     assert balance(CASH, "usd") == cash - PAID - 1_500
-    from app.finance.queries import dashboard
+    from app.finance.figures import dashboard
 
     usd = dashboard().figures["usd"]  # what finance sees
     assert (usd["chargebacks_open"], usd["dispute_fees"]) == (PAID, 1_500)

@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from app.contracts.lifecycle import mark_approved, mark_submitted
+from app.contracts.lifecycle import mark_submitted
 from app.extensions import db
 from app.ledger.models import JournalEntry
 from app.ledger.services import PAYABLE, balance
@@ -17,6 +17,7 @@ from app.notifications.models import Notification
 from app.payments import gateway
 from app.payments.emulator import sign_payload
 from app.payments.models import Payout, PayoutStatus
+from app.payments.release import approve_contract
 from tests.conftest import login
 from tests.factories import PASSWORD, make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.payments.conftest import drain_jobs
@@ -32,7 +33,7 @@ def _paid_payout(app, emulator):
     onboard(app, kol, emulator)
     fund(app, contract, brand, emulator)
     mark_submitted(contract_id=contract.id, by=kol.id)
-    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
     drain_jobs()
     db.session.expire_all()
@@ -145,7 +146,7 @@ def test_a_reversal_that_overtakes_the_transfer_job_is_booked_once(
     onboard(app, kol, stripe_emulator)
     fund(app, contract, brand, stripe_emulator)
     mark_submitted(contract_id=contract.id, by=kol.id)
-    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
 
     def crash(name):
@@ -222,11 +223,11 @@ def test_the_reversed_amount_is_in_the_api_and_the_payouts_export(app, stripe_em
     _reverse(payout.transfer_id, 10_000)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {make_api_key(kol)}"}
-    mine = client.get("/api/v1/payouts", headers=headers).get_json()["payouts"]
+    mine = client.get("/api/v1/payouts", headers=headers).get_json()["items"]
     assert [(p["id"], p["amount_reversed"]) for p in mine] == [(payout.id, 10_000)]
     finance = make_user("finance")
     staff = {"Authorization": f"Bearer {make_api_key(finance)}"}
-    listed = client.get("/api/v1/finance/payouts", headers=staff).get_json()["payouts"]
+    listed = client.get("/api/v1/finance/payouts", headers=staff).get_json()["items"]
     assert {p["id"]: p["amount_reversed"] for p in listed}[payout.id] == 10_000
     login(client, finance.email, PASSWORD)
     rows = list(csv.DictReader(io.StringIO(client.get("/finance/payouts/export.csv").text)))

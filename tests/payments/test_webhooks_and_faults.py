@@ -8,13 +8,14 @@ import random
 import pytest
 from sqlalchemy import func, select
 
-from app.contracts.lifecycle import mark_approved, mark_submitted
+from app.contracts.lifecycle import mark_submitted
 from app.contracts.models import Contract, ContractStatus
 from app.extensions import db
 from app.jobs import run_inline_jobs
 from app.ledger.models import JournalEntry
 from app.payments.emulator import sign_payload
 from app.payments.models import Payout, PayoutStatus, WebhookEvent
+from app.payments.release import approve_contract
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import fund, onboard
@@ -116,7 +117,7 @@ def _transfers_for(stripe_emulator, payout_id: int) -> list[dict]:
 def test_response_lost_after_the_transfer_still_one_transfer(app, stripe_emulator):
     brand, _kol, contract = _approved_deal(app, stripe_emulator)
     stripe_emulator.faults.lose_next_response()
-    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
     run_inline_jobs()  # first run: Stripe did the work, the answer was lost; the job failed
     payout = db.session.scalar(select(Payout).where(Payout.contract_id == contract.id))
@@ -133,7 +134,7 @@ def test_response_lost_after_the_transfer_still_one_transfer(app, stripe_emulato
 def test_stripe_error_leaves_the_payout_for_retry_and_never_pays_twice(app, stripe_emulator):
     brand, _kol, contract = _approved_deal(app, stripe_emulator)
     stripe_emulator.faults.fail_next(1, status=500)
-    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
     drain_jobs()
     drain_jobs()
@@ -147,7 +148,7 @@ def test_job_run_twice_pays_once(app, stripe_emulator):
     from app.payments.release import run_transfer
 
     brand, _kol, contract = _approved_deal(app, stripe_emulator)
-    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
     drain_jobs()
     payout = db.session.scalar(select(Payout).where(Payout.contract_id == contract.id))
@@ -174,7 +175,7 @@ def test_redis_down_while_staging_the_payout_then_the_sweeper_pays_once(
     brand, _kol, contract = _approved_deal(app, stripe_emulator)
     monkeypatch.setitem(app.config, "JOBS_INLINE", False)
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
-    mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+    approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()  # the approval stands although the queue is unreachable
     payout = db.session.scalar(select(Payout).where(Payout.contract_id == contract.id))
     assert payout.status == PayoutStatus.STAGED

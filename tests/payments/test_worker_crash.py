@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from app.contracts.lifecycle import mark_approved, mark_submitted
+from app.contracts.lifecycle import mark_submitted
 from app.extensions import db
 from app.jobs import StagedJob, sweep_staged_jobs
 from app.ledger.checks import ledger_problems
 from app.payments.emulator import Emulator
 from app.payments.models import Payout, PayoutStatus
+from app.payments.release import approve_contract
 from tests.conftest import DATABASE_URL, REDIS_URL, FreshContextClient
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.payments.money_support import fund, onboard
@@ -91,7 +92,7 @@ def test_killed_work_horse_reruns_to_one_transfer(committing_app, tmp_path):
         onboard(app, kol, emulator)
         fund(app, contract, brand, emulator)
         mark_submitted(contract_id=contract.id, by=kol.id)
-        mark_approved(contract_id=contract.id, by=brand.id, reason="approved")
+        approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
         db.session.commit()  # the transfer job is pushed to Redis after this commit
         payout_id = db.session.scalar(select(Payout.id).where(Payout.contract_id == contract.id))
 

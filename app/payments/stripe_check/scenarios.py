@@ -12,10 +12,7 @@ PaymentIntent confirmed on the server with Stripe's test PaymentMethods
 reversals and refunds need no two-day wait) and `pm_card_createDispute` (disputed as
 fraudulent).
 
-Connect: the app's Express accounts finish onboarding only on Stripe's hosted form, in front
-of a person. `connect` creates one with its Account Link as the app does and reports that it
-cannot receive transfers yet; the transfers go to a Custom account onboarded through the API
-with Stripe's documented test values (docs.stripe.com/connect/testing).
+Connect: onboarding.py (why the transfers go to a Custom test account).
 """
 
 from __future__ import annotations
@@ -25,10 +22,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.money import fee_for
 from app.payments import gateway
 from app.payments.stripe_check.harness import (
-    CLOCK_SLACK,
     Obj,
     Outcome,
     Run,
@@ -38,16 +33,21 @@ from app.payments.stripe_check.harness import (
     refusal,
     settle,
 )
+from app.payments.stripe_check.onboarding import connect_onboarding
+from app.payments.stripe_check.paying import (
+    PM_AVAILABLE,
+    PM_DISPUTE,
+    PRICE,
+    RETURN_URL,
+    charge_of,
+    charged_amount,
+    pay,
+    refund,
+    release_amount,
+    tag_metadata,
+    txn_facts,
+)
 from app.payments.stripe_check.targets import Target
-
-# The deal the scenarios play, with the app's default fees (config.py).
-PRICE = 10_000
-BRAND_FEE_BPS = 500
-KOL_FEE_BPS = 1_000
-RELEASE_ON_APPROVAL_BPS = 7_000
-PM_AVAILABLE = "pm_card_bypassPending"  # 4000 0000 0000 0077
-PM_DISPUTE = "pm_card_createDispute"  # 4000 0000 0000 0259
-RETURN_URL = "https://kol.example/stripe-check"  # never visited: nobody pays in a browser
 
 
 @dataclass(frozen=True)
@@ -57,152 +57,7 @@ class Scenario:
     play: Callable[[Run, Outcome], None]
 
 
-def charged_amount() -> int:
-    """What the brand pays: the price plus the brand fee."""
-    return PRICE + fee_for(PRICE, BRAND_FEE_BPS)
-
-
-def release_amount() -> int:
-    """What the KOL receives on approval: the released share less the KOL fee on it."""
-    share = PRICE * RELEASE_ON_APPROVAL_BPS // 10_000
-    return share - fee_for(share, KOL_FEE_BPS)
-
-
-# -- paying ----------------------------------------------------------------------------------
-
-
-def pay(run: Run, step: str, payment_method: str, *, transfer_group: str, metadata: Obj) -> Obj:
-    """A PaymentIntent for `charged_amount()`, confirmed on the server with a test card."""
-    params = {
-        "amount": charged_amount(),
-        "currency": run.currency,
-        "confirm": True,
-        "payment_method": payment_method,
-        "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
-        "transfer_group": transfer_group,
-        "metadata": {**metadata, **run.tag},
-        "description": "stripe-check",
-    }
-    return plain(run.client.v1.payment_intents.create(params, run.options(step)))
-
-
-def charge_of(run: Run, intent: Obj) -> Obj:
-    """The intent's charge, once Stripe has given it a balance transaction."""
-
-    def read() -> Obj:
-        charge_id = intent["latest_charge"]
-        return plain(run.client.v1.charges.retrieve(charge_id, {"expand": ["balance_transaction"]}))
-
-    return settle(run, read, lambda charge: charge["balance_transaction"] is not None)
-
-
-def txn_facts(prefix: str, txn: Obj | None) -> Obj:
-    txn = txn or {}
-    return {
-        f"{prefix}: type": txn.get("type"),
-        f"{prefix}: reporting_category": txn.get("reporting_category"),
-        f"{prefix}: amount": txn.get("amount"),
-        f"{prefix}: fee": txn.get("fee"),
-        f"{prefix}: status": txn.get("status"),
-    }
-
-
 # -- the scenarios ---------------------------------------------------------------------------
-
-
-def connect_onboarding(run: Run, out: Outcome) -> None:
-    client = run.client
-    express = plain(client.v1.accounts.create(express_params(run), run.options("express")))
-    link = plain(
-        client.v1.account_links.create(
-            {
-                "account": express["id"],
-                "refresh_url": RETURN_URL,
-                "return_url": RETURN_URL,
-                "type": "account_onboarding",
-            }
-        )
-    )
-    out.facts.update(
-        {
-            "express: capabilities.transfers": express["capabilities"].get("transfers"),
-            "express: details_submitted": express["details_submitted"],
-            "express: payouts_enabled": express["payouts_enabled"],
-            "express: account link lasts (s)": link["expires_at"] - link["created"],
-        }
-    )
-    out.expect(
-        express["capabilities"].get("transfers") != "active",
-        "a new Express account cannot receive transfers before onboarding",
-    )
-    created = plain(client.v1.accounts.create(custom_params(run), run.options("custom")))
-    custom = settle(
-        run,
-        lambda: plain(client.v1.accounts.retrieve(created["id"])),
-        lambda account: account["capabilities"].get("transfers") == "active",
-    )
-    active = custom["capabilities"].get("transfers") == "active"
-    out.facts.update(
-        {
-            "custom: capabilities.transfers": custom["capabilities"].get("transfers"),
-            "custom: payouts_enabled": custom["payouts_enabled"],
-            "custom: requirements.currently_due": custom["requirements"]["currently_due"],
-            "custom: requirements.disabled_reason": custom["requirements"]["disabled_reason"],
-        }
-    )
-    out.expect(active, "the Custom test account can receive transfers")
-    run.account = custom["id"] if active else None
-    out.events = events_about(run, {custom["id"]}, account=custom["id"])
-
-
-def express_params(run: Run) -> Obj:
-    """The Express account the app creates for a KOL (gateway.create_connect_account)."""
-    return {
-        "type": "express",
-        "country": "US",
-        "email": f"kol-{run.run_id}@example.com",
-        "capabilities": {"transfers": {"requested": True}},
-        "metadata": run.tag,
-    }
-
-
-def custom_params(run: Run) -> Obj:
-    """A US individual with Stripe's test values that verify at once: date of birth
-    1902-01-01, address line `address_full_match`, ID number 000000000, phone 0000000000,
-    bank 110000000 / 000123456789, website https://accessible.stripe.com."""
-    email = f"kol-custom-{run.run_id}@example.com"
-    return {
-        "type": "custom",
-        "country": "US",
-        "email": email,
-        "business_type": "individual",
-        "capabilities": {"transfers": {"requested": True}},
-        "business_profile": {"mcc": "7311", "url": "https://accessible.stripe.com"},
-        "individual": {
-            "first_name": "Stripe",
-            "last_name": "Check",
-            "email": email,
-            "phone": "0000000000",
-            "dob": {"day": 1, "month": 1, "year": 1902},
-            "address": {
-                "line1": "address_full_match",
-                "city": "San Francisco",
-                "state": "CA",
-                "postal_code": "94103",
-                "country": "US",
-            },
-            "id_number": "000000000",
-        },
-        "external_account": {
-            "object": "bank_account",
-            "country": "US",
-            "currency": "usd",
-            "routing_number": "110000000",
-            "account_number": "000123456789",
-        },
-        "tos_acceptance": {"date": run.started - CLOCK_SLACK, "ip": "127.0.0.1"},
-        "metadata": run.tag,
-    }
 
 
 def fund(run: Run, out: Outcome) -> None:
@@ -309,9 +164,11 @@ def reverse(run: Run, out: Outcome) -> None:
     part = transfer["amount"] // 2
     reversals = client.v1.transfers.reversals
     first = plain(
-        reversals.create(transfer["id"], {"amount": part, **_meta(run)}, run.options("rev-1"))
+        reversals.create(
+            transfer["id"], {"amount": part, **tag_metadata(run)}, run.options("rev-1")
+        )
     )
-    rest = plain(reversals.create(transfer["id"], _meta(run), run.options("rev-2")))
+    rest = plain(reversals.create(transfer["id"], tag_metadata(run), run.options("rev-2")))
     after = plain(client.v1.transfers.retrieve(transfer["id"]))
     txn = plain(client.v1.balance_transactions.retrieve(first["balance_transaction"]))
     out.facts.update(
@@ -330,10 +187,6 @@ def reverse(run: Run, out: Outcome) -> None:
     out.events = events_about(run, {transfer["id"]}, {"transfer.reversed"})
 
 
-def _meta(run: Run) -> Obj:
-    return {"metadata": run.tag}
-
-
 def refunds(run: Run, out: Outcome) -> None:
     client = run.client
     group = f"contract_{run.contract}_refund"
@@ -344,7 +197,7 @@ def refunds(run: Run, out: Outcome) -> None:
     after = plain(client.v1.charges.retrieve(charge["id"]))
     beyond = refusal(
         lambda: client.v1.refunds.create(
-            {"charge": charge["id"], "amount": 1, **_meta(run)}, run.options("refund-3")
+            {"charge": charge["id"], "amount": 1, **tag_metadata(run)}, run.options("refund-3")
         )
     )
     out.facts.update(
@@ -364,22 +217,6 @@ def refunds(run: Run, out: Outcome) -> None:
     out.expect(after["refunded"], "the charge ends fully refunded")
     out.expect(beyond != "accepted", "a refund beyond the charge is refused")
     out.events = events_about(run, {charge["id"], first["id"], rest["id"]}, {"charge.refunded"})
-
-
-def refund(run: Run, step: str, charge_id: str, amount: int | None) -> tuple[Obj, str]:
-    """The refund once it left `pending` (or the target's patience ended), and the status
-    Stripe first answered."""
-    params: Obj = {"charge": charge_id, **_meta(run)}
-    if amount is not None:
-        params["amount"] = amount
-    created = plain(run.client.v1.refunds.create(params, run.options(step)))
-
-    def read() -> Obj:
-        expand = {"expand": ["balance_transaction"]}
-        return plain(run.client.v1.refunds.retrieve(created["id"], expand))
-
-    settled = settle(run, read, lambda r: r["status"] not in ("pending", "requires_action"))
-    return settled, created["status"]
 
 
 def dispute(run: Run, out: Outcome) -> None:

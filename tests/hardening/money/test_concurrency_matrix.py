@@ -22,6 +22,7 @@ from app.contracts.models import Contract, ContractStatus
 from app.extensions import db
 from app.ledger.checks import ledger_problems
 from app.ledger.models import JournalEntry
+from app.payments.disputes import open_dispute
 from app.payments.emulator import sign_payload
 from app.payments.models import (
     DisputeResolution,
@@ -31,7 +32,7 @@ from app.payments.models import (
     Refund,
     RefundAttempt,
 )
-from app.payments.refunds import cancel_contract, open_dispute
+from app.payments.refunds import cancel_contract
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_api_key, make_contract, make_user
 from tests.hardening.money.deals import checkout, count, funded, new_bid, parties, submitted

@@ -26,9 +26,10 @@ from app.jobs import StagedJob
 from app.ledger.checks import ledger_problems
 from app.money import fee_for
 from app.notes import services as notes
+from app.payments.disputes import open_dispute, resolve_dispute
 from app.payments.emulator import EmulatorError
 from app.payments.models import Payout, Refund
-from app.payments.refunds import cancel_contract, open_dispute, resolve_dispute
+from app.payments.refunds import cancel_contract
 from tests.factories import make_contract, make_kol, make_user
 from tests.hardening.money.deals import checkout, new_bid
 from tests.hardening.money.support import Figures, emulator_objects, size

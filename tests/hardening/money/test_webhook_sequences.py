@@ -25,9 +25,10 @@ from app.extensions import db
 from app.ledger.checks import ledger_problems
 from app.payments import gateway
 from app.payments.connect import onboarding_link
+from app.payments.disputes import open_dispute, resolve_dispute
 from app.payments.emulator import EmulatorError
 from app.payments.models import ConnectAccount, Payout
-from app.payments.refunds import cancel_contract, open_dispute, resolve_dispute
+from app.payments.refunds import cancel_contract
 from tests.factories import make_contract, make_kol, make_user
 from tests.hardening.money.books import deliver, events_recorded, snapshot
 from tests.hardening.money.deals import checkout, new_bid

@@ -1,5 +1,5 @@
-"""Admin pages for reported comments: remove, dismiss the reports, or disable the author.
-The routes live on the admin blueprint (/admin/comments)."""
+"""Admin pages for reported comments (/admin/comments): remove, dismiss the reports, or disable
+the author, through engagement's moderation services."""
 
 from __future__ import annotations
 

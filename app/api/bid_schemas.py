@@ -1,0 +1,104 @@
+"""The declared shapes of /api/v1 bids: offers in minor units, like every amount of the API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.api.schemas import PageArgs, StrictSchema, amount, page_of, text
+from app.bids.models import BidStatus
+from app.bids.services import MESSAGE_MAX, PITCH_MAX
+
+STATUSES = [s.value for s in BidStatus]
+SIDES = ("brand", "kol")
+BID_SORTS = ("price", "-price", "followers", "rating", "reliability", "newest")
+
+
+# Which fields a bid needs is the services' rule, checked after the caller's access to the
+# campaign or bid: a stranger learns nothing from a 422 listing what is missing.
+NEEDED = {"description": "Needed; a missing value is a 422 naming it"}
+
+
+class NewBid(StrictSchema):
+    price = amount(metadata=NEEDED)
+    pitch = text(PITCH_MAX, min_length=1, metadata=NEEDED)
+    proposed_delivery = fields.Date(
+        metadata={"description": "YYYY-MM-DD. " + NEEDED["description"]}
+    )
+
+
+class Counter(StrictSchema):
+    price = amount(metadata=NEEDED)
+    message = text(MESSAGE_MAX, load_default="")
+
+
+class Rejection(StrictSchema):
+    reason = text(MESSAGE_MAX, load_default="")
+
+
+class BidQuery(PageArgs):
+    status = fields.String(
+        validate=validate.OneOf([*STATUSES, "waiting"]),
+        metadata={"description": "A bid status, or `waiting` for bids waiting for your answer"},
+    )
+
+
+class CampaignBidQuery(PageArgs):
+    sort = fields.String(load_default="price", validate=validate.OneOf(BID_SORTS))
+    show = fields.String(load_default="active", validate=validate.OneOf(("active", "all")))
+
+
+class Fees(Schema):
+    """Amounts in the currency's minor unit."""
+
+    currency = fields.String(required=True)
+    price = fields.Integer(required=True)
+    brand_fee = fields.Integer(required=True)
+    brand_total = fields.Integer(required=True)
+    kol_fee = fields.Integer(required=True)
+    kol_net = fields.Integer(required=True)
+
+
+class Offer(Schema):
+    by = fields.String(required=True, validate=validate.OneOf(SIDES))
+    price = fields.Integer(required=True)
+    message = fields.String(required=True)
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class KolFacts(Schema):
+    """On the brand's comparison list only."""
+
+    name = fields.String(required=True, allow_none=True)
+    tier = fields.String(required=True, allow_none=True)
+    followers = fields.Integer(required=True, allow_none=True)
+    rating = fields.Float(required=True, allow_none=True)
+    ratings = fields.Integer(required=True)
+    reliability = fields.Integer(required=True, allow_none=True)
+
+
+class BidSchema(Schema):
+    id = fields.Integer(required=True)
+    campaign_id = fields.Integer(required=True)
+    kol_id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    turn = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(SIDES),
+        metadata={"description": "Who must answer (accept, counter or reject) while open"},
+    )
+    price = fields.Integer(
+        required=True, metadata={"description": "The offer on the table, in minor units"}
+    )
+    currency = fields.String(required=True)
+    fees = fields.Nested(Fees, required=True)
+    pitch = fields.String(required=True)
+    proposed_delivery = fields.String(required=True, metadata={"format": "date"})
+    reject_reason = fields.String(required=True, allow_none=True)
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+    decided_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    offers = fields.List(fields.Nested(Offer), required=True)
+    kol = fields.Nested(KolFacts)
+
+
+BidList = page_of(BidSchema, "BidList")

@@ -1,0 +1,67 @@
+"""The declared shapes of /api/v1 contracts and their message threads."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.api.schemas import PageArgs, StrictSchema, page_of, text
+from app.contracts.models import ContractStatus
+from app.contracts.services import MESSAGE_MAX
+
+STATUSES = [s.value for s in ContractStatus]
+
+
+def _stamp(**kwargs) -> fields.String:
+    return fields.String(required=True, allow_none=True, metadata={"format": "date-time"}, **kwargs)
+
+
+class ContractQuery(PageArgs):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class NewMessage(StrictSchema):
+    body = text(MESSAGE_MAX, load_default="", metadata={"description": "Needed (not empty)"})
+
+
+class ContractSchema(Schema):
+    """Amounts in minor units: the brand pays brand_total, the KOL gets kol_net."""
+
+    id = fields.Integer(required=True)
+    campaign_id = fields.Integer(required=True)
+    bid_id = fields.Integer(required=True)
+    brand_id = fields.Integer(required=True)
+    kol_id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    currency = fields.String(required=True)
+    price = fields.Integer(required=True)
+    brand_fee = fields.Integer(required=True)
+    brand_total = fields.Integer(required=True)
+    kol_fee = fields.Integer(required=True)
+    kol_net = fields.Integer(required=True)
+    deliverables = fields.String(required=True)
+    due_date = fields.String(required=True, metadata={"format": "date"})
+    revision_rounds = fields.Integer(required=True)
+    revisions_used = fields.Integer(required=True)
+    review_window_days = fields.Integer(required=True)
+    keep_live_days = fields.Integer(required=True)
+    usage_rights = fields.String(required=True)
+    created_at = _stamp()
+    funding_deadline = _stamp()
+    funded_at = _stamp()
+    submitted_at = _stamp()
+    review_due_at = _stamp()
+    approved_at = _stamp()
+    keep_live_until = _stamp()
+    completed_at = _stamp()
+
+
+class MessageSchema(Schema):
+    id = fields.Integer(required=True)
+    sender_id = fields.Integer(required=True)
+    body = fields.String(required=True)
+    attachment_name = fields.String(required=True, allow_none=True)
+    created_at = _stamp()
+
+
+ContractList = page_of(ContractSchema, "ContractList")
+MessageList = page_of(MessageSchema, "MessageList")
