@@ -214,3 +214,21 @@ def post_form(client, url: str, data: dict | None = None, page: str | None = Non
 
 def login(client, email: str, password: str):
     return post_form(client, "/auth/login", {"email": email, "password": password})
+
+
+def sign_in(client, user):
+    """Sign `user` (a User or its id, made with the factories' password) in on `client` through
+    the login form; returns the client."""
+    from app.auth.models import User
+    from tests.factories import PASSWORD
+
+    if isinstance(user, int):
+        user = db.session.get(User, user)
+    response = login(client, user.email, PASSWORD)
+    assert response.status_code == 302, f"{user.email} could not sign in"
+    return client
+
+
+def signed_in(app, user):
+    """A fresh browser (test client) with `user` signed in."""
+    return sign_in(app.test_client(), user)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
+from typing import Any
 
 from app.auth.models import Role, User
 from app.auth.services import create_api_key, create_user
@@ -168,3 +170,116 @@ PRODUCTION_STRIPE = {
     "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_production0connect0tests0only000",
     "STRIPE_SETTLEMENT_CURRENCIES": "usd",
 }
+
+
+@dataclass
+class Deal:
+    """The parties and the paper of one deal, as make_deal left them."""
+
+    brand: User
+    kol: User
+    campaign: Any
+    bid: Any
+    contract: Any = None  # None at the "bid" stage
+    note: Any = None  # set at the "published" stage
+
+
+# Each stage includes the ones before it; the aliases are the names tests use for the same step.
+DEAL_STAGES = ("bid", "awaiting_funding", "funded", "submitted", "approved", "published")
+_STAGE_ALIASES = {"accepted": "awaiting_funding", "in_review": "submitted", "released": "approved"}
+
+
+def make_deal(
+    stage: str = "awaiting_funding",
+    *,
+    brand: User | None = None,
+    kol: User | None = None,
+    campaign=None,
+    price: int = 50_000,
+    app=None,
+    emulator=None,
+    onboarded: bool = False,
+    contract_fields: dict | None = None,
+    **campaign_overrides,
+) -> Deal:
+    """A deal at `stage`. With `emulator` (and `app`) the brand pays on the emulator's hosted
+    Checkout and jobs are drained, as users and Stripe drive it; without, a funded contract is
+    inserted directly. "published" goes through the notes services (the note is approved, so the
+    contract is approved too); "submitted"/"approved" through the contract lifecycle."""
+    stage = _STAGE_ALIASES.get(stage, stage)
+    if stage not in DEAL_STAGES:
+        raise ValueError(f"unknown deal stage {stage!r}; one of {DEAL_STAGES}")
+    reached = DEAL_STAGES.index(stage)
+    if campaign is not None:
+        brand = brand or db.session.get(User, campaign.brand_id)
+    brand = brand or make_user(Role.BRAND)
+    kol = kol or make_kol(verified=True)
+    campaign = campaign or make_campaign(brand, **campaign_overrides)
+    deal = Deal(brand, kol, campaign, make_bid(campaign, kol, price=price))
+    if reached == 0:
+        return deal
+    if onboarded:
+        from tests.payments.money_support import onboard
+
+        onboard(app, kol, emulator)
+    deal.contract = _contract(
+        deal, funded=reached >= 2, emulator=emulator, app=app, fields=contract_fields or {}
+    )
+    if stage == "published":
+        deal.note = _published_note(deal)
+    elif reached >= 3:
+        _submit_and_approve(deal, approve=reached >= 4)
+    if emulator is not None:
+        from tests.payments.conftest import drain_jobs
+
+        drain_jobs()
+        db.session.expire_all()
+    return deal
+
+
+def _contract(deal: Deal, *, funded: bool, emulator, app, fields: dict):
+    from app.contracts.models import Contract, ContractStatus
+
+    if not funded or emulator is None:
+        status = ContractStatus.FUNDED if funded else ContractStatus.AWAITING_FUNDING
+        return make_contract(deal.bid, status=status, **fields)
+    from tests.payments.money_support import fund
+
+    contract = make_contract(deal.bid, **fields)
+    fund(app, contract, deal.brand, emulator)
+    return db.session.get(Contract, contract.id)
+
+
+def _submit_and_approve(deal: Deal, *, approve: bool) -> None:
+    from app.contracts.lifecycle import mark_submitted
+    from app.payments.release import approve_contract
+
+    mark_submitted(contract_id=deal.contract.id, by=deal.kol.id)
+    if approve:
+        approve_contract(contract_id=deal.contract.id, by=deal.brand.id, reason="approved")
+    db.session.commit()
+
+
+def _published_note(deal: Deal):
+    import io
+
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    from app.notes import services
+
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), (255, 36, 66)).save(image, format="PNG")
+    note = services.save_draft(
+        contract_id=deal.contract.id,
+        kol_id=deal.kol.id,
+        new_images=[FileStorage(stream=io.BytesIO(image.getvalue()), filename="photo.png")],
+        title="My glow routine",
+        body="Three weeks with the serum. #ad",
+        hashtags="#glowserum #skincare",
+    )
+    db.session.commit()
+    services.submit_note(note_id=note.id, kol_id=deal.kol.id)
+    services.approve_note(note_id=note.id, brand_id=deal.brand.id)
+    db.session.commit()
+    return note

@@ -9,11 +9,10 @@ from sqlalchemy import func, select
 
 from app.analytics.models import HourlyRollup
 from app.auth.models import Role
-from app.contracts.models import ContractStatus
 from app.db_types import utcnow
 from app.extensions import db
 from app.notes.models import Note, NoteStatus
-from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.factories import make_campaign, make_deal, make_user
 
 BROWSER = {
     "User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 "
@@ -31,13 +30,10 @@ def campaign_for(brand=None, **overrides):
 
 def published_note(campaign=None, kol=None, *, brand=None, funded=True, title="My glow routine"):
     campaign = campaign or campaign_for(brand)
-    kol = kol or make_kol(verified=True)
     extra = {"funded_at": utcnow()} if funded else {}
-    contract = make_contract(
-        make_bid(campaign, kol),
-        status=ContractStatus.FUNDED if funded else ContractStatus.AWAITING_FUNDING,
-        **extra,
-    )
+    stage = "funded" if funded else "awaiting_funding"
+    deal = make_deal(stage, campaign=campaign, kol=kol, contract_fields=extra)
+    contract, kol = deal.contract, deal.kol
     note = Note(
         contract_id=contract.id,
         campaign_id=campaign.id,

@@ -1,19 +1,11 @@
-"""Helpers for the bids, contracts and notifications tests: signed-in browsers and API calls."""
+"""Helpers for the bids, contracts and notifications tests: web steps and API calls."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import FreshContextClient, login, post_form
-from tests.factories import PASSWORD, make_api_key
-
-
-def browser(app, user):
-    """A test client signed in as ``user`` (its own cookie jar)."""
-    app.test_client_class = FreshContextClient
-    client = app.test_client()
-    assert login(client, user.email, PASSWORD).status_code == 302
-    return client
+from tests.conftest import post_form
+from tests.factories import make_api_key
 
 
 def delivery_for(campaign, days_before: int = 2) -> str:

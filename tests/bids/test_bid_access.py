@@ -6,7 +6,7 @@ from app.auth.models import User
 from app.campaigns.models import Campaign
 from app.contracts.models import ContractStatus
 from app.extensions import db
-from tests.bids.support import browser
+from tests.conftest import signed_in
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 
 
@@ -17,12 +17,12 @@ def _brand_of(campaign) -> User:
 def test_a_brand_never_sees_another_brands_bids(app):
     campaign = make_campaign()
     bid = make_bid(campaign)
-    stranger = browser(app, make_user("brand"))
+    stranger = signed_in(app, make_user("brand"))
     assert stranger.get(f"/campaigns/{campaign.id}/bids").status_code == 404
     assert stranger.get(f"/bids/{bid.id}").status_code == 404
     assert stranger.get(f"/bids/{bid.id}/accept").status_code == 404
     assert "I love this serum" not in stranger.get("/bids").get_data(as_text=True)
-    owner = browser(app, _brand_of(campaign))
+    owner = signed_in(app, _brand_of(campaign))
     assert owner.get(f"/campaigns/{campaign.id}/bids").status_code == 200
     assert "I love this serum" in owner.get(f"/bids/{bid.id}").get_data(as_text=True)
 
@@ -32,7 +32,7 @@ def test_a_kol_never_sees_another_kols_bids(app):
     kol = make_kol(verified=True)
     mine = make_bid(campaign, kol, price=30_000)
     theirs = make_bid(campaign, price=77_700)
-    client = browser(app, kol)
+    client = signed_in(app, kol)
     assert client.get(f"/bids/{theirs.id}").status_code == 404
     assert client.get(f"/campaigns/{campaign.id}/bids").status_code == 403  # brands only
     listing = client.get("/bids").get_data(as_text=True)
@@ -46,7 +46,7 @@ def test_comparison_page_lists_facts_and_sorts(app):
     cheap = make_bid(campaign, make_kol(verified=True, followers=90_000), price=25_000)
     dear = make_bid(campaign, make_kol(verified=True, followers=500), price=90_000)
     done = make_contract(make_bid(campaign, price=40_000), status=ContractStatus.AWAITING_FUNDING)
-    owner = browser(app, _brand_of(campaign))
+    owner = signed_in(app, _brand_of(campaign))
     page = owner.get(f"/campaigns/{campaign.id}/bids?sort=price").get_data(as_text=True)
     assert page.index("$250.00") < page.index("$900.00")
     assert "90,000" in page and "Micro" in page
@@ -79,8 +79,8 @@ def test_comparison_page_query_count_does_not_grow_with_bids(app):
         return counter["n"]
 
     small, large = make_campaign(), make_campaign()
-    brand_small = browser(app, _brand_of(small))
-    brand_large = browser(app, _brand_of(large))
+    brand_small = signed_in(app, _brand_of(small))
+    brand_large = signed_in(app, _brand_of(large))
     for _ in range(2):
         make_bid(small)
     for _ in range(8):

@@ -15,7 +15,8 @@ from app.db_types import utcnow
 from app.errors import Conflict
 from app.extensions import db
 from app.status import history
-from tests.bids.support import browser, web_accept
+from tests.bids.support import web_accept
+from tests.conftest import signed_in
 from tests.factories import make_bid, make_campaign
 
 
@@ -54,7 +55,7 @@ def test_accepting_creates_the_contract_with_the_campaign_terms(app):
 
 def test_accepting_twice_is_a_conflict_and_one_contract(app):
     bid = make_bid()
-    brand = browser(app, _brand(bid))
+    brand = signed_in(app, _brand(bid))
     assert web_accept(brand, bid).status_code == 302
     second = web_accept(brand, bid)
     assert second.status_code == 409

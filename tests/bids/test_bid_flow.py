@@ -14,8 +14,8 @@ from app.db_types import utcnow
 from app.errors import Conflict, IllegalTransition
 from app.extensions import db
 from app.notifications.models import Notification
-from tests.bids.support import browser, delivery_for, web_accept, web_bid, web_counter
-from tests.conftest import post_form
+from tests.bids.support import delivery_for, web_accept, web_bid, web_counter
+from tests.conftest import post_form, signed_in
 from tests.factories import make_bid, make_campaign, make_kol, make_user
 
 
@@ -27,7 +27,7 @@ def _bid_of(kol) -> Bid:
 def test_verified_kol_sees_exact_fees_then_bids_and_the_brand_is_told(app):
     campaign = make_campaign()
     kol = make_kol(verified=True)
-    client = browser(app, kol)
+    client = signed_in(app, kol)
     data = {"price": "500", "pitch": "Hi", "proposed_delivery": delivery_for(campaign)}
     preview = post_form(client, f"/campaigns/{campaign.id}/bid", data)
     page = preview.get_data(as_text=True)
@@ -54,7 +54,7 @@ def test_verified_kol_sees_exact_fees_then_bids_and_the_brand_is_told(app):
 def test_an_unverified_kol_is_refused_with_a_reason(app):
     campaign = make_campaign()
     kol = make_kol(verified=False)
-    client = browser(app, kol)
+    client = signed_in(app, kol)
     page = client.get(f"/campaigns/{campaign.id}/bid")
     assert page.status_code == 403
     assert "Only verified KOLs can bid" in page.get_data(as_text=True)
@@ -85,7 +85,7 @@ def test_an_unverified_kol_is_refused_with_a_reason(app):
 )
 def test_bid_fields_are_validated_inline(app, data, field, message):
     campaign = make_campaign()
-    client = browser(app, make_kol(verified=True))
+    client = signed_in(app, make_kol(verified=True))
     payload = {
         "price": "500",
         "pitch": "Hello",
@@ -102,7 +102,7 @@ def test_bid_fields_are_validated_inline(app, data, field, message):
 
 def test_delivery_after_the_campaign_deadline_is_refused(app):
     campaign = make_campaign()
-    client = browser(app, make_kol(verified=True))
+    client = signed_in(app, make_kol(verified=True))
     late = (campaign.delivery_deadline + timedelta(days=1)).date().isoformat()
     response = web_bid(client, campaign, date=late)
     assert response.status_code == 422
@@ -136,7 +136,7 @@ def test_no_bids_after_the_deadline_or_on_a_closed_campaign(app):
 def test_one_active_bid_per_kol_per_campaign(app, monkeypatch):
     campaign = make_campaign()
     kol = make_kol(verified=True)
-    client = browser(app, kol)
+    client = signed_in(app, kol)
     assert web_bid(client, campaign).status_code == 302
     # The form now leads to the existing bid; the service refuses a second one with 409.
     again = client.get(f"/campaigns/{campaign.id}/bid")
@@ -167,8 +167,8 @@ def test_counter_counter_back_and_brand_accepts_makes_a_contract(app):
     kol = make_kol(verified=True)
     bid = make_bid(campaign, kol, price=50_000)
     brand, kol_client = (
-        browser(app, db.session.get(type(kol), campaign.brand_id)),
-        browser(app, kol),
+        signed_in(app, db.session.get(type(kol), campaign.brand_id)),
+        signed_in(app, kol),
     )
 
     preview = post_form(brand, f"/bids/{bid.id}/counter", {"price": "400"}, page=f"/bids/{bid.id}")
@@ -224,12 +224,12 @@ def _brand_id(bid) -> int:
 
 def test_brand_rejects_with_a_reason_the_kol_reads(app):
     bid = make_bid()
-    brand = browser(app, db.session.get(type(make_user()), _brand_id(bid)))
+    brand = signed_in(app, db.session.get(type(make_user()), _brand_id(bid)))
     response = post_form(
         brand, f"/bids/{bid.id}/reject", {"reason": "Not our audience"}, page=f"/bids/{bid.id}"
     )
     assert response.status_code == 302
-    kol_page = browser(app, db.session.get(type(make_user()), bid.kol_id)).get(f"/bids/{bid.id}")
+    kol_page = signed_in(app, db.session.get(type(make_user()), bid.kol_id)).get(f"/bids/{bid.id}")
     assert "Not our audience" in kol_page.get_data(as_text=True)
     assert (
         db.session.scalar(select(Notification.kind).where(Notification.user_id == bid.kol_id))
@@ -351,7 +351,7 @@ def test_the_tick_command_expires_and_prints_counts(app):
 
 def test_kol_changes_the_bid_on_the_edit_page_after_seeing_the_fees(app):
     bid = make_bid(price=50_000)
-    client = browser(app, db.session.get(type(make_user()), bid.kol_id))
+    client = signed_in(app, db.session.get(type(make_user()), bid.kol_id))
     form = client.get(f"/bids/{bid.id}/edit").get_data(as_text=True)
     assert 'value="500.00"' in form and "I love this serum" in form
     data = {

@@ -11,16 +11,15 @@ from app.auth.models import User
 from app.contracts.models import ContractStatus, Message
 from app.extensions import db
 from app.notifications.models import Notification
-from tests.bids.support import browser
-from tests.conftest import post_form
+from tests.conftest import post_form, signed_in
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 
 XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"><a href="javascript:alert(3)">x</a>'
 
 
 def _parties(app, contract):
-    brand = browser(app, db.session.get(User, contract.brand_id))
-    kol = browser(app, db.session.get(User, contract.kol_id))
+    brand = signed_in(app, db.session.get(User, contract.brand_id))
+    kol = signed_in(app, db.session.get(User, contract.kol_id))
     return brand, kol
 
 
@@ -47,11 +46,11 @@ def _send(client, contract, body="", attachment=None):
 def test_both_parties_and_admins_see_the_page_and_outsiders_get_404(app):
     contract = make_contract()
     brand, kol = _parties(app, contract)
-    for client in (brand, kol, browser(app, make_user("admin"))):
+    for client in (brand, kol, signed_in(app, make_user("admin"))):
         assert client.get(f"/contracts/{contract.id}").status_code == 200
     for outsider in (make_user("brand"), make_kol(verified=True)):
-        assert browser(app, outsider).get(f"/contracts/{contract.id}").status_code == 404
-    assert browser(app, make_user("finance")).get(f"/contracts/{contract.id}").status_code == 403
+        assert signed_in(app, outsider).get(f"/contracts/{contract.id}").status_code == 404
+    assert signed_in(app, make_user("finance")).get(f"/contracts/{contract.id}").status_code == 403
 
 
 def test_page_shows_terms_money_timeline_and_the_next_step_for_each_side(app):
@@ -106,7 +105,7 @@ def test_message_validation(app):
     assert _send(kol, contract, "").status_code == 422
     too_long = _send(kol, contract, "x" * 5001)
     assert too_long.status_code == 422 and "5000 characters" in too_long.get_data(as_text=True)
-    outsider = browser(app, make_user("brand"))
+    outsider = signed_in(app, make_user("brand"))
     assert (
         post_form(
             outsider, f"/contracts/{contract.id}/messages", {"body": "hi"}, page="/contracts"
@@ -134,7 +133,7 @@ def test_attachments_are_checked_and_served_only_to_the_parties(app):
     pdf_response = brand.get(f"/contracts/{contract.id}/messages/{pdf.id}/attachment")
     assert pdf_response.data.startswith(b"%PDF-")
     assert "attachment" in pdf_response.headers["Content-Disposition"]
-    assert browser(app, make_user("brand")).get(url).status_code == 404
+    assert signed_in(app, make_user("brand")).get(url).status_code == 404
     other = make_contract()
     assert brand.get(f"/contracts/{other.id}/messages/{image.id}/attachment").status_code == 404
 
@@ -157,14 +156,14 @@ def test_my_contracts_lists_each_sides_own_with_filters(app):
     waiting = make_contract(make_bid(kol=kol))
     funded = make_contract(make_bid(kol=kol), status=ContractStatus.FUNDED)
     someone_else = make_contract()
-    client = browser(app, kol)
+    client = signed_in(app, kol)
     page = client.get("/contracts").get_data(as_text=True)
     assert f"/contracts/{waiting.id}" in page and f"/contracts/{funded.id}" in page
     assert f'/contracts/{someone_else.id}"' not in page
     filtered = client.get("/contracts?status=funded").get_data(as_text=True)
     assert f'/contracts/{funded.id}"' in filtered and f'/contracts/{waiting.id}"' not in filtered
-    brand = browser(app, db.session.get(User, someone_else.brand_id))
+    brand = signed_in(app, db.session.get(User, someone_else.brand_id))
     assert f'/contracts/{someone_else.id}"' in brand.get("/contracts").get_data(as_text=True)
-    assert "No contracts here yet" in browser(app, make_user("brand")).get("/contracts").get_data(
+    assert "No contracts here yet" in signed_in(app, make_user("brand")).get("/contracts").get_data(
         as_text=True
     )

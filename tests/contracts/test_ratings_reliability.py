@@ -16,8 +16,7 @@ from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.notes.models import Note, NoteStatus
 from app.status import StatusChange
-from tests.bids.support import browser
-from tests.conftest import post_form
+from tests.conftest import post_form, signed_in
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 
 
@@ -27,7 +26,7 @@ def test_ratings_open_only_after_completion_and_once_per_side(app):
         rate_contract(contract_id=contract.id, rater_id=contract.brand_id, stars=5, comment="")
     contract.status = ContractStatus.COMPLETED
     db.session.commit()
-    brand = browser(app, db.session.get(User, contract.brand_id))
+    brand = signed_in(app, db.session.get(User, contract.brand_id))
     url = f"/contracts/{contract.id}/rating"
     response = post_form(
         brand, url, {"stars": "4", "comment": "<b>Great</b> work"}, page=f"/contracts/{contract.id}"
@@ -46,7 +45,7 @@ def test_ratings_open_only_after_completion_and_once_per_side(app):
         contract.kol_id: (4.0, 1),
         contract.brand_id: (5.0, 1),
     }
-    outsider = browser(app, make_user("brand"))
+    outsider = signed_in(app, make_user("brand"))
     assert post_form(outsider, url, {"stars": "1"}, page="/contracts").status_code == 404
 
 

@@ -12,8 +12,7 @@ from app.db_types import utcnow
 from app.engagement.models import KolFollow, NoteLike, NoteSave
 from app.extensions import db
 from tests.analytics.support import BROWSER, bearer, published_note  # noqa: F401
-from tests.conftest import login
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 
 
 def member(role=Role.SHOPPER, *, days_old: int = 30):
@@ -21,12 +20,6 @@ def member(role=Role.SHOPPER, *, days_old: int = 30):
     user = make_user(role)
     user.created_at = utcnow() - timedelta(days=days_old)
     db.session.commit()
-    return user
-
-
-def signed_in(client, role=Role.SHOPPER, **kwargs):
-    user = member(role, **kwargs)
-    login(client, user.email, PASSWORD)
     return user
 
 

@@ -14,16 +14,8 @@ from app.auth.models import Role
 from app.engagement import services
 from app.engagement.models import NoteSave
 from app.extensions import db
-from tests.engagement.support import (
-    BROWSER,
-    bearer,
-    likes,
-    member,
-    published_note,
-    rolled,
-    saves,
-    signed_in,
-)
+from tests.conftest import sign_in
+from tests.engagement.support import BROWSER, bearer, likes, member, published_note, rolled, saves
 from tests.factories import make_api_key
 
 
@@ -119,7 +111,8 @@ def test_a_brands_conversion_through_the_shoppers_click_marks_the_save_bought(
     monkeypatch.setitem(app.config, "ANALYTICS_STREAM", f"test:analytics:{secrets.token_hex(4)}")
     brand = member(Role.BRAND)
     note = published_note(brand=brand)
-    shopper = signed_in(client)
+    shopper = member()
+    sign_in(client, shopper)
     services.save(shopper, note.id)
     db.session.commit()
     go = client.get(f"/go/{note.tracking_code}", headers=BROWSER)

@@ -13,8 +13,8 @@ from app.engagement import comments
 from app.engagement.models import NoteComment
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from tests.conftest import csrf_token
-from tests.engagement.support import bearer, member, published_note, signed_in
+from tests.conftest import csrf_token, sign_in
+from tests.engagement.support import bearer, member, published_note
 from tests.factories import make_api_key
 from tests.queries import count_queries
 
@@ -46,7 +46,7 @@ def rolled_comments(note_id: int) -> int:
 
 def test_a_comment_is_posted_shown_and_counted(client):
     note = published_note()
-    signed_in(client)
+    sign_in(client, member())
     response = comment(client, note, "  Lovely texture!  ")
     assert response.status_code == 302 and "#comment-" in response.location
     html = client.get(page(note)).get_data(as_text=True)
@@ -57,7 +57,7 @@ def test_a_comment_is_posted_shown_and_counted(client):
 @pytest.mark.parametrize("payload", XSS)
 def test_xss_payloads_render_as_text_never_markup(client, payload):
     note = published_note()
-    signed_in(client)
+    sign_in(client, member())
     assert comment(client, note, payload).status_code == 302
     html = client.get(page(note)).get_data(as_text=True)
     section = html[html.index('id="comments"') :]
@@ -76,7 +76,7 @@ def test_control_and_bidi_characters_are_cleaned():
 @pytest.mark.parametrize("body", ["", "   ", "x" * 1001])
 def test_length_errors_name_the_field_inline(client, body):
     note = published_note()
-    signed_in(client)
+    sign_in(client, member())
     response = comment(client, note, body)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -143,13 +143,13 @@ def test_reply_through_the_api(client):
 def test_rate_limit_answers_429_with_a_message(client, app, monkeypatch):
     monkeypatch.setitem(app.config, "COMMENT_LIMIT", "3 per minute")
     note = published_note()
-    signed_in(client)
+    sign_in(client, member())
     statuses = [comment(client, note, f"Comment {i}").status_code for i in range(4)]
     assert statuses == [302, 302, 302, 429]
     limited = comment(client, note, "again")
     assert "Too many attempts" in limited.get_data(as_text=True)
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
-    signed_in(client)  # another account is not limited by the first one
+    sign_in(client, member())  # another account is not limited by the first one
     assert comment(client, note, "Mine").status_code == 302
 
 
@@ -183,7 +183,8 @@ def test_new_accounts_comments_count_but_are_flagged():
 
 def test_authors_delete_their_own_comment_with_its_replies_and_the_count_follows(client):
     note = published_note()
-    author = signed_in(client)
+    author = member()
+    sign_in(client, author)
     top = comments.add_comment(note_id=note.id, user_id=author.id, body="Mine")
     comments.add_comment(note_id=note.id, user_id=member().id, body="A reply", parent_id=top.id)
     db.session.commit()
@@ -199,7 +200,7 @@ def test_nobody_deletes_anothers_comment(client):
     note = published_note()
     other = comments.add_comment(note_id=note.id, user_id=member().id, body="Not yours")
     db.session.commit()
-    signed_in(client)
+    sign_in(client, member())
     data = {"csrf_token": csrf_token(client, page(note))}
     assert client.post(f"/comments/{other.id}/delete", data=data).status_code == 404
     key = make_api_key(member())
@@ -241,13 +242,14 @@ def test_unpublished_notes_take_no_comments():
 @pytest.mark.parametrize("role", [Role.SHOPPER, Role.BRAND, Role.KOL])
 def test_brands_and_kols_comment_too(client, role):
     note = published_note()
-    signed_in(client, role)
+    sign_in(client, member(role))
     assert comment(client, note, f"from a {role.value}").status_code == 302
 
 
 def test_the_note_page_does_not_query_per_comment(client):
     note = published_note()
-    viewer = signed_in(client)
+    viewer = member()
+    sign_in(client, viewer)
     comments.add_comment(note_id=note.id, user_id=viewer.id, body="seed")
     db.session.commit()
     with count_queries() as few:

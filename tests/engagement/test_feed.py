@@ -8,7 +8,8 @@ from app.engagement import services
 from app.engagement.shoppers import update_shopper_profile
 from app.extensions import db
 from tests.analytics.support import campaign_for
-from tests.engagement.support import member, published_note, signed_in
+from tests.conftest import sign_in
+from tests.engagement.support import member, published_note
 from tests.factories import make_kol
 from tests.queries import count_queries
 
@@ -21,7 +22,8 @@ def test_followed_kols_notes_are_in_and_unrelated_ones_out(client):
     kol = make_kol(verified=True)
     followed = note_in("tech", kol=kol, title="Followed creator note")
     note_in("tech", title="Stranger note")
-    viewer = signed_in(client)
+    viewer = member()
+    sign_in(client, viewer)
     services.follow(viewer, kol.id)
     db.session.commit()
     html = client.get("/feed").get_data(as_text=True)
@@ -32,7 +34,8 @@ def test_followed_kols_notes_are_in_and_unrelated_ones_out(client):
 def test_notes_in_my_interests_are_in(client):
     note_in("food", title="Dumpling tour")
     note_in("fitness", title="Leg day")
-    viewer = signed_in(client)
+    viewer = member()
+    sign_in(client, viewer)
     update_shopper_profile(user_id=viewer.id, display_name="Me", interests=["food"])
     db.session.commit()
     html = client.get("/feed").get_data(as_text=True)
@@ -44,7 +47,8 @@ def test_unpublished_notes_never_show(client):
     note = note_in("food", title="Gone soon")
     note.status = "taken_down"
     db.session.commit()
-    viewer = signed_in(client)
+    viewer = member()
+    sign_in(client, viewer)
     update_shopper_profile(user_id=viewer.id, display_name="Me", interests=["food"])
     db.session.commit()
     assert "Gone soon" not in client.get("/feed").get_data(as_text=True)
@@ -52,7 +56,7 @@ def test_unpublished_notes_never_show(client):
 
 def test_an_empty_feed_suggests_kols_and_interests(client):
     kol = make_kol(verified=True, name="Suggested Sue")
-    signed_in(client)
+    sign_in(client, member())
     html = client.get("/feed").get_data(as_text=True)
     assert "Your feed is empty" in html and "Suggested Sue" in html
     assert f"/kols/{kol.id}" in html and 'href="/profile"' in html
@@ -60,7 +64,7 @@ def test_an_empty_feed_suggests_kols_and_interests(client):
 
 def test_brands_and_kols_have_a_feed_too(client):
     for role in (Role.BRAND, Role.KOL):
-        signed_in(client, role)
+        sign_in(client, member(role))
         assert client.get("/feed").status_code == 200
         assert client.get("/wishlist").status_code == 200
         client.post("/auth/logout", data={"csrf_token": _token(client)})
@@ -73,13 +77,14 @@ def _token(client):
 
 
 def test_staff_have_no_feed(client):
-    signed_in(client, Role.FINANCE)
+    sign_in(client, member(Role.FINANCE))
     assert client.get("/feed").status_code == 403
 
 
 def test_the_feed_queries_do_not_grow_with_the_page(client):
     kol = make_kol(verified=True)
-    viewer = signed_in(client)
+    viewer = member()
+    sign_in(client, viewer)
     update_shopper_profile(user_id=viewer.id, display_name="Me", interests=["food"])
     services.follow(viewer, kol.id)
     note_in("tech", kol=kol)
@@ -102,5 +107,5 @@ def test_other_members_follows_do_not_leak_into_my_feed(client):
     note_in("tech", kol=kol, title="Their favourite")
     services.follow(member(), kol.id)
     db.session.commit()
-    signed_in(client)
+    sign_in(client, member())
     assert "Their favourite" not in client.get("/feed").get_data(as_text=True)

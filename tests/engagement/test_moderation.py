@@ -10,8 +10,8 @@ from app.engagement import comments
 from app.engagement.models import CommentReport, NoteComment
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
-from tests.conftest import csrf_token, login
-from tests.engagement.support import member, published_note, signed_in
+from tests.conftest import csrf_token, login, sign_in
+from tests.engagement.support import member, published_note
 from tests.factories import PASSWORD
 
 
@@ -50,7 +50,7 @@ def test_other_kols_and_brands_cannot_hide(client):
     for role in (Role.KOL, Role.BRAND):
         with pytest.raises(Forbidden):
             comments.set_hidden(comment_id=made.id, user_id=member(role).id, hidden=True)
-    signed_in(client, Role.SHOPPER)
+    sign_in(client, member(Role.SHOPPER))
     token = csrf_token(client, page(note))
     assert client.post(f"/comments/{made.id}/hide", data={"csrf_token": token}).status_code == 403
     assert db.session.get(NoteComment, made.id).hidden_at is None
@@ -59,7 +59,7 @@ def test_other_kols_and_brands_cannot_hide(client):
 def test_report_once_with_a_reason(client):
     note = published_note()
     made = _comment(note)
-    signed_in(client, Role.KOL)
+    sign_in(client, member(Role.KOL))
     url = f"/comments/{made.id}/report"
     empty = client.post(url, data={"csrf_token": csrf_token(client, url), "reason": ""})
     assert empty.status_code == 422 and 'class="error"' in empty.get_data(as_text=True)
@@ -91,7 +91,7 @@ def _reported(note, body="Buy followers cheap"):
 def test_admin_queue_remove_closes_the_reports(client):
     note = published_note()
     made = _reported(note)
-    signed_in(client, Role.ADMIN)
+    sign_in(client, member(Role.ADMIN))
     queue = client.get("/admin/comments").get_data(as_text=True)
     assert "Buy followers cheap" in queue and "Spam" in queue
     token = csrf_token(client, "/admin/comments")
@@ -108,7 +108,7 @@ def test_admin_queue_remove_closes_the_reports(client):
 def test_admin_dismisses_reports_and_the_comment_stays(client):
     note = published_note()
     made = _reported(note)
-    signed_in(client, Role.ADMIN)
+    sign_in(client, member(Role.ADMIN))
     token = csrf_token(client, "/admin/comments")
     client.post(f"/admin/comments/{made.id}/dismiss", data={"csrf_token": token})
     assert "No open reports" in client.get("/admin/comments").get_data(as_text=True)
@@ -118,7 +118,7 @@ def test_admin_dismisses_reports_and_the_comment_stays(client):
 def test_admin_disables_the_author(client):
     note = published_note()
     made = _reported(note)
-    signed_in(client, Role.ADMIN)
+    sign_in(client, member(Role.ADMIN))
     token = csrf_token(client, "/admin/comments")
     response = client.post(
         f"/admin/comments/{made.id}/disable-author", data={"csrf_token": token, "reason": "spam"}
@@ -130,10 +130,10 @@ def test_admin_disables_the_author(client):
 
 
 def test_the_queue_is_admin_only_and_in_the_admin_nav(client):
-    signed_in(client, Role.SHOPPER)
+    sign_in(client, member(Role.SHOPPER))
     assert client.get("/admin/comments").status_code == 403
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
-    signed_in(client, Role.ADMIN)
+    sign_in(client, member(Role.ADMIN))
     assert 'href="/admin/comments"' in client.get("/").get_data(as_text=True)
 
 

@@ -10,8 +10,8 @@ from app.auth.models import Role
 from app.engagement import services
 from app.extensions import db
 from app.notes.models import NoteStatus
-from tests.conftest import csrf_token
-from tests.engagement.support import likes, member, published_note, rolled, saves, signed_in
+from tests.conftest import csrf_token, sign_in
+from tests.engagement.support import likes, member, published_note, rolled, saves
 from tests.queries import count_queries
 
 JSON = {"Accept": "application/json"}
@@ -31,7 +31,8 @@ def test_the_page_shows_counts_and_forms_with_csrf(client):
     for _ in range(2):
         services.like(member(), note.id)
     db.session.commit()
-    signed_in(client)  # signed out: links to sign in (test_visitors_are_sent_to_sign_in_and_back)
+    # signed out: links to sign in (test_visitors_are_sent_to_sign_in_and_back)
+    sign_in(client, member())
     html = client.get(page(note)).get_data(as_text=True)
     assert re.search(r'data-count="likes">2<', html)
     assert f'action="/n/{note.id}/like"' in html and f'action="/n/{note.id}/save"' in html
@@ -41,7 +42,7 @@ def test_the_page_shows_counts_and_forms_with_csrf(client):
 
 def test_no_js_like_then_unlike_redirects_back_with_a_message(client):
     note = published_note()
-    signed_in(client)
+    sign_in(client, member())
     response = post(client, note, "like", {"do": "like"})
     assert response.status_code == 302 and response.headers["Location"].endswith(page(note))
     assert "You liked this note." in client.get(page(note)).get_data(as_text=True)
@@ -53,7 +54,8 @@ def test_no_js_like_then_unlike_redirects_back_with_a_message(client):
 
 def test_no_js_save_into_a_new_board_then_bought(client):
     note = published_note()
-    user = signed_in(client)
+    user = member()
+    sign_in(client, user)
     post(client, note, "save", {"do": "save", "new_board": "Skincare"})
     [board] = services.boards_of(user)
     assert board.name == "Skincare" and saves(note.id) == 1
@@ -64,7 +66,7 @@ def test_no_js_save_into_a_new_board_then_bought(client):
 
 def test_bought_without_a_save_is_explained(client):
     note = published_note()
-    signed_in(client)
+    sign_in(client, member())
     response = post(client, note, "bought", follow_redirects=True)
     assert "Save the note before marking it bought." in response.get_data(as_text=True)
     json_answer = post(client, note, "bought", headers=JSON)
@@ -74,7 +76,7 @@ def test_bought_without_a_save_is_explained(client):
 
 def test_json_flow_returns_the_viewers_state(client):
     note = published_note()
-    signed_in(client, Role.BRAND)
+    sign_in(client, member(Role.BRAND))
     state = client.get(f"/n/{note.id}/engagement").get_json()
     assert state["can_engage"] and not state["liked"] and state["counts"]["likes"] == 0
     answer = post(client, note, "like", {"do": "like"}, headers=JSON).get_json()
@@ -116,7 +118,7 @@ def test_visitors_are_sent_to_sign_in_and_back(client):
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.FINANCE])
 def test_staff_may_not_engage(client, role):
     note = published_note()
-    signed_in(client, role)
+    sign_in(client, member(role))
     assert client.get(f"/n/{note.id}/engagement").get_json()["can_engage"] is False
     assert post(client, note, "like", {"do": "like"}).status_code == 403
     assert likes(note.id) == 0
@@ -124,7 +126,7 @@ def test_staff_may_not_engage(client, role):
 
 def test_an_unpublished_note_answers_404(client):
     note = published_note()
-    signed_in(client)
+    sign_in(client, member())
     url = page(note)
     token = csrf_token(client, url)
     note.status = NoteStatus.TAKEN_DOWN
@@ -137,7 +139,7 @@ def test_an_unpublished_note_answers_404(client):
 
 def test_a_form_without_csrf_is_refused(client):
     note = published_note()
-    signed_in(client)
+    sign_in(client, member())
     assert client.post(f"/n/{note.id}/like", data={"do": "like"}).status_code == 400
     assert likes(note.id) == 0
 
@@ -148,7 +150,7 @@ def test_the_page_render_does_not_query_per_like(client):
     note = published_note()
     url = page(note)
     other = client.application.test_client()  # a second browser, signed in
-    signed_in(other)
+    sign_in(other, member())
     measured = {}
     for label in ("few", "many"):
         for name, browser in (("anonymous", client), ("member", other)):

@@ -8,8 +8,8 @@ import pytest
 from app.auth.models import Role, User
 from app.engagement.models import ShopperProfile
 from app.extensions import db
-from tests.conftest import csrf_token, post_form
-from tests.engagement.support import published_note, signed_in
+from tests.conftest import csrf_token, post_form, sign_in
+from tests.engagement.support import member, published_note
 from tests.factories import make_contract
 from tests.notes.support import png_bytes
 
@@ -44,7 +44,9 @@ def test_the_registration_form_offers_shopper_in_chinese(client):
 def test_profile_with_interests_and_avatar(client):
     from io import BytesIO
 
-    user = signed_in(client)
+    user = member()
+
+    sign_in(client, user)
     data = {
         "csrf_token": csrf_token(client, "/profile"),
         "display_name": "Yuki <b>Shops</b>",
@@ -60,7 +62,7 @@ def test_profile_with_interests_and_avatar(client):
 
 
 def test_profile_errors_name_the_field(client):
-    signed_in(client)
+    sign_in(client, member())
     token = csrf_token(client, "/profile")
     bad = client.post(
         "/profile", data={"csrf_token": token, "display_name": "", "interests": ["x"]}
@@ -85,14 +87,14 @@ def test_profile_errors_name_the_field(client):
     ],
 )
 def test_a_shopper_cannot_open_business_pages(client, url):
-    signed_in(client)
+    sign_in(client, member())
     assert client.get(url).status_code in (403, 404)
 
 
 def test_a_shopper_cannot_see_a_contract_or_approve_a_note(client):
     contract = make_contract()
     note = published_note()
-    signed_in(client)
+    sign_in(client, member())
     assert client.get(f"/contracts/{contract.id}").status_code in (403, 404)
     token = csrf_token(client, "/")
     assert client.post(f"/notes/{note.id}/approve", data={"csrf_token": token}).status_code == 403

@@ -6,8 +6,8 @@ from __future__ import annotations
 from app.engagement import services
 from app.engagement.models import NoteSave, WishlistBoard
 from app.extensions import db
-from tests.conftest import csrf_token, login
-from tests.engagement.support import member, published_note, signed_in
+from tests.conftest import csrf_token, login, sign_in
+from tests.engagement.support import member, published_note
 from tests.factories import PASSWORD
 
 
@@ -16,7 +16,8 @@ def _post(client, url, data=None):
 
 
 def test_saves_grouped_by_board_with_what_was_bought(client):
-    viewer = signed_in(client)
+    viewer = member()
+    sign_in(client, viewer)
     board = services.create_board(viewer, "Skincare", is_private=True)
     db.session.commit()
     first, second = published_note(title="Serum story"), published_note(title="Loose save")
@@ -31,7 +32,8 @@ def test_saves_grouped_by_board_with_what_was_bought(client):
 
 
 def test_create_rename_and_delete_boards(client):
-    viewer = signed_in(client)
+    viewer = member()
+    sign_in(client, viewer)
     assert (
         _post(client, "/wishlist/boards", {"name": "Gifts", "is_private": "y"}).status_code == 302
     )
@@ -54,7 +56,8 @@ def test_create_rename_and_delete_boards(client):
 
 
 def test_move_a_save_between_boards(client):
-    viewer = signed_in(client)
+    viewer = member()
+    sign_in(client, viewer)
     a = services.create_board(viewer, "A")
     b = services.create_board(viewer, "B")
     note = published_note()
@@ -69,7 +72,7 @@ def test_nobody_uses_anothers_board(client):
     owner = member()
     theirs = services.create_board(owner, "Theirs")
     db.session.commit()
-    signed_in(client)
+    sign_in(client, member())
     _post(client, f"/wishlist/boards/{theirs.id}", {"name": "Mine now"})
     _post(client, f"/wishlist/boards/{theirs.id}/delete")
     db.session.expire_all()
@@ -86,7 +89,7 @@ def test_private_boards_are_for_their_owner_only(client):
     assert client.get(f"/wishlist/boards/{secret.id}").status_code == 404
     public = client.get(f"/wishlist/boards/{shared.id}")
     assert public.status_code == 200 and "Shared pick" in public.get_data(as_text=True)
-    signed_in(client)
+    sign_in(client, member())
     assert client.get(f"/wishlist/boards/{secret.id}").status_code == 404
     assert "Secret" not in client.get("/wishlist").get_data(as_text=True)
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
@@ -98,7 +101,8 @@ def test_private_boards_are_for_their_owner_only(client):
 
 
 def test_bought_it_and_remove_from_the_wishlist(client):
-    viewer = signed_in(client)
+    viewer = member()
+    sign_in(client, viewer)
     note = published_note()
     services.save(viewer, note.id)
     db.session.commit()

@@ -13,8 +13,9 @@ from app.finance import services
 from app.finance.exports import safe_cell
 from app.ledger.models import JournalEntry
 from app.payments.models import Payout, PayoutStatus
-from tests.conftest import post_form
-from tests.finance.support import payout_of, released_deal, signed_in
+from tests.conftest import post_form, signed_in
+from tests.factories import make_user
+from tests.finance.support import payout_of, released_deal
 
 PAGES = [
     "/finance",
@@ -32,7 +33,7 @@ PAGES = [
 
 @pytest.mark.parametrize("role", ["brand", "kol"])
 def test_brands_and_kols_are_refused(app, role):
-    _user, client = signed_in(app, role)
+    client = signed_in(app, make_user(role))
     for url in PAGES:
         assert client.get(url).status_code == 403, url
     assert (
@@ -44,7 +45,7 @@ def test_admins_can_look_but_not_act(app, stripe_emulator):
     _b, _k, contract = released_deal(app, stripe_emulator)
     payout = payout_of(contract.id)
     entry_id = db.session.scalar(select(JournalEntry.id).limit(1))
-    _admin, client = signed_in(app, "admin")
+    client = signed_in(app, make_user("admin"))
     for url in PAGES:
         assert client.get(url).status_code == 200, url
     page = client.get("/finance/payouts").get_data(as_text=True)
@@ -73,7 +74,7 @@ def test_admins_can_look_but_not_act(app, stripe_emulator):
 
 
 def test_admins_are_refused_by_the_services_too(app):
-    admin, _client = signed_in(app, "admin")
+    admin = make_user("admin")
     from app.errors import Forbidden
 
     with pytest.raises(Forbidden):
@@ -81,7 +82,7 @@ def test_admins_are_refused_by_the_services_too(app):
 
 
 def test_missing_objects_answer_404(app):
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
     for url in (
         "/finance/ledger/entries/999999",
         "/finance/contracts/999999",
@@ -108,7 +109,7 @@ def test_cells_that_look_like_formulas_are_escaped():
 
 def test_exports_escape_user_text_and_keep_amounts(app, stripe_emulator):
     _b, _k, contract = released_deal(app, stripe_emulator)
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
     payout = payout_of(contract.id)
     db.session.get(Payout, payout.id).hold_reason = "=cmd|' /C calc'!A0"
     db.session.commit()

@@ -7,14 +7,13 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import event, select
 
-from app.contracts.lifecycle import mark_submitted
 from app.extensions import db
 from app.finance import figures
 from app.ledger.models import JournalEntry, LedgerAccount, LedgerLine
 from app.payments.disputes import open_dispute
-from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
-from tests.finance.support import refunded_deal, released_deal, signed_in
-from tests.payments.money_support import fund
+from tests.conftest import signed_in
+from tests.factories import make_deal, make_user
+from tests.finance.support import refunded_deal, released_deal
 
 pytestmark = pytest.mark.usefixtures("books_balance")
 
@@ -49,13 +48,10 @@ def _direct_sums() -> dict[str, int]:
 
 
 def _disputed_deal(app, emulator):
-    brand, kol = make_user("brand"), make_kol(verified=True)
-    contract = make_contract(make_bid(make_campaign(brand), kol, price=40_000))
-    fund(app, contract, brand, emulator)
-    mark_submitted(contract_id=contract.id, by=kol.id)
-    open_dispute(contract_id=contract.id, user_id=brand.id, reason="late")
+    deal = make_deal("submitted", app=app, emulator=emulator, price=40_000)
+    open_dispute(contract_id=deal.contract.id, user_id=deal.brand.id, reason="late")
     db.session.commit()
-    return contract
+    return deal.contract
 
 
 def _count_queries(func):
@@ -111,7 +107,7 @@ def test_dashboard_figures_equal_the_ledger_line_sums(app, stripe_emulator):
 
 def test_the_page_shows_the_figures_links_them_to_contracts_and_a_chart(app, stripe_emulator):
     _b, _k, contract = released_deal(app, stripe_emulator)
-    _user, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
     page = client.get("/finance").get_data(as_text=True)
     assert "USD" in page and "<svg" in page and "<polyline" in page
     assert "$525.00" in page  # funded in the period

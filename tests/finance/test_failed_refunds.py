@@ -13,9 +13,8 @@ from app.finance import queries
 from app.finance.models import FinanceAuditLog
 from app.payments.models import Refund, RefundAttempt
 from app.payments.refunds import cancel_contract
-from tests.conftest import post_form
+from tests.conftest import post_form, signed_in
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
-from tests.finance.support import signed_in
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import fund
 
@@ -41,7 +40,7 @@ def _failed_refund(app, emulator, *, price: int = 30_000) -> Refund:
 def test_finance_sees_failed_refunds_and_retries_one(app, stripe_emulator):
     refund = _failed_refund(app, stripe_emulator)
     brand_email = refund_brand_email(refund)
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
 
     page = client.get("/finance/refunds").get_data(as_text=True)
     assert f"#{refund.contract_id}" in page and brand_email in page
@@ -91,7 +90,7 @@ def refund_brand_email(refund: Refund) -> str:
 
 def test_admins_see_the_list_but_cannot_retry(app, stripe_emulator):
     refund = _failed_refund(app, stripe_emulator)
-    _admin, client = signed_in(app, "admin")
+    client = signed_in(app, make_user("admin"))
     page = client.get("/finance/refunds").get_data(as_text=True)
     assert f"#{refund.contract_id}" in page and "/retry" not in page
     response = post_form(client, f"/finance/refunds/{refund.id}/retry", page="/finance/refunds")
@@ -99,20 +98,20 @@ def test_admins_see_the_list_but_cannot_retry(app, stripe_emulator):
     db.session.expire_all()
     assert db.session.get(Refund, refund.id).status == "failed"
     for role in ("brand", "kol"):
-        _user, other = signed_in(app, role)
+        other = signed_in(app, make_user(role))
         assert other.get("/finance/refunds").status_code == 403
 
 
 def test_a_retry_without_a_csrf_token_is_refused(app, stripe_emulator):
     refund = _failed_refund(app, stripe_emulator)
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
     assert client.post(f"/finance/refunds/{refund.id}/retry").status_code == 400
     db.session.expire_all()
     assert db.session.get(Refund, refund.id).status == "failed"
 
 
 def test_the_list_pages_and_has_an_empty_state(app, stripe_emulator, monkeypatch):
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
     assert "No failed refunds" in client.get("/finance/refunds").get_data(as_text=True)
     refunds = [_failed_refund(app, stripe_emulator, price=10_000 + i) for i in range(3)]
     monkeypatch.setattr(
@@ -128,7 +127,7 @@ def test_the_list_pages_and_has_an_empty_state(app, stripe_emulator, monkeypatch
 
 def test_the_page_is_translated(app, stripe_emulator):
     _failed_refund(app, stripe_emulator)
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
     post_form(client, "/lang/zh_Hans", page="/finance/refunds")
     page = client.get("/finance/refunds").get_data(as_text=True)
     assert "退款失败" in page and "Failed refunds" not in page

@@ -2,39 +2,16 @@
 
 from sqlalchemy import select
 
-from app.contracts.lifecycle import mark_submitted
 from app.db_types import utcnow
 from app.extensions import db
 from app.finance.models import FinanceAuditLog
-from app.payments.release import approve_contract
-from tests.conftest import login, post_form
-from tests.factories import (
-    PASSWORD,
-    make_api_key,
-    make_bid,
-    make_campaign,
-    make_contract,
-    make_kol,
-    make_user,
-)
-from tests.payments.conftest import drain_jobs
-from tests.payments.money_support import fund, onboard
-
-
-def _paid_deal(app, emulator):
-    brand, kol = make_user("brand"), make_kol(verified=True)
-    contract = make_contract(make_bid(make_campaign(brand), kol))
-    onboard(app, kol, emulator)
-    fund(app, contract, brand, emulator)
-    mark_submitted(contract_id=contract.id, by=kol.id)
-    approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
-    db.session.commit()
-    drain_jobs()
-    return brand, kol, contract
+from tests.conftest import post_form, sign_in
+from tests.factories import make_api_key, make_deal, make_user
 
 
 def test_finance_api_reads_figures_payouts_and_entries(app, client, stripe_emulator):
-    _brand, kol, contract = _paid_deal(app, stripe_emulator)
+    deal = make_deal("released", app=app, emulator=stripe_emulator, onboarded=True)
+    kol, contract = deal.kol, deal.contract
     key = make_api_key(make_user("finance"))
     auth = {"Authorization": f"Bearer {key}"}
     summary = client.get("/api/v1/finance/summary", headers=auth).get_json()
@@ -58,7 +35,7 @@ def test_finance_api_reads_figures_payouts_and_entries(app, client, stripe_emula
 
 def test_admin_actions_are_audited(client):
     admin, brand = make_user("admin"), make_user("brand")
-    login(client, admin.email, PASSWORD)
+    sign_in(client, admin)
     post_form(client, f"/admin/users/{brand.id}/disable", {"reason": "spam"}, page="/admin/users")
     row = db.session.scalar(
         select(FinanceAuditLog).where(FinanceAuditLog.action == "account.disable")
@@ -67,8 +44,9 @@ def test_admin_actions_are_audited(client):
 
 
 def test_kol_monthly_statement_lists_paid_payouts(app, client, stripe_emulator):
-    _brand, kol, contract = _paid_deal(app, stripe_emulator)
-    login(client, kol.email, PASSWORD)
+    deal = make_deal("released", app=app, emulator=stripe_emulator, onboarded=True)
+    kol, contract = deal.kol, deal.contract
+    sign_in(client, kol)
     page = client.get(f"/earnings/statement?month={utcnow():%Y-%m}").get_data(as_text=True)
     assert f"#{contract.id}" in page and "$315.00" in page
     assert "No payouts" in client.get("/earnings/statement?month=2001-01").get_data(as_text=True)

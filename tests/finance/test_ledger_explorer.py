@@ -6,15 +6,16 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.ledger.models import JournalEntry
-from tests.conftest import post_form
-from tests.finance.support import payout_of, released_deal, signed_in
+from tests.conftest import post_form, signed_in
+from tests.factories import make_user
+from tests.finance.support import payout_of, released_deal
 from tests.payments.money_support import funding_of
 
 
 def test_filters_find_entries_by_stripe_id_contract_kol_and_account(app, stripe_emulator):
     _b, kol, contract = released_deal(app, stripe_emulator)
     _b2, _k2, other = released_deal(app, stripe_emulator)
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
     charge_id = funding_of(contract.id).charge_id
 
     page = client.get(f"/finance/ledger?stripe={charge_id}").get_data(as_text=True)
@@ -34,7 +35,8 @@ def test_filters_find_entries_by_stripe_id_contract_kol_and_account(app, stripe_
 
 def test_a_correction_is_a_new_entry_with_its_reason(app, stripe_emulator):
     _b, _k, contract = released_deal(app, stripe_emulator)
-    finance, client = signed_in(app, "finance")
+    finance = make_user("finance")
+    client = signed_in(app, finance)
     fee = db.session.scalar(
         select(JournalEntry).where(
             JournalEntry.contract_id == contract.id, JournalEntry.kind == "stripe_fee"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.contracts.lifecycle import mark_submitted
 from app.extensions import db
 from app.finance.models import FinanceAuditLog
 from app.finance.services import retry_failed_payout
@@ -13,29 +12,25 @@ from app.jobs import StagedJob, stage_job
 from app.notifications.models import Notification
 from app.payments.models import ConnectAccount, Payout, PayoutStatus
 from app.payments.release import NO_PAYOUT_ACCOUNT, approve_contract
-from tests.conftest import post_form
-from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
-from tests.finance.support import payout_of, released_deal, signed_in
+from tests.conftest import post_form, signed_in
+from tests.factories import make_bid, make_campaign, make_contract, make_deal, make_kol, make_user
+from tests.finance.support import payout_of, released_deal
 from tests.payments.conftest import drain_jobs
-from tests.payments.money_support import fund, onboard
+from tests.payments.money_support import onboard
 
 pytestmark = pytest.mark.usefixtures("books_balance")
 
 
 def _approved_deal(app, emulator, *, price=50_000, onboarded=True, fail_transfer=False):
-    brand, kol = make_user("brand"), make_kol(verified=True)
-    contract = make_contract(make_bid(make_campaign(brand), kol, price=price))
-    if onboarded:
-        onboard(app, kol, emulator)
-    fund(app, contract, brand, emulator)
-    mark_submitted(contract_id=contract.id, by=kol.id)
-    approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
+    """Approved; the transfer job runs after the fault (if any) is armed."""
+    deal = make_deal("submitted", app=app, emulator=emulator, price=price, onboarded=onboarded)
+    approve_contract(contract_id=deal.contract.id, by=deal.brand.id, reason="approved")
     db.session.commit()
     if fail_transfer:
         emulator.faults.fail_next(1, status=400)  # Stripe refuses: the payout fails
     drain_jobs()
     db.session.expire_all()
-    return kol, contract, payout_of(contract.id)
+    return deal.kol, deal.contract, payout_of(deal.contract.id)
 
 
 def _transfers(emulator, payout_id: int) -> list[dict]:
@@ -49,7 +44,7 @@ def _transfers(emulator, payout_id: int) -> list[dict]:
 def test_retrying_a_failed_transfer_pays_once_and_never_twice(app, stripe_emulator):
     _kol, _contract, payout = _approved_deal(app, stripe_emulator, fail_transfer=True)
     assert payout.status == PayoutStatus.FAILED and _transfers(stripe_emulator, payout.id) == []
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
 
     post_form(client, f"/finance/payouts/{payout.id}/retry", page="/finance/payouts")
     drain_jobs()
@@ -77,7 +72,7 @@ def test_retrying_a_failed_transfer_pays_once_and_never_twice(app, stripe_emulat
 def test_a_held_payout_is_not_paid_until_the_hold_is_released(app, stripe_emulator):
     kol, _contract, payout = _approved_deal(app, stripe_emulator, onboarded=False)
     assert payout.status == PayoutStatus.WAITING_ONBOARDING
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
 
     refused = post_form(
         client,
@@ -112,7 +107,7 @@ def test_a_held_payout_is_not_paid_until_the_hold_is_released(app, stripe_emulat
 
 def test_releasing_a_hold_waits_for_onboarding_when_the_kol_cannot_receive(app, stripe_emulator):
     _kol, _contract, payout = _approved_deal(app, stripe_emulator, onboarded=False)
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
     post_form(
         client, f"/finance/payouts/{payout.id}/hold", {"reason": "check"}, page="/finance/payouts"
     )
@@ -126,7 +121,7 @@ def test_bulk_hold_states_count_and_total_before_acting(app, stripe_emulator):
     _k2, _c2, second = _approved_deal(app, stripe_emulator, price=20_000, onboarded=False)
     _b, _k3, paid_contract = released_deal(app, stripe_emulator)
     paid = payout_of(paid_contract.id)
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
     ids = [first.id, second.id, paid.id]
 
     confirm = post_form(
@@ -168,7 +163,7 @@ def test_bulk_hold_states_count_and_total_before_acting(app, stripe_emulator):
 
 def test_the_queue_filters_by_status_and_shows_each_payout(app, stripe_emulator):
     _k, contract, _payout = _approved_deal(app, stripe_emulator, onboarded=False)
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
     page = client.get("/finance/payouts?status=waiting_onboarding").get_data(as_text=True)
     assert f"#{contract.id}" in page and "$315.00" in page
     empty = client.get("/finance/payouts?status=paid").get_data(as_text=True)
@@ -190,7 +185,7 @@ def test_retrying_for_a_kol_whose_account_was_removed_waits_for_onboarding(app, 
     kol, _contract, payout = _approved_deal(app, stripe_emulator, fail_transfer=True)
     db.session.delete(db.session.get(ConnectAccount, kol.id))  # the account is gone
     db.session.commit()
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
 
     answer = post_form(
         client,
@@ -236,7 +231,7 @@ def test_a_payout_of_a_kol_who_never_onboarded_does_not_break_the_job(app, strip
     db.session.flush()
     stage_job("payments.transfer", payout_id=staged.id)
     db.session.commit()
-    finance, _client = signed_in(app, "finance")
+    finance = make_user("finance")
 
     retry_failed_payout(payout_id=failed.id, actor_id=finance.id)
     db.session.commit()

@@ -25,9 +25,9 @@ from app.ledger.models import CASH, STRIPE_FEES, JournalEntry, LedgerLine
 from app.ledger.services import LedgerError, Leg, post_entry
 from app.payments import gateway
 from app.payments.models import ConnectAccount
-from tests.conftest import post_form
+from tests.conftest import post_form, signed_in
 from tests.factories import make_user
-from tests.finance.support import payout_of, refunded_deal, released_deal, signed_in
+from tests.finance.support import payout_of, refunded_deal, released_deal
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import funding_of
 
@@ -226,7 +226,7 @@ def test_a_second_run_for_the_same_period_is_refused_while_one_runs(app, stripe_
 
 
 def test_the_page_starts_a_run_shows_progress_and_refuses_a_second(app, stripe_emulator):
-    _finance, client = signed_in(app, "finance")
+    client = signed_in(app, make_user("finance"))
     released_deal(app, stripe_emulator)
     today = utcnow().date().isoformat()
     response = post_form(
@@ -265,7 +265,8 @@ def test_the_daily_schedule_reconciles_yesterday(app, stripe_emulator):
 def test_matched_never_exceeds_processed_fees_are_counted_apart(app, stripe_emulator):
     released_deal(app, stripe_emulator)
     refunded_deal(app, stripe_emulator)
-    finance, client = signed_in(app, "finance")
+    finance = make_user("finance")
+    client = signed_in(app, finance)
 
     run = _run_today(finance.id)
 

@@ -17,9 +17,9 @@ from collections import Counter
 import pytest
 
 from app.extensions import db, limiter
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, signed_in
 from tests.hardening.policy import POLICY, admits, reaches
-from tests.hardening.world import Obj, build_world, signed_in, signed_in_clients
+from tests.hardening.world import Obj, build_world, signed_in_clients
 
 # Routes that end the caller's session are called last for each caller.
 SESSION_ENDING = {"auth.logout"}

@@ -11,8 +11,8 @@ from app.extensions import db
 from app.profiles.models import KolProfile
 from tests.bids.support import delivery_for
 from tests.campaigns.helpers import api_json
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_api_key, make_campaign, make_kol, make_user
+from tests.conftest import post_form, sign_in
+from tests.factories import make_api_key, make_campaign, make_kol, make_user
 
 EXTRA = {
     "status": "completed",
@@ -90,7 +90,7 @@ def test_register_form_cannot_pick_a_staff_role_or_disable_state(client):
 
 def test_profile_form_cannot_verify_or_promote(client):
     kol = make_kol()
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     page = client.get("/profile").get_data(as_text=True)
     assert "csrf_token" in page
     post_form(client, "/profile", {"name": "Mia", **EXTRA})
@@ -103,7 +103,7 @@ def test_profile_form_cannot_verify_or_promote(client):
 def test_bid_form_ignores_extra_fields(client):
     campaign = make_campaign()
     kol = make_kol(verified=True)
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     form = {"price": "500", "pitch": "Hi", "proposed_delivery": delivery_for(campaign)}
     form["confirm_price"] = "500"  # past the fee preview
     sent = post_form(client, f"/campaigns/{campaign.id}/bid", {**EXTRA, **form})

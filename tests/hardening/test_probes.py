@@ -19,9 +19,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from app.extensions import db, limiter
-from tests.conftest import csrf_token, post_form
+from tests.conftest import csrf_token, post_form, signed_in
 from tests.factories import PASSWORD
-from tests.hardening.world import build_world, signed_in
+from tests.hardening.world import build_world
 
 ROOT = Path(__file__).resolve().parents[2]
 EVIL = [

@@ -19,8 +19,8 @@ from PIL import Image
 
 from app.errors import ValidationFailed
 from app.uploads import MAX_PIXELS, save_image, upload_root
-from tests.conftest import csrf_token, login
-from tests.factories import PASSWORD, make_api_key, make_kol, make_user
+from tests.conftest import csrf_token, sign_in
+from tests.factories import make_api_key, make_kol, make_user
 from tests.notes.support import png_bytes
 
 SCRIPT = b"<script>alert(document.domain)</script>"
@@ -159,7 +159,7 @@ def _kol_form(client, avatar: tuple[bytes, str]) -> dict:
 
 def test_the_form_shows_why_a_file_was_refused(client):
     kol = make_kol()
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     for data, name in (REFUSED["svg"], REFUSED["decompression bomb 50k×50k"]):
         response = client.post("/profile", data=_kol_form(client, (data, name)))
         html = response.get_data(as_text=True)
@@ -171,7 +171,7 @@ def test_the_form_shows_why_a_file_was_refused(client):
 def test_oversize_bodies_get_a_clean_413(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
     kol = make_kol()
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     form = _kol_form(client, (b"\xff\xd8\xff" + b"0" * 200_000, "big.jpg"))
     response = client.post("/profile", data=form)
     html = response.get_data(as_text=True)

@@ -10,8 +10,8 @@ from markupsafe import escape
 
 from app.extensions import db, limiter
 from app.profiles.models import KolProfile
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.conftest import post_form, sign_in
+from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 
 BASE = [
     "<script>alert('X')</script>",
@@ -69,7 +69,7 @@ def test_hostile_text_in_user_fields_is_shown_as_text(app):
         contract = make_contract(bid)
         client = app.test_client()
         limiter.reset()
-        login(client, brand.email, PASSWORD)
+        sign_in(client, brand)
         sent = post_form(
             client,
             f"/contracts/{contract.id}/messages",

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from app.auth.models import Role, User
 from app.extensions import db
-from tests.conftest import login
-from tests.factories import PASSWORD, make_api_key, make_bid, make_campaign, make_kol, make_user
+from tests.conftest import signed_in
+from tests.factories import make_api_key, make_bid, make_campaign, make_kol, make_user
 
 BRANDS, KOLS = ("A", "B"), ("X", "Y")
 
@@ -262,12 +262,6 @@ def _engagement_objects(w: World, note) -> dict[str, list[Obj]]:
     w.by_args[("comment_id",)] = by_author
     w.by_args[("board_id",)] = board_objs
     return {"social.hide_comment": on_note, "social.unhide_comment": on_note}
-
-
-def signed_in(app, user: User):
-    client = app.test_client()
-    assert login(client, user.email, PASSWORD).status_code == 302, user.email
-    return client
 
 
 def signed_in_clients(app, world: World) -> dict:

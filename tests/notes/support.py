@@ -8,13 +8,11 @@ from datetime import timedelta
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
-from app.auth.models import Role
-from app.contracts.models import ContractStatus
 from app.db_types import utcnow
 from app.extensions import db
 from app.notes import services
 from app.notes.models import Note
-from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.factories import make_deal
 
 GOOD_TEXT = {
     "title": "My glow routine",
@@ -48,16 +46,17 @@ WEBM_HEAD = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01"
 
 
 def funded_contract(*, brand=None, kol=None, content_format="image", **campaign_overrides):
-    """A funded contract on a fresh campaign (payments move contracts to funded)."""
+    """A funded contract on a fresh campaign (inserted as funded: no payment is driven)."""
     from app.campaigns.models import ContentFormat
 
-    brand = brand or make_user(Role.BRAND)
-    kol = kol or make_kol(verified=True)
-    campaign = make_campaign(
-        brand, content_format=ContentFormat(content_format), **campaign_overrides
+    deal = make_deal(
+        "funded",
+        brand=brand,
+        kol=kol,
+        content_format=ContentFormat(content_format),
+        **campaign_overrides,
     )
-    bid = make_bid(campaign, kol)
-    return make_contract(bid, status=ContractStatus.FUNDED)
+    return deal.contract
 
 
 def draft_note(contract, *, images: int = 1, **fields) -> Note:

@@ -4,13 +4,12 @@ from datetime import timedelta
 
 import pytest
 
-from app.auth.models import User
 from app.db_types import utcnow
 from app.extensions import db
 from app.notes import publishing, queries
 from app.notes.models import NoteStatus
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_kol, make_user
+from tests.conftest import post_form, sign_in
+from tests.factories import make_kol, make_user
 from tests.notes.support import draft_note, funded_contract, published_note, submitted_note
 from tests.queries import count_queries
 
@@ -85,21 +84,17 @@ def test_xss_in_title_body_and_hashtags_renders_inert(client):
     assert "<script>alert(2)" not in html and "<img src=x" not in html
     assert "javascript:alert(3)" not in html
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html  # the title, escaped
-    _login(client, contract.kol_id)
+    sign_in(client, contract.kol_id)
     editor = client.get(f"/contracts/{contract.id}/note").get_data(as_text=True)
     assert "<script>alert(2)" not in editor
     explore = client.get("/explore").get_data(as_text=True)
     assert "<script>alert(2)" not in explore
 
 
-def _login(client, user_id):
-    login(client, db.session.get(User, user_id).email, PASSWORD)
-
-
 def test_external_cross_post_is_shown_as_unverified(client):
     contract = funded_contract()
     note = published_note(contract)
-    _login(client, contract.kol_id)
+    sign_in(client, contract.kol_id)
     response = post_form(
         client,
         f"/notes/{note.id}/external",

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import User
 from app.contracts.models import Contract, ContractStatus
 from app.db_types import utcnow
 from app.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
@@ -15,13 +14,9 @@ from app.notes.models import NoteRevision, NoteStatus, ReviewComment
 from app.notifications.models import Notification
 from app.periodic import run_ticks
 from app.status import history
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_kol, make_user
+from tests.conftest import post_form, sign_in
+from tests.factories import make_kol, make_user
 from tests.notes.support import draft_note, funded_contract, submitted_note
-
-
-def _login(client, user_id):
-    login(client, db.session.get(User, user_id).email, PASSWORD)
 
 
 def _kinds(user_id):
@@ -35,7 +30,7 @@ def _kinds(user_id):
 def test_submission_names_every_missing_item(client):
     contract = funded_contract(required_hashtags="#glowserum #spring", required_mentions="@glowco")
     note = draft_note(contract, body="Lovely.", hashtags="#glowserum")
-    _login(client, contract.kol_id)
+    sign_in(client, contract.kol_id)
     response = post_form(client, f"/notes/{note.id}/submit", page=f"/contracts/{contract.id}/note")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -113,7 +108,7 @@ def test_submitting_twice_is_an_illegal_transition(client):
     note = submitted_note(contract)
     with pytest.raises(IllegalTransition):
         services.submit_note(note_id=note.id, kol_id=contract.kol_id)
-    _login(client, contract.kol_id)
+    sign_in(client, contract.kol_id)
     response = post_form(client, f"/notes/{note.id}/submit", page="/my/notes")
     assert response.status_code == 409
 
@@ -124,7 +119,7 @@ def test_submitting_twice_is_an_illegal_transition(client):
 def test_brand_approves_and_the_note_is_published(client):
     contract = funded_contract()
     note = submitted_note(contract)
-    _login(client, contract.brand_id)
+    sign_in(client, contract.brand_id)
     page = client.get(f"/notes/{note.id}/review")
     assert page.status_code == 200 and note.title in page.get_data(as_text=True)
     response = post_form(client, f"/notes/{note.id}/approve", page=f"/notes/{note.id}/review")
@@ -143,7 +138,7 @@ def test_brand_approves_and_the_note_is_published(client):
 def test_request_changes_then_resubmit_keeps_both_revisions(client):
     contract = funded_contract()
     note = submitted_note(contract)
-    _login(client, contract.brand_id)
+    sign_in(client, contract.brand_id)
     response = post_form(
         client,
         f"/notes/{note.id}/changes",
@@ -198,12 +193,12 @@ def test_review_actions_on_a_draft_or_published_note_are_refused(action):
 def test_kol_cannot_review_and_other_brands_get_404(client):
     contract = funded_contract()
     note = submitted_note(contract)
-    _login(client, contract.kol_id)
+    sign_in(client, contract.kol_id)
     assert client.get(f"/notes/{note.id}/review").status_code == 403
     assert post_form(client, f"/notes/{note.id}/approve", page="/my/notes").status_code == 403
     client.post("/auth/logout")
     other_brand = make_user("brand")
-    login(client, other_brand.email, PASSWORD)
+    sign_in(client, other_brand)
     assert client.get(f"/notes/{note.id}/review").status_code == 404
     assert client.get(f"/notes/{note.id}/diff").status_code == 404
 
@@ -211,12 +206,12 @@ def test_kol_cannot_review_and_other_brands_get_404(client):
 def test_drafts_are_invisible_to_the_brand_and_other_kols(client):
     contract = funded_contract()
     note = draft_note(contract)
-    _login(client, contract.brand_id)
+    sign_in(client, contract.brand_id)
     assert client.get(f"/notes/{note.id}/review").status_code == 404
     assert note.title not in client.get("/notes").get_data(as_text=True)
     client.post("/auth/logout")
     other = make_kol(verified=True)
-    login(client, other.email, PASSWORD)
+    sign_in(client, other)
     assert client.get(f"/notes/{note.id}/diff").status_code == 404
     assert client.get(f"/n/{note.id}-{note.slug}").status_code == 404
 
@@ -264,7 +259,7 @@ def test_declining_an_extra_round_disputes_the_contract(client):
         note_id=note.id, brand_id=contract.brand_id, comment="Redo", brief_item="brief"
     )
     db.session.commit()
-    _login(client, contract.kol_id)
+    sign_in(client, contract.kol_id)
     page = client.get(f"/contracts/{contract.id}/note").get_data(as_text=True)
     assert "asks for an extra revision round" in page
     response = post_form(
@@ -316,7 +311,7 @@ def test_diff_page_compares_revisions_with_content_escaped(client):
     services.submit_note(note_id=note.id, kol_id=contract.kol_id)
     db.session.commit()
     for user_id in (contract.brand_id, contract.kol_id):
-        _login(client, user_id)
+        sign_in(client, user_id)
         response = client.get(f"/notes/{note.id}/diff?a=1&b=2")
         assert response.status_code == 200
         html = response.get_data(as_text=True)
@@ -330,7 +325,7 @@ def test_diff_page_compares_revisions_with_content_escaped(client):
 def test_diff_of_an_unknown_revision_is_404(client):
     contract = funded_contract()
     note = submitted_note(contract)
-    _login(client, contract.brand_id)
+    sign_in(client, contract.brand_id)
     assert client.get(f"/notes/{note.id}/diff?a=1&b=7").status_code == 404
 
 
@@ -379,7 +374,7 @@ def test_a_pending_extra_round_is_not_auto_approved():
 def test_review_form_errors_show_inline_and_nothing_changes(client):
     contract = funded_contract()
     note = submitted_note(contract)
-    _login(client, contract.brand_id)
+    sign_in(client, contract.brand_id)
     response = post_form(
         client,
         f"/notes/{note.id}/changes",
@@ -395,7 +390,7 @@ def test_review_form_errors_show_inline_and_nothing_changes(client):
 def test_exhausted_rounds_offer_the_extra_round_on_the_review_page(client):
     contract = funded_contract(revision_rounds=0)
     note = submitted_note(contract)
-    _login(client, contract.brand_id)
+    sign_in(client, contract.brand_id)
     html = client.get(f"/notes/{note.id}/review").get_data(as_text=True)
     assert f'action="/notes/{note.id}/ask-extra-round"' in html
     response = post_form(

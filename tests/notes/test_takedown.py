@@ -2,7 +2,6 @@
 
 import pytest
 
-from app.auth.models import User
 from app.contracts.lifecycle import KEEP_LIVE_BREACH
 from app.errors import Conflict, IllegalTransition
 from app.extensions import db
@@ -10,13 +9,8 @@ from app.notes import publishing
 from app.notes.models import NoteStatus
 from app.notifications.models import Notification
 from app.status import history
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD
+from tests.conftest import post_form, sign_in
 from tests.notes.support import end_keep_live, funded_contract, published_note
-
-
-def _login(client, user_id):
-    login(client, db.session.get(User, user_id).email, PASSWORD)
 
 
 def _breaches(contract):
@@ -27,7 +21,7 @@ def test_after_keep_live_the_kol_takes_down_freely_and_republishes(client):
     contract = funded_contract()
     note = published_note(contract)
     end_keep_live(contract)
-    _login(client, contract.kol_id)
+    sign_in(client, contract.kol_id)
     editor = f"/contracts/{contract.id}/note"
     assert post_form(client, f"/notes/{note.id}/take-down", page=editor).status_code == 302
     db.session.refresh(note)
@@ -52,7 +46,7 @@ def test_during_keep_live_a_takedown_needs_consent():
 def test_brand_consents_to_the_takedown(client):
     contract = funded_contract()
     note = published_note(contract)
-    _login(client, contract.kol_id)
+    sign_in(client, contract.kol_id)
     response = post_form(
         client, f"/notes/{note.id}/request-takedown", page=f"/contracts/{contract.id}/note"
     )
@@ -62,7 +56,7 @@ def test_brand_consents_to_the_takedown(client):
     )
     assert "takedown_requested" in list(kinds)
     client.post("/auth/logout")
-    _login(client, contract.brand_id)
+    sign_in(client, contract.brand_id)
     review = client.get(f"/notes/{note.id}/review").get_data(as_text=True)
     assert "asks to take this note down" in review
     response = post_form(
@@ -93,7 +87,7 @@ def test_taking_down_anyway_records_a_keep_live_breach(client):
     contract = funded_contract()
     note = published_note(contract)
     status_before = contract.status
-    _login(client, contract.kol_id)
+    sign_in(client, contract.kol_id)
     response = post_form(
         client,
         f"/notes/{note.id}/take-down",
@@ -120,7 +114,7 @@ def test_illegal_takedown_moves_are_409(client):
     db.session.commit()
     with pytest.raises(IllegalTransition):
         publishing.take_down_note(note_id=note.id, kol_id=contract.kol_id)
-    _login(client, contract.kol_id)
+    sign_in(client, contract.kol_id)
     response = post_form(
         client, f"/notes/{note.id}/take-down", page=f"/contracts/{contract.id}/note"
     )
@@ -130,7 +124,7 @@ def test_illegal_takedown_moves_are_409(client):
 def test_brand_cannot_take_down_and_other_kols_get_404(client):
     contract = funded_contract()
     note = published_note(contract)
-    _login(client, contract.brand_id)
+    sign_in(client, contract.brand_id)
     response = post_form(client, f"/notes/{note.id}/take-down", page="/notes")
     assert response.status_code == 403
     from tests.factories import make_kol

@@ -8,8 +8,7 @@ from app.extensions import db
 from app.mail.models import Mail
 from app.notifications.models import Notification
 from app.notifications.services import notify, unread_count
-from tests.bids.support import browser
-from tests.conftest import post_form
+from tests.conftest import post_form, signed_in
 from tests.factories import make_user
 
 
@@ -34,7 +33,7 @@ def test_bell_counts_unread_and_the_page_marks_them_read(app):
         )
     theirs = notify(user_id=other.id, kind="bid.new", text="Theirs", link="/")
     db.session.commit()
-    client = browser(app, user)
+    client = signed_in(app, user)
     home = client.get("/notifications").get_data(as_text=True)
     assert 'class="bell-count">3<' in home
     assert "Counter-offer 2 &lt;script&gt;" in home and "Theirs" not in home
@@ -58,7 +57,7 @@ def test_bell_counts_unread_and_the_page_marks_them_read(app):
 
 def test_notifications_page_paginates_and_has_an_empty_state(app):
     user = make_user("brand")
-    client = browser(app, user)
+    client = signed_in(app, user)
     assert "No notifications yet" in client.get("/notifications").get_data(as_text=True)
     for n in range(30):
         notify(user_id=user.id, kind="contract.message", text=f"Message number {n}.", link="/")

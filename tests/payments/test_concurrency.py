@@ -8,7 +8,6 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from app.contracts.lifecycle import mark_submitted
 from app.contracts.models import Contract, ContractStatus
 from app.errors import DomainError
 from app.extensions import db
@@ -18,8 +17,7 @@ from app.payments.disputes import open_dispute
 from app.payments.models import Payout, Refund
 from app.payments.refunds import cancel_contract
 from app.payments.release import approve_contract
-from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
-from tests.payments.money_support import fund, onboard
+from tests.factories import make_deal
 
 pytestmark = pytest.mark.postgres
 THREADS = 32
@@ -61,14 +59,9 @@ def _race(app, actions) -> Counter:
 def _funded_deal(app, emulator, *, submitted: bool):
     with app.app_context():
         emulator.reset(keep_endpoints=True)
-        brand, kol = make_user("brand"), make_kol(verified=True)
-        contract = make_contract(make_bid(make_campaign(brand), kol))
-        onboard(app, kol, emulator)
-        fund(app, contract, brand, emulator)
-        if submitted:
-            mark_submitted(contract_id=contract.id, by=kol.id)
-            db.session.commit()
-        ids = (brand.id, kol.id, contract.id)
+        stage = "submitted" if submitted else "funded"
+        deal = make_deal(stage, app=app, emulator=emulator, onboarded=True)
+        ids = (deal.brand.id, deal.kol.id, deal.contract.id)
         db.session.remove()
     return ids
 

@@ -17,9 +17,9 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.payments.emulator import currencies as stripe_rules
 from app.payments.models import ConnectAccount
-from tests.bids.support import Api, browser, delivery_for, web_bid, web_counter
+from tests.bids.support import Api, delivery_for, web_bid, web_counter
 from tests.campaigns.helpers import api_json, form_data
-from tests.conftest import login, post_form
+from tests.conftest import login, post_form, signed_in
 from tests.factories import (
     PASSWORD,
     make_api_key,
@@ -107,7 +107,7 @@ def test_a_bid_under_the_minimum_is_refused_on_the_web_and_in_the_api(app, clien
     campaign = make_campaign()
     kol = make_kol(verified=True)
 
-    response = web_bid(browser(app, kol), campaign, price="0.40")
+    response = web_bid(signed_in(app, kol), campaign, price="0.40")
 
     assert response.status_code == 422
     assert "Enter at least $0.48" in response.get_data(as_text=True)
@@ -126,7 +126,7 @@ def test_a_counter_offer_under_the_minimum_is_refused_on_the_web_and_in_the_api(
     brand = db.session.get(Campaign, bid.campaign_id).brand_id
     brand_user = db.session.get(User, brand)
 
-    response = web_counter(browser(app, brand_user), bid, "0.30")
+    response = web_counter(signed_in(app, brand_user), bid, "0.30")
 
     assert response.status_code == 422
     assert "Enter at least $0.48" in response.get_data(as_text=True)

@@ -19,20 +19,12 @@ from app.payments.models import Payout, PayoutStatus, Refund
 from app.payments.refunds import cancel_contract
 from app.payments.release import approve_contract
 from app.periodic import run_ticks
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.conftest import post_form, sign_in
+from tests.factories import make_contract, make_deal, make_kol, make_user
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import fund, funding_of, onboard
 
 pytestmark = pytest.mark.usefixtures("books_balance")
-
-
-def _deal(app, emulator, *, price=50_000, currency="usd"):
-    brand = make_user("brand")
-    kol = make_kol(verified=True)
-    campaign = make_campaign(brand, currency=currency)
-    contract = make_contract(make_bid(campaign, kol, price=price))
-    return brand, kol, campaign, contract
 
 
 def _submit_and_approve(contract, kol, brand):
@@ -55,7 +47,8 @@ def _transfers(emulator, destination=None):
 
 
 def test_funding_through_checkout_marks_the_contract_funded(app, stripe_emulator):
-    brand, _kol, _campaign, contract = _deal(app, stripe_emulator)
+    deal = make_deal()
+    brand, contract = deal.brand, deal.contract
     fund(app, contract, brand, stripe_emulator)
     contract = db.session.get(Contract, contract.id)
     assert contract.status == ContractStatus.FUNDED
@@ -71,7 +64,8 @@ def test_funding_through_checkout_marks_the_contract_funded(app, stripe_emulator
 
 
 def test_declined_card_leaves_the_contract_unfunded(app, stripe_emulator):
-    brand, _kol, _c, contract = _deal(app, stripe_emulator)
+    deal = make_deal()
+    brand, contract = deal.brand, deal.contract
     from app.payments.emulator import EmulatorError
 
     with pytest.raises(EmulatorError):
@@ -81,10 +75,11 @@ def test_declined_card_leaves_the_contract_unfunded(app, stripe_emulator):
 
 
 def test_another_brand_cannot_fund_or_see_it(app, stripe_emulator):
-    _brand, _kol, _c, contract = _deal(app, stripe_emulator)
+    deal = make_deal()
+    contract = deal.contract
     other = make_user("brand")
     client = app.test_client()
-    login(client, other.email, PASSWORD)
+    sign_in(client, other)
     response = post_form(client, f"/contracts/{contract.id}/fund", page="/", follow_redirects=False)
     # 404, exactly as for a contract that does not exist: another brand does not learn it does.
     assert response.status_code == 404
@@ -94,7 +89,8 @@ def test_another_brand_cannot_fund_or_see_it(app, stripe_emulator):
 
 
 def test_approval_releases_the_first_share_after_onboarding(app, stripe_emulator):
-    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    deal = make_deal()
+    brand, kol, contract = deal.brand, deal.kol, deal.contract
     fund(app, contract, brand, stripe_emulator)
     _submit_and_approve(contract, kol, brand)
 
@@ -119,7 +115,7 @@ def test_approval_releases_the_first_share_after_onboarding(app, stripe_emulator
 def test_return_url_alone_does_not_enable_payouts(app, stripe_emulator):
     kol = make_kol(verified=True)
     client = app.test_client()
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     post_form(client, "/settings/payouts/onboard", page="/settings/payouts")
     page = client.get("/settings/payouts?returned=1").get_data(as_text=True)
     assert "Payouts enabled" not in page
@@ -129,7 +125,8 @@ def test_return_url_alone_does_not_enable_payouts(app, stripe_emulator):
 
 
 def test_keep_live_end_releases_the_rest_when_the_note_is_live(app, stripe_emulator):
-    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    deal = make_deal()
+    brand, kol, contract = deal.brand, deal.kol, deal.contract
     onboard(app, kol, stripe_emulator)
     fund(app, contract, brand, stripe_emulator)
     _submit_and_approve(contract, kol, brand)
@@ -148,7 +145,8 @@ def test_keep_live_end_releases_the_rest_when_the_note_is_live(app, stripe_emula
 
 
 def test_early_takedown_refunds_the_held_share_instead(app, stripe_emulator):
-    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    deal = make_deal()
+    brand, kol, contract = deal.brand, deal.kol, deal.contract
     onboard(app, kol, stripe_emulator)
     fund(app, contract, brand, stripe_emulator)
     _submit_and_approve(contract, kol, brand)
@@ -183,10 +181,11 @@ def _publish_note(contract):
 
 
 def test_cancellation_before_submission_refunds_in_full(app, stripe_emulator):
-    brand, _kol, campaign, contract = _deal(app, stripe_emulator)
+    deal = make_deal()
+    brand, campaign, contract = deal.brand, deal.campaign, deal.contract
     fund(app, contract, brand, stripe_emulator)
     client = app.test_client()
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     post_form(client, f"/contracts/{contract.id}/cancel", {"reason": "product recalled"}, page="/")
     drain_jobs()
     db.session.expire_all()
@@ -198,14 +197,16 @@ def test_cancellation_before_submission_refunds_in_full(app, stripe_emulator):
 
 
 def test_cancelling_an_unfunded_contract_moves_no_money(app, stripe_emulator):
-    _brand, kol, _c, contract = _deal(app, stripe_emulator)
+    deal = make_deal()
+    kol, contract = deal.kol, deal.contract
     cancel_contract(contract_id=contract.id, actor_id=kol.id, reason="can't make it")
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Refund)) == 0
 
 
 def test_after_submission_cancel_is_refused_and_a_dispute_is_split(app, stripe_emulator):
-    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    deal = make_deal()
+    brand, kol, contract = deal.brand, deal.kol, deal.contract
     onboard(app, kol, stripe_emulator)
     fund(app, contract, brand, stripe_emulator)
     mark_submitted(contract_id=contract.id, by=kol.id)
@@ -235,7 +236,8 @@ def test_after_submission_cancel_is_refused_and_a_dispute_is_split(app, stripe_e
 
 
 def test_dispute_split_cannot_exceed_what_is_held(app, stripe_emulator):
-    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    deal = make_deal()
+    brand, kol, contract = deal.brand, deal.kol, deal.contract
     fund(app, contract, brand, stripe_emulator)
     mark_submitted(contract_id=contract.id, by=kol.id)
     open_dispute(contract_id=contract.id, user_id=kol.id, reason="brand silent")
@@ -253,7 +255,8 @@ def test_dispute_split_cannot_exceed_what_is_held(app, stripe_emulator):
 
 
 def test_chargeback_freezes_the_contract_and_holds_payouts(app, stripe_emulator):
-    brand, _kol, _c, contract = _deal(app, stripe_emulator)
+    deal = make_deal()
+    brand, contract = deal.brand, deal.contract
     finance = make_user("finance")
     fund(app, contract, brand, stripe_emulator)
     stripe_emulator.create_dispute(funding_of(contract.id).charge_id)
@@ -265,7 +268,8 @@ def test_chargeback_freezes_the_contract_and_holds_payouts(app, stripe_emulator)
 
 
 def test_zero_decimal_currency_deal(app, stripe_emulator):
-    brand, kol, _c, contract = _deal(app, stripe_emulator, price=80_000, currency="jpy")
+    deal = make_deal(price=80_000, currency="jpy")
+    brand, kol, contract = deal.brand, deal.kol, deal.contract
     onboard(app, kol, stripe_emulator)
     fund(app, contract, brand, stripe_emulator)
     assert funding_of(contract.id).amount == 84_000
@@ -276,11 +280,12 @@ def test_zero_decimal_currency_deal(app, stripe_emulator):
 
 
 def test_money_pages_show_each_side_its_numbers(app, stripe_emulator):
-    brand, kol, _c, contract = _deal(app, stripe_emulator)
+    deal = make_deal()
+    brand, kol, contract = deal.brand, deal.kol, deal.contract
     fund(app, contract, brand, stripe_emulator)
     brand_client, kol_client = app.test_client(), app.test_client()
-    login(brand_client, brand.email, PASSWORD)
-    login(kol_client, kol.email, PASSWORD)
+    sign_in(brand_client, brand)
+    sign_in(kol_client, kol)
     brand_page = brand_client.get("/payments").get_data(as_text=True)
     assert "$525.00" in brand_page and "Receipt" in brand_page
     assert "By campaign" in brand_page and "Spring skincare launch" in brand_page
@@ -289,7 +294,7 @@ def test_money_pages_show_each_side_its_numbers(app, stripe_emulator):
     assert "$450.00" in earnings  # what the KOL will receive
     assert kol_client.get(f"/payments/receipt/{contract.id}").status_code == 403
     other = app.test_client()
-    login(other, make_user("brand").email, PASSWORD)
+    sign_in(other, make_user("brand"))
     assert other.get(f"/payments/receipt/{contract.id}").status_code == 404
 
 

@@ -14,22 +14,13 @@ from app.ledger.services import balance
 from app.notifications.models import Notification
 from app.payments.models import PaymentFailure, Refund
 from app.payments.refunds import cancel_contract
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.conftest import post_form, sign_in
+from tests.factories import make_bid, make_campaign, make_contract, make_deal, make_kol, make_user
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import fund, funding_of
 
 pytestmark = pytest.mark.usefixtures("books_balance")
 PAID = 52_500  # price 50,000 + the brand's 5 % fee
-
-
-def _funded_deal(app, emulator, currency="usd"):
-    brand = make_user("brand")
-    contract = make_contract(
-        make_bid(make_campaign(brand, currency=currency), make_kol(verified=True), price=50_000)
-    )
-    fund(app, contract, brand, emulator)
-    return brand, db.session.get(Contract, contract.id)
 
 
 def _cancel(contract, brand) -> Refund:
@@ -41,7 +32,8 @@ def _cancel(contract, brand) -> Refund:
 
 
 def test_a_pending_refund_is_in_progress_until_stripe_says_succeeded(app, stripe_emulator):
-    brand, contract = _funded_deal(app, stripe_emulator)
+    deal = make_deal("funded", app=app, emulator=stripe_emulator)
+    brand, contract = deal.brand, deal.contract
     stripe_emulator.faults.next_refunds("pending")
 
     refund = _cancel(contract, brand)
@@ -49,12 +41,12 @@ def test_a_pending_refund_is_in_progress_until_stripe_says_succeeded(app, stripe
     assert refund.status == "pending" and refund.stripe_refund_id
     assert balance(REFUNDS, "usd", contract_id=contract.id) == PAID  # still owed to the brand
     client = app.test_client()
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     page = client.get("/payments").get_data(as_text=True)
     assert "in flight" in page or "in progress" in page
 
     finance = make_user("finance")
-    login(client, finance.email, PASSWORD)
+    sign_in(client, finance)
     assert "Refunds in progress" in client.get("/finance/refunds").get_data(as_text=True)
 
     stripe_emulator.settle_refunds()  # refund.updated / charge.refund.updated arrive
@@ -66,7 +58,8 @@ def test_a_pending_refund_is_in_progress_until_stripe_says_succeeded(app, stripe
 
 
 def test_a_refund_that_fails_is_owed_again_and_finance_can_retry(app, stripe_emulator):
-    brand, contract = _funded_deal(app, stripe_emulator)
+    deal = make_deal("funded", app=app, emulator=stripe_emulator)
+    brand, contract = deal.brand, deal.contract
     finance = make_user("finance")
     stripe_emulator.faults.next_refunds("fail")
     refund = _cancel(contract, brand)
@@ -81,7 +74,7 @@ def test_a_refund_that_fails_is_owed_again_and_finance_can_retry(app, stripe_emu
     assert db.session.scalar(select(Notification).where(Notification.user_id == finance.id))
 
     client = app.test_client()
-    login(client, finance.email, PASSWORD)
+    sign_in(client, finance)
     post_form(
         client,
         f"/finance/refunds/{refund.id}/retry",
@@ -97,7 +90,8 @@ def test_a_refund_that_fails_is_owed_again_and_finance_can_retry(app, stripe_emu
 
 
 def test_a_refund_returned_after_it_succeeded_is_booked_back(app, stripe_emulator):
-    brand, contract = _funded_deal(app, stripe_emulator)
+    deal = make_deal("funded", app=app, emulator=stripe_emulator)
+    brand, contract = deal.brand, deal.contract
     refund = _cancel(contract, brand)
     assert refund.status == "succeeded"
     cash = balance(CASH, "usd")
@@ -114,7 +108,8 @@ def test_a_refund_returned_after_it_succeeded_is_booked_back(app, stripe_emulato
 def test_a_chargeback_takes_the_money_and_the_fee_and_a_win_brings_the_money_back(
     app, stripe_emulator
 ):
-    _brand, contract = _funded_deal(app, stripe_emulator)
+    deal = make_deal("funded", app=app, emulator=stripe_emulator)
+    contract = deal.contract
     cash = balance(CASH, "usd")
     dispute = stripe_emulator.create_dispute(funding_of(contract.id).charge_id)
     db.session.expire_all()
@@ -137,7 +132,8 @@ def test_a_chargeback_takes_the_money_and_the_fee_and_a_win_brings_the_money_bac
 
 
 def test_a_lost_chargeback_is_paid_from_what_the_contract_holds(app, stripe_emulator):
-    _brand, contract = _funded_deal(app, stripe_emulator)
+    deal = make_deal("funded", app=app, emulator=stripe_emulator)
+    contract = deal.contract
     dispute = stripe_emulator.create_dispute(funding_of(contract.id).charge_id)
     stripe_emulator.close_dispute(dispute["id"], won=False)
     db.session.expire_all()
@@ -148,7 +144,8 @@ def test_a_lost_chargeback_is_paid_from_what_the_contract_holds(app, stripe_emul
 
 
 def test_dispute_events_in_any_order_book_each_movement_once(app, stripe_emulator):
-    _brand, contract = _funded_deal(app, stripe_emulator)
+    deal = make_deal("funded", app=app, emulator=stripe_emulator)
+    contract = deal.contract
     stripe_emulator.hold_webhooks()
     dispute = stripe_emulator.create_dispute(funding_of(contract.id).charge_id)
     stripe_emulator.close_dispute(dispute["id"], won=True)
@@ -174,7 +171,7 @@ def test_a_declined_payment_leaves_a_trace_the_brand_reads(app, stripe_emulator)
     )
     assert (failure.code, failure.decline_code) == ("card_declined", "insufficient_funds")
     client = app.test_client()
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     page = client.get(f"/contracts/{contract.id}").get_data(as_text=True)
     assert "insufficient funds" in page.lower()
     from tests.factories import make_api_key
@@ -190,7 +187,7 @@ def test_an_expired_checkout_link_is_never_served_again(app, stripe_emulator):
     brand = make_user("brand")
     contract = make_contract(make_bid(make_campaign(brand), make_kol(verified=True)))
     client = app.test_client()
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     first = post_form(client, f"/contracts/{contract.id}/fund", page="/").headers["Location"]
     assert first.startswith("http")  # absolute in every mode
 
@@ -218,7 +215,7 @@ def test_a_contract_in_a_currency_the_platform_does_not_settle_in_is_not_charged
     )
     monkeypatch.setitem(app.config, "STRIPE_SETTLEMENT_CURRENCIES", ("usd",))
     client = app.test_client()
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
 
     response = post_form(client, f"/contracts/{contract.id}/fund", page="/", follow_redirects=True)
 
@@ -232,7 +229,9 @@ def test_a_transfer_after_a_stripe_500_asks_stripe_then_pays_once(app, stripe_em
     from app.payments.release import approve_contract
     from tests.payments.money_support import onboard
 
-    brand, contract = _funded_deal(app, stripe_emulator)
+    deal = make_deal("funded", app=app, emulator=stripe_emulator)
+
+    brand, contract = deal.brand, deal.contract
     kol = db.session.get(type(brand), contract.kol_id)
     onboard(app, kol, stripe_emulator)
     stripe_emulator.faults.fail_next(1, status=500)
@@ -255,7 +254,9 @@ def test_a_transfer_whose_answer_was_lost_is_found_at_stripe_not_paid_twice(app,
     from app.payments.release import approve_contract
     from tests.payments.money_support import onboard
 
-    brand, contract = _funded_deal(app, stripe_emulator)
+    deal = make_deal("funded", app=app, emulator=stripe_emulator)
+
+    brand, contract = deal.brand, deal.contract
     kol = db.session.get(type(brand), contract.kol_id)
     onboard(app, kol, stripe_emulator)
     stripe_emulator.faults.lose_next_response(1)  # Stripe paid; we never heard
@@ -279,7 +280,7 @@ def test_campaigns_are_offered_only_in_the_platforms_settlement_currencies(
 
     monkeypatch.setitem(app.config, "STRIPE_SETTLEMENT_CURRENCIES", ("usd", "eur"))
     brand = make_user("brand")
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
 
     page = client.get("/campaigns/new").get_data(as_text=True)
     assert 'value="eur"' in page and 'value="jpy"' not in page
@@ -313,10 +314,13 @@ def test_chargebacks_and_returned_refunds_reconcile_with_stripe(app, stripe_emul
     from app.finance import reconcile
     from app.finance.models import MATCHED, ReconciliationItem, ReconciliationRun
 
-    _brand, disputed = _funded_deal(app, stripe_emulator)
+    deal = make_deal("funded", app=app, emulator=stripe_emulator)
+
+    disputed = deal.contract
     dispute = stripe_emulator.create_dispute(funding_of(disputed.id).charge_id)
     stripe_emulator.close_dispute(dispute["id"], won=True)
-    brand, cancelled = _funded_deal(app, stripe_emulator)
+    deal = make_deal("funded", app=app, emulator=stripe_emulator)
+    brand, cancelled = deal.brand, deal.contract
     refund = _cancel(cancelled, brand)
     stripe_emulator.fail_refund(refund.stripe_refund_id)
     db.session.expire_all()
@@ -346,7 +350,8 @@ def test_a_fee_whose_balance_transaction_comes_later_is_booked_when_it_does(app,
 
     stripe_emulator.capture_delay = 60  # Stripe sets the balance transaction a minute later
     try:
-        _brand, contract = _funded_deal(app, stripe_emulator)
+        deal = make_deal("funded", app=app, emulator=stripe_emulator)
+        contract = deal.contract
         drain_jobs()
         assert balance(STRIPE_FEES, "usd") == 0  # nothing to book yet, and nothing guessed
 

@@ -15,7 +15,7 @@ from app.contracts.models import Contract, ContractStatus
 from app.extensions import db
 from app.payments.emulator import sign_payload
 from app.payments.models import Chargeback, Funding, WebhookEvent
-from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.factories import make_deal
 from tests.payments.money_support import fund, funding_of
 
 pytestmark = pytest.mark.usefixtures("books_balance")
@@ -35,11 +35,6 @@ def _event(event_type: str, obj: object, event_id: str = "evt_robust_1", **extra
 
 def _recorded() -> int:
     return db.session.scalar(select(func.count()).select_from(WebhookEvent))
-
-
-def _deal():
-    brand, kol = make_user("brand"), make_kol(verified=True)
-    return brand, make_contract(make_bid(make_campaign(brand), kol))
 
 
 MALFORMED = {
@@ -75,7 +70,8 @@ def test_a_signed_body_that_is_no_event_is_a_logged_400(app, client, body, path,
 
 
 def test_odd_fields_inside_a_well_formed_event_are_no_error(app, client, stripe_emulator):
-    _brand, contract = _deal()
+    deal = make_deal()
+    contract = deal.contract
     odd = {"id": "cs_odd", "metadata": "funding_id=1", "payment_intent": ["pi_1"],
            "payment_status": "paid"}  # fmt: skip
 
@@ -95,7 +91,8 @@ def test_odd_fields_inside_a_well_formed_event_are_no_error(app, client, stripe_
 def test_an_event_about_an_object_stripe_does_not_have_is_ignored(
     app, client, stripe_emulator, event_type, path
 ):
-    brand, contract = _deal()
+    deal = make_deal()
+    brand, contract = deal.brand, deal.contract
     fund(app, contract, brand, stripe_emulator)  # a real funding, so its id is a real one
     stripe_emulator.hold_webhooks(True)
     funding = funding_of(contract.id)
@@ -121,7 +118,8 @@ def test_an_event_about_an_object_stripe_does_not_have_is_ignored(
 def test_an_unpaid_funding_is_not_booked_from_an_intent_stripe_does_not_have(
     app, client, stripe_emulator
 ):
-    brand, contract = _deal()
+    deal = make_deal()
+    brand, contract = deal.brand, deal.contract
     stripe_emulator.hold_webhooks(True)
     fund(app, contract, brand, stripe_emulator)  # paid at Stripe, its webhooks held
     funding = funding_of(contract.id)
@@ -137,7 +135,8 @@ def test_an_unpaid_funding_is_not_booked_from_an_intent_stripe_does_not_have(
 
 
 def test_stripe_unreachable_is_still_a_503_and_the_retry_applies(app, client, stripe_emulator):
-    brand, contract = _deal()
+    deal = make_deal()
+    brand, contract = deal.brand, deal.contract
     stripe_emulator.hold_webhooks(True)
     fund(app, contract, brand, stripe_emulator)
     event = next(e for e in stripe_emulator.webhooks.take_held()
@@ -159,10 +158,8 @@ def test_stripe_unreachable_is_still_a_503_and_the_retry_applies(app, client, st
 
 
 def _funded_deal(app, emulator) -> tuple[Contract, str]:
-    brand, contract = _deal()
-    fund(app, contract, brand, emulator)
-    db.session.expire_all()
-    assert db.session.get(Contract, contract.id).status == ContractStatus.FUNDED
+    contract = make_deal("funded", app=app, emulator=emulator).contract
+    assert contract.status == ContractStatus.FUNDED
     return contract, funding_of(contract.id).charge_id
 
 

@@ -8,7 +8,6 @@ import random
 import pytest
 from sqlalchemy import func, select
 
-from app.contracts.lifecycle import mark_submitted
 from app.contracts.models import Contract, ContractStatus
 from app.extensions import db
 from app.jobs import run_inline_jobs
@@ -16,16 +15,11 @@ from app.ledger.models import JournalEntry
 from app.payments.emulator import sign_payload
 from app.payments.models import Payout, PayoutStatus, WebhookEvent
 from app.payments.release import approve_contract
-from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.factories import make_deal
 from tests.payments.conftest import drain_jobs
-from tests.payments.money_support import fund, onboard
+from tests.payments.money_support import fund
 
 pytestmark = pytest.mark.usefixtures("books_balance")
-
-
-def _deal():
-    brand, kol = make_user("brand"), make_kol(verified=True)
-    return brand, kol, make_contract(make_bid(make_campaign(brand), kol))
 
 
 def _post(client, payload: bytes, signature: str):
@@ -37,7 +31,8 @@ def _post(client, payload: bytes, signature: str):
 
 
 def test_bad_and_stale_signatures_are_refused_with_no_effect(app, client, stripe_emulator):
-    brand, _kol, contract = _deal()
+    deal = make_deal()
+    brand, contract = deal.brand, deal.contract
     stripe_emulator.hold_webhooks(True)
     fund(app, contract, brand, stripe_emulator)
     held = (
@@ -61,7 +56,8 @@ def test_bad_and_stale_signatures_are_refused_with_no_effect(app, client, stripe
 
 
 def test_duplicate_and_out_of_order_webhooks_book_once(app, stripe_emulator):
-    brand, _kol, contract = _deal()
+    deal = make_deal()
+    brand, contract = deal.brand, deal.contract
     stripe_emulator.faults.duplicate_webhooks(True)
     stripe_emulator.hold_webhooks(True)
     fund(app, contract, brand, stripe_emulator)
@@ -76,7 +72,8 @@ def test_duplicate_and_out_of_order_webhooks_book_once(app, stripe_emulator):
 
 
 def test_replayed_event_is_a_no_op(app, stripe_emulator):
-    brand, _kol, contract = _deal()
+    deal = make_deal()
+    brand, contract = deal.brand, deal.contract
     fund(app, contract, brand, stripe_emulator)
     event = stripe_emulator.events("checkout.session.completed")[-1]
     before = db.session.scalar(select(func.count()).select_from(JournalEntry))
@@ -86,24 +83,16 @@ def test_replayed_event_is_a_no_op(app, stripe_emulator):
 
 
 def test_shuffled_webhooks_over_many_deals_equal_in_order_books(app, stripe_emulator):
-    deals = [_deal() for _ in range(4)]
+    deals = [make_deal() for _ in range(4)]
     stripe_emulator.hold_webhooks(True)
-    for brand, _kol, contract in deals:
-        fund(app, contract, brand, stripe_emulator)
+    for deal in deals:
+        fund(app, deal.contract, deal.brand, stripe_emulator)
     random.seed(7)
     stripe_emulator.flush_webhooks(order="shuffle")
     stripe_emulator.hold_webhooks(False)
     db.session.expire_all()
-    for _brand, _kol, contract in deals:
-        assert db.session.get(Contract, contract.id).status == ContractStatus.FUNDED
-
-
-def _approved_deal(app, stripe_emulator):
-    brand, kol, contract = _deal()
-    onboard(app, kol, stripe_emulator)
-    fund(app, contract, brand, stripe_emulator)
-    mark_submitted(contract_id=contract.id, by=kol.id)
-    return brand, kol, contract
+    for deal in deals:
+        assert db.session.get(Contract, deal.contract.id).status == ContractStatus.FUNDED
 
 
 def _transfers_for(stripe_emulator, payout_id: int) -> list[dict]:
@@ -115,7 +104,8 @@ def _transfers_for(stripe_emulator, payout_id: int) -> list[dict]:
 
 
 def test_response_lost_after_the_transfer_still_one_transfer(app, stripe_emulator):
-    brand, _kol, contract = _approved_deal(app, stripe_emulator)
+    deal = make_deal("submitted", app=app, emulator=stripe_emulator, onboarded=True)
+    brand, contract = deal.brand, deal.contract
     stripe_emulator.faults.lose_next_response()
     approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
@@ -132,7 +122,8 @@ def test_response_lost_after_the_transfer_still_one_transfer(app, stripe_emulato
 
 
 def test_stripe_error_leaves_the_payout_for_retry_and_never_pays_twice(app, stripe_emulator):
-    brand, _kol, contract = _approved_deal(app, stripe_emulator)
+    deal = make_deal("submitted", app=app, emulator=stripe_emulator, onboarded=True)
+    brand, contract = deal.brand, deal.contract
     stripe_emulator.faults.fail_next(1, status=500)
     approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
@@ -147,7 +138,9 @@ def test_stripe_error_leaves_the_payout_for_retry_and_never_pays_twice(app, stri
 def test_job_run_twice_pays_once(app, stripe_emulator):
     from app.payments.release import run_transfer
 
-    brand, _kol, contract = _approved_deal(app, stripe_emulator)
+    deal = make_deal("submitted", app=app, emulator=stripe_emulator, onboarded=True)
+
+    brand, contract = deal.brand, deal.contract
     approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
     drain_jobs()
@@ -172,7 +165,8 @@ def test_live_keys_are_refused_outside_production(tmp_path):
 def test_redis_down_while_staging_the_payout_then_the_sweeper_pays_once(
     app, stripe_emulator, monkeypatch
 ):
-    brand, _kol, contract = _approved_deal(app, stripe_emulator)
+    deal = make_deal("submitted", app=app, emulator=stripe_emulator, onboarded=True)
+    brand, contract = deal.brand, deal.contract
     monkeypatch.setitem(app.config, "JOBS_INLINE", False)
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
     approve_contract(contract_id=contract.id, by=brand.id, reason="approved")

@@ -33,8 +33,8 @@ from app.payments.models import (
     RefundAttempt,
 )
 from app.payments.refunds import cancel_contract
-from tests.conftest import csrf_token, login
-from tests.factories import PASSWORD, make_api_key, make_contract, make_user
+from tests.conftest import csrf_token, signed_in
+from tests.factories import make_api_key, make_contract, make_user
 from tests.hardening.money.deals import checkout, count, funded, new_bid, parties, submitted
 from tests.hardening.money.support import (
     OBJECTS,
@@ -72,8 +72,7 @@ def _api(app, key: str):
 
 
 def _web_login(app, user, page: str = "/") -> tuple[str, str]:
-    client = app.test_client()
-    assert login(client, user.email, PASSWORD).status_code in (302, 303)
+    client = signed_in(app, user)
     token = csrf_token(client, page)
     return session_cookie(client), token
 
