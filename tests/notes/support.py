@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from app.db_types import utcnow
 from app.extensions import db
 from app.notes import services
-from app.notes.models import Note
+from app.notes.models import Note, NoteStatus
 from tests.factories import make_deal
 
 GOOD_TEXT = {
@@ -82,6 +82,26 @@ def published_note(contract=None, **fields) -> Note:
     contract = contract or funded_contract()
     note = submitted_note(contract, **fields)
     services.approve_note(note_id=note.id, brand_id=contract.brand_id)
+    db.session.commit()
+    return note
+
+
+def live_note(contract) -> Note:
+    """A published note on an already approved contract, inserted as the notes feature would
+    leave it (for money tests that only need a live note at the keep-live check)."""
+    note = Note(
+        contract_id=contract.id,
+        campaign_id=contract.campaign_id,
+        kol_id=contract.kol_id,
+        brand_id=contract.brand_id,
+        category="beauty",
+        title="t",
+        body="b",
+        tracking_code=f"tc{contract.id}x",
+        status=NoteStatus.PUBLISHED,
+        published_at=utcnow(),
+    )
+    db.session.add(note)
     db.session.commit()
     return note
 

@@ -21,6 +21,7 @@ from app.payments.release import approve_contract
 from app.periodic import run_ticks
 from tests.conftest import post_form, sign_in
 from tests.factories import make_contract, make_deal, make_kol, make_user
+from tests.notes.support import live_note
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import fund, funding_of, onboard
 
@@ -130,7 +131,7 @@ def test_keep_live_end_releases_the_rest_when_the_note_is_live(app, stripe_emula
     onboard(app, kol, stripe_emulator)
     fund(app, contract, brand, stripe_emulator)
     _submit_and_approve(contract, kol, brand)
-    _publish_note(contract)
+    live_note(contract)
     run_ticks(utcnow() + timedelta(days=31))
     db.session.commit()
     drain_jobs()
@@ -159,25 +160,6 @@ def test_early_takedown_refunds_the_held_share_instead(app, stripe_emulator):
     assert refund.reason_code == "takedown" and refund.status == "succeeded"
     assert refund.amount == 15_000 + 750
     assert balance(HELD, "usd", contract_id=contract.id) == 0
-
-
-def _publish_note(contract):
-    from app.notes.models import Note, NoteStatus
-
-    note = Note(
-        contract_id=contract.id,
-        campaign_id=contract.campaign_id,
-        kol_id=contract.kol_id,
-        brand_id=contract.brand_id,
-        category="beauty",
-        title="t",
-        body="b",
-        tracking_code=f"tc{contract.id}x",
-        status=NoteStatus.PUBLISHED,
-        published_at=utcnow(),
-    )
-    db.session.add(note)
-    db.session.commit()
 
 
 def test_cancellation_before_submission_refunds_in_full(app, stripe_emulator):

@@ -18,7 +18,6 @@ from app.errors import Conflict, IllegalTransition
 from app.extensions import db
 from app.finance.models import PeriodStatus, ReconciliationPeriod, ReconciliationRun, RunStatus
 from app.ledger.services import LedgerError
-from app.notes.models import Note, NoteStatus
 from app.payments import chargebacks, refunds, release
 from app.payments.models import (
     Chargeback,
@@ -33,6 +32,7 @@ from app.payments.models import (
 from app.periodic import run_ticks
 from app.status import StatusChange, history, move, sources
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.notes.support import live_note
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import fund, onboard
 
@@ -199,24 +199,6 @@ def test_reconciliation_runs_and_periods_move_along_their_tables(app):
     assert (run.status, period.status) == (RunStatus.DONE, PeriodStatus.CLOSED)
 
 
-def _published_note(contract: Contract) -> Note:
-    note = Note(
-        contract_id=contract.id,
-        campaign_id=contract.campaign_id,
-        kol_id=contract.kol_id,
-        brand_id=contract.brand_id,
-        category="beauty",
-        title="t",
-        body="b",
-        tracking_code=f"tc{contract.id}k",
-        status=NoteStatus.PUBLISHED,
-        published_at=utcnow(),
-    )
-    db.session.add(note)
-    db.session.commit()
-    return note
-
-
 def _approved_and_published(app, stripe_emulator) -> Contract:
     brand, kol = make_user("brand"), make_kol(verified=True)
     contract = make_contract(make_bid(make_campaign(brand), kol))
@@ -226,7 +208,7 @@ def _approved_and_published(app, stripe_emulator) -> Contract:
     release.approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
     drain_jobs()
-    _published_note(contract)
+    live_note(contract)
     return contract
 
 
