@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
@@ -87,6 +87,13 @@ def _still_payable(funding: Funding) -> bool:
     expires = datetime.fromtimestamp(session.get("expires_at") or 0, UTC)
     if session.get("status") == "open" and expires > utcnow() + EXPIRY_MARGIN:
         return True
+    if session.get("status") == "open":
+        # About to expire: end it at Stripe before a new link is made, so the brand can
+        # never pay on both (Stripe refuses to expire one that was paid meanwhile).
+        try:
+            session = gateway.expire_checkout_session(funding.checkout_session_id)
+        except gateway.InvalidRequestError:
+            session = gateway.retrieve_checkout_session(funding.checkout_session_id)
     if session.get("status") != "complete":  # a completed one is booked by its webhook
         move(funding, FundingStatus.EXPIRED, by=None, reason="Checkout link expired")
     return False
@@ -143,15 +150,17 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
     if contract.status == ContractStatus.AWAITING_FUNDING:
         move(contract, ContractStatus.FUNDED, by=None, reason="payment succeeded")
         contract.funded_at = utcnow()
-    elif contract.status == ContractStatus.CANCELLED and booked is not None:
-        # Paid after the contract was cancelled: the money goes straight back, once (the
-        # payment's second event finds it booked and refunds nothing more).
+    elif booked is not None and _late_or_second(contract, funding):
+        # Paid after the contract was cancelled, or a second payment of a funded contract:
+        # the money goes straight back, once (the payment's second event finds it booked).
         from app.payments.refunds import claim_refund
 
         claim_refund(
             contract=contract,
             amount=funding.amount,
-            reason_code="late_payment",
+            reason_code="late_payment"
+            if contract.status == ContractStatus.CANCELLED
+            else f"second_payment:{funding.id}",
             charge_id=charge_id,
         )
     from app.payments.chargebacks import freeze_if_charged_back
@@ -159,6 +168,18 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
     freeze_if_charged_back(contract, charge_id)
     stage_job("payments.book_stripe_fee", funding_id=funding.id)
     return contract
+
+
+def _late_or_second(contract: Contract, funding: Funding) -> bool:
+    """The contract was cancelled, or another funding of it was paid first."""
+    if contract.status == ContractStatus.CANCELLED:
+        return True
+    first = db.session.scalar(
+        select(func.min(Funding.id)).where(
+            Funding.contract_id == contract.id, Funding.status == FundingStatus.PAID
+        )
+    )
+    return first is not None and first != funding.id
 
 
 def _matches(funding: Funding, intent: dict) -> bool:

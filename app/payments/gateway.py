@@ -229,6 +229,11 @@ def retrieve_checkout_session(session_id: str) -> dict:
     return _to_dict(client().v1.checkout.sessions.retrieve(session_id))
 
 
+def expire_checkout_session(session_id: str) -> dict:
+    """End an open session now, so its link can no longer be paid on."""
+    return _to_dict(client().v1.checkout.sessions.expire(session_id))
+
+
 def retrieve_payment_intent(payment_intent_id: str) -> dict:
     return _to_dict(client().v1.payment_intents.retrieve(payment_intent_id))
 

@@ -39,9 +39,10 @@ def party_contract(contract_id: int, user_id: int | None, *, admin: bool = False
 
 def paid_funding(contract_id: int) -> Funding | None:
     return db.session.scalar(
-        select(Funding).where(
-            Funding.contract_id == contract_id, Funding.status == FundingStatus.PAID
-        )
+        select(Funding)
+        .where(Funding.contract_id == contract_id, Funding.status == FundingStatus.PAID)
+        .order_by(Funding.id)  # the payment that funded it (a second one is refunded)
+        .limit(1)
     )
 
 

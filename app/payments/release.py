@@ -79,9 +79,10 @@ def _create_payout(
 
 def _charge_id(contract_id: int) -> str | None:
     return db.session.scalar(
-        select(Funding.charge_id).where(
-            Funding.contract_id == contract_id, Funding.status == "paid"
-        )
+        select(Funding.charge_id)
+        .where(Funding.contract_id == contract_id, Funding.status == "paid")
+        .order_by(Funding.id)  # the payment that funded it (a second one is refunded)
+        .limit(1)
     )
 
 

@@ -4,6 +4,8 @@ expired Checkout links, and retries after a Stripe 5xx — with the books checke
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -364,3 +366,67 @@ def test_a_fee_whose_balance_transaction_comes_later_is_booked_when_it_does(app,
     charge = stripe_emulator.get(funding_of(contract.id).charge_id)
     fee = stripe_emulator.get(charge["balance_transaction"])["fee"]
     assert fee > 0 and balance(STRIPE_FEES, "usd") == fee
+
+
+def test_a_link_about_to_expire_is_ended_at_stripe_before_a_new_one_is_made(
+    app, stripe_emulator, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    from app.payments.emulator import EmulatorError
+
+    # The app reads the time on Stripe's clock (the emulator's, which the test moves).
+    monkeypatch.setattr(
+        "app.payments.funding.utcnow", lambda: datetime.fromtimestamp(stripe_emulator.clock, UTC)
+    )
+
+    deal = make_deal()
+    client = sign_in(app.test_client(), deal.brand)
+    first = post_form(client, f"/contracts/{deal.contract.id}/fund", page="/").headers["Location"]
+    stripe_emulator.advance(24 * 3600 - 5 * 60)  # five minutes left on the first link
+
+    second = post_form(client, f"/contracts/{deal.contract.id}/fund", page="/").headers["Location"]
+
+    assert second != first
+    old_session = re.search(r"(cs_\w+)", first).group(1)
+    assert stripe_emulator.get(old_session)["status"] == "expired"
+    with pytest.raises(EmulatorError):
+        stripe_emulator.pay_checkout_session(old_session)  # the brand cannot pay twice
+
+
+def test_a_second_payment_of_a_funded_contract_goes_straight_back(app, stripe_emulator):
+    from flask import url_for
+
+    from app.payments import gateway
+    from app.payments.models import Funding
+
+    deal = make_deal("funded", app=app, emulator=stripe_emulator)
+    contract = deal.contract
+    extra = Funding(contract_id=contract.id, amount=contract.brand_total, currency="usd")
+    db.session.add(extra)
+    db.session.flush()
+    with app.test_request_context():
+        session = gateway.create_checkout_session(
+            funding_id=extra.id,
+            key=extra.idempotency_key,
+            contract_id=contract.id,
+            amount=extra.amount,
+            currency="usd",
+            product="again",
+            customer_email=deal.brand.email,
+            success_url=url_for("main.home", _external=True),
+            cancel_url=url_for("main.home", _external=True),
+        )
+    db.session.commit()
+
+    stripe_emulator.pay_checkout_session(session["id"])  # e.g. an old tab paid
+    drain_jobs()
+    db.session.expire_all()
+
+    second = db.session.scalar(select(Refund).where(Refund.contract_id == contract.id))
+    assert (second.reason_code, second.amount, second.status) == (
+        f"second_payment:{extra.id}",
+        PAID,
+        "succeeded",
+    )
+    assert balance(HELD, "usd", contract_id=contract.id) == PAID  # the first payment only
