@@ -57,16 +57,11 @@ def book_dispute_funds(*, contract_id: int | None, dispute: dict, paid: bool) ->
 
 
 def _legs(contract_id: int | None, amount: int, fee: int) -> list[Leg]:
-    if amount < 0:  # the bank took the amount; Stripe took its fee
-        return [
-            Leg(CHARGEBACKS, -amount, contract_id=contract_id),
-            Leg(DISPUTE_FEES, fee),
-            Leg(CASH, amount - fee),
-        ]
+    """Withdrawn (amount < 0): the bank took the amount, Stripe its fee; reinstated: back."""
     return [
-        Leg(CASH, amount - fee),
-        Leg(DISPUTE_FEES, fee),
         Leg(CHARGEBACKS, -amount, contract_id=contract_id),
+        Leg(DISPUTE_FEES, fee),
+        Leg(CASH, amount - fee),
     ]
 
 
@@ -122,7 +117,7 @@ def record_chargeback(*, dispute: dict) -> Chargeback | None:
     )
     if funding is not None:
         contract = lock_contract(funding.contract_id)
-        if S.FROZEN in Contract.TRANSITIONS.get(contract.status, ()):
+        if can_move(contract, S.FROZEN):
             move(contract, S.FROZEN, by=None, reason=f"chargeback {dispute['id']}")
         _tell_finance(contract, dispute["id"])
     return chargeback
@@ -180,7 +175,7 @@ def freeze_if_charged_back(contract: Contract, charge_id: str) -> None:
     dispute_id = db.session.scalar(
         select(Chargeback.stripe_dispute_id).where(Chargeback.charge_id == charge_id).limit(1)
     )
-    if dispute_id and S.FROZEN in Contract.TRANSITIONS.get(contract.status, ()):
+    if dispute_id and can_move(contract, S.FROZEN):
         move(contract, S.FROZEN, by=None, reason=f"chargeback {dispute_id}")
         _tell_finance(contract, dispute_id)
 

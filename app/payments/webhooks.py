@@ -21,6 +21,7 @@ from app.payments.funding import (
     mark_session_expired,
     record_payment,
     record_payment_failure,
+    session_funding_id,
 )
 from app.payments.models import WebhookEvent
 from app.payments.refunds import sync_refund
@@ -33,20 +34,14 @@ class NotConfirmed(Exception):
     """Stripe does not have the event's object (or holds it differently): nothing is done."""
 
 
-def _funding_id(obj: dict) -> int | None:
-    metadata = obj.get("metadata")
-    value = metadata.get("funding_id") if isinstance(metadata, dict) else None
-    return int(value) if isinstance(value, str) and value.isdecimal() and len(value) < 18 else None
-
-
 def _checkout_completed(obj: dict) -> None:
-    funding_id, intent = _funding_id(obj), obj.get("payment_intent")
+    funding_id, intent = session_funding_id(obj), obj.get("payment_intent")
     if funding_id and isinstance(intent, str) and obj.get("payment_status") == "paid":
         record_payment(funding_id=funding_id, payment_intent_id=intent)
 
 
 def _payment_succeeded(obj: dict) -> None:
-    funding_id = _funding_id(obj)
+    funding_id = session_funding_id(obj)
     if funding_id:
         record_payment(funding_id=funding_id, payment_intent_id=obj["id"])
 
