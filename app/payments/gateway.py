@@ -231,7 +231,11 @@ def retrieve_checkout_session(session_id: str) -> dict:
 
 def expire_checkout_session(session_id: str) -> dict:
     """End an open session now, so its link can no longer be paid on."""
-    return _to_dict(client().v1.checkout.sessions.expire(session_id))
+    return _to_dict(
+        client().v1.checkout.sessions.expire(
+            session_id, None, {"idempotency_key": f"checkout-expire-{session_id}"}
+        )
+    )
 
 
 def retrieve_payment_intent(payment_intent_id: str) -> dict:
