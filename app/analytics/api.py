@@ -7,15 +7,23 @@ import hmac
 import time
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.analytics import pipeline, queries, services
+from app.analytics.api_schemas import Stats
 from app.api.auth import _bearer_user, api_access, api_user
-from app.api.openapi import document, error_response
 from app.api.routes import bp
-from app.api.schemas import ErrorSchema, StrictInteger, StrictSchema, text
+from app.api.schemas import (
+    ErrorSchema,
+    OneOf,
+    StrictBoolean,
+    StrictInteger,
+    StrictSchema,
+    text,
+    validation_fields,
+)
 from app.auth.models import Role
 from app.authz import PUBLIC, SIGNED_IN
 from app.errors import ValidationFailed, json_error
@@ -115,47 +123,117 @@ def _signed(body: bytes) -> bool:
     return hmac.compare_digest(expected, header[7:])
 
 
+class HitEvent(StrictSchema):
+    """A view or click seen by a signed edge server."""
+
+    type = fields.String(required=True, validate=validate.OneOf(("view", "click")))
+    event_id = fields.String(
+        required=True,
+        validate=validate.Regexp(services.EVENT_ID_RE),
+        metadata={"description": "The client's id, 8–64 of A-Z a-z 0-9 _ . : - (retries dedup)"},
+    )
+    code = text(32, required=True, metadata={"description": "The note's tracking code"})
+    visitor = text(64, min_length=1, required=True, metadata={"description": "Anonymous id"})
+    time = fields.String(allow_none=True, metadata={"description": "ISO 8601; default now"})
+    bot = StrictBoolean(metadata={"description": "Seen as a robot by the edge"})
+
+
+class ConversionEvent(ConversionInput):
+    """An order, as ``POST /conversions`` takes it (needs a brand's API key)."""
+
+    type = fields.String(required=True, validate=validate.OneOf(("conversion",)))
+
+
+EVENT_SCHEMAS = {"view": HitEvent(), "click": HitEvent(), "conversion": ConversionEvent()}
+
+
+class BatchInput(StrictSchema):
+    events = fields.List(
+        OneOf(HitEvent, ConversionEvent),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": f"At most {services.MAX_BATCH}; each is checked on its own"},
+    )
+
+
+class RejectedEvent(Schema):
+    index = fields.Integer(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+
+
+class StoredConversion(Schema):
+    index = fields.Integer(required=True)
+    id = fields.Integer(required=True)
+    duplicate = fields.Boolean(required=True)
+    attributed = fields.Boolean(required=True)
+
+
+class BatchResult(Schema):
+    accepted = fields.Integer(required=True)
+    rejected = fields.List(fields.Nested(RejectedEvent), required=True)
+    conversions = fields.List(fields.Nested(StoredConversion), required=True)
+    buffer = fields.String(
+        required=True, metadata={"description": "Where the views and clicks were kept"}
+    )
+
+
+def _load_event(event: Any, brand, signed: bool) -> tuple[str, dict]:
+    """One batch event loaded by its type's schema, then checked as the services check it;
+    ValidationFailed names its bad fields."""
+    kind = event.get("type") if isinstance(event, dict) else None
+    if kind not in EVENT_SCHEMAS:
+        raise ValidationFailed({"type": [_("view, click or conversion.")]})
+    if kind == "conversion" and brand is None:
+        raise ValidationFailed({"type": [_("Conversions need a brand API key.")]})
+    if kind != "conversion" and not signed:
+        raise ValidationFailed({"type": [_("Views and clicks must be signed.")]})
+    try:
+        return kind, EVENT_SCHEMAS[kind].load(event)
+    except ValidationError as error:
+        raise ValidationFailed(validation_fields(error)) from None
+
+
 @bp.post("/events/batch")
+# A brand's key or a signature: the key is optional, so after @api_access's "public".
+@bp.doc(security=[{}, {"bearer": []}])
 @api_access(PUBLIC)
-def post_batch():
-    """Up to 500 events: conversions need a brand's API key, views and clicks an HMAC signature
-    of the body (X-Signature: sha256=<hex>). Each bad event is rejected with its reasons; the
-    good ones are kept."""
-    body = request.get_data(cache=True)
-    payload = request.get_json(silent=True)
-    events = payload.get("events") if isinstance(payload, dict) else None
-    if not isinstance(events, list) or not events:
-        return json_error(400, "bad_request", _('Expected {"events": [...]}.'))
+@bp.doc(
+    operationId="postEventBatch",
+    summary=f"Up to {services.MAX_BATCH} events (conversions: a brand's key; views/clicks: signed)",
+    description="Views and clicks need an HMAC of the body (`X-Signature: sha256=<hex>`), "
+    "conversions a brand's API key. Each bad event is rejected with its reasons; the good "
+    "ones are kept.",
+)
+@bp.arguments(BatchInput)
+@bp.response(200, BatchResult, description="Accepted and rejected events")
+@bp.alt_response(401, schema=ErrorSchema, description="Neither a brand key nor a valid signature")
+@bp.alt_response(413, schema=ErrorSchema, description=f"More than {services.MAX_BATCH} events")
+@bp.alt_response(503, schema=ErrorSchema, description="Neither store took the events; retry")
+def post_batch(body: dict):
+    events = body["events"]
     if len(events) > services.MAX_BATCH:
         return json_error(
             413, "too_many_events", _("At most %(n)d events per batch.", n=services.MAX_BATCH)
         )
     brand = _bearer_user()
     brand = brand if brand is not None and brand.role == Role.BRAND else None
-    signed = _signed(body)
+    signed = _signed(request.get_data(cache=True))
     if brand is None and not signed:
         return json_error(
             401, "unauthorized", _("A brand API key or a valid signature is required.")
         )
-    codes = {
-        e.get("code") for e in events if isinstance(e, dict) and e.get("type") in ("view", "click")
-    }
+    codes = {e.get("code") for e in events if isinstance(e, dict) and e.get("type") != "conversion"}
     notes = services.published_notes_by_code(codes) if signed else {}
     now = repr(time.time())  # the time of events sent without one
     hits, conversions, rejected = [], [], []
     for index, event in enumerate(events):
-        kind = event.get("type") if isinstance(event, dict) else None
         try:
+            kind, values = _load_event(event, brand, signed)
             if kind == "conversion":
-                if brand is None:
-                    raise ValidationFailed({"type": [_("Conversions need a brand API key.")]})
-                conversions.append((index, services.validate_conversion(event)))
-            elif kind in ("view", "click"):
-                if not signed:
-                    raise ValidationFailed({"type": [_("Views and clicks must be signed.")]})
-                hits.append(services.validate_hit(event, notes, now))
+                values.pop("type")
+                conversions.append((index, services.validate_conversion(values)))
             else:
-                raise ValidationFailed({"type": [_("view, click or conversion.")]})
+                hits.append(services.validate_hit(values, notes, now))
         except ValidationFailed as error:
             rejected.append({"index": index, "errors": error.fields})
     results = []
@@ -166,70 +244,28 @@ def post_batch():
     if conversions:
         db.session.commit()
     stored_in = pipeline.accept_rows("".join(hits).encode(), len(hits)) if hits else "none"
-    return jsonify(
-        accepted=len(hits) + len(conversions),
-        rejected=rejected,
-        conversions=results,
-        buffer=stored_in,
-    ), 200
-
-
-_INT, _RATE = {"type": "integer"}, {"type": ["number", "null"]}
-_MONEY = {"type": ["integer", "null"], "description": "campaign currency, minor units"}
-_METRICS = {
-    "type": "object",
-    "properties": {
-        **dict.fromkeys(("views", "clicks", "bot_views", "bot_clicks", "conversions"), _INT),
-        "uniques": {
-            "type": "integer",
-            "description": "unique visitors per day, summed over "
-            "the days; for a campaign distinct across its notes",
-        },
-        "revenue": _INT,
-        **dict.fromkeys(("likes", "saves", "comments", "follows", "bought"), _INT),
-        "engagements": {"type": "integer", "description": "likes + saves + comments (net)"},
-        "flagged_engagements": {"type": "integer", "description": "from new accounts"},
-        **dict.fromkeys(("ctr", "conversion_rate", "bot_share", "roas"), _RATE),
-        "engagement_rate": {**_RATE, "description": "engagements ÷ views"},
-        "flagged_share": _RATE,
-        **dict.fromkeys(("spend", "cpm", "cpc", "cpa"), _MONEY),
-        "cpe": {**_MONEY, "description": "spend ÷ engagements, minor units"},
-    },
-}
-_STATS = {
-    "application/json": {
-        "schema": {
-            "type": "object",
-            "properties": {
-                "range": {"type": "object"},
-                "totals": {
-                    "allOf": [_METRICS],
-                    "properties": {"note_uniques": {"type": "integer"}},
-                },
-                "series": {"type": "array", "items": _METRICS},
-                "notes": {"type": "array", "items": _METRICS},
-            },
-        }
+    return {
+        "accepted": len(hits) + len(conversions),
+        "rejected": rejected,
+        "conversions": results,
+        "buffer": stored_in,
     }
-}
 
 
-def _stats_response(**scope):
-    rng = queries.parse_range(request.args)
+def _stats_response(args: dict, **scope) -> dict:
+    rng = queries.make_range(args.get("date_from"), args.get("date_to"), args.get("granularity"))
     stats = queries.stats_for(rng=rng, **scope)
     for row in stats["series"]:
         row["at"] = _iso(row["at"])
-    return jsonify(stats)
+    return stats
 
 
 def _stats_doc(operation_id: str, summary: str):
-    """Declared query, hand-described answer (the metrics table below)."""
-
     def decorate(view):
         view = bp.alt_response(404, schema=ErrorSchema, description="Not yours or not found")(view)
+        view = bp.response(200, Stats, description="Totals, series and per-note rows")(view)
         view = bp.arguments(StatsQuery, location="query")(view)
-        responses = {"200": {"description": "Totals, series and per-note rows", "content": _STATS}}
-        return bp.doc(operationId=operation_id, summary=summary, responses=responses)(view)
+        return bp.doc(operationId=operation_id, summary=summary)(view)
 
     return decorate
 
@@ -237,42 +273,24 @@ def _stats_doc(operation_id: str, summary: str):
 @bp.get("/campaigns/<int:campaign_id>/stats")
 @api_access(Role.BRAND)
 @_stats_doc("getCampaignStats", "A campaign's analytics (its brand)")
-def campaign_stats(_args: dict, campaign_id: int):
+def campaign_stats(args: dict, campaign_id: int):
     campaign = queries.brand_campaign(brand_id=api_user().id, campaign_id=campaign_id)
-    return _stats_response(campaign_id=campaign.id)
+    return _stats_response(args, campaign_id=campaign.id)
 
 
 @bp.get("/notes/<int:note_id>/stats")
 @api_access(SIGNED_IN)
 @_stats_doc("getNoteStats", "A note's analytics (its brand or KOL)")
-def note_stats(_args: dict, note_id: int):
+def note_stats(args: dict, note_id: int):
     note = queries.readable_note(note_id=note_id, user=api_user())
-    return _stats_response(note_id=note.id, with_money=api_user().id == note.brand_id)
+    return _stats_response(args, note_id=note.id, with_money=api_user().id == note.brand_id)
 
 
 @bp.get("/contracts/<int:contract_id>/stats")
 @api_access(SIGNED_IN)
 @_stats_doc("getContractStats", "A contract's analytics (brand or KOL)")
-def contract_stats(_args: dict, contract_id: int):
+def contract_stats(args: dict, contract_id: int):
     contract = queries.readable_contract(contract_id=contract_id, user=api_user())
-    return _stats_response(contract_id=contract.id, with_money=api_user().id == contract.brand_id)
-
-
-_OBJ = {"application/json": {"schema": {"type": "object"}}}
-document(
-    "/events/batch",
-    "post",
-    {
-        "summary": "Up to 500 events (conversions: API key; views/clicks: signed)",
-        "operationId": "postEventBatch",
-        "security": [{}, {"bearer": []}],  # a brand's key only for conversion events
-        "requestBody": {"required": True, "content": _OBJ},
-        "responses": {
-            "200": {"description": "Accepted and rejected events", "content": _OBJ},
-            "400": error_response("Not a batch"),
-            "401": error_response("Neither a brand key nor a valid signature"),
-            "413": error_response("More than 500 events"),
-            "503": error_response("Neither store accepted the events; retry"),
-        },
-    },
-)
+    return _stats_response(
+        args, contract_id=contract.id, with_money=api_user().id == contract.brand_id
+    )

@@ -51,24 +51,29 @@ class Range:
 
 
 def parse_range(args) -> Range:
-    """from/to (YYYY-MM-DD, default the last 30 days) and granularity; bad values fall back."""
-    today = datetime.now(UTC).date()
+    """from/to (YYYY-MM-DD, default the last 30 days) and granularity from a page's query
+    string; bad values fall back to the defaults."""
 
-    def day(name: str, default: date) -> date:
+    def day(name: str) -> date | None:
         try:
             return date.fromisoformat(args.get(name, ""))
         except ValueError:
-            return default
+            return None
 
-    end = min(day("to", today), today + timedelta(days=1))
-    start = day("from", end - timedelta(days=29))
+    return make_range(day("from"), day("to"), args.get("granularity"))
+
+
+def make_range(start: date | None, end: date | None, granularity: str | None) -> Range:
+    """The range shown: at most MAX_DAYS, ending no later than tomorrow (default the last 30
+    days); hourly only when asked for (or the span is two days or less) and short enough."""
+    today = datetime.now(UTC).date()
+    end = min(end or today, today + timedelta(days=1))
+    start = start or end - timedelta(days=29)
     if start > end:
         start, end = end, start
     start = max(start, end - timedelta(days=MAX_DAYS - 1))
-    wanted = args.get("granularity", "")
     span = (end - start).days + 1
-    if wanted not in ("hour", "day"):
-        wanted = "hour" if span <= 2 else "day"
+    wanted = granularity if granularity in ("hour", "day") else ("hour" if span <= 2 else "day")
     if wanted == "hour" and span > HOURLY_MAX_DAYS:
         wanted = "day"
     return Range(start, end, wanted)

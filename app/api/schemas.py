@@ -36,6 +36,26 @@ class StrictInteger(fields.Integer):
         return super()._validated(value)
 
 
+class StrictBoolean(fields.Boolean):
+    """``true`` or ``false``: ``1``, ``"yes"`` and the like are refused."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class OneOf(fields.Raw):
+    """One of several schemas, left as sent for the endpoint to load with the right one: a
+    batch keeps its good events and rejects each bad one with its own reasons, so the
+    events are checked one by one, not as a whole. Documented as ``oneOf`` the schemas
+    (``one_of_property`` in app/api/openapi.py)."""
+
+    def __init__(self, *schemas: type[Schema], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.schemas = schemas
+
+
 def amount(**kwargs: Any) -> fields.Integer:
     """An amount in the currency's minor unit (cents; yen for JPY): a positive whole number."""
     kwargs.setdefault("metadata", {}).setdefault(

@@ -144,3 +144,31 @@ def test_the_analytics_endpoints_are_in_the_openapi_document(client):
     for path in ("/campaigns/{campaign_id}/stats", "/notes/{note_id}/stats",
                  "/contracts/{contract_id}/stats"):  # fmt: skip
         assert "get" in paths[path]
+
+
+def test_an_unknown_field_in_a_batch_event_is_rejected_by_name(client):
+    """Each event is held to its declared schema: a conversion with a field the API does not
+    know (a typo of ``value``, say) is rejected, not stored without it."""
+    brand = make_user(Role.BRAND)
+    events = [
+        {"type": "conversion", "order_id": "T-1", "valeu": 100, "value": 1, "currency": "usd"},
+        {"type": "conversion", "order_id": "T-2", "value": 100, "currency": "usd"},
+    ]
+    response = client.post(
+        "/api/v1/events/batch", json={"events": events}, headers=bearer(make_api_key(brand))
+    )
+    assert response.json["accepted"] == 1
+    assert response.json["rejected"] == [{"index": 0, "errors": {"valeu": ["Unknown field."]}}]
+    assert db.session.scalars(select(Conversion.order_id)).all() == ["T-2"]
+
+
+def test_the_batch_document_is_generated_from_the_event_schemas(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    events = schemas["BatchInput"]["properties"]["events"]["items"]
+    assert events["oneOf"] == [
+        {"$ref": "#/components/schemas/HitEvent"},
+        {"$ref": "#/components/schemas/ConversionEvent"},
+    ]
+    assert schemas["HitEvent"]["properties"]["visitor"]["maxLength"] == 64
+    assert schemas["ConversionEvent"]["additionalProperties"] is False
