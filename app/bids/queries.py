@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.auth.models import Role, User
 from app.bids.models import ACTIVE_BID_STATUSES, BRAND, KOL, Bid, BidStatus
 from app.campaigns.models import Campaign, CampaignStatus
+from app.campaigns.services import owned_campaign
 from app.contracts.models import Contract
 from app.errors import NotFound
 from app.extensions import db
@@ -41,14 +42,6 @@ def visible_bid(*, bid_id: int, user_id: int) -> tuple[Bid, Campaign]:
     if bid is None or campaign is None or user_id not in (bid.kol_id, campaign.brand_id):
         raise NotFound(_("No such bid."))
     return bid, campaign
-
-
-def own_campaign(*, campaign_id: int, brand_id: int) -> Campaign:
-    """The brand's own campaign; another brand's answers 404."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or campaign.brand_id != brand_id:
-        raise NotFound(_("No such campaign."))
-    return campaign
 
 
 def active_bid_of(*, campaign_id: int, kol_id: int) -> Bid | None:
@@ -85,7 +78,7 @@ def campaign_bid_rows(*, campaign_id: int, brand_id: int, sort: str, show: str) 
     from app.contracts.reliability import reliability_for
     from app.contracts.services import rating_summary
 
-    own_campaign(campaign_id=campaign_id, brand_id=brand_id)
+    owned_campaign(brand_id=brand_id, campaign_id=campaign_id)
     stmt = (
         select(Bid, KolProfile)
         .outerjoin(KolProfile, KolProfile.user_id == Bid.kol_id)

@@ -12,6 +12,7 @@ from app.bids import queries, services
 from app.bids.fees import fees_for
 from app.bids.forms import SORTS, BidForm, BidSortForm, CounterForm, RejectForm
 from app.bids.models import BRAND, BidStatus
+from app.campaigns.services import owned_campaign
 from app.contracts.reliability import reliability_for
 from app.contracts.services import rating_summary
 from app.errors import DomainError
@@ -98,7 +99,7 @@ def edit(bid_id: int):
 @bp.get("/campaigns/<int:campaign_id>/bids")
 @access(Role.BRAND)
 def campaign_bids(campaign_id: int):
-    campaign = queries.own_campaign(campaign_id=campaign_id, brand_id=current_user.id)
+    campaign = owned_campaign(brand_id=current_user.id, campaign_id=campaign_id)
     sort_form = BidSortForm(request.args)
     sort = sort_form.sort.data if sort_form.sort.data in SORTS else "price"
     show = "all" if sort_form.show.data == "all" else "active"

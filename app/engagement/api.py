@@ -9,11 +9,10 @@ from marshmallow import Schema, fields, validate
 from app.api.auth import api_access, api_user
 from app.api.routes import bp
 from app.api.schemas import ErrorSchema, StrictInteger, StrictSchema
-from app.auth.models import Role
 from app.engagement import services
+from app.engagement.services import ENGAGERS
 from app.extensions import db
 
-ENGAGING = (Role.BRAND, Role.KOL, Role.SHOPPER)
 MAX_ID = 2**63 - 1
 
 
@@ -110,7 +109,7 @@ def _note_state(note_id: int) -> dict:
 
 
 @bp.put("/notes/<int:note_id>/like")
-@api_access(*ENGAGING)
+@api_access(*ENGAGERS)
 @_declare("likeNote", "Like a published note (again: no change)", EngagementState)
 def put_like(note_id: int):
     services.like(api_user(), note_id)
@@ -118,7 +117,7 @@ def put_like(note_id: int):
 
 
 @bp.delete("/notes/<int:note_id>/like")
-@api_access(*ENGAGING)
+@api_access(*ENGAGERS)
 @_declare("unlikeNote", "Take your like back (again: no change)", EngagementState)
 def delete_like(note_id: int):
     services.unlike(api_user(), note_id)
@@ -126,7 +125,7 @@ def delete_like(note_id: int):
 
 
 @bp.put("/notes/<int:note_id>/save")
-@api_access(*ENGAGING)
+@api_access(*ENGAGERS)
 @_declare(
     "saveNote", "Save a note, into a board or none (moves it)", EngagementState, body=SaveBody
 )
@@ -137,7 +136,7 @@ def put_save(payload: dict, note_id: int):
 
 
 @bp.delete("/notes/<int:note_id>/save")
-@api_access(*ENGAGING)
+@api_access(*ENGAGERS)
 @_declare("unsaveNote", "Remove a note from your wishlist", EngagementState)
 def delete_save(note_id: int):
     services.unsave(api_user(), note_id)
@@ -145,7 +144,7 @@ def delete_save(note_id: int):
 
 
 @bp.post("/notes/<int:note_id>/bought")
-@api_access(*ENGAGING)
+@api_access(*ENGAGERS)
 @_declare("markNoteBought", 'Mark a saved note "bought it" (once)', EngagementState)
 def post_bought(note_id: int):
     services.mark_bought(api_user(), note_id)
@@ -158,7 +157,7 @@ def _follow_state(kol_id: int, following: bool) -> dict:
 
 
 @bp.put("/kols/<int:kol_id>/follow")
-@api_access(*ENGAGING)
+@api_access(*ENGAGERS)
 @_declare(
     "followKol",
     "Follow a creator (from a note: note_id credits it)",
@@ -171,7 +170,7 @@ def put_follow(payload: dict, kol_id: int):
 
 
 @bp.delete("/kols/<int:kol_id>/follow")
-@api_access(*ENGAGING)
+@api_access(*ENGAGERS)
 @_declare("unfollowKol", "Stop following a creator", FollowState)
 def delete_follow(kol_id: int):
     services.unfollow(api_user(), kol_id)
@@ -183,7 +182,7 @@ def _iso(value):
 
 
 @bp.get("/wishlist")
-@api_access(*ENGAGING)
+@api_access(*ENGAGERS)
 @bp.doc(
     operationId="getWishlist",
     summary="Your saved notes by board (the last group is the saves in no board)",

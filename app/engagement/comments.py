@@ -18,7 +18,7 @@ from app.auth.models import User
 from app.db_types import utcnow
 from app.engagement import pipeline
 from app.engagement.models import CommentReport, NoteComment
-from app.engagement.services import ENGAGING_ROLES, is_flagged
+from app.engagement.services import ENGAGERS, is_flagged
 from app.engagement.shoppers import public_name_columns
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
@@ -71,7 +71,7 @@ def _author(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None or not user.is_active:
         raise Forbidden(_("This account is disabled."))
-    if user.role not in ENGAGING_ROLES:
+    if user.role not in ENGAGERS:
         raise Forbidden(_("Staff accounts cannot comment."))
     return user
 

@@ -11,16 +11,15 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.models import Role
 from app.authz import PUBLIC, access
 from app.engagement import services
 from app.engagement.pipeline import EngagementUnavailable
+from app.engagement.services import ENGAGERS
 from app.errors import DomainError, json_error
 from app.extensions import db
 from app.notes import queries
 
 bp = Blueprint("engagement", __name__)
-ENGAGING = (Role.BRAND, Role.KOL, Role.SHOPPER)
 
 
 def wants_json() -> bool:
@@ -75,7 +74,7 @@ def state(note_id: int):
     if not current_user.is_authenticated:
         login = url_for("auth.login", next=_note_url(note_id))
         return jsonify(signed_in=False, can_engage=False, login_url=login, counts=counts)
-    if current_user.role not in ENGAGING:
+    if current_user.role not in ENGAGERS:
         return jsonify(signed_in=True, can_engage=False, counts=counts)
     return jsonify(signed_in=True, can_engage=True, **services.viewer_state(current_user, note_id))
 
@@ -88,7 +87,7 @@ def back_to_note(note_id: int, action: str):
 
 
 @bp.post("/n/<int:note_id>/like")
-@access(*ENGAGING)
+@access(*ENGAGERS)
 def like(note_id: int):
     if request.form.get("do") == "unlike":
         return _respond(note_id, lambda: services.unlike(current_user, note_id), _("Like removed."))
@@ -98,7 +97,7 @@ def like(note_id: int):
 
 
 @bp.post("/n/<int:note_id>/save")
-@access(*ENGAGING)
+@access(*ENGAGERS)
 def save(note_id: int):
     if request.form.get("do") == "unsave":
         return _respond(
@@ -118,7 +117,7 @@ def save(note_id: int):
 
 
 @bp.post("/n/<int:note_id>/bought")
-@access(*ENGAGING)
+@access(*ENGAGERS)
 def bought(note_id: int):
     return _respond(
         note_id, lambda: services.mark_bought(current_user, note_id), _("Marked as bought.")
@@ -126,7 +125,7 @@ def bought(note_id: int):
 
 
 @bp.post("/n/<int:note_id>/follow")
-@access(*ENGAGING)
+@access(*ENGAGERS)
 def follow(note_id: int):
     note = queries.published_note(note_id) or abort(404)
     kol_id = note.kol_id

@@ -23,9 +23,8 @@ from app.extensions import db
 from app.notes.models import Note, NoteStatus
 from app.text import clean_text
 
-ENGAGERS = (Role.SHOPPER, Role.BRAND, Role.KOL)  # who may like, save, follow and comment
-
-ENGAGING_ROLES = (Role.BRAND, Role.KOL, Role.SHOPPER)
+# Who may like, save, follow and comment (staff may not).
+ENGAGERS = (Role.SHOPPER, Role.BRAND, Role.KOL)
 BOARD_NAME_MAX = 60
 MAX_BOARDS = 50
 
@@ -33,7 +32,7 @@ MAX_BOARDS = 50
 def _actor(user: User) -> None:
     if not user.is_active:
         raise Forbidden(_("This account is disabled."))
-    if user.role not in ENGAGING_ROLES:
+    if user.role not in ENGAGERS:
         raise Forbidden(_("Staff accounts cannot like, save or follow."))
 
 
