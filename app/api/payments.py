@@ -21,6 +21,7 @@ from app.payments import gateway
 from app.payments.funding import start_funding
 from app.payments.models import Payout
 from app.payments.queries import money_for_contracts, payment_failures
+from app.payments.stripe_errors import user_error
 
 log = logging.getLogger(__name__)
 _NOT_FOUND = {"schema": ErrorSchema, "description": "Not found, or not a party to it"}
@@ -62,7 +63,7 @@ def fund_contract(contract_id: int):
     except gateway.StripeError as stripe_error:
         db.session.rollback()
         log.warning("funding contract %s: Stripe answered %r", contract_id, stripe_error)
-        error = gateway.user_error(stripe_error)
+        error = user_error(stripe_error)
         return json_error(error.status, error.code, error.message, error.fields)
     except DomainError as error:
         db.session.rollback()

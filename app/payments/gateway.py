@@ -13,10 +13,8 @@ from typing import Any
 
 import stripe
 from flask import Flask, current_app
-from flask_babel import gettext as _
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from app.errors import DomainError
 from app.payments.emulator import Emulator, create_wsgi_app, make_stripe_client
 
 StripeError = stripe.StripeError
@@ -30,33 +28,6 @@ EMULATOR_CONNECT_WEBHOOK_SECRET = "whsec_emulator_connect_local"  # noqa: S105
 
 class MalformedEvent(ValueError):
     """A validly signed webhook body that is no Stripe event we can read (answered 400)."""
-
-
-class StripeRefused(DomainError):
-    """Stripe answered a call made while the user waits with an error (shown, never a 500)."""
-
-    status = 502
-    code = "stripe_refused"
-
-
-class StripeUnavailable(StripeRefused):
-    status = 503
-    code = "stripe_unavailable"
-
-
-def user_error(error: stripe.StripeError) -> StripeRefused:
-    """What to tell the user when a Stripe call in their request failed: try again later
-    (unreachable, 5xx, rate limited, or our key refused: ours to fix, logged by the caller) or
-    Stripe's reason (it refused the request)."""
-    status = error.http_status
-    if status is None or status >= 500 or status in (401, 403, 429):
-        return StripeUnavailable(_("Stripe could not be reached. Please try again in a minute."))
-    reason = error.user_message or _("no reason given")
-    if error.code in ("amount_too_small", "amount_too_large"):
-        return StripeRefused(
-            _("Stripe cannot charge this amount in one payment: %(reason)s", reason=reason)
-        )
-    return StripeRefused(_("Stripe refused the request: %(reason)s", reason=reason))
 
 
 def init_app(app: Flask) -> None:

@@ -23,6 +23,7 @@ from app.payments.models import (
     RefundAttempt,
 )
 from app.payments.models import RefundStatus as R
+from app.payments.stripe_errors import attempt_key, key_is_spent, refused
 from app.status import can_move, move, sources
 from app.text import clean_text
 
@@ -126,7 +127,7 @@ def run_refund(refund_id: int) -> None:
     key = attempt.stripe_key if attempt else refund.idempotency_key
     request = dict(
         refund_id=refund.id,
-        key=f"{key}-g{refund.key_generation}" if refund.key_generation else key,
+        key=attempt_key(key, refund.key_generation),
         charge_id=refund.charge_id,
         amount=refund.amount,
         contract_id=refund.contract_id,
@@ -143,25 +144,21 @@ def run_refund(refund_id: int) -> None:
         result = found or gateway.create_refund(**request)
     except gateway.StripeError as error:
         _refund_call_failed(refund_id, attempt_id, error)
-        if not _refused(error):
+        if not refused(error):
             raise  # unknown outcome: the queue retries with backoff
         return
     apply_stripe_refund(refund_id=refund_id, stripe_refund=result, ours=True)
 
 
-def _refused(error: Exception) -> bool:
-    return getattr(error, "http_status", None) in (400, 402, 403, 404)
-
-
 def _refund_call_failed(refund_id: int, attempt_id: int | None, error: Exception) -> None:
     refund = db.session.get(Refund, refund_id)
     refund.last_error = str(error)[:2000]
-    if _refused(error):
+    if refused(error):
         # Stripe refused: retrying cannot help. No money moved, so the amount stays
         # booked as owed to the brand (refunds in flight) and finance is told.
         move_refund(refund, R.FAILED)
         _note_failure(refund, attempt_id)
-    elif (getattr(error, "http_status", None) or 0) >= 500:
+    elif key_is_spent(error):
         # Stripe stores a 5xx under its idempotency key and replays it: the next run asks
         # Stripe whether the refund happened, then sends a key of its own.
         refund.key_generation += 1

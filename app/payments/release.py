@@ -18,6 +18,7 @@ from app.ledger.services import CASH, HELD, PAYABLE, REVENUE, Leg, balance, post
 from app.money import fee_for
 from app.payments import gateway
 from app.payments.models import ConnectAccount, Funding, Payout, PayoutStatus
+from app.payments.stripe_errors import attempt_key, key_is_spent, refused
 from app.status import move, sources
 
 S = ContractStatus
@@ -191,7 +192,7 @@ def run_transfer(payout_id: int) -> None:
     key = payout.idempotency_key
     request = dict(
         payout_id=payout.id,
-        key=f"{key}-g{payout.key_generation}" if payout.key_generation else key,
+        key=attempt_key(key, payout.key_generation),
         amount=payout.amount,
         currency=payout.currency,
         destination=account.stripe_account_id,
@@ -210,17 +211,14 @@ def run_transfer(payout_id: int) -> None:
             found = gateway.find_transfer(contract_id=request["contract_id"], payout_id=payout_id)
         transfer = found or gateway.create_transfer(**request)
     except gateway.StripeError as error:
-        status = getattr(error, "http_status", None) or 0
         payout = db.session.get(Payout, payout_id)
         payout.last_error = str(error)[:2000]
-        if status in (400, 402, 403, 404):
+        if refused(error):
             # Stripe refused: finance decides.
             move(payout, PayoutStatus.FAILED, by=None, reason="refused by Stripe")
             db.session.commit()
             return
-        if status >= 500:
-            # Stripe stores a 5xx under its key and replays it: the next run asks Stripe
-            # whether the transfer happened, then sends a key of its own.
+        if key_is_spent(error):
             payout.key_generation += 1
         db.session.commit()
         raise  # unknown outcome: retried; a lost answer is replayed under the same key

@@ -25,6 +25,7 @@ from app.payments.disputes import open_dispute, resolve_dispute
 from app.payments.forms import OnboardForm, ReasonForm, ResolveForm
 from app.payments.funding import start_funding
 from app.payments.refunds import cancel_contract
+from app.payments.stripe_errors import user_error
 from app.payments.webhooks import handle_event
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def fund_contract(contract_id: int):
     except gateway.StripeError as error:
         db.session.rollback()  # the funding row goes too: a new attempt gets a new key
         log.warning("funding contract %s: Stripe answered %r", contract_id, error)
-        flash(gateway.user_error(error).message, "error")
+        flash(user_error(error).message, "error")
         return redirect(_contract_page(contract_id))
     except DomainError as error:
         db.session.rollback()
@@ -193,7 +194,7 @@ def onboard():
     except gateway.StripeError as error:
         db.session.rollback()
         log.exception("Connect onboarding failed for user %s", current_user.id)
-        flash(gateway.user_error(error).message, "error")
+        flash(user_error(error).message, "error")
         return redirect(url_for("payments.payouts"))
     return redirect(url, code=303)
 
