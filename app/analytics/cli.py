@@ -27,9 +27,9 @@ def drain_command(loop: bool, interval: float) -> None:
     if redis_client() is None:
         click.echo("no REDIS_URL: events are written directly, nothing to drain")
         return
-    pause = float(current_app.config["ANALYTICS_WRITER_PAUSE"])
-    small = int(current_app.config["ANALYTICS_WRITER_SPLIT_ROWS"])
-    wake = int(current_app.config["ANALYTICS_WRITER_WAKE_ENTRIES"])
+    pause = current_app.config["ANALYTICS_WRITER_PAUSE"]
+    small = current_app.config["ANALYTICS_WRITER_SPLIT_ROWS"]
+    wake = current_app.config["ANALYTICS_WRITER_WAKE_ENTRIES"]
     while True:
         moved = drain_all()  # until the stream is empty
         if moved or not loop:
@@ -55,7 +55,7 @@ def prune_command(days: int | None) -> None:
     forever)."""
     from app.analytics.rollups import prune_raw_events
 
-    deleted = prune_raw_events(days=days or int(current_app.config["ANALYTICS_RETENTION_DAYS"]))
+    deleted = prune_raw_events(days=days or current_app.config["ANALYTICS_RETENTION_DAYS"])
     db.session.commit()
     click.echo(f"deleted {deleted} raw event(s)")
 

@@ -95,7 +95,7 @@ def accept_rows(rows: bytes, count: int) -> str:
 def accept_hit(events: list[dict]) -> str:
     """A single view or click: with ANALYTICS_ASYNC (and Redis) buffered off the request path
     and flushed many hits per round trip (app/analytics/hitbuffer.py); otherwise stored now."""
-    if int(current_app.config["ANALYTICS_ASYNC"]) and use_redis():
+    if current_app.config["ANALYTICS_ASYNC"] and use_redis():
         if hit_buffer.offer(current_app._get_current_object(), events):
             return "buffer"
         raise TrackingUnavailable(_("Tracking is unavailable; retry shortly."))
@@ -122,7 +122,7 @@ def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms:
     if client is None:
         return 0
     consumer = consumer or consumer_name()
-    count = count or int(current_app.config["ANALYTICS_DRAIN_BATCH"])
+    count = count or current_app.config["ANALYTICS_DRAIN_BATCH"]
     stream, group = current_app.config["ANALYTICS_STREAM"], current_app.config["ANALYTICS_GROUP"]
     ensure_group(client, stream, group)
     entries = read_entries(client, stream, group, consumer, count, min_idle_ms)

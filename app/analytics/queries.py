@@ -203,9 +203,9 @@ def _flags(daily, rng: Range, per_note: dict[int, dict]) -> dict[int, list[dict]
     """Views without clicks, bot share above the threshold, and daily spikes against the note's
     own baseline (the median of its previous days)."""
     flags: dict[int, list[dict]] = defaultdict(list)
-    quiet = int(current_app.config["ANALYTICS_QUIET_VIEWS"])
-    bot_share = float(current_app.config["ANALYTICS_BOT_SHARE"])
-    factor = float(current_app.config["ANALYTICS_SPIKE_FACTOR"])
+    quiet = current_app.config["ANALYTICS_QUIET_VIEWS"]
+    bot_share = current_app.config["ANALYTICS_BOT_SHARE"]
+    factor = current_app.config["ANALYTICS_SPIKE_FACTOR"]
     for note_id, row in per_note.items():
         if row["views"] >= quiet and row["clicks"] == 0:
             flags[note_id].append({"kind": "views_without_clicks", "value": row["views"]})

@@ -93,7 +93,7 @@ def _lock_writer(partition: int | None = None) -> None:
 
 
 def _window() -> timedelta:
-    return timedelta(minutes=int(current_app.config["ANALYTICS_DEDUPE_MINUTES"]))
+    return timedelta(minutes=current_app.config["ANALYTICS_DEDUPE_MINUTES"])
 
 
 def ingest_events(events: list[dict]) -> int:
@@ -129,8 +129,8 @@ def store_rows(data: bytes) -> int:
         return 0
     if (
         _dialect() != "postgresql"
-        or int(current_app.config["ANALYTICS_WRITER_SESSIONS"]) < 2
-        or data.count(b"\n") < int(current_app.config["ANALYTICS_WRITER_SPLIT_ROWS"])
+        or current_app.config["ANALYTICS_WRITER_SESSIONS"] < 2
+        or data.count(b"\n") < current_app.config["ANALYTICS_WRITER_SPLIT_ROWS"]
     ):  # a small chunk (steady single hits): one session leaves the other core to the web
         moved = ingest_rows(data)
         db.session.commit()

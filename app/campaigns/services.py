@@ -106,7 +106,7 @@ def _clean_int(values: dict, name: str, errors: dict) -> int:
 def default_for(name: str) -> int | None:
     """A whole-number field's default; the attribution window follows the analytics setting."""
     if name == "attribution_days":
-        return int(current_app.config["ANALYTICS_ATTRIBUTION_DAYS"])
+        return current_app.config["ANALYTICS_ATTRIBUTION_DAYS"]
     return DEFAULTS.get(name)
 
 

@@ -278,7 +278,7 @@ def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms:
     if client is None:
         return 0
     consumer = consumer or consumer_name()
-    count = count or int(current_app.config["ENGAGEMENT_DRAIN_BATCH"])
+    count = count or current_app.config["ENGAGEMENT_DRAIN_BATCH"]
     stream, group = current_app.config["ENGAGEMENT_STREAM"], current_app.config["ENGAGEMENT_GROUP"]
     ensure_group(client, stream, group)
     entries = read_entries(client, stream, group, consumer, count, min_idle_ms)

@@ -38,7 +38,7 @@ def _actor(user: User) -> None:
 
 def is_flagged(user: User) -> bool:
     """A new account's engagement is counted but flagged until it has a little history."""
-    days = int(current_app.config["ENGAGEMENT_TRUST_DAYS"])
+    days = current_app.config["ENGAGEMENT_TRUST_DAYS"]
     return user.created_at > datetime.now(UTC) - timedelta(days=days)
 
 
