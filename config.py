@@ -37,10 +37,17 @@ def is_default_secret(value: str | None) -> bool:
     return value.lower() in PLACEHOLDER_SECRETS or value.startswith("change-me") or len(value) < 32
 
 
-def currency_list(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
-    """'usd, EUR' (the environment's form) or a sequence -> ('usd', 'eur')."""
+def currency_list(
+    value: str | tuple[str, ...] | list[str] | None, known: tuple[str, ...]
+) -> tuple[str, ...]:
+    """'usd, EUR' (the environment's form) or a sequence -> ('usd', 'eur'), in the order
+    given; a code not in ``known`` stops the app (ConfigError naming it)."""
     items = value.split(",") if isinstance(value, str) else (value or ())
-    return tuple(code.strip().lower() for code in items if code.strip())
+    codes = tuple(code.strip().lower() for code in items if code.strip())
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise ConfigError(f"STRIPE_SETTLEMENT_CURRENCIES: {', '.join(unknown)} not offered")
+    return codes
 
 
 def _bool(name: str, default: bool) -> bool:

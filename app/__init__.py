@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import jobs
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+from app.money import CURRENCIES
 from config import (
     BASE_DIR,
     INSTANCE_DIR,
@@ -39,7 +40,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(config_for(config_name))
     app.config.update(overrides)
     app.config["STRIPE_SETTLEMENT_CURRENCIES"] = currency_list(
-        app.config.get("STRIPE_SETTLEMENT_CURRENCIES")
+        app.config.get("STRIPE_SETTLEMENT_CURRENCIES"), CURRENCIES
     )
     load_startup_settings(app.config)  # after the overrides: those win
     _check_secrets(app)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 # Stripe's minor units (https://docs.stripe.com/currencies, copied 2026-12-06). The emulator
 # plays Stripe and keeps its own copy (app/payments/emulator/currencies.py; it must not import
@@ -133,14 +137,14 @@ def fee_for(amount: int, basis_points: int) -> int:
     return int(fee)
 
 
-def offered_currencies() -> tuple[str, ...]:
-    """The currencies deals can be in: the platform's Stripe settlement currencies
-    (STRIPE_SETTLEMENT_CURRENCIES; a contract's transfer must be in the currency its payment
-    settles in), or every currency we offer when that is unset (development)."""
+def offered_currencies(app: Flask | None = None) -> tuple[str, ...]:
+    """The currencies deals can be in: the platform's Stripe settlement currencies, the
+    default first (STRIPE_SETTLEMENT_CURRENCIES, checked at start; a contract's transfer
+    must be in the currency its payment settles in), or every currency we offer when that is
+    unset (development). The emulator settles in the same ones."""
     from flask import current_app
 
-    configured = current_app.config.get("STRIPE_SETTLEMENT_CURRENCIES")
-    return tuple(c for c in CURRENCIES if c in configured) if configured else CURRENCIES
+    return (app or current_app).config.get("STRIPE_SETTLEMENT_CURRENCIES") or CURRENCIES
 
 
 def charge_limits(currency: str) -> tuple[int, int]:

@@ -15,6 +15,7 @@ import stripe
 from flask import Flask, current_app
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from app.money import offered_currencies
 from app.payments.emulator import Emulator, create_wsgi_app, make_stripe_client
 
 StripeError = stripe.StripeError
@@ -55,7 +56,7 @@ def init_app(app: Flask) -> None:
     emulator = Emulator(
         state, hosted_base_url=app.config["STRIPE_EMULATOR_BASE_URL"], sweep_every=sweep_every
     )
-    emulator.settings.settlement_currencies = settlement_currencies(app)
+    emulator.settings.settlement_currencies = offered_currencies(app)
     _add_webhook_endpoints(app, emulator)
     app.extensions["stripe_emulator"] = emulator
     app.extensions["stripe_client"] = make_stripe_client(
@@ -87,15 +88,6 @@ def _poster(app: Flask, path: str) -> Callable[[bytes, dict], int]:
             return app.test_client().post(path, data=payload, headers=headers).status_code
 
     return deliver
-
-
-def settlement_currencies(app: Flask | None = None) -> tuple[str, ...]:
-    """The platform account's settlement currencies (STRIPE_SETTLEMENT_CURRENCIES), the
-    default first; unset outside production, every currency the app offers."""
-    from app.money import CURRENCIES
-
-    configured = (app or current_app).config.get("STRIPE_SETTLEMENT_CURRENCIES")
-    return tuple(configured) if configured else CURRENCIES
 
 
 def client() -> stripe.StripeClient:

@@ -311,6 +311,20 @@ def test_production_refuses_to_start_without_its_settlement_currencies(tmp_path)
         )
 
 
+def test_a_settlement_currency_we_do_not_offer_stops_the_app(tmp_path):
+    """A typo (or a currency Stripe cannot charge) is named at start, not silently dropped
+    from the currencies campaigns may use."""
+    from app import create_app
+    from config import ConfigError
+
+    with pytest.raises(ConfigError, match="xyz"):
+        create_app(
+            "test",
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'c.sqlite3'}",
+            STRIPE_SETTLEMENT_CURRENCIES="usd, XYZ",
+        )
+
+
 def test_chargebacks_and_returned_refunds_reconcile_with_stripe(app, stripe_emulator):
     from app.db_types import utcnow
     from app.finance import reconcile
