@@ -179,6 +179,9 @@ def _init_security_headers(app: Flask) -> None:
         referrer_policy="strict-origin-when-cross-origin",
         x_content_type_options=True,
     )
+    from app import cache_control
+
+    cache_control.init_app(app)  # Cache-Control: no-store for whatever a signed-in user sees
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 
-from flask import Flask, abort, jsonify, render_template, request
+from flask import Flask, Response, abort, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from app.db_types import MAX_ID
+from app.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -93,16 +95,85 @@ HTTP_MESSAGES = {
 }
 
 
-def _render_error(status: int, message: str | None = None, code: str | None = None, fields=None):
+# Failures of a service the app depends on (the database, Redis, a mail or other server), not
+# of the request: answered 503 with Retry-After, the client may simply try again.
+RETRY_AFTER_SECONDS = "5"
+
+
+def _outages() -> tuple[type[BaseException], ...]:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+    return (
+        OperationalError,
+        InterfaceError,
+        PoolTimeoutError,
+        RedisConnectionError,
+        RedisTimeoutError,
+        ConnectionError,
+        TimeoutError,
+    )
+
+
+def is_outage(error: BaseException | None) -> bool:
+    return error is not None and isinstance(error, _outages())
+
+
+def _show_as_visitor() -> None:
+    """Draw the error page without the database: drop the failed transaction and show the
+    visitor's layout and language. The signed-in user's menu, language and unread count all
+    need the database that may be down (loading them again would fail again, and escape every
+    handler as the server's bare 500)."""
+    with contextlib.suppress(Exception):  # the connection is gone: nothing to roll back
+        db.session.rollback()
+    g._login_user = login_manager.anonymous_user()
+
+
+def _error_response(status: int, message, code: str | None, fields) -> Response:
     default_code, default_message = HTTP_MESSAGES.get(status, ("error", "Error"))
-    message = message or str(default_message)
+    text = str(message or default_message)  # a lazy message: translating picks the locale
     if wants_json():
-        return json_error(status, code or default_code, message, fields)
+        response, _status = json_error(status, code or default_code, text, fields)
+    else:
+        html = render_template("errors/error.html", status=status, message=text)
+        response = make_response(html)
+    response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
+
+
+def _render_error(status: int, message=None, code: str | None = None, fields=None) -> Response:
+    """The error as HTML, or as the JSON envelope under /api/. It must answer even when the
+    database, Redis or the mail server is down, signed in or not: a failure while drawing it
+    (the layout loads the user, a translation picks their language) is retried as a visitor,
+    then answered with a page that needs nothing."""
     try:
-        return render_template("errors/error.html", status=status, message=message), status
-    except Exception:  # e.g. the database is down and the layout cannot load the user
-        log.exception("error page could not render; sending the plain one")
-        return f"<!doctype html><title>{status}</title><h1>{escape(message)}</h1>", status
+        return _error_response(status, message, code, fields)
+    except Exception as error:
+        log.warning(
+            "error page %s needed a service that failed (%r); shown as to a visitor", status, error
+        )
+    _show_as_visitor()
+    try:
+        return _error_response(status, message, code, fields)
+    except Exception:
+        log.exception("error page could not render; sending the bare one")
+    return _bare_response(status)
+
+
+def _bare_response(status: int) -> Response:
+    """The last resort: built from nothing but the status (no template, no translation)."""
+    if wants_json():
+        body = json.dumps({"error": {"code": "error", "message": f"HTTP {status}", "fields": {}}})
+        response = Response(body, status, mimetype="application/json")
+    else:
+        response = Response(f"<!doctype html><title>{status}</title><h1>{status}</h1>", status)
+    if status == 503:
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
 
 
 def refuse_impossible_ids(_endpoint: str | None, values: dict | None) -> None:
@@ -123,32 +194,38 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         return _render_error(
             400,
-            _("The form expired or was not sent from this site. Reload the page and try again."),
+            _l("The form expired or was not sent from this site. Reload the page and try again."),
             "csrf_failed",
         )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if is_outage(getattr(error, "original_exception", None)):
+            # Raised outside a view (an after_request hook), so Flask wrapped it as a 500.
+            return _outage()
         status = error.code or 500
-        message = None
-        if status == 429:
-            message = str(HTTP_MESSAGES[429][1])
-        response = _render_error(status, message)
-        if status == 429 and error.get_response().headers.get("Retry-After"):
-            body, code = response
-            return body, code, {"Retry-After": error.get_response().headers["Retry-After"]}
+        response = _render_error(status)
+        retry_after = error.get_response().headers.get("Retry-After") if status == 429 else None
+        if retry_after:
+            response.headers["Retry-After"] = retry_after
         return response
 
     @app.errorhandler(Exception)
     def unhandled(error: Exception):
-        from sqlalchemy.exc import DataError, OperationalError
+        from sqlalchemy.exc import DataError
 
         log.exception("unhandled error on %s %s", request.method, request.path)
         if isinstance(error, DataError | OverflowError):
             # A value no column can hold (a number past BIGINT, a NUL byte…) that no validator
             # caught: the input is at fault, and nothing was committed.
-            return _render_error(422, _("A value is out of range or not allowed."))
-        if isinstance(error, OperationalError):
-            body, status = _render_error(503)
-            return body, status, {"Retry-After": "5"}
+            return _render_error(422, _l("A value is out of range or not allowed."))
+        if is_outage(error):
+            return _outage()
         return _render_error(500)
+
+
+def _outage() -> Response:
+    """503 + Retry-After, drawn as to a visitor at once: the service that failed is likely
+    the one the signed-in layout needs."""
+    _show_as_visitor()
+    return _render_error(503)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from app.auth.models import Role
 from app.authz import access
 from app.campaigns.models import Campaign
+from app.contracts.models import Contract
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.forms import form_status, show_errors
@@ -40,11 +41,28 @@ FORM_OVERHEAD = 2 * 1024 * 1024  # the text fields and images sent beside a vide
 
 
 @bp.url_value_preprocessor
-def _allow_video_uploads(endpoint: str | None, _values) -> None:
-    """Only the editor accepts a body as large as a video; it runs before the CSRF check reads
-    the form, so the limit is in place when the body is parsed."""
-    if endpoint == "notes.edit" and request.method == "POST":
+def _allow_video_uploads(endpoint: str | None, values: dict | None) -> None:
+    """Only the editor accepts a body as large as a video, and only from the KOL who owns the
+    contract. This runs before the CSRF check reads the form, so the limit is in place when
+    the body is parsed; anyone else (signed out, another role, another KOL) keeps
+    MAX_CONTENT_LENGTH, and a larger body is refused (413) before it is read. A cross-site
+    form cannot borrow the owner's session to send one: the cookie is SameSite=Lax."""
+    if (
+        endpoint == "notes.edit"
+        and request.method == "POST"
+        and _signed_in_owner((values or {}).get("contract_id"))
+    ):
         request.max_content_length = current_app.config["MAX_VIDEO_BYTES"] + FORM_OVERHEAD
+
+
+def _signed_in_owner(contract_id: int | None) -> bool:
+    """Whether the signed-in user is the KOL of this contract (the session's account and one
+    column of one row; never the request body)."""
+    user = current_user
+    if contract_id is None or not user.is_authenticated or user.role != Role.KOL:
+        return False
+    kol_id = db.session.scalar(db.select(Contract.kol_id).where(Contract.id == contract_id))
+    return kol_id == user.id
 
 
 def _int_list(values: list[str]) -> list[int]:
