@@ -6,7 +6,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi.py
 
 .PHONY: run test install install-runtime translations lint format migrate seed serve worker \
-	scheduler bench clean stripe-check lock extract-messages check-messages soak
+	scheduler bench clean stripe-check lock extract-messages check-messages soak chaos
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -152,6 +152,13 @@ clean:
 # BENCH_DATABASE_URL (default .../bench, created), BENCH_REDIS_URL (default db 11).
 bench: install
 	$(BIN)/python bench/run.py
+
+# A bounded chaos run (issue 27), not in CI: its own PostgreSQL cluster and redis-server on free
+# ports (never the shared ones), gunicorn + RQ worker + scheduler as in production; browsing, API,
+# tracking and money for CHAOS_SECONDS (90) while it restarts PostgreSQL, stops Redis and
+# SIGKILLs the worker and gunicorn workers; ~4 min in all. Report: bench/results/chaos-<date>.md.
+chaos: install
+	$(BIN)/python bench/chaos.py
 
 # The money scenarios (fund, release, refunds, reversal, dispute, Connect onboarding) on the
 # built-in emulator and, with STRIPE_TEST_SECRET_KEY=sk_test_..., on Stripe's test mode with the

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import jobs
+from app import db_teardown, jobs
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
 from app.money import CURRENCIES
 from config import (
@@ -128,6 +128,7 @@ def _init_extensions(app: Flask) -> None:
     from app.payments import gateway
 
     db.init_app(app)
+    db_teardown.init_app(app)  # a connection lost after the view never costs its answer
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=selected_locale)
