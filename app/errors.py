@@ -214,13 +214,17 @@ def register_error_handlers(app: Flask) -> None:
     def unhandled(error: Exception):
         from sqlalchemy.exc import DataError
 
+        if is_outage(error):
+            # Answered (503 + Retry-After), not a bug: one line each, no traceback, so that an
+            # outage does not bury the real errors; /healthz and the metrics say what is down.
+            log.warning("%s %s: dependency unavailable (%s)", request.method, request.path,
+                        type(error).__name__)  # fmt: skip
+            return _outage()
         log.exception("unhandled error on %s %s", request.method, request.path)
         if isinstance(error, DataError | OverflowError):
             # A value no column can hold (a number past BIGINT, a NUL byte…) that no validator
             # caught: the input is at fault, and nothing was committed.
             return _render_error(422, _l("A value is out of range or not allowed."))
-        if is_outage(error):
-            return _outage()
         return _render_error(500)
 
 

@@ -8,8 +8,8 @@ import re
 
 from app.extensions import db
 from app.jobs import run_staged_job, stage_job
-from tests.conftest import login
-from tests.factories import PASSWORD, make_user
+from tests.conftest import sign_in
+from tests.factories import make_user
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
@@ -82,7 +82,7 @@ def test_exceptions_are_kept_inside_the_json_line(app, json_logs):
 
 def test_signed_in_user_id_is_on_the_access_line(app, client, ctx, json_logs):
     user = make_user()
-    login(client, user.email, PASSWORD)
+    sign_in(client, user)
     client.get("/profile")
     assert json_logs.access("/profile")["user_id"] == user.id
 
@@ -123,3 +123,33 @@ def test_configured_format_follows_the_environment(app):
     finally:
         app.config.clear()
         app.config.update(saved)
+
+
+def test_an_outage_answered_503_is_one_warning_line_and_a_bug_keeps_its_traceback(
+    app, client, json_logs, monkeypatch
+):
+    """A database that went away is answered (503 + Retry-After), not a bug: it logs one
+    warning without a traceback, so the real errors stay visible; anything else is an error
+    with its traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.authz import ACCESS_ATTR
+
+    def database_gone(**_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    def bug(**_kwargs):
+        raise ZeroDivisionError("a real bug")
+
+    endpoint = "notes.explore"
+    for view in (database_gone, bug):  # who may open it, as the real view declares
+        setattr(view, ACCESS_ATTR, getattr(app.view_functions[endpoint], ACCESS_ATTR))
+    monkeypatch.setitem(app.view_functions, endpoint, database_gone)
+    response = client.get("/explore")
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    monkeypatch.setitem(app.view_functions, endpoint, bug)
+    assert client.get("/explore").status_code == 500
+    app_lines = [r for r in json_logs.records() if r["logger"] == "app.errors"]
+    assert [r["level"] for r in app_lines] == ["WARNING", "ERROR"]
+    assert "exception" not in app_lines[0] and "OperationalError" in app_lines[0]["message"]
+    assert "ZeroDivisionError" in app_lines[1]["exception"]
