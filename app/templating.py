@@ -62,7 +62,19 @@ NAVIGATION = {
         ("finance.dashboard", _l("Finance")),
     ],
 }
-
+# Less-used entries go under the top bar's "More" menu, so that a brand's or a KOL's bar fits
+# one line at 1366 px in English and in Chinese (tests/browser/test_phone.py measures it).
+MORE_NAVIGATION = {
+    "brand": ("notes.explore", "profiles.edit", "social.feed_page", "social.wishlist"),
+    "kol": (
+        "notes.explore",
+        "profiles.edit",
+        "profiles.verification",
+        "analytics.media_kit",
+        "social.feed_page",
+        "social.wishlist",
+    ),
+}
 
 ROLE_LABELS = {
     "brand": _l("Brand"),
@@ -96,6 +108,13 @@ def navigation() -> list[tuple[str, str]]:
     return NAVIGATION.get(current_user.role.value, [])
 
 
+def navigation_groups() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The top bar's entries and those under its "More" menu (the phone menu lists both)."""
+    more = MORE_NAVIGATION.get(current_user.role.value, ()) if current_user.is_authenticated else ()
+    entries = navigation()
+    return [e for e in entries if e[0] not in more], [e for e in entries if e[0] in more]
+
+
 def simulated_payments() -> bool:
     from flask import current_app
 
@@ -114,6 +133,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         csrf_token=pagecache.csrf_token,  # Flask-WTF's, or a marker inside a cached page
         navigation=navigation,
+        navigation_groups=navigation_groups,
         simulated_payments=simulated_payments,
         contract_url=contract_url,
         current_locale=current_locale,

@@ -1,7 +1,9 @@
 """Browser journeys: Debian's headless Chromium driven by Playwright against the app served on
 127.0.0.1 (see server.py). Each journey saves screenshots of its main pages under
 artifacts/screenshots/<journey>/ and fails on any console error, uncaught page error, failed
-request or response >= 400 that the journey did not announce with `journey.expect(...)`.
+request or response >= 400 that the journey did not announce with `journey.expect(...)`, and on
+any page wider than the screen: each screenshot is taken at the actor's size and, for a desktop
+actor, again at a phone's (390 x 844, `*-phone.png`), and fails on what sticks out (layout.py).
 
 A missing Chromium is a failure, never a skip: CI installs it (`.ci/run`)."""
 
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import layout
 from tests.browser.server import ROOT, Server, Shop
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -108,13 +111,15 @@ class Journey:
         self.expected: list[tuple[int, re.Pattern]] = []
         self.contexts: list = []
 
-    def actor(self, locale: str = "en-US"):
-        """A new person: a browser context with its own cookies; returns its page."""
+    def actor(self, locale: str = "en-US", phone: bool = False):
+        """A new person: a browser context with its own cookies; returns its page. A phone's
+        screen is 390 x 844 CSS px and touch, as an iPhone 14's."""
         context = self.browser.new_context(
             base_url=self.server.base_url,
             user_agent=USER_AGENT,
             locale=locale,
-            viewport={"width": 1280, "height": 900},
+            viewport=layout.PHONE if phone else {"width": 1280, "height": 900},
+            has_touch=phone,
         )
         context.set_default_timeout(TIMEOUT_MS)
         self.contexts.append(context)
@@ -161,10 +166,20 @@ class Journey:
             self.expected.remove(entry)
 
     def shot(self, page, name: str) -> None:
-        """Screenshot the page (artifacts/screenshots/<journey>/NN-name.png); fail on problems."""
+        """Screenshot the page (artifacts/screenshots/<journey>/NN-name.png), and a desktop
+        actor's page again at a phone's size (NN-name-phone.png); fail on problems, and on
+        anything wider than the screen at either size."""
         page.wait_for_load_state("load")
         self.count += 1
         page.screenshot(path=str(self.shots / f"{self.count:02d}-{name}.png"), full_page=True)
+        self.problems += layout.overflow(page)
+        size = page.viewport_size
+        if size["width"] > layout.PHONE["width"]:
+            page.set_viewport_size(layout.PHONE)
+            self.problems += layout.overflow(page)
+            path = self.shots / f"{self.count:02d}-{name}-phone.png"
+            page.screenshot(path=str(path), full_page=True)
+            page.set_viewport_size(size)
         self.clock.append(time.monotonic())
         self.timings.append(f"{self.clock[-1] - self.clock[-2]:6.1f} s  {self.count:02d}-{name}")
         self.check()

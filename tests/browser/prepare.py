@@ -1,9 +1,13 @@
 """`python -m tests.browser.prepare`: readies the journeys' database in one process (one app
 start instead of one `flask` command each): Alembic migrations, the staff accounts (which exist
 only from the command line) and the verified KOLs of the journeys that are not about
-verification. The full deal still verifies its KOL through the UI."""
+verification. The full deal still verifies its KOL through the UI. With --demo: the migrations
+and `flask seed`'s demo data instead (tests/browser/test_phone.py)."""
 
 from __future__ import annotations
+
+import sys
+import traceback
 
 from flask_migrate import upgrade
 
@@ -35,6 +39,19 @@ def prepare() -> None:
         db.session.commit()
 
 
+def prepare_demo(app) -> None:
+    upgrade()
+    result = app.test_cli_runner().invoke(args=["seed"])
+    if result.exit_code != 0:
+        if result.exc_info:
+            traceback.print_exception(*result.exc_info)
+        raise SystemExit(f"flask seed failed:\n{result.output}")
+
+
 if __name__ == "__main__":
-    with create_app().app_context():
-        prepare()
+    app = create_app()
+    with app.app_context():
+        if "--demo" in sys.argv:
+            prepare_demo(app)
+        else:
+            prepare()

@@ -104,12 +104,16 @@ class Database:
 
 
 class Server:
-    def __init__(self, tmp: Path, logs: Path) -> None:
+    """demo=True: `flask seed`'s demo data on SQLite, jobs inline, no Redis (the layout crawl
+    of tests/browser/test_phone.py reads pages; the database under them does not matter)."""
+
+    def __init__(self, tmp: Path, logs: Path, demo: bool = False) -> None:
         self.tmp = tmp
         self.logs = logs
+        self.demo = demo
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.database = Database(os.environ.get("DATABASE_URL"), tmp)
+        self.database = Database(None if demo else os.environ.get("DATABASE_URL"), tmp)
         self.redis_url: str | None = None
         self.redis_process: subprocess.Popen | None = None
         self.processes: list[subprocess.Popen] = []
@@ -120,12 +124,13 @@ class Server:
         started = time.monotonic()
         self.logs.mkdir(parents=True, exist_ok=True)
         self.database.create()
-        if os.environ.get("REDIS_URL"):
+        if os.environ.get("REDIS_URL") and not self.demo:
             self._start_redis()
         self.env = self._environment()
         # The processes start side by side (each spends seconds importing the app); only the
         # tracking writer, which reads the tables at once, waits for the migrations.
-        prepare = self._spawn("prepare", [sys.executable, "-m", "tests.browser.prepare"])
+        prepare_argv = [sys.executable, "-m", "tests.browser.prepare"]
+        prepare = self._spawn("prepare", [*prepare_argv, *(["--demo"] if self.demo else [])])
         web = self._spawn(
             "web",
             [

@@ -137,10 +137,11 @@ def staff(journey, role: str, email: str | None = None) -> Page:
     return page
 
 
-def ready_kol(journey) -> tuple[Page, str]:
-    """The journey's KOL, verified beforehand (prepare.py), signs in; the page and the name."""
+def ready_kol(journey, phone: bool = False) -> tuple[Page, str]:
+    """The journey's KOL, verified beforehand (prepare.py), signs in (on a phone if asked); the
+    page and the name."""
     name, email, _handle = READY_KOLS[journey.name]
-    page = journey.actor()
+    page = journey.actor(phone=phone)
     login(page, email)
     return page, name
 

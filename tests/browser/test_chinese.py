@@ -14,7 +14,7 @@ def test_chinese(journey):
     brand = journey.actor()
     steps.register(brand, "brand", "Matcha Hub", "brand@zh.example.com")
     campaign_id = steps.create_campaign(brand, TITLE, journey.shop.url + "/matcha")
-    kol, _name = steps.ready_kol(journey)
+    kol, _name = steps.ready_kol(journey, phone=True)  # Red's KOLs live on their phones
     contract_id = steps.brand_accepts(brand, steps.bid(kol, TITLE, "350"))
     steps.fund(brand, contract_id)
     note_id = steps.write_note(
@@ -24,7 +24,7 @@ def test_chinese(journey):
     for page in (brand, kol, admin):
         page.goto("/")
         steps.to_chinese(page)
-    visitor = journey.actor(locale="en-US")
+    visitor = journey.actor(locale="en-US", phone=True)
     visitor.goto("/explore")
     steps.to_chinese(visitor)
 

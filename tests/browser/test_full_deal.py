@@ -54,7 +54,7 @@ def test_full_deal(journey):
     expect(brand.locator("main")).to_contain_text("Approved → Published")
     journey.shot(brand, "brand-approved")
 
-    visitor = journey.actor()
+    visitor = journey.actor(phone=True)  # a shopper reads notes on a phone, as on Red
     visitor.goto("/explore")
     journey.shot(visitor, "explore")
     steps.follow(visitor, re.compile(NOTE))

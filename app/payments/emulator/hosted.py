@@ -15,9 +15,10 @@ if TYPE_CHECKING:
     from .emulator import Emulator
 
 _LAYOUT = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{% block title %}{% endblock %} · Stripe emulator</title>
 <link rel="icon" href="data:,">
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}
+<style>*{box-sizing:border-box}body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}
 label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.4rem}
 button{margin-top:1rem;padding:.5rem 1rem}.error{color:#b00020}.note{color:#555}</style>
 </head><body><p class="note">Stripe emulator — test mode</p>{% block body %}{% endblock %}
