@@ -7,8 +7,8 @@ import pytest
 from app import create_app
 from app.auth.models import Role
 from app.authz import ACCESS_ATTR, PUBLIC, SIGNED_IN
-from tests.conftest import csrf_token, login
-from tests.factories import PASSWORD, make_user
+from tests.conftest import csrf_token, sign_in
+from tests.factories import make_user
 
 SAMPLE_ARGS = {"int": "1", "default": "x", "string": "x"}
 
@@ -42,7 +42,7 @@ def test_each_route_answers_its_audience_only(app, client, role):
     """Anonymous visitors are sent to sign in; wrong roles get 403; nobody gets a 500."""
     if role is not None:
         user = make_user(role)
-        assert login(client, user.email, PASSWORD).status_code == 302
+        sign_in(client, user)
     token = csrf_token(client, "/" if role else "/auth/login")  # public pages: no session
     for rule, view, url in _routes(app):
         if rule.endpoint == "auth.logout":

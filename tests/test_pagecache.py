@@ -14,8 +14,8 @@ from app.campaigns.models import Campaign
 from app.extensions import db
 from app.notes.models import NoteStatus
 from tests.analytics.support import BROWSER, published_note
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_user
+from tests.conftest import post_form, signed_in
+from tests.factories import make_user
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -117,8 +117,7 @@ def test_signed_in_visitors_get_their_own_page(app, cache_on, views):
     url = f"/n/{note.id}-{note.slug}"
     app.test_client().get(url, headers=BROWSER)  # an anonymous rendering is cached
     user = make_user()
-    client = app.test_client()
-    login(client, user.email, PASSWORD)
+    client = signed_in(app, user)
     html = client.get(url, headers=BROWSER).get_data(as_text=True)
     assert "Sign out" in html and "Sign in" not in html
 
@@ -152,8 +151,7 @@ def _kol_client(app, name="Kol Viewer"):
     from tests.factories import make_kol
 
     kol = make_kol(verified=True, name=name)
-    client = app.test_client()
-    login(client, kol.email, PASSWORD)
+    client = signed_in(app, kol)
     return kol, client
 
 

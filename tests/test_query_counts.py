@@ -12,8 +12,8 @@ from app.auth.models import Role
 from app.extensions import db
 from tests.analytics.support import BROWSER, published_note
 from tests.analytics.support import event as tracking_event
-from tests.conftest import login
-from tests.factories import PASSWORD, make_api_key, make_campaign, make_kol, make_user
+from tests.conftest import signed_in
+from tests.factories import make_api_key, make_campaign, make_kol, make_user
 
 LIMIT = 10
 
@@ -94,12 +94,10 @@ def page_counts(app, data: dict) -> dict[str, int]:
         url = f"/n/{note.id}-{note.slug}" if page == "note" else page
         counts[page] = queries(visitor, url, headers=BROWSER)
     assert [e["n"] for e in data["tracked"] if e["k"] == "view"] == [note.id]
-    kol = app.test_client()
-    login(kol, data["kol"].email, PASSWORD)
+    kol = signed_in(app, data["kol"])
     counts["/campaigns"] = queries(kol, "/campaigns?per_page=100", headers=BROWSER)
     counts["note (signed in)"] = queries(kol, f"/n/{note.id}-{note.slug}", headers=BROWSER)
-    brand = app.test_client()
-    login(brand, data["brand"].email, PASSWORD)
+    brand = signed_in(app, data["brand"])
     counts["dashboard"] = queries(brand, f"/analytics/campaigns/{data['dashboard'].id}")
     counts["/feed"] = queries(brand, "/feed")
     api = app.test_client()

@@ -3,7 +3,7 @@
 import pytest
 
 from app import create_app
-from tests.conftest import login
+from tests.conftest import login, sign_in
 from tests.factories import PASSWORD, PRODUCTION_STRIPE, make_user
 
 
@@ -69,7 +69,7 @@ def test_remember_me_is_bounded(app):
 )
 def test_state_changing_forms_refuse_posts_without_csrf(client, path):
     user = make_user("kol")
-    login(client, user.email, PASSWORD)
+    sign_in(client, user)
     response = client.post(path, data={"name": "x", "email": "a@b.example"})
     assert response.status_code == 400
 

@@ -13,8 +13,8 @@ from app.analytics.tracking import VISITOR_COOKIE
 from app.auth.models import Role, User
 from app.extensions import db
 from tests.analytics.support import BROWSER, published_note
-from tests.conftest import login
-from tests.factories import PASSWORD, make_user
+from tests.conftest import sign_in
+from tests.factories import make_user
 
 # The only cookie a first visit may get: analytics' first-party visitor id ("kv"), set on
 # purpose to count unique visitors (app/analytics/tracking.py).
@@ -117,7 +117,7 @@ def test_an_unknown_language_is_404(client):
 
 def test_signed_in_users_keep_the_csrf_form_which_saves_the_choice(app, client):
     user = make_user(Role.SHOPPER)
-    assert login(client, user.email, PASSWORD).status_code == 302
+    sign_in(client, user)
     html = client.get("/explore").get_data(as_text=True)
     assert not LANG_LINK.search(html)
     form = re.search(
@@ -139,7 +139,7 @@ def test_signed_in_users_keep_the_csrf_form_which_saves_the_choice(app, client):
 def test_a_signed_in_reader_still_gets_the_engagement_forms(app, client):
     note = published_note()
     user = make_user(Role.SHOPPER)
-    login(client, user.email, PASSWORD)
+    sign_in(client, user)
     html = client.get(f"/n/{note.id}-{note.slug}").get_data(as_text=True)
     assert f'action="/n/{note.id}/like"' in html and 'name="csrf_token"' in html
     assert 'class="comment-form"' in html

@@ -1,14 +1,13 @@
 from app.auth.models import User
 from app.extensions import db
-from tests.conftest import login, post_form
+from tests.conftest import login, post_form, sign_in, signed_in
 from tests.factories import PASSWORD, make_user
 
 
 def test_admin_disables_and_enables_an_account(app, client):
     admin, brand = make_user("admin"), make_user("brand")
-    brand_client = app.test_client()
-    login(brand_client, brand.email, PASSWORD)
-    login(client, admin.email, PASSWORD)
+    brand_client = signed_in(app, brand)
+    sign_in(client, admin)
     assert brand.email in client.get(f"/admin/users?q={brand.email}").get_data(as_text=True)
 
     response = post_form(
@@ -27,7 +26,7 @@ def test_admin_disables_and_enables_an_account(app, client):
 
 def test_admin_cannot_disable_themselves(client):
     admin = make_user("admin")
-    login(client, admin.email, PASSWORD)
+    sign_in(client, admin)
     post_form(client, f"/admin/users/{admin.id}/disable", {"reason": "oops"}, page="/admin/users")
     db.session.expire_all()
     assert not db.session.get(User, admin.id).is_disabled
@@ -37,7 +36,7 @@ def test_user_list_filters_by_role_and_paginates(client):
     admin = make_user("admin")
     for _ in range(27):
         make_user("kol")
-    login(client, admin.email, PASSWORD)
+    sign_in(client, admin)
     first = client.get("/admin/users?role=kol").get_data(as_text=True)
     assert "Page 1 of 2" in first and admin.email not in first
     assert "Page 2 of 2" in client.get("/admin/users?role=kol&page=2").get_data(as_text=True)

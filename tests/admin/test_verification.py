@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.profiles.models import KolProfile, Verification, VerificationRequest
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_kol, make_user
+from tests.conftest import post_form, sign_in, signed_in
+from tests.factories import make_kol, make_user
 
 
 def _screenshot():
@@ -17,7 +17,7 @@ def _screenshot():
 
 
 def _submit(client, kol):
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     return post_form(
         client,
         "/profile/verification",
@@ -35,8 +35,7 @@ def test_kol_submits_and_admin_approves(app, client):
     )
 
     admin = make_user("admin")
-    admin_client = app.test_client()
-    login(admin_client, admin.email, PASSWORD)
+    admin_client = signed_in(app, admin)
     queue = admin_client.get("/admin/verifications").get_data(as_text=True)
     assert db.session.get(KolProfile, kol.id).display_name in queue
     assert admin_client.get(f"/media/private/{request.screenshot}").status_code == 200
@@ -57,8 +56,7 @@ def test_rejection_needs_a_reason_the_kol_reads(app, client):
         select(VerificationRequest).where(VerificationRequest.kol_id == kol.id)
     )
     admin = make_user("admin")
-    admin_client = app.test_client()
-    login(admin_client, admin.email, PASSWORD)
+    admin_client = signed_in(app, admin)
     url = f"/admin/verifications/{request.id}"
     no_reason = post_form(admin_client, url, {"decision": "reject", "reason": ""})
     assert no_reason.status_code == 422
@@ -79,8 +77,7 @@ def test_only_one_pending_request_and_no_double_decision(app, client):
         select(VerificationRequest).where(VerificationRequest.kol_id == kol.id)
     )
     admin = make_user("admin")
-    admin_client = app.test_client()
-    login(admin_client, admin.email, PASSWORD)
+    admin_client = signed_in(app, admin)
     url = f"/admin/verifications/{request.id}"
     post_form(admin_client, url, {"decision": "approve"})
     second = post_form(admin_client, url, {"decision": "reject", "reason": "changed my mind"})

@@ -12,8 +12,8 @@ from app.campaigns.models import Campaign
 from app.extensions import db
 from tests.analytics.support import bearer, campaign_for, published_note
 from tests.campaigns.helpers import api_json, form_data
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_api_key, make_user
+from tests.conftest import post_form, sign_in
+from tests.factories import make_api_key, make_user
 
 
 def _order_five_days_after_a_click(client, window_days: int, order_id: str) -> dict:
@@ -74,7 +74,7 @@ def test_the_api_refuses_a_window_outside_one_to_ninety_days(client, days):
 
 def test_the_campaign_form_sets_the_window_and_names_a_bad_one(client):
     brand = make_user(Role.BRAND)
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     page = client.get("/campaigns/new").get_data(as_text=True)
     assert 'name="attribution_days"' in page and 'value="7"' in page
     bad = post_form(client, "/campaigns/new", form_data(attribution_days="120"))

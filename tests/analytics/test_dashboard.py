@@ -17,8 +17,8 @@ from app.analytics.tracking import new_click_id
 from app.auth.models import Role
 from app.extensions import db
 from tests.analytics.support import bearer, campaign_for, event, published_note
-from tests.conftest import login
-from tests.factories import PASSWORD, make_api_key, make_kol, make_user
+from tests.conftest import sign_in
+from tests.factories import make_api_key, make_kol, make_user
 
 
 def fill(notes, n=400, seed=7):
@@ -103,7 +103,7 @@ def test_dashboard_and_api_numbers_equal_counts_from_raw_events(client):
     # Spend: price + brand fee of each funded contract; CPC etc. follow from it.
     assert totals["spend"] == 3 * (50_000 + 2_500)
     assert totals["cpc"] == (totals["spend"] * 2 + totals["clicks"]) // (2 * totals["clicks"])
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     html = client.get(f"/analytics/campaigns/{campaign.id}").get_data(as_text=True)
     assert f"<dd>{expected['views']}</dd>" in html
     assert f"<dd>{expected['clicks']}</dd>" in html
@@ -131,7 +131,7 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(client):
     brand, campaign, notes = brand_with_campaign(notes=1)
     notes[0].title = '=HYPERLINK("http://evil.example","x")'
     db.session.commit()
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     text = client.get(f"/analytics/campaigns/{campaign.id}/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text
 
@@ -139,7 +139,7 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(client):
 def test_a_brand_sees_only_its_own_campaigns(client):
     _owner, campaign, notes = brand_with_campaign(notes=1)
     other = make_user(Role.BRAND)
-    login(client, other.email, PASSWORD)
+    sign_in(client, other)
     assert client.get(f"/analytics/campaigns/{campaign.id}").status_code == 404
     assert client.get(f"/analytics/campaigns/{campaign.id}/export.csv").status_code == 404
     assert campaign.title not in client.get("/analytics").get_data(as_text=True)
@@ -159,7 +159,7 @@ def test_a_kol_sees_only_their_notes_and_no_brand_pages(client):
     from app.auth.models import User
 
     kol = db.session.get(User, author.kol_id)
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     assert client.get(f"/analytics/campaigns/{campaign.id}").status_code == 403
     html = client.get("/analytics/media-kit").get_data(as_text=True)
     assert f"/n/{notes[0].id}-" in html and f"/n/{notes[1].id}-" not in html
@@ -181,7 +181,7 @@ def test_the_shared_media_kit_shows_only_that_kols_numbers(client):
     from app.auth.models import User
 
     kol = db.session.get(User, notes[0].kol_id)
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     from app.analytics.media_kit import create_link
 
     create_link(kol_id=kol.id, name="Glow Lab")
@@ -200,7 +200,7 @@ def test_the_shared_media_kit_shows_only_that_kols_numbers(client):
 
 def test_empty_states_before_any_traffic(client):
     brand, campaign, _notes = brand_with_campaign(notes=0)
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     html = client.get(f"/analytics/campaigns/{campaign.id}").get_data(as_text=True)
     assert "No traffic in this period yet" in html
     assert "No note of this campaign is published yet" in html
@@ -226,10 +226,10 @@ def test_dashboard_queries_do_not_grow_with_notes_or_events(app, client):
     small_brand, small, _small_notes = brand_with_campaign(notes=1)
     big_brand, big, big_notes = brand_with_campaign(notes=6)
     fill(big_notes, n=600)
-    login(client, small_brand.email, PASSWORD)
+    sign_in(client, small_brand)
     first = count_queries(app, lambda: client.get(f"/analytics/campaigns/{small.id}"))
     client.get("/auth/logout")
-    login(client, big_brand.email, PASSWORD)
+    sign_in(client, big_brand)
     second = count_queries(app, lambda: client.get(f"/analytics/campaigns/{big.id}"))
     assert first > 5 and second == first
 
@@ -264,7 +264,7 @@ def test_anomalies_are_flagged_and_still_counted(app, client, monkeypatch):
     batch += [event(spiky, visitor=f"{i:032x}", at=now - 60) for i in range(80)]
     rollups.ingest_events(batch)
     db.session.commit()
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     stats = client.get(
         f"/api/v1/campaigns/{campaign.id}/stats", headers=bearer(make_api_key(brand))
     ).json

@@ -11,8 +11,8 @@ from app.analytics.rollups import hour_of
 from app.auth.models import Role, User
 from app.extensions import db
 from tests.analytics.support import bearer, campaign_for, published_note
-from tests.conftest import login
-from tests.factories import PASSWORD, make_api_key, make_user
+from tests.conftest import sign_in
+from tests.factories import make_api_key, make_user
 
 SPEND = 50_000 + 2_500  # price + brand fee of each funded contract
 
@@ -61,7 +61,7 @@ def test_the_stats_api_reports_engagement_rate_and_cpe(client):
 
 def test_the_dashboard_and_csv_show_engagement_and_flag_new_accounts(client):
     brand, campaign, first, _second = _campaign()
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     html = client.get(f"/analytics/campaigns/{campaign.id}").get_data(as_text=True)
     assert "<dt>Likes</dt><dd>15</dd>" in html and "<dt>Bought it</dt><dd>1</dd>" in html
     assert "<dt>Engagement rate</dt><dd>6.75 %</dd>" in html
@@ -81,7 +81,7 @@ def test_the_dashboard_and_csv_show_engagement_and_flag_new_accounts(client):
 def test_the_media_kit_shows_the_kols_engagement_rate(client):
     *_rest, first, _second = _campaign()
     kol = db.session.get(User, first.kol_id)
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     html = client.get("/analytics/media-kit").get_data(as_text=True)
     assert '<dd class="media-kit-engagement-rate">7.00 %</dd>' in html  # 21 ÷ 300 views
     assert "CPE" not in html and "Spend" not in html

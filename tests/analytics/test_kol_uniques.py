@@ -27,8 +27,8 @@ from tests.analytics.support import (
     published_note,
     random_drains,
 )
-from tests.conftest import login
-from tests.factories import PASSWORD, make_kol
+from tests.conftest import sign_in
+from tests.factories import make_kol
 
 READER, OTHER_READER, CRAWLER = "b" * 32, "c" * 32, "d" * 32
 UNIQUES_RE = re.compile(r"<dt>Unique visitors</dt><dd>(\d+)</dd>")
@@ -53,7 +53,7 @@ def _media_kit(kol_id: int) -> dict:
 
 def _page_uniques(client, kol) -> tuple[int, int]:
     """Unique visitors on the KOL's own media kit and on a share link of it."""
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     own = client.get("/analytics/media-kit").get_data(as_text=True)
     link = media_kit.create_link(kol_id=kol.id, name="Glow Lab")
     db.session.commit()

@@ -8,14 +8,14 @@ from app.analytics.models import MediaKitLink
 from app.auth.models import User
 from app.extensions import db
 from tests.analytics.support import published_note
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_kol, make_user
+from tests.conftest import post_form, sign_in
+from tests.factories import make_kol, make_user
 
 
 def _kol_with_note(client):
     note = published_note()
     kol = db.session.get(User, note.kol_id)
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     return kol, note
 
 
@@ -67,7 +67,7 @@ def test_a_kol_cannot_revoke_another_kols_link_and_a_name_is_required(client, ap
     link = _link(owner)
     client.get("/auth/logout")
     other = make_kol(verified=True)
-    login(client, other.email, PASSWORD)
+    sign_in(client, other)
     response = post_form(
         client, f"/analytics/media-kit/links/{link.id}/revoke", page="/analytics/media-kit"
     )
@@ -77,5 +77,5 @@ def test_a_kol_cannot_revoke_another_kols_link_and_a_name_is_required(client, ap
     assert blank.status_code == 422 and "This field is required." in blank.get_data(as_text=True)
     brand = make_user("brand")
     client.get("/auth/logout")
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     assert client.get("/analytics/media-kit").status_code == 403

@@ -11,8 +11,8 @@ from app.analytics import rollups
 from app.auth.models import Role
 from app.extensions import db
 from tests.analytics.support import bearer, campaign_for, event, published_note
-from tests.conftest import login
-from tests.factories import PASSWORD, make_api_key, make_user
+from tests.conftest import sign_in
+from tests.factories import make_api_key, make_user
 
 READER = "b" * 32
 
@@ -48,7 +48,7 @@ def test_one_visitor_on_two_notes_is_one_campaign_unique_and_two_note_uniques(cl
     # A contract has one note: its uniques are that note's.
     contract = _stats(client, brand, f"/api/v1/contracts/{first.contract_id}/stats")
     assert contract["totals"]["uniques"] == 1
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     html = client.get(f"/analytics/campaigns/{campaign.id}").get_data(as_text=True)
     assert "<dt>Unique visitors</dt><dd>1</dd>" in html
     overview = client.get("/analytics").get_data(as_text=True)

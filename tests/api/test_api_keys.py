@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from app.auth.models import ApiKey
 from app.extensions import db
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_api_key, make_user
+from tests.conftest import post_form, sign_in
+from tests.factories import make_api_key, make_user
 
 
 def _me(client, key: str | None):
@@ -15,7 +15,7 @@ def _me(client, key: str | None):
 
 def test_key_created_in_settings_is_shown_once_and_stored_hashed(client):
     user = make_user("brand")
-    login(client, user.email, PASSWORD)
+    sign_in(client, user)
     page = post_form(client, "/settings/api-keys", {"name": "Shop server"}).get_data(as_text=True)
     secret = re.search(r"<code>(kol_[\w-]+)</code>", page).group(1)
     stored = db.session.scalar(select(ApiKey).where(ApiKey.user_id == user.id))
@@ -41,7 +41,7 @@ def test_revoked_key_stops_working(client):
     user = make_user("kol")
     secret = make_api_key(user)
     assert _me(client, secret).status_code == 200
-    login(client, user.email, PASSWORD)
+    sign_in(client, user)
     key = db.session.scalar(select(ApiKey).where(ApiKey.user_id == user.id))
     post_form(client, f"/settings/api-keys/{key.id}/revoke", page="/settings/api-keys")
     assert _me(client, secret).status_code == 401
@@ -51,7 +51,7 @@ def test_a_user_cannot_revoke_someone_elses_key(client):
     owner, other = make_user("brand"), make_user("brand")
     secret = make_api_key(owner)
     key = db.session.scalar(select(ApiKey).where(ApiKey.user_id == owner.id))
-    login(client, other.email, PASSWORD)
+    sign_in(client, other)
     response = post_form(client, f"/settings/api-keys/{key.id}/revoke", page="/settings/api-keys")
     assert response.status_code == 404
     assert _me(client, secret).status_code == 200
@@ -69,13 +69,13 @@ def test_disabled_users_key_stops_working(client):
 
 def test_session_cookie_does_not_authenticate_the_api(client):
     user = make_user("brand")
-    login(client, user.email, PASSWORD)
+    sign_in(client, user)
     assert _me(client, None).status_code == 401
 
 
 def test_empty_key_name_is_refused(client):
     user = make_user("brand")
-    login(client, user.email, PASSWORD)
+    sign_in(client, user)
     response = post_form(client, "/settings/api-keys", {"name": "   "})
     assert response.status_code == 422
 

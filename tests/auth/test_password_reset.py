@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.mail.models import Mail
-from tests.conftest import login, post_form
+from tests.conftest import login, post_form, sign_in
 from tests.factories import PASSWORD, make_user
 
 
@@ -65,8 +65,8 @@ def test_outbox_is_not_served_in_production(client, app):
 def test_change_password_signs_out_other_sessions(app, client):
     user = make_user("brand")
     other = app.test_client()
-    login(client, user.email, PASSWORD)
-    login(other, user.email, PASSWORD)
+    sign_in(client, user)
+    sign_in(other, user)
     new = "my second passphrase"
     response = post_form(
         client,
@@ -81,7 +81,7 @@ def test_change_password_signs_out_other_sessions(app, client):
 
 def test_change_password_needs_the_current_one(client):
     user = make_user("kol")
-    login(client, user.email, PASSWORD)
+    sign_in(client, user)
     response = post_form(
         client,
         "/settings/password",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app import sessions
-from tests.conftest import login
-from tests.factories import PASSWORD, make_user
+from tests.conftest import sign_in
+from tests.factories import make_user
 
 
 def _session_cookies(response) -> list[str]:
@@ -13,7 +13,7 @@ def _session_cookies(response) -> list[str]:
 
 def test_a_fresh_cookie_is_not_resent_on_every_request(app, client):
     user = make_user()
-    assert login(client, user.email, PASSWORD).status_code == 302
+    sign_in(client, user)
     client.get("/settings/")  # shows and removes the "Signed in." message: a changed session
     response = client.get("/settings/")
     assert response.status_code == 200
@@ -22,7 +22,7 @@ def test_a_fresh_cookie_is_not_resent_on_every_request(app, client):
 
 def test_an_older_cookie_is_resent_with_a_new_expiry(app, client, monkeypatch):
     user = make_user()
-    login(client, user.email, PASSWORD)
+    sign_in(client, user)
     client.get("/settings/")
     monkeypatch.setattr(sessions, "REFRESH_SECONDS", 0)  # as if signed a minute ago
     refreshed = _session_cookies(client.get("/settings/"))
@@ -32,7 +32,7 @@ def test_an_older_cookie_is_resent_with_a_new_expiry(app, client, monkeypatch):
 
 def test_a_tampered_cookie_is_an_empty_session(app, client):
     user = make_user()
-    login(client, user.email, PASSWORD)
+    sign_in(client, user)
     value = client.get_cookie("session").value
     client.set_cookie("session", value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
     assert client.get("/settings/").status_code == 302  # to sign in

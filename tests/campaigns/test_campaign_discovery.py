@@ -15,8 +15,8 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.profiles import services as profiles
 from app.profiles.models import KolNiche, KolProfile, Verification
-from tests.conftest import login
-from tests.factories import PASSWORD, make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.conftest import sign_in
+from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 
 S = CampaignStatus
 
@@ -38,7 +38,7 @@ def _kol(client=None, *, niches=("beauty",), region="CN", languages=("zh",), rat
     )
     db.session.commit()
     if client is not None:
-        login(client, kol.email, PASSWORD)
+        sign_in(client, kol)
     return kol
 
 
@@ -178,7 +178,7 @@ def test_brand_invites_a_kol_once_and_only_that_kol_sees_it(client):
     other = _kol()
     brand = make_user("brand")
     campaign = _campaign("Invite me", brand_id=brand.id)
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     url = f"/kols/{kol.id}/invite"
     from tests.conftest import post_form
 
@@ -187,13 +187,13 @@ def test_brand_invites_a_kol_once_and_only_that_kol_sees_it(client):
     again = post_form(client, url, data)
     assert again.status_code == 409 and "already invited" in again.get_data(as_text=True)
     client.delete_cookie("session")
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     assert "1 new" in client.get("/campaigns").get_data(as_text=True)
     html = client.get("/campaigns/invitations").get_data(as_text=True)
     assert "Invite me" in html and "&lt;b&gt;here&lt;/b&gt;" in html
     assert "1 new" not in client.get("/campaigns").get_data(as_text=True)
     client.delete_cookie("session")
-    login(client, other.email, PASSWORD)
+    sign_in(client, other)
     assert "Invite me" not in client.get("/campaigns/invitations").get_data(as_text=True)
 
 
@@ -204,7 +204,7 @@ def test_invitations_only_to_own_open_campaigns_and_verified_kols(client):
     brand = make_user("brand")
     foreign = _campaign("Someone else's")
     draft = _campaign("Draft", brand_id=brand.id, status=S.DRAFT)
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     page = f"/kols/{kol.id}/invite"
     assert post_form(client, page, {"campaign_id": foreign.id}).status_code == 422  # not a choice
     assert post_form(client, page, {"campaign_id": draft.id}).status_code == 422
@@ -228,7 +228,7 @@ def test_kol_search_filters_and_sorts(client):
         Rating(contract_id=contract.id, rater_id=contract.brand_id, ratee_id=beauty.id, stars=5)
     )
     db.session.commit()
-    login(client, make_user("brand").email, PASSWORD)
+    sign_in(client, make_user("brand"))
     b, t = f"KOL {beauty.id}", f"KOL {travel.id}"
 
     def names(query):
@@ -321,7 +321,7 @@ def test_browse_page_costs_the_same_queries_for_5_and_50_rows(client, page):
 
 
 def test_kol_search_costs_the_same_queries_for_5_and_50_rows(client):
-    login(client, make_user("brand").email, PASSWORD)
+    sign_in(client, make_user("brand"))
     _bulk_kols(5)
     with _counting() as few:
         html = client.get("/kols?per_page=50").get_data(as_text=True)
@@ -335,7 +335,7 @@ def test_kol_search_costs_the_same_queries_for_5_and_50_rows(client):
 
 def test_brand_list_costs_the_same_queries_for_5_and_50_rows(client):
     brand = make_user("brand")
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     _bulk_campaigns(5, [brand])
     with _counting() as few:
         client.get("/campaigns/mine")

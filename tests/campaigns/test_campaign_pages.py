@@ -5,8 +5,8 @@ from sqlalchemy import select
 from app.campaigns.models import Campaign, CampaignStatus
 from app.extensions import db
 from tests.campaigns.helpers import form_data
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.conftest import post_form, sign_in
+from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 
 S = CampaignStatus
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -14,7 +14,7 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 def _signed_in(client, role="brand", **kwargs):
     user = make_kol(**kwargs) if role == "kol" else make_user(role)
-    login(client, user.email, PASSWORD)
+    sign_in(client, user)
     return user
 
 

@@ -1,4 +1,5 @@
-"""Shared helpers for the engagement tests: users of each role, published notes, counts."""
+"""Shared helpers for the engagement tests: users of each role, published notes, counts, and
+the note page's form posts."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from app.db_types import utcnow
 from app.engagement.models import KolFollow, NoteLike, NoteSave
 from app.extensions import db
 from tests.analytics.support import BROWSER, bearer, published_note  # noqa: F401
+from tests.conftest import csrf_token
 from tests.factories import make_user
 
 
@@ -21,6 +23,17 @@ def member(role=Role.SHOPPER, *, days_old: int = 30):
     user.created_at = utcnow() - timedelta(days=days_old)
     db.session.commit()
     return user
+
+
+def page(note) -> str:
+    """The note's public page."""
+    return f"/n/{note.id}-{note.slug}"
+
+
+def post(client, note, action: str, data=None, **kwargs):
+    """A button on the note page pressed: its form posted with the page's CSRF token."""
+    payload = {"csrf_token": csrf_token(client, page(note)), **(data or {})}
+    return client.post(f"/n/{note.id}/{action}", data=payload, **kwargs)
 
 
 def rows(model, **where) -> int:

@@ -10,13 +10,8 @@ from app.engagement import comments
 from app.engagement.models import CommentReport, NoteComment
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
-from tests.conftest import csrf_token, login, sign_in
-from tests.engagement.support import member, published_note
-from tests.factories import PASSWORD
-
-
-def page(note):
-    return f"/n/{note.id}-{note.slug}"
+from tests.conftest import csrf_token, sign_in
+from tests.engagement.support import member, page, published_note
 
 
 def _comment(note, body="Rude words here"):
@@ -30,14 +25,14 @@ def test_the_notes_kol_or_brand_hides_and_shows_a_comment(client, side):
     note = published_note()
     made = _comment(note)
     owner = db.session.get(User, note.kol_id if side == "kol" else note.brand_id)
-    login(client, owner.email, PASSWORD)
+    sign_in(client, owner)
     token = csrf_token(client, page(note))
     assert client.post(f"/comments/{made.id}/hide", data={"csrf_token": token}).status_code == 302
     own_view = client.get(page(note)).get_data(as_text=True)
     assert "Rude words here" in own_view and "Hidden from the public" in own_view
     client.post("/auth/logout", data={"csrf_token": token})
     assert "Rude words here" not in client.get(page(note)).get_data(as_text=True)
-    login(client, owner.email, PASSWORD)
+    sign_in(client, owner)
     token = csrf_token(client, page(note))
     client.post(f"/comments/{made.id}/unhide", data={"csrf_token": token})
     client.post("/auth/logout", data={"csrf_token": token})

@@ -11,19 +11,10 @@ from app.engagement import services
 from app.extensions import db
 from app.notes.models import NoteStatus
 from tests.conftest import csrf_token, sign_in
-from tests.engagement.support import likes, member, published_note, rolled, saves
+from tests.engagement.support import likes, member, page, post, published_note, rolled, saves
 from tests.queries import count_queries
 
 JSON = {"Accept": "application/json"}
-
-
-def page(note):
-    return f"/n/{note.id}-{note.slug}"
-
-
-def post(client, note, action, data=None, **kwargs):
-    payload = {"csrf_token": csrf_token(client, page(note)), **(data or {})}
-    return client.post(f"/n/{note.id}/{action}", data=payload, **kwargs)
 
 
 def test_the_page_shows_counts_and_forms_with_csrf(client):
@@ -91,11 +82,7 @@ def test_json_flow_returns_the_viewers_state(client):
 
 def test_a_kol_cannot_follow_themselves_from_their_note(client):
     note = published_note()
-    from tests.conftest import login
-    from tests.factories import PASSWORD
-
-    kol = db.session.get(type(member()), note.kol_id)
-    login(client, kol.email, PASSWORD)
+    sign_in(client, note.kol_id)
     assert client.get(f"/n/{note.id}/engagement").get_json()["can_follow"] is False
     answer = post(client, note, "follow", {"do": "follow"}, headers=JSON)
     assert answer.status_code == 422 and "kol_id" in answer.get_json()["error"]["fields"]

@@ -8,7 +8,7 @@ import pytest
 
 from app.engagement import pipeline, services
 from tests.conftest import sign_in
-from tests.engagement.support import follows, likes, member, published_note, rolled, saves
+from tests.engagement.support import follows, likes, member, post, published_note, rolled, saves
 
 pytestmark = pytest.mark.redis
 
@@ -110,8 +110,6 @@ def test_redis_down_falls_back_to_the_database(stream, monkeypatch):
 
 
 def test_neither_store_answers_503_with_retry_after(client, stream, monkeypatch):
-    from tests.engagement.test_note_page import post
-
     note = published_note()
     sign_in(client, member())
     monkeypatch.setattr(pipeline, "_to_redis", lambda action, pending: False)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from app.engagement import services
 from app.engagement.models import NoteSave, WishlistBoard
 from app.extensions import db
-from tests.conftest import csrf_token, login, sign_in
+from tests.conftest import csrf_token, sign_in
 from tests.engagement.support import member, published_note
-from tests.factories import PASSWORD
 
 
 def _post(client, url, data=None):
@@ -93,7 +92,7 @@ def test_private_boards_are_for_their_owner_only(client):
     assert client.get(f"/wishlist/boards/{secret.id}").status_code == 404
     assert "Secret" not in client.get("/wishlist").get_data(as_text=True)
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
-    login(client, owner.email, PASSWORD)
+    sign_in(client, owner)
     assert client.get(f"/wishlist/boards/{secret.id}").status_code == 200
     mine = client.get("/wishlist").get_data(as_text=True)
     assert f'href="/wishlist/boards/{shared.id}"' in mine  # the shareable link

@@ -13,6 +13,9 @@ so a broken checker fails here instead of passing everything):
 4. No ``str.isdigit()`` in app/: it passes digits that ``int()`` refuses (``"²"``, ``"①"``), so
    a request value it lets through could still end in a 500; ``isdecimal()`` is exactly what
    ``int()`` reads.
+5. No test module (tests/**/test_*.py) imports another: what suites share lives in support
+   modules (tests/factories.py, conftest helpers, support.py and the like), so one suite's
+   helpers cannot change under another, and no test is collected a second time.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
+TESTS = ROOT / "tests"
 GATEWAY = APP / "payments" / "gateway.py"
 JOBS = APP / "jobs.py"
 STRIPE_ALLOWED = {GATEWAY, *(APP / "payments" / "emulator").rglob("*.py")}
@@ -209,11 +213,38 @@ def isdigit_calls(source: str) -> list[str]:
     ]
 
 
+def imports_of_test_modules(source: str) -> list[str]:
+    """Imports of a test module (a dotted name with a ``test_*`` part, relative or absolute)."""
+    bad = []
+    for node in ast.walk(ast.parse(source)):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            names = [module, *(f"{module.rstrip('.')}.{a.name}" for a in node.names)]
+        bad += [
+            f"line {node.lineno}: imports {n}"
+            for n in dict.fromkeys(names)
+            if any(part.startswith("test_") for part in n.split("."))
+        ][:1]
+    return bad
+
+
 def test_numbers_are_checked_with_isdecimal():
     sources = _sources()
     found = {p.relative_to(ROOT): isdigit_calls(s) for p, s in sources.items()}
     found = {k: v for k, v in found.items() if v}
     _report("no str.isdigit() before int()", found, len(sources))
+    assert found == {}
+
+
+def test_test_modules_import_no_other_test_module():
+    sources = {path: path.read_text(encoding="utf-8") for path in sorted(TESTS.rglob("*.py"))}
+    found = {p.relative_to(ROOT): imports_of_test_modules(s) for p, s in sources.items()}
+    found = {k: v for k, v in found.items() if v}
+    _report("test modules import only support modules", found, len(sources))
+    assert len(sources) > 100, "the checker no longer sees the tests"
     assert found == {}
 
 
@@ -257,6 +288,19 @@ def test_checkers_catch_bad_snippets():
     found = sorted(int(line.split(":")[0].split()[1]) for line in raw_sql_from_strings(bad_sql))
     assert found == [3, 4, 5, 7, 8]
     assert isdigit_calls("page = int(raw) if raw.isdigit() else 1\n") == ["line 1: .isdigit()"]
+    assert imports_of_test_modules(
+        _snippet("""
+        from tests.engagement.test_note_page import post
+        import tests.auth.test_login
+        from tests.notes import test_review
+        from .test_process_faults import free_port
+        """)
+    ) == [
+        "line 2: imports tests.engagement.test_note_page",
+        "line 3: imports tests.auth.test_login",
+        "line 4: imports tests.notes.test_review",
+        "line 5: imports .test_process_faults",
+    ]
 
 
 def test_checkers_pass_good_snippets():
@@ -270,6 +314,14 @@ def test_checkers_pass_good_snippets():
     )
     assert not enqueues("stage_job('payments.release', contract_id=1)\n")
     assert not isdigit_calls("page = int(raw) if raw.isdecimal() else 1\n")
+    assert not imports_of_test_modules(
+        _snippet("""
+        from tests.factories import make_deal
+        from tests.conftest import sign_in, signed_in
+        from tests.hardening.money.support import free_port
+        from flask.testing import FlaskClient
+        """)
+    )
     assert not raw_sql_from_strings(
         _snippet("""
         MATCH = text("SELECT id FROM notes WHERE notes_fts MATCH :q")

@@ -13,7 +13,7 @@ import pytest
 from app import create_app
 from app.authz import PUBLIC, access
 from app.extensions import csrf, limiter
-from tests.conftest import csrf_token, login, post_form
+from tests.conftest import csrf_token, login, post_form, sign_in, signed_in
 from tests.factories import PASSWORD, PRODUCTION_STRIPE, make_user
 
 # State-changing routes that take no CSRF token, each with its own authentication.
@@ -90,7 +90,7 @@ def test_the_session_is_renewed_at_sign_in(app, client):
 
 def test_an_old_cookie_after_logout_is_rejected(app, client):
     user = make_user("brand")
-    login(client, user.email, PASSWORD)
+    sign_in(client, user)
     assert client.get("/settings/").status_code == 200
     signed_in_cookie = _session_cookie(client)
     post_form(client, "/auth/logout", page="/")
@@ -118,8 +118,7 @@ def test_csrf_is_required_on_every_state_changing_route(app):
     assert unexpected == set(), f"CSRF switched off on {unexpected}"
 
     admin = make_user("admin")
-    clients = {"anonymous": app.test_client(), "signed in": app.test_client()}
-    login(clients["signed in"], admin.email, PASSWORD)
+    clients = {"anonymous": app.test_client(), "signed in": signed_in(app, admin)}
     checked, failures = 0, []
     for rule in app.url_map.iter_rules():
         methods = rule.methods & STATE_CHANGING
@@ -152,8 +151,7 @@ def test_exempt_routes_still_authenticate(client):
 
 def test_security_headers_on_every_response(app):
     admin = make_user("admin")
-    signed = app.test_client()
-    login(signed, admin.email, PASSWORD)
+    signed = signed_in(app, admin)
     clients = {"anonymous": app.test_client(), "admin": signed}
     problems, checked, statuses = [], 0, set()
     for rule in app.url_map.iter_rules():

@@ -17,8 +17,8 @@ from app.notes.media import video_extension
 from app.notes.models import Note, NoteStatus
 from app.status import history
 from app.uploads import STORED_NAME, upload_root
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_contract, make_kol, make_user
+from tests.conftest import post_form, sign_in
+from tests.factories import make_contract, make_kol, make_user
 from tests.notes.support import (
     GOOD_TEXT,
     MOV_HEAD,
@@ -32,15 +32,9 @@ from tests.notes.support import (
 )
 
 
-def _kol(client, contract):
-    from app.auth.models import User
-
-    login(client, db.session.get(User, contract.kol_id).email, PASSWORD)
-
-
 def test_kol_saves_a_draft_with_images_in_the_editor(client):
     contract = funded_contract()
-    _kol(client, contract)
+    sign_in(client, contract.kol_id)
     url = f"/contracts/{contract.id}/note"
     assert client.get(url).status_code == 200
     data = {
@@ -74,7 +68,7 @@ def test_one_note_per_contract_second_save_updates_it():
 
 def test_a_text_file_named_png_is_refused_and_nothing_is_written(client):
     contract = funded_contract()
-    _kol(client, contract)
+    sign_in(client, contract.kol_id)
     data = {**GOOD_TEXT, "images": [(io.BytesIO(b"just text, not an image"), "evil.png")]}
     response = post_form(
         client, f"/contracts/{contract.id}/note", data, content_type="multipart/form-data"
@@ -142,7 +136,7 @@ def test_other_files_are_not_videos(data):
 
 def test_video_note_stores_an_uploaded_video_under_a_random_name(client):
     contract = funded_contract(content_format="video")
-    _kol(client, contract)
+    sign_in(client, contract.kol_id)
     data = {**GOOD_TEXT, "video_file": (io.BytesIO(MP4_HEAD + b"\x00" * 1000), "me.mp4")}
     response = post_form(
         client, f"/contracts/{contract.id}/note", data, content_type="multipart/form-data"
@@ -155,7 +149,7 @@ def test_video_note_stores_an_uploaded_video_under_a_random_name(client):
 
 def test_a_fake_video_is_refused(client):
     contract = funded_contract(content_format="video")
-    _kol(client, contract)
+    sign_in(client, contract.kol_id)
     data = {**GOOD_TEXT, "video_file": (io.BytesIO(b"MZ\x90\x00 an exe" * 10), "clip.mp4")}
     response = post_form(
         client, f"/contracts/{contract.id}/note", data, content_type="multipart/form-data"
@@ -187,7 +181,7 @@ def test_only_the_editor_accepts_bodies_beyond_the_global_limit(app, client):
     """The editor raises its own request limit to MAX_VIDEO_BYTES; other routes keep 16 MB."""
     assert app.config["MAX_VIDEO_BYTES"] > app.config["MAX_CONTENT_LENGTH"]
     contract = funded_contract(content_format="video")
-    _kol(client, contract)
+    sign_in(client, contract.kol_id)
     previous = app.config["MAX_CONTENT_LENGTH"]
     app.config["MAX_CONTENT_LENGTH"] = 4000  # stands in for 16 MB
     try:
@@ -263,14 +257,11 @@ def test_no_note_before_the_contract_is_funded():
 def test_brand_cannot_open_the_editor_and_other_kols_get_404(client):
     contract = funded_contract()
     draft_note(contract)
-    from app.auth.models import User
-
-    brand = db.session.get(User, contract.brand_id)
-    login(client, brand.email, PASSWORD)
+    sign_in(client, contract.brand_id)
     assert client.get(f"/contracts/{contract.id}/note").status_code == 403
     client.post("/auth/logout")
     other = make_kol(verified=True)
-    login(client, other.email, PASSWORD)
+    sign_in(client, other)
     assert client.get(f"/contracts/{contract.id}/note").status_code == 404
     with pytest.raises(NotFound):
         services.save_draft(contract_id=contract.id, kol_id=other.id, **GOOD_TEXT)
@@ -288,5 +279,5 @@ def test_editing_stops_once_submitted():
 
 def test_brand_user_is_not_a_kol(client):
     brand = make_user("brand")
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     assert client.get("/my/notes").status_code == 403

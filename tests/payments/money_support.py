@@ -9,14 +9,12 @@ from sqlalchemy import select
 from app.contracts.models import Contract
 from app.extensions import db
 from app.payments.models import ConnectAccount, Funding
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD
+from tests.conftest import post_form, signed_in
 
 
 def fund(app, contract: Contract, brand, emulator, card: str = "4242424242424242"):
     """The brand clicks Fund, pays on the hosted Checkout page; Stripe's webhook arrives."""
-    client = app.test_client()
-    login(client, brand.email, PASSWORD)
+    client = signed_in(app, brand)
     response = post_form(client, f"/contracts/{contract.id}/fund", page="/")
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     location = response.headers["Location"]
@@ -28,8 +26,7 @@ def fund(app, contract: Contract, brand, emulator, card: str = "4242424242424242
 
 def onboard(app, kol, emulator) -> ConnectAccount:
     """The KOL links a Connect account; payouts enable only on Stripe's account.updated."""
-    client = app.test_client()
-    login(client, kol.email, PASSWORD)
+    client = signed_in(app, kol)
     response = post_form(client, "/settings/payouts/onboard", page="/settings/payouts")
     assert response.status_code == 303
     account = db.session.get(ConnectAccount, kol.id)

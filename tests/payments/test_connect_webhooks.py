@@ -14,8 +14,8 @@ from app.extensions import db
 from app.payments import gateway
 from app.payments.emulator import sign_payload
 from app.payments.models import ConnectAccount, Payout, PayoutStatus, WebhookEvent
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.conftest import post_form, signed_in
+from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import fund, onboard
 
@@ -37,8 +37,7 @@ def _events_recorded() -> int:
 
 
 def _start_onboarding(app, kol, **form) -> tuple:
-    client = app.test_client()
-    login(client, kol.email, PASSWORD)
+    client = signed_in(app, kol)
     response = post_form(client, "/settings/payouts/onboard", form, page="/settings/payouts")
     return client, response
 
@@ -228,8 +227,7 @@ def test_onboarding_that_ends_inactive_enables_nothing(app, stripe_emulator):
 
 def test_a_country_stripe_cannot_open_is_refused_with_a_clear_message(app, stripe_emulator):
     kol = make_kol(verified=True)
-    client = app.test_client()
-    login(client, kol.email, PASSWORD)
+    client = signed_in(app, kol)
 
     refused = post_form(
         client,
@@ -256,8 +254,7 @@ def test_the_kol_region_is_the_default_country(app, stripe_emulator):
     kol = make_kol(verified=True)
     db.session.get(KolProfile, kol.id).region = "JP"
     db.session.commit()
-    client = app.test_client()
-    login(client, kol.email, PASSWORD)
+    client = signed_in(app, kol)
     page = client.get("/settings/payouts").get_data(as_text=True)
     assert re.search(r'<option selected value="JP">|<option value="JP" selected', page)
 

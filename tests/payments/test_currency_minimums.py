@@ -19,9 +19,8 @@ from app.payments.emulator import currencies as stripe_rules
 from app.payments.models import ConnectAccount
 from tests.bids.support import Api, delivery_for, web_bid, web_counter
 from tests.campaigns.helpers import api_json, form_data
-from tests.conftest import login, post_form, signed_in
+from tests.conftest import post_form, sign_in, signed_in
 from tests.factories import (
-    PASSWORD,
     make_api_key,
     make_bid,
     make_campaign,
@@ -60,17 +59,17 @@ def test_the_lowest_price_is_the_one_whose_charge_reaches_the_minimum(
     ctx, currency, under, lowest, shown, minimum
 ):
     with pytest.raises(ValidationFailed) as refused:
-        preview_fees(price=under, currency=currency)
+        preview_fees(price=money.parse_amount(under, currency), currency=currency)
 
     (message,) = refused.value.errors["price"]
     assert f"Enter at least {shown}" in message and minimum in message
-    fees = preview_fees(price=lowest, currency=currency)
+    fees = preview_fees(price=money.parse_amount(lowest, currency), currency=currency)
     assert fees.brand_total == money.MINIMUM_CHARGE[currency]
 
 
 def test_a_campaign_form_under_the_minimum_shows_the_error_at_the_price(client):
     brand = make_user("brand")
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
 
     response = post_form(client, "/campaigns/new", form_data(price_min="0.47"))
 
@@ -136,17 +135,10 @@ def test_a_counter_offer_under_the_minimum_is_refused_on_the_web_and_in_the_api(
     assert db.session.get(Bid, bid.id).price == 50_000
 
 
-def _signed_in_brand(app, contract):
-    client = app.test_client()
-    brand = db.session.get(User, contract.brand_id)
-    login(client, brand.email, PASSWORD)
-    return client, brand
-
-
 @pytest.mark.usefixtures("books_balance")
 def test_stripe_down_while_funding_is_a_message_and_the_brand_can_retry(app, stripe_emulator):
     contract = make_contract()
-    client, _brand = _signed_in_brand(app, contract)
+    client = signed_in(app, contract.brand_id)
     stripe_emulator.faults.fail_next(1, status=500)
 
     response = post_form(client, f"/contracts/{contract.id}/fund", page="/")
@@ -162,7 +154,7 @@ def test_stripe_down_while_funding_is_a_message_and_the_brand_can_retry(app, str
 @pytest.mark.usefixtures("books_balance")
 def test_a_lost_stripe_answer_while_funding_is_a_message_too(app, stripe_emulator):
     contract = make_contract()
-    client, _brand = _signed_in_brand(app, contract)
+    client = signed_in(app, contract.brand_id)
     stripe_emulator.faults.lose_next_response(1)
 
     response = post_form(client, f"/contracts/{contract.id}/fund", page="/")
@@ -177,7 +169,8 @@ def test_a_lost_stripe_answer_while_funding_is_a_message_too(app, stripe_emulato
 def test_a_contract_stripe_will_not_charge_says_why_instead_of_a_500(app, stripe_emulator):
     # A contract agreed before minimums were checked: 40 ¢ + 2 ¢ brand fee.
     contract = make_contract(make_bid(price=40))
-    client, brand = _signed_in_brand(app, contract)
+    brand = db.session.get(User, contract.brand_id)
+    client = signed_in(app, brand)
 
     response = post_form(client, f"/contracts/{contract.id}/fund", page="/")
 
@@ -214,8 +207,7 @@ def test_the_api_fund_endpoint_answers_503_with_a_stable_code_when_stripe_is_dow
 
 def test_stripe_down_during_onboarding_is_a_message(app, stripe_emulator):
     kol = make_kol(verified=True)
-    client = app.test_client()
-    login(client, kol.email, PASSWORD)
+    client = signed_in(app, kol)
     stripe_emulator.faults.fail_next(1, status=500)
 
     response = post_form(client, "/settings/payouts/onboard", page="/settings/payouts")

@@ -11,8 +11,8 @@ import pytest
 from app.extensions import db
 from app.payments import gateway
 from app.payments.models import ConnectAccount
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.conftest import post_form, sign_in, signed_in
+from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.payments.money_support import fund
 
 pytestmark = pytest.mark.usefixtures("books_balance")
@@ -61,13 +61,12 @@ def test_a_kols_transfer_cannot_be_reversed_over_http(app, client, stripe_emulat
 def test_the_hosted_pages_stay_reachable_for_browsers(app, stripe_emulator):
     brand, kol = make_user("brand"), make_kol(verified=True)
     contract = make_contract(make_bid(make_campaign(brand), kol))
-    browser = app.test_client()
-    login(browser, brand.email, PASSWORD)
+    browser = signed_in(app, brand)
     started = post_form(browser, f"/contracts/{contract.id}/fund", page="/")
     checkout = browser.get(re.sub(r"^https?://[^/]+", "", started.headers["Location"]))
     assert checkout.status_code == 200 and "Card number" in checkout.get_data(as_text=True)
 
-    login(browser, kol.email, PASSWORD)
+    sign_in(browser, kol)
     linked = post_form(browser, "/settings/payouts/onboard", page="/settings/payouts")
     onboarding = browser.get(re.sub(r"^https?://[^/]+", "", linked.headers["Location"]))
     assert onboarding.status_code == 200 and "Complete onboarding" in onboarding.text

@@ -18,8 +18,8 @@ from app.payments import gateway
 from app.payments.emulator import sign_payload
 from app.payments.models import Payout, PayoutStatus
 from app.payments.release import approve_contract
-from tests.conftest import login
-from tests.factories import PASSWORD, make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.conftest import sign_in, signed_in
+from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import fund, onboard
 
@@ -127,8 +127,7 @@ def test_partial_reversals_add_up_and_the_payout_stays_paid(app, stripe_emulator
 def test_the_kol_and_the_brand_see_the_reversal(app, stripe_emulator):
     kol, contract, payout = _paid_payout(app, stripe_emulator)
     _reverse(payout.transfer_id, 10_000)
-    client = app.test_client()
-    login(client, kol.email, PASSWORD)
+    client = signed_in(app, kol)
     earnings = client.get("/earnings").get_data(as_text=True)
     assert "$100.00 reversed" in earnings
     page = client.get(f"/contracts/{contract.id}").get_data(as_text=True)
@@ -229,6 +228,6 @@ def test_the_reversed_amount_is_in_the_api_and_the_payouts_export(app, stripe_em
     staff = {"Authorization": f"Bearer {make_api_key(finance)}"}
     listed = client.get("/api/v1/finance/payouts", headers=staff).get_json()["items"]
     assert {p["id"]: p["amount_reversed"] for p in listed}[payout.id] == 10_000
-    login(client, finance.email, PASSWORD)
+    sign_in(client, finance)
     rows = list(csv.DictReader(io.StringIO(client.get("/finance/payouts/export.csv").text)))
     assert {r["payout_id"]: r["amount_reversed_minor"] for r in rows}[str(payout.id)] == "10000"

@@ -4,8 +4,8 @@ from PIL import Image
 
 from app.extensions import db
 from app.profiles.models import BrandProfile, KolProfile
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_kol, make_user
+from tests.conftest import post_form, sign_in
+from tests.factories import make_kol, make_user
 
 
 def _png(size=(40, 40), exif=False) -> io.BytesIO:
@@ -36,7 +36,7 @@ def _brand_form(**overrides):
 
 def test_brand_saves_profile_with_logo(client, app):
     brand = make_user("brand")
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     data = _brand_form(logo=(_png(), "logo.png"))
     response = post_form(client, "/profile", data, content_type="multipart/form-data")
     assert response.status_code == 302
@@ -53,7 +53,7 @@ def test_brand_saves_profile_with_logo(client, app):
 
 def test_brand_profile_rejects_bad_fields_and_writes_nothing(client):
     brand = make_user("brand", name="Original")
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     response = post_form(
         client, "/profile", _brand_form(website="javascript:alert(1)", company_name="Changed")
     )
@@ -65,7 +65,7 @@ def test_brand_profile_rejects_bad_fields_and_writes_nothing(client):
 
 def test_upload_checked_by_content_not_name(client):
     brand = make_user("brand")
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     fake = io.BytesIO(b"<?php echo 'hi'; ?>")
     response = post_form(
         client, "/profile", _brand_form(logo=(fake, "logo.png")), content_type="multipart/form-data"
@@ -76,7 +76,7 @@ def test_upload_checked_by_content_not_name(client):
 
 def test_reencoded_image_has_no_exif(client, app):
     kol = make_user("kol")
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     data = {"display_name": "Lily", "rate_currency": "usd", "avatar": (_png(exif=True), "me.jpg")}
     assert (
         post_form(client, "/profile", data, content_type="multipart/form-data").status_code == 302
@@ -90,7 +90,7 @@ def test_reencoded_image_has_no_exif(client, app):
 
 def test_kol_profile_rate_card_in_minor_units(client):
     kol = make_user("kol")
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     data = {
         "display_name": "Lily",
         "bio": "Travel notes",
@@ -113,7 +113,7 @@ def test_kol_profile_rate_card_in_minor_units(client):
 
 def test_zero_decimal_currency_refuses_fractions(client):
     kol = make_user("kol")
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     data = {"display_name": "Aki", "rate_currency": "jpy", "rate_image": "1500.5"}
     response = post_form(client, "/profile", data)
     assert response.status_code == 422 and "decimal places" in response.get_data(as_text=True)
@@ -125,7 +125,7 @@ def test_zero_decimal_currency_refuses_fractions(client):
 
 def test_unknown_niche_is_refused(client):
     kol = make_user("kol")
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     response = post_form(
         client, "/profile", {"display_name": "X", "rate_currency": "usd", "niches": ["crypto"]}
     )
@@ -134,7 +134,7 @@ def test_unknown_niche_is_refused(client):
 
 def test_social_accounts_set_total_followers_and_tier(client):
     kol = make_user("kol")
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     for handle, followers in (("a", 8_000), ("b", 95_000)):
         post_form(
             client,
@@ -170,7 +170,7 @@ def test_a_kol_cannot_remove_another_kols_account(client):
     owner = make_kol()
     other = make_user("kol")
     account = db.session.get(KolProfile, owner.id).social_accounts[0]
-    login(client, other.email, PASSWORD)
+    sign_in(client, other)
     response = post_form(client, f"/profile/social/{account.id}/remove", page="/profile")
     assert response.status_code == 404
     db.session.expire_all()
@@ -179,7 +179,7 @@ def test_a_kol_cannot_remove_another_kols_account(client):
 
 def test_bio_is_rendered_as_text(client):
     kol = make_user("kol")
-    login(client, kol.email, PASSWORD)
+    sign_in(client, kol)
     post_form(
         client,
         "/profile",
@@ -191,7 +191,7 @@ def test_bio_is_rendered_as_text(client):
 
 def test_uploaded_media_is_served_sandboxed(client):
     brand = make_user("brand")
-    login(client, brand.email, PASSWORD)
+    sign_in(client, brand)
     post_form(
         client,
         "/profile",

@@ -1,4 +1,9 @@
-"""Deals built straight through the services (no login per deal), in any money state."""
+"""The money hardening suites' deals: tests.factories.make_deal, plus the steps it lacks.
+
+These suites make many deals for one brand (often one KOL too), so a deal is funded through the
+services rather than the brand's browser: make_deal's emulator path signs the brand in per deal
+(the per-account login limit stops that at `make soak`'s sizes) and drains the job queue, which
+the process-fault suite leaves to a worker of its own."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.payments.funding import start_funding
-from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.factories import Deal, make_deal, make_kol, make_user
 
 
 def parties(app, emulator, *, onboarded: bool = True):
@@ -21,9 +26,10 @@ def parties(app, emulator, *, onboarded: bool = True):
     return brand, kol
 
 
-def new_bid(brand, kol, price: int = 50_000):
-    campaign = make_campaign(brand, budget=price * 4, notes_wanted=3)
-    return make_bid(campaign, kol, price=price)
+def new_deal(brand, kol, stage: str = "awaiting_funding", price: int = 50_000) -> Deal:
+    """A deal of these parties on a campaign of its own, sized to the price; ``stage`` is "bid"
+    or "awaiting_funding" (funded() and submitted() take it further)."""
+    return make_deal(stage, brand=brand, kol=kol, price=price, budget=price * 4, notes_wanted=3)
 
 
 def checkout(contract_id: int, brand_id: int) -> str:
@@ -35,14 +41,15 @@ def checkout(contract_id: int, brand_id: int) -> str:
 
 def funded(app, emulator, brand, kol, price: int = 50_000):
     """A contract paid through Checkout; Stripe's webhooks arrive unless held."""
-    contract = make_contract(new_bid(brand, kol, price))
+    contract = new_deal(brand, kol, price=price).contract
     emulator.pay_checkout_session(checkout(contract.id, brand.id))
     db.session.expire_all()
     return contract
 
 
 def submitted(app, emulator, brand, kol, price: int = 50_000):
-    """A funded contract whose note is in review; returns (contract, note)."""
+    """A funded contract whose note is in review (make_deal's "submitted" has no note); returns
+    (contract, note)."""
     from tests.notes.support import submitted_note
 
     contract = funded(app, emulator, brand, kol, price)

@@ -1,9 +1,11 @@
 """Shared pieces of the money hardening suites: sizes (CI vs `make soak`), printed figures,
-HTTP races through the test client, and what the Stripe emulator holds per contract."""
+HTTP races through the test client, what the Stripe emulator holds per contract, and free
+ports for the suites that start servers of their own."""
 
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -100,6 +102,13 @@ def emulator_objects(emulator, kind: str, **metadata: str) -> list[dict]:
             and all((o.get("metadata") or {}).get(k) == str(v) for k, v in metadata.items())
         ]
     return found
+
+
+def free_port() -> int:
+    """A local TCP port nobody listens on, for a throwaway Redis or PostgreSQL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def parallel_ok() -> bool:

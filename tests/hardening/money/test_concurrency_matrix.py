@@ -34,8 +34,8 @@ from app.payments.models import (
 )
 from app.payments.refunds import cancel_contract
 from tests.conftest import csrf_token, signed_in
-from tests.factories import make_api_key, make_contract, make_user
-from tests.hardening.money.deals import checkout, count, funded, new_bid, parties, submitted
+from tests.factories import make_api_key, make_user
+from tests.hardening.money.deals import checkout, count, funded, new_deal, parties, submitted
 from tests.hardening.money.support import (
     OBJECTS,
     THREADS,
@@ -103,7 +103,7 @@ def _matrix(figures: Figures, objects: list, call, check) -> None:
 def test_start_checkout_race_makes_one_session(money):
     app, emulator = money
     brand, kol = parties(app, emulator, onboarded=False)
-    contracts = [make_contract(new_bid(brand, kol)).id for _ in range(OBJECTS)]
+    contracts = [new_deal(brand, kol).contract.id for _ in range(OBJECTS)]
     post = _api(app, make_api_key(brand))
 
     def call(contract, _i):
@@ -123,7 +123,7 @@ def test_funding_webhook_race_books_once(money):
     app, emulator = money
     brand, kol = parties(app, emulator)
     emulator.hold_webhooks(True)
-    contracts = [make_contract(new_bid(brand, kol)) for _ in range(OBJECTS)]
+    contracts = [new_deal(brand, kol).contract for _ in range(OBJECTS)]
     for contract in contracts:
         emulator.pay_checkout_session(checkout(contract.id, brand.id))
     contracts = [c.id for c in contracts]
@@ -309,7 +309,7 @@ def test_refund_retry_race_refunds_once(money):
 def test_accept_bid_race_makes_one_contract(money):
     app, emulator = money
     brand, kol = parties(app, emulator, onboarded=False)
-    bids = [new_bid(brand, kol).id for _ in range(OBJECTS)]
+    bids = [new_deal(brand, kol, "bid").bid.id for _ in range(OBJECTS)]
     post = _api(app, make_api_key(brand))
 
     def call(bid, _i):

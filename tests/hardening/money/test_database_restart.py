@@ -27,10 +27,9 @@ from app.ledger.models import JournalEntry
 from app.payments.emulator import sign_payload
 from app.payments.models import Funding, WebhookEvent
 from tests.conftest import FreshContextClient
-from tests.factories import make_api_key, make_contract
-from tests.hardening.money.deals import new_bid, parties
-from tests.hardening.money.support import Figures
-from tests.hardening.money.test_process_faults import _free_port
+from tests.factories import make_api_key
+from tests.hardening.money.deals import new_deal, parties
+from tests.hardening.money.support import Figures, free_port
 
 pytestmark = pytest.mark.postgres
 BIN = (
@@ -45,7 +44,7 @@ class OwnPostgres:
 
     def __init__(self):
         self.dir = Path(tempfile.mkdtemp(prefix="kol-own-pg-"))
-        self.data, self.port = self.dir / "data", _free_port()
+        self.data, self.port = self.dir / "data", free_port()
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
 
@@ -116,7 +115,7 @@ def test_database_restart_gives_clean_503_and_the_retry_succeeds(app, monkeypatc
 
             upgrade()
             brand, kol = parties(own, emulator, onboarded=False)
-            contract = make_contract(new_bid(brand, kol))
+            contract = new_deal(brand, kol).contract
             contract_id, key = contract.id, make_api_key(brand)
             db.session.remove()
         api = own.test_client()

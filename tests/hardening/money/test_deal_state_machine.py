@@ -30,8 +30,8 @@ from app.payments.disputes import open_dispute, resolve_dispute
 from app.payments.emulator import EmulatorError
 from app.payments.models import Payout, Refund
 from app.payments.refunds import cancel_contract
-from tests.factories import make_contract, make_kol, make_user
-from tests.hardening.money.deals import checkout, new_bid
+from tests.factories import make_kol, make_user
+from tests.hardening.money.deals import checkout, new_deal
 from tests.hardening.money.support import Figures, emulator_objects, size
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import onboard
@@ -51,7 +51,7 @@ class Deal(RuleBasedStateMachine):
         limiter.reset()
         self.brand, self.kol = make_user("brand"), make_kol()
         self.admin, self.finance = make_user("admin"), make_user("finance")
-        contract = make_contract(new_bid(self.brand, self.kol))
+        contract = new_deal(self.brand, self.kol).contract
         self.id, self.price, self.total = contract.id, contract.price, contract.brand_total
         self.kol_fee, self.session = contract.kol_fee, checkout(contract.id, self.brand.id)
         self.status, self.note_id, self.rounds = "awaiting_funding", None, 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ from app.notes import services as notes
 from app.payments.models import Payout, PayoutStatus
 from tests.conftest import DATABASE_URL, FreshContextClient
 from tests.hardening.money.deals import parties, submitted
-from tests.hardening.money.support import Figures, emulator_objects
+from tests.hardening.money.support import Figures, emulator_objects, free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.soak]  # RQ's own re-queue waits ~75 s: make soak
 ROOT = Path(__file__).resolve().parents[3]
@@ -51,15 +50,9 @@ def makefile_worker_flags() -> list[str]:
     return flags
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class OwnRedis:
     def __init__(self, tmp: Path):
-        self.port, self.dir, self.process = _free_port(), tmp, None
+        self.port, self.dir, self.process = free_port(), tmp, None
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
     def start(self):

@@ -29,9 +29,9 @@ from app.payments.disputes import open_dispute, resolve_dispute
 from app.payments.emulator import EmulatorError
 from app.payments.models import ConnectAccount, Payout
 from app.payments.refunds import cancel_contract
-from tests.factories import make_contract, make_kol, make_user
+from tests.factories import make_kol, make_user
 from tests.hardening.money.books import deliver, events_recorded, snapshot
-from tests.hardening.money.deals import checkout, new_bid
+from tests.hardening.money.deals import checkout, new_deal
 from tests.hardening.money.support import Figures, emulator_objects, parallel_ok, size
 from tests.payments.conftest import drain_jobs
 
@@ -164,7 +164,7 @@ def _run(app, emulator, deals, brand, admin, data=None) -> tuple[dict, Counter, 
     parties = []
     for _deal in deals:
         kol = make_kol()
-        contract = make_contract(new_bid(brand, kol))
+        contract = new_deal(brand, kol).contract
         parties.append((contract.id, kol.id, checkout(contract.id, brand.id)))
     for phase in ("A", "B", "C"):
         emulator.hold_webhooks(True)
