@@ -110,7 +110,7 @@ def _onboard(kol: User, country: str) -> None:
     db.session.expire_all()
 
 
-def _deal(campaign: Campaign, kol: User, price: str) -> int:
+def _deal(campaign: Campaign, kol: User, price: int) -> int:
     bid = bids.create_bid(
         campaign_id=campaign.id,
         kol_id=kol.id,
@@ -185,14 +185,14 @@ def seed_marketplace() -> bool:
     bids.create_bid(
         campaign_id=glow.id,
         kol_id=lily.id,
-        price="650",
+        price=65_000,
         pitch="Serum fan here!",
         proposed_delivery=(glow.delivery_deadline - timedelta(days=5)).date(),
     )
     mia_bid = bids.create_bid(
         campaign_id=glow.id,
         kol_id=mia.id,
-        price="700",
+        price=70_000,
         pitch="My audience loves glow routines.",
         proposed_delivery=(glow.delivery_deadline - timedelta(days=5)).date(),
     )
@@ -200,7 +200,7 @@ def seed_marketplace() -> bool:
     bids.counter_bid(
         bid_id=mia_bid.id,
         user_id=brand.id,
-        price="550",
+        price=55_000,
         message="We can do 550 with a second story repost.",
     )
     db.session.commit()
@@ -208,11 +208,11 @@ def seed_marketplace() -> bool:
     # A US platform's Express accounts open in the US, the UK, the EEA, Canada and Switzerland
     # only (docs/payments.md): Lily, in Shanghai, is paid to an account she holds in the US.
     _onboard(lily, country="US")
-    awaiting = _deal(cafes, lily, "800")  # accepted, waiting for the brand to fund
+    awaiting = _deal(cafes, lily, 80_000)  # accepted, waiting for the brand to fund
     contracts.post_message(
         contract_id=awaiting, sender_id=lily.id, body="Thanks! I can shoot on Saturday morning."
     )
-    in_review = _deal(sunscreen, mia, "500")
+    in_review = _deal(sunscreen, mia, 50_000)
     _fund(in_review, brand.id)
     note_id = _note(in_review, mia, "My summer sunscreen layering", 1)
     notes.submit_note(note_id=note_id, kol_id=mia.id)
@@ -221,7 +221,7 @@ def seed_marketplace() -> bool:
     )
     db.session.commit()
 
-    released = _deal(winter, lily, "600")
+    released = _deal(winter, lily, 60_000)
     _fund(released, brand.id)
     note_id = _note(released, lily, "Winter skin rescue: 3 steps", 3)
     notes.submit_note(note_id=note_id, kol_id=lily.id)
@@ -238,7 +238,7 @@ def seed_marketplace() -> bool:
         rejected = bids.create_bid(
             campaign_id=cafes.id,
             kol_id=aki.id,
-            price="880",
+            price=88_000,
             pitch="Foodie with a Hangzhou audience.",
             proposed_delivery=(cafes.delivery_deadline - timedelta(days=4)).date(),
         )
@@ -247,7 +247,7 @@ def seed_marketplace() -> bool:
         withdrawn = bids.create_bid(
             campaign_id=sunscreen.id,
             kol_id=aki.id,
-            price="450",
+            price=45_000,
             pitch="Sun care is my thing.",
             proposed_delivery=(sunscreen.delivery_deadline - timedelta(days=4)).date(),
         )

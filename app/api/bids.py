@@ -1,7 +1,7 @@
 """/api/v1 endpoints for bids (same services and rules as the web pages).
 
-Prices are integers in the campaign's minor unit, like every amount of the API; the services
-take the web form's decimal text, so the API writes the amount out exactly for them.
+Prices are integers in the campaign's minor unit, like every amount of the API and like the
+services take them: the validated integer goes straight through.
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ from app.auth.models import Role
 from app.bids import queries, services
 from app.bids.fees import fees_for
 from app.bids.models import Bid
-from app.campaigns.models import Campaign
 from app.extensions import db
-from app.money import to_major_text
 from app.pagination import Page, page_json
 
 _NOT_FOUND = {"schema": ErrorSchema, "description": "Not found, or not yours"}
@@ -34,11 +32,6 @@ _MOVED_ON = {
     "schema": ErrorSchema,
     "description": "The bid moved on: not your turn, already decided, budget spent",
 }
-
-
-def _price_text(amount: int | None, currency: str | None) -> str:
-    """The exact decimal text of a minor-unit amount, as the bid services parse it."""
-    return "" if amount is None else to_major_text(amount, currency or "usd")
 
 
 def bid_json(bid: Bid) -> dict:
@@ -110,11 +103,10 @@ def campaign_bids(args: dict, campaign_id: int):
 @bp.alt_response(404, **_NOT_FOUND)
 @bp.alt_response(409, **_MOVED_ON)
 def create_bid(body: dict, campaign_id: int):
-    campaign = db.session.get(Campaign, campaign_id)
     bid = services.create_bid(
         campaign_id=campaign_id,
         kol_id=api_user().id,
-        price=_price_text(body.get("price"), campaign.currency if campaign else None),
+        price=body.get("price"),
         pitch=body.get("pitch", ""),
         proposed_delivery=body.get("proposed_delivery"),
     )
@@ -186,11 +178,10 @@ def reject_bid(body: dict, bid_id: int):
 @bp.alt_response(404, **_NOT_FOUND)
 @bp.alt_response(409, **_MOVED_ON)
 def counter_bid(body: dict, bid_id: int):
-    current = db.session.get(Bid, bid_id)
     bid = services.counter_bid(
         bid_id=bid_id,
         user_id=api_user().id,
-        price=_price_text(body.get("price"), current.currency if current else None),
+        price=body.get("price"),
         message=body["message"],
     )
     db.session.commit()

@@ -1,15 +1,28 @@
 """Bid, counter-offer and rejection forms (amounts typed in major units of the currency)."""
 
+from __future__ import annotations
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.forms import options
+from app.forms import MoneyField, options
 
 
-class BidForm(FlaskForm):
-    price = StringField(_l("Your price"), validators=[DataRequired(), Length(max=20)])
+class _PriceForm(FlaskForm):
+    """A form whose ``price`` is typed in ``currency`` (the campaign's): ``price.amount`` is
+    what the bid services take, in minor units."""
+
+    price: MoneyField
+
+    def __init__(self, *args, currency: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.price.currency = currency
+
+
+class BidForm(_PriceForm):
+    price = MoneyField(_l("Your price"), validators=[DataRequired(), Length(max=20)])
     pitch = TextAreaField(
         _l("Pitch"),
         validators=[DataRequired(), Length(max=5000)],
@@ -18,8 +31,8 @@ class BidForm(FlaskForm):
     proposed_delivery = DateField(_l("Delivery date"), validators=[DataRequired()])
 
 
-class CounterForm(FlaskForm):
-    price = StringField(_l("Your counter-offer"), validators=[DataRequired(), Length(max=20)])
+class CounterForm(_PriceForm):
+    price = MoneyField(_l("Your counter-offer"), validators=[DataRequired(), Length(max=20)])
     message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)])
 
 

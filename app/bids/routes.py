@@ -38,15 +38,15 @@ def new_bid(campaign_id: int):
         flash(_("You already bid on this campaign; you can change your bid here."), "info")
         return redirect(url_for("bids.edit", bid_id=existing.id))
     profile = db.session.get(KolProfile, current_user.id)
-    form, fees = BidForm(), None
+    form, fees = BidForm(currency=campaign.currency), None
     if form.validate_on_submit():
         try:
-            fees = services.preview_fees(price=form.price.data, currency=campaign.currency)
+            fees = services.preview_fees(price=form.price.amount, currency=campaign.currency)
             if _confirmed(form):
                 bid = services.create_bid(
                     campaign_id=campaign_id,
                     kol_id=current_user.id,
-                    price=form.price.data,
+                    price=form.price.amount,
                     pitch=form.pitch.data,
                     proposed_delivery=form.proposed_delivery.data,
                 )
@@ -69,17 +69,18 @@ def edit(bid_id: int):
     bid, campaign = queries.visible_bid(bid_id=bid_id, user_id=current_user.id)
     if bid.kol_id != current_user.id:
         abort(404)
-    form, fees = BidForm(obj=bid if request.method == "GET" else None), None
+    form = BidForm(obj=bid if request.method == "GET" else None, currency=campaign.currency)
+    fees = None
     if request.method == "GET":
         form.price.data = to_major_text(bid.price, bid.currency)
     if form.validate_on_submit():
         try:
-            fees = services.preview_fees(price=form.price.data, currency=campaign.currency)
+            fees = services.preview_fees(price=form.price.amount, currency=campaign.currency)
             if _confirmed(form):
                 services.update_bid(
                     bid_id=bid_id,
                     kol_id=current_user.id,
-                    price=form.price.data,
+                    price=form.price.amount,
                     pitch=form.pitch.data,
                     proposed_delivery=form.proposed_delivery.data,
                 )
@@ -140,7 +141,7 @@ def index():
 @access(Role.BRAND, Role.KOL)
 def detail(bid_id: int):
     bid, campaign = queries.visible_bid(bid_id=bid_id, user_id=current_user.id)
-    return _render_detail(bid, campaign, CounterForm(), None)
+    return _render_detail(bid, campaign, CounterForm(currency=bid.currency), None)
 
 
 def _render_detail(bid, campaign, counter_form, counter_fees, status: int = 200):
@@ -193,28 +194,30 @@ def accept(bid_id: int):
 @access(Role.BRAND, Role.KOL)
 def counter(bid_id: int):
     bid, campaign = queries.visible_bid(bid_id=bid_id, user_id=current_user.id)
-    form, fees = CounterForm(), None
-    if form.validate_on_submit():
-        try:
-            services.check_may_answer(bid_id=bid_id, user_id=current_user.id)
-            fees = services.preview_fees(price=form.price.data, currency=bid.currency)
+    form, fees = CounterForm(currency=bid.currency), None
+    try:
+        # Whose turn it is comes first (CSRFProtect checked the token before the view ran):
+        # the side that waits is not shown the form, so it hears why, not about a price.
+        services.check_may_answer(bid_id=bid_id, user_id=current_user.id)
+        if form.validate():
+            fees = services.preview_fees(price=form.price.amount, currency=bid.currency)
             if _confirmed(form):
                 services.counter_bid(
                     bid_id=bid_id,
                     user_id=current_user.id,
-                    price=form.price.data,
+                    price=form.price.amount,
                     message=form.message.data or "",
                 )
                 db.session.commit()
                 flash(_("Counter-offer sent."), "success")
                 return redirect(url_for("bids.detail", bid_id=bid_id))
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-            if not error.fields:
-                flash(error.message, "error")  # e.g. not your turn: the counter form is hidden
-            fees = None
-            bid, campaign = queries.visible_bid(bid_id=bid_id, user_id=current_user.id)
+    except DomainError as error:
+        db.session.rollback()
+        show_errors(form, error)
+        if not error.fields:
+            flash(error.message, "error")  # e.g. not your turn: the counter form is hidden
+        fees = None
+        bid, campaign = queries.visible_bid(bid_id=bid_id, user_id=current_user.id)
     return _render_detail(bid, campaign, form, fees, form_status(form))
 
 

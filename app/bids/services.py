@@ -4,6 +4,9 @@ A verified KOL bids on an open campaign before its application deadline. ``Bid.t
 side that must answer; that side may accept, counter or reject (a KOL "declines" a counter).
 The KOL may also edit or withdraw while the bid is pending or it is their turn. Every price put
 on the table is an ``Offer`` row. Accepting creates the contract under a campaign row lock.
+
+Prices are integers in the campaign currency's minor unit, as the API sends them; the web forms
+read the typed decimal text into that (app.forms.MoneyField) before calling in here.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from app.contracts.models import Contract
 from app.db_types import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.money import MoneyError, format_money, parse_amount
+from app.money import format_money
 from app.notifications.services import notify
 from app.profiles.models import KolProfile
 from app.status import move, record_created
@@ -35,11 +38,11 @@ MESSAGE_MAX = 2000
 # ---- validation ----------------------------------------------------------------------------
 
 
-def _price_or_error(text: str | None, currency: str, errors: dict) -> int:
-    try:
-        price = parse_amount(text or "", currency)
-    except MoneyError:
-        errors["price"] = [_("Enter an amount such as 500 or 499.90 in %(c)s.", c=currency.upper())]
+def _price_or_error(price: int | None, currency: str, errors: dict) -> int:
+    """The price in minor units, or 0 with the reason under ``errors["price"]``: missing (an
+    API call without one), not more than zero, or a charge Stripe would refuse."""
+    if price is None:
+        errors["price"] = [_("Enter an amount.")]
         return 0
     if price <= 0:
         errors["price"] = [_("The price must be more than zero.")]
@@ -63,7 +66,9 @@ def _delivery_or_error(value: date | None, campaign: Campaign, errors: dict) -> 
     return value
 
 
-def _bid_fields(campaign, price, pitch, proposed_delivery) -> tuple[int, str, date]:
+def _bid_fields(
+    campaign: Campaign, price: int | None, pitch: str, proposed_delivery: date | None
+) -> tuple[int, str, date]:
     errors: dict[str, list[str]] = {}
     amount = _price_or_error(price, campaign.currency, errors)
     text = clean_text(pitch, PITCH_MAX + 1)
@@ -94,7 +99,7 @@ def _check_verified(kol_id: int) -> None:
 
 
 def create_bid(
-    *, campaign_id: int, kol_id: int, price: str, pitch: str, proposed_delivery: date | None
+    *, campaign_id: int, kol_id: int, price: int | None, pitch: str, proposed_delivery: date | None
 ) -> Bid:
     """A verified KOL bids on an open campaign (one active bid per KOL per campaign)."""
     campaign = campaign_for_bidding(campaign_id)
@@ -177,7 +182,7 @@ def update_bid(
     *,
     bid_id: int,
     kol_id: int,
-    price: str,
+    price: int | None,
     pitch: str,
     proposed_delivery: date | None,
 ) -> Bid:
@@ -230,7 +235,7 @@ def check_may_answer(*, bid_id: int, user_id: int) -> None:
     _check_turn(bid, KOL if user_id == bid.kol_id else BRAND)
 
 
-def counter_bid(*, bid_id: int, user_id: int, price: str, message: str) -> Bid:
+def counter_bid(*, bid_id: int, user_id: int, price: int | None, message: str) -> Bid:
     """The side whose turn it is puts a new price on the table; the other side answers next."""
     bid, campaign, side = _party_bid(bid_id, user_id)
     _check_active(bid, campaign)
@@ -369,8 +374,8 @@ def _tell(user_id: int, kind: str, text: str, bid: Bid) -> None:
     notify(user_id=user_id, kind=kind, text=text, link=f"/bids/{bid.id}")
 
 
-def preview_fees(*, price: str, currency: str) -> Fees:
-    """The fees on a typed price, before anyone commits (bad amounts name the field)."""
+def preview_fees(*, price: int | None, currency: str) -> Fees:
+    """The fees on a price (minor units) before anyone commits; a bad price names the field."""
     errors: dict[str, list[str]] = {}
     amount = _price_or_error(price, currency, errors)
     if errors:

@@ -116,7 +116,7 @@ def test_no_bids_after_the_deadline_or_on_a_closed_campaign(app):
         services.create_bid(
             campaign_id=past.id,
             kol_id=kol.id,
-            price="500",
+            price=50_000,
             pitch="x",
             proposed_delivery=past.delivery_deadline.date(),
         )
@@ -127,7 +127,7 @@ def test_no_bids_after_the_deadline_or_on_a_closed_campaign(app):
         services.create_bid(
             campaign_id=closed.id,
             kol_id=kol.id,
-            price="500",
+            price=50_000,
             pitch="x",
             proposed_delivery=closed.delivery_deadline.date(),
         )
@@ -144,7 +144,7 @@ def test_one_active_bid_per_kol_per_campaign(app, monkeypatch):
     args = dict(
         campaign_id=campaign.id,
         kol_id=kol.id,
-        price="400",
+        price=40_000,
         pitch="again",
         proposed_delivery=campaign.delivery_deadline.date(),
     )
@@ -183,6 +183,7 @@ def test_counter_counter_back_and_brand_accepts_makes_a_contract(app):
 
     # Not the brand's turn now: it cannot counter or accept again.
     assert web_counter(brand, bid, "350").status_code == 409
+    assert web_counter(brand, bid, "lots").status_code == 409  # the turn, before the price
     assert web_accept(brand, bid).status_code == 409
 
     assert web_counter(kol_client, bid, "450", "Meet me halfway").status_code == 302
@@ -209,7 +210,7 @@ def test_counter_counter_back_and_brand_accepts_makes_a_contract(app):
 def test_kol_accepts_the_brands_counter(app):
     bid = make_bid(price=60_000)
     kol = db.session.get(type(make_user()), bid.kol_id)
-    services.counter_bid(bid_id=bid.id, user_id=_brand_id(bid), price="550", message="")
+    services.counter_bid(bid_id=bid.id, user_id=_brand_id(bid), price=55_000, message="")
     db.session.commit()
     contract = services.accept_bid(bid_id=bid.id, user_id=kol.id)
     assert contract.price == 55_000 and contract.kol_fee == 5_500 and contract.brand_fee == 2_750
@@ -242,7 +243,7 @@ def test_kol_declines_a_counter_and_only_on_its_turn(app):
     bid = make_bid()
     with pytest.raises(Conflict, match="turn"):
         services.reject_bid(bid_id=bid.id, user_id=bid.kol_id)  # pending: the brand's turn
-    services.counter_bid(bid_id=bid.id, user_id=_brand_id(bid), price="300", message="")
+    services.counter_bid(bid_id=bid.id, user_id=_brand_id(bid), price=30_000, message="")
     services.reject_bid(bid_id=bid.id, user_id=bid.kol_id, reason="Too low")
     assert bid.status == BidStatus.REJECTED and bid.reject_reason is None
     assert (
@@ -261,25 +262,25 @@ def test_kol_edits_or_withdraws_only_while_pending_or_its_turn(app):
     services.update_bid(
         bid_id=bid.id,
         kol_id=bid.kol_id,
-        price="480",
+        price=48_000,
         pitch="Better pitch",
         proposed_delivery=campaign_deadline,
     )
     assert bid.price == 48_000 and bid.pitch == "Better pitch" and len(bid.offers) == 2
     # The KOL counters a brand counter: now it waits for the brand and cannot change or withdraw.
-    services.counter_bid(bid_id=bid.id, user_id=_brand_id(bid), price="400", message="")
-    services.counter_bid(bid_id=bid.id, user_id=bid.kol_id, price="450", message="")
+    services.counter_bid(bid_id=bid.id, user_id=_brand_id(bid), price=40_000, message="")
+    services.counter_bid(bid_id=bid.id, user_id=bid.kol_id, price=45_000, message="")
     with pytest.raises(Conflict, match="Wait for the brand"):
         services.update_bid(
             bid_id=bid.id,
             kol_id=bid.kol_id,
-            price="440",
+            price=44_000,
             pitch="x",
             proposed_delivery=campaign_deadline,
         )
     with pytest.raises(Conflict, match="Wait for the brand"):
         services.withdraw_bid(bid_id=bid.id, kol_id=bid.kol_id)
-    services.counter_bid(bid_id=bid.id, user_id=_brand_id(bid), price="420", message="")
+    services.counter_bid(bid_id=bid.id, user_id=_brand_id(bid), price=42_000, message="")
     services.withdraw_bid(bid_id=bid.id, kol_id=bid.kol_id)
     assert bid.status == BidStatus.WITHDRAWN
     with pytest.raises(IllegalTransition):
@@ -294,7 +295,7 @@ def test_closed_bids_cannot_move_any_more(app, final):
     brand_id = _brand_id(bid)
     for call in (
         lambda: services.accept_bid(bid_id=bid.id, user_id=brand_id),
-        lambda: services.counter_bid(bid_id=bid.id, user_id=brand_id, price="1", message=""),
+        lambda: services.counter_bid(bid_id=bid.id, user_id=brand_id, price=100, message=""),
         lambda: services.reject_bid(bid_id=bid.id, user_id=brand_id),
         lambda: services.withdraw_bid(bid_id=bid.id, kol_id=bid.kol_id),
     ):
@@ -307,10 +308,14 @@ def test_a_counter_needs_a_new_valid_price(app):
     bid = make_bid(price=50_000)
     from app.errors import ValidationFailed
 
-    for price in ("500", "-3", "lots"):
+    for price in (50_000, -300, 0, None):
         with pytest.raises(ValidationFailed) as error:
             services.counter_bid(bid_id=bid.id, user_id=_brand_id(bid), price=price, message="")
         assert "price" in error.value.errors
+    # What is not an amount at all is refused by the form, next to the price.
+    response = web_counter(signed_in(app, _brand_id(bid)), bid, "lots")
+    assert response.status_code == 422
+    assert "Enter an amount such as 500 or 499.90 in USD." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Offer.id)).where(Offer.bid_id == bid.id)) == 1
 
 
@@ -320,7 +325,7 @@ def test_bids_expire_at_the_application_deadline(app):
     campaign = make_campaign()
     pending = make_bid(campaign)
     countered = make_bid(campaign)
-    services.counter_bid(bid_id=countered.id, user_id=campaign.brand_id, price="300", message="")
+    services.counter_bid(bid_id=countered.id, user_id=campaign.brand_id, price=30_000, message="")
     other = make_bid(make_campaign())
     campaign.application_deadline = utcnow() - timedelta(minutes=1)
     db.session.commit()

@@ -58,7 +58,7 @@ def test_page_shows_terms_money_timeline_and_the_next_step_for_each_side(app):
     bid = make_bid(campaign, price=50_000)
     from app.bids import services
 
-    services.counter_bid(bid_id=bid.id, user_id=campaign.brand_id, price="450", message="")
+    services.counter_bid(bid_id=bid.id, user_id=campaign.brand_id, price=45_000, message="")
     contract = services.accept_bid(bid_id=bid.id, user_id=bid.kol_id)
     db.session.commit()
     brand, kol = _parties(app, contract)
