@@ -100,6 +100,11 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     # Comments per account (web form and API together).
     COMMENT_LIMIT = os.environ.get("COMMENT_LIMIT", "10 per minute")
+    # New accounts per IP; reset links asked for per e-mail address (the reset form itself
+    # shares LOGIN_LIMIT_IP); API keys created per account.
+    REGISTER_LIMIT_IP = os.environ.get("REGISTER_LIMIT_IP", "10 per hour")
+    PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5 per hour")
+    API_KEY_LIMIT = os.environ.get("API_KEY_LIMIT", "10 per hour")
 
     # Mail: "outbox" stores mail in the database (shown at /dev/outbox) and logs it;
     # "smtp" sends through MAIL_SERVER.

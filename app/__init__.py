@@ -23,7 +23,7 @@ from config import (
 )
 
 # Each feature's models, imported here so the metadata Alembic sees is complete.
-from app import auth, mail, profiles, status  # noqa: F401  isort: skip
+from app import auth, mail, profiles, ratelimits, status  # noqa: F401  isort: skip
 from app import bids, campaigns, contracts, ledger, notes, notifications, payments  # noqa: F401  isort: skip
 from app import finance  # noqa: F401  isort: skip
 from app import analytics  # noqa: F401  isort: skip
@@ -132,7 +132,9 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=selected_locale)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    # Counters every process shares (app/ratelimits.py): Redis backed by the database, or the
+    # database alone; memory only if the database fails too.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", ratelimits.storage_uri(app.config["REDIS_URL"]))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     login_manager.init_app(app)

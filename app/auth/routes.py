@@ -29,6 +29,15 @@ def _account_key() -> str:
     return "login:" + services.normalise_email(request.form.get("email", ""))
 
 
+def _reset_address_key() -> str:
+    """Reset links per address: nobody can flood someone's inbox from many IPs."""
+    return "reset:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _config_limit(name: str):
+    return lambda: current_app.config[name]
+
+
 def _safe_next(target: str | None) -> str:
     return local_path(target) or url_for("main.home")
 
@@ -41,6 +50,7 @@ def _start_session(user, remember: bool = False) -> None:
 
 @bp.route("/register", methods=["GET", "POST"])
 @access(PUBLIC)
+@limiter.limit(_config_limit("REGISTER_LIMIT_IP"), methods=["POST"])
 def register():
     form = RegisterForm(role=request.args.get("role", "brand"))
     if form.validate_on_submit():
@@ -95,7 +105,8 @@ def logout():
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @access(PUBLIC)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_IP"], methods=["POST"])
+@limiter.limit(_config_limit("LOGIN_LIMIT_IP"), methods=["POST"])
+@limiter.limit(_config_limit("PASSWORD_RESET_LIMIT"), key_func=_reset_address_key, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -108,6 +119,7 @@ def forgot_password():
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @access(PUBLIC)
+@limiter.limit(_config_limit("LOGIN_LIMIT_IP"), methods=["POST"])
 def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():

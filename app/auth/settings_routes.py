@@ -1,6 +1,6 @@
 """Account settings: language, password, personal API keys."""
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -8,7 +8,7 @@ from app.auth import services
 from app.auth.forms import AccountSettingsForm, ApiKeyForm, ChangePasswordForm, ConfirmForm
 from app.authz import SIGNED_IN, access
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.forms import form_status, show_errors
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -51,8 +51,13 @@ def change_password():
     return page, 422
 
 
+def _account_key() -> str:
+    return f"api-keys:{current_user.id}"
+
+
 @bp.route("/api-keys", methods=["GET", "POST"])
 @access(SIGNED_IN)
+@limiter.limit(lambda: current_app.config["API_KEY_LIMIT"], key_func=_account_key, methods=["POST"])
 def api_keys():
     form = ApiKeyForm()
     new_secret = None

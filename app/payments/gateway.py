@@ -7,6 +7,7 @@ crash gets Stripe's first answer back instead of moving money twice.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,13 @@ SignatureError = stripe.SignatureVerificationError
 # The emulator's endpoint secrets, not Stripe's (production refuses them: app/__init__.py).
 EMULATOR_WEBHOOK_SECRET = "whsec_emulator_local"  # noqa: S105
 EMULATOR_CONNECT_WEBHOOK_SECRET = "whsec_emulator_connect_local"  # noqa: S105
+
+
+WEBHOOK_TOLERANCE = stripe.Webhook.DEFAULT_TOLERANCE  # seconds, either side of our clock
+
+
+class FutureSignature(SignatureError):
+    """A valid webhook signature dated more than the tolerance ahead of our clock."""
 
 
 class MalformedEvent(ValueError):
@@ -347,17 +355,26 @@ def verify_webhook(payload: bytes, signature: str, *, connect: bool = False) -> 
     refused = SignatureError("no webhook secret is configured", signature)
     for secret in webhook_secrets(connect=connect):
         try:
-            stripe.WebhookSignature.verify_header(
-                text, signature, secret, stripe.Webhook.DEFAULT_TOLERANCE
-            )
+            stripe.WebhookSignature.verify_header(text, signature, secret, WEBHOOK_TOLERANCE)
         except SignatureError as error:
             refused = error
             continue
+        _refuse_future_timestamp(signature)
         try:
             return json.loads(text)
         except ValueError as error:
             raise MalformedEvent(f"the body is not JSON: {error}") from error
     raise refused
+
+
+def _refuse_future_timestamp(signature: str) -> None:
+    """The SDK refuses a signature older than the tolerance but accepts any in the future: one
+    dated ahead could be replayed until then. Its timestamp is the header's first ``t=``, the
+    one the SDK verified (a later ``t=`` is ignored, so cannot mask it)."""
+    parts = [item.split("=", 2) for item in signature.split(",")]  # parsed as the SDK does
+    signed_at = int(next(part[1] for part in parts if part[0] == "t"))
+    if signed_at > time.time() + WEBHOOK_TOLERANCE:
+        raise FutureSignature("Timestamp is in the future, beyond the tolerance", signature)
 
 
 def list_balance_transactions(*, created_gte: int, created_lt: int):

@@ -273,6 +273,9 @@ def _receive_webhook(*, connect: bool):
         outcome = handle_event(event, connect=connect)
         failpoint("webhook_before_commit")  # fault tests: the database restarts meanwhile
         db.session.commit()
+    except gateway.FutureSignature:
+        log.warning("rejected a webhook signed more than the tolerance in the future")
+        return _webhook_error("bad_signature", "Signature timestamp is in the future", 400)
     except gateway.SignatureError:
         log.warning("rejected a webhook with a bad or stale signature")
         return _webhook_error("bad_signature", "Invalid signature", 400)

@@ -206,6 +206,7 @@ class Server:
             # Every actor of every journey signs in from 127.0.0.1 within two minutes.
             LOGIN_LIMIT_IP="1000 per minute",
             LOGIN_LIMIT_ACCOUNT="100 per minute",
+            REGISTER_LIMIT_IP="1000 per hour",
             PYTHONUNBUFFERED="1",
         )
         env.pop("JOBS_INLINE", None)
