@@ -252,8 +252,9 @@ def post_batch(body: dict):
     }
 
 
-def _stats_response(args: dict, **scope) -> dict:
-    rng = queries.make_range(args.get("date_from"), args.get("date_to"), args.get("granularity"))
+def _stats_response(query: dict, **scope) -> dict:
+    """``query``: the declared StatsQuery, parsed (``from``/``to`` as dates)."""
+    rng = queries.make_range(query.get("date_from"), query.get("date_to"), query.get("granularity"))
     stats = queries.stats_for(rng=rng, **scope)
     for row in stats["series"]:
         row["at"] = _iso(row["at"])
