@@ -42,11 +42,13 @@ $(MO): translations/zh_Hans/LC_MESSAGES/messages.po $(VENV)/.installed-runtime
 	$(BIN)/pybabel compile --statistics -d translations
 	touch $@
 
+# The embedded default: SQLite, inline jobs, simulated payments; the scheduled steps run in the
+# server's process (flask serve-demo), which prints the demo logins last.
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install-runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
-	@echo "Serving on http://127.0.0.1:$(PORT)  (SQLite, inline jobs, simulated payments)"
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/flask serve-demo --host 127.0.0.1 --port $(PORT)
 
 lint: install check-messages
 	$(BIN)/ruff check app tests migrations config.py wsgi.py gunicorn.conf.py

@@ -105,6 +105,8 @@ class Config:
     REGISTER_LIMIT_IP = os.environ.get("REGISTER_LIMIT_IP", "10 per hour")
     PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5 per hour")
     API_KEY_LIMIT = os.environ.get("API_KEY_LIMIT", "10 per hour")
+    # Search suggestions as people type, per IP (GET /search/suggest).
+    SUGGEST_LIMIT = os.environ.get("SUGGEST_LIMIT", "120 per minute")
 
     # Mail: "outbox" stores mail in the database (shown at /dev/outbox) and logs it;
     # "smtp" sends through MAIL_SERVER.
@@ -115,6 +117,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_FROM = os.environ.get("MAIL_FROM", "KOL Market <no-reply@kol.local>")
+    # The site's public address, for links in e-mails (often written outside any request:
+    # jobs, the scheduler, the seed). Required in production; `make run` sets its own port.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
 
     LANGUAGES = ("en", "zh_Hans")
@@ -172,6 +177,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PREFERRED_URL_SCHEME = "https"
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")  # required (app/__init__.py)
 
 
 class TestConfig(Config):
@@ -228,6 +234,10 @@ STARTUP_SETTINGS = (
     # days either side (app/analytics/pg_ingest.py): a window of at most one day.
     Setting("ANALYTICS_DEDUPE_MINUTES", 30, low=1, high=1440),
     Setting("ANALYTICS_ATTRIBUTION_DAYS", 7, low=1),
+    # Orders from the public order-page snippet (unconfirmed until the brand's key confirms
+    # them): the largest value taken, in minor units, and how often one click may report.
+    Setting("ANALYTICS_SNIPPET_MAX_VALUE", 10_000_000, low=1),
+    Setting("ANALYTICS_SNIPPET_LIMIT", "10 per hour"),
     Setting("ANALYTICS_RETENTION_DAYS", 90, low=1),  # keeps at least those visitor-days
     Setting("ANALYTICS_DRAIN_BATCH", 1000, low=1),  # stream entries per drain
     # Seconds single hits gather after a small drain (below ANALYTICS_WRITER_SPLIT_ROWS), cut

@@ -77,6 +77,9 @@ def _check_secrets(app: Flask) -> None:
         if app.config.get("DEBUG"):
             raise RuntimeError("debug mode is refused in production")
         _check_stripe_secrets(app.config)
+        if not str(app.config.get("PUBLIC_BASE_URL") or "").startswith(("https://", "http://")):
+            # Links in e-mails written outside a request (jobs, the scheduler) need it.
+            raise RuntimeError("PUBLIC_BASE_URL must be set in production (https://...)")
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret_key(Path(app.instance_path))
 
@@ -208,7 +211,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.finance.routes import bp as finance_bp
     from app.mail.routes import bp as mail_bp
     from app.main import bp as main_bp
-    from app.notes import public_routes, review_routes  # noqa: F401
+    from app.notes import public_routes, review_routes, search_routes  # noqa: F401
     from app.notes.routes import bp as notes_bp
     from app.notifications.routes import bp as notifications_bp
     from app.payments.routes import bp as payments_bp

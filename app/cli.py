@@ -63,21 +63,11 @@ def sweep_command() -> None:
 @click.command("seed")
 def seed_command() -> None:
     """Fill the database with demo data (running it again changes nothing)."""
-    from app.jobs import run_inline_jobs
-    from app.seed import DEMO_PASSWORD, seed_demo
-    from app.seed_market import seed_marketplace
+    from app.seed import logins_block, seed_all
 
-    created = seed_demo()
-    db.session.commit()
-    run_inline_jobs()
-    created = seed_marketplace() or created
-    from app.engagement.seed import seed_social
-
-    created = seed_social() or created
+    created = seed_all()
     click.echo("demo data ready" + (" (created now)" if created else " (already there)"))
-    click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
-    for role in ("brand", "kol", "shopper", "finance", "admin"):
-        click.echo(f"  {role:8} {role}@demo.kol.test")
+    click.echo(logins_block())
 
 
 ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
@@ -118,6 +108,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_command)
+    from app.demo_server import serve_demo_command
+
+    app.cli.add_command(serve_demo_command)
     from app.analytics.cli import analytics_cli
     from app.finance.cli import finance_cli
     from app.payments.stripe_check.cli import stripe_check_command

@@ -1,7 +1,8 @@
 """Periodic work and its registry: what the scheduler runs, in one table a reader can open.
 
-RQ's cron scheduler runs these in production (`make scheduler`, app/cron.py); the CLI runs the
-same functions anywhere (`flask contracts tick`, `flask jobs sweep`). ``CONTRACT_TICKS`` lists
+RQ's cron scheduler runs these in production (`make scheduler`, app/cron.py), `make run` in a
+thread of its server (app/scheduler.py); the CLI runs the same functions anywhere
+(`flask contracts tick`, `flask jobs sweep`). ``CONTRACT_TICKS`` lists
 every step of the contracts tick: review-window approvals, unfunded contracts, keep-live
 releases and bid expiry. Each step takes ``now``, flushes, and returns how many objects it
 moved; the tick commits once after all of them.

@@ -11,6 +11,8 @@ from app.profiles import services as profiles
 
 DEMO_PASSWORD = "kol-demo-2026"  # noqa: S105 - demo accounts, printed by `flask seed`
 DOMAIN = "demo.kol.test"
+# The order the logins are listed in (README.md's table follows it).
+ROLE_ORDER = (Role.BRAND, Role.KOL, Role.SHOPPER, Role.FINANCE, Role.ADMIN)
 
 KOLS = [
     # (local part, name, niches, region, city, languages, accounts, rate image, rate video, verified)
@@ -71,6 +73,38 @@ def _user(local: str, role: Role) -> tuple[User, bool]:
     if user is not None:
         return user, False
     return create_user(email=email, password=DEMO_PASSWORD, role=role, locale="en"), True
+
+
+def seed_all() -> bool:
+    """Everything `flask seed` creates, then every job it staged run (inline) or pushed, so no
+    mail is left waiting in the outbox (/healthz would call it late five minutes later).
+    Returns True when anything was created."""
+    from app.engagement.seed import seed_social
+    from app.jobs import run_inline_jobs
+    from app.seed_market import seed_marketplace
+
+    created = seed_demo()
+    db.session.commit()
+    run_inline_jobs()
+    created = seed_marketplace() or created
+    created = seed_social() or created
+    db.session.commit()
+    run_inline_jobs()  # the jobs committed since the last run (the last bids, the shopper)
+    return created
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(role, e-mail) of every demo account there is, brands first, then as created."""
+    users = db.session.scalars(select(User).where(User.email.like(f"%@{DOMAIN}"))).all()
+    users = sorted(users, key=lambda user: (ROLE_ORDER.index(user.role), user.id))
+    return [(user.role.value, user.email) for user in users]
+
+
+def logins_block() -> str:
+    """The demo logins as `make run` prints them last: role, e-mail, the one password."""
+    lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
+    lines += [f"  {role:8} {email}" for role, email in demo_logins()]
+    return "\n".join(lines)
 
 
 def seed_demo() -> bool:

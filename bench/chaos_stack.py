@@ -212,6 +212,7 @@ class Stack:
             "REDIS_URL": self.redis.url,
             **self.secrets,
             "STRIPE_SETTLEMENT_CURRENCIES": "usd",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.web_port}",
             "STRIPE_API_BASE": f"http://127.0.0.1:{self.stripe_port}",
             "SESSION_COOKIE_SECURE": "0",
             "ANALYTICS_ASYNC": "1",

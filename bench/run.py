@@ -66,6 +66,7 @@ def bench_env() -> dict[str, str]:
         "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
         "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
         "UPLOAD_DIR": str(instance / "bench-uploads"),
+        "PUBLIC_BASE_URL": "http://127.0.0.1:8000",  # production requires it (links in mails)
         "FLASK_APP": "wsgi.py",
     }
 

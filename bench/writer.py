@@ -64,7 +64,8 @@ def ensure_database() -> None:
 def make_app(stream: str, sessions: int = 2):
     os.environ.update(
         {"APP_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(32),
-         "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "LOG_LEVEL": "warning"}
+         "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "LOG_LEVEL": "warning",
+         "PUBLIC_BASE_URL": "http://127.0.0.1:8000"}
     )  # fmt: skip
     from app import create_app
 

@@ -9,6 +9,7 @@ import re
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db, limiter
@@ -232,3 +233,30 @@ def sign_in(client, user):
 def signed_in(app, user):
     """A fresh browser (test client) with `user` signed in."""
     return sign_in(app.test_client(), user)
+
+
+def _admin(sql: str) -> None:
+    engine = create_engine(
+        make_url(DATABASE_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def history_url(tmp_path):
+    """An empty database of the suite's kind, for one migration test alone."""
+    if not on_postgres():
+        yield f"sqlite:///{tmp_path / 'history.sqlite3'}"
+        return
+    url = make_url(DATABASE_URL)
+    name = f"{url.database}_migration"
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -162,9 +162,11 @@ def make_contract(bid=None, status=None, **overrides):
     return contract
 
 
-# What production insists on besides SECRET_KEY (app/__init__.py _check_stripe_secrets): test
-# values of Stripe's form, never Stripe's; production apps in tests start with these.
+# What production insists on besides SECRET_KEY (app/__init__.py _check_secrets): test
+# values of Stripe's form, never Stripe's, and the public address; production apps in tests
+# start with these.
 PRODUCTION_STRIPE = {
+    "PUBLIC_BASE_URL": "https://kol.example",
     "STRIPE_SECRET_KEY": "sk_test_production0config0tests0only000",
     "STRIPE_WEBHOOK_SECRET": "whsec_production0platform0tests0only00",
     "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_production0connect0tests0only000",

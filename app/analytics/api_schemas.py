@@ -58,7 +58,17 @@ class Metrics(Schema):
     roas = fields.Float(allow_none=True, metadata={"description": "revenue ÷ spend"})
 
 
-class Totals(Metrics):
+class Unconfirmed(Schema):
+    """Orders only the public order-page snippet reported: shown apart, counted nowhere else
+    until the brand's server confirms them (``POST /conversions`` with the same order id)."""
+
+    unconfirmed_conversions = fields.Integer(required=True)
+    unconfirmed_revenue = fields.Integer(
+        required=True, metadata={"description": "The campaign's currency, minor units"}
+    )
+
+
+class Totals(Metrics, Unconfirmed):
     note_uniques = fields.Integer(
         required=True, metadata={"description": "Uniques summed note by note"}
     )
@@ -79,7 +89,7 @@ class Flag(Schema):
     baseline = fields.Raw(metadata={"type": "number"})
 
 
-class NoteRow(Metrics):
+class NoteRow(Metrics, Unconfirmed):
     note_id = fields.Integer(required=True)
     title = fields.String(required=True)
     slug = fields.String(required=True, allow_none=True)

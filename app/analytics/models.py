@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -62,7 +63,7 @@ class TrackingEvent(db.Model):
 
 
 class Conversion(db.Model):
-    """An order reported by a brand; attributed to a note or stored unattributed."""
+    """An order reported for a brand; attributed to a note or stored unattributed."""
 
     __tablename__ = "analytics_conversions"
     __table_args__ = (
@@ -84,6 +85,10 @@ class Conversion(db.Model):
     campaign_id: Mapped[int | None] = mapped_column(BigInteger)
     attributed: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(String(40), default="")  # why unattributed
+    # Reported by the brand's server (its API key): only these count (conversions, revenue,
+    # money). An order from the public order-page snippet waits unconfirmed until the brand's
+    # key reports the same order id.
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
 
 

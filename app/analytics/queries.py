@@ -13,7 +13,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.analytics.metrics import SUMMED, derived
-from app.analytics.models import Conversion, HourlyRollup
+from app.analytics.models import HourlyRollup
+from app.analytics.orders import unconfirmed_by_note
 from app.campaigns.models import Campaign
 from app.contracts.models import Contract
 from app.errors import NotFound
@@ -292,6 +293,11 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
     note_uniques = totals["uniques"]
     if wide is not None:
         totals = wide(totals)
+    waiting = unconfirmed_by_note([n.id for n in notes], rng.since, rng.until)
+    for row in table:
+        row["unconfirmed_conversions"], row["unconfirmed_revenue"] = waiting.get(
+            row["note_id"], (0, 0)
+        )
     per_note = {r["note_id"]: r for r in table}
     flags = _flags(daily, rng, per_note)
     for row in table:
@@ -302,7 +308,12 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
             "to": rng.end.isoformat(),
             "granularity": rng.granularity,
         },
-        "totals": derived(totals, total_spend) | {"note_uniques": note_uniques},
+        "totals": derived(totals, total_spend)
+        | {
+            "note_uniques": note_uniques,
+            "unconfirmed_conversions": sum(count for count, _value in waiting.values()),
+            "unconfirmed_revenue": sum(value for _count, value in waiting.values()),
+        },
         "series": _series(scope, rng, daily, wide=wide),
         "notes": table,
     }
@@ -332,26 +343,6 @@ def brand_overview(brand_id: int, rng: Range) -> list[dict]:
         )
     }  # fmt: skip
     return [{"campaign": c, **derived(campaign_wide(sums.get(c.id, {})), None)} for c in campaigns]
-
-
-def unattributed(brand_id: int, rng: Range) -> dict:
-    """Conversions the brand reported that matched no click or code, by reason."""
-    rows = db.session.execute(
-        select(Conversion.reason, Conversion.currency, func.count(), func.sum(Conversion.value))
-        .where(
-            Conversion.brand_id == brand_id,
-            Conversion.attributed.is_(False),
-            Conversion.occurred_at >= rng.since,
-            Conversion.occurred_at < rng.until,
-        )
-        .group_by(Conversion.reason, Conversion.currency)
-    ).all()
-    return {
-        "count": sum(r[2] for r in rows),
-        "by_reason": [
-            {"reason": r[0], "currency": r[1], "count": r[2], "value": int(r[3] or 0)} for r in rows
-        ],
-    }
 
 
 def readable_note(*, note_id: int, user) -> Note:

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -20,14 +21,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.analytics import charts, queries, services, tracking
+from app.analytics import charts, orders, queries, services, tracking
 from app.analytics import media_kit as media_kit_links
 from app.analytics.metrics import sort_rows
 from app.analytics.pipeline import TrackingUnavailable
 from app.auth.forms import ConfirmForm
 from app.auth.models import Role
 from app.authz import PUBLIC, access
-from app.errors import DomainError, json_error
+from app.errors import DomainError, ValidationFailed, json_error
 from app.extensions import csrf, db, limiter
 from app.finance.exports import safe_cell
 from app.forms import form_status, show_errors
@@ -92,19 +93,36 @@ def go(code: str):
     return tracking.LocationRedirect(target, headers={"Cache-Control": "no-store"})
 
 
+def _click_key() -> str:
+    """The click an order-page report names: its reports are limited per click, whatever the
+    address they come from."""
+    payload = request.get_json(force=True, silent=True)
+    click = payload.get("click_id") if isinstance(payload, dict) else None
+    return f"click:{str(click)[:64]}"
+
+
 @bp.post("/t/conversions")
 @access(PUBLIC)
 @csrf.exempt
 @limiter.limit("120 per minute")
+@limiter.limit(lambda: current_app.config["ANALYTICS_SNIPPET_LIMIT"], key_func=_click_key)
 def snippet_conversion():
     """From the order-page snippet (static/js/kol-convert.js): only with a genuine click id,
-    counted for the brand whose note was clicked; an order id still counts once."""
+    for the brand whose note was clicked; an order id still counts once. Anyone can send this,
+    so the order is kept **unconfirmed** (shown apart, earning nothing) until the brand's
+    server reports the same order id with its API key."""
     payload = request.get_json(force=True, silent=True)
-    values = services.validate_conversion(payload)
+    try:
+        values = services.validate_conversion(payload)
+    except ValidationFailed as error:  # a script reads the answer: JSON, naming the fields
+        return json_error(422, error.code, error.message, error.fields)
+    if values["value"] > current_app.config["ANALYTICS_SNIPPET_MAX_VALUE"]:
+        message = _("Too large for an order reported from the order page.")
+        return json_error(422, "validation_failed", message, {"value": [message]})
     brand_id = services.brand_of_click(values["click_id"])
     if brand_id is None:
         return json_error(422, "unknown_click", _("A click id from a KOL link is required."))
-    services.record_conversion(brand_id=brand_id, **values)
+    services.record_conversion(brand_id=brand_id, confirmed=False, **values)
     db.session.commit()
     response = Response(status=204)
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -120,7 +138,7 @@ def overview():
         "analytics/overview.html",
         rows=rows,
         rng=rng,
-        unattributed=queries.unattributed(current_user.id, rng),
+        unattributed=orders.unattributed(current_user.id, rng.since, rng.until),
     )
 
 
@@ -173,7 +191,8 @@ def export(campaign_id: int):
                                          row["bot_views"], row["bot_clicks"], campaign.currency]]
             )  # fmt: skip
     else:
-        money = ["spend", "cpm", "cpc", "cpa", "cpe", "roas"]
+        money = ["spend", "cpm", "cpc", "cpa", "cpe", "roas",
+                 "unconfirmed_conversions", "unconfirmed_revenue"]  # fmt: skip
         writer.writerow(["note_id", "title", "kol", "contract_id", *metrics, *money,
                          "bot_views", "bot_clicks", "flags", "currency"])  # fmt: skip
         for row in stats["notes"]:

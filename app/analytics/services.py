@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import pagecache
@@ -128,13 +128,16 @@ def record_conversion(
     occurred_at: datetime,
     click_id: str | None = None,
     promo_code: str | None = None,
+    confirmed: bool = True,
 ) -> tuple[Conversion, bool]:
-    """Store an order once per brand (a repeat returns the first, False); attributed ones are
-    added to the note's hourly rollup."""
-    existing = db.session.scalar(
-        select(Conversion).where(Conversion.brand_id == brand_id, Conversion.order_id == order_id)
-    )
+    """Store an order once per brand; a repeat returns the first and False. ``confirmed``: the
+    brand's server reported it (its API key), so it counts; the public snippet's orders are
+    kept unconfirmed until the brand's key reports the same order id, which confirms it with
+    the server's values (True: it counts from now)."""
+    existing = _conversion_of(brand_id, order_id)
     if existing is not None:
+        if confirmed and not existing.confirmed:
+            return existing, _confirm(existing, value, currency, occurred_at, click_id, promo_code)
         return existing, False
     note, reason = _attribute(brand_id, click_id, promo_code, occurred_at)
     conversion = Conversion(
@@ -150,38 +153,87 @@ def record_conversion(
         campaign_id=note.campaign_id if note else None,
         attributed=note is not None,
         reason=reason,
+        confirmed=confirmed,
     )
     try:
         with db.session.begin_nested():
             db.session.add(conversion)
     except IntegrityError:  # the same order reported concurrently
-        again = db.session.scalar(
-            select(Conversion).where(
-                Conversion.brand_id == brand_id, Conversion.order_id == order_id
-            )
-        )
+        again = _conversion_of(brand_id, order_id)
+        if confirmed and not again.confirmed:
+            return again, _confirm(again, value, currency, occurred_at, click_id, promo_code)
         return again, False
-    if note is not None and click_id:
-        _mark_save_bought(note.id, click_id, occurred_at)
-    if note is not None:
-        campaign_currency = db.session.scalar(
-            select(Campaign.currency).where(Campaign.id == note.campaign_id)
-        )
-        upsert_rollups(
-            [
-                {
-                    "note_id": note.id,
-                    "hour": hour_of(occurred_at),
-                    "contract_id": note.contract_id,
-                    "campaign_id": note.campaign_id,
-                    "kol_id": note.kol_id,
-                    "conversions": 1,
-                    # Revenue in another currency is counted as a conversion, not summed.
-                    "revenue": value if currency == campaign_currency else 0,
-                }
-            ]
-        )
+    if confirmed and note is not None:
+        _count(conversion, note)
     return conversion, True
+
+
+def _conversion_of(brand_id: int, order_id: str) -> Conversion | None:
+    return db.session.scalar(
+        select(Conversion).where(Conversion.brand_id == brand_id, Conversion.order_id == order_id)
+    )
+
+
+def _confirm(
+    conversion: Conversion,
+    value: int,
+    currency: str,
+    occurred_at: datetime,
+    click_id: str | None,
+    promo_code: str | None,
+) -> bool:
+    """The brand's server reported an order the snippet sent first: its values replace the
+    snippet's (the browser's were never trusted) and the order counts, once — of two
+    confirmations at once, the compare-and-set lets exactly one count it."""
+    click_id = click_id or conversion.click_id
+    promo_code = promo_code or conversion.promo_code
+    note, reason = _attribute(conversion.brand_id, click_id, promo_code, occurred_at)
+    won = db.session.execute(
+        update(Conversion)
+        .where(Conversion.id == conversion.id, Conversion.confirmed.is_(False))
+        .values(
+            confirmed=True,
+            value=value,
+            currency=currency,
+            occurred_at=occurred_at,
+            click_id=click_id,
+            promo_code=promo_code,
+            note_id=note.id if note else None,
+            contract_id=note.contract_id if note else None,
+            campaign_id=note.campaign_id if note else None,
+            attributed=note is not None,
+            reason=reason,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(conversion)
+    if won and note is not None:
+        _count(conversion, note)
+    return bool(won)
+
+
+def _count(conversion: Conversion, note: Note) -> None:
+    """A confirmed, attributed order: in the note's hourly rollup, and a saved note it was
+    bought through is marked bought."""
+    if conversion.click_id:
+        _mark_save_bought(note.id, conversion.click_id, conversion.occurred_at)
+    campaign_currency = db.session.scalar(
+        select(Campaign.currency).where(Campaign.id == note.campaign_id)
+    )
+    upsert_rollups(
+        [
+            {
+                "note_id": note.id,
+                "hour": hour_of(conversion.occurred_at),
+                "contract_id": note.contract_id,
+                "campaign_id": note.campaign_id,
+                "kol_id": note.kol_id,
+                "conversions": 1,
+                # Revenue in another currency is counted as a conversion, not summed.
+                "revenue": conversion.value if conversion.currency == campaign_currency else 0,
+            }
+        ]
+    )
 
 
 def _mark_save_bought(note_id: int, click_id: str, occurred_at: datetime) -> None:

@@ -15,6 +15,7 @@ from app.auth.passwords import hash_password, password_problem, verify_password
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
+from app.links import absolute_url
 from app.mail.services import queue_mail
 from app.profiles.services import create_profile_for
 
@@ -119,7 +120,9 @@ def request_password_reset(*, email: str) -> None:
     if user is None or user.is_disabled:
         return
     token = _reset_serializer().dumps({"uid": user.id, "v": user.session_version})
-    link = url_for("auth.reset_password", token=token, _external=True)
+    # The configured address, never the request's Host: a forged Host would mail the victim a
+    # link (with their token) to another site.
+    link = absolute_url(url_for("auth.reset_password", token=token))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     body = _(
         "Someone asked to reset the password of your KOL Market account.\n\n"

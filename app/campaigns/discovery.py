@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import lazyload
 
+from app import search
 from app.contracts.models import Contract, ContractStatus, Rating
 from app.extensions import db
 from app.pagination import Page
@@ -64,11 +65,20 @@ def _aggregates():
     return ratings, completed
 
 
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
 def _filter(stmt, filters: KolFilters, ratings):
     stmt = stmt.where(KolProfile.verification == Verification.VERIFIED)
-    if filters.q:
+    if filters.q:  # words of the name or bio (Chinese too), or a part of the name as typed
         escaped = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(KolProfile.display_name.ilike(f"%{escaped}%", escape="\\"))
+        stmt = stmt.where(
+            or_(
+                search.matches(KolProfile, filters.q, _dialect(), prefix=True),
+                KolProfile.display_name.ilike(f"%{escaped}%", escape="\\"),
+            )
+        )
     if filters.niche:
         stmt = stmt.where(
             select(KolNiche.kol_id)
@@ -118,6 +128,8 @@ def search_kols(*, filters: KolFilters, page: int, per_page: int) -> Page:
         "rating": (average.desc(), func.coalesce(ratings.c.n, 0).desc()),
         "reliability": (average.desc(), KolProfile.total_followers.desc()),
     }.get(filters.sort, (done.desc(), average.desc(), KolProfile.total_followers.desc()))
+    if filters.q and filters.sort == "relevance":  # best match first
+        order = (search.rank(KolProfile, filters.q, _dialect()).desc(), *order)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
     rows = db.session.execute(

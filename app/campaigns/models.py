@@ -14,12 +14,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import BigId, TZDateTime, enum_column, utcnow
 from app.extensions import db
+from app.search import Searchable
 
 
 class CampaignStatus(enum.StrEnum):
@@ -35,9 +35,10 @@ class ContentFormat(enum.StrEnum):
     VIDEO = "video"
 
 
-class Campaign(db.Model):
+class Campaign(Searchable, db.Model):
     __tablename__ = "campaigns"
     STATUS_ENTITY = "campaign"
+    SEARCH_FIELDS = {"title": "A", "brief": "B"}
     TRANSITIONS = {
         CampaignStatus.DRAFT: {CampaignStatus.OPEN, CampaignStatus.CANCELLED},
         CampaignStatus.OPEN: {CampaignStatus.CLOSED, CampaignStatus.CANCELLED},
@@ -65,11 +66,9 @@ class Campaign(db.Model):
         Index("ix_campaigns_status_published", "status", "published_at"),
         Index("ix_campaigns_status_deadline", "status", "application_deadline"),
         Index("ix_campaigns_status_price", "status", "price_max"),
-        Index(
-            "ix_campaigns_fts",
-            text("to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(brief, ''))"),
-            postgresql_using="gin",
-        ).ddl_if(dialect="postgresql"),
+        Index("ix_campaigns_fts", "search_vector", postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

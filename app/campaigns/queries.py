@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, literal_column, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
+from app import search
 from app.bids.models import Bid
 from app.campaigns.models import Campaign, CampaignStatus, CampaignTarget, ContentFormat
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, TIER_LABELS
@@ -127,23 +128,8 @@ def _untargeted(kind: str) -> ColumnElement[bool]:
     return ~exists().where(CampaignTarget.campaign_id == Campaign.id, CampaignTarget.kind == kind)
 
 
-def _search(q: str) -> ColumnElement[bool]:
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Literal constants, not bound parameters: the planner matches this expression to the
-        # GIN index ix_campaigns_fts only when it is written exactly as the index is.
-        simple, empty, space = (literal_column(v) for v in ("'simple'", "''", "' '"))
-        document = func.to_tsvector(
-            simple,
-            func.coalesce(Campaign.title, empty)
-            .op("||")(space)
-            .op("||")(func.coalesce(Campaign.brief, empty)),
-        )
-        return document.bool_op("@@")(func.plainto_tsquery(simple, q))
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
-    return or_(
-        Campaign.title.ilike(pattern, escape="\\"), Campaign.brief.ilike(pattern, escape="\\")
-    )
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 def _filtered(filters: BrowseFilters):
@@ -151,7 +137,7 @@ def _filtered(filters: BrowseFilters):
         Campaign.status == CampaignStatus.OPEN, Campaign.application_deadline > utcnow()
     )
     if filters.q:
-        stmt = stmt.where(_search(filters.q))
+        stmt = stmt.where(search.matches(Campaign, filters.q, _dialect()))
     if filters.category:
         stmt = stmt.where(Campaign.category == filters.category)
     if filters.content_format:
@@ -232,17 +218,19 @@ def browse_campaigns(*, filters: BrowseFilters, kol: KolProfile | None, page: in
     """Open campaigns for the browse page and the API, filtered, sorted and paginated."""
     stmt = _filtered(filters)
     sort = filters.sort if filters.sort != "fits" or kol is not None else "newest"
+    # A search puts the best matches first in the default orders (fits, newest).
+    best = [search.rank(Campaign, filters.q, _dialect()).desc()] if filters.q else []
     if sort == "fits":
         qualifies = case((qualifies_sql(kol), 1), else_=0)
         stmt = stmt.order_by(
-            qualifies.desc(), fit_score_sql(kol).desc(), Campaign.published_at.desc()
+            qualifies.desc(), *best, fit_score_sql(kol).desc(), Campaign.published_at.desc()
         )
     elif sort == "price":
         stmt = stmt.order_by(Campaign.price_max.desc(), Campaign.id.desc())
     elif sort == "closing":
         stmt = stmt.order_by(Campaign.application_deadline.asc(), Campaign.id)
     else:
-        stmt = stmt.order_by(Campaign.published_at.desc(), Campaign.id.desc())
+        stmt = stmt.order_by(*best, Campaign.published_at.desc(), Campaign.id.desc())
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, max_per_page=100)
 

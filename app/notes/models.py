@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, SmallInteger, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship, validates
 
 from app.db_types import BigId, TZDateTime, enum_column, utcnow
 from app.extensions import db
+from app.search import Searchable, hashtags_in
 
 
 class NoteStatus(enum.StrEnum):
@@ -24,9 +25,10 @@ class NoteStatus(enum.StrEnum):
 N = NoteStatus
 
 
-class Note(db.Model):
+class Note(Searchable, db.Model):
     __tablename__ = "notes"
     STATUS_ENTITY = "note"
+    SEARCH_FIELDS = {"title": "A", "hashtags": "A", "body": "B"}
     TRANSITIONS = {
         N.DRAFT: {N.SUBMITTED},
         N.SUBMITTED: {N.APPROVED, N.CHANGES_REQUESTED},
@@ -38,11 +40,7 @@ class Note(db.Model):
     __table_args__ = (
         Index("ix_notes_status_published", "status", "published_at"),
         Index("ix_notes_category_published", "category", "status", "published_at"),
-        Index(
-            "ix_notes_fts",
-            text("to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(body, ''))"),
-            postgresql_using="gin",
-        ).ddl_if(dialect="postgresql"),
+        Index("ix_notes_fts", "search_vector", postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -77,9 +75,40 @@ class Note(db.Model):
         cascade="all, delete-orphan", lazy="selectin", order_by="NoteImage.position"
     )
 
+    # The tags of its hashtags field and of #tags written in the body: /tags/<tag>.
+    tags: Mapped[list[NoteTag]] = relationship(cascade="all, delete-orphan", lazy="select")
+
     @property
     def hashtag_list(self) -> list[str]:
         return self.hashtags.split()
+
+    @validates("hashtags", "body")
+    def _retag(self, key: str, value: str | None) -> str | None:
+        """Whoever writes the text, its tags follow (one place, not every write path)."""
+        hashtags = value if key == "hashtags" else self.hashtags
+        body = value if key == "body" else self.body
+        wanted = hashtags_in(hashtags, body)
+        session = object_session(self)
+        if session is None:
+            current = list(self.tags)
+        else:
+            with session.no_autoflush:  # a half-edited note is not flushed to load its tags
+                current = list(self.tags)
+        have = {row.tag for row in current}
+        self.tags[:] = [row for row in current if row.tag in wanted]
+        self.tags.extend(NoteTag(tag=tag) for tag in wanted if tag not in have)
+        return value
+
+
+class NoteTag(db.Model):
+    """One hashtag of a note, normalised (``防晒``, ``spf50``: no ``#``, case folded)."""
+
+    __tablename__ = "note_tags"
+
+    note_id: Mapped[int] = mapped_column(
+        ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class NoteImage(db.Model):

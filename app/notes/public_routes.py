@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
-from app import pagecache
+from app import pagecache, search
 from app.analytics.tracking import record_view
 from app.authz import PUBLIC, access
 from app.engagement.comment_section import note_comments
@@ -23,6 +23,9 @@ from app.text import render_markdown
 @access(PUBLIC)
 def explore():
     filters = explore_filters(request.args)
+    tag = filters["q"][1:] if filters["q"].startswith("#") else ""
+    if tag and search.normal_tag(tag) and len(tag.split()) == 1:  # "#防晒": that tag's page
+        return redirect(url_for("notes.tag", tag=search.normal_tag(tag)))
     number = request.args.get("page", 1, int)
     if not pagecache.cacheable_visitor():
         return _render_explore(filters, number)

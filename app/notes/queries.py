@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, func, literal, or_, select, text, union_all
+from sqlalchemy import ColumnElement, case, func, literal, or_, select, union_all
 from sqlalchemy.sql.elements import UnaryExpression
 
+from app import search
 from app.analytics.models import HourlyRollup
 from app.catalog import CATEGORIES
 from app.contracts.models import Contract, ContractStatus
@@ -24,11 +25,6 @@ TRENDING_WINDOW_DAYS = 30
 ACTIVITY_DAYS = 7
 ACTIVITY_HALF_LIFE_HOURS = 48.0
 ACTIVITY_WEIGHTS = {"views": 1, "clicks": 5, "likes": 2, "saves": 4, "comments": 3}
-# PostgreSQL: exactly the expression of the GIN index ix_notes_fts, so the index is used.
-FTS_MATCH = text(
-    "to_tsvector('simple', coalesce(notes.title,'') || ' ' || coalesce(notes.body,'')) "
-    "@@ plainto_tsquery('simple', :q)"
-)
 
 
 def explore_filters(args) -> dict:
@@ -101,30 +97,22 @@ def trending_order(now: datetime | None = None) -> list[UnaryExpression]:
     return [trending_score(now).desc(), Note.published_at.desc(), Note.id.desc()]
 
 
-def _search(stmt, q: str):
-    if _dialect() == "postgresql":
-        return stmt.where(FTS_MATCH.bindparams(q=q))
-    # ``%`` and ``_`` typed by a visitor are letters, not wildcards.
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
-    return stmt.where(
-        or_(Note.title.ilike(pattern, escape="\\"), Note.body.ilike(pattern, escape="\\"))
-    )
-
-
 def explore_page(
     *, tab: str = "latest", q: str = "", category: str = "", page: int = 1, per_page: int = PER_PAGE
 ):
     """A page of published notes for the public feed: Latest or Trending, searched, filtered."""
     stmt = select(Note).where(Note.status == NoteStatus.PUBLISHED)
     if q:
-        stmt = _search(stmt, q)
+        stmt = stmt.where(search.matches(Note, q, _dialect()))
     if category:
         stmt = stmt.where(Note.category == category)
     if tab == "trending":
         now = utcnow()
         stmt = stmt.where(Note.published_at >= now - timedelta(days=TRENDING_WINDOW_DAYS))
         stmt = stmt.order_by(*trending_order(now))
+    elif q:  # best match first (a title or hashtag above the body), then newest
+        best = search.rank(Note, q, _dialect()).desc()
+        stmt = stmt.order_by(best, Note.published_at.desc(), Note.id.desc())
     else:
         stmt = stmt.order_by(Note.published_at.desc(), Note.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

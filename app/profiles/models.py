@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import BigId, TZDateTime, enum_column, utcnow
 from app.extensions import db
+from app.search import Searchable
 
 
 class BrandProfile(db.Model):
@@ -42,11 +44,15 @@ class Verification(enum.StrEnum):
     REJECTED = "rejected"
 
 
-class KolProfile(db.Model):
+class KolProfile(Searchable, db.Model):
     __tablename__ = "kol_profiles"
+    SEARCH_FIELDS = {"display_name": "A", "bio": "B"}
     __table_args__ = (
         CheckConstraint("total_followers >= 0", name="followers_not_negative"),
         CheckConstraint("rate_image >= 0 AND rate_video >= 0", name="rates_not_negative"),
+        Index("ix_kol_profiles_fts", "search_vector", postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     user_id: Mapped[int] = mapped_column(

@@ -1,6 +1,7 @@
 """Conversions: last click within the window, an order id once per brand, unattributed ones
 stored, promo codes, validation, and only brands may report."""
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -139,17 +140,75 @@ def test_only_a_brand_key_may_report(client):
     assert client.post("/api/v1/conversions", json={}).status_code == 401
 
 
+def snippet(client, **body):
+    return client.post("/t/conversions", data=json.dumps(body), content_type="text/plain")
+
+
 def test_the_order_page_snippet_needs_a_genuine_click(client):
     _brand, _key, note = setup_brand_note()
     click = new_click_id(note.id, time.time() - 30)
     body = {"click_id": click, "order_id": "S-1", "value": 2500, "currency": "usd"}
-    import json
-
-    response = client.post("/t/conversions", data=json.dumps(body), content_type="text/plain")
+    response = snippet(client, **body)
     assert response.status_code == 204
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    client.post("/t/conversions", data=json.dumps(body), content_type="text/plain")
-    assert rolled_up(note.id) == (1, 2500)  # a reload of the order page counts once
+    snippet(client, **body)  # a reload of the order page
+    assert db.session.scalar(select(func.count()).select_from(Conversion)) == 1
     forged = {**body, "click_id": "1.2.3.4", "order_id": "S-2"}
     assert client.post("/t/conversions", json=forged).status_code == 422
     assert client.get("/static/js/kol-convert.js").status_code == 200
+
+
+def test_anonymous_orders_earn_nothing_until_the_brands_server_confirms_one(client):
+    """After one click, anyone can post orders from the order page: they are kept apart as
+    unconfirmed, never in conversions, revenue or ROAS, until the brand's key reports the
+    same order id — with the server's value, not the browser's."""
+    _brand, key, note = setup_brand_note()
+    click = new_click_id(note.id, time.time() - 30)
+    for n in range(3):
+        response = snippet(
+            client, click_id=click, order_id=f"X-{n}", value=9_999_999, currency="usd"
+        )
+        assert response.status_code == 204
+    assert rolled_up(note.id) == (0, 0)
+    stats = client.get(f"/api/v1/notes/{note.id}/stats", headers=bearer(key)).json
+    assert stats["totals"]["conversions"] == 0 and stats["totals"]["revenue"] == 0
+    assert stats["totals"]["unconfirmed_conversions"] == 3
+    assert stats["totals"]["unconfirmed_revenue"] == 3 * 9_999_999
+
+    confirmed = report(client, key, order_id="X-1", value=4_200, currency="usd")
+    assert confirmed.status_code == 201 and confirmed.json["attributed"] is True
+    assert report(client, key, order_id="X-1", value=4_200, currency="usd").json["duplicate"]
+    assert rolled_up(note.id) == (1, 4_200)
+    stats = client.get(f"/api/v1/notes/{note.id}/stats", headers=bearer(key)).json
+    assert stats["totals"]["conversions"] == 1 and stats["totals"]["revenue"] == 4_200
+    assert stats["totals"]["unconfirmed_conversions"] == 2
+    assert stats["notes"][0]["unconfirmed_conversions"] == 2
+
+
+def test_a_snippet_report_after_the_server_confirmed_changes_nothing(client):
+    _brand, key, note = setup_brand_note()
+    click = new_click_id(note.id, time.time() - 30)
+    report(client, key, click_id=click, order_id="Y-1", value=1_000, currency="usd")
+    snippet(client, click_id=click, order_id="Y-1", value=5_000_000, currency="usd")
+    row = db.session.scalar(select(Conversion).where(Conversion.order_id == "Y-1"))
+    assert row.confirmed and row.value == 1_000
+    assert rolled_up(note.id) == (1, 1_000)
+
+
+def test_the_snippets_values_are_bounded_and_each_click_reports_a_few_times(app, client):
+    _brand, _key, note = setup_brand_note()
+    click = new_click_id(note.id, time.time() - 30)
+    too_much = app.config["ANALYTICS_SNIPPET_MAX_VALUE"] + 1
+    response = snippet(client, click_id=click, order_id="Z-0", value=too_much, currency="usd")
+    assert response.status_code == 422 and "value" in response.json["error"]["fields"]
+    allowed = int(app.config["ANALYTICS_SNIPPET_LIMIT"].split()[0]) - 1  # the 422 counted
+    answers = [
+        snippet(client, click_id=click, order_id=f"Z-{n}", value=100, currency="usd").status_code
+        for n in range(1, allowed + 2)
+    ]
+    assert answers == [204] * allowed + [429]
+    other = new_click_id(note.id, time.time() - 20)  # another click is not held back
+    assert (
+        snippet(client, click_id=other, order_id="Z-x", value=100, currency="usd").status_code
+        == 204
+    )

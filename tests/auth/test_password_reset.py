@@ -11,7 +11,7 @@ from tests.factories import PASSWORD, make_user
 def _reset_link(email: str) -> str:
     mail = db.session.scalar(select(Mail).where(Mail.recipient == email).order_by(Mail.id.desc()))
     assert mail is not None, "no reset mail was written"
-    return re.search(r"http://localhost(/auth/reset/\S+)", mail.body).group(1)
+    return re.search(r"https?://[^/\s]+(/auth/reset/\S+)", mail.body).group(1)
 
 
 def test_reset_by_mailed_link_works_once(client):
@@ -30,6 +30,19 @@ def test_reset_by_mailed_link_works_once(client):
         client, link, {"password": "another passphrase", "confirm": "another passphrase"}
     )
     assert again.status_code == 422 and "already used" in again.get_data(as_text=True)
+
+
+def test_the_reset_link_points_at_the_configured_site_whatever_the_host_header(app):
+    """A forged Host must not mail the victim a link (with their token) to another site."""
+    from app.auth.services import request_password_reset
+
+    user = make_user("kol")
+    with app.test_request_context("/auth/forgot", method="POST", base_url="http://evil.example"):
+        request_password_reset(email=user.email)
+        db.session.commit()
+    mail = db.session.scalar(select(Mail).where(Mail.recipient == user.email))
+    assert "evil.example" not in mail.body
+    assert f"{app.config['PUBLIC_BASE_URL']}/auth/reset/" in mail.body
 
 
 def test_unknown_email_gets_the_same_answer_and_no_mail(client):

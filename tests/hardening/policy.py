@@ -60,6 +60,8 @@ POLICY: dict[str, Policy] = {
     "profiles.brand_page": _p(PUBLIC, scope=SEEN),
     "notes.explore": _p(PUBLIC),
     "notes.public": _p(PUBLIC, scope=SHOWN),
+    "notes.tag": _p(PUBLIC),
+    "notes.suggest": _p(PUBLIC),
     "notes.public_short": _p(PUBLIC, scope=SHOWN),
     "analytics.go": _p(PUBLIC),
     "analytics.shared_media_kit": _p(PUBLIC),  # the signed token is the permission

@@ -172,7 +172,7 @@ def build_world() -> World:
     for p in ("A", "X"):
         add(("user_id",), Obj({"user_id": u[p]}, frozenset({p})))
     for p in (*BRANDS, *KOLS, "finance", "admin"):
-        n = notify(user_id=u[p], kind="test", text=f"Hello {p}", link="/")
+        n = notify(user_id=u[p], kind="invitation", link="/", title=f"Hello {p}")
         db.session.flush()
         add(("notification_id",), Obj({"notification_id": n.id}, frozenset({p})))
     for p in ("A", "X"):
@@ -227,6 +227,7 @@ def build_world() -> World:
         ],
         "analytics.go": [Obj({"code": notes["B"].tracking_code}, frozenset(), True)],
         "main.set_language": [Obj({"code": "zh_Hans"}, frozenset(), True)],
+        "notes.tag": [Obj({"tag": "glowserum"}, frozenset(), True)],
         "main.switch_language": [Obj({"code": "zh_Hans"}, frozenset(), True)],
         "main.media": [Obj({"name": image}, frozenset(), True)],
         "main.private_media": [Obj({"name": message.attachment}, frozenset())],
