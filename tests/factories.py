@@ -6,6 +6,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import delete
+
 from app.auth.models import Role, User
 from app.auth.services import create_api_key, create_user
 from app.extensions import db
@@ -46,8 +48,17 @@ def make_kol(*, verified: bool = False, followers: int = 5_000, **kwargs) -> Use
         profiles.decide_verification(
             request_id=request.id, admin_id=admin.id, approve=True, reason=None
         )
+        _forget_what_they_were_told(user)  # verified long ago: the test starts with no news
     db.session.commit()
     return user
+
+
+def _forget_what_they_were_told(user: User) -> None:
+    from app.mail.models import Mail
+    from app.notifications.models import Notification
+
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(Mail).where(Mail.recipient == user.email))
 
 
 def make_api_key(user: User, name: str = "test key") -> str:

@@ -180,7 +180,7 @@ def test_viewers_never_see_each_others_cached_page(app, cache_on):
     alice_user, alice = _kol_client(app, name="Alice Creator")
     _b, bob = _kol_client(app, name="Bob Creator")
     for _ in range(2):
-        notify(user_id=alice_user.id, kind="test", text="For Alice only", link="/campaigns")
+        notify(user_id=alice_user.id, kind="invitation", link="/campaigns", title="For Alice")
     db.session.commit()
     for _ in range(2):  # rendered, then from the cache
         assert '<span class="bell-count">2</span>' in alice.get("/campaigns").get_data(True)
@@ -192,7 +192,7 @@ def test_a_notification_and_the_viewers_own_action_show_on_the_next_request(app,
 
     kol, client = _kol_client(app)
     assert "bell-count" not in client.get("/campaigns").get_data(as_text=True)
-    notify(user_id=kol.id, kind="test", text="A brand invited you", link="/campaigns")
+    notify(user_id=kol.id, kind="invitation", link="/campaigns", title="Serum launch")
     db.session.commit()  # by someone else (another request, a job)
     html = client.get("/campaigns").get_data(as_text=True)
     assert '<span class="bell-count">1</span>' in html

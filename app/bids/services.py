@@ -26,6 +26,7 @@ from app.db_types import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.money import format_money
+from app.notifications.messages import money
 from app.notifications.services import notify
 from app.profiles.models import KolProfile
 from app.status import move, record_created
@@ -131,12 +132,9 @@ def create_bid(
     _tell(
         campaign.brand_id,
         "bid.new",
-        _(
-            "New bid of %(price)s on “%(title)s”.",
-            price=format_money(amount, campaign.currency),
-            title=campaign.title,
-        ),
         bid,
+        price=money(amount, campaign.currency),
+        title=campaign.title,
     )
     return bid
 
@@ -200,9 +198,7 @@ def update_bid(
         bid.offers.append(Offer(by_role=KOL, price=amount, message=_("Updated bid")))
     if bid.turn == KOL:
         bid.turn = BRAND
-    _tell(
-        campaign.brand_id, "bid.updated", _("A bid on “%(t)s” was updated.", t=campaign.title), bid
-    )
+    _tell(campaign.brand_id, "bid.updated", bid, t=campaign.title)
     db.session.flush()
     return bid
 
@@ -216,12 +212,7 @@ def withdraw_bid(*, bid_id: int, kol_id: int) -> Bid:
         _kol_may_change(bid)
     move(bid, BidStatus.WITHDRAWN, by=kol_id)
     bid.decided_at = utcnow()
-    _tell(
-        campaign.brand_id,
-        "bid.withdrawn",
-        _("A bid on “%(t)s” was withdrawn.", t=campaign.title),
-        bid,
-    )
+    _tell(campaign.brand_id, "bid.withdrawn", bid, t=campaign.title)
     return bid
 
 
@@ -252,16 +243,7 @@ def counter_bid(*, bid_id: int, user_id: int, price: int | None, message: str) -
     bid.turn = KOL if side == BRAND else BRAND
     bid.offers.append(Offer(by_role=side, price=amount, message=text))
     other = bid.kol_id if side == BRAND else campaign.brand_id
-    _tell(
-        other,
-        "bid.counter",
-        _(
-            "Counter-offer of %(price)s on “%(title)s”.",
-            price=format_money(amount, bid.currency),
-            title=campaign.title,
-        ),
-        bid,
-    )
+    _tell(other, "bid.counter", bid, price=money(amount, bid.currency), title=campaign.title)
     db.session.flush()
     return bid
 
@@ -276,19 +258,9 @@ def reject_bid(*, bid_id: int, user_id: int, reason: str = "") -> Bid:
     bid.decided_at = utcnow()
     if side == BRAND:
         bid.reject_reason = text or None
-        _tell(
-            bid.kol_id,
-            "bid.rejected",
-            _("Your bid on “%(t)s” was declined.", t=campaign.title),
-            bid,
-        )
+        _tell(bid.kol_id, "bid.rejected", bid, t=campaign.title)
     else:
-        _tell(
-            campaign.brand_id,
-            "bid.declined",
-            _("The KOL declined your counter-offer on “%(t)s”.", t=campaign.title),
-            bid,
-        )
+        _tell(campaign.brand_id, "bid.declined", bid, t=campaign.title)
     return bid
 
 
@@ -331,13 +303,9 @@ def accept_bid(*, bid_id: int, user_id: int) -> Contract:
     bid.decided_at = utcnow()
     contract = create_contract(bid=bid, campaign=campaign, by=user_id)
     link = f"/contracts/{contract.id}"
-    text = _(
-        "Deal agreed on “%(t)s” at %(p)s.",
-        t=campaign.title,
-        p=format_money(bid.price, bid.currency),
-    )
-    notify(user_id=bid.kol_id, kind="bid.accepted", text=text, link=link)
-    notify(user_id=campaign.brand_id, kind="bid.accepted", text=text, link=link)
+    deal = {"t": campaign.title, "p": money(bid.price, bid.currency)}
+    notify(user_id=bid.kol_id, kind="bid.accepted", link=link, **deal)
+    notify(user_id=campaign.brand_id, kind="bid.accepted", link=link, **deal)
     return contract
 
 
@@ -369,9 +337,9 @@ def _status_word(bid: Bid) -> str:
     return str(bid.status).replace("_", " ")
 
 
-def _tell(user_id: int, kind: str, text: str, bid: Bid) -> None:
+def _tell(user_id: int, kind: str, bid: Bid, **params) -> None:
     db.session.flush()
-    notify(user_id=user_id, kind=kind, text=text, link=f"/bids/{bid.id}")
+    notify(user_id=user_id, kind=kind, link=f"/bids/{bid.id}", **params)
 
 
 def preview_fees(*, price: int | None, currency: str) -> Fees:

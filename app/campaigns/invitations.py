@@ -44,8 +44,8 @@ def _notify_invited(invitation: Invitation) -> None:
     notify(
         user_id=invitation.kol_id,
         kind="invitation",
-        text=_("You are invited to bid on “%(title)s”.", title=campaign.title),
         link=f"/campaigns/{campaign.id}",
+        title=campaign.title,
     )
 
 

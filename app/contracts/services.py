@@ -137,8 +137,8 @@ def post_message(
     notify(
         user_id=other,
         kind="contract.message",
-        text=_("New message on contract #%(id)d.", id=contract.id),
         link=f"/contracts/{contract.id}#messages",
+        id=contract.id,
     )
     db.session.flush()
     return message
@@ -206,8 +206,9 @@ def rate_contract(*, contract_id: int, rater_id: int, stars: int | None, comment
     notify(
         user_id=ratee,
         kind="contract.rated",
-        text=_("You were rated %(n)d/5 on contract #%(id)d.", n=stars, id=contract.id),
         link=f"/contracts/{contract.id}",
+        n=stars,
+        id=contract.id,
     )
     return rating
 

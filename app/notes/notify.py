@@ -20,6 +20,7 @@ def link_to(endpoint: str, **values: int) -> str:
         return FALLBACK_PATHS[endpoint].format(**values)
 
 
-def notify_user(user_id: int, kind: str, text: str, endpoint: str, **values: int) -> None:
-    """Tell ``user_id`` about a note event; the e-mail is sent after the caller commits."""
-    notify(user_id=user_id, kind=kind, text=text, link=link_to(endpoint, **values))
+def notify_user(user_id: int, kind: str, title: str, endpoint: str, **values: int) -> None:
+    """Tell ``user_id`` about a note event (the note's ``title`` is its one fact); the e-mail
+    is sent after the caller commits."""
+    notify(user_id=user_id, kind=kind, link=link_to(endpoint, **values), title=title)

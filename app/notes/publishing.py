@@ -41,13 +41,7 @@ def request_takedown(*, note_id: int, kol_id: int) -> Note:
     if not in_keep_live(note):
         raise Conflict(_("The keep-live period is over: you can take the note down yourself."))
     note.takedown_requested_at = utcnow()
-    notify_user(
-        note.brand_id,
-        "takedown_requested",
-        _("The KOL asks to take down a note during keep-live: %(title)s", title=note.title),
-        "notes.review",
-        note_id=note.id,
-    )
+    notify_user(note.brand_id, "takedown_requested", note.title, "notes.review", note_id=note.id)
     db.session.flush()
     return note
 
@@ -59,11 +53,11 @@ def answer_takedown(*, note_id: int, brand_id: int, consent: bool) -> Note:
         raise Conflict(_("No takedown request is waiting for your answer."))
     if consent:
         _take_down(note, by=brand_id, reason="taken down with the brand's consent")
-        text = _("The brand agreed: your note was taken down: %(title)s", title=note.title)
+        kind = "takedown_agreed"
     else:
         note.takedown_requested_at = None
-        text = _("The brand asks you to keep your note live: %(title)s", title=note.title)
-    notify_user(note.kol_id, "takedown_answered", text, "notes.edit", contract_id=note.contract_id)
+        kind = "takedown_refused"
+    notify_user(note.kol_id, kind, note.title, "notes.edit", contract_id=note.contract_id)
     db.session.flush()
     return note
 
@@ -82,13 +76,7 @@ def take_down_note(*, note_id: int, kol_id: int, accept_breach: bool = False) ->
         )
     lifecycle.record_keep_live_breach(contract_id=note.contract_id, by=kol_id)
     _take_down(note, by=kol_id, reason=lifecycle.KEEP_LIVE_BREACH)
-    notify_user(
-        note.brand_id,
-        "keep_live_breach",
-        _("A note was taken down before the keep-live period ended: %(title)s", title=note.title),
-        "notes.review",
-        note_id=note.id,
-    )
+    notify_user(note.brand_id, "keep_live_breach", note.title, "notes.review", note_id=note.id)
     return note
 
 

@@ -185,13 +185,7 @@ def submit_note(*, note_id: int, kol_id: int) -> Note:
     db.session.add(_snapshot(note))
     move(note, NoteStatus.SUBMITTED, by=kol_id, reason=f"revision {note.revision}")
     lifecycle.mark_submitted(contract_id=note.contract_id, by=kol_id)
-    notify_user(
-        note.brand_id,
-        "note_submitted",
-        _("A note was submitted for review: %(title)s", title=note.title),
-        "notes.review",
-        note_id=note.id,
-    )
+    notify_user(note.brand_id, "note_submitted", note.title, "notes.review", note_id=note.id)
     db.session.flush()
     return note
 
@@ -224,11 +218,7 @@ def _approve_and_publish(note: Note, *, by: int | None, reason: str) -> None:
     move(note, NoteStatus.PUBLISHED, by=by, reason="published on approval")
     note.published_at = utcnow()
     notify_user(
-        note.kol_id,
-        "note_approved",
-        _("Your note was approved and published: %(title)s", title=note.title),
-        "notes.edit",
-        contract_id=note.contract_id,
+        note.kol_id, "note_approved", note.title, "notes.edit", contract_id=note.contract_id
     )
     db.session.flush()
 
@@ -281,11 +271,7 @@ def _send_back(note: Note, *, by: int, reason: str) -> None:
     move(note, NoteStatus.CHANGES_REQUESTED, by=by, reason=reason)
     lifecycle.mark_changes_requested(contract_id=note.contract_id, by=by, reason=reason)
     notify_user(
-        note.kol_id,
-        "changes_requested",
-        _("The brand asked for changes to your note: %(title)s", title=note.title),
-        "notes.edit",
-        contract_id=note.contract_id,
+        note.kol_id, "changes_requested", note.title, "notes.edit", contract_id=note.contract_id
     )
     db.session.flush()
 
@@ -299,11 +285,7 @@ def ask_extra_round(*, note_id: int, brand_id: int, comment: str, brief_item: st
     _review_comment(note, brand_id, comment, brief_item)
     note.extra_round_requested_at = utcnow()
     notify_user(
-        note.kol_id,
-        "extra_round_asked",
-        _("The brand asks for an extra revision round: %(title)s", title=note.title),
-        "notes.edit",
-        contract_id=note.contract_id,
+        note.kol_id, "extra_round_asked", note.title, "notes.edit", contract_id=note.contract_id
     )
     db.session.flush()
     return note
@@ -319,11 +301,11 @@ def answer_extra_round(*, note_id: int, kol_id: int, consent: bool) -> Note:
     if consent:
         contract.extra_revisions_agreed += 1
         _send_back(note, by=note.brand_id, reason="changes requested (extra round agreed)")
-        text = _("The KOL agreed to an extra revision round: %(title)s", title=note.title)
+        kind = "extra_round_agreed"
     else:
         move(contract, ContractStatus.DISPUTED, by=kol_id, reason="extra revision round declined")
-        text = _("The KOL declined an extra revision round; an admin will resolve the contract.")
-    notify_user(note.brand_id, "extra_round_answered", text, "notes.review", note_id=note.id)
+        kind = "extra_round_declined"
+    notify_user(note.brand_id, kind, note.title, "notes.review", note_id=note.id)
     db.session.flush()
     return note
 

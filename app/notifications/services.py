@@ -1,49 +1,64 @@
-"""Notify a user: an in-app notification (the bell) and an e-mail, in the caller's transaction."""
+"""Notify a user: an in-app notification (the bell) and an e-mail, in the caller's transaction.
+
+Stored as a code with parameters (messages.py), rendered in the reader's language."""
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from werkzeug.routing import BuildError
 
 from app import pagecache
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.db_types import utcnow
 from app.errors import NotFound
 from app.extensions import db
 from app.mail.services import queue_mail
+from app.notifications.messages import EMAIL_BODY, MESSAGES, render
 from app.notifications.models import Notification
-from app.text import clean_text
 
 PER_PAGE = 25
 
 
-def notify(*, user_id: int, kind: str, text: str, link: str) -> Notification:
-    """Store a notification for ``user_id`` and queue its e-mail (sent after commit)."""
-    notification = Notification(
-        user_id=user_id, kind=kind[:32], text=clean_text(text, 2000), link=link[:300] or "/"
-    )
+def notify(*, user_id: int, kind: str, link: str, **params) -> Notification:
+    """Store a notification for ``user_id`` as its kind and facts (``params``: ids, titles,
+    amounts from ``messages.money``) and queue its e-mail in the recipient's own language
+    (sent after commit). The bell and the page render it again in the reader's language."""
+    if kind not in MESSAGES:
+        raise ValueError(f"unknown notification kind {kind!r}: add it to messages.MESSAGES")
+    notification = Notification(user_id=user_id, kind=kind, params=params, link=link[:300] or "/")
     db.session.add(notification)
     pagecache.mark_viewer_changed(db.session, user_id)  # their badge moves once this commits
     user = db.session.get(User, user_id)
     if user is not None and not user.is_disabled:
-        body = _(
-            "%(text)s\n\nOpen it on KOL Market: %(url)s",
-            text=notification.text,
-            url=_absolute(link),
-        )
-        queue_mail(recipient=user.email, subject=notification.text[:120], body=body)
+        with force_locale(recipient_locale(user)):
+            text = render(kind, params)
+            body = str(EMAIL_BODY) % {"text": text, "url": _absolute(link)}
+        queue_mail(recipient=user.email, subject=text[:120], body=body)
     db.session.flush()
     return notification
 
 
+def notify_finance(*, kind: str, link: str, **params) -> None:
+    """Tell every finance user (each in their own language)."""
+    for user_id in db.session.scalars(select(User.id).where(User.role == Role.FINANCE)).all():
+        notify(user_id=user_id, kind=kind, link=link, **params)
+
+
+def recipient_locale(user: User) -> str:
+    """The language the user chose (at registration, in settings or with the language
+    switch), else the site's default."""
+    if user.locale in current_app.config["LANGUAGES"]:
+        return user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def _absolute(link: str) -> str:
-    """An absolute link where the site's address is known (a request or SERVER_NAME)."""
-    try:
-        return url_for("main.home", _external=True).rstrip("/") + link
-    except (RuntimeError, BuildError):
-        return link
+    """An absolute link, in or outside a request (PUBLIC_BASE_URL, app/links.py)."""
+    from app.links import absolute_url
+
+    return absolute_url(link)
 
 
 def unread_count(user_id: int) -> int:

@@ -10,7 +10,6 @@ balance transaction, so events in any order, repeated or missed, book each movem
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -181,20 +180,8 @@ def freeze_if_charged_back(contract: Contract, charge_id: str) -> None:
 
 
 def _tell_finance(contract: Contract, dispute_id: str) -> None:
-    from app.auth.models import Role, User
-    from app.notifications.models import Notification
+    from app.notifications.services import notify_finance
 
-    finance = db.session.scalars(select(User.id).where(User.role == Role.FINANCE)).all()
-    for user_id in finance:
-        db.session.add(
-            Notification(
-                user_id=user_id,
-                kind="chargeback",
-                text=_(
-                    "Chargeback %(id)s on contract #%(contract)d: the contract is frozen.",
-                    id=dispute_id,
-                    contract=contract.id,
-                ),
-                link=f"/contracts/{contract.id}",
-            )
-        )
+    notify_finance(
+        kind="chargeback", link=f"/contracts/{contract.id}", id=dispute_id, contract=contract.id
+    )

@@ -10,6 +10,8 @@ from app.contracts.models import Contract, ContractStatus
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.ledger.services import HELD, balance
+from app.notifications.messages import money
+from app.notifications.services import notify
 from app.payments.models import DisputeResolution
 from app.payments.refunds import claim_refund, paid_funding, party_contract
 from app.payments.release import release_split
@@ -29,6 +31,7 @@ def open_dispute(*, contract_id: int, user_id: int, reason: str) -> Contract:
     if contract.status not in DISPUTABLE:
         raise Conflict(_("This contract cannot be disputed now."))
     move(contract, S.DISPUTED, by=user_id, reason=text)
+    _tell_both(contract, "dispute.opened", reason=text)
     return contract
 
 
@@ -68,4 +71,19 @@ def resolve_dispute(
     if held - refund_amount:
         release_split(contract=contract, amount=held - refund_amount, charge_id=funding.charge_id)
     move(contract, S.RESOLVED, by=admin_id, reason=text)
+    _tell_both(
+        contract,
+        "dispute.resolved",
+        refund=money(refund_amount, contract.currency),
+        release=money(held - refund_amount, contract.currency),
+        reason=text,
+    )
     return resolution
+
+
+def _tell_both(contract: Contract, kind: str, **facts) -> None:
+    """Both sides hear of a dispute's opening and its outcome, each in their language."""
+    for user_id in (contract.brand_id, contract.kol_id):
+        notify(
+            user_id=user_id, kind=kind, link=f"/contracts/{contract.id}", id=contract.id, **facts
+        )

@@ -150,6 +150,7 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
     if contract.status == ContractStatus.AWAITING_FUNDING:
         move(contract, ContractStatus.FUNDED, by=None, reason="payment succeeded")
         contract.funded_at = utcnow()
+        _tell_funded(contract, funding)  # once: the payment's second event finds it funded
     elif booked is not None and _late_or_second(contract, funding):
         # Paid after the contract was cancelled, or a second payment of a funded contract:
         # the money goes straight back, once (the payment's second event finds it booked).
@@ -168,6 +169,20 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
     freeze_if_charged_back(contract, charge_id)
     stage_job("payments.book_stripe_fee", funding_id=funding.id)
     return contract
+
+
+def _tell_funded(contract: Contract, funding: Funding) -> None:
+    """The KOL may start; the brand's payment went through (the page promised to say so)."""
+    from app.notifications.messages import money
+    from app.notifications.services import notify
+
+    title = db.session.scalar(select(Campaign.title).where(Campaign.id == contract.campaign_id))
+    link = f"/contracts/{contract.id}"
+    notify(user_id=contract.kol_id, kind="contract.funded", link=link, id=contract.id, title=title)
+    amount = money(funding.amount, funding.currency)
+    notify(
+        user_id=contract.brand_id, kind="contract.paid", link=link, id=contract.id, amount=amount
+    )
 
 
 def _late_or_second(contract: Contract, funding: Funding) -> bool:

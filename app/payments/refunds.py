@@ -97,6 +97,7 @@ def cancel_contract(
     move(contract, S.CANCELLED, by=actor_id, reason=clean_text(reason, 500) or "cancelled")
     contract.cancelled_at = utcnow()
     _give_budget_back(contract)
+    _tell_cancelled(contract, actor_id, clean_text(reason, 500), system=system)
     if was_funded:
         held = balance(HELD, contract.currency, contract_id=contract.id)
         funding = paid_funding(contract.id)
@@ -108,6 +109,23 @@ def cancel_contract(
                 charge_id=funding.charge_id,
             )
     return contract
+
+
+def _tell_cancelled(contract: Contract, actor_id: int | None, reason: str, *, system: bool) -> None:
+    """The other side hears of it (both, when an admin or the deadline cancelled)."""
+    from app.notifications.services import notify
+
+    kind = "contract.expired" if system else "contract.cancelled"
+    facts = {"id": contract.id, "title": _campaign_title(contract)}
+    if reason and not system:
+        kind, facts["reason"] = "contract.cancelled_reason", reason
+    for user_id in (contract.brand_id, contract.kol_id):
+        if user_id != actor_id:
+            notify(user_id=user_id, kind=kind, link=f"/contracts/{contract.id}", **facts)
+
+
+def _campaign_title(contract: Contract) -> str:
+    return db.session.scalar(select(Campaign.title).where(Campaign.id == contract.campaign_id))
 
 
 @job("payments.refund")
@@ -171,7 +189,7 @@ def _note_failure(refund: Refund, attempt_id: int | None = None) -> None:
     attempt = db.session.get(RefundAttempt, attempt_id) if attempt_id else latest_attempt(refund.id)
     if attempt is not None:
         attempt.outcome, attempt.error = "failed", refund.last_error
-    _tell_finance_refund_failed(refund)
+    _tell_refund_failed(refund)
 
 
 def move_refund(refund: Refund, to: R, *, reason: str | None = None) -> None:
@@ -211,23 +229,31 @@ def retry_refund(*, refund_id: int, actor_id: int, reason: str = "") -> RefundAt
     return attempt
 
 
-def _tell_finance_refund_failed(refund: Refund) -> None:
-    from app.auth.models import Role, User
-    from app.notifications.models import Notification
+def _tell_refund_failed(refund: Refund) -> None:
+    """Finance decides (retry or not); the brand learns its money is not back yet."""
+    from app.notifications.services import notify_finance
 
-    for user_id in db.session.scalars(select(User.id).where(User.role == Role.FINANCE)).all():
-        db.session.add(
-            Notification(
-                user_id=user_id,
-                kind="refund_failed",
-                text=_(
-                    "Stripe refused the refund of contract #%(contract)d: %(error)s",
-                    contract=refund.contract_id,
-                    error=(refund.last_error or "")[:200],
-                ),
-                link="/finance/refunds",
-            )
-        )
+    notify_finance(
+        kind="refund_failed",
+        link="/finance/refunds",
+        contract=refund.contract_id,
+        error=(refund.last_error or "")[:200],
+    )
+    _tell_brand(refund, "refund.failed")
+
+
+def _tell_brand(refund: Refund, kind: str) -> None:
+    from app.notifications.messages import money
+    from app.notifications.services import notify
+
+    contract = db.session.get(Contract, refund.contract_id)
+    notify(
+        user_id=contract.brand_id,
+        kind=kind,
+        link="/payments",
+        contract=refund.contract_id,
+        amount=money(refund.amount, refund.currency),
+    )
 
 
 STRIPE_REFUND_STATUS = {
@@ -268,6 +294,7 @@ def apply_stripe_refund(
     refund.last_error = None
     if target == R.SUCCEEDED:
         _book_refund(refund)
+        _tell_brand(refund, "refund.succeeded")  # once: a duplicate finds it succeeded
     elif target == R.FAILED:
         _book_refund_failure(refund, current, stripe_refund)
     move_refund(refund, target)

@@ -16,6 +16,7 @@ from app.failpoints import failpoint
 from app.jobs import job, stage_job
 from app.ledger.services import CASH, HELD, PAYABLE, REVENUE, Leg, balance, post_entry
 from app.money import fee_for
+from app.notifications.messages import money
 from app.payments import gateway
 from app.payments.models import ConnectAccount, Funding, Payout, PayoutStatus
 from app.payments.stripe_errors import attempt_key, key_is_spent, refused
@@ -216,6 +217,7 @@ def run_transfer(payout_id: int) -> None:
         if refused(error):
             # Stripe refused: finance decides.
             move(payout, PayoutStatus.FAILED, by=None, reason="refused by Stripe")
+            _tell_failed(payout)
             db.session.commit()
             return
         if key_is_spent(error):
@@ -237,6 +239,7 @@ def record_transfer(*, payout_id: int, transfer_id: str) -> None:
     payout.transfer_id = transfer_id
     if payout.status not in (PayoutStatus.PAID, PayoutStatus.REVERSED):
         move(payout, PayoutStatus.PAID, by=None, reason=f"transfer {transfer_id}")
+        _tell_paid(payout)  # once: a second record of the same transfer finds it paid
     payout.paid_at = payout.paid_at or utcnow()
     payout.last_error = None
     post_entry(
@@ -248,6 +251,27 @@ def record_transfer(*, payout_id: int, transfer_id: str) -> None:
         legs=[Leg(PAYABLE, payout.amount, user_id=payout.kol_id), Leg(CASH, -payout.amount)],
         memo=f"Transfer {transfer_id} to KOL",
     )
+
+
+def _tell_paid(payout: Payout) -> None:
+    from app.notifications.services import notify
+
+    notify(
+        user_id=payout.kol_id,
+        kind="payout.paid",
+        link="/earnings",
+        contract=payout.contract_id,
+        amount=money(payout.amount, payout.currency),
+    )
+
+
+def _tell_failed(payout: Payout) -> None:
+    """The KOL learns the money is late; finance, that a payout needs a decision."""
+    from app.notifications.services import notify, notify_finance
+
+    facts = {"contract": payout.contract_id, "amount": money(payout.amount, payout.currency)}
+    notify(user_id=payout.kol_id, kind="payout.failed", link="/earnings", **facts)
+    notify_finance(kind="payout.failed_finance", link="/finance/payouts", payout=payout.id, **facts)
 
 
 def retry_payout(*, payout_id: int, actor_id: int | None = None) -> Payout:
@@ -286,9 +310,6 @@ NO_PAYOUT_ACCOUNT = (
 def wait_for_onboarding(payout: Payout, *, actor_id: int | None = None) -> None:
     """No account can receive the transfer: park the payout (account.updated stages it again
     once transfers are active), say why for finance, and ask the KOL to finish onboarding."""
-    from flask_babel import gettext as _
-
-    from app.money import format_money
     from app.notifications.services import notify
 
     payout.last_error = NO_PAYOUT_ACCOUNT
@@ -296,12 +317,8 @@ def wait_for_onboarding(payout: Payout, *, actor_id: int | None = None) -> None:
     notify(
         user_id=payout.kol_id,
         kind="payout.onboarding",
-        text=_(
-            "A payout of %(amount)s is waiting for you: finish setting up your payout account "
-            "to receive it.",
-            amount=format_money(payout.amount, payout.currency),
-        ),
         link="/settings/payouts",
+        amount=money(payout.amount, payout.currency),
     )
 
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
 from app.ledger.services import CASH, PAYABLE, Leg, post_entry
-from app.money import format_money
 from app.payments import gateway
 from app.payments.models import Payout, PayoutStatus
 from app.payments.release import record_transfer
@@ -55,7 +53,7 @@ def record_reversals(*, transfer_id: str) -> Payout | None:
     if payout.amount_reversed >= payout.amount and payout.status != PayoutStatus.REVERSED:
         move(payout, PayoutStatus.REVERSED, by=None, reason=f"transfer {transfer['id']} reversed")
     if booked:
-        _tell_finance(payout, sum(r["amount"] for r in booked))
+        _tell(payout, sum(r["amount"] for r in booked))
     return payout
 
 
@@ -76,23 +74,23 @@ def _book(payout: Payout, reversal: dict) -> bool:
     return entry is not None
 
 
-def _tell_finance(payout: Payout, amount: int) -> None:
-    from app.auth.models import Role, User
-    from app.notifications.services import notify
+def _tell(payout: Payout, amount: int) -> None:
+    """Finance decides what happens to the money; the KOL learns it was taken back."""
+    from app.notifications.messages import money
+    from app.notifications.services import notify, notify_finance
 
-    text = _(
-        "Transfer %(transfer)s of payout #%(payout)d (contract #%(contract)d) was reversed: "
-        "%(amount)s came back from the KOL and is payable to them again. Pay it again or post "
-        "a correcting entry.",
+    notify_finance(
+        kind="transfer_reversed",
+        link=f"/finance/contracts/{payout.contract_id}",
         transfer=payout.transfer_id,
         payout=payout.id,
         contract=payout.contract_id,
-        amount=format_money(amount, payout.currency),
+        amount=money(amount, payout.currency),
     )
-    for user_id in db.session.scalars(select(User.id).where(User.role == Role.FINANCE)).all():
-        notify(
-            user_id=user_id,
-            kind="transfer_reversed",
-            text=text,
-            link=f"/finance/contracts/{payout.contract_id}",
-        )
+    notify(
+        user_id=payout.kol_id,
+        kind="payout.reversed",
+        link="/earnings",
+        contract=payout.contract_id,
+        amount=money(amount, payout.currency),
+    )

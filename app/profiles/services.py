@@ -254,7 +254,23 @@ def decide_verification(
     profile = kol_profile(request.kol_id)
     profile.verification = request.status
     profile.verified_at = now if approve else None
+    _tell_decided(request)
     return request
+
+
+def _tell_decided(request: VerificationRequest) -> None:
+    """The KOL hears the decision (and a rejection's reason) in their own language."""
+    from app.notifications.services import notify
+
+    if request.status == Verification.VERIFIED:
+        notify(user_id=request.kol_id, kind="verification.approved", link="/campaigns")
+    else:
+        notify(
+            user_id=request.kol_id,
+            kind="verification.rejected",
+            link="/profile/verification",
+            reason=request.reason,
+        )
 
 
 def latest_verification(user_id: int) -> VerificationRequest | None:

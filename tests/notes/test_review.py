@@ -274,7 +274,7 @@ def test_declining_an_extra_round_disputes_the_contract(client):
     assert contract.status == ContractStatus.DISPUTED
     reasons = [c.reason for c in history("contract", contract.id)]
     assert "extra revision round declined" in reasons
-    assert "extra_round_answered" in _kinds(contract.brand_id)
+    assert "extra_round_declined" in _kinds(contract.brand_id)
 
 
 def test_answering_without_an_ask_is_a_conflict():

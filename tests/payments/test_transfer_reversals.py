@@ -82,7 +82,7 @@ def test_a_full_reversal_is_booked_once_and_marks_the_payout(app, stripe_emulato
             Notification.user_id == finance.id, Notification.kind == "transfer_reversed"
         )
     ).all()
-    assert len(told) == 1 and payout.transfer_id in told[0].text
+    assert len(told) == 1 and payout.transfer_id in told[0].message
 
     # The event again, and a later event about the same transfer: nothing more is booked.
     event = stripe_emulator.events("transfer.reversed")[-1]

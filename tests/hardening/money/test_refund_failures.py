@@ -57,7 +57,7 @@ def test_refund_refused_by_stripe_fails_for_good_and_tells_finance(app, stripe_e
             Notification.user_id == finance.id, Notification.kind == "refund_failed"
         )
     ).all()
-    assert len(told) == 1 and f"#{contract.id}" in told[0].text
+    assert len(told) == 1 and f"#{contract.id}" in told[0].message
 
 
 def test_refund_with_a_server_error_is_retried_and_refunds_once(app, stripe_emulator):
