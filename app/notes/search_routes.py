@@ -7,6 +7,7 @@ from flask_babel import get_locale
 
 from app import pagecache, search
 from app.authz import PUBLIC, access
+from app.cache_control import is_private_response
 from app.extensions import limiter
 from app.notes import queries, tags
 from app.notes.routes import bp
@@ -50,6 +51,7 @@ def suggest():
     else:
         found = pagecache.cached(("suggest", q.casefold()), lambda: tags.suggestions(q))
     response = jsonify(q=q, **found)
-    response.cache_control.public = True
-    response.cache_control.max_age = 60
+    if not is_private_response():  # a signed-in answer is never stored (app/cache_control.py)
+        response.cache_control.public = True
+        response.cache_control.max_age = 60
     return response
