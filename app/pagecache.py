@@ -1,12 +1,16 @@
-"""Public content cached per web process, dropped everywhere when that content changes.
+"""Public content cached per web process, dropped where that content changes.
 
 The hot public paths (a note's page, ``/explore``, ``/go/<code>``) read the same published
-data for every visitor. Each process keeps what it built in memory; a commit that touches
-public content (notes, their images, campaigns, profiles, comments — ``TABLES``) clears this
-process's copy at once and bumps a version in Redis, which every other process checks at most
-once per ``CHECK_SECONDS`` (so another worker serves the old copy for at most that long).
-Without Redis, entries live ``LOCAL_TTL`` seconds. Engagement counts shown in the HTML may be
-``PAGE_TTL`` seconds old; per-viewer state is loaded by JS.
+data for every visitor. Each process keeps what it built in memory, each entry tagged with the
+*scopes* it was built from (``note:<id>``, ``kol:<id>``, ``brand:<id>``, ``campaign:<id>`` and
+the collections ``notes``, ``campaigns``, ``profiles``; an entry that names none depends on
+``all``). A commit that touches public content (``TABLES``) works out the scopes it changed
+(``changed_scopes``): a comment or like on note A changes ``note:A`` only, so note B's page and
+the lists that do not show A stay cached. This process drops the matching entries at once and
+appends the scopes to a Redis stream, which every other process reads at most once per
+``CHECK_SECONDS`` (so another worker serves the old copy for at most that long). Without Redis,
+entries live ``LOCAL_TTL`` seconds. Engagement counts shown in the HTML may be ``PAGE_TTL``
+seconds old; per-viewer state is loaded by JS.
 
 Signed-in pages that many requests repeat (a KOL's campaign discovery) are cached per viewer
 (``viewer_page``): the key holds the account, its session version (sign-out everywhere
@@ -41,8 +45,12 @@ from app.redis import redis_client
 log = logging.getLogger(__name__)
 
 # Tables whose rows end up on public pages; other features may add theirs.
-TABLES = {"notes", "note_images", "campaigns", "kol_profiles", "brand_profiles", "note_comments"}
-VERSION_KEY = "pagecache:version"
+TABLES = {"notes", "note_images", "note_tags", "campaigns", "kol_profiles", "brand_profiles",
+          "note_comments", "note_likes"}  # fmt: skip
+ENGAGEMENT = {"note_comments", "note_likes"}  # change their note's pages only
+STREAM_KEY = "pagecache:changes"  # scopes changed, in commit order, for the other processes
+STREAM_MAX = 1_000
+EVERYTHING = "*"
 CHECK_SECONDS = 1.0
 LOCAL_TTL = 5.0
 PAGE_TTL = 15.0
@@ -57,13 +65,24 @@ _local_viewer_versions: dict[int, int] = {}
 class _Store:
     def __init__(self) -> None:
         self.entries: dict[Any, tuple[float, Any]] = {}
-        self.version: bytes | None = None
+        self.scopes: dict[Any, frozenset[str]] = {}
+        self.seen: bytes | None = None  # the last change read from the stream
         self.checked = 0.0
         self.lock = threading.Lock()
+        self.building = threading.local()  # the scopes a build in progress depends on
 
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.scopes.clear()
+
+    def drop(self, scopes: set[str]) -> None:
+        """Drop the entries built from any of ``scopes`` (those naming none depend on "all")."""
+        with self.lock:
+            gone = [key for key, tags in self.scopes.items() if not tags.isdisjoint(scopes)]
+            for key in gone:
+                self.entries.pop(key, None)
+                self.scopes.pop(key, None)
 
 
 _store = _Store()
@@ -76,8 +95,41 @@ def _redis(config=None):
     return redis_client(config)
 
 
+def _stream_id(raw: bytes) -> tuple[int, int]:
+    millis, _sep, sequence = raw.partition(b"-")
+    return int(millis), int(sequence or 0)
+
+
+def _read_changes(client) -> None:
+    """Drop what other processes changed since the last look; everything when changes may
+    have been missed (first look, Redis restarted or down, more than STREAM_MAX since)."""
+    seen = _store.seen
+    if seen is None:
+        newest = client.xrevrange(STREAM_KEY, count=1)
+        _store.clear()
+        _store.seen = newest[0][0] if newest else b"0-0"
+        return
+    changes = client.xrange(STREAM_KEY, min=b"(" + seen, count=STREAM_MAX)
+    if not changes:
+        return
+    oldest = client.xrange(STREAM_KEY, count=1)
+    trimmed = seen != b"0-0" and _stream_id(oldest[0][0]) > _stream_id(seen)
+    if trimmed or len(changes) >= STREAM_MAX:
+        _store.clear()
+    else:
+        scopes: set[str] = set()
+        for _id, fields in changes:
+            scopes.update(fields.get(b"s", EVERYTHING.encode()).decode().split())
+        _drop(scopes)
+    _store.seen = changes[-1][0]
+
+
+def _drop(scopes: set[str]) -> None:
+    _store.clear() if EVERYTHING in scopes else _store.drop(scopes)
+
+
 def _fresh_version(config=None) -> float:
-    """Check the shared version (at most once per CHECK_SECONDS); the TTL entries get."""
+    """Apply other processes' changes (at most once per CHECK_SECONDS); the TTL entries get."""
     client = _redis(config)
     if client is None:
         return LOCAL_TTL
@@ -85,12 +137,10 @@ def _fresh_version(config=None) -> float:
     if now - _store.checked >= CHECK_SECONDS:
         _store.checked = now
         try:
-            version = client.get(VERSION_KEY)
-        except Exception:  # Redis down: fall back to short local lifetimes
+            _read_changes(client)
+        except Exception:  # Redis down: fall back to short local lifetimes, re-sync after
+            _store.seen = None
             return LOCAL_TTL
-        if version != _store.version:
-            _store.clear()
-            _store.version = version
     return 300.0
 
 
@@ -107,8 +157,36 @@ def _live_entry(key: Any, now: float) -> Any:
     return hit[1] if hit is not _MISSING and hit[0] > now else _MISSING
 
 
-def cached(key: Any, build: Callable[[], Any], ttl: float | None = None) -> Any:
-    """The value for ``key`` built by ``build()`` at most once per lifetime in this process."""
+def depends_on(*scopes: str) -> None:
+    """The entry being built shows what ``scopes`` name (no-op outside a build)."""
+    stack = getattr(_store.building, "stack", None)
+    if stack:
+        stack[-1].update(scopes)
+
+
+def note_scopes(notes) -> list[str]:
+    """What a page showing ``notes`` (with their authors' names) is built from."""
+    scopes = []
+    for note in notes:
+        scopes += (f"note:{note.id}", f"kol:{note.kol_id}", f"brand:{note.brand_id}")
+    return scopes
+
+
+def _build(key: Any, build: Callable[[], Any], scopes) -> tuple[Any, frozenset[str]]:
+    stack = _store.building.__dict__.setdefault("stack", [])
+    stack.append(set(scopes))
+    try:
+        value = build()
+    finally:
+        tags = stack.pop()
+    tags = frozenset(tags or ("all",))
+    depends_on(*tags)  # an outer build depends on what this one does
+    return value, tags
+
+
+def cached(key: Any, build: Callable[[], Any], ttl: float | None = None, scopes=()) -> Any:
+    """The value for ``key`` built by ``build()`` at most once per lifetime in this process,
+    until a change to one of ``scopes`` (plus any ``depends_on`` names during the build)."""
     config = current_app.config  # one context lookup: this is on every public hit's path
     if not enabled(config):
         return build()
@@ -116,12 +194,14 @@ def cached(key: Any, build: Callable[[], Any], ttl: float | None = None) -> Any:
     now = time.monotonic()
     value = _live_entry(key, now)
     if value is not _MISSING:
+        depends_on(*_store.scopes.get(key, ("all",)))
         return value
-    value = build()
+    value, tags = _build(key, build, scopes)
     with _store.lock:
         if len(_store.entries) >= MAX_ENTRIES:
             _make_room(now)
         _store.entries[key] = (now + lifetime, value)
+        _store.scopes[key] = tags
     return value
 
 
@@ -134,18 +214,41 @@ def _make_room(now: float) -> None:
     if len(entries) >= MAX_ENTRIES:
         for key in list(entries)[: len(entries) // 2]:  # insertion order: oldest first
             del entries[key]
+    for key in [k for k in _store.scopes if k not in entries]:
+        del _store.scopes[key]
 
 
-def invalidate() -> None:
-    """Public content changed: drop this process's copies and tell the other processes."""
-    _store.clear()
+def invalidate(scopes=None) -> None:
+    """Public content changed: drop this process's copies built from ``scopes`` (all of them
+    when None) and tell the other processes."""
+    scopes = set(scopes) if scopes is not None else {EVERYTHING}
+    _drop(scopes)
     if has_app_context():
         client = _redis()
         if client is not None:
             try:
-                client.incr(VERSION_KEY)
+                fields = {"s": " ".join(sorted(scopes))}
+                client.xadd(STREAM_KEY, fields, maxlen=STREAM_MAX, approximate=False)
             except Exception as error:
-                log.warning("page cache version not bumped (%s); entries expire by age", error)
+                log.warning("page cache change not published (%s); entries expire by age", error)
+
+
+def changed_scopes(obj) -> set[str]:
+    """The scopes a new, changed or deleted row of ``TABLES`` touches."""
+    table = obj.__tablename__
+    if table in ENGAGEMENT:
+        return {f"note:{obj.note_id}"}
+    if table == "notes":
+        scopes = {f"note:{obj.id}", f"kol:{obj.kol_id}", f"brand:{obj.brand_id}", "notes"}
+    elif table in {"note_images", "note_tags"}:
+        scopes = {f"note:{obj.note_id}", "notes"}
+    elif table == "campaigns":
+        scopes = {f"campaign:{obj.id}", f"brand:{obj.brand_id}", "campaigns"}
+    elif table in {"kol_profiles", "brand_profiles"}:
+        scopes = {f"{table[:-9]}:{obj.user_id}", "profiles"}
+    else:  # a table another feature added: everything built without scopes
+        scopes = set()
+    return scopes | {"all"}
 
 
 def cacheable_visitor() -> bool:
@@ -264,10 +367,8 @@ def _note_public_changes(session: Session, _context) -> None:
         if getattr(obj, "__tablename__", None) == "users":  # signed out, disabled, renamed …
             mark_viewer_changed(session, obj.id)
     for obj in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(obj, "__tablename__", None)
-        if table in TABLES:
-            session.info["pagecache_dirty"] = True
-            return
+        if getattr(obj, "__tablename__", None) in TABLES:
+            session.info.setdefault("pagecache_dirty", set()).update(changed_scopes(obj))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -281,8 +382,9 @@ def _note_bulk_writes(state) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _invalidate_after_commit(session: Session) -> None:
-    if session.info.pop("pagecache_dirty", False):
-        invalidate()
+    scopes = session.info.pop("pagecache_dirty", None)
+    if scopes:
+        invalidate(scopes)
     viewers = session.info.pop("pagecache_viewers", None)
     if viewers:
         touch_viewers(viewers)

@@ -11,9 +11,11 @@ from sqlalchemy import event
 
 from app import pagecache
 from app.campaigns.models import Campaign
+from app.engagement.models import NoteComment
 from app.extensions import db
 from app.notes.models import NoteStatus
-from tests.analytics.support import BROWSER, published_note
+from app.profiles.models import KolProfile
+from tests.analytics.support import BROWSER, campaign_for, published_note
 from tests.conftest import post_form, signed_in
 from tests.factories import make_user
 
@@ -306,3 +308,87 @@ def test_the_explore_api_repeats_from_the_cache_and_shows_changes_at_once(app, c
     assert client.get(url).get_json()["items"] == []
     # Another page size or page is its own entry, never another entry's body.
     assert client.get("/api/v1/explore?per_page=1&page=2").get_json()["page"] == 2
+
+
+# --- scopes: a change drops only the pages built from what it touched ------------------------
+
+
+def _unrelated_pair():
+    """Two published notes that do not list each other as related (other category, tags)."""
+    a = published_note(title="Note A")
+    b = published_note(campaign_for(category="food"), title="Note B")
+    b.hashtags = "#noodles"
+    db.session.commit()
+    return a, b
+
+
+def _comment(note, body: str) -> None:
+    db.session.add(NoteComment(note_id=note.id, user_id=make_user().id, body=body))
+    db.session.commit()
+
+
+def test_a_comment_on_one_note_leaves_another_notes_page_cached(app, cache_on, views):
+    a, b = _unrelated_pair()
+    client = app.test_client()
+    url_a, url_b = f"/n/{a.id}-{a.slug}", f"/n/{b.id}-{b.slug}"
+    for url in (url_a, url_b):
+        client.get(url, headers=BROWSER)  # both kept
+    _comment(a, "Love this serum")
+    queries_b, page_b = statements(client, url_b, headers=BROWSER)
+    assert queries_b == 0 and "Note B" in page_b.get_data(as_text=True)
+    assert "Love this serum" in client.get(url_a, headers=BROWSER).get_data(as_text=True)
+
+
+def test_a_comment_keeps_lists_that_do_not_show_the_note(app, cache_on, views):
+    a, _b = _unrelated_pair()
+    client = app.test_client()
+    client.get("/tags/noodles", headers=BROWSER)  # lists B only
+    _comment(a, "First!")
+    again, page = statements(client, "/tags/noodles", headers=BROWSER)
+    assert again == 0 and "Note B" in page.get_data(as_text=True)
+
+
+def test_a_note_taken_down_leaves_explore_and_its_tag_page_at_once(app, cache_on, views):
+    a, _b = _unrelated_pair()
+    client = app.test_client()
+    for url in ("/explore", "/tags/glowserum", "/api/v1/explore"):
+        assert "Note A" in client.get(url, headers=BROWSER).get_data(as_text=True)
+    a.status = NoteStatus.TAKEN_DOWN
+    db.session.commit()
+    for url in ("/explore", "/tags/glowserum", "/api/v1/explore"):
+        assert "Note A" not in client.get(url, headers=BROWSER).get_data(as_text=True)
+    assert "Note B" in client.get("/explore", headers=BROWSER).get_data(as_text=True)
+
+
+def test_a_renamed_kol_shows_on_their_notes_page_at_once(app, cache_on, views):
+    a, _b = _unrelated_pair()
+    url = f"/n/{a.id}-{a.slug}"
+    client = app.test_client()
+    client.get(url, headers=BROWSER)
+    db.session.get(KolProfile, a.kol_id).display_name = "Renamed Creator"
+    db.session.commit()
+    assert "Renamed Creator" in client.get(url, headers=BROWSER).get_data(as_text=True)
+
+
+@pytest.mark.redis
+def test_with_redis_other_processes_drop_only_the_changed_scopes(app, shared_versions):
+    """Another process's change arrives through the stream: only the entries built from the
+    scopes it names go; a gap in the stream (trimmed, Redis restarted) drops everything."""
+    import time as clock
+
+    with app.test_request_context():
+        pagecache._store.checked, pagecache._store.seen = 0.0, None  # a process starting
+        pagecache.cached(("warm",), lambda: "x", scopes=("note:1",))  # first look: synced
+        pagecache.cached(("a",), lambda: "page of 1", scopes=("note:1",))
+        pagecache.cached(("b",), lambda: "page of 2", scopes=("note:2",))
+        pagecache.cached(("other",), lambda: "unscoped")
+        shared_versions.xadd(pagecache.STREAM_KEY, {"s": "note:1"})  # another process
+        pagecache._store.checked = 0.0
+        pagecache.cached(("c",), lambda: "built", scopes=("note:3",))
+        assert set(pagecache._store.entries) == {("b",), ("other",), ("c",)}
+        shared_versions.delete(pagecache.STREAM_KEY)  # Redis restarted, then a change
+        clock.sleep(0.005)  # a restart takes longer than the millisecond stream ids count in
+        shared_versions.xadd(pagecache.STREAM_KEY, {"s": "note:9"})
+        pagecache._store.checked = 0.0
+        pagecache.cached(("d",), lambda: "built", scopes=("note:4",))
+        assert set(pagecache._store.entries) == {("d",)}

@@ -14,6 +14,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms import form_status, show_errors
 from app.profiles import services as profile_services
+from app.profiles.audience import kols_to_review
 from app.profiles.forms import DecisionForm
 from app.profiles.models import VerificationRequest
 from app.text import local_path
@@ -76,7 +77,7 @@ def enable_user(user_id: int):
 @access(Role.ADMIN)
 def verifications():
     pending = profile_services.pending_verifications()
-    return render_template("admin/verifications.html", pending=pending)
+    return render_template("admin/verifications.html", pending=pending, to_review=kols_to_review())
 
 
 @bp.route("/verifications/<int:request_id>", methods=["GET", "POST"])

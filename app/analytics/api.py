@@ -222,7 +222,7 @@ def post_batch(body: dict):
         return json_error(
             401, "unauthorized", _("A brand API key or a valid signature is required.")
         )
-    codes = {e.get("code") for e in events if isinstance(e, dict) and e.get("type") != "conversion"}
+    codes = {e["code"] for e in events if isinstance(e, dict) and isinstance(e.get("code"), str)}
     notes = services.published_notes_by_code(codes) if signed else {}
     now = repr(time.time())  # the time of events sent without one
     hits, conversions, rejected = [], [], []

@@ -46,9 +46,11 @@ class Metrics(Schema):
         required=True, metadata={"description": "likes + saves + comments (net)"}
     )
     engagement_rate = _rate("engagements ÷ views")
-    flagged_share = _rate("flagged engagements ÷ engagements")
+    flagged_share = _rate(
+        "flagged engagements ÷ (likes + saves + comments + follows + bought), at most 1"
+    )
     ctr = _rate("clicks ÷ views")
-    conversion_rate = _rate("conversions ÷ clicks")
+    conversion_rate = _rate("conversions ÷ clicks, at most 1")
     bot_share = _rate("robot views ÷ all views")
     spend = fields.Integer(allow_none=True, metadata=_MONEY)
     cpm = _cost("spend per 1000 views")

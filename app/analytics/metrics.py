@@ -30,6 +30,19 @@ def _per(amount: int, count: int, times: int = 1) -> int | None:
     return (amount * times * 2 + count) // (2 * count) if count else None
 
 
+def _share(part: int, whole: int) -> float | None:
+    """A part of a whole as a fraction in [0, 1]: counters are net (an unlike takes one back),
+    so within a period a part can outrun its whole; a share never shows above 100 %."""
+    ratio = _ratio(part, whole)
+    return None if ratio is None else min(max(ratio, 0.0), 1.0)
+
+
+def flaggable(row: dict) -> int:
+    """Every engagement a new account can make, as flagged_engagements counts them: likes,
+    saves, comments, follows and purchases of a saved note (net)."""
+    return max(sum(int(row.get(k) or 0) for k in ENGAGEMENT if k != "flagged_engagements"), 0)
+
+
 def engagements(row: dict) -> int:
     """Engagements as brands price them on Red: likes + saves + comments (net)."""
     return max(sum(int(row.get(k) or 0) for k in ("likes", "saves", "comments")), 0)
@@ -41,9 +54,13 @@ def derived(row: dict, spend: int | None) -> dict:
     views, clicks, conv = out["views"], out["clicks"], out["conversions"]
     out["engagements"] = engaged = engagements(out)
     out["engagement_rate"] = _ratio(engaged, views)
-    out["flagged_share"] = _ratio(out["flagged_engagements"], engaged)
+    # Of the same things: flagged_engagements counts follows and purchases too (app.engagement).
+    out["flagged_share"] = _share(out["flagged_engagements"], flaggable(out))
     out["ctr"] = _ratio(clicks, views)
-    out["conversion_rate"] = _ratio(conv, clicks)
+    # Orders through a promo code (no click) or several from one click can outnumber the
+    # clicks: as a share of clicks it stops at 100 % (an exact rate needs a count of the
+    # clicks that led to an order, which the rollups do not keep yet).
+    out["conversion_rate"] = _share(conv, clicks)
     all_views = views + out["bot_views"]
     out["bot_share"] = _ratio(out["bot_views"], all_views)
     out["spend"] = spend

@@ -32,6 +32,7 @@ from app.errors import DomainError, ValidationFailed, json_error
 from app.extensions import csrf, db, limiter
 from app.finance.exports import safe_cell
 from app.forms import form_status, show_errors
+from app.profiles.audience import audience_quality
 from app.profiles.models import KolProfile
 
 bp = Blueprint("analytics", __name__)
@@ -219,6 +220,7 @@ def _media_kit(kol_id: int, shared: bool, form=None):
         stats=stats,
         rng=rng,
         profile=profile,
+        audience=audience_quality([kol_id]).get(kol_id),
         shared=shared,
         links=[] if shared else media_kit_links.links_of(kol_id),
         link_form=form or media_kit_links.MediaKitLinkForm(formdata=None),

@@ -322,7 +322,10 @@ def published_notes_by_code(codes: set) -> dict[str, TrackedNote]:
             fetched = {row[0]: TrackedNote(*row[1:]) for row in rows}
         return fetched.get(code)
 
-    found = {code: pagecache.cached(("batch-note", code), partial(lookup, code)) for code in codes}
+    found = {
+        code: pagecache.cached(("batch-note", code), partial(lookup, code), scopes=("notes",))
+        for code in codes
+    }
     return {code: note for code, note in found.items() if note is not None}
 
 

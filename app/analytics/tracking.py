@@ -235,7 +235,9 @@ def click_target(*, code: str, request) -> str | None:
     (unknown code, unpublished note, or a stored URL that is not http(s))."""
     if not CODE_RE.match(code or ""):
         return None
-    row = pagecache.cached(("tracked-link", code), lambda: _tracked_link(code))
+    row = pagecache.cached(
+        ("tracked-link", code), lambda: _tracked_link(code), scopes=("notes", "campaigns")
+    )
     if row is None:
         return None
     note, target = row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.api.schemas import PageArgs, StrictSchema, amount, page_of, text
+from app.api.schemas import CursorPageArgs, PageArgs, StrictSchema, amount, page_of, text
 from app.bids.models import BidStatus
 from app.bids.services import MESSAGE_MAX, PITCH_MAX
 
@@ -35,7 +35,7 @@ class Rejection(StrictSchema):
     reason = text(MESSAGE_MAX, load_default="")
 
 
-class BidQuery(PageArgs):
+class BidQuery(CursorPageArgs):
     status = fields.String(
         validate=validate.OneOf([*STATUSES, "waiting"]),
         metadata={"description": "A bid status, or `waiting` for bids waiting for your answer"},

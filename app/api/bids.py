@@ -121,8 +121,9 @@ def create_bid(body: dict, campaign_id: int):
 @bp.response(200, BidList)
 def my_bids(args: dict):
     page = queries.bids_page(
-        user=api_user(), status=args.get("status"), page=args["page"], per_page=args["per_page"]
-    )
+        user=api_user(), status=args.get("status"), page=args["page"], per_page=args["per_page"],
+        cursor=args.get("cursor"), numbered_first=True,
+    )  # fmt: skip
     return page_json(page, [bid_json(b) for b in page.items])
 
 

@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from app.api.auth import api_access
 from app.api.routes import bp
-from app.api.schemas import PageArgs, StrictSchema, page_of, text
+from app.api.schemas import CursorPageArgs, PageArgs, StrictSchema, page_of, text
 from app.auth.models import Role
 from app.extensions import db
 from app.finance.figures import dashboard
 from app.ledger.models import JournalEntry
-from app.pagination import page_json
+from app.pagination import list_page, page_json
 from app.payments.models import Payout, PayoutStatus
 
 STAFF = (Role.FINANCE, Role.ADMIN)
@@ -38,7 +38,7 @@ class PayoutQuery(PageArgs):
     status = fields.String(validate=validate.OneOf([s.value for s in PayoutStatus]))
 
 
-class EntryQuery(PageArgs):
+class EntryQuery(CursorPageArgs):
     contract_id = fields.Integer(validate=validate.Range(min=1))
     stripe_object_id = text(80)
 
@@ -123,12 +123,13 @@ def finance_payouts(args: dict):
 @bp.arguments(EntryQuery, location="query")
 @bp.response(200, page_of(FinanceEntry, "FinanceEntryList"))
 def finance_entries(args: dict):
-    stmt = select(JournalEntry).order_by(JournalEntry.id.desc())
+    stmt = select(JournalEntry)
     if args.get("contract_id"):
         stmt = stmt.where(JournalEntry.contract_id == args["contract_id"])
     if args.get("stripe_object_id"):
         stmt = stmt.where(JournalEntry.stripe_object_id == args["stripe_object_id"])
-    page = db.paginate(stmt, page=args["page"], per_page=args["per_page"], error_out=False)
+    page = list_page(stmt, (JournalEntry.id,), page=args["page"], per_page=args["per_page"],
+                     cursor=args.get("cursor"), numbered_first=True)  # fmt: skip
     items = [
         {
             "id": e.id,

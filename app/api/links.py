@@ -73,7 +73,7 @@ TAKES: dict[str, dict[str, str]] = {
         "listNoteComments": "note_id",
         "postNoteComment": "note_id",
     },
-    "kol": {"followKol": "kol_id", "unfollowKol": "kol_id"},
+    "kol": {"getKol": "kol_id", "followKol": "kol_id", "unfollowKol": "kol_id"},
     "comment": {"deleteComment": "comment_id"},
 }
 

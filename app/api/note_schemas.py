@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.api.schemas import PageArgs, StrictSchema, page_of, text
+from app.api.schemas import CursorPageArgs, StrictSchema, page_of, text
 from app.catalog import CATEGORIES
 from app.notes.models import NoteStatus
 from app.notes.queries import TABS
@@ -60,7 +60,7 @@ class ChangeRequest(StrictSchema):
     )
 
 
-class FeedQuery(PageArgs):
+class FeedQuery(CursorPageArgs):  # the cursor: the Latest tab without q
     per_page = fields.Integer(load_default=24, validate=validate.Range(min=1, max=MAX_FEED_PAGE))
     tab = fields.String(load_default="latest", validate=validate.OneOf(sorted(TABS)))
     q = text(100)

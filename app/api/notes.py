@@ -19,7 +19,7 @@ from app.extensions import db
 from app.notes import publishing, queries, services
 from app.notes.models import Note, NoteStatus
 from app.notes.queries import explore_filters
-from app.pagination import page_json
+from app.pagination import encode_cursor, page_json
 
 
 def _media(name: str) -> str:
@@ -202,13 +202,17 @@ def explore(args: dict):
     (app/pagecache.py: a change to notes, campaigns or profiles shows on the next request;
     engagement counts behind the trending order may be PAGE_TTL seconds old)."""
     filters = explore_filters(args)
-    number, per_page = args["page"], args["per_page"]
+    number, per_page, cursor = args["page"], args["per_page"], args.get("cursor") or None
 
     def build() -> bytes:
-        page = queries.explore_page(**filters, page=number, per_page=per_page)
-        listed = NotePage().dump(page_json(page, [note_json(n) for n in page.items]))
-        return jsonify(listed).get_data()
+        page = queries.explore_page(**filters, page=number, per_page=per_page, cursor=cursor)
+        pagecache.depends_on("notes", *pagecache.note_scopes(page.items))
+        body = page_json(page, [note_json(n) for n in page.items])
+        if filters["tab"] == "latest" and not filters["q"] and "next_cursor" not in body:
+            last = page.items[-1] if page.has_next else None  # numbered page: switch to cursor
+            body["next_cursor"] = encode_cursor((last.published_at, last.id)) if last else None
+        return jsonify(NotePage().dump(body)).get_data()
 
-    key = ("api-explore", tuple(sorted(filters.items())), number, per_page)
+    key = ("api-explore", tuple(sorted(filters.items())), number, per_page, cursor)
     body = pagecache.cached(key, build, ttl=pagecache.PAGE_TTL)
     return current_app.response_class(body, mimetype="application/json")

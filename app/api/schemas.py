@@ -76,13 +76,28 @@ class PageArgs(StrictSchema):
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
+class CursorPageArgs(PageArgs):
+    """``?page=&per_page=`` or ``?cursor=&per_page=`` for lists that grow without bound."""
+
+    cursor = text(
+        400,
+        metadata={"description": "next_cursor of the previous page: the rows after it, read "
+                  "without OFFSET or COUNT (page, total and pages are then null)"},
+    )  # fmt: skip
+
+
 class PageSchema(Schema):
     """The envelope every list answers with (app.pagination.page_json)."""
 
-    page = fields.Integer(required=True)
+    page = fields.Integer(required=True, allow_none=True)  # null when read by cursor
     per_page = fields.Integer(required=True)
-    total = fields.Integer(required=True)
-    pages = fields.Integer(required=True)
+    total = fields.Integer(required=True, allow_none=True)
+    pages = fields.Integer(required=True, allow_none=True)
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata={"description": "Lists that page by cursor: pass as ?cursor= for the rows "
+                  "after this page; null on the last page (docs/api.md)"},
+    )  # fmt: skip
 
 
 def page_of(item_schema: type[Schema], name: str) -> type[Schema]:

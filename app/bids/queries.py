@@ -15,6 +15,7 @@ from app.campaigns.services import owned_campaign
 from app.contracts.models import Contract
 from app.errors import NotFound
 from app.extensions import db
+from app.pagination import list_page
 from app.profiles.models import KolProfile
 
 
@@ -110,8 +111,13 @@ _SORT_KEYS = {
 }
 
 
-def bids_page(*, user: User, status: str | None, page: int, per_page: int = 20):
-    """A KOL's own bids, or the bids on a brand's campaigns; ``waiting`` = your turn."""
+def bids_page(
+    *, user: User, status: str | None, page: int, per_page: int = 20,
+    cursor: str | None = None, numbered_first: bool = False,
+):  # fmt: skip
+    """A KOL's own bids, or the bids on a brand's campaigns; ``waiting`` = your turn. Most
+    recently moved first, by cursor (app/pagination.py list_page): a bid that moves while
+    someone pages jumps to the top they have already read."""
     stmt = select(Bid)
     if user.role == Role.KOL:
         stmt = stmt.where(Bid.kol_id == user.id)
@@ -123,12 +129,8 @@ def bids_page(*, user: User, status: str | None, page: int, per_page: int = 20):
         stmt = stmt.where(Bid.status.in_(ACTIVE_BID_STATUSES), Bid.turn == role_side(user))
     elif status in {s.value for s in BidStatus}:
         stmt = stmt.where(Bid.status == BidStatus(status))
-    return db.paginate(
-        stmt.order_by(Bid.updated_at.desc(), Bid.id.desc()),
-        page=page,
-        per_page=per_page,
-        error_out=False,
-    )
+    return list_page(stmt, (Bid.updated_at, Bid.id), page=page, per_page=per_page,
+                     cursor=cursor, numbered_first=numbered_first)  # fmt: skip
 
 
 def names_for_bids(bids) -> tuple[dict[int, Campaign], dict[int, KolProfile]]:

@@ -29,6 +29,28 @@ def _confirmed(form) -> bool:
     return request.form.get("confirm_price", "") == (form.price.data or "").strip()
 
 
+def _preview(form: BidForm, campaign):
+    """The first step checks every field (a past delivery date too), then shows the fees."""
+    return services.preview_bid(
+        campaign=campaign,
+        price=form.price.amount,
+        pitch=form.pitch.data or "",
+        proposed_delivery=form.proposed_delivery.data,
+    )
+
+
+def _show_all_problems(form: BidForm, campaign) -> None:
+    """The form's own checks failed: add the service's findings on the other fields, so every
+    problem shows at once rather than one submission at a time."""
+    problems = services.bid_problems(
+        campaign, form.price.amount, form.pitch.data or "", form.proposed_delivery.data
+    )
+    for name, messages in problems.items():
+        field = getattr(form, name)
+        if not field.errors:
+            field.errors = list(field.errors) + messages
+
+
 @bp.route("/campaigns/<int:campaign_id>/bid", methods=["GET", "POST"])
 @access(Role.KOL)
 def new_bid(campaign_id: int):
@@ -41,7 +63,7 @@ def new_bid(campaign_id: int):
     form, fees = BidForm(currency=campaign.currency), None
     if form.validate_on_submit():
         try:
-            fees = services.preview_fees(price=form.price.amount, currency=campaign.currency)
+            fees = _preview(form, campaign)
             if _confirmed(form):
                 bid = services.create_bid(
                     campaign_id=campaign_id,
@@ -57,9 +79,17 @@ def new_bid(campaign_id: int):
             db.session.rollback()
             show_errors(form, error)
             fees = None
+    elif form.is_submitted():
+        _show_all_problems(form, campaign)
     status = form_status(form) if profile and profile.is_verified else 403
     return render_template(
-        "bids/form.html", form=form, campaign=campaign, fees=fees, profile=profile, bid=None
+        "bids/form.html",
+        form=form,
+        campaign=campaign,
+        fees=fees,
+        warning=fees and services.price_warning(campaign, fees.price),
+        profile=profile,
+        bid=None,
     ), status
 
 
@@ -75,7 +105,7 @@ def edit(bid_id: int):
         form.price.data = to_major_text(bid.price, bid.currency)
     if form.validate_on_submit():
         try:
-            fees = services.preview_fees(price=form.price.amount, currency=campaign.currency)
+            fees = _preview(form, campaign)
             if _confirmed(form):
                 services.update_bid(
                     bid_id=bid_id,
@@ -91,9 +121,17 @@ def edit(bid_id: int):
             db.session.rollback()
             show_errors(form, error)
             fees = None
+    elif form.is_submitted():
+        _show_all_problems(form, campaign)
     profile = db.session.get(KolProfile, current_user.id)
     return render_template(
-        "bids/form.html", form=form, campaign=campaign, fees=fees, profile=profile, bid=bid
+        "bids/form.html",
+        form=form,
+        campaign=campaign,
+        fees=fees,
+        warning=fees and services.price_warning(campaign, fees.price),
+        profile=profile,
+        bid=bid,
     ), form_status(form)
 
 
@@ -123,7 +161,10 @@ def campaign_bids(campaign_id: int):
 def index():
     status = request.args.get("status") or ""
     page = queries.bids_page(
-        user=current_user, status=status, page=request.args.get("page", 1, type=int)
+        user=current_user,
+        status=status,
+        page=request.args.get("page", 1, type=int),
+        cursor=request.args.get("cursor") or None,
     )
     campaigns, profiles = queries.names_for_bids(page.items)
     return render_template(

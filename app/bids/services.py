@@ -17,7 +17,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.bids.fees import Fees, chargeable_price_error, fees_for
+from app.bids.checks import (
+    MESSAGE_MAX,
+    PITCH_MAX,
+    bid_problems,
+    checked_bid_fields,
+    preview_bid,
+    preview_fees,
+    price_or_error,
+    price_warning,
+)
 from app.bids.models import ACTIVE_BID_STATUSES, BRAND, KOL, Bid, BidStatus, Offer
 from app.bids.queries import active_bid_of, campaign_for_bidding, visible_bid
 from app.campaigns.models import Campaign, CampaignStatus
@@ -32,55 +41,14 @@ from app.profiles.models import KolProfile
 from app.status import move, record_created
 from app.text import clean_text
 
-PITCH_MAX = 5000
-MESSAGE_MAX = 2000
-
-
-# ---- validation ----------------------------------------------------------------------------
-
-
-def _price_or_error(price: int | None, currency: str, errors: dict) -> int:
-    """The price in minor units, or 0 with the reason under ``errors["price"]``: missing (an
-    API call without one), not more than zero, or a charge Stripe would refuse."""
-    if price is None:
-        errors["price"] = [_("Enter an amount.")]
-        return 0
-    if price <= 0:
-        errors["price"] = [_("The price must be more than zero.")]
-    elif problem := chargeable_price_error(price, currency):
-        errors["price"] = [problem]
-    return price
-
-
-def _delivery_or_error(value: date | None, campaign: Campaign, errors: dict) -> date | None:
-    if value is None:
-        errors["proposed_delivery"] = [_("Choose a delivery date.")]
-    elif value < utcnow().date():
-        errors["proposed_delivery"] = [_("The delivery date cannot be in the past.")]
-    elif value > campaign.delivery_deadline.date():
-        errors["proposed_delivery"] = [
-            _(
-                "Deliver on or before the campaign's delivery deadline (%(d)s).",
-                d=campaign.delivery_deadline.date().isoformat(),
-            )
-        ]
-    return value
-
-
-def _bid_fields(
-    campaign: Campaign, price: int | None, pitch: str, proposed_delivery: date | None
-) -> tuple[int, str, date]:
-    errors: dict[str, list[str]] = {}
-    amount = _price_or_error(price, campaign.currency, errors)
-    text = clean_text(pitch, PITCH_MAX + 1)
-    if not text:
-        errors["pitch"] = [_("Tell the brand why you are a good fit.")]
-    elif len(text) > PITCH_MAX:
-        errors["pitch"] = [_("Keep the pitch under %(n)d characters.", n=PITCH_MAX)]
-    delivery = _delivery_or_error(proposed_delivery, campaign, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    return amount, text, delivery
+__all__ = [
+    "MESSAGE_MAX",
+    "PITCH_MAX",
+    "bid_problems",
+    "preview_bid",
+    "preview_fees",
+    "price_warning",
+]
 
 
 def _check_open_for_bids(campaign: Campaign) -> None:
@@ -108,7 +76,7 @@ def create_bid(
     _check_open_for_bids(campaign)
     if active_bid_of(campaign_id=campaign_id, kol_id=kol_id) is not None:
         raise Conflict(_("You already have an active bid on this campaign; edit it instead."))
-    amount, text, delivery = _bid_fields(campaign, price, pitch, proposed_delivery)
+    amount, text, delivery = checked_bid_fields(campaign, price, pitch, proposed_delivery)
     bid = Bid(
         campaign_id=campaign.id,
         kol_id=kol_id,
@@ -190,7 +158,7 @@ def update_bid(
         raise NotFound(_("No such bid."))
     _check_active(bid, campaign)
     _kol_may_change(bid)
-    amount, text, delivery = _bid_fields(campaign, price, pitch, proposed_delivery)
+    amount, text, delivery = checked_bid_fields(campaign, price, pitch, proposed_delivery)
     price_changed = amount != bid.price
     bid.pitch, bid.proposed_delivery = text, delivery
     if price_changed:
@@ -232,7 +200,7 @@ def counter_bid(*, bid_id: int, user_id: int, price: int | None, message: str) -
     _check_active(bid, campaign)
     _check_turn(bid, side)
     errors: dict[str, list[str]] = {}
-    amount = _price_or_error(price, bid.currency, errors)
+    amount = price_or_error(price, bid.currency, errors)
     if not errors and amount == bid.price:
         errors["price"] = [_("A counter-offer needs a different price.")]
     if errors:
@@ -340,12 +308,3 @@ def _status_word(bid: Bid) -> str:
 def _tell(user_id: int, kind: str, bid: Bid, **params) -> None:
     db.session.flush()
     notify(user_id=user_id, kind=kind, link=f"/bids/{bid.id}", **params)
-
-
-def preview_fees(*, price: int | None, currency: str) -> Fees:
-    """The fees on a price (minor units) before anyone commits; a bad price names the field."""
-    errors: dict[str, list[str]] = {}
-    amount = _price_or_error(price, currency, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    return fees_for(price=amount, currency=currency)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import selectinload
 
 from app import search
 from app.contracts.models import Contract, ContractStatus, Rating
@@ -133,7 +133,8 @@ def search_kols(*, filters: KolFilters, page: int, per_page: int) -> Page:
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
     rows = db.session.execute(
-        stmt.options(lazyload(KolProfile.social_accounts))  # not shown on the page
+        # The accounts no admin has checked are marked on the page: loaded in one query.
+        stmt.options(selectinload(KolProfile.social_accounts))
         .order_by(*order, KolProfile.user_id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

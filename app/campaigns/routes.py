@@ -26,6 +26,7 @@ from app.campaigns.queries import BrowseFilters
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.forms import form_status, show_errors
+from app.profiles.audience import audience_quality
 from app.profiles.models import BrandProfile, KolProfile
 from app.status import history
 from app.text import render_markdown
@@ -270,6 +271,7 @@ def kol_search():
     return render_template(
         "campaigns/kols.html",
         page=page,
+        audience=audience_quality(row.profile.user_id for row in page.items),
         filters=filters,
         args={k: v for k, v in request.args.items() if k != "page"},
         FORMATS=FORMATS,

@@ -22,16 +22,26 @@ def comment_limit_key() -> str:
     return f"comments:{user.id}"
 
 
+def comment_sort() -> str:
+    """The order the visitor chose for a note's comments (part of the page cache's key)."""
+    sort = request.args.get("comments_sort", "newest")
+    return sort if sort in comments.SORTS else "newest"
+
+
 def note_comments(note: Note) -> dict:
     """What the note page needs to show its comments. The note's KOL and brand also see the
     comments they hid; everyone's controls are decided from ids already loaded."""
     moderator = current_user.is_authenticated and current_user.id in (note.kol_id, note.brand_id)
     page = comments.comments_page(
-        note, page=request.args.get("comments_page", 1, int), include_hidden=moderator
+        note,
+        page=request.args.get("comments_page", 1, int),
+        include_hidden=moderator,
+        sort=comment_sort(),
     )
     can_comment = current_user.is_authenticated and current_user.role in ENGAGERS
     return {
         "comments": page,
+        "comments_sort": comment_sort(),
         # Built only for who can post: a form makes a CSRF token, i.e. a session cookie.
         "comment_form": CommentForm(formdata=None) if can_comment else None,
         "can_comment": can_comment,

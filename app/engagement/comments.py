@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.analytics.rollups import hour_of
 from app.auth.models import User
 from app.db_types import utcnow
 from app.engagement import pipeline
-from app.engagement.models import CommentReport, NoteComment
+from app.engagement.models import CommentReport, NoteComment, ShopperProfile
 from app.engagement.services import ENGAGERS, is_flagged
 from app.engagement.shoppers import public_name_columns
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -29,6 +29,8 @@ from app.text import clean_text
 BODY_MAX = 1000
 REASON_MAX = 200
 PER_PAGE = 20
+# How a note's comments can be ordered: newest first, or verified shoppers first (issue 24).
+SORTS = ("newest", "verified")
 
 
 @dataclass
@@ -38,6 +40,8 @@ class CommentView:
     comment: NoteComment
     author_name: str
     author_avatar: str | None
+    # The author bought through a tracked link (a brand confirmed the order): "Verified shopper".
+    verified_buyer: bool = False
     replies: list[CommentView] = field(default_factory=list)
 
     @property
@@ -206,19 +210,27 @@ def _remove(comment: NoteComment, *, by: int) -> None:
 # --- reading ---------------------------------------------------------------------------------
 
 
+_VERIFIED_BUYER = ShopperProfile.verified_buyer_at.is_not(None)
+
+
 def _with_authors(stmt):
     name, avatar, joins = public_name_columns(NoteComment.user_id)
-    stmt = stmt.add_columns(name, avatar)
+    stmt = stmt.add_columns(name, avatar, _VERIFIED_BUYER)
     for target, on in joins:
         stmt = stmt.outerjoin(target, on)
     return stmt
 
 
 def comments_page(
-    note: Note, *, page: int = 1, per_page: int = PER_PAGE, include_hidden: bool = False
+    note: Note,
+    *,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    include_hidden: bool = False,
+    sort: str = "newest",
 ) -> Page:
-    """Top-level comments of a note, newest first, each with its replies (oldest first) and
-    every author's name: three queries whatever the number of comments."""
+    """Top-level comments of a note, newest first (or verified shoppers' first), each with its
+    replies (oldest first) and every author's name: three queries whatever their number."""
     page = max(1, min(page, 100_000))
     visible = [NoteComment.note_id == note.id, NoteComment.removed_at.is_(None)]
     if not include_hidden:
@@ -228,11 +240,11 @@ def comments_page(
     rows = db.session.execute(
         _with_authors(select(NoteComment))
         .where(*top)
-        .order_by(NoteComment.created_at.desc(), NoteComment.id.desc())
+        .order_by(*_order(sort), NoteComment.created_at.desc(), NoteComment.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    threads = [CommentView(c, name, avatar) for c, name, avatar in rows]
+    threads = [CommentView(c, name, avatar, bool(v)) for c, name, avatar, v in rows]
     if threads:
         by_id = {t.id: t for t in threads}
         replies = db.session.execute(
@@ -240,9 +252,21 @@ def comments_page(
             .where(*visible, NoteComment.parent_id.in_(by_id))
             .order_by(NoteComment.created_at, NoteComment.id)
         ).all()
-        for c, name, avatar in replies:
-            by_id[c.parent_id].replies.append(CommentView(c, name, avatar))
+        for c, name, avatar, v in replies:
+            by_id[c.parent_id].replies.append(CommentView(c, name, avatar, bool(v)))
     return Page(items=threads, page=page, per_page=per_page, total=total or 0)
+
+
+def is_verified_buyer(user_id: int) -> bool:
+    """A shopper a brand confirmed an order for, bought through their own tracked click."""
+    profile = db.session.get(ShopperProfile, user_id)
+    return profile is not None and profile.verified_buyer_at is not None
+
+
+def _order(sort: str) -> tuple:
+    if sort == "verified":  # a buyer's word first; the rest keep their order
+        return (case((_VERIFIED_BUYER, 0), else_=1),)
+    return ()
 
 
 def comment_count(note_id: int) -> int:

@@ -41,7 +41,11 @@ def comment_json(view: CommentView, *, with_replies: bool = True) -> dict[str, A
         "note_id": c.note_id,
         "parent_id": c.parent_id,
         "body": c.body,
-        "author": {"id": c.user_id, "name": view.author_name},
+        "author": {
+            "id": c.user_id,
+            "name": view.author_name,
+            "verified_shopper": view.verified_buyer,
+        },
         "created_at": c.created_at.isoformat(),
     }
     if with_replies:
@@ -52,6 +56,11 @@ def comment_json(view: CommentView, *, with_replies: bool = True) -> dict[str, A
 class CommentQuery(PageArgs):
     per_page = fields.Integer(
         load_default=comments.PER_PAGE, validate=validate.Range(min=1, max=MAX_PER_PAGE)
+    )
+    sort = fields.String(
+        load_default="newest",
+        validate=validate.OneOf(comments.SORTS),
+        metadata={"description": "newest, or verified: verified shoppers' comments first"},
     )
 
 
@@ -67,6 +76,10 @@ class NewComment(StrictSchema):
 class Author(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
+    verified_shopper = fields.Boolean(
+        required=True,
+        metadata={"description": "Bought through a tracked link; the brand confirmed the order"},
+    )
 
 
 class Reply(Schema):
@@ -105,7 +118,9 @@ def list_comments(args: dict, note_id: int):
     note = queries.published_note(note_id)
     if note is None:
         raise NotFound(_("No such note."))
-    page = comments.comments_page(note, page=args["page"], per_page=args["per_page"])
+    page = comments.comments_page(
+        note, page=args["page"], per_page=args["per_page"], sort=args["sort"]
+    )
     return page_json(page, [comment_json(v) for v in page.items])
 
 
@@ -131,7 +146,8 @@ def post_comment(payload: dict, note_id: int):
         parent_id=payload.get("parent_id"),
     )
     db.session.commit()
-    view = CommentView(comment, public_names([comment.user_id]).get(comment.user_id, ""), None)
+    name = public_names([comment.user_id]).get(comment.user_id, "")
+    view = CommentView(comment, name, None, comments.is_verified_buyer(comment.user_id))
     return comment_json(view)
 
 

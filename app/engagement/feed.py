@@ -12,6 +12,7 @@ from app.engagement.shoppers import interests_of
 from app.extensions import db
 from app.notes import queries
 from app.notes.models import Note, NoteStatus
+from app.pagination import keyset_page
 from app.profiles.models import KolProfile, Verification
 
 TABS = ("newest", "trending")
@@ -19,7 +20,10 @@ PER_PAGE = 24
 SUGGESTED_KOLS = 6
 
 
-def feed_page(*, user_id: int, tab: str = "newest", page: int = 1, per_page: int = PER_PAGE):
+def feed_page(
+    *, user_id: int, tab: str = "newest", page: int = 1, per_page: int = PER_PAGE,
+    cursor: str | None = None,
+):  # fmt: skip
     """A page of the feed, Newest or Trending (the ordering of /explore's Trending tab).
     A constant number of queries whatever the page size: the interests, the count, the page,
     its images."""
@@ -31,6 +35,8 @@ def feed_page(*, user_id: int, tab: str = "newest", page: int = 1, per_page: int
         now = utcnow()
         stmt = stmt.where(Note.published_at >= now - timedelta(days=queries.TRENDING_WINDOW_DAYS))
         stmt = stmt.order_by(*queries.trending_order(now))
+    elif cursor or page == 1:  # Newest grows without bound: by cursor (no OFFSET, no COUNT)
+        return keyset_page(stmt, queries.NEWEST, cursor=cursor, per_page=per_page)
     else:
         stmt = stmt.order_by(Note.published_at.desc(), Note.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -25,6 +25,9 @@ class ShopperProfile(db.Model):
     # Category codes from app.catalog (the same codes as a KOL's niches), sorted, no repeats.
     interests: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    # "Verified shopper": when a brand first confirmed an order bought through this shopper's
+    # own tracked click. Set by the conversion, never by a form (issue 24).
+    verified_buyer_at: Mapped[datetime | None] = mapped_column(TZDateTime())
 
 
 class NoteLike(db.Model):

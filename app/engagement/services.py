@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role, User
 from app.engagement import pipeline
-from app.engagement.models import KolFollow, NoteLike, NoteSave, WishlistBoard
+from app.engagement.models import KolFollow, NoteLike, NoteSave, ShopperProfile, WishlistBoard
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.notes.models import Note, NoteStatus
@@ -121,7 +121,18 @@ def mark_bought_by_conversion(*, note_id: int, user_id: int, at: datetime) -> bo
     """A brand reported a purchase through this user's click on the note: their save (if any)
     is marked bought. Runs inside the conversion's transaction (flushes only)."""
     action = {"a": "bought", "u": user_id, "n": note_id, "t": at.timestamp(), "s": "conversion"}
+    _mark_verified_buyer(user_id, at)
     return pipeline.apply_actions([action]) > 0
+
+
+def _mark_verified_buyer(user_id: int, at: datetime) -> None:
+    """A confirmed order through their own click makes a shopper a verified shopper (once)."""
+    db.session.execute(
+        update(ShopperProfile)
+        .where(ShopperProfile.user_id == user_id, ShopperProfile.verified_buyer_at.is_(None))
+        .values(verified_buyer_at=at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _kol(kol_id: int) -> User:

@@ -31,7 +31,12 @@ bp = Blueprint("social", __name__)  # its wishlist pages are in wishlist.py
 def feed_page():
     tab = request.args.get("tab", "newest")
     tab = tab if tab in feed.TABS else "newest"
-    page = feed.feed_page(user_id=current_user.id, tab=tab, page=request.args.get("page", 1, int))
+    page = feed.feed_page(
+        user_id=current_user.id,
+        tab=tab,
+        page=request.args.get("page", 1, int),
+        cursor=request.args.get("cursor") or None,
+    )
     kols, brands = queries.author_names(page.items)
     suggestions, interests = [], []
     if not page.items:

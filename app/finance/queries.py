@@ -24,7 +24,7 @@ from app.ledger.models import (
     LedgerAccount,
     LedgerLine,
 )
-from app.pagination import Page
+from app.pagination import Page, list_page
 from app.payments.models import Payout, PayoutStatus, Refund, RefundAttempt
 
 PER_PAGE = 50
@@ -127,9 +127,11 @@ def entries_statement(filters: EntryFilters) -> Select:
     return stmt
 
 
-def entries_page(filters: EntryFilters, page: int = 1):
-    """A page of entries; their lines and accounts come in one more query (selectin/joined)."""
-    return db.paginate(entries_statement(filters), page=page, per_page=PER_PAGE, error_out=False)
+def entries_page(filters: EntryFilters, page: int = 1, cursor: str | None = None):
+    """A page of entries, by cursor (the journal only grows: no OFFSET, no COUNT); their
+    lines and accounts come in one more query (selectin/joined)."""
+    stmt = entries_statement(filters)
+    return list_page(stmt, (JournalEntry.id,), page=page, per_page=PER_PAGE, cursor=cursor)
 
 
 def contract_entries(contract_id: int) -> list[JournalEntry]:

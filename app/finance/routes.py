@@ -132,7 +132,7 @@ def _entry_filters() -> queries.EntryFilters:
 @access(*VIEW)
 def ledger():
     filters = _entry_filters()
-    page = queries.entries_page(filters, page_number())
+    page = queries.entries_page(filters, page_number(), request.args.get("cursor") or None)
     return render_template("finance/ledger.html", page=page, filters=filters, kinds=KINDS)
 
 

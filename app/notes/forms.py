@@ -33,7 +33,11 @@ class NoteForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    brief_item = SelectField(_l("About"), choices=[])
+    brief_item = SelectField(
+        _l("About"),
+        choices=[],
+        validators=[DataRequired(_l("Choose the part of the brief this is about."))],
+    )
     comment = TextAreaField(_l("What should change"), validators=[DataRequired(), Length(max=4000)])
 
 

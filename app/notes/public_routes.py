@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from app import pagecache, search
 from app.analytics.tracking import record_view
 from app.authz import PUBLIC, access
-from app.engagement.comment_section import note_comments
+from app.engagement.comment_section import comment_sort, note_comments
 from app.engagement.services import note_counts
 from app.notes import queries
 from app.notes.queries import TABS, explore_filters
@@ -27,27 +27,32 @@ def explore():
     if tag and search.normal_tag(tag) and len(tag.split()) == 1:  # "#防晒": that tag's page
         return redirect(url_for("notes.tag", tag=search.normal_tag(tag)))
     number = request.args.get("page", 1, int)
+    cursor = request.args.get("cursor") or None
     if not pagecache.cacheable_visitor():
-        return _render_explore(filters, number)
-    key = ("explore", tuple(sorted(filters.items())), number, str(get_locale()))
+        return _render_explore(filters, number, cursor)
+    key = ("explore", tuple(sorted(filters.items())), number, cursor, str(get_locale()))
     # The language link returns to this page as the cache key sees it (no other query string).
     here = url_for(
         "notes.explore",
         **{k: v for k, v in filters.items() if v and (k, v) != ("tab", "latest")},
         page=number if number != 1 else None,
+        cursor=cursor,
     )
     html = pagecache.cached(
         key,
         lambda: _render_explore(
-            filters, number, csrf_token=pagecache.csrf_placeholder, lang_next=here
+            filters, number, cursor, csrf_token=pagecache.csrf_placeholder, lang_next=here
         ),
         ttl=pagecache.PAGE_TTL,
     )
     return pagecache.fill_csrf(html)
 
 
-def _render_explore(filters: dict, number: int, **extra) -> str:
-    page = queries.explore_page(**filters, page=number, per_page=queries.PER_PAGE)
+def _render_explore(filters: dict, number: int, cursor: str | None, **extra) -> str:
+    page = queries.explore_page(
+        **filters, page=number, per_page=queries.PER_PAGE, cursor=cursor, keyset=number == 1
+    )
+    pagecache.depends_on("notes", *pagecache.note_scopes(page.items))
     kols, brands = queries.author_names(page.items)
     return render_template(
         "notes/explore.html",
@@ -82,7 +87,7 @@ def public_note(note_id: int) -> PublicNote | None:
         return PublicNote(note.id, note.slug, note.contract_id, note.campaign_id, note.kol_id,
                           note.brand_id, note.status)  # fmt: skip
 
-    return pagecache.cached(("public-note", note_id), load)
+    return pagecache.cached(("public-note", note_id), load, scopes=(f"note:{note_id}",))
 
 
 @bp.get("/n/<int:note_id>")
@@ -102,14 +107,16 @@ def public(note_id: int, slug: str):
         return redirect(url_for("notes.public", note_id=card.id, slug=card.slug), 301)
     if pagecache.cacheable_visitor():
         comments_page = request.args.get("comments_page", 1, int)  # shown on the page: in the key
+        sort = comment_sort()
         here = url_for(
             "notes.public",
             note_id=card.id,
             slug=card.slug,
             comments_page=comments_page if comments_page != 1 else None,
+            comments_sort=sort if sort != "newest" else None,
         )
         html = pagecache.cached(
-            ("note-page", note_id, str(get_locale()), comments_page),
+            ("note-page", note_id, str(get_locale()), comments_page, sort),
             lambda: _render_public(note_id, csrf_token=pagecache.csrf_placeholder, lang_next=here),
             ttl=pagecache.PAGE_TTL,
         )
@@ -123,6 +130,8 @@ def public(note_id: int, slug: str):
 def _render_public(note_id: int, **extra) -> str:
     note = queries.published_note(note_id) or abort(404)
     related = queries.related_notes(note)
+    # Cached until this note, a related one, their authors or the campaign change.
+    pagecache.depends_on(f"campaign:{note.campaign_id}", *pagecache.note_scopes([note, *related]))
     kols, brands = queries.author_names([note, *related])
     html = render_template(
         "notes/public.html",

@@ -12,12 +12,15 @@ from app.analytics.models import HourlyRollup
 from app.catalog import CATEGORIES
 from app.contracts.models import Contract, ContractStatus
 from app.db_types import utcnow
+from app.engagement.models import NoteComment, NoteLike, NoteSave
 from app.extensions import db
 from app.notes.models import Note, NoteRevision, NoteStatus, ReviewComment
+from app.pagination import keyset_page
 from app.profiles.models import BrandProfile, KolProfile
 from app.text import clean_text
 
 PER_PAGE = 24
+NEWEST = (Note.published_at, Note.id)  # the keyset of newest-first lists of published notes
 TABS = ("latest", "trending")  # the public feed's tabs
 RELATED_LIMIT = 6
 TRENDING_WINDOW_DAYS = 30
@@ -76,12 +79,35 @@ def engagement_weight(now: datetime | None = None) -> ColumnElement:
         )
         .correlate(Note)
         .scalar_subquery()
-    )
+    ) - _flagged_activity(now)
     return (
         1.0 + func.greatest(recent, 0.0)
         if _dialect() == "postgresql"
         else 1.0 + func.max(recent, 0.0)
     )
+
+
+def _flagged_activity(now: datetime) -> ColumnElement:
+    """What flagged likes, saves and comments (new accounts) put into the rollups above,
+    weighted and decayed the same way: taken off again, so they never lift a note (issue 24).
+    Read from the engagement rows (flagged ones are few), one correlated subquery each."""
+    parts = []
+    for model, counter in ((NoteLike, "likes"), (NoteSave, "saves"), (NoteComment, "comments")):
+        decay = func.power(0.5, _hours_before(now, model.created_at) / ACTIVITY_HALF_LIFE_HOURS)
+        live = [model.removed_at.is_(None)] if model is NoteComment else []
+        parts.append(
+            select(func.coalesce(func.sum(ACTIVITY_WEIGHTS[counter] * decay), 0.0))
+            .where(
+                model.note_id == Note.id,
+                model.flagged.is_(True),
+                model.created_at >= now - timedelta(days=ACTIVITY_DAYS),
+                model.created_at <= now,
+                *live,
+            )
+            .correlate(Note)
+            .scalar_subquery()
+        )
+    return sum(parts, literal(0.0))
 
 
 def trending_score(now: datetime) -> ColumnElement:
@@ -98,14 +124,19 @@ def trending_order(now: datetime | None = None) -> list[UnaryExpression]:
 
 
 def explore_page(
-    *, tab: str = "latest", q: str = "", category: str = "", page: int = 1, per_page: int = PER_PAGE
-):
-    """A page of published notes for the public feed: Latest or Trending, searched, filtered."""
+    *, tab: str = "latest", q: str = "", category: str = "", page: int = 1,
+    per_page: int = PER_PAGE, cursor: str | None = None, keyset: bool = False,
+):  # fmt: skip
+    """A page of published notes for the public feed: Latest or Trending, searched, filtered.
+    Latest without a search reads by cursor (``keyset``, or when given one: no OFFSET, no
+    COUNT); the trending window and search results are bounded and keep page numbers."""
     stmt = select(Note).where(Note.status == NoteStatus.PUBLISHED)
     if q:
         stmt = stmt.where(search.matches(Note, q, _dialect()))
     if category:
         stmt = stmt.where(Note.category == category)
+    if tab != "trending" and not q and (keyset or cursor):
+        return keyset_page(stmt, NEWEST, cursor=cursor, per_page=per_page)
     if tab == "trending":
         now = utcnow()
         stmt = stmt.where(Note.published_at >= now - timedelta(days=TRENDING_WINDOW_DAYS))

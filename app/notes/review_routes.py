@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth.forms import ConfirmForm
 from app.auth.models import Role
 from app.authz import access
 from app.campaigns.models import Campaign
 from app.contracts.models import Contract
+from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.forms import form_status, options, show_errors
@@ -18,13 +22,15 @@ from app.notes.diff import revision_diff
 from app.notes.forms import ReviewForm
 from app.notes.models import Note, NoteStatus
 from app.notes.routes import bp, campaign_titles
+from app.payments import release
 from app.status import history
 from app.text import render_markdown
 
 
 def _review_form(campaign: Campaign) -> ReviewForm:
     form = ReviewForm()
-    form.brief_item.choices = options((item, item) for item in services.brief_items(campaign))
+    items = [("", _("Choose…")), *((item, item) for item in services.brief_items(campaign))]
+    form.brief_item.choices = options(items)  # no preselected item: the brand picks one
     return form
 
 
@@ -79,10 +85,34 @@ def review(note_id: int):
 @bp.post("/notes/<int:note_id>/approve")
 @access(Role.BRAND)
 def approve(note_id: int):
+    """Two steps, like the bid's fee preview: the first POST shows what approving releases;
+    only the confirmation (``confirm=release``) approves. A note not in review goes straight
+    to the service, which refuses it."""
+    note = services.brand_note(note_id=note_id, brand_id=current_user.id)
+    if note.status == NoteStatus.SUBMITTED and request.form.get("confirm") != "release":
+        return _confirm_approval(note)
     services.approve_note(note_id=note_id, brand_id=current_user.id)
     db.session.commit()
     flash(_("Approved. The note is now published."), "success")
     return redirect(url_for("notes.review", note_id=note_id))
+
+
+def _confirm_approval(note: Note):
+    contract = db.session.get(Contract, note.contract_id)
+    now_part, _brand_part, kol_part = release.stage_amounts(contract, "approval")
+    kols, _brands = queries.author_names([note])
+    return render_template(
+        "notes/approve.html",
+        note=note,
+        contract=contract,
+        kol_name=kols.get(note.kol_id, ""),
+        released_now=now_part,
+        kol_gets_now=now_part - kol_part,
+        held_back=contract.price - now_part,
+        paid=contract.price + contract.brand_fee,
+        keep_live_until=utcnow() + timedelta(days=contract.keep_live_days),
+        form=ConfirmForm(),
+    )
 
 
 def _comment_action(note_id: int, service, done: str):

@@ -126,12 +126,31 @@ def edit(contract_id: int):
                 remove_video_file=form.remove_video.data,
             )
             db.session.commit()
-            flash(_("Draft saved."), "success")
-            return redirect(url_for("notes.edit", contract_id=contract_id))
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
+        else:
+            if request.form.get("and_submit"):
+                return _submit_saved(contract, form)
+            flash(_("Draft saved."), "success")
+            return redirect(url_for("notes.edit", contract_id=contract_id))
     return render_editor(contract, form, form_status(form))
+
+
+def _submit_saved(contract: Contract, form: NoteForm):
+    """ "Save and submit": what the KOL typed is saved first (committed above), so a refused
+    submission keeps it and the errors describe the text in the boxes, not an older draft."""
+    note = _note_of(contract.id)
+    try:
+        services.submit_note(note_id=note.id, kol_id=current_user.id)
+        db.session.commit()
+    except ValidationFailed as error:
+        db.session.rollback()
+        show_errors(form, error)
+        flash(error.message, "error")
+        return render_editor(contract, form, 422)
+    flash(_("Submitted for review. The brand has been told."), "success")
+    return redirect(url_for("notes.edit", contract_id=contract.id))
 
 
 @bp.post("/notes/<int:note_id>/submit")

@@ -22,19 +22,23 @@ def tag(tag: str):
     """The same HTML for every anonymous visitor, cached like /explore."""
     name = search.normal_tag(tag)
     number = request.args.get("page", 1, int)
+    cursor = request.args.get("cursor") or None
     if not pagecache.cacheable_visitor():
-        return _render_tag(name, number)
-    here = url_for("notes.tag", tag=name, page=number if number != 1 else None)
+        return _render_tag(name, number, cursor)
+    here = url_for("notes.tag", tag=name, page=number if number != 1 else None, cursor=cursor)
     html = pagecache.cached(
-        ("tag-page", name, number, str(get_locale())),
-        lambda: _render_tag(name, number, csrf_token=pagecache.csrf_placeholder, lang_next=here),
+        ("tag-page", name, number, cursor, str(get_locale())),
+        lambda: _render_tag(
+            name, number, cursor, csrf_token=pagecache.csrf_placeholder, lang_next=here
+        ),
         ttl=pagecache.PAGE_TTL,
     )
     return pagecache.fill_csrf(html)
 
 
-def _render_tag(name: str, number: int, **extra) -> str:
-    page = tags.tagged_page(tag=name, page=number)
+def _render_tag(name: str, number: int, cursor: str | None, **extra) -> str:
+    page = tags.tagged_page(tag=name, page=number, cursor=cursor)
+    pagecache.depends_on("notes", *pagecache.note_scopes(page.items))
     kols, brands = queries.author_names(page.items)
     return render_template("notes/tag.html", tag=name, page=page, kols=kols, brands=brands, **extra)
 
@@ -49,7 +53,9 @@ def suggest():
     if not q.lstrip("#").strip():
         found = {"tags": [], "notes": [], "kols": []}
     else:
-        found = pagecache.cached(("suggest", q.casefold()), lambda: tags.suggestions(q))
+        found = pagecache.cached(
+            ("suggest", q.casefold()), lambda: tags.suggestions(q), scopes=("notes", "profiles")
+        )
     response = jsonify(q=q, **found)
     if not is_private_response():  # a signed-in answer is never stored (app/cache_control.py)
         response.cache_control.public = True

@@ -7,21 +7,25 @@ from sqlalchemy import func, select
 from app import search
 from app.extensions import db
 from app.notes.models import Note, NoteStatus, NoteTag
+from app.notes.queries import NEWEST
+from app.pagination import keyset_page
 from app.profiles.models import KolProfile, Verification
 
 PER_PAGE = 24
 SUGGESTIONS = 4  # of each kind
 
 
-def tagged_page(*, tag: str, page: int = 1, per_page: int = PER_PAGE):
+def tagged_page(*, tag: str, page: int = 1, per_page: int = PER_PAGE, cursor: str | None = None):
     """Published notes carrying ``tag`` (in their hashtags or as a #tag in the text), newest
-    first, paged like /explore."""
+    first, paged like /explore: by cursor (page numbers only for old links to page 2 on)."""
     stmt = (
         select(Note)
         .join(NoteTag, NoteTag.note_id == Note.id)
         .where(NoteTag.tag == tag, Note.status == NoteStatus.PUBLISHED)
-        .order_by(Note.published_at.desc(), Note.id.desc())
     )
+    if cursor or page == 1:
+        return keyset_page(stmt, NEWEST, cursor=cursor, per_page=per_page)
+    stmt = stmt.order_by(Note.published_at.desc(), Note.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 

@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
         state, hosted_base_url=app.config["STRIPE_EMULATOR_BASE_URL"], sweep_every=sweep_every
     )
     emulator.settings.settlement_currencies = offered_currencies(app)
+    emulator.settings.business_name = "KOL Market"
     _add_webhook_endpoints(app, emulator)
     app.extensions["stripe_emulator"] = emulator
     app.extensions["stripe_client"] = make_stripe_client(

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from app.contracts.models import Contract, ContractStatus
+from app.contracts.models import PRE_RELEASE, Contract, ContractStatus
 from app.extensions import db
 from app.ledger.services import contract_balances
+from app.notes.models import Note, NoteStatus
+from app.payments import release
 from app.payments.models import Funding, PaymentFailure, Payout, PayoutStatus, Refund
 
 TRANSFERRED = (PayoutStatus.PAID, PayoutStatus.REVERSED)
@@ -24,6 +26,31 @@ class ContractMoney:
     refunding: int = 0
     payouts: list[Payout] = field(default_factory=list)
     funding: Funding | None = None
+    note_live: bool = False  # the note is published now
+
+    @property
+    def returns_to_brand(self) -> bool:
+        """After the first release the rest goes to the KOL only if the note stays live
+        (release.release_after_keep_live); once it is down or breached, it goes back."""
+        c = self.contract
+        return c.status == ContractStatus.RELEASED and (
+            not self.note_live or c.keep_live_breached_at is not None
+        )
+
+    @property
+    def held_for_kol(self) -> int:
+        """What of the held money will reach the KOL, net of the KOL fee (the held balance
+        also carries the brand fee and our KOL fee); nothing once it is going back."""
+        c, held = self.contract, self.held
+        if held <= 0 or self.returns_to_brand:
+            return 0
+        if c.status == ContractStatus.RELEASED:
+            price_part, _brand_part, kol_part = release.stage_amounts(c, "keep_live")
+            return min(held, price_part - kol_part)
+        if c.status in PRE_RELEASE:
+            return min(held, c.price - c.kol_fee)
+        # Disputed or frozen: the KOL's share of what is left, at the contract's proportions.
+        return held * (c.price - c.kol_fee) // (c.price + c.brand_fee)
 
     @property
     def released(self) -> int:
@@ -59,6 +86,13 @@ def money_for_contracts(contracts: list[Contract]) -> list[ContractMoney]:
     refunds: dict[int, list[Refund]] = defaultdict(list)
     for refund in db.session.scalars(select(Refund).where(Refund.contract_id.in_(ids))):
         refunds[refund.contract_id].append(refund)
+    live = set(
+        db.session.scalars(
+            select(Note.contract_id).where(
+                Note.contract_id.in_(ids), Note.status == NoteStatus.PUBLISHED
+            )
+        )
+    )
     rows = []
     for contract in contracts:
         funding = fundings.get(contract.id)
@@ -71,6 +105,7 @@ def money_for_contracts(contracts: list[Contract]) -> list[ContractMoney]:
                 payouts=payouts[contract.id],
                 refunded=sum(r.amount for r in refunds[contract.id] if r.status == "succeeded"),
                 refunding=sum(r.amount for r in refunds[contract.id] if r.status != "succeeded"),
+                note_live=contract.id in live,
             )
         )
     return rows
@@ -92,6 +127,7 @@ def totals(rows: list[ContractMoney]) -> dict[str, dict[str, int]]:
         bucket = result[row.contract.currency]
         bucket["paid"] += row.paid
         bucket["held"] += row.held
+        bucket["held_for_kol"] += row.held_for_kol
         bucket["released"] += row.released
         bucket["paid_out"] += row.paid_out
         bucket["refunded"] += row.refunded
@@ -103,6 +139,8 @@ def totals(rows: list[ContractMoney]) -> dict[str, dict[str, int]]:
 def next_release(row: ContractMoney):
     """When the KOL's next money is due, in words the page can show."""
     contract = row.contract
+    if row.returns_to_brand:
+        return None
     if contract.status == ContractStatus.RELEASED and contract.keep_live_until:
         return contract.keep_live_until
     if contract.status == ContractStatus.IN_REVIEW and contract.review_due_at:

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, SOCIAL_PLATFORMS
@@ -61,6 +61,14 @@ class SocialAccountForm(FlaskForm):
         _l("Followers"), validators=[DataRequired(), NumberRange(min=0, max=2_000_000_000)]
     )
     url = StringField(_l("Profile URL"), validators=[Optional(), Length(max=300)])
+
+
+class FollowersForm(FlaskForm):
+    """A new follower count for one account; it waits for an admin's check."""
+
+    followers = IntegerField(
+        _l("Followers"), validators=[InputRequired(), NumberRange(min=0, max=2_000_000_000)]
+    )
 
 
 class VerificationForm(FlaskForm):

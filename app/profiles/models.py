@@ -97,6 +97,11 @@ class KolProfile(Searchable, db.Model):
     def is_verified(self) -> bool:
         return self.verification == Verification.VERIFIED
 
+    @property
+    def unchecked_followers(self) -> int:
+        """Followers the KOL typed in that no admin has checked (not counted toward tier)."""
+        return sum(a.followers for a in self.social_accounts if not a.is_verified)
+
 
 class KolNiche(db.Model):
     __tablename__ = "kol_niches"
@@ -131,6 +136,20 @@ class SocialAccount(db.Model):
     handle: Mapped[str] = mapped_column(String(80))
     followers: Mapped[int] = mapped_column(BigInteger, default=0)
     url: Mapped[str | None] = mapped_column(String(300))
+    # What an admin checked, and when: only this count is counted toward reach and tier, so a
+    # number typed in after verification cannot lift a KOL's tier on its own (issue 24).
+    verified_followers: Mapped[int | None] = mapped_column(BigInteger)
+    verified_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+
+    @property
+    def is_verified(self) -> bool:
+        """Checked by an admin at the count shown now (a changed count needs a new check)."""
+        return self.verified_at is not None and self.verified_followers == self.followers
+
+    @property
+    def counted_followers(self) -> int:
+        """The followers this account adds to the KOL's reach: only what an admin checked."""
+        return (self.verified_followers or 0) if self.verified_at is not None else 0
 
 
 class VerificationRequest(db.Model):

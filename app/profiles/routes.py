@@ -13,7 +13,15 @@ from app.extensions import db
 from app.forms import form_status, show_errors
 from app.money import to_major_text
 from app.profiles import queries, services
-from app.profiles.forms import BrandProfileForm, KolProfileForm, SocialAccountForm, VerificationForm
+from app.profiles.accounts import own_account
+from app.profiles.audience import audience_quality
+from app.profiles.forms import (
+    BrandProfileForm,
+    FollowersForm,
+    KolProfileForm,
+    SocialAccountForm,
+    VerificationForm,
+)
 
 bp = Blueprint("profiles", __name__)
 
@@ -83,6 +91,7 @@ def _edit_kol():
         form=form,
         profile=profile,
         social_form=SocialAccountForm(),
+        followers_form=FollowersForm(formdata=None),
         remove_form=ConfirmForm(),
     ), form_status(form)
 
@@ -105,6 +114,23 @@ def add_social():
             flash(" ".join(m for ms in error.fields.values() for m in ms) or error.message, "error")
     else:
         flash(" ".join(f"{form[k].label.text}: {v[0]}" for k, v in form.errors.items()), "error")
+    return redirect(url_for("profiles.edit") + "#social")
+
+
+@bp.post("/profile/social/<int:account_id>")
+@access(Role.KOL)
+def change_social(account_id: int):
+    """A new follower count: counted once an admin has checked it."""
+    own_account(services.kol_profile(current_user.id), account_id)  # another's: 404
+    form = FollowersForm()
+    if form.validate_on_submit():
+        services.update_social_account(
+            user_id=current_user.id, account_id=account_id, followers=form.followers.data
+        )
+        db.session.commit()
+        flash(_("Follower count saved: it counts once an admin has checked it."), "info")
+    else:
+        flash(" ".join(v[0] for v in form.errors.values()), "error")
     return redirect(url_for("profiles.edit") + "#social")
 
 
@@ -149,6 +175,7 @@ def kol_page(kol_id: int):
     return render_template(
         "profiles/kol_page.html",
         profile=services.kol_profile(kol_id),
+        audience=audience_quality([kol_id]).get(kol_id),
         record=queries.track_record(kol_id),
         notes=queries.published_notes(kol_id),
     )

@@ -7,12 +7,13 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.auth.models import Role, User
-from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, SOCIAL_PLATFORMS, tier_for
+from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, SOCIAL_PLATFORMS
 from app.db_types import utcnow
 from app.engagement.shoppers import create_shopper_profile
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.money import MoneyError, check_currency, parse_amount
+from app.profiles import accounts
 from app.profiles.models import (
     BrandProfile,
     KolLanguage,
@@ -171,15 +172,10 @@ def update_kol_profile(
     return profile
 
 
-def _refresh_reach(profile: KolProfile) -> None:
-    profile.total_followers = sum(a.followers for a in profile.social_accounts)
-    profile.tier = tier_for(profile.total_followers)
-
-
 def add_social_account(
     *, user_id: int, platform: str, handle: str, followers: int, url: str | None
 ) -> SocialAccount:
-    """Add a social account; the KOL's total followers and tier follow."""
+    """Add a social account; it counts toward followers and tier once an admin checks it."""
     profile = kol_profile(user_id)
     errors: dict[str, list[str]] = {}
     if platform not in SOCIAL_PLATFORMS:
@@ -196,9 +192,17 @@ def add_social_account(
         raise ValidationFailed(errors)
     account = SocialAccount(platform=platform, handle=handle, followers=followers, url=clean)
     profile.social_accounts.append(account)
-    _refresh_reach(profile)
+    accounts.ask_for_check(profile, account, back_to_queue=False)
+    accounts.refresh_reach(profile)
     db.session.flush()
     return account
+
+
+def update_social_account(*, user_id: int, account_id: int, followers: int) -> SocialAccount:
+    """Change an account's follower count; a verified count changed goes back to an admin."""
+    return accounts.change_followers(
+        profile=kol_profile(user_id), account_id=account_id, followers=followers
+    )
 
 
 def remove_social_account(*, user_id: int, account_id: int) -> None:
@@ -207,7 +211,7 @@ def remove_social_account(*, user_id: int, account_id: int) -> None:
     if account is None:
         raise NotFound(_("No such social account."))
     profile.social_accounts.remove(account)
-    _refresh_reach(profile)
+    accounts.refresh_reach(profile)
 
 
 def submit_verification(
@@ -252,8 +256,13 @@ def decide_verification(
     request.status = Verification.VERIFIED if approve else Verification.REJECTED
     request.reason, request.decided_by, request.decided_at = reason, admin_id, now
     profile = kol_profile(request.kol_id)
-    profile.verification = request.status
-    profile.verified_at = now if approve else None
+    if approve:
+        profile.verification, profile.verified_at = Verification.VERIFIED, now
+        accounts.mark_checked(profile)
+    elif profile.verification != Verification.VERIFIED:
+        # A verified KOL whose new account was refused keeps the badge; that account stays
+        # unchecked and uncounted.
+        profile.verification, profile.verified_at = Verification.REJECTED, None
     _tell_decided(request)
     return request
 

@@ -124,7 +124,7 @@ def test_every_list_answers_the_same_paged_envelope(client):
     for url, user in lists:
         headers = _auth(user) if user else {}
         body = client.get(f"{url}?per_page=1", headers=headers).get_json()
-        assert set(body) == ENVELOPE and body["per_page"] == 1, url
+        assert set(body) - {"next_cursor"} == ENVELOPE and body["per_page"] == 1, url
         too_many = client.get(f"{url}?per_page=101", headers=headers)
         assert "per_page" in _fields(too_many), url
     assert (

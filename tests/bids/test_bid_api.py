@@ -178,3 +178,17 @@ def test_bid_and_contract_lists_page_like_every_api_list(app, client):
         answer = (api if path.startswith("/bids") else brand).get(path)
         assert answer.status_code == 422, path
         assert "per_page" in answer.get_json()["error"]["fields"]
+
+
+def test_the_api_refuses_a_bid_over_the_remaining_budget_naming_price(app, client):
+    campaign = make_campaign()  # budget 300_000
+    campaign.committed_amount = 250_000
+    db.session.commit()
+    kol = Api(client, make_kol(verified=True))
+    response = kol.post(
+        f"/campaigns/{campaign.id}/bids",
+        {"price": 60_000, "pitch": "Hi", "proposed_delivery": delivery_for(campaign)},
+    )
+    assert response.status_code == 422, response.get_json()
+    assert set(response.get_json()["error"]["fields"]) == {"price"}
+    assert db.session.scalar(select(func.count(Bid.id))) == 0

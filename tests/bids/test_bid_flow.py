@@ -374,3 +374,53 @@ def test_kol_changes_the_bid_on_the_edit_page_after_seeing_the_fees(app):
     db.session.refresh(bid)
     assert (bid.price, bid.pitch) == (48_000, "Updated pitch")
     assert [o.price for o in bid.offers] == [50_000, 48_000]
+
+
+# --- issue 20: warnings and every error before the bid is sent -------------------------------
+
+
+def test_a_past_delivery_date_is_refused_on_the_first_step(app):
+    campaign = make_campaign()
+    client = signed_in(app, make_kol(verified=True))
+    data = {"price": "500", "pitch": "Hello", "proposed_delivery": "2001-01-01"}
+    response = post_form(client, f"/campaigns/{campaign.id}/bid", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "cannot be in the past" in page
+    assert "confirm_price" not in page  # no fee confirmation for a bid that would be refused
+
+
+def test_all_of_the_bid_forms_errors_show_at_once(app):
+    campaign = make_campaign()
+    client = signed_in(app, make_kol(verified=True))
+    data = {"price": "", "pitch": "Hello", "proposed_delivery": "2001-01-01"}
+    response = post_form(client, f"/campaigns/{campaign.id}/bid", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "This field is required" in page and "cannot be in the past" in page
+
+
+@pytest.mark.parametrize(
+    ("price", "warning"),
+    [("1500", "$1,500.00 is above this campaign"), ("50", "$50.00 is below this campaign")],
+)
+def test_a_price_outside_the_campaigns_range_is_warned_about_before_sending(app, price, warning):
+    campaign = make_campaign()  # $200.00 – $1,000.00 per note
+    client = signed_in(app, make_kol(verified=True))
+    data = {"price": price, "pitch": "Hello", "proposed_delivery": delivery_for(campaign)}
+    preview = post_form(client, f"/campaigns/{campaign.id}/bid", data)
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and warning in page and "confirm_price" in page
+    inside = post_form(client, f"/campaigns/{campaign.id}/bid", {**data, "price": "500"})
+    assert "price-warning" not in inside.get_data(as_text=True)
+
+
+def test_a_bid_over_the_remaining_budget_is_refused_on_the_first_step(app):
+    campaign = make_campaign()  # budget $3,000.00
+    campaign.committed_amount = 250_000
+    db.session.commit()
+    client = signed_in(app, make_kol(verified=True))
+    data = {"price": "600", "pitch": "Hello", "proposed_delivery": delivery_for(campaign)}
+    response = post_form(client, f"/campaigns/{campaign.id}/bid", data)
+    assert response.status_code == 422
+    assert "remaining budget ($500.00)" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Bid.id))) == 0

@@ -192,8 +192,7 @@ def write_note(kol: Page, contract_id: int, title: str, body: str, photo: bool =
     if photo:
         kol.set_input_files("#images", png("#f3c6d3"))
     submit(kol, "Save draft")
-    action = kol.locator("form[action$='/submit']").get_attribute("action")
-    note_id = int(re.search(r"/notes/(\d+)", action).group(1))
+    note_id = int(kol.locator("#note-form").get_attribute("data-note-id"))
     submit(kol, "Submit for review")
     return note_id
 
@@ -201,7 +200,7 @@ def write_note(kol: Page, contract_id: int, title: str, body: str, photo: bool =
 def request_changes(brand: Page, note_id: int, comment: str) -> None:
     brand.goto("/notes")
     brand.goto(f"/notes/{note_id}/review")
-    brand.select_option("#brief_item", index=0)
+    brand.select_option("#brief_item", index=1)  # index 0 is the "Choose…" placeholder
     brand.fill("#comment", comment)
     submit(brand, "Request changes")
 
@@ -209,6 +208,8 @@ def request_changes(brand: Page, note_id: int, comment: str) -> None:
 def approve(brand: Page, note_id: int) -> None:
     brand.goto(f"/notes/{note_id}/review")
     submit(brand, "Approve and publish")
+    expect(brand.locator(".confirm-money")).to_contain_text("This releases")
+    submit(brand, re.compile(r"^Confirm: approve and release"))
 
 
 def until(page: Page, path: str, locator: str, text: str | re.Pattern, timeout: float = 60) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser import steps
@@ -50,6 +52,8 @@ def test_chinese(journey):
     # The brand approves in Chinese (批准 = approve), then the public side and the dashboard.
     brand.goto(f"/notes/{note_id}/review")
     steps.submit(brand, "通过并发布")
+    journey.shot(brand, "brand-approve-confirm")  # the money it releases, before it does
+    steps.submit(brand, re.compile(r"^确认：通过并释放"))
     steps.assert_chinese(visitor, "/explore")
     journey.shot(visitor, "explore")
     # The note keeps its own (English) title; the page around it is in Chinese.

@@ -79,6 +79,7 @@ POLICY: dict[str, Policy] = {
     "profiles.edit": _p(BRAND, KOL, SHOPPER),
     "profiles.add_social": _p(KOL),
     "profiles.remove_social": _p(KOL, scope=OWN),
+    "profiles.change_social": _p(KOL, scope=OWN),
     "profiles.verification": _p(KOL),
     # campaigns and discovery
     "campaigns.mine": _p(BRAND),
@@ -172,6 +173,7 @@ POLICY: dict[str, Policy] = {
     "api.delete_follow": _p(*ENGAGING),
     "api.get_wishlist": _p(*ENGAGING),
     "api.list_comments": _p(PUBLIC, scope=SHOWN),
+    "api.get_kol": _p(SIGNED_IN, scope=SEEN),  # a KOL's public profile, as /kols/<id>
     "api.post_comment": _p(*ENGAGING, scope=SHOWN),
     "api.delete_comment": _p(*ENGAGING, scope=OWN),  # its author
     # analytics

@@ -172,6 +172,7 @@ def _valid_calls() -> dict[str, Call]:
         ),
         "republishNote": Call("kol", {"note_id": "taken_down"}),
         "getNote": Call("brand", {"note_id": "published"}),
+        "getKol": Call("brand", {"kol_id": "kol"}),
         "getNoteStats": Call("kol", {"note_id": "published"}),
         "likeNote": Call("brand", {"note_id": "published"}),
         "unlikeNote": Call("brand", {"note_id": "published"}),

@@ -122,7 +122,9 @@ def test_brand_approves_and_the_note_is_published(client):
     sign_in(client, contract.brand_id)
     page = client.get(f"/notes/{note.id}/review")
     assert page.status_code == 200 and note.title in page.get_data(as_text=True)
-    response = post_form(client, f"/notes/{note.id}/approve", page=f"/notes/{note.id}/review")
+    response = post_form(
+        client, f"/notes/{note.id}/approve", {"confirm": "release"}, page=f"/notes/{note.id}/review"
+    )
     assert response.status_code == 302
     db.session.refresh(note)
     db.session.refresh(contract)
@@ -133,6 +135,26 @@ def test_brand_approves_and_the_note_is_published(client):
     moves = [(c.from_status, c.to_status) for c in history("note", note.id)]
     assert moves[-2:] == [("submitted", "approved"), ("approved", "published")]
     assert "note_approved" in _kinds(contract.kol_id)
+
+
+def test_approve_and_publish_first_states_the_money_it_releases(client):
+    """Issue 20: approving releases money; the brand confirms after seeing how much."""
+    contract = funded_contract()
+    contract.price, contract.brand_fee = 50_000, 2_500  # $500.00, fee $25.00
+    note = submitted_note(contract)
+    sign_in(client, contract.brand_id)
+    review = f"/notes/{note.id}/review"
+    asked = post_form(client, f"/notes/{note.id}/approve", page=review)
+    assert asked.status_code == 200
+    page = asked.get_data(as_text=True)
+    assert "This releases $350.00 to" in page and "(you paid $525.00 incl. fee)" in page
+    assert "$150.00" in page and 'name="confirm" value="release"' in page
+    db.session.refresh(note)
+    assert note.status == NoteStatus.SUBMITTED  # nothing happened yet
+    confirmed = post_form(client, f"/notes/{note.id}/approve", {"confirm": "release"}, page=review)
+    assert confirmed.status_code == 302
+    db.session.refresh(note)
+    assert note.status == NoteStatus.PUBLISHED
 
 
 def test_request_changes_then_resubmit_keeps_both_revisions(client):
@@ -402,3 +424,58 @@ def test_exhausted_rounds_offer_the_extra_round_on_the_review_page(client):
     assert response.status_code == 302
     db.session.refresh(note)
     assert note.extra_round_requested_at is not None
+
+
+def test_after_a_refused_submission_the_editor_saves_and_submits_what_was_typed(client):
+    """Issue 20: the refused page's editor used to post back to /submit (no action), so the
+    old draft was checked again and the same "Missing" errors came back."""
+    import re
+
+    contract = funded_contract()
+    note = draft_note(contract, body="Lovely.", hashtags="#glowserum")
+    sign_in(client, contract.kol_id)
+    refused = post_form(client, f"/notes/{note.id}/submit", page=f"/contracts/{contract.id}/note")
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    action = re.search(r'<form method="post" action="([^"]+)"[^>]*id="note-form"', page)
+    assert action and action.group(1) == f"/contracts/{contract.id}/note"
+    typed = {"title": note.title, "body": "Lovely.", "hashtags": "#glowserum #ad"}
+    response = post_form(
+        client, action.group(1), {**typed, "and_submit": "1"}, page=action.group(1)
+    )
+    assert response.status_code == 302
+    db.session.refresh(note)
+    assert note.status == NoteStatus.SUBMITTED and note.hashtags == "#glowserum #ad"
+
+
+def test_a_refused_save_and_submit_keeps_the_typed_text(client):
+    contract = funded_contract()
+    note = draft_note(contract, body="Lovely.", hashtags="#glowserum")
+    sign_in(client, contract.kol_id)
+    url = f"/contracts/{contract.id}/note"
+    typed = {"title": "New title", "body": "Still no disclosure", "hashtags": "#glowserum"}
+    response = post_form(client, url, {**typed, "and_submit": "1"})
+    assert response.status_code == 422 and "disclosure" in response.get_data(as_text=True)
+    db.session.refresh(note)
+    assert note.status == NoteStatus.DRAFT and note.title == "New title"
+
+
+def test_request_changes_about_has_no_preselected_brief_item(client):
+    """Issue 20: "About" used to preselect the first hashtag, so a careless comment was filed
+    under it; the brand now picks an item, and is told inline when none is picked."""
+    import re
+
+    contract = funded_contract()
+    note = submitted_note(contract)
+    sign_in(client, contract.brand_id)
+    review = f"/notes/{note.id}/review"
+    page = client.get(review).get_data(as_text=True)
+    select = re.search(r'<select[^>]*id="brief_item".*?</select>', page, re.S).group(0)
+    first = re.search(r"<option[^>]*>([^<]*)</option>", select)
+    assert 'value=""' in first.group(0) and first.group(1) == "Choose…"
+    assert "selected" not in select
+    response = post_form(client, f"/notes/{note.id}/changes", {"comment": "Brighter"}, page=review)
+    assert response.status_code == 422
+    assert "Choose the part of the brief this is about." in response.get_data(as_text=True)
+    db.session.refresh(note)
+    assert note.status == NoteStatus.SUBMITTED

@@ -292,3 +292,43 @@ def test_unfunded_contract_gives_its_budget_back_after_the_deadline(app):
     assert db.session.get(Contract, contract.id).status == ContractStatus.CANCELLED
     campaign = db.session.get(Campaign, campaign_id)
     assert (campaign.committed_amount, campaign.committed_notes) == (0, 0)
+
+
+def test_held_for_you_is_what_the_kol_will_receive_and_stops_when_it_goes_back(
+    app, stripe_emulator
+):
+    """Issue 20: "Held for you" showed the held balance (price + brand fee, $525.00); the KOL
+    will receive the price less the KOL fee, and nothing of it once it is going back."""
+    import re
+
+    from app.notes.models import NoteStatus
+
+    deal = make_deal()  # $500.00, brand fee $25.00, KOL fee $50.00, 70 % on approval
+    brand, kol, contract = deal.brand, deal.kol, deal.contract
+    onboard(app, kol, stripe_emulator)
+    fund(app, contract, brand, stripe_emulator)
+    kol_client = app.test_client()
+    sign_in(kol_client, kol)
+
+    def held_and_next():
+        page = kol_client.get("/earnings").get_data(as_text=True)
+        total = re.search(r"<dt>Held for you</dt><dd>([^<]+)</dd>", page).group(1)
+        row = re.search(r"<tbody>.*?</tbody>", page, re.S).group(0)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        return total, cells[3], cells[5].strip()
+
+    assert held_and_next()[:2] == ("$450.00", "$450.00")
+    _submit_and_approve(contract, kol, brand)
+    note = live_note(contract)
+    db.session.commit()
+    contract = db.session.get(Contract, contract.id)
+    total, cell, due = held_and_next()
+    assert total == "$135.00" and cell.startswith("$135.00")  # 30 % of $450.00
+    assert due == contract.keep_live_until.strftime("%Y-%m-%d")
+
+    note.status = NoteStatus.TAKEN_DOWN  # down before keep-live ends: the rest is refunded
+    contract.keep_live_breached_at = utcnow()
+    db.session.commit()
+    total, cell, due = held_and_next()
+    assert total == "$0.00" and cell.startswith("$0.00") and due == "—"
+    assert "Going back to the brand" in cell

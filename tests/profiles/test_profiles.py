@@ -3,8 +3,9 @@ import io
 from PIL import Image
 
 from app.extensions import db
+from app.profiles import services as profiles
 from app.profiles.models import BrandProfile, KolProfile
-from tests.conftest import post_form, sign_in
+from tests.conftest import post_form, sign_in, signed_in
 from tests.factories import make_kol, make_user
 
 
@@ -132,16 +133,18 @@ def test_unknown_niche_is_refused(client):
     assert response.status_code == 422
 
 
-def test_social_accounts_set_total_followers_and_tier(client):
-    kol = make_user("kol")
+def test_social_accounts_set_total_followers_and_tier(app, client):
+    kol = make_kol(verified=True, followers=8_000)
     sign_in(client, kol)
-    for handle, followers in (("a", 8_000), ("b", 95_000)):
-        post_form(
-            client,
-            "/profile/social",
-            {"platform": "xiaohongshu", "handle": handle, "followers": followers},
-            page="/profile",
-        )
+    post_form(
+        client,
+        "/profile/social",
+        {"platform": "xiaohongshu", "handle": "b", "followers": 95_000},
+        page="/profile",
+    )
+    request = profiles.latest_verification(kol.id)
+    post_form(signed_in(app, make_user("admin")), f"/admin/verifications/{request.id}",
+              {"decision": "approve"})  # fmt: skip
     profile = db.session.get(KolProfile, kol.id)
     db.session.refresh(profile)
     assert profile.total_followers == 103_000 and profile.tier == "macro"

@@ -41,10 +41,12 @@ USD_PER_UNIT = {
 class Settings:
     """``settlement_currencies``: the platform's balance currencies, the first the default.
     ``debit_negative_balances``: Stripe may debit the bank when a refund exceeds the
-    available balance (else the refund waits as pending)."""
+    available balance (else the refund waits as pending). ``business_name``: the name the
+    hosted Checkout and onboarding pages show, as Stripe shows the account's public name."""
 
     settlement_currencies: tuple[str, ...] = ("usd",)
     debit_negative_balances: bool = True
+    business_name: str = "Test business"  # the platform's public name on the hosted pages
 
     @property
     def default_currency(self) -> str:
