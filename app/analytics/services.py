@@ -148,12 +148,8 @@ def record_conversion(
         occurred_at=occurred_at,
         click_id=click_id,
         promo_code=promo_code,
-        note_id=note.id if note else None,
-        contract_id=note.contract_id if note else None,
-        campaign_id=note.campaign_id if note else None,
-        attributed=note is not None,
-        reason=reason,
         confirmed=confirmed,
+        **_attribution(note, reason),
     )
     try:
         with db.session.begin_nested():
@@ -166,6 +162,18 @@ def record_conversion(
     if confirmed and note is not None:
         _count(conversion, note)
     return conversion, True
+
+
+def _attribution(note: Note | None, reason: str) -> dict:
+    """The columns of a conversion that say which note (and so contract and campaign) it is
+    credited to, or why none."""
+    return {
+        "note_id": note.id if note else None,
+        "contract_id": note.contract_id if note else None,
+        "campaign_id": note.campaign_id if note else None,
+        "attributed": note is not None,
+        "reason": reason,
+    }
 
 
 def _conversion_of(brand_id: int, order_id: str) -> Conversion | None:
@@ -198,11 +206,7 @@ def _confirm(
             occurred_at=occurred_at,
             click_id=click_id,
             promo_code=promo_code,
-            note_id=note.id if note else None,
-            contract_id=note.contract_id if note else None,
-            campaign_id=note.campaign_id if note else None,
-            attributed=note is not None,
-            reason=reason,
+            **_attribution(note, reason),
         )
         .execution_options(synchronize_session=False)
     ).rowcount
