@@ -4,6 +4,8 @@ logins printed once it listens, as the last lines before the request log."""
 
 from __future__ import annotations
 
+import signal
+
 import click
 from flask import current_app
 from werkzeug.serving import make_server
@@ -30,6 +32,10 @@ def serve_demo_command(host: str, port: int) -> None:
     click.echo(f"\nKOL Market is ready: http://{host}:{port}  (Ctrl+C stops it)")
     click.echo(logins_block() + "\n")
     db.session.remove()  # end this command's read: SQLite transactions lock the file for writes
+    # Ctrl+C and a supervisor's SIGTERM both stop it cleanly, even when a non-interactive shell
+    # started it in the background (which leaves SIGINT ignored, and Python then ignores it too).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -37,3 +43,7 @@ def serve_demo_command(host: str, port: int) -> None:
     finally:
         server.server_close()
         scheduler.stop()
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt

@@ -87,7 +87,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_serve_demo_prints_every_login_last_answers_healthy_and_stops_on_ctrl_c(seeded):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_demo_prints_every_login_last_answers_healthy_and_stops_on_a_signal(seeded, stop):
     app, _output, url, tmp = seeded
     with app.app_context():
         created = demo_logins()
@@ -99,10 +100,16 @@ def test_serve_demo_prints_every_login_last_answers_healthy_and_stops_on_ctrl_c(
         "PYTHONUNBUFFERED": "1",
     }  # fmt: skip
     flask = str(Path(sys.executable).parent / "flask")
-    server = subprocess.Popen(
-        [flask, "serve-demo", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+    # Started as CI's runner or a script starts it (`cmd &` in a non-interactive shell): with SIGINT
+    # ignored, which the child inherits through exec.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        server = subprocess.Popen(
+            [flask, "serve-demo", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, previous)
     try:
         lines: list[str] = []
         deadline = time.monotonic() + 60
@@ -115,7 +122,7 @@ def test_serve_demo_prints_every_login_last_answers_healthy_and_stops_on_ctrl_c(
         assert [tuple(line.split()) for line in block] == created
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
             assert json.loads(answer.read())["status"] == "ok"
-        server.send_signal(signal.SIGINT)  # Ctrl+C: the server and its scheduler stop
+        server.send_signal(stop)  # Ctrl+C or a supervisor: the server and its scheduler stop
         assert server.wait(timeout=30) == 0
     finally:
         if server.poll() is None:
