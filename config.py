@@ -93,6 +93,10 @@ class Config:
     # Note videos: only the note editor raises its request's limit to this (plus the form
     # fields); every other route keeps MAX_CONTENT_LENGTH.
     MAX_VIDEO_BYTES = int(os.environ.get("MAX_VIDEO_BYTES", str(100 * 1024 * 1024)))
+    # The front proxy's internal location for UPLOAD_DIR (nginx ``internal`` + ``alias``, e.g.
+    # "/_uploads"): /media answers with X-Accel-Redirect and nginx sends the file (ranges
+    # included). Empty: Python sends it (make run). docs/operations.md "Media".
+    MEDIA_ACCEL_REDIRECT = os.environ.get("MEDIA_ACCEL_REDIRECT", "")
 
     # Login throttling: per IP and per account.
     LOGIN_LIMIT_IP = os.environ.get("LOGIN_LIMIT_IP", "20 per minute")
@@ -169,6 +173,9 @@ class Config:
     HEALTH_OUTBOX_MAX_AGE = int(os.environ.get("HEALTH_OUTBOX_MAX_AGE", "300"))
     # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0 = none).
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    # Brands' webhook endpoints may be private/loopback addresses (development and tests only:
+    # in production they are refused, so a brand cannot make us call our own network).
+    WEBHOOKS_ALLOW_PRIVATE = _bool("WEBHOOKS_ALLOW_PRIVATE", True)
 
 
 class ProductionConfig(Config):
@@ -178,6 +185,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PREFERRED_URL_SCHEME = "https"
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")  # required (app/__init__.py)
+    WEBHOOKS_ALLOW_PRIVATE = _bool("WEBHOOKS_ALLOW_PRIVATE", False)
 
 
 class TestConfig(Config):
@@ -238,6 +246,7 @@ STARTUP_SETTINGS = (
     # them): the largest value taken, in minor units, and how often one click may report.
     Setting("ANALYTICS_SNIPPET_MAX_VALUE", 10_000_000, low=1),
     Setting("ANALYTICS_SNIPPET_LIMIT", "10 per hour"),
+    Setting("ANALYTICS_DASHBOARD_SECONDS", 5, low=0),
     Setting("ANALYTICS_RETENTION_DAYS", 90, low=1),  # keeps at least those visitor-days
     Setting("ANALYTICS_DRAIN_BATCH", 1000, low=1),  # stream entries per drain
     # Seconds single hits gather after a small drain (below ANALYTICS_WRITER_SPLIT_ROWS), cut

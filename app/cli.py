@@ -70,6 +70,19 @@ def seed_command() -> None:
     click.echo(logins_block())
 
 
+media_cli = AppGroup("media", help="Uploaded images and their sizes.")
+
+
+@media_cli.command("backfill")
+def media_backfill_command() -> None:
+    """Record the pixels of note images stored before sizes existed and make their sizes."""
+    from app.notes.media import backfill_image_sizes
+
+    done, missing = backfill_image_sizes()
+    db.session.commit()
+    click.echo(f"note images measured: {done}; files missing: {missing}")
+
+
 ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
 
 
@@ -102,12 +115,21 @@ def contracts_tick_command() -> None:
         click.echo(f"{name}: {count}")
 
 
+@contracts_cli.command("settle")
+def contracts_settle_command() -> None:
+    """Run the outcome settlements that are due (commission, bonus, the cap's rest)."""
+    from app.outcomes.services import settle_outcomes
+
+    click.echo(f"settled: {settle_outcomes()}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(contracts_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_command)
+    app.cli.add_command(media_cli)
     from app.demo_server import serve_demo_command
 
     app.cli.add_command(serve_demo_command)
@@ -118,3 +140,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(analytics_cli)
     app.cli.add_command(finance_cli)
     app.cli.add_command(stripe_check_command)
+    from app.recommend.cli import recommend_cli
+
+    app.cli.add_command(recommend_cli)

@@ -1,4 +1,5 @@
-"""The home page, the language switch, uploaded media, and the health check."""
+"""The home page (a visitor's front page, a signed-in person's workbench), the language switch,
+uploaded media, and the health check."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     session,
+    url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
+from app import media as media_files
 from app.auth.models import Role
 from app.authz import PUBLIC, access
 from app.extensions import db, talisman
@@ -22,6 +25,7 @@ from app.i18n import LANG_COOKIE
 from app.observability.health import health
 from app.text import local_path
 from app.uploads import STORED_NAME, upload_root
+from app.workbench.pages import workbench_response
 
 bp = Blueprint("main", __name__)
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
@@ -30,7 +34,9 @@ LANG_COOKIE_SECONDS = 365 * 24 * 3600
 @bp.get("/")
 @access(PUBLIC)
 def home():
-    return render_template("main/home.html")
+    """A visitor's front page; a signed-in person's workbench (app/workbench/pages.py)."""
+    landing = workbench_response()
+    return landing if landing is not None else render_template("main/home.html")
 
 
 @bp.post("/lang/<code>")
@@ -81,20 +87,51 @@ MEDIA_CSP = {"default-src": "'none'", "sandbox": ""}
 @access(PUBLIC)
 @talisman(content_security_policy=MEDIA_CSP)
 def media(name: str):
+    """An uploaded file as stored (videos by range requests). Names are never reused: cached
+    for a year."""
+    if not STORED_NAME.fullmatch(name) or not (upload_root() / name).is_file():
+        abort(404)
+    return media_files.send(upload_root(), name, cache=media_files.IMMUTABLE)
+
+
+@bp.get("/media/<size>/<name>")
+@access(PUBLIC)
+@talisman(content_security_policy=MEDIA_CSP)
+def media_sized(size: str, name: str):
+    """An uploaded image in one of the pages' sizes (app/media.py), made on first request."""
     if not STORED_NAME.fullmatch(name):
         abort(404)
-    return send_from_directory(upload_root(), name, max_age=86400)
+    path = media_files.sized_path(upload_root(), name, size) or abort(404)
+    return media_files.send(path.parent.parent, f"{size}/{name}", cache=media_files.IMMUTABLE)
 
 
 @bp.get("/media/private/<name>")
 @access(Role.ADMIN)
 @talisman(content_security_policy=MEDIA_CSP)
 def private_media(name: str):
-    if not STORED_NAME.fullmatch(name):
+    root = upload_root(private=True)
+    if not STORED_NAME.fullmatch(name) or not (root / name).is_file():
         abort(404)
-    response = send_from_directory(upload_root(private=True), name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return media_files.send(root, name, cache=media_files.PRIVATE)
+
+
+@bp.app_template_global()
+def media_url(name: str, size: str | None = None) -> str:
+    """The URL of a stored public file, or of one of its sizes."""
+    if size is None:
+        return url_for("main.media", name=name)
+    return url_for("main.media_sized", size=size, name=name)
+
+
+@bp.app_template_global()
+def media_dims(image, size: str) -> Markup:
+    """``width``/``height`` attributes of a stored image (with ``width``/``height``) in
+    ``size``, so the page keeps its place while the image loads; empty when unknown."""
+    width, height = getattr(image, "width", None), getattr(image, "height", None)
+    if not width or not height:
+        return Markup("")
+    w, h = media_files.fitted(width, height, size)
+    return Markup('width="{}" height="{}"').format(w, h)
 
 
 @bp.get("/healthz")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from babel.numbers import format_currency
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -40,19 +42,6 @@ CURRENCIES = (
     "idr",
     "vnd",
 )
-SYMBOLS = {
-    "usd": "$",
-    "eur": "€",
-    "gbp": "£",
-    "cny": "¥",
-    "jpy": "¥",
-    "krw": "₩",
-    "hkd": "HK$",
-    "sgd": "S$",
-    "aud": "A$",
-    "cad": "C$",
-}
-
 # The least one payment may be, per currency we offer, in minor units. Where Stripe publishes
 # a minimum (by settlement currency) it is Stripe's. For CNY, KRW, TWD, IDR and VND Stripe
 # publishes none: it converts the charge and applies the settlement currency's minimum, so
@@ -115,16 +104,32 @@ def to_major_text(amount: int, currency: str) -> str:
     return f"{sign}{whole}.{frac:0{places}d}"
 
 
-def format_money(amount: int | None, currency: str | None) -> str:
-    """123450, 'usd' → '$1,234.50'; unknown symbols fall back to the code."""
+def format_money(amount: int | None, currency: str | None, locale: str | None = None) -> str:
+    """123450, 'usd' → '$1,234.50' in English, 'US$1,234.50' in Chinese: the reader's locale
+    (the request's, or the one ``force_locale`` sets for an e-mail) picks the symbol, so CNY and
+    JPY read 'CN¥' and '¥' to an English reader and '¥' and 'JP¥' to a Chinese one."""
     if amount is None or not currency:
         return "—"
     places = decimals(currency)
-    sign = "-" if amount < 0 else ""
-    whole, frac = divmod(abs(amount), 10**places) if places else (abs(amount), 0)
-    text = f"{whole:,}" + (f".{frac:0{places}d}" if places else "")
-    symbol = SYMBOLS.get(currency.lower())
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency.upper()}"
+    text = format_currency(
+        Decimal(amount).scaleb(-places), currency.upper(), locale=locale or _reader_locale()
+    )
+    # CLDR's currency spacing, which Babel leaves out: a symbol that is letters ('CHF', 'SGD')
+    # stands apart from the number by a no-break space.
+    return _LETTERS_THEN_DIGIT.sub("\\1\u00a0\\2", text)
+
+
+_LETTERS_THEN_DIGIT = re.compile(r"([A-Za-z])(\d)")
+
+
+def _reader_locale() -> Any:
+    from flask import has_app_context
+
+    if not has_app_context():
+        return "en"
+    from flask_babel import get_locale
+
+    return get_locale() or "en"
 
 
 def fee_for(amount: int, basis_points: int) -> int:

@@ -274,7 +274,7 @@ def _session_identity() -> tuple[int, int] | None:
     return (int(user_id), int(version)) if user_id.isdecimal() and version.isdecimal() else None
 
 
-def viewer_page(key: Any, build: Callable[[], str]) -> str | None:
+def viewer_page(key: Any, build: Callable[[], str], ttl: float = VIEWER_TTL) -> str | None:
     """A signed-in viewer's page (``build()`` renders it), cached for them; None when it cannot
     be (anonymous, a flashed message waiting, the cache off): the caller renders as usual.
 
@@ -284,7 +284,7 @@ def viewer_page(key: Any, build: Callable[[], str]) -> str | None:
     password change, being disabled) moves the viewer's version. So with Redis (versions
     shared by every process) a hit is served without loading the account again — after the
     same session-protection check Flask-Login makes. Without Redis the account is loaded each
-    time."""
+    time. ``ttl`` bounds how old what others changed may be (a dashboard: a few seconds)."""
     if not enabled() or "_flashes" in session:
         return None
     claimed = _session_identity()
@@ -315,7 +315,17 @@ def viewer_page(key: Any, build: Callable[[], str]) -> str | None:
         finally:
             g.pagecache_csrf_placeholder = False
 
-    return fill_csrf(cached(full_key, render, ttl=VIEWER_TTL))
+    return fill_csrf(cached(full_key, render, ttl=ttl))
+
+
+def viewer_data(user_id: int, key: Any, build: Callable[[], Any], ttl: float = VIEWER_TTL) -> Any:
+    """What an API caller already authenticated as ``user_id`` reads (a list with their fits),
+    cached for them like ``viewer_page``: rebuilt after their own changes and notifications, or
+    after what others change (the shared version), or ``ttl`` at most."""
+    version = _viewer_version(user_id) if enabled() else None
+    if version is None:
+        return build()
+    return cached(("viewer-data", user_id, version, *key), build, ttl=ttl)
 
 
 def touch_viewers(user_ids) -> None:
@@ -350,10 +360,11 @@ def csrf_placeholder() -> str:
 
 
 def _signed_in_user_id() -> int | None:
-    """The request's signed-in user, if Flask-Login has loaded one (never loads it here)."""
+    """The request's signed-in user, if Flask-Login (or an API key) has loaded one (never loads
+    it here)."""
     if not has_request_context():
         return None
-    user = g.get("_login_user")
+    user = g.get("_login_user") or g.get("api_user")
     return getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
 
 

@@ -19,12 +19,17 @@ from typing import Any
 
 from flask import Flask
 
+from app.analytics.bursts import notify_bursts
 from app.analytics.pipeline import drain_job
 from app.db_types import utcnow
 from app.engagement.pipeline import drain_job as engagement_drain_job
 from app.extensions import db
 from app.finance.reconcile import reconcile_yesterday
+from app.outcomes.services import settle_outcomes
 from app.periodic import sweep_jobs, tick_contracts
+from app.recommend.jobs import recompute_recommendations
+from app.shortlists.reliability import refresh_job as refresh_kol_reliability
+from app.webhooks.delivery import retry_job as retry_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +62,20 @@ class Step:
 SCHEDULE: tuple[Step, ...] = (
     Step("contracts-tick", tick_contracts, every=60),  # app/periodic.py CONTRACT_TICKS
     Step("jobs-sweep", sweep_jobs, every=30),  # staged jobs never run (the outbox)
+    # Find KOLs sorts by the stored reliability score (app/shortlists/reliability.py).
+    Step("kol-reliability", refresh_kol_reliability, every=600),
+    # Brands' webhook deliveries whose next attempt is due (app/webhooks/delivery.py).
+    Step("webhooks-retry", retry_webhooks, every=30),
     Step("finance-reconcile", reconcile_yesterday, daily_at=time(2, 30)),
+    # Outcome terms: each contract weekly during its performance window, finally at its end.
+    Step("outcomes-settle", settle_outcomes, daily_at=time(3, 0)),
     # The tracking writers: only with a Redis buffer; without one they return 0 at once.
     Step("analytics-drain", drain_job, every=5),
     Step("engagement-drain", engagement_drain_job, every=5),
+    # For you, related notes and KOLs for brands, from behaviour (app/recommend/jobs.py).
+    Step("recommendations", recompute_recommendations, every=3600),
+    # Bursts of engagement from new accounts: the brand and the admins told (app/analytics).
+    Step("engagement-bursts", notify_bursts, every=300),
 )
 
 

@@ -20,10 +20,12 @@ import unicodedata
 from functools import reduce
 from typing import ClassVar
 
-from sqlalchemy import ColumnElement, Text, and_, case, event, false, func, inspect, literal
+from sqlalchemy import ColumnElement, Text, and_, case, event, false, func, inspect, literal, or_
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import literal_column
+
+from app import hanzi
 
 # Han (with extensions and compatibility ideographs), kana and Hangul: the scripts written
 # without spaces between words.
@@ -151,22 +153,34 @@ def _index_changed(mapper, connection, target: Searchable) -> None:
         target.search_vector = _document(target, connection.dialect.name)
 
 
+def _any_script(q: str, *, prefix: bool = False) -> str | None:
+    """The tsquery of ``q`` as typed, in simplified or in traditional characters (app/hanzi.py)."""
+    queries = [t for t in (tsquery(v, prefix=prefix) for v in hanzi.variants(q)) if t]
+    if len(queries) < 2:
+        return queries[0] if queries else None
+    return " | ".join(f"({query})" for query in queries)
+
+
 def matches(model: type[Searchable], q: str, dialect: str, *, prefix: bool = False):
-    """WHERE ``model`` matches the query ``q``."""
+    """WHERE ``model`` matches the query ``q`` (written in either script)."""
     if dialect == "postgresql":
-        query = tsquery(q, prefix=prefix)
+        query = _any_script(q, prefix=prefix)
         if query is None:
             return false()
         return model.search_vector.bool_op("@@")(func.to_tsquery(SIMPLE, query))
-    patterns = _token_patterns(q, prefix)
     padded = literal(" ") + func.coalesce(model.search_vector, "") + literal(" ")
-    return and_(*(padded.like(pattern) for pattern in patterns)) if patterns else false()
+    found = [
+        and_(*(padded.like(pattern) for pattern in patterns))
+        for patterns in (_token_patterns(v, prefix) for v in hanzi.variants(q))
+        if patterns
+    ]
+    return or_(*found) if found else false()
 
 
 def rank(model: type[Searchable], q: str, dialect: str) -> ColumnElement[float]:
     """How well ``model`` matches ``q``: a title match weighs more than one in the body."""
     if dialect == "postgresql":
-        query = tsquery(q) or ""  # nothing searchable: an empty query, no match
+        query = _any_script(q) or ""  # nothing searchable: an empty query, no match
         return func.ts_rank(model.search_vector, func.to_tsquery(SIMPLE, query))
     # SQLite: each word or run found in a field scores that field's weight.
     return reduce(
@@ -174,7 +188,7 @@ def rank(model: type[Searchable], q: str, dialect: str) -> ColumnElement[float]:
         (
             case((_contains(getattr(model, name), run), WEIGHTS[weight]), else_=0.0)
             for name, weight in model.SEARCH_FIELDS.items()
-            for _cjk, run in _runs(q)
+            for _cjk, run in {r: None for v in hanzi.variants(q) for r in _runs(v)}
         ),
         literal(0.0),
     )

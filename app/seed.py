@@ -64,6 +64,30 @@ KOLS = [
         "900",
         True,
     ),
+    (
+        "zoe",
+        "Zoe Fits",
+        ["fitness", "food"],
+        "AU",
+        "Sydney",
+        ["en"],
+        [("instagram", "zoefits", 156_000)],
+        "1200",
+        "2500",
+        True,
+    ),
+    (
+        "chen",
+        "陈小家 Chen Home",
+        ["home", "parenting"],
+        "CN",
+        "Chengdu",
+        ["zh", "en"],
+        [("xiaohongshu", "chenhome", 32_000)],
+        "300",
+        "700",
+        True,
+    ),
 ]
 
 
@@ -82,12 +106,16 @@ def seed_all() -> bool:
     from app.engagement.seed import seed_social
     from app.jobs import run_inline_jobs
     from app.seed_market import seed_marketplace
+    from app.seed_showcase import seed_showcase
+    from app.shortlists.seed import seed_shortlists
 
     created = seed_demo()
     db.session.commit()
     run_inline_jobs()
     created = seed_marketplace() or created
+    created = seed_showcase() or created
     created = seed_social() or created
+    created = seed_shortlists() or created
     db.session.commit()
     run_inline_jobs()  # the jobs committed since the last run (the last bids, the shopper)
     return created

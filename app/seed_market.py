@@ -3,12 +3,9 @@ each step of the deal (paid on the built-in Stripe emulator), notes, messages.""
 
 from __future__ import annotations
 
-import io
 import re
-import textwrap
 from datetime import timedelta
 
-from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -34,17 +31,10 @@ def _user(local: str) -> User:
 
 
 def _image(n: int, label: str) -> FileStorage:
-    image = Image.new("RGB", (800, 1000), PALETTE[n % len(PALETTE)])
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((60, 60, 740, 940), outline=(255, 36, 66), width=8)
-    font = ImageFont.load_default(size=54)
-    lines = textwrap.wrap(label, 16)  # fit the frame
-    for i, line in enumerate(lines):
-        draw.text((100, 420 + i * 72), line, fill=(31, 35, 41), font=font)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    buffer.seek(0)
-    return FileStorage(buffer, filename=f"demo{n}.png", content_type="image/png")
+    from app.seed_showcase import BRAND_COLOURS, cover
+
+    top, bottom = BRAND_COLOURS["brand"]
+    return cover(label, "", (top, bottom) if n % 2 else (bottom, top), (600, 800))
 
 
 def _campaign(
@@ -124,14 +114,14 @@ def _deal(campaign: Campaign, kol: User, price: int) -> int:
     return contract.id
 
 
-def _note(contract_id: int, kol: User, title: str, n: int) -> int:
+def _note(contract_id: int, kol: User, title: str, n: int, hashtags: str) -> int:
     note = notes.save_draft(
         contract_id=contract_id,
         kol_id=kol.id,
         title=title,
         body="Two weeks in, my skin feels calmer and it layers well under sunscreen. "
         "Texture is light, no stickiness. Would repurchase! #ad",
-        hashtags="#ad #glowserum #skincare",
+        hashtags=hashtags,
         new_images=[_image(n, title), _image(n + 1, "detail")],
     )
     db.session.commit()
@@ -157,14 +147,14 @@ def seed_marketplace() -> bool:
         "Summer sunscreen diaries",
         category="beauty",
         price=(15_000, 60_000),
-        hashtags="#ad #glowserum",
+        hashtags="#ad #sunscreen",
     )
-    cafes = _campaign(
+    cafes = _campaign(  # a skincare brand's travel campaign: its travel-size kit
         brand,
-        "Hangzhou café weekend",
-        category="food",
+        "Hangzhou weekend with the travel kit",
+        category="travel",
         price=(30_000, 90_000),
-        hashtags="#ad #glowserum",
+        hashtags="#ad #travelkit",
         niches=["food", "travel"],
     )
     winter = _campaign(
@@ -172,7 +162,7 @@ def seed_marketplace() -> bool:
         "Winter hydration routine",
         category="beauty",
         price=(20_000, 70_000),
-        hashtags="#ad #glowserum",
+        hashtags="#ad #hydration #skincare",
     )
     _campaign(brand, "Autumn lipstick shades (draft)", category="beauty", price=(10_000, 40_000))
     gone = _campaign(brand, "Flash sale teaser", category="fashion", price=(5_000, 20_000))
@@ -214,7 +204,7 @@ def seed_marketplace() -> bool:
     )
     in_review = _deal(sunscreen, mia, 50_000)
     _fund(in_review, brand.id)
-    note_id = _note(in_review, mia, "My summer sunscreen layering", 1)
+    note_id = _note(in_review, mia, "My summer sunscreen layering", 1, "#ad #sunscreen #spf50")
     notes.submit_note(note_id=note_id, kol_id=mia.id)
     contracts.post_message(
         contract_id=in_review, sender_id=brand.id, body="Looks great so far — reviewing today."
@@ -223,7 +213,7 @@ def seed_marketplace() -> bool:
 
     released = _deal(winter, lily, 60_000)
     _fund(released, brand.id)
-    note_id = _note(released, lily, "Winter skin rescue: 3 steps", 3)
+    note_id = _note(released, lily, "Winter skin rescue: 3 steps", 3, "#ad #hydration #skincare")
     notes.submit_note(note_id=note_id, kol_id=lily.id)
     db.session.commit()
     notes.approve_note(note_id=note_id, brand_id=brand.id)  # published; 70 % released

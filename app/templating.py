@@ -6,10 +6,11 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import pagecache
+from app import pagecache, stored_text, timezones
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, SOCIAL_PLATFORMS, TIER_LABELS
 from app.i18n import current_locale, html_lang
 from app.money import format_money
+from app.workbench.counts import nav_counts
 
 # (endpoint, label) per role; the base layout renders the signed-in user's list.
 VISITOR_NAVIGATION = [("notes.explore", _l("Explore")), ("campaigns.browse", _l("Campaigns"))]
@@ -17,11 +18,13 @@ NAVIGATION = {
     "brand": [
         ("campaigns.mine", _l("My campaigns")),
         ("campaigns.kol_search", _l("Find KOLs")),
+        ("shortlists.index", _l("Shortlists")),
         ("bids.index", _l("Bids")),
         ("contracts.index", _l("Contracts")),
         ("notes.brand_list", _l("Notes")),
         ("notes.explore", _l("Explore")),
         ("profiles.edit", _l("Brand profile")),
+        ("webhooks.index", _l("Webhooks")),
         ("payments.brand_payments", _l("Payments")),
         ("analytics.overview", _l("Analytics")),
         ("social.feed_page", _l("Feed")),
@@ -65,7 +68,14 @@ NAVIGATION = {
 # Less-used entries go under the top bar's "More" menu, so that a brand's or a KOL's bar fits
 # one line at 1366 px in English and in Chinese (tests/browser/test_phone.py measures it).
 MORE_NAVIGATION = {
-    "brand": ("notes.explore", "profiles.edit", "social.feed_page", "social.wishlist"),
+    "brand": (
+        "shortlists.index",
+        "notes.explore",
+        "profiles.edit",
+        "webhooks.index",
+        "social.feed_page",
+        "social.wishlist",
+    ),
     "kol": (
         "notes.explore",
         "profiles.edit",
@@ -130,10 +140,18 @@ def contract_url(contract_id: int) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["when"] = timezones.when  # a moment in the reader's time zone
+    app.jinja_env.filters["day"] = timezones.day
+    # What the system wrote for later reading, in the reader's language (app/stored_text.py).
+    app.jinja_env.filters["reason"] = stored_text.reason_text
+    app.jinja_env.filters["memo"] = stored_text.memo_text
+    app.jinja_env.filters["entry_kind"] = stored_text.entry_kind_label
+    app.jinja_env.filters["brief_item"] = stored_text.brief_item_label
     app.jinja_env.globals.update(
         csrf_token=pagecache.csrf_token,  # Flask-WTF's, or a marker inside a cached page
         navigation=navigation,
         navigation_groups=navigation_groups,
+        nav_counts=nav_counts,  # what waits behind each menu item (app/workbench/counts.py)
         simulated_payments=simulated_payments,
         contract_url=contract_url,
         current_locale=current_locale,

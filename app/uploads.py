@@ -1,10 +1,14 @@
-"""Uploaded images: checked by content and size, re-encoded without metadata, random names."""
+"""Uploaded images: checked by content and size, re-encoded without metadata; public ones are
+named by their content and resized into the pages' sizes (app/media.py), private ones get
+random names."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
@@ -12,11 +16,13 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
+from app import media
 from app.errors import ValidationFailed
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-# Every name the app stores: a random token and one of these extensions (images re-encoded
-# here, videos in app/notes/media.py, PDFs in app/contracts/services.py). /media serves only
+# Every name the app stores: a random token or a content hash (public images, app/media.py)
+# and one of these extensions (images re-encoded here, videos in app/notes/media.py, PDFs in
+# app/contracts/services.py). /media serves only
 # these, so nothing placed in the upload folder by other means is ever served as a page.
 STORED_NAME = re.compile(r"[A-Za-z0-9_-]{16,64}\.(?:jpg|png|webp|mp4|mov|webm|pdf)")
 MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
@@ -29,8 +35,20 @@ def upload_root(private: bool = False) -> Path:
     return root
 
 
+@dataclass(frozen=True)
+class StoredImage:
+    name: str
+    width: int
+    height: int
+
+
 def save_image(upload: FileStorage, *, field: str, private: bool = False) -> str:
-    """Validate and re-encode an image; returns its new random file name."""
+    """Validate and re-encode an image; returns its stored file name."""
+    return store_image(upload, field=field, private=private).name
+
+
+def store_image(upload: FileStorage, *, field: str, private: bool = False) -> StoredImage:
+    """Validate, re-encode and store an image once; a public one also in every size."""
     data = upload.read(current_app.config["MAX_IMAGE_BYTES"] + 1)
     if len(data) > current_app.config["MAX_IMAGE_BYTES"]:
         limit_mb = current_app.config["MAX_IMAGE_BYTES"] // (1024 * 1024)
@@ -38,14 +56,25 @@ def save_image(upload: FileStorage, *, field: str, private: bool = False) -> str
     image = _open_checked(data, field)
     extension = ALLOWED_FORMATS[image.format]
     image = _strip(image)
-    name = f"{secrets.token_urlsafe(18)}.{extension}"
     buffer = io.BytesIO()
     save_format = "JPEG" if extension == "jpg" else image.format or extension.upper()
     if save_format == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     image.save(buffer, format=save_format, quality=88)
-    (upload_root(private) / name).write_bytes(buffer.getvalue())
-    return name
+    encoded = buffer.getvalue()
+    root = upload_root(private)
+    if private:  # never guessable from the content: a random name
+        name = f"{secrets.token_urlsafe(18)}.{extension}"
+    else:
+        name = media.content_name(encoded, extension)
+    path = root / name
+    if not path.exists():  # written beside it, then renamed: never half a file under its name
+        temporary = path.with_name(f".{name}.{secrets.token_hex(6)}.tmp")
+        temporary.write_bytes(encoded)
+        os.replace(temporary, path)
+    if not private:
+        media.make_sizes(image, name, root)
+    return StoredImage(name, image.width, image.height)
 
 
 def _open_checked(data: bytes, field: str) -> Image.Image:

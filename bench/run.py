@@ -65,6 +65,7 @@ def bench_env() -> dict[str, str]:
         "STRIPE_SECRET_KEY": "sk_test_bench_" + secrets.token_hex(16),
         "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
         "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
+        "STRIPE_SETTLEMENT_CURRENCIES": "usd",  # production requires it, as Stripe's account has
         "UPLOAD_DIR": str(instance / "bench-uploads"),
         "PUBLIC_BASE_URL": "http://127.0.0.1:8000",  # production requires it (links in mails)
         "FLASK_APP": "wsgi.py",
@@ -103,6 +104,7 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> None:
     kol = {**data.BROWSER, "Cookie": cookies["kol"]}
     brand = {**data.BROWSER, "Cookie": cookies["brand"]}
     api = {"Authorization": f"Bearer {st['keys']['kols'][0]}"}
+    brand_api = {"Authorization": f"Bearer {st['keys']['brand']}"}
     # A returning visitor sends back the cookies of a first visit (only the visitor id: public
     # pages set no session cookie any more, tests/test_sessionless.py).
     returning = {**data.BROWSER, "Cookie": data.visit_cookies(stack.base, st["note_path"])}
@@ -111,10 +113,14 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> None:
         ("public note page (returning visitor)", st["note_path"], returning, None, None),
         ("/explore", "/explore", data.BROWSER, 0.5, 2.0),
         ("campaign discovery (KOL)", "/campaigns", kol, 0.5, 2.0),
+        ("KOL workbench", "/", kol, 0.5, 2.0),  # issue 26: the landing pages
+        ("brand workbench", "/", brand, 0.5, 2.0),
         ("campaign dashboard (brand)", f"/analytics/campaigns/{st['dashboard_campaign']}",
-         brand, None, None),
+         brand, 0.5, 2.0),
         ("/go single-event tracking", f"/go/{st['note_code']}", data.BROWSER, 0.75, 1.5),
-        ("API read /api/v1/campaigns", "/api/v1/campaigns", api, None, None),
+        ("API read /api/v1/campaigns", "/api/v1/campaigns", api, 0.5, 2.0),
+        ("API read campaign stats", f"/api/v1/campaigns/{st['dashboard_campaign']}/stats",
+         brand_api, 0.5, 2.0),
         ("API read /api/v1/explore", "/api/v1/explore", api, None, None),
     ]  # fmt: skip
     if ONLY:
@@ -337,6 +343,8 @@ def main() -> int:
         "/explore": ("/explore", None, {}),
         "/explore (trending)": ("/explore?tab=trending", None, {}),
         "campaign discovery (KOL)": ("/campaigns", st["kol_email"], {}),
+        "KOL workbench": ("/", st["kol_email"], {}),
+        "brand workbench": ("/", st["brand_email"], {}),
         "campaign dashboard (brand)": (f"/analytics/campaigns/{st['dashboard_campaign']}",
                                        st["brand_email"], {}),
         "API /api/v1/campaigns": ("/api/v1/campaigns", None,

@@ -200,7 +200,7 @@ CSRF_RE = re.compile(
 
 
 def csrf_token(client, page: str = "/auth/login") -> str:
-    html = client.get(page).get_data(as_text=True)
+    html = client.get(page, follow_redirects=True).get_data(as_text=True)  # "/" → a shopper's feed
     match = CSRF_RE.search(html)
     assert match, f"no CSRF token on {page}"
     return match.group(1) or match.group(2)

@@ -147,8 +147,12 @@ def make_contract(bid=None, status=None, **overrides):
     bid = bid or make_bid()
     campaign = db.session.get(Campaign, bid.campaign_id)
     bid.status = BidStatus.ACCEPTED
-    campaign.committed_amount += bid.price
+    campaign.committed_amount += bid.price + overrides.get("outcome_cap", 0)
     campaign.committed_notes += 1
+    if overrides.get("outcome_cap"):  # outcome terms: the brand fee applies to the cap too
+        overrides.setdefault(
+            "outcome_fee", fee_for(overrides["outcome_cap"], current_app.config["BRAND_FEE_BPS"])
+        )
     contract = Contract(
         campaign_id=campaign.id,
         bid_id=bid.id,

@@ -118,3 +118,25 @@ def test_catalog_covers_the_extracted_template():
     translated = {message.id for message in _messages(ZH_PO)}
     missing = [message.id for message in _messages(POT) if message.id not in translated]
     assert missing == []
+
+
+def test_a_signed_out_visitor_sent_to_sign_in_is_told_why_in_their_language(client):
+    response = client.get("/settings/", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    page = client.get("/auth/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "请登录后访问此页面。" in page
+    assert "Please log in" not in page
+
+
+def test_signing_in_keeps_the_language_in_use_for_what_is_sent_later(app, client):
+    from app.auth.models import User
+    from app.extensions import db
+    from tests.factories import PASSWORD, make_user
+
+    user = make_user("kol")
+    assert user.locale is None  # an account from before languages were kept
+    post_form(client, "/lang/zh_Hans", page="/auth/login")
+    response = post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale == "zh_Hans"  # its e-mails now come in Chinese

@@ -29,7 +29,12 @@ def test_format_and_round_trip():
     assert format_money(123450, "usd") == "$1,234.50"
     assert format_money(1500, "jpy") == "¥1,500"
     assert format_money(-5, "usd") == "-$0.05"
-    assert format_money(100, "chf") == "1.00 CHF"
+    assert format_money(100, "chf") == "CHF\u00a01.00"
+    # The reader's locale picks the symbol: CNY and JPY are told apart in each language.
+    assert (format_money(999, "cny"), format_money(999, "jpy")) == ("CN¥9.99", "¥999")
+    chinese = (format_money(999, "cny", "zh_Hans"), format_money(999, "jpy", "zh_Hans"))
+    assert chinese == ("¥9.99", "JP¥999")
+    assert format_money(123450, "usd", "zh_Hans") == "US$1,234.50"
     assert to_major_text(123450, "usd") == "1234.50" and to_major_text(900, "krw") == "900"
 
 

@@ -23,7 +23,8 @@ def _links(html: str) -> list[str]:
 
 @pytest.mark.parametrize("role", [Role.BRAND, Role.KOL, Role.FINANCE, Role.ADMIN, Role.SHOPPER])
 def test_the_phone_menu_holds_every_entry_of_the_bar_and_the_account_links(app, role):
-    html = signed_in(app, make_user(role)).get("/").get_data(as_text=True)
+    # A shopper lands on the feed (the others on their workbench).
+    html = signed_in(app, make_user(role)).get("/", follow_redirects=True).get_data(as_text=True)
     bar = _links(_section(html, '<nav class="mainnav"', "</nav>"))
     phone = _links(_section(html, '<details class="menu phone-menu">', "</details>"))
     assert bar and set(bar) <= set(phone)
@@ -44,7 +45,7 @@ def test_a_brand_bar_keeps_its_daily_pages_and_folds_the_rest_under_more(app):
         "/payments",
         "/analytics",
     ]
-    assert more == ["/explore", "/profile", "/feed", "/wishlist"]
+    assert more == ["/shortlists", "/explore", "/profile", "/webhooks", "/feed", "/wishlist"]
 
 
 def test_a_visitor_phone_menu_signs_in_with_links_only(client):

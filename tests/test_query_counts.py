@@ -4,11 +4,13 @@ with two rows: no query per item (N+1), whatever the page size."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
 
 from app.auth.models import Role
+from app.db_types import utcnow
 from app.extensions import db
 from tests.analytics.support import BROWSER, published_note
 from tests.analytics.support import event as tracking_event
@@ -65,6 +67,8 @@ def market(notes: int) -> dict:
     dashboard campaign holding the first notes), with tracked traffic and open campaigns."""
     from app.analytics.rollups import ingest_events
     from app.engagement.models import KolFollow
+    from app.engagement.services import like
+    from app.recommend.jobs import recompute_recommendations
 
     brand = make_user(Role.BRAND)
     kols = [make_kol(verified=True), make_kol(verified=True)]
@@ -79,7 +83,11 @@ def market(notes: int) -> dict:
         + [tracking_event(n, "click", at=now - 60) for n in made]
     )
     db.session.add(KolFollow(follower_id=brand.id, kol_id=kols[0].id))
+    # Old enough to be trusted, with a like: For you reads the job's rows for the brand.
+    brand.created_at = utcnow() - timedelta(days=30)
     db.session.commit()
+    like(brand, made[-1].id)
+    recompute_recommendations()
     return {"brand": brand, "kol": kols[0], "dashboard": dashboard, "note": made[0]}
 
 
@@ -100,6 +108,8 @@ def page_counts(app, data: dict) -> dict[str, int]:
     brand = signed_in(app, data["brand"])
     counts["dashboard"] = queries(brand, f"/analytics/campaigns/{data['dashboard'].id}")
     counts["/feed"] = queries(brand, "/feed")
+    counts["/feed?tab=foryou"] = queries(brand, "/feed?tab=foryou")
+    counts["/kols/like-sold"] = queries(brand, "/kols/like-sold")
     api = app.test_client()
     key = make_api_key(data["kol"])
     auth = {"Authorization": f"Bearer {key}"}

@@ -138,3 +138,22 @@ def test_postgres_search_uses_the_gin_index():
     plan = "\n".join(db.session.execute(text("EXPLAIN " + str(query.compile(
         dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})))).scalars())  # fmt: skip
     assert "ix_notes_fts" in plan
+
+
+def test_traditional_and_simplified_characters_find_each_other(client):
+    brand = make_user("brand")
+    _publish(brand, title="夏天的防曬霜推薦")  # traditional
+    _publish(brand, title="冬天的保湿面霜")  # simplified
+    assert _found("防晒霜") == ["夏天的防曬霜推薦"]
+    assert _found("防曬霜") == ["夏天的防曬霜推薦"]
+    assert _found("保濕") == ["冬天的保湿面霜"]
+    html = client.get("/explore?q=推荐").get_data(as_text=True)
+    assert "夏天的防曬霜推薦" in html and "冬天的保湿面霜" not in html
+
+
+def test_characters_outside_the_variant_table_are_searched_as_typed():
+    from app import hanzi
+
+    assert hanzi.variants("霜") == ["霜"]  # the same in both scripts
+    assert hanzi.variants("髮") == ["髮", "发", "發"]  # 发 has two forms: the first listed
+    assert search.tsquery("防晒霜") == "('防晒' <-> '晒霜')"  # the tokens themselves unchanged

@@ -7,10 +7,11 @@ import hmac
 import time
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
+from app import pagecache
 from app.analytics import pipeline, queries, services
 from app.analytics.api_schemas import Stats
 from app.api.auth import _bearer_user, api_access, api_user
@@ -252,13 +253,32 @@ def post_batch(body: dict):
     }
 
 
-def _stats_response(query: dict, **scope) -> dict:
-    """``query``: the declared StatsQuery, parsed (``from``/``to`` as dates)."""
+def _stats_response(query: dict, **scope):
+    """``query``: the declared StatsQuery, parsed (``from``/``to`` as dates). The serialised
+    body is what is kept (app/pagecache.py), so a repeated read costs neither the queries nor
+    the serialisation."""
     rng = queries.make_range(query.get("date_from"), query.get("date_to"), query.get("granularity"))
-    stats = queries.stats_for(rng=rng, **scope)
-    for row in stats["series"]:
-        row["at"] = _iso(row["at"])
-    return stats
+
+    def build() -> bytes:
+        stats = queries.stats_for(rng=rng, **scope)
+        for row in stats["series"]:
+            row["at"] = _iso(row["at"])
+        return jsonify(Stats().dump(stats)).get_data()
+
+    seconds = current_app.config["ANALYTICS_DASHBOARD_SECONDS"]
+    if not seconds:
+        body = build()
+    else:
+        # The caller may read it (checked above): the figures are shared by everyone who may,
+        # for at most ANALYTICS_DASHBOARD_SECONDS, as on the dashboard page.
+        key = ("api.stats", tuple(sorted(scope.items())), rng.since, rng.until, rng.granularity)
+        body = pagecache.cached(key, build, ttl=seconds, scopes=_scopes(scope))
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def _scopes(scope: dict) -> tuple[str, ...]:
+    names = {"campaign_id": "campaign", "note_id": "note", "kol_id": "kol"}
+    return tuple(f"{names[k]}:{v}" for k, v in scope.items() if k in names) or ("all",)
 
 
 def _stats_doc(operation_id: str, summary: str):

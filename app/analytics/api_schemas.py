@@ -70,7 +70,14 @@ class Unconfirmed(Schema):
     )
 
 
-class Totals(Metrics, Unconfirmed):
+class Outcome(Schema):
+    commission = _cost(
+        "What commission and bonus settlements cost so far (with the brand fee on them; "
+        "included in spend)"
+    )
+
+
+class Totals(Metrics, Unconfirmed, Outcome):
     note_uniques = fields.Integer(
         required=True, metadata={"description": "Uniques summed note by note"}
     )
@@ -82,7 +89,8 @@ class SeriesPoint(Metrics):
 
 class Flag(Schema):
     """Something a brand should look at: views without clicks, a high robot share,
-    engagement from new accounts, or a daily spike against the note's own baseline."""
+    engagement from new accounts (``new_account_burst``: a day with a burst of it), or a daily
+    spike against the note's own baseline."""
 
     kind = fields.String(required=True)
     value = fields.Raw(required=True, metadata={"type": "number"})
@@ -91,7 +99,7 @@ class Flag(Schema):
     baseline = fields.Raw(metadata={"type": "number"})
 
 
-class NoteRow(Metrics, Unconfirmed):
+class NoteRow(Metrics, Unconfirmed, Outcome):
     note_id = fields.Integer(required=True)
     title = fields.String(required=True)
     slug = fields.String(required=True, allow_none=True)

@@ -90,6 +90,9 @@ class Conversion(db.Model):
     # key reports the same order id.
     confirmed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    # The brand reversed the order (returned or refunded) through the API: it never earns
+    # commission from then on (app/outcomes/settlement.py).
+    reversed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
 
 
 class VisitorDay(db.Model):

@@ -10,8 +10,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import lazyload
 
+from app.analytics.bursts import is_burst
 from app.analytics.metrics import SUMMED, derived
 from app.analytics.models import HourlyRollup
 from app.analytics.orders import unconfirmed_by_note
@@ -80,28 +82,49 @@ def make_range(start: date | None, end: date | None, granularity: str | None) ->
     return Range(start, end, wanted)
 
 
-def spend_by_contract(contract_ids: list[int]) -> dict[int, int]:
-    """What the brand paid for each funded contract (price + brand fee) minus refunds that
-    succeeded; unfunded contracts cost nothing. Two queries whatever the number of contracts."""
+def spend_columns() -> tuple:
+    """The one rule of what a contract cost its brand, as SQL over a ``contracts`` row: (paid,
+    refunded, commission). Paid: price + brand fee once funded; refunded: refunds that
+    succeeded, the outcome cap's returned rest aside (it never counted: the reserve counts only
+    as it is earned); commission: the commission and bonus settlements released, with the
+    brand fee on them. Spend = paid + commission − refunded, never below 0. The dashboards,
+    the stats API and the brand's workbench all read it from here."""
+    from app.outcomes.models import Settlement
+
+    paid = case((Contract.funded_at.is_not(None), Contract.price + Contract.brand_fee), else_=0)
+    refunded = (
+        select(func.coalesce(func.sum(Refund.amount), 0))
+        .where(Refund.contract_id == Contract.id, Refund.status == "succeeded")
+        .where(Refund.reason_code != "outcome_remainder")
+        .scalar_subquery()
+    )
+    commission = (
+        select(func.coalesce(func.sum(Settlement.released + Settlement.brand_fee_part), 0))
+        .where(Settlement.contract_id == Contract.id)
+        .scalar_subquery()
+    )
+    return paid, refunded, commission
+
+
+def spend_of(paid, refunded, commission) -> int:
+    return max(int(paid or 0) + int(commission or 0) - int(refunded or 0), 0)
+
+
+def money_by_contract(contract_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(spend, commission) per contract (``spend_columns``), in one query."""
     if not contract_ids:
         return {}
-    paid = dict(
-        db.session.execute(
-            select(Contract.id, Contract.price + Contract.brand_fee).where(
-                Contract.id.in_(contract_ids), Contract.funded_at.is_not(None)
-            )
-        ).all()
-    )
-    refunded = dict(
-        db.session.execute(
-            select(Refund.contract_id, func.sum(Refund.amount))
-            .where(Refund.contract_id.in_(contract_ids), Refund.status == "succeeded")
-            .group_by(Refund.contract_id)
-        ).all()
-    )
-    return {
-        cid: max(int(paid.get(cid, 0)) - int(refunded.get(cid) or 0), 0) for cid in contract_ids
-    }
+    paid, refunded, commission = spend_columns()
+    rows = db.session.execute(
+        select(Contract.id, paid, refunded, commission).where(Contract.id.in_(contract_ids))
+    ).all()
+    found = {cid: (spend_of(p, r, c), int(c or 0)) for cid, p, r, c in rows}
+    return {cid: found.get(cid, (0, 0)) for cid in contract_ids}
+
+
+def spend_by_contract(contract_ids: list[int]) -> dict[int, int]:
+    """What the brand paid for each contract (``spend_columns``); unfunded ones cost nothing."""
+    return {cid: spend for cid, (spend, _c) in money_by_contract(contract_ids).items()}
 
 
 def _sums() -> list:
@@ -222,6 +245,16 @@ def _flags(daily, rng: Range, per_note: dict[int, dict]) -> dict[int, list[dict]
             )
     views_at = SUMMED.index("views")
     for note_id, days in daily.items():
+        for d, values in sorted(days.items()):
+            counters = dict(zip(SUMMED, values, strict=True))
+            if rng.start <= d <= rng.end and is_burst(counters):
+                flags[note_id].append(
+                    {
+                        "kind": "new_account_burst",
+                        "value": counters["flagged_engagements"],
+                        "day": d.isoformat(),
+                    }
+                )
         by_day = {d: values[views_at] for d, values in days.items()}
         for d in sorted(by_day):
             if not rng.start <= d <= rng.end or by_day[d] < 50:
@@ -277,7 +310,9 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
     ).all()  # fmt: skip
     daily = _daily(scope, rng)
     sums = _per_note(daily, rng)
-    spend = spend_by_contract([n.contract_id for n in notes]) if with_money else {}
+    money = money_by_contract([n.contract_id for n in notes]) if with_money else {}
+    spend = {cid: spend for cid, (spend, _c) in money.items()}
+    commission = {cid: paid for cid, (_s, paid) in money.items()}
     table, totals = [], dict.fromkeys(SUMMED, 0)
     for n in notes:
         counters = sums.get(n.id, {})
@@ -288,6 +323,7 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
                    kol_id=n.kol_id, contract_id=n.contract_id, campaign_id=n.campaign_id,
                    status=str(n.status.value if hasattr(n.status, "value") else n.status),
                    tracking_code=n.tracking_code)  # fmt: skip
+        row["commission"] = commission.get(n.contract_id, 0) if with_money else None
         table.append(row)
     total_spend = sum(spend.values()) if with_money else None
     note_uniques = totals["uniques"]
@@ -313,6 +349,7 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
             "note_uniques": note_uniques,
             "unconfirmed_conversions": sum(count for count, _value in waiting.values()),
             "unconfirmed_revenue": sum(value for _count, value in waiting.values()),
+            "commission": sum(commission.values()) if with_money else None,
         },
         "series": _series(scope, rng, daily, wide=wide),
         "notes": table,
@@ -320,7 +357,8 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
 
 
 def brand_campaign(*, brand_id: int, campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
+    # Its targets (niches, tiers …) are not on the dashboards: not loaded with it.
+    campaign = db.session.get(Campaign, campaign_id, options=[lazyload(Campaign.targets)])
     if campaign is None or campaign.brand_id != brand_id:
         raise NotFound("No such campaign.")
     return campaign

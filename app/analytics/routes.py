@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import pagecache
 from app.analytics import charts, orders, queries, services, tracking
 from app.analytics import media_kit as media_kit_links
 from app.analytics.metrics import sort_rows
@@ -32,6 +33,7 @@ from app.errors import DomainError, ValidationFailed, json_error
 from app.extensions import csrf, db, limiter
 from app.finance.exports import safe_cell
 from app.forms import form_status, show_errors
+from app.outcomes.services import outcome_progress
 from app.profiles.audience import audience_quality
 from app.profiles.models import KolProfile
 
@@ -42,6 +44,7 @@ FLAG_LABELS = {
     "bot_share": _l("High bot share"),
     "spike": _l("Spike against the note's baseline"),
     "new_account_engagement": _l("Engagement from new accounts"),
+    "new_account_burst": _l("Burst of engagement from new accounts"),
 }
 REASON_LABELS = {
     "no_click": _l("No click id or promo code"),
@@ -152,6 +155,20 @@ def _sorted(stats: dict) -> tuple[list[dict], str, bool]:
 @bp.get("/analytics/campaigns/<int:campaign_id>")
 @access(Role.BRAND)
 def campaign(campaign_id: int):
+    """A campaign's dashboard, cached for its brand up to ANALYTICS_DASHBOARD_SECONDS (the page
+    says how old it may be; "Refresh now" asks for the figures as they are this moment)."""
+    seconds = current_app.config["ANALYTICS_DASHBOARD_SECONDS"]
+    if request.args.get("refresh") or not seconds:
+        return _campaign_page(campaign_id)
+    html = pagecache.viewer_page(
+        ("analytics.campaign", campaign_id, request.query_string),
+        lambda: _campaign_page(campaign_id),
+        ttl=seconds,
+    )
+    return html if html is not None else _campaign_page(campaign_id)
+
+
+def _campaign_page(campaign_id: int) -> str:
     campaign = queries.brand_campaign(brand_id=current_user.id, campaign_id=campaign_id)
     rng = queries.parse_range(request.args)
     stats = queries.stats_for(campaign_id=campaign.id, rng=rng)
@@ -170,6 +187,7 @@ def campaign(campaign_id: int):
             stats["series"], rng.granularity, charts.ENGAGEMENT_LINES
         ),
         flagged=[r for r in rows if r["flags"]],
+        outcomes=outcome_progress(campaign.id),  # commission, bonus progress (issue 21)
     )
 
 
@@ -193,7 +211,7 @@ def export(campaign_id: int):
             )  # fmt: skip
     else:
         money = ["spend", "cpm", "cpc", "cpa", "cpe", "roas",
-                 "unconfirmed_conversions", "unconfirmed_revenue"]  # fmt: skip
+                 "unconfirmed_conversions", "unconfirmed_revenue", "commission"]  # fmt: skip
         writer.writerow(["note_id", "title", "kol", "contract_id", *metrics, *money,
                          "bot_views", "bot_clicks", "flags", "currency"])  # fmt: skip
         for row in stats["notes"]:

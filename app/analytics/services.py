@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import pagecache
@@ -108,13 +108,10 @@ def _attribute(brand_id: int, click_id, promo_code, occurred_at) -> tuple[Note |
             return None, "outside_window"
         return note, ""
     if promo_code:
-        note = db.session.scalar(
-            select(Note).where(
-                func.upper(Note.tracking_code) == promo_code.upper(),
-                Note.brand_id == brand_id,
-                Note.status.in_([NoteStatus.PUBLISHED, NoteStatus.TAKEN_DOWN]),
-            )
-        )
+        # The code the KOL chose for the contract (the note's tracking code stays internal).
+        from app.outcomes.services import note_of_promo_code
+
+        note = note_of_promo_code(brand_id, promo_code)
         return (note, "") if note else (None, "unknown_promo_code")
     return None, "no_click"
 
@@ -218,7 +215,17 @@ def _confirm(
 
 def _count(conversion: Conversion, note: Note) -> None:
     """A confirmed, attributed order: in the note's hourly rollup, and a saved note it was
-    bought through is marked bought."""
+    bought through is marked bought; the brand's webhooks hear of it."""
+    from app.webhooks.services import emit
+
+    emit(
+        brand_id=conversion.brand_id,
+        event_type="conversion.attributed",
+        key=f"conversion:{conversion.id}",
+        data={"order_id": conversion.order_id, "note_id": note.id,
+              "contract_id": note.contract_id, "campaign_id": note.campaign_id,
+              "value": conversion.value, "currency": conversion.currency},
+    )  # fmt: skip
     if conversion.click_id:
         _mark_save_bought(note.id, conversion.click_id, conversion.occurred_at)
     campaign_currency = db.session.scalar(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.api.outcome_schemas import NegotiableTermsInput, TermsSchema
 from app.api.schemas import CursorPageArgs, PageArgs, StrictSchema, amount, page_of, text
 from app.bids.models import BidStatus
 from app.bids.services import MESSAGE_MAX, PITCH_MAX
@@ -24,11 +25,19 @@ class NewBid(StrictSchema):
     proposed_delivery = fields.Date(
         metadata={"description": "YYYY-MM-DD. " + NEEDED["description"]}
     )
+    terms = fields.Nested(
+        NegotiableTermsInput,
+        metadata={"description": "Outcome terms proposed (the ones on the table when left out)"},
+    )
 
 
 class Counter(StrictSchema):
     price = amount(metadata=NEEDED)
     message = text(MESSAGE_MAX, load_default="")
+    terms = fields.Nested(
+        NegotiableTermsInput,
+        metadata={"description": "Outcome terms proposed (the ones on the table when left out)"},
+    )
 
 
 class Rejection(StrictSchema):
@@ -98,6 +107,7 @@ class BidSchema(Schema):
     created_at = fields.String(required=True, metadata={"format": "date-time"})
     decided_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
     offers = fields.List(fields.Nested(Offer), required=True)
+    terms = fields.Nested(TermsSchema, required=True, metadata={"description": "On the table"})
     kol = fields.Nested(KolFacts)
 
 

@@ -45,6 +45,7 @@ def bid_json(bid: Bid) -> dict:
         "price": bid.price,
         "currency": bid.currency,
         "fees": fees.as_dict(),
+        "terms": bid.terms(),
         "pitch": bid.pitch,
         "proposed_delivery": bid.proposed_delivery.isoformat(),
         "reject_reason": bid.reject_reason,
@@ -109,6 +110,7 @@ def create_bid(body: dict, campaign_id: int):
         price=body.get("price"),
         pitch=body.get("pitch", ""),
         proposed_delivery=body.get("proposed_delivery"),
+        terms=body.get("terms"),
     )
     db.session.commit()
     return bid_json(bid)
@@ -184,6 +186,7 @@ def counter_bid(body: dict, bid_id: int):
         user_id=api_user().id,
         price=body.get("price"),
         message=body["message"],
+        terms=body.get("terms"),
     )
     db.session.commit()
     return bid_json(bid)

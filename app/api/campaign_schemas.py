@@ -10,7 +10,15 @@ from datetime import UTC
 
 from marshmallow import Schema, fields, validate
 
-from app.api.schemas import PageArgs, StrictInteger, StrictSchema, amount, page_of, text
+from app.api.outcome_schemas import TermsInput, TermsSchema
+from app.api.schemas import (
+    PageArgs,
+    StrictBoolean,
+    StrictInteger,
+    amount,
+    page_of,
+    text,
+)
 from app.campaigns.queries import SORTS
 from app.campaigns.services import INT_RANGES
 from app.catalog import CATEGORIES, COUNTRIES
@@ -37,7 +45,7 @@ def _when(description: str) -> fields.AwareDateTime:
     return fields.AwareDateTime(default_timezone=UTC, metadata={"description": description})
 
 
-class CampaignInput(StrictSchema):
+class CampaignInput(TermsInput):
     """A draft's fields. PATCH takes any subset. Amounts in minor units; datetimes ISO 8601,
     UTC when no offset is given."""
 
@@ -78,6 +86,9 @@ class CampaignInput(StrictSchema):
         },
     )
     usage_rights = text(2000)
+    invite_only = StrictBoolean(
+        metadata={"default": False, "description": "Only invited KOLs see it and may bid"}
+    )
 
 
 class CampaignQuery(PageArgs):
@@ -120,7 +131,7 @@ def _stamp(**kwargs) -> fields.String:
     return fields.String(metadata={"format": "date-time"}, **kwargs)
 
 
-class CampaignSchema(Schema):
+class CampaignSchema(TermsSchema):
     id = fields.Integer(required=True)
     brand_id = fields.Integer(required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
@@ -151,6 +162,7 @@ class CampaignSchema(Schema):
     keep_live_days = fields.Integer(required=True)
     attribution_days = fields.Integer(required=True)
     usage_rights = fields.String(required=True)
+    invite_only = fields.Boolean(required=True)
     application_deadline = _stamp(required=True, allow_none=True)
     delivery_deadline = _stamp(required=True, allow_none=True)
     created_at = _stamp(required=True)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, url_for
+from flask import current_app, jsonify, request, url_for
 
+from app import pagecache
 from app.api.auth import api_access, api_user
 from app.api.campaign_schemas import CampaignInput, CampaignList, CampaignQuery, CampaignSchema
 from app.api.routes import bp
@@ -59,11 +60,13 @@ def campaign_json(campaign: Campaign, fit: Fit | None = None) -> dict[str, Any]:
         "keep_live_days": campaign.keep_live_days,
         "attribution_days": campaign.attribution_days,
         "usage_rights": campaign.usage_rights,
+        "invite_only": campaign.invite_only,
         "application_deadline": _iso(campaign.application_deadline),
         "delivery_deadline": _iso(campaign.delivery_deadline),
         "created_at": _iso(campaign.created_at),
         "published_at": _iso(campaign.published_at),
     }
+    body.update(campaign.terms())  # outcome terms (app/outcome_terms.py)
     for field, kind in services.TARGET_KINDS.items():
         body[field] = campaign.targets_of(kind)
     if fit is not None:
@@ -87,15 +90,27 @@ def _caller_kol() -> KolProfile | None:
 @bp.arguments(CampaignQuery, location="query")
 @bp.response(200, CampaignList)
 def list_campaigns(args: dict):
-    kol = _caller_kol()
-    filters = browse_filters(
-        request.args, minor_units=True, default_sort="fits" if kol else "newest"
-    )
-    result = queries.browse_campaigns(
-        filters=filters, kol=kol, page=args["page"], per_page=args["per_page"]
-    )
-    items = [campaign_json(c, queries.assess(c, kol) if kol else None) for c in result.items]
-    return page_json(result, items)
+    """Cached per caller (app/pagecache.py ``viewer_data``): a KOL's fits are computed once per
+    change of the campaigns, of their profile or of their own state, not on every request."""
+    user_id = api_user().id
+
+    def build() -> bytes:
+        kol = _caller_kol()
+        filters = browse_filters(
+            request.args, minor_units=True, default_sort="fits" if kol else "newest"
+        )
+        result = queries.browse_campaigns(
+            filters=filters,
+            kol=kol,
+            page=args["page"],
+            per_page=args["per_page"],
+            viewer_id=user_id,
+        )
+        items = [campaign_json(c, queries.assess(c, kol) if kol else None) for c in result.items]
+        return jsonify(CampaignList().dump(page_json(result, items))).get_data()
+
+    body = pagecache.viewer_data(user_id, ("api.campaigns", request.query_string), build)
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @bp.post("/campaigns")

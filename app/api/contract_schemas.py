@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.api.outcome_schemas import TermsSchema
 from app.api.schemas import PageArgs, StrictSchema, page_of, text
 from app.contracts.models import ContractStatus
 from app.contracts.services import MESSAGE_MAX
@@ -53,6 +54,11 @@ class ContractSchema(Schema):
     approved_at = _stamp()
     keep_live_until = _stamp()
     completed_at = _stamp()
+    terms = fields.Nested(TermsSchema, required=True, metadata={"description": "Outcome terms"})
+    outcome_fee = fields.Integer(
+        required=True, metadata={"description": "The brand fee on the cap (in brand_total)"}
+    )
+    promo_code = fields.String(required=True, allow_none=True)
 
 
 class MessageSchema(Schema):

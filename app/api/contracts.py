@@ -53,6 +53,9 @@ def contract_json(contract: Contract) -> dict:
         "approved_at": _when(contract.approved_at),
         "keep_live_until": _when(contract.keep_live_until),
         "completed_at": _when(contract.completed_at),
+        "terms": contract.terms(),
+        "outcome_fee": contract.outcome_fee,
+        "promo_code": contract.promo_code,
     }
 
 

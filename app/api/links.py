@@ -24,6 +24,7 @@ TAKES: dict[str, dict[str, str]] = {
         "listCampaignBids": "campaign_id",
         "createBid": "campaign_id",
         "getCampaignStats": "campaign_id",
+        "inviteKol": "campaign_id",
     },
     "campaign_ref": {
         "getCampaign": "campaign_id",
@@ -47,12 +48,15 @@ TAKES: dict[str, dict[str, str]] = {
         "listMessages": "contract_id",
         "postMessage": "contract_id",
         "putNoteDraft": "contract_id",
+        "listSettlements": "contract_id",
+        "setPromoCode": "contract_id",
     },
     "contract_ref": {
         "getContract": "contract_id",
         "getContractMoney": "contract_id",
         "getContractLedger": "contract_id",
         "listMessages": "contract_id",
+        "listSettlements": "contract_id",
     },
     "note": {
         "getNote": "note_id",
@@ -72,8 +76,17 @@ TAKES: dict[str, dict[str, str]] = {
         "markNoteBought": "note_id",
         "listNoteComments": "note_id",
         "postNoteComment": "note_id",
+        "listRelatedNotes": "note_id",
     },
     "kol": {"getKol": "kol_id", "followKol": "kol_id", "unfollowKol": "kol_id"},
+    "shortlist": {
+        "getShortlist": "shortlist_id",
+        "renameShortlist": "shortlist_id",
+        "inviteShortlist": "shortlist_id",
+        "addShortlistKol": "shortlist_id",
+        "removeShortlistKol": "shortlist_id",
+        "deleteShortlist": "shortlist_id",
+    },
     "comment": {"deleteComment": "comment_id"},
 }
 
@@ -91,6 +104,7 @@ _NOTE = {
 }
 _ENGAGED = {"published_note": "$response.body#/note_id", "kol": "$response.body#/kol_id"}
 _FIRST = "$response.body#/items/0/"
+_SHORTLIST = {"shortlist": "$response.body#/id"}
 
 # What each answer carries: (operationId, status) → {what: the runtime expression of its id}.
 CARRIES: dict[tuple[str, str], dict[str, str]] = {
@@ -123,6 +137,7 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
     ("requestNoteChanges", "200"): _NOTE,
     ("republishNote", "200"): {**_NOTE, "published_note": "$response.body#/id"},
     ("exploreNotes", "200"): {"published_note": _FIRST + "id", "kol": _FIRST + "kol_id"},
+    ("listRelatedNotes", "200"): {"published_note": _FIRST + "id", "kol": _FIRST + "kol_id"},
     ("likeNote", "200"): _ENGAGED,
     ("saveNote", "200"): _ENGAGED,
     ("markNoteBought", "200"): _ENGAGED,
@@ -132,6 +147,19 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
         "published_note": "$response.body#/note_id",
     },
     ("listNoteComments", "200"): {"comment": _FIRST + "id"},
+    ("searchKols", "200"): {"kol": _FIRST + "id"},
+    ("createShortlist", "201"): _SHORTLIST,
+    ("getShortlist", "200"): _SHORTLIST,
+    ("renameShortlist", "200"): _SHORTLIST,
+    ("addShortlistKol", "200"): _SHORTLIST,
+    ("removeShortlistKol", "200"): _SHORTLIST,
+    ("listShortlists", "200"): {"shortlist": _FIRST + "id"},
+    ("inviteShortlist", "200"): {"campaign_ref": "$response.body#/campaign_id"},
+    ("inviteKol", "201"): {
+        "campaign_ref": "$response.body#/campaign_id",
+        "kol": "$response.body#/kol_id",
+    },
+    ("listInvitations", "200"): {"campaign_ref": _FIRST + "campaign_id"},
 }
 
 

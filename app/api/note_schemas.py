@@ -96,3 +96,15 @@ class NoteSchema(Schema):
 
 
 NotePage = page_of(NoteSchema, "NotePage")
+
+
+class RelatedQuery(StrictSchema):
+    limit = fields.Integer(
+        load_default=6,
+        validate=validate.Range(min=1, max=12),
+        metadata={"description": "How many notes (1–12)"},
+    )
+
+
+class RelatedNotes(Schema):
+    items = fields.List(fields.Nested(NoteSchema), required=True)

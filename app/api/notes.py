@@ -9,7 +9,15 @@ from flask_babel import gettext as _
 
 from app import pagecache
 from app.api.auth import api_access, api_user
-from app.api.note_schemas import ChangeRequest, FeedQuery, NoteDraft, NotePage, NoteSchema
+from app.api.note_schemas import (
+    ChangeRequest,
+    FeedQuery,
+    NoteDraft,
+    NotePage,
+    NoteSchema,
+    RelatedNotes,
+    RelatedQuery,
+)
 from app.api.routes import bp
 from app.api.schemas import ErrorSchema
 from app.auth.models import Role
@@ -20,6 +28,7 @@ from app.notes import publishing, queries, services
 from app.notes.models import Note, NoteStatus
 from app.notes.queries import explore_filters
 from app.pagination import encode_cursor, page_json
+from app.recommend.queries import related_notes
 
 
 def _media(name: str) -> str:
@@ -216,3 +225,22 @@ def explore(args: dict):
     key = ("api-explore", tuple(sorted(filters.items())), number, per_page, cursor)
     body = pagecache.cached(key, build, ttl=pagecache.PAGE_TTL)
     return current_app.response_class(body, mimetype="application/json")
+
+
+@bp.get("/notes/<int:note_id>/related")
+@api_access(PUBLIC)
+@bp.doc(
+    operationId="listRelatedNotes",
+    summary="Notes related to a published note",
+    description="Notes the people who engaged with this one also engaged with (recomputed "
+    "every hour, flagged engagement left out), then notes of its category or hashtags; "
+    "best first (the first 6 are the list on the note's public page).",
+)
+@bp.arguments(RelatedQuery, location="query")
+@bp.response(200, RelatedNotes, description="Related published notes, best first")
+@bp.alt_response(404, **_NOT_FOUND)
+def list_related_notes(args: dict, note_id: int):
+    note = queries.published_note(note_id)
+    if note is None:
+        raise NotFound(_("No such note."))
+    return {"items": [note_json(n) for n in related_notes(note, args["limit"])]}

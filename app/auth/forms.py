@@ -2,11 +2,20 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.auth.passwords import MAX_LENGTH
 from app.forms import options
+from app.timezones import zone_names
 
 
 class LoginForm(FlaskForm):
@@ -38,6 +47,9 @@ class RegisterForm(FlaskForm):
         _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
+    # Filled in by the browser (static/js/app.js, Intl's time zone); a zone we do not know is
+    # ignored and the account reads UTC until its owner chooses one in settings.
+    time_zone = HiddenField()
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -68,6 +80,11 @@ class ChangePasswordForm(FlaskForm):
 class AccountSettingsForm(FlaskForm):
     locale = SelectField(
         _l("Language"), choices=options([("en", "English"), ("zh_Hans", "简体中文")])
+    )
+    time_zone = SelectField(
+        _l("Time zone"),
+        choices=lambda: [(name, name.replace("_", " ")) for name in zone_names()],
+        description=_l("Dates are shown, and typed into forms, in this zone."),
     )
 
 

@@ -61,6 +61,7 @@ def register():
                 role=form.role.data,
                 name=form.name.data,
                 locale=current_locale(),
+                time_zone=form.time_zone.data,
             )
             db.session.commit()
         except DomainError as error:
@@ -84,6 +85,8 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(email=form.email.data, password=form.password.data)
         if user is not None:
+            if user.locale is None:  # an account from before languages were kept: the one in use
+                user.locale = current_locale()
             db.session.commit()
             _start_session(user, remember=form.remember.data)
             flash(_("Signed in."), "success")

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.links import absolute_url
 from app.mail.services import queue_mail
 from app.profiles.services import create_profile_for
+from app.timezones import valid_zone
 
 # Checked when the e-mail is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = hash_password("timing-equaliser-not-a-password")
@@ -49,7 +50,15 @@ def create_user(*, email: str, password: str, role: Role, locale: str | None = N
     return user
 
 
-def register_user(*, email: str, password: str, role: str, name: str, locale: str | None) -> User:
+def register_user(
+    *,
+    email: str,
+    password: str,
+    role: str,
+    name: str,
+    locale: str | None,
+    time_zone: str | None = None,
+) -> User:
     """Self-registration: brands, KOLs and shoppers; staff accounts come from the CLI."""
     try:
         chosen = Role(role)
@@ -58,6 +67,7 @@ def register_user(*, email: str, password: str, role: str, name: str, locale: st
     if chosen not in Role.self_registered():
         raise ValidationFailed({"role": [_("Choose brand, KOL or shopper.")]})
     user = create_user(email=email, password=password, role=chosen, locale=locale)
+    user.time_zone = valid_zone(time_zone)  # the browser's guess, when it is a zone we know
     create_profile_for(user=user, name=name)
     return user
 
@@ -160,6 +170,12 @@ def set_account_disabled(*, user_id: int, disabled: bool, reason: str | None = N
     if disabled:
         user.session_version += 1  # every session of the account ends on its next request
     return user
+
+
+def set_time_zone(*, user_id: int, time_zone: str) -> None:
+    if valid_zone(time_zone) is None:
+        raise ValidationFailed({"time_zone": [_("Choose a time zone from the list.")]})
+    db.session.get(User, user_id).time_zone = time_zone
 
 
 def set_locale(*, user_id: int, locale: str) -> None:

@@ -17,14 +17,22 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 @bp.route("/", methods=["GET", "POST"])
 @access(SIGNED_IN)
 def account():
-    form = AccountSettingsForm(locale=current_user.locale or "en")
+    form = _settings_form()
     if form.validate_on_submit():
         services.set_locale(user_id=current_user.id, locale=form.locale.data)
+        services.set_time_zone(user_id=current_user.id, time_zone=form.time_zone.data)
         db.session.commit()
         session["locale"] = form.locale.data
         flash(_("Settings saved."), "success")
         return redirect(url_for("settings.account"))
-    return render_template("settings/account.html", form=form, password_form=ChangePasswordForm())
+    page = render_template("settings/account.html", form=form, password_form=ChangePasswordForm())
+    return page, form_status(form)
+
+
+def _settings_form() -> AccountSettingsForm:
+    return AccountSettingsForm(
+        locale=current_user.locale or "en", time_zone=current_user.time_zone or "UTC"
+    )
 
 
 @bp.post("/password")
@@ -46,7 +54,7 @@ def change_password():
             login_user(user)  # this session keeps going; the others end
             flash(_("Password changed. Other devices were signed out."), "success")
             return redirect(url_for("settings.account"))
-    settings_form = AccountSettingsForm(locale=current_user.locale or "en")
+    settings_form = _settings_form()
     page = render_template("settings/account.html", form=settings_form, password_form=form)
     return page, 422
 

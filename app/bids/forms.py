@@ -8,6 +8,7 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms import MoneyField, options
+from app.outcomes.forms import NegotiableTermsFields
 
 
 class _PriceForm(FlaskForm):
@@ -21,7 +22,7 @@ class _PriceForm(FlaskForm):
         self.price.currency = currency
 
 
-class BidForm(_PriceForm):
+class BidForm(NegotiableTermsFields, _PriceForm):
     price = MoneyField(_l("Your price"), validators=[DataRequired(), Length(max=20)])
     pitch = TextAreaField(
         _l("Pitch"),
@@ -31,7 +32,7 @@ class BidForm(_PriceForm):
     proposed_delivery = DateField(_l("Delivery date"), validators=[DataRequired()])
 
 
-class CounterForm(_PriceForm):
+class CounterForm(NegotiableTermsFields, _PriceForm):
     price = MoneyField(_l("Your counter-offer"), validators=[DataRequired(), Length(max=20)])
     message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)])
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import BigId, TZDateTime, enum_column, utcnow
 from app.extensions import db
+from app.outcome_terms import OutcomeTerms
 
 
 class BidStatus(enum.StrEnum):
@@ -26,7 +27,7 @@ ACTIVE_BID_STATUSES = (BidStatus.PENDING, BidStatus.COUNTERED)
 BRAND, KOL = "brand", "kol"
 
 
-class Bid(db.Model):
+class Bid(OutcomeTerms, db.Model):
     __tablename__ = "bids"
     STATUS_ENTITY = "bid"
     _open = {

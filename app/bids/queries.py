@@ -19,10 +19,15 @@ from app.pagination import list_page
 from app.profiles.models import KolProfile
 
 
-def campaign_for_bidding(campaign_id: int) -> Campaign:
-    """An open campaign a KOL may look at to bid; anything else is 404."""
+def campaign_for_bidding(campaign_id: int, kol_id: int) -> Campaign:
+    """An open campaign a KOL may look at to bid (an invite-only one only when invited);
+    anything else is 404."""
+    from app.campaigns.services import may_see
+
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.status == CampaignStatus.DRAFT:
+        raise NotFound(_("No such campaign."))
+    if not may_see(campaign, kol_id):
         raise NotFound(_("No such campaign."))
     return campaign
 

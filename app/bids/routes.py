@@ -15,10 +15,11 @@ from app.bids.models import BRAND, BidStatus
 from app.campaigns.services import owned_campaign
 from app.contracts.reliability import reliability_for
 from app.contracts.services import rating_summary
-from app.errors import DomainError
+from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.forms import form_status, show_errors
 from app.money import to_major_text
+from app.outcomes.forms import terms_form_data, terms_from_form
 from app.profiles.models import KolProfile
 
 bp = Blueprint("bids", __name__)
@@ -54,13 +55,13 @@ def _show_all_problems(form: BidForm, campaign) -> None:
 @bp.route("/campaigns/<int:campaign_id>/bid", methods=["GET", "POST"])
 @access(Role.KOL)
 def new_bid(campaign_id: int):
-    campaign = queries.campaign_for_bidding(campaign_id)
+    campaign = queries.campaign_for_bidding(campaign_id, current_user.id)
     existing = queries.active_bid_of(campaign_id=campaign_id, kol_id=current_user.id)
     if existing is not None:
         flash(_("You already bid on this campaign; you can change your bid here."), "info")
         return redirect(url_for("bids.edit", bid_id=existing.id))
     profile = db.session.get(KolProfile, current_user.id)
-    form, fees = BidForm(currency=campaign.currency), None
+    form, fees = BidForm(currency=campaign.currency, data=_terms_data(campaign)), None
     if form.validate_on_submit():
         try:
             fees = _preview(form, campaign)
@@ -71,6 +72,7 @@ def new_bid(campaign_id: int):
                     price=form.price.amount,
                     pitch=form.pitch.data,
                     proposed_delivery=form.proposed_delivery.data,
+                    terms=_typed_terms(form, campaign.currency),
                 )
                 db.session.commit()
                 flash(_("Your bid was sent. The brand has been told."), "success")
@@ -103,6 +105,7 @@ def edit(bid_id: int):
     fees = None
     if request.method == "GET":
         form.price.data = to_major_text(bid.price, bid.currency)
+        form.process(data={**form.data, **_terms_data(bid)})
     if form.validate_on_submit():
         try:
             fees = _preview(form, campaign)
@@ -113,6 +116,7 @@ def edit(bid_id: int):
                     price=form.price.amount,
                     pitch=form.pitch.data,
                     proposed_delivery=form.proposed_delivery.data,
+                    terms=_typed_terms(form, bid.currency),
                 )
                 db.session.commit()
                 flash(_("Your bid was updated."), "success")
@@ -182,7 +186,22 @@ def index():
 @access(Role.BRAND, Role.KOL)
 def detail(bid_id: int):
     bid, campaign = queries.visible_bid(bid_id=bid_id, user_id=current_user.id)
-    return _render_detail(bid, campaign, CounterForm(currency=bid.currency), None)
+    form = CounterForm(currency=bid.currency, data=_terms_data(bid))
+    return _render_detail(bid, campaign, form, None)
+
+
+def _terms_data(holder) -> dict:
+    """A bid or counter form starts from the outcome terms on the table (GET only)."""
+    return terms_form_data(holder, holder.currency) if request.method == "GET" else {}
+
+
+def _typed_terms(form, currency: str) -> dict:
+    """The outcome terms typed in a bid or counter form (ValidationFailed names the field)."""
+    errors: dict = {}
+    terms = terms_from_form(form, currency, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return terms
 
 
 def _render_detail(bid, campaign, counter_form, counter_fees, status: int = 200):
@@ -248,6 +267,7 @@ def counter(bid_id: int):
                     user_id=current_user.id,
                     price=form.price.amount,
                     message=form.message.data or "",
+                    terms=_typed_terms(form, bid.currency),
                 )
                 db.session.commit()
                 flash(_("Counter-offer sent."), "success")

@@ -37,9 +37,11 @@ from app.extensions import db
 from app.money import format_money
 from app.notifications.messages import money
 from app.notifications.services import notify
+from app.outcome_terms import NEGOTIABLE, TERM_FIELDS, clean_terms
 from app.profiles.models import KolProfile
 from app.status import move, record_created
 from app.text import clean_text
+from app.webhooks import services as webhooks
 
 __all__ = [
     "MESSAGE_MAX",
@@ -68,16 +70,25 @@ def _check_verified(kol_id: int) -> None:
 
 
 def create_bid(
-    *, campaign_id: int, kol_id: int, price: int | None, pitch: str, proposed_delivery: date | None
+    *,
+    campaign_id: int,
+    kol_id: int,
+    price: int | None,
+    pitch: str,
+    proposed_delivery: date | None,
+    terms: dict | None = None,
 ) -> Bid:
-    """A verified KOL bids on an open campaign (one active bid per KOL per campaign)."""
-    campaign = campaign_for_bidding(campaign_id)
+    """A verified KOL bids on an open campaign (one active bid per KOL per campaign); the
+    outcome terms are the campaign's unless ``terms`` proposes others."""
+    campaign = campaign_for_bidding(campaign_id, kol_id)
     _check_verified(kol_id)
     _check_open_for_bids(campaign)
     if active_bid_of(campaign_id=campaign_id, kol_id=kol_id) is not None:
         raise Conflict(_("You already have an active bid on this campaign; edit it instead."))
     amount, text, delivery = checked_bid_fields(campaign, price, pitch, proposed_delivery)
+    offered = offered_terms(campaign.terms(), terms)
     bid = Bid(
+        **offered,
         campaign_id=campaign.id,
         kol_id=kol_id,
         price=amount,
@@ -97,6 +108,13 @@ def create_bid(
             _("You already have an active bid on this campaign; edit it instead.")
         ) from None
     record_created(bid, by=kol_id)
+    webhooks.emit(
+        brand_id=campaign.brand_id,
+        event_type="bid.received",
+        key=f"bid:{bid.id}",
+        data={"bid_id": bid.id, "campaign_id": campaign.id, "kol_id": kol_id,
+              "price": amount, "currency": campaign.currency},
+    )  # fmt: skip
     _tell(
         campaign.brand_id,
         "bid.new",
@@ -105,6 +123,19 @@ def create_bid(
         title=campaign.title,
     )
     return bid
+
+
+def offered_terms(current: dict, proposed: dict | None) -> dict:
+    """The outcome terms on the table: ``current`` with the negotiable ones ``proposed``
+    changes, checked together (ValidationFailed names the field)."""
+    if not proposed:
+        return {name: current[name] for name in TERM_FIELDS}
+    errors: dict = {}
+    merged = {**current, **{k: v for k, v in proposed.items() if k in NEGOTIABLE}}
+    clean = clean_terms(merged, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
 
 
 def _lock_bid(bid_id: int) -> Bid:
@@ -151,16 +182,21 @@ def update_bid(
     price: int | None,
     pitch: str,
     proposed_delivery: date | None,
+    terms: dict | None = None,
 ) -> Bid:
-    """The KOL edits their bid while it is pending or their turn; a new price is a new offer."""
+    """The KOL edits their bid while it is pending or their turn; a new price (or new outcome
+    terms) is a new offer."""
     bid, campaign, side = _party_bid(bid_id, kol_id)
     if side != KOL:
         raise NotFound(_("No such bid."))
     _check_active(bid, campaign)
     _kol_may_change(bid)
     amount, text, delivery = checked_bid_fields(campaign, price, pitch, proposed_delivery)
-    price_changed = amount != bid.price
+    offered = offered_terms(bid.terms(), terms)
+    price_changed = amount != bid.price or offered != bid.terms()
     bid.pitch, bid.proposed_delivery = text, delivery
+    for name, value in offered.items():
+        setattr(bid, name, value)
     if price_changed:
         bid.price = amount
         bid.offers.append(Offer(by_role=KOL, price=amount, message=_("Updated bid")))
@@ -194,20 +230,26 @@ def check_may_answer(*, bid_id: int, user_id: int) -> None:
     _check_turn(bid, KOL if user_id == bid.kol_id else BRAND)
 
 
-def counter_bid(*, bid_id: int, user_id: int, price: int | None, message: str) -> Bid:
-    """The side whose turn it is puts a new price on the table; the other side answers next."""
+def counter_bid(
+    *, bid_id: int, user_id: int, price: int | None, message: str, terms: dict | None = None
+) -> Bid:
+    """The side whose turn it is puts a new price (and outcome terms) on the table; the other
+    side answers next."""
     bid, campaign, side = _party_bid(bid_id, user_id)
     _check_active(bid, campaign)
     _check_turn(bid, side)
     errors: dict[str, list[str]] = {}
     amount = price_or_error(price, bid.currency, errors)
-    if not errors and amount == bid.price:
+    offered = offered_terms(bid.terms(), terms)
+    if not errors and amount == bid.price and offered == bid.terms():
         errors["price"] = [_("A counter-offer needs a different price.")]
     if errors:
         raise ValidationFailed(errors)
     text = clean_text(message, MESSAGE_MAX)
     move(bid, BidStatus.COUNTERED, by=user_id, reason=text or None)
     bid.price = amount
+    for name, value in offered.items():
+        setattr(bid, name, value)
     bid.turn = KOL if side == BRAND else BRAND
     bid.offers.append(Offer(by_role=side, price=amount, message=text))
     other = bid.kol_id if side == BRAND else campaign.brand_id
@@ -255,17 +297,18 @@ def accept_bid(*, bid_id: int, user_id: int) -> Contract:
         raise Conflict(
             _("This campaign is %(s)s; it cannot take on deals.", s=campaign.status.value)
         )
-    if campaign.committed_amount + bid.price > campaign.budget:
+    committing = bid.price + bid.outcome_cap  # the cap is funded and held like the price
+    if campaign.committed_amount + committing > campaign.budget:
         raise Conflict(
             _(
                 "Accepting %(price)s would exceed the campaign budget: %(left)s is left.",
-                price=format_money(bid.price, bid.currency),
+                price=format_money(committing, bid.currency),
                 left=format_money(campaign.remaining_budget, campaign.currency),
             )
         )
     if campaign.committed_notes + 1 > campaign.notes_wanted:
         raise Conflict(_("This campaign already has all the notes it wants."))
-    campaign.committed_amount += bid.price
+    campaign.committed_amount += committing
     campaign.committed_notes += 1
     move(bid, BidStatus.ACCEPTED, by=user_id)
     bid.decided_at = utcnow()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.campaigns.discovery import KOL_SORTS, KolFilters
@@ -20,10 +20,11 @@ from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, TIER_LABELS
 from app.errors import ValidationFailed
 from app.forms import options
 from app.money import CURRENCIES, MoneyError, offered_currencies, parse_amount, to_major_text
+from app.outcomes.forms import TermsFields, terms_form_data, terms_from_form
 from app.profiles.forms import MultiCheckboxField
+from app.timezones import from_local_input, reader_zone, to_local_input
 
 FORMATS = {"image": _l("Image note"), "video": _l("Video note")}
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 _TEXT_FIELDS = (
     "title",
     "brief",
@@ -43,11 +44,11 @@ def _when(label):
         label,
         validators=[Optional(), Length(max=32)],
         render_kw={"type": "datetime-local"},
-        description=_l("Date and time in UTC."),
+        description=_l("Date and time in your time zone (chosen in Settings)."),
     )
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(TermsFields, FlaskForm):
     title = StringField(_l("Title"), validators=[Length(max=140)])
     brief = TextAreaField(
         _l("Brief"),
@@ -102,6 +103,10 @@ class CampaignForm(FlaskForm):
         validators=[Length(max=2000)],
         description=_l("Scope and duration in plain words, e.g. organic reposts for 6 months."),
     )
+    invite_only = BooleanField(
+        _l("Invite-only"),
+        description=_l("Only the KOLs you invite can see this campaign and bid on it."),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -123,26 +128,29 @@ def form_data_for(campaign: Campaign | None, currency: str = "usd") -> dict[str,
     if campaign is None:
         return {"currency": currency, "notes_wanted": "1", "revision_rounds": "2",
                 "review_window_days": "3", "keep_live_days": "30", "min_followers": "0",
-                "attribution_days": str(default_for("attribution_days"))}  # fmt: skip
+                "attribution_days": str(default_for("attribution_days")),
+                "performance_days": "30", "return_days": "14"}  # fmt: skip
     data = {name: getattr(campaign, name) for name in _TEXT_FIELDS}
     data["content_format"] = str(campaign.content_format)
+    data.update(terms_form_data(campaign, campaign.currency))
+    data["invite_only"] = campaign.invite_only
     for name in ("budget", "price_min", "price_max"):
         data[name] = to_major_text(getattr(campaign, name), campaign.currency)
     for name in INT_RANGES:
         data[name] = str(getattr(campaign, name))
     for name in ("application_deadline", "delivery_deadline"):
-        data[name] = getattr(campaign, name).strftime(DATETIME_LOCAL)
+        data[name] = to_local_input(getattr(campaign, name))
     for field, kind in TARGET_KINDS.items():
         data[field] = campaign.targets_of(kind)
     return data
 
 
 def parse_when(text: str | None) -> datetime | None:
-    """'2030-05-01T12:00' (or any ISO 8601) → an aware datetime; naive means UTC."""
+    """'2030-05-01T12:00' (or any ISO 8601) → an aware UTC datetime; without an offset it is the
+    reader's local time (app/timezones.py)."""
     if not text or not text.strip():
         return None
-    value = datetime.fromisoformat(text.strip())
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return from_local_input(text)
 
 
 def campaign_values(form: CampaignForm) -> dict[str, Any]:
@@ -163,6 +171,8 @@ def campaign_values(form: CampaignForm) -> dict[str, Any]:
             errors[name] = [_("Enter a date and time.")]
     for field in TARGET_KINDS:
         values[field] = list(form[field].data or [])
+    values.update(terms_from_form(form, form.currency.data, errors))
+    values["invite_only"] = bool(form.invite_only.data)
     if errors:
         raise ValidationFailed(errors)
     return values
@@ -206,14 +216,14 @@ def browse_filters(args, *, minor_units: bool, default_sort: str) -> BrowseFilte
     currency = _choice(args, "currency", CURRENCIES)
     major = lambda t: parse_amount(t, currency or "usd")  # noqa: E731
     parse = int if minor_units else major
+    zone = UTC if minor_units else reader_zone()  # the API speaks UTC; a page, the reader's zone
+    text = (args.get("deadline_before") or "").strip()
     before = None
     try:
-        before_day = parse_when(args.get("deadline_before"))
-        before = (
-            datetime.combine(before_day.date(), time.max, UTC)
-            if before_day and len(args.get("deadline_before", "")) <= 10
-            else before_day
-        )
+        if 0 < len(text) <= 10:  # a day: up to its end, where the reader lives
+            before = datetime.combine(date.fromisoformat(text), time.max, zone).astimezone(UTC)
+        elif text:
+            before = from_local_input(text, zone)
     except ValueError:
         errors["deadline_before"] = [_("Enter a date like 2030-05-01.")]
     filters = BrowseFilters(

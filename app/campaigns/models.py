@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -14,11 +15,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import BigId, TZDateTime, enum_column, utcnow
 from app.extensions import db
+from app.outcome_terms import OutcomeTerms
 from app.search import Searchable
 
 
@@ -35,7 +38,7 @@ class ContentFormat(enum.StrEnum):
     VIDEO = "video"
 
 
-class Campaign(Searchable, db.Model):
+class Campaign(Searchable, OutcomeTerms, db.Model):
     __tablename__ = "campaigns"
     STATUS_ENTITY = "campaign"
     SEARCH_FIELDS = {"title": "A", "brief": "B"}
@@ -96,6 +99,8 @@ class Campaign(Searchable, db.Model):
     # Orders count for a note when they come within this many days of its click (analytics).
     attribution_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     usage_rights: Mapped[str] = mapped_column(Text, default="")
+    # Invite-only: only the KOLs the brand invited can see the campaign and bid (issue 22).
+    invite_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[CampaignStatus] = mapped_column(
         enum_column(CampaignStatus), default=CampaignStatus.DRAFT
     )

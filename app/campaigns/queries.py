@@ -16,7 +16,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app import search
 from app.bids.models import Bid
-from app.campaigns.models import Campaign, CampaignStatus, CampaignTarget, ContentFormat
+from app.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    CampaignTarget,
+    ContentFormat,
+    Invitation,
+)
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, TIER_LABELS
 from app.contracts.models import Contract
 from app.db_types import utcnow
@@ -214,9 +220,26 @@ def kol_for_fit(user_id: int) -> KolProfile | None:
     )
 
 
-def browse_campaigns(*, filters: BrowseFilters, kol: KolProfile | None, page: int, per_page: int):
-    """Open campaigns for the browse page and the API, filtered, sorted and paginated."""
-    stmt = _filtered(filters)
+def visible_to_sql(user_id: int | None) -> ColumnElement[bool]:
+    """The campaigns ``user_id`` may see in a list: every campaign that is not invite-only,
+    and the invite-only ones they were invited to (or own)."""
+    if user_id is None:
+        return Campaign.invite_only.is_(False)
+    invited = exists().where(Invitation.campaign_id == Campaign.id, Invitation.kol_id == user_id)
+    return or_(Campaign.invite_only.is_(False), invited, Campaign.brand_id == user_id)
+
+
+def browse_campaigns(
+    *,
+    filters: BrowseFilters,
+    kol: KolProfile | None,
+    page: int,
+    per_page: int,
+    viewer_id: int | None = None,
+):
+    """Open campaigns for the browse page and the API, filtered, sorted and paginated;
+    invite-only ones only for the KOLs invited (``viewer_id``, or the KOL's own id)."""
+    stmt = _filtered(filters).where(visible_to_sql(kol.user_id if kol else viewer_id))
     sort = filters.sort if filters.sort != "fits" or kol is not None else "newest"
     # A search puts the best matches first in the default orders (fits, newest).
     best = [search.rank(Campaign, filters.q, _dialect()).desc()] if filters.q else []

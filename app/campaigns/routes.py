@@ -26,8 +26,10 @@ from app.campaigns.queries import BrowseFilters
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.forms import form_status, show_errors
+from app.notes.queries import recent_covers
 from app.profiles.audience import audience_quality
 from app.profiles.models import BrandProfile, KolProfile
+from app.recommend.queries import kols_for_brand
 from app.status import history
 from app.text import render_markdown
 
@@ -227,7 +229,10 @@ def _browse() -> str:
         for messages in error.fields.values():
             flash(" ".join(messages), "error")
         filters = BrowseFilters(sort="fits" if kol else "newest")
-    page = queries.browse_campaigns(filters=filters, kol=kol, page=_page(), per_page=_per_page())
+    viewer = current_user.id if current_user.is_authenticated else None
+    page = queries.browse_campaigns(
+        filters=filters, kol=kol, page=_page(), per_page=_per_page(), viewer_id=viewer
+    )
     return render_template(
         "campaigns/browse.html",
         page=page,
@@ -259,8 +264,11 @@ def invitations():
 
 
 @bp.get("/kols")
-@access(Role.BRAND)
+@access(PUBLIC)
 def kol_search():
+    """Verified KOLs' public profiles, for everyone: what the search shows (name, niches,
+    followers an admin checked, rate card, rating, track record) is on each public KOL page
+    already; inviting and shortlisting stay with brands."""
     try:
         filters = kol_filters(request.args)
     except DomainError as error:
@@ -272,10 +280,20 @@ def kol_search():
         "campaigns/kols.html",
         page=page,
         audience=audience_quality(row.profile.user_id for row in page.items),
+        covers=recent_covers(row.profile.user_id for row in page.items),
         filters=filters,
         args={k: v for k, v in request.args.items() if k != "page"},
         FORMATS=FORMATS,
     )
+
+
+@bp.get("/kols/like-sold")
+@access(Role.BRAND)
+def kols_like_sold():
+    """KOLs like the ones whose notes sold for this brand (app/recommend/brands.py)."""
+    suggestions = kols_for_brand(current_user.id)
+    audience = audience_quality(s.kol_id for s in suggestions)
+    return render_template("recommend/sold_like.html", suggestions=suggestions, audience=audience)
 
 
 @bp.route("/kols/<int:kol_id>/invite", methods=["GET", "POST"])

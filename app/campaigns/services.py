@@ -18,12 +18,19 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.bids.fees import chargeable_price_error
-from app.campaigns.models import Campaign, CampaignStatus, CampaignTarget, ContentFormat
+from app.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    CampaignTarget,
+    ContentFormat,
+    Invitation,
+)
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, TIER_LABELS
 from app.db_types import utcnow
 from app.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from app.extensions import db
 from app.money import CURRENCIES, MAX_MINOR_AMOUNT, offered_currencies
+from app.outcome_terms import TERM_FIELDS, clean_terms
 from app.status import move, record_created
 from app.text import clean_text, clean_url
 from app.uploads import save_image
@@ -69,6 +76,8 @@ COLUMN_FIELDS = (
     "keep_live_days",
     "attribution_days",
     "usage_rights",
+    "invite_only",
+    *TERM_FIELDS,  # outcome terms: commission, bonus, cap, windows (app/outcome_terms.py)
 )
 
 
@@ -214,10 +223,12 @@ def clean_campaign_values(values: dict[str, Any]) -> tuple[dict[str, Any], list[
         ]
     clean.update(category=values.get("category"), currency=currency)
     clean["content_format"] = values.get("content_format")
+    clean["invite_only"] = values.get("invite_only") is True
     clean.update({name: _clean_int(values, name, errors) for name in INT_RANGES})
     clean.update(_clean_amounts(values, currency, errors))
     clean.update(_clean_deadlines(values, errors))
     clean.update(_clean_tags(values, errors))
+    clean.update(clean_terms(values, errors))
     targets = _clean_targets(values, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -246,11 +257,27 @@ def owned_campaign(*, brand_id: int, campaign_id: int, lock: bool = False) -> Ca
 
 
 def visible_campaign(*, campaign_id: int, user_id: int | None) -> Campaign:
-    """A campaign as a page shows it: drafts only to their brand; others 404."""
+    """A campaign as a page shows it: drafts only to their brand, an invite-only campaign
+    only to its brand and the KOLs it invited; others 404."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or (campaign.status == S.DRAFT and campaign.brand_id != user_id):
         raise NotFound(_("No such campaign."))
+    if not may_see(campaign, user_id):
+        raise NotFound(_("No such campaign."))
     return campaign
+
+
+def may_see(campaign: Campaign, user_id: int | None) -> bool:
+    """Whether ``user_id`` may see ``campaign`` at all: an invite-only one is for its brand
+    and the KOLs it invited (a not-invited KOL gets 404, as if it did not exist)."""
+    if not campaign.invite_only or (user_id is not None and user_id == campaign.brand_id):
+        return True
+    if user_id is None:
+        return False
+    stmt = select(Invitation.id).where(
+        Invitation.campaign_id == campaign.id, Invitation.kol_id == user_id
+    )
+    return db.session.scalar(stmt) is not None
 
 
 def create_campaign(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import BigId, TZDateTime, enum_column, utcnow
 from app.extensions import db
+from app.outcome_terms import OutcomeTerms
 
 
 class ContractStatus(enum.StrEnum):
@@ -41,7 +42,7 @@ S = ContractStatus
 PRE_RELEASE = {S.AWAITING_FUNDING, S.FUNDED, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED}
 
 
-class Contract(db.Model):
+class Contract(OutcomeTerms, db.Model):
     __tablename__ = "contracts"
     STATUS_ENTITY = "contract"
     TRANSITIONS = {
@@ -61,6 +62,8 @@ class Contract(db.Model):
         Index("ix_contracts_brand_status", "brand_id", "status"),
         Index("ix_contracts_kol_status", "kol_id", "status"),
         Index("ix_contracts_campaign", "campaign_id"),
+        # A promo code is unique per brand (stored upper-case; NULL: none chosen).
+        UniqueConstraint("brand_id", "promo_code", name="uq_contracts_promo_code"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -95,11 +98,26 @@ class Contract(db.Model):
     # held goes back to the brand when keep-live ends (decided from this, not from history text).
     keep_live_breached_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    # Outcome terms (app/outcome_terms.py): the brand fee on the cap, fixed at acceptance, and
+    # the KOL's promo code for orders reported by code.
+    outcome_fee: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    promo_code: Mapped[str | None] = mapped_column(String(20))
     cancelled_at: Mapped[datetime | None] = mapped_column(TZDateTime())
 
     @property
     def brand_total(self) -> int:
-        return self.price + self.brand_fee
+        """What the brand funds: the price, the outcome cap and the brand fee on both."""
+        return self.price + self.brand_fee + self.outcome_reserve
+
+    @property
+    def outcome_reserve(self) -> int:
+        """The part held for commission and bonus: the cap plus the brand fee on it."""
+        return self.outcome_cap + self.outcome_fee
+
+    @property
+    def committed(self) -> int:
+        """What the contract takes from the campaign's budget: its price and its cap."""
+        return self.price + self.outcome_cap
 
     @property
     def kol_net(self) -> int:

@@ -55,6 +55,9 @@ def create_contract(*, bid: Bid, campaign: Campaign, by: int) -> Contract:
         usage_rights=campaign.usage_rights,
         status=ContractStatus.AWAITING_FUNDING,
         funding_deadline=utcnow() + timedelta(hours=config["FUNDING_DEADLINE_HOURS"]),
+        # Outcome terms as the bid left them; the brand fee applies to the cap as to the price.
+        **bid.terms(),
+        outcome_fee=fee_for(bid.outcome_cap, config["BRAND_FEE_BPS"]),
     )
     try:
         with db.session.begin_nested():

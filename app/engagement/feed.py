@@ -14,8 +14,9 @@ from app.notes import queries
 from app.notes.models import Note, NoteStatus
 from app.pagination import keyset_page
 from app.profiles.models import KolProfile, Verification
+from app.recommend.queries import for_you_page
 
-TABS = ("newest", "trending")
+TABS = ("newest", "trending", "foryou")
 PER_PAGE = 24
 SUGGESTED_KOLS = 6
 
@@ -26,7 +27,9 @@ def feed_page(
 ):  # fmt: skip
     """A page of the feed, Newest or Trending (the ordering of /explore's Trending tab).
     A constant number of queries whatever the page size: the interests, the count, the page,
-    its images."""
+    its images. For you: the precomputed recommendations (app/recommend)."""
+    if tab == "foryou":
+        return for_you_page(user_id=user_id, page=page, per_page=per_page)
     followed = select(KolFollow.kol_id).where(KolFollow.follower_id == user_id)
     interests = interests_of(user_id)
     mine = or_(Note.kol_id.in_(followed), Note.category.in_(interests) if interests else false())

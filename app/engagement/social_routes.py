@@ -37,7 +37,7 @@ def feed_page():
         page=request.args.get("page", 1, int),
         cursor=request.args.get("cursor") or None,
     )
-    kols, brands = queries.author_names(page.items)
+    cards = queries.note_cards(page.items)
     suggestions, interests = [], []
     if not page.items:
         suggestions = feed.suggested_kols(current_user.id)
@@ -47,8 +47,7 @@ def feed_page():
         page=page,
         tab=tab,
         tabs=feed.TABS,
-        kols=kols,
-        brands=brands,
+        **cards,
         suggestions=suggestions,
         interests=interests,
     )

@@ -132,15 +132,14 @@ def board_page(board_id: int):
             .limit(BOARD_PAGE)
         )
     )
-    kols, brands = queries.author_names(notes)
+    cards = queries.note_cards(notes)
     return render_template(
         "engagement/board.html",
         board=board,
         owner_name=public_names([board.user_id]).get(board.user_id, ""),
         notes=notes,
-        kols=kols,
-        brands=brands,
         is_owner=is_owner,
+        **cards,
     )
 
 

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.ledger.models import (
     CASH,
     CHARGEBACKS,
+    COMMISSION_EARNED,
     CREDIT_NORMAL,
     HELD,
     JournalEntry,
@@ -27,6 +28,7 @@ def ledger_problems() -> list[str]:
         *_reversals_match_payouts(),
         *_refunds_match_stripe(),
         *_chargebacks_settle(),
+        *_settlements_match_ledger(),
     ]
 
 
@@ -80,11 +82,12 @@ def _sum_held(kind: str) -> dict[int, int]:
 
 def _contract_identity() -> list[str]:
     """held + released + refunded = funded, per contract; funded = what Stripe charged."""
-    funded, released, refunded, charged_back = (
+    funded, released, refunded, charged_back, earned = (
         _sum_held("funding"),
         _sum_held("release"),
         _sum_held("refund_claim"),
         _sum_held("chargeback_lost"),  # a lost chargeback is paid from what was held
+        _sum_held("commission_earned"),  # outcome settlements (app/outcomes/settlement.py)
     )
     held_rows = db.session.execute(
         select(LedgerAccount.contract_id, func.sum(LedgerLine.amount))
@@ -99,6 +102,7 @@ def _contract_identity() -> list[str]:
             released.get(contract_id, 0)
             + refunded.get(contract_id, 0)
             + charged_back.get(contract_id, 0)
+            + earned.get(contract_id, 0)
         )
         if held + out != funded.get(contract_id, 0):
             problems.append(
@@ -236,4 +240,43 @@ def _chargebacks_settle() -> list[str]:
                 f"contract {contract_id}: every dispute is closed but {int(total)} is still "
                 "booked as taken by a chargeback"
             )
+    return problems
+
+
+def _settlements_match_ledger() -> list[str]:
+    """Outcome settlements: per contract, what the statements say was released (with its brand
+    fee) = what left held as commission earned; commission earned is released in the same
+    transaction, so it rests at zero; each settlement's payout is for its KOL net."""
+    from app.outcomes.models import Settlement
+
+    stated = {
+        contract_id: int(total)
+        for contract_id, total in db.session.execute(
+            select(
+                Settlement.contract_id,
+                func.sum(Settlement.released + Settlement.brand_fee_part),
+            ).group_by(Settlement.contract_id)
+        ).all()
+    }
+    booked = _sum_held("commission_earned")
+    problems = [
+        f"contract {contract_id}: settlements released {stated.get(contract_id, 0)} "
+        f"but {booked.get(contract_id, 0)} booked as commission earned"
+        for contract_id in sorted(set(stated) | set(booked), key=lambda c: c or 0)
+        if stated.get(contract_id, 0) != booked.get(contract_id, 0)
+    ]
+    resting = db.session.execute(
+        select(LedgerAccount.code, func.sum(LedgerLine.amount))
+        .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
+        .where(LedgerAccount.kind == COMMISSION_EARNED)
+        .group_by(LedgerAccount.code)
+        .having(func.sum(LedgerLine.amount) != 0)
+    ).all()
+    problems += [f"account {code} holds {-int(total)} not released" for code, total in resting]
+    mismatched = db.session.execute(
+        select(Settlement.id)
+        .join(Payout, Payout.id == Settlement.payout_id)
+        .where(Payout.amount != Settlement.released - Settlement.kol_fee_part)
+    ).all()
+    problems += [f"settlement {row[0]}: its payout is not its KOL net" for row in mismatched]
     return problems

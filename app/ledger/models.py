@@ -22,6 +22,9 @@ STRIPE_FEES = "stripe_fees"  # expense: Stripe's processing fees
 CHARGEBACKS = "chargebacks_open"
 DISPUTE_FEES = "dispute_fees"  # expense: Stripe's fee for each dispute (kept even if won)
 CHARGEBACK_LOSSES = "chargeback_losses"  # expense: lost chargebacks beyond what was held
+# liability, per contract: commission and bonus a settlement found earned, not yet released to
+# the KOL's payable (a settlement moves it on in the same transaction, so it rests at zero)
+COMMISSION_EARNED = "commission_earned"
 KINDS = (
     CASH,
     HELD,
@@ -32,8 +35,9 @@ KINDS = (
     CHARGEBACKS,
     DISPUTE_FEES,
     CHARGEBACK_LOSSES,
+    COMMISSION_EARNED,
 )
-CREDIT_NORMAL = (HELD, PAYABLE, REFUNDS, REVENUE)
+CREDIT_NORMAL = (HELD, PAYABLE, REFUNDS, REVENUE, COMMISSION_EARNED)
 
 
 class LedgerAccount(db.Model):

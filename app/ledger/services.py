@@ -17,6 +17,7 @@ from app.ledger.models import (
     CASH,
     CHARGEBACK_LOSSES,
     CHARGEBACKS,
+    COMMISSION_EARNED,
     CREDIT_NORMAL,
     DISPUTE_FEES,
     HELD,
@@ -44,7 +45,7 @@ class Leg:
     user_id: int | None = None
 
 
-PER_CONTRACT = (HELD, REFUNDS, CHARGEBACKS)
+PER_CONTRACT = (HELD, REFUNDS, CHARGEBACKS, COMMISSION_EARNED)
 
 
 def account_code(kind: str, currency: str, contract_id: int | None, user_id: int | None) -> str:
@@ -232,6 +233,7 @@ __all__ = [
     "CASH",
     "CHARGEBACKS",
     "CHARGEBACK_LOSSES",
+    "COMMISSION_EARNED",
     "DISPUTE_FEES",
     "HELD",
     "PAYABLE",

@@ -1,4 +1,5 @@
-"""Note videos: recognised by their container's magic bytes, size-limited, random names."""
+"""Note videos: recognised by their container's magic bytes, size-limited, random names; and the
+sizes of note images stored before sizes existed."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import secrets
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from app import media
 from app.errors import ValidationFailed
-from app.uploads import upload_root
+from app.extensions import db
+from app.notes.models import NoteImage
+from app.uploads import STORED_NAME, upload_root
 
 EBML_MAGIC = b"\x1a\x45\xdf\xa3"  # Matroska / WebM
 CHUNK = 1024 * 1024
@@ -47,3 +52,23 @@ def save_video(upload: FileStorage, *, field: str) -> str:
             {field: [_("The video is larger than %(n)d MB.", n=limit // (1024 * 1024))]}
         )
     return name
+
+
+def backfill_image_sizes() -> tuple[int, int]:
+    """Measure note images with no recorded pixels and write their sizes (idempotent: rows
+    done are skipped next time); returns (measured, files missing)."""
+    root = upload_root()
+    done = missing = 0
+    rows = db.session.scalars(select(NoteImage).where(NoteImage.width.is_(None))).all()
+    for image in rows:
+        found = (
+            media.original_size(root / image.file) if STORED_NAME.fullmatch(image.file) else None
+        )
+        if found is None:
+            missing += 1
+            continue
+        image.width, image.height = found.width, found.height
+        for size in media.SIZES:
+            media.sized_path(root, image.file, size)
+        done += 1
+    return done, missing

@@ -118,6 +118,10 @@ class NoteImage(db.Model):
     note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(SmallInteger)
     file: Mapped[str] = mapped_column(String(64))
+    # The stored image's pixels (app/media.py derives each size's): pages set width/height so
+    # nothing jumps while covers load. Null for images stored before (`flask media backfill`).
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
 
 
 class NoteRevision(db.Model):

@@ -16,6 +16,8 @@ from app.engagement.services import note_counts
 from app.notes import queries
 from app.notes.queries import TABS, explore_filters
 from app.notes.routes import bp
+from app.outcomes.services import promo_code_of
+from app.recommend.queries import related_notes
 from app.text import render_markdown
 
 
@@ -53,14 +55,12 @@ def _render_explore(filters: dict, number: int, cursor: str | None, **extra) -> 
         **filters, page=number, per_page=queries.PER_PAGE, cursor=cursor, keyset=number == 1
     )
     pagecache.depends_on("notes", *pagecache.note_scopes(page.items))
-    kols, brands = queries.author_names(page.items)
     return render_template(
         "notes/explore.html",
         page=page,
         filters=filters,
-        kols=kols,
-        brands=brands,
         tabs=TABS,
+        **queries.note_cards(page.items),
         **extra,
     )
 
@@ -80,10 +80,11 @@ class PublicNote:
 
 def public_note(note_id: int) -> PublicNote | None:
     def load():
-        note = queries.published_note(note_id)
+        note, promo_code = queries.published_note_and_promo_code(note_id)
         if note is None:
             return None
         g.public_note = note  # a render in this request finds it in the session: no 2nd query
+        g.public_note_promo_code = promo_code  # and the KOL's promo code with it
         return PublicNote(note.id, note.slug, note.contract_id, note.campaign_id, note.kol_id,
                           note.brand_id, note.status)  # fmt: skip
 
@@ -127,20 +128,26 @@ def public(note_id: int, slug: str):
     return html
 
 
+def _promo_code(note) -> str | None:
+    """Read with the note when this request loaded it (public_note), else on its own."""
+    if "public_note_promo_code" in g:
+        return g.public_note_promo_code
+    return promo_code_of(note.contract_id)
+
+
 def _render_public(note_id: int, **extra) -> str:
     note = queries.published_note(note_id) or abort(404)
-    related = queries.related_notes(note)
+    related = related_notes(note)  # co-engaged first, then same category or hashtag
     # Cached until this note, a related one, their authors or the campaign change.
     pagecache.depends_on(f"campaign:{note.campaign_id}", *pagecache.note_scopes([note, *related]))
-    kols, brands = queries.author_names([note, *related])
     html = render_template(
         "notes/public.html",
         note=note,
         engagement=note_counts(note.id, note.kol_id),  # the same for every visitor
         body_html=render_markdown(note.body),
         related=related,
-        kols=kols,
-        brands=brands,
+        promo_code=_promo_code(note),  # the KOL's code for the brand's shop
+        **queries.note_cards([note, *related]),
         **note_comments(note),
         **extra,
     )

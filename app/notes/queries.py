@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, String, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.sql.elements import UnaryExpression
 
 from app import search
@@ -14,7 +14,7 @@ from app.contracts.models import Contract, ContractStatus
 from app.db_types import utcnow
 from app.engagement.models import NoteComment, NoteLike, NoteSave
 from app.extensions import db
-from app.notes.models import Note, NoteRevision, NoteStatus, ReviewComment
+from app.notes.models import Note, NoteImage, NoteRevision, NoteStatus, ReviewComment
 from app.pagination import keyset_page
 from app.profiles.models import BrandProfile, KolProfile
 from app.text import clean_text
@@ -149,17 +149,18 @@ def explore_page(
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
-def related_notes(note: Note, limit: int = RELATED_LIMIT) -> list[Note]:
-    """Published notes of the same category or sharing a hashtag, newest first (one query)."""
+def same_topic(note: Note) -> ColumnElement[bool]:
+    """Notes of ``note``'s category or sharing one of its hashtags (the first 20)."""
     padded = func.lower(" " + Note.hashtags + " ")
     shared = [padded.contains(f" {tag.lower()} ", autoescape=True) for tag in note.hashtag_list]
+    return or_(Note.category == note.category, *shared[:20])
+
+
+def related_notes(note: Note, limit: int = RELATED_LIMIT) -> list[Note]:
+    """Published notes of the same category or sharing a hashtag, newest first (one query)."""
     stmt = (
         select(Note)
-        .where(
-            Note.status == NoteStatus.PUBLISHED,
-            Note.id != note.id,
-            or_(Note.category == note.category, *shared[:20]),
-        )
+        .where(Note.status == NoteStatus.PUBLISHED, Note.id != note.id, same_topic(note))
         .order_by(Note.published_at.desc(), Note.id.desc())
         .limit(limit)
     )
@@ -183,6 +184,92 @@ def author_names(notes) -> tuple[dict[int, str], dict[int, str]]:
     for side, user_id, name in db.session.execute(union_all(kol_names, brand_names)):
         (kols if side == "k" else brands)[user_id] = name
     return kols, brands
+
+
+def note_cards(notes) -> dict[str, dict[int, object]]:
+    """Everything a note card (templates/notes/_card.html) shows besides the note itself:
+    ``kols`` and ``brands`` (names), ``avatars`` (KOL avatar file names) and ``likes`` (per
+    note), for ``render_template(..., **note_cards(notes))``. One query whatever the number of
+    notes: the like counts ride in the same UNION as the names, as text."""
+    notes = list(notes)
+    cards: dict[str, dict] = {"kols": {}, "brands": {}, "avatars": {}, "likes": {}}
+    if not notes:
+        return cards
+    kol_rows = select(
+        literal("k").label("side"), KolProfile.user_id.label("id"),
+        KolProfile.display_name.label("name"), KolProfile.avatar.label("extra"),
+    ).where(KolProfile.user_id.in_({n.kol_id for n in notes}))  # fmt: skip
+    brand_rows = select(
+        literal("b"), BrandProfile.user_id, BrandProfile.company_name, BrandProfile.logo
+    ).where(BrandProfile.user_id.in_({n.brand_id for n in notes}))
+    like_rows = (
+        select(literal("l"), NoteLike.note_id, cast(func.count(), String), literal(None, String))
+        .where(NoteLike.note_id.in_({n.id for n in notes}))
+        .group_by(NoteLike.note_id)
+    )
+    for side, key, name, extra in db.session.execute(union_all(kol_rows, brand_rows, like_rows)):
+        if side == "l":
+            cards["likes"][key] = int(name)
+        elif side == "k":
+            cards["kols"][key] = name
+            cards["avatars"][key] = extra
+        else:
+            cards["brands"][key] = name
+    return cards
+
+
+def recent_covers(kol_ids, per_kol: int = 3) -> dict[int, list]:
+    """The covers (first image) of each KOL's latest published notes with images, newest
+    first: rows with ``note_id, slug, file, width, height``. One query for any number of KOLs
+    (a window function ranks each KOL's notes)."""
+    ids = set(kol_ids)
+    if not ids:
+        return {}
+    rank = func.row_number().over(
+        partition_by=Note.kol_id, order_by=(Note.published_at.desc(), Note.id.desc())
+    )
+    ranked = (
+        select(
+            Note.kol_id,
+            Note.id.label("note_id"),
+            Note.slug,
+            NoteImage.file,
+            NoteImage.width,
+            NoteImage.height,
+            rank.label("n"),
+        )
+        .join(NoteImage, (NoteImage.note_id == Note.id) & (NoteImage.position == 1))
+        .where(Note.kol_id.in_(ids), Note.status == NoteStatus.PUBLISHED)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ranked).where(ranked.c.n <= per_kol).order_by(ranked.c.kol_id, ranked.c.n)
+    )
+    covers: dict[int, list] = {}
+    for row in rows:
+        covers.setdefault(row.kol_id, []).append(row)
+    return covers
+
+
+def published_by_brand(brand_id: int, limit: int = 24) -> list[Note]:
+    """A brand's published notes, newest first (its public page)."""
+    stmt = (
+        select(Note)
+        .where(Note.brand_id == brand_id, Note.status == NoteStatus.PUBLISHED)
+        .order_by(Note.published_at.desc(), Note.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def published_note_and_promo_code(note_id: int) -> tuple[Note | None, str | None]:
+    """A published note with its contract's promo code, in one query."""
+    row = db.session.execute(
+        select(Note, Contract.promo_code)
+        .join(Contract, Contract.id == Note.contract_id)
+        .where(Note.id == note_id, Note.status == NoteStatus.PUBLISHED)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def published_note(note_id: int) -> Note | None:

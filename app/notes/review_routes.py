@@ -24,12 +24,16 @@ from app.notes.models import Note, NoteStatus
 from app.notes.routes import bp, campaign_titles
 from app.payments import release
 from app.status import history
+from app.stored_text import brief_item_label
 from app.text import render_markdown
 
 
 def _review_form(campaign: Campaign) -> ReviewForm:
     form = ReviewForm()
-    items = [("", _("Choose…")), *((item, item) for item in services.brief_items(campaign))]
+    items = [
+        ("", _("Choose…")),
+        *((item, brief_item_label(item)) for item in services.brief_items(campaign)),
+    ]
     form.brief_item.choices = options(items)  # no preselected item: the brand picks one
     return form
 

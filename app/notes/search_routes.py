@@ -39,8 +39,8 @@ def tag(tag: str):
 def _render_tag(name: str, number: int, cursor: str | None, **extra) -> str:
     page = tags.tagged_page(tag=name, page=number, cursor=cursor)
     pagecache.depends_on("notes", *pagecache.note_scopes(page.items))
-    kols, brands = queries.author_names(page.items)
-    return render_template("notes/tag.html", tag=name, page=page, kols=kols, brands=brands, **extra)
+    cards = queries.note_cards(page.items)
+    return render_template("notes/tag.html", tag=name, page=page, **cards, **extra)
 
 
 @bp.get("/search/suggest")

@@ -29,7 +29,8 @@ from app.notes.notify import notify_user
 from app.payments import release
 from app.status import move, record_created
 from app.text import clean_text, clean_url
-from app.uploads import save_image
+from app.uploads import StoredImage, store_image
+from app.webhooks import services as webhooks
 
 WRITABLE_CONTRACT = {ContractStatus.FUNDED, ContractStatus.CHANGES_REQUESTED}
 WRITABLE_NOTE = {NoteStatus.DRAFT, NoteStatus.CHANGES_REQUESTED}
@@ -125,7 +126,7 @@ def save_draft(
     uploads = [f for f in new_images if f and f.filename]
     if not is_video and len(kept) + len(uploads) > MAX_IMAGES:
         raise ValidationFailed({"images": [_("A note has at most %(n)d images.", n=MAX_IMAGES)]})
-    saved = [] if is_video else [save_image(f, field="images") for f in uploads]
+    saved = [] if is_video else [store_image(f, field="images") for f in uploads]
     stored_video = save_video(video_file, field="video_file") if is_video and video_file else None
     if note is None:
         note = _create_note(contract, campaign)
@@ -157,9 +158,13 @@ def _create_note(contract: Contract, campaign: Campaign) -> Note:
     return note
 
 
-def _arrange_images(note: Note, kept: list, saved: list[str], positions: dict[int, int]) -> None:
+def _arrange_images(
+    note: Note, kept: list, saved: list[StoredImage], positions: dict[int, int]
+) -> None:
     kept = sorted(kept, key=lambda i: (positions.get(i.id, i.position), i.position))
-    note.images[:] = kept + [NoteImage(file=name, position=0) for name in saved]
+    note.images[:] = kept + [
+        NoteImage(file=s.name, width=s.width, height=s.height, position=0) for s in saved
+    ]
     for position, image in enumerate(note.images, start=1):
         image.position = position
 
@@ -186,6 +191,7 @@ def submit_note(*, note_id: int, kol_id: int) -> Note:
     move(note, NoteStatus.SUBMITTED, by=kol_id, reason=f"revision {note.revision}")
     lifecycle.mark_submitted(contract_id=note.contract_id, by=kol_id)
     notify_user(note.brand_id, "note_submitted", note.title, "notes.review", note_id=note.id)
+    _emit(note, "note.submitted")
     db.session.flush()
     return note
 
@@ -220,7 +226,21 @@ def _approve_and_publish(note: Note, *, by: int | None, reason: str) -> None:
     notify_user(
         note.kol_id, "note_approved", note.title, "notes.edit", contract_id=note.contract_id
     )
+    _emit(note, "note.approved")
+    _emit(note, "note.published")
     db.session.flush()
+
+
+def _emit(note: Note, event_type: str) -> None:
+    """The brand's webhooks hear of the note (once per revision and event)."""
+    webhooks.emit(
+        brand_id=note.brand_id,
+        event_type=event_type,
+        key=f"note:{note.id}:r{note.revision}",
+        data={"note_id": note.id, "contract_id": note.contract_id,
+              "campaign_id": note.campaign_id, "kol_id": note.kol_id,
+              "revision": note.revision, "status": str(note.status)},
+    )  # fmt: skip
 
 
 def _review_comment(note: Note, brand_id: int, comment: str, brief_item: str) -> ReviewComment:

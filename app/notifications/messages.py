@@ -8,14 +8,12 @@ and keep the words they were stored with."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from app.money import decimals
+from app.money import format_money
 
 MESSAGES: dict[str, LazyString] = {
     # bids
@@ -59,6 +57,10 @@ MESSAGES: dict[str, LazyString] = {
     "takedown_agreed": _l("The brand agreed: your note was taken down: %(title)s"),
     "takedown_refused": _l("The brand asks you to keep your note live: %(title)s"),
     "keep_live_breach": _l("A note was taken down before the keep-live period ended: %(title)s"),
+    # webhooks
+    "webhook.disabled": _l(
+        "Your webhook endpoint %(url)s was disabled: every delivery failed for about a day."
+    ),
     # verification
     "verification.approved": _l("Your account is verified: you can bid on campaigns now."),
     "verification.rejected": _l("Your verification request was rejected: %(reason)s"),
@@ -68,6 +70,14 @@ MESSAGES: dict[str, LazyString] = {
         "to receive it."
     ),
     "payout.paid": _l("A payout of %(amount)s for contract #%(contract)d was sent to you."),
+    # outcome settlements (issue 21): both sides, with a link to the statement
+    "outcome.settled": _l(
+        "Settlement %(n)d of contract #%(contract)d: %(amount)s of commission and bonus released."
+    ),
+    "outcome.final": _l(
+        "Final settlement of contract #%(contract)d: %(amount)s released, %(refunded)s of the "
+        "cap refunded to the brand."
+    ),
     "payout.failed": _l(
         "The payout of %(amount)s for contract #%(contract)d failed; our finance team is on it."
     ),
@@ -91,6 +101,11 @@ MESSAGES: dict[str, LazyString] = {
     ),
     "refund_failed": _l("Stripe refused the refund of contract #%(contract)d: %(error)s"),
     "chargeback": _l("Chargeback %(id)s on contract #%(contract)d: the contract is frozen."),
+    # analytics anomalies
+    "engagement.burst": _l(
+        "A burst of engagement from new accounts on “%(title)s”: %(count)d likes, saves or "
+        "follows in the last hours. It is flagged and left out of trending and recommendations."
+    ),
 }
 
 EMAIL_BODY = _l("%(text)s\n\nOpen it on KOL Market: %(url)s")
@@ -104,8 +119,7 @@ def money(amount: int, currency: str) -> dict[str, Any]:
 def _value(value: Any) -> Any:
     """A param as the reader sees it: money in the reader's locale, the rest as stored."""
     if isinstance(value, dict) and set(value) == {"amount", "currency"}:
-        places = decimals(value["currency"])
-        return format_currency(Decimal(value["amount"]).scaleb(-places), value["currency"].upper())
+        return format_money(value["amount"], value["currency"])
     return value
 
 

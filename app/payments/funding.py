@@ -183,6 +183,15 @@ def _tell_funded(contract: Contract, funding: Funding) -> None:
     notify(
         user_id=contract.brand_id, kind="contract.paid", link=link, id=contract.id, amount=amount
     )
+    from app.webhooks.services import emit
+
+    emit(
+        brand_id=contract.brand_id,
+        event_type="contract.funded",
+        key=f"contract:{contract.id}",
+        data={"contract_id": contract.id, "campaign_id": contract.campaign_id,
+              "kol_id": contract.kol_id, "amount": funding.amount, "currency": funding.currency},
+    )  # fmt: skip
 
 
 def _late_or_second(contract: Contract, funding: Funding) -> bool:

@@ -49,8 +49,9 @@ class ContractMoney:
             return min(held, price_part - kol_part)
         if c.status in PRE_RELEASE:
             return min(held, c.price - c.kol_fee)
-        # Disputed or frozen: the KOL's share of what is left, at the contract's proportions.
-        return held * (c.price - c.kol_fee) // (c.price + c.brand_fee)
+        # Disputed or frozen: the KOL's share of what is left, at the contract's proportions
+        # (brand_total: an outcome cap's reserve is held too, and is not the KOL's yet).
+        return held * (c.price - c.kol_fee) // c.brand_total
 
     @property
     def released(self) -> int:

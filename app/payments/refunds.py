@@ -51,7 +51,7 @@ def _give_budget_back(contract: Contract) -> None:
     campaign = db.session.scalar(
         select(Campaign).where(Campaign.id == contract.campaign_id).with_for_update()
     )
-    campaign.committed_amount -= contract.price
+    campaign.committed_amount -= contract.committed  # the price and the outcome cap
     campaign.committed_notes -= 1
 
 

@@ -131,6 +131,7 @@ def release_on_approval(contract: Contract, *, actor_id: int | None) -> Payout |
 
 def release_after_keep_live(now: datetime) -> int:
     """Keep-live over: release the rest if the note stayed live, else refund it to the brand."""
+    from app.outcomes.settlement import reserve_left
     from app.payments.refunds import claim_refund
 
     ids = db.session.scalars(
@@ -143,7 +144,9 @@ def release_after_keep_live(now: datetime) -> int:
         if _note_kept_live(contract):
             release_stage(contract, "keep_live")
         else:
+            # What is still held for commission and bonus waits for the outcome settlement.
             held = balance(HELD, contract.currency, contract_id=contract.id)
+            held -= reserve_left(contract)
             if held > 0:
                 claim_refund(
                     contract=contract,
@@ -263,6 +266,16 @@ def _tell_paid(payout: Payout) -> None:
         contract=payout.contract_id,
         amount=money(payout.amount, payout.currency),
     )
+    from app.webhooks.services import emit
+
+    brand_id = db.session.scalar(select(Contract.brand_id).where(Contract.id == payout.contract_id))
+    emit(
+        brand_id=brand_id,
+        event_type="payout.paid",
+        key=f"payout:{payout.id}",
+        data={"payout_id": payout.id, "contract_id": payout.contract_id,
+              "amount": payout.amount, "currency": payout.currency},
+    )  # fmt: skip
 
 
 def _tell_failed(payout: Payout) -> None:

@@ -12,6 +12,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms import form_status, show_errors
 from app.money import to_major_text
+from app.notes.queries import note_cards, published_by_brand
 from app.profiles import queries, services
 from app.profiles.accounts import own_account
 from app.profiles.audience import audience_quality
@@ -172,16 +173,22 @@ def verification():
 @bp.get("/kols/<int:kol_id>")
 @access(PUBLIC)
 def kol_page(kol_id: int):
+    notes = queries.published_notes(kol_id)
     return render_template(
         "profiles/kol_page.html",
         profile=services.kol_profile(kol_id),
         audience=audience_quality([kol_id]).get(kol_id),
         record=queries.track_record(kol_id),
-        notes=queries.published_notes(kol_id),
+        notes=notes,
+        **note_cards(notes),
     )
 
 
 @bp.get("/brands/<int:brand_id>")
 @access(PUBLIC)
 def brand_page(brand_id: int):
-    return render_template("profiles/brand_page.html", profile=services.brand_profile(brand_id))
+    profile = services.brand_profile(brand_id)
+    notes = published_by_brand(brand_id)
+    return render_template(
+        "profiles/brand_page.html", profile=profile, notes=notes, **note_cards(notes)
+    )

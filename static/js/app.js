@@ -88,3 +88,14 @@ function suggestSearch(input) {
   });
 }
 document.querySelectorAll("input[data-suggest]").forEach(suggestSearch);
+
+// Registration: the browser's time zone, so dates read in it from the first page (the server
+// keeps it only if it is a zone it knows; settings change it later).
+document.addEventListener("DOMContentLoaded", () => {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  for (const input of document.querySelectorAll('input[type="hidden"][name="time_zone"]')) {
+    if (!input.value && zone) {
+      input.value = zone;
+    }
+  }
+});

@@ -107,12 +107,19 @@ def test_conversions_without_a_matching_click_are_kept_with_a_reason(client):
 
 
 def test_a_promo_code_attributes_to_the_kols_note(client):
+    from app.contracts.models import Contract
+
     _brand, key, note = setup_brand_note()
+    db.session.get(Contract, note.contract_id).promo_code = "GLOW10"  # the KOL's choice
+    db.session.commit()
+    response = report(client, key, promo_code="glow10", order_id="P-1", value=700, currency="usd")
+    assert response.json["attributed"] and response.json["note_id"] == note.id
+    # The note's hidden tracking code is not a promo code (issue 21).
     response = report(
-        client, key, promo_code=note.tracking_code.upper(), order_id="P-1", value=700,
+        client, key, promo_code=note.tracking_code.upper(), order_id="P-2", value=700,
         currency="usd",
     )  # fmt: skip
-    assert response.json["attributed"] and response.json["note_id"] == note.id
+    assert response.json["reason"] == "unknown_promo_code"
 
 
 def test_revenue_in_another_currency_is_a_conversion_but_not_summed(client):

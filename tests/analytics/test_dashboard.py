@@ -4,6 +4,7 @@ data, CSV safe for spreadsheets, a constant number of queries, empty states."""
 import csv
 import io
 import random
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -290,3 +291,79 @@ def test_hourly_rollups_leave_room_for_in_place_counter_updates(app):
         text("SELECT reloptions FROM pg_class WHERE relname = 'analytics_hourly'")
     )
     assert "fillfactor=70" in (options or [])
+
+
+def test_the_campaign_page_opens_with_its_charts_drawn_to_the_figures(client):
+    brand, campaign, notes = brand_with_campaign(notes=1)
+    fill(notes, n=200)
+    totals = client.get(
+        f"/api/v1/campaigns/{campaign.id}/stats", headers=bearer(make_api_key(brand))
+    ).json["totals"]
+    sign_in(client, brand)
+    html = client.get(f"/analytics/campaigns/{campaign.id}").get_data(as_text=True)
+
+    # Charts come before the table of figures.
+    assert html.index("analytics-chart") < html.index("All figures")
+    assert html.index('class="funnel"') < html.index("All figures")
+    # The funnel's bars: views fill the track, clicks are their share of the views.
+    funnel = html[html.index('aria-label="Views, clicks and conversions"') :]
+    widths = [
+        float(w)
+        for w in re.findall(r'<rect width="([\d.]+)" height="10" fill="#(?!f3f4f6)', funnel)
+    ]
+    assert widths[0] == 100.0
+    assert widths[1] == pytest.approx(100 * totals["clicks"] / totals["views"], abs=0.1)
+    # Spend beside revenue (nothing sold: spend is the whole scale).
+    spend = html[html.index('aria-label="Spend and revenue"') :]
+    assert re.findall(r'<rect width="([\d.]+)" height="10" fill="#dc2626"', spend) == ["100.0"]
+
+
+def test_the_dashboard_is_served_from_the_cache_for_its_brand_only_and_refreshes(app, client):
+    from app import pagecache
+
+    brand, campaign, notes = brand_with_campaign(notes=1)
+    fill(notes, n=50)
+    url = f"/analytics/campaigns/{campaign.id}"
+    app.config["PAGE_CACHE"] = True
+    pagecache._store.clear()
+    try:
+        sign_in(client, brand)
+        client.get("/")  # shows "Signed in." (a page with a flash message is never cached)
+        first = client.get(url).get_data(as_text=True)
+        assert "Figures are at most 5 seconds old." in first
+        views = re.search(r"<dt>Views</dt><dd>(\d+)</dd>", first).group(1)
+        fill(notes, n=50, seed=8)  # new traffic, written by the tracking writer
+        assert f"<dt>Views</dt><dd>{views}</dd>" in client.get(url).get_data(as_text=True)
+        fresh = client.get(url + "?refresh=1").get_data(as_text=True)
+        assert f"<dt>Views</dt><dd>{views}</dd>" not in fresh  # "Refresh now" reads afresh
+        other = make_user(Role.BRAND)
+        outsider = app.test_client()
+        sign_in(outsider, other)
+        assert outsider.get(url).status_code == 404  # never another brand's cached copy
+    finally:
+        app.config.pop("PAGE_CACHE")
+        pagecache._store.clear()
+
+
+def test_the_stats_api_shares_figures_for_a_few_seconds_but_never_with_outsiders(app, client):
+    from app import pagecache
+
+    brand, campaign, notes = brand_with_campaign(notes=1)
+    fill(notes, n=50)
+    url = f"/api/v1/campaigns/{campaign.id}/stats"
+    headers = bearer(make_api_key(brand))
+    app.config["PAGE_CACHE"] = True
+    pagecache._store.clear()
+    try:
+        first = client.get(url, headers=headers).json["totals"]["views"]
+        fill(notes, n=50, seed=8)
+        assert client.get(url, headers=headers).json["totals"]["views"] == first
+        app.config["ANALYTICS_DASHBOARD_SECONDS"] = 0  # "always fresh"
+        assert client.get(url, headers=headers).json["totals"]["views"] > first
+        outsider = bearer(make_api_key(make_user(Role.BRAND)))
+        app.config["ANALYTICS_DASHBOARD_SECONDS"] = 5
+        assert client.get(url, headers=outsider).status_code == 404
+    finally:
+        app.config["ANALYTICS_DASHBOARD_SECONDS"] = 5
+        app.config.pop("PAGE_CACHE")
+        pagecache._store.clear()

@@ -25,7 +25,7 @@ def test_key_created_in_settings_is_shown_once_and_stored_hashed(client):
         "id": user.id,
         "email": user.email,
         "role": "brand",
-        "locale": None,
+        "locale": "en",  # kept at sign-in: the language the browser was using
     }
 
 

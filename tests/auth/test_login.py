@@ -8,7 +8,7 @@ def test_each_role_can_sign_in_and_reach_home(client):
         user = make_user(role)
         response = login(client, user.email, PASSWORD)
         assert response.status_code == 302
-        page = client.get("/").get_data(as_text=True)
+        page = client.get("/", follow_redirects=True).get_data(as_text=True)  # shopper: feed
         assert "Sign out" in page
         post_form(client, "/auth/logout", page="/")
         assert "Sign in" in client.get("/").get_data(as_text=True)

@@ -191,7 +191,10 @@ def write_note(kol: Page, contract_id: int, title: str, body: str, photo: bool =
     kol.fill("#hashtags", "#ad #glowserum #skincare")
     if photo:
         kol.set_input_files("#images", png("#f3c6d3"))
-    submit(kol, "Save draft")
+        expect(kol.locator(".upload-preview img")).to_have_count(1)  # seen before it is sent
+    submit(kol, "Save draft")  # sent with a progress bar (static/js/uploads.js)
+    if photo:
+        flash(kol, "Draft saved.")
     note_id = int(kol.locator("#note-form").get_attribute("data-note-id"))
     submit(kol, "Submit for review")
     return note_id

@@ -32,17 +32,19 @@ def test_chinese(journey):
 
     pages = {
         brand: [
+            ("brand-workbench", "/"),
             ("brand-campaign", f"/campaigns/{campaign_id}"),
             ("brand-bids", f"/campaigns/{campaign_id}/bids"),
             ("brand-contract", f"/contracts/{contract_id}"),
             ("brand-review", f"/notes/{note_id}/review"),
         ],
         kol: [
+            ("kol-workbench", "/"),
             ("kol-campaigns", "/campaigns"),
             ("kol-note-editor", f"/contracts/{contract_id}/note"),
             ("kol-earnings", "/earnings"),
         ],
-        admin: [("admin-verifications", "/admin/verifications")],
+        admin: [("admin-workbench", "/"), ("admin-verifications", "/admin/verifications")],
     }
     for page, visits in pages.items():
         for name, path in visits:

@@ -71,7 +71,7 @@ def test_full_deal(journey):
     assert conversion["attributed"] and conversion["note_id"] == note_id
 
     dashboard = f"/analytics/campaigns/{campaign_id}"
-    steps.until(brand, dashboard, "dl.analytics-totals", re.compile(r"Conversions\s+1\b"))
+    steps.until(brand, dashboard, ".analytics-groups", re.compile(r"Conversions\s+1\b"))
     assert steps.fact(brand, "Views") == "1"
     assert steps.fact(brand, "Clicks") == "1"
     assert steps.fact(brand, "Conversions") == "1"

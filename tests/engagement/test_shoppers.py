@@ -30,7 +30,7 @@ def test_register_as_a_shopper(client):
     user = db.session.query(User).filter_by(email="yuki@example.com").one()
     assert user.role == Role.SHOPPER
     assert db.session.get(ShopperProfile, user.id).display_name == "Yuki"
-    home = client.get("/").get_data(as_text=True)
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)  # the feed
     for link in ('href="/feed"', 'href="/wishlist"', 'href="/explore"', 'href="/profile"'):
         assert link in home
 

@@ -47,6 +47,7 @@ POLICY: dict[str, Policy] = {
     "main.set_language": _p(PUBLIC),
     "main.switch_language": _p(PUBLIC),  # a display-preference cookie only, no CSRF needed
     "main.media": _p(PUBLIC),
+    "main.media_sized": _p(PUBLIC),
     "main.private_media": _p(ADMIN),
     "mail.outbox": _p(PUBLIC),  # 404 in production and with real mail
     "auth.login": _p(PUBLIC),
@@ -91,8 +92,23 @@ POLICY: dict[str, Policy] = {
     "campaigns.cancel": _p(BRAND, scope=OWN),
     "campaigns.duplicate": _p(BRAND, scope=OWN),
     "campaigns.invitations": _p(KOL),
-    "campaigns.kol_search": _p(BRAND),
+    "campaigns.kol_search": _p(PUBLIC),  # verified KOLs' public profiles (issue 22)
     "campaigns.invite": _p(BRAND),
+    "campaigns.kols_like_sold": _p(BRAND),  # the brand's own recommended KOLs (issue 24)
+    # shortlists (issue 22): a brand's own lists only
+    "shortlists.index": _p(BRAND),
+    "shortlists.save": _p(BRAND),
+    "shortlists.detail": _p(BRAND, scope=OWN),
+    "shortlists.rename": _p(BRAND, scope=OWN),
+    "shortlists.delete": _p(BRAND, scope=OWN),
+    "shortlists.remove": _p(BRAND, scope=OWN),
+    "shortlists.invite": _p(BRAND, scope=OWN),
+    # outbound webhooks (issue 22): a brand's own endpoints
+    "webhooks.index": _p(BRAND),
+    "webhooks.detail": _p(BRAND, scope=OWN),
+    "webhooks.enable": _p(BRAND, scope=OWN),
+    "webhooks.disable": _p(BRAND, scope=OWN),
+    "webhooks.delete": _p(BRAND, scope=OWN),
     # bids
     "bids.index": _p(*PARTIES),
     "bids.new_bid": _p(KOL, scope=SEEN),
@@ -120,6 +136,9 @@ POLICY: dict[str, Policy] = {
     "payments.payouts": _p(KOL),
     "payments.onboard": _p(KOL),
     "payments.disputes": _p(ADMIN),
+    # outcome deals (issue 21): settlement statements, the KOL's promo code
+    "outcomes.statements": _p(*PARTIES, *FIN, scope=OWN),
+    "outcomes.promo_code": _p(KOL, scope=OWN),
     "payments.resolve": _p(ADMIN),
     # notes
     "notes.edit": _p(KOL, scope=OWN),
@@ -174,6 +193,17 @@ POLICY: dict[str, Policy] = {
     "api.get_wishlist": _p(*ENGAGING),
     "api.list_comments": _p(PUBLIC, scope=SHOWN),
     "api.get_kol": _p(SIGNED_IN, scope=SEEN),  # a KOL's public profile, as /kols/<id>
+    "api.search_kols": _p(SIGNED_IN),  # Find KOLs' filters (issue 22)
+    "api.list_shortlists": _p(BRAND),
+    "api.create_shortlist": _p(BRAND),
+    "api.get_shortlist": _p(BRAND, scope=OWN),
+    "api.rename_shortlist": _p(BRAND, scope=OWN),
+    "api.delete_shortlist": _p(BRAND, scope=OWN),
+    "api.add_shortlist_kol": _p(BRAND, scope=OWN),
+    "api.remove_shortlist_kol": _p(BRAND, scope=OWN),
+    "api.invite_shortlist": _p(BRAND, scope=OWN),
+    "api.invite_one_kol": _p(BRAND, scope=OWN),
+    "api.list_invitations": _p(KOL),
     "api.post_comment": _p(*ENGAGING, scope=SHOWN),
     "api.delete_comment": _p(*ENGAGING, scope=OWN),  # its author
     # analytics
@@ -221,6 +251,7 @@ POLICY: dict[str, Policy] = {
     "api.docs_css": _p(PUBLIC),
     "api.docs_js": _p(PUBLIC),
     "api.explore": _p(PUBLIC),
+    "api.list_related_notes": _p(PUBLIC, scope=SHOWN),  # issue 24
     "api.post_batch": _p(PUBLIC),  # tracking beacons
     "api.me": _p(SIGNED_IN),
     "api.list_campaigns": _p(SIGNED_IN),
@@ -256,6 +287,9 @@ POLICY: dict[str, Policy] = {
     "api.request_changes": _p(BRAND, scope=OWN),
     "api.republish_note": _p(KOL, scope=OWN),
     "api.post_conversion": _p(BRAND),
+    "api.reverse_conversion": _p(BRAND),
+    "api.list_settlements": _p(*PARTIES, *FIN, scope=OWN),
+    "api.set_promo_code": _p(KOL, scope=OWN),
     "api.payouts": _p(KOL),
     "api.finance_entries": _p(*FIN),
     "api.finance_payouts": _p(*FIN),

@@ -117,6 +117,14 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     )
     db.session.add(NoteSave(note_id=objects["published"].id, user_id=kol.id, created_at=now))
     objects["comment"] = add_comment(note_id=objects["published"].id, user_id=brand.id, body="Hi")
+    from app.analytics.services import record_conversion
+
+    record_conversion(brand_id=brand.id, order_id="returned-1", value=900, currency="usd",
+                      occurred_at=now)  # fmt: skip
+    from app.shortlists.services import add_kol, create_shortlist
+
+    objects["shortlist"] = create_shortlist(brand_id=brand.id, name="Faves")
+    add_kol(brand_id=brand.id, shortlist_id=objects["shortlist"].id, kol_id=kol.id)
     db.session.commit()
     keys = {
         "brand": make_api_key(brand),
@@ -185,6 +193,21 @@ def _valid_calls() -> dict[str, Call]:
         "postNoteComment": Call("kol", {"note_id": "published"}, {"body": "Nice"}),
         "deleteComment": Call("brand", {"comment_id": "comment"}),
         "postConversion": Call("brand", body=conversion),
+        "reverseConversion": Call("brand", body={"order_id": "returned-1"}),
+        "listSettlements": Call("kol", {"contract_id": "funded"}),
+        "searchKols": Call("brand"),
+        "listShortlists": Call("brand"),
+        "createShortlist": Call("brand", body={"name": "Skincare picks"}),
+        "getShortlist": Call("brand", {"shortlist_id": "shortlist"}),
+        "renameShortlist": Call("brand", {"shortlist_id": "shortlist"}, {"name": "Renamed"}),
+        "deleteShortlist": Call("brand", {"shortlist_id": "shortlist"}),
+        "addShortlistKol": Call("brand", {"shortlist_id": "shortlist", "kol_id": "kol"}),
+        "removeShortlistKol": Call("brand", {"shortlist_id": "shortlist", "kol_id": "kol"}),
+        # "@open": the id of the seeded object, in the body
+        "inviteShortlist": Call("brand", {"shortlist_id": "shortlist"}, {"campaign_id": "@open"}),
+        "inviteKol": Call("brand", {"campaign_id": "open"}, {"kol_id": "@kol"}),
+        "listInvitations": Call("kol"),
+        "setPromoCode": Call("kol", {"contract_id": "funded"}, {"promo_code": "GLOW10"}),
         "getFinanceSummary": Call("finance"),
         "listFinancePayouts": Call("admin"),
         "listFinanceEntries": Call("finance"),
@@ -208,7 +231,10 @@ def test_every_operation_that_needs_a_key_refuses_none_and_a_wrong_one(app, monk
         if call is None:
             problems.append(f"{operation.label}: add a call that succeeds to _valid_calls()")
             continue
-        body = {} if call.body is None else {"body": call.body, "media_type": "application/json"}
+        sent = call.body
+        if isinstance(sent, dict):
+            sent = {k: ids[v[1:]] if str(v).startswith("@") else v for k, v in sent.items()}
+        body = {} if sent is None else {"body": sent, "media_type": "application/json"}
         case = operation.Case(
             path_parameters={name: ids.get(value, value) for name, value in call.path.items()},
             **body,

@@ -59,6 +59,7 @@ def _seed() -> tuple[dict[str, str], dict[str, list[int]]]:
     """One brand and one verified KOL with objects in every state a workflow can go on from:
     an API key per role, and the objects' ids by kind (as in app/api/links.py)."""
     from app.engagement.comments import add_comment
+    from app.shortlists.models import Shortlist, ShortlistMember
 
     brand, kol = make_user("brand"), make_kol(verified=True)
     open_campaign = make_campaign(brand)  # the KOL may bid
@@ -71,6 +72,9 @@ def _seed() -> tuple[dict[str, str], dict[str, list[int]]]:
     ]
     notes = [draft_note(contracts[1]), submitted_note(contracts[2]), published_note(contracts[3])]
     comment = add_comment(note_id=notes[2].id, user_id=brand.id, body="Lovely")
+    shortlist = Shortlist(brand_id=brand.id, name="Seeded picks")
+    shortlist.members.append(ShortlistMember(kol_id=kol.id))
+    db.session.add(shortlist)
     db.session.commit()
     keys = {
         "brand": make_api_key(brand),
@@ -85,6 +89,7 @@ def _seed() -> tuple[dict[str, str], dict[str, list[int]]]:
         "note": [n.id for n in notes],
         "kol": [kol.id],
         "comment": [comment.id],
+        "shortlist": [shortlist.id],
     }
     return keys, ids
 

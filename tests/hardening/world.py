@@ -169,6 +169,7 @@ def build_world() -> World:
         db.session.add(refund)
         db.session.flush()
         add(("refund_id",), Obj({"refund_id": refund.id}, frozenset({brand})))
+    _invite_only_and_shortlists(w, add)
     for p in ("A", "X"):
         add(("user_id",), Obj({"user_id": u[p]}, frozenset({p})))
     for p in (*BRANDS, *KOLS, "finance", "admin"):
@@ -230,12 +231,45 @@ def build_world() -> World:
         "notes.tag": [Obj({"tag": "glowserum"}, frozenset(), True)],
         "main.switch_language": [Obj({"code": "zh_Hans"}, frozenset(), True)],
         "main.media": [Obj({"name": image}, frozenset(), True)],
+        "main.media_sized": [Obj({"size": "thumb", "name": image}, frozenset(), True)],
         "main.private_media": [Obj({"name": message.attachment}, frozenset())],
         # Not configured in tests (no METRICS_TOKEN or allowed IPs): there is nothing there.
         "observability.metrics": [Obj({}, frozenset(), True, missing=True)],
         "finance.figure": [Obj({"name": "held", "currency": "usd"}, frozenset())],
     }
     return w
+
+
+def _invite_only_and_shortlists(w: World, add) -> None:
+    """An invite-only campaign of A that only X was invited to (its brand and X see it), a
+    shortlist per brand holding its KOL (A's holds X, B's holds Y), a webhook endpoint each."""
+    from app.campaigns.models import Invitation
+    from app.shortlists.models import Shortlist, ShortlistMember
+    from app.webhooks.models import WebhookEndpoint
+
+    secret = make_campaign(w.users["A"], title="Invite-only campaign of A", invite_only=True)
+    db.session.add(Invitation(campaign_id=secret.id, kol_id=w.users["X"].id))
+    for brand, kol in (("A", "X"), ("B", "Y")):
+        shortlist = Shortlist(brand_id=w.users[brand].id, name=f"Picks of {brand}")
+        shortlist.members.append(ShortlistMember(kol_id=w.users[kol].id))
+        db.session.add(shortlist)
+        db.session.flush()
+        add(("shortlist_id",), Obj({"shortlist_id": shortlist.id}, frozenset({brand})))
+        add(
+            ("kol_id", "shortlist_id"),
+            Obj({"shortlist_id": shortlist.id, "kol_id": w.users[kol].id}, frozenset({brand})),
+        )
+    for brand in ("A", "B"):
+        # Disabled: the walk's bids must not POST to the network (enabling is rolled back).
+        endpoint = WebhookEndpoint(brand_id=w.users[brand].id, url=f"https://{brand}.example/hook",
+                                   events="bid.received", secret="whsec_dGVzdA==",
+                                   enabled=False, disabled_reason="owner")  # fmt: skip
+        db.session.add(endpoint)
+        db.session.flush()
+        add(("endpoint_id",), Obj({"endpoint_id": endpoint.id}, frozenset({brand})))
+    db.session.commit()
+    owners = frozenset({"A", "X"})
+    add(("campaign_id",), Obj({"campaign_id": secret.id}, owners, label="invite-only"))
 
 
 def _engagement_objects(w: World, note) -> dict[str, list[Obj]]:

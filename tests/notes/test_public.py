@@ -26,7 +26,7 @@ def test_public_page_shows_the_note_with_the_sponsored_label(client):
     assert "Sponsored · Glow Co" in html
     assert f'href="/kols/{kol.id}"' in html and f'href="/brands/{brand.id}"' in html
     assert f'href="/go/{note.tracking_code}"' in html
-    assert "#glowserum" in html and f"/media/{note.images[0].file}" in html
+    assert "#glowserum" in html and f"/media/large/{note.images[0].file}" in html
 
 
 def test_a_wrong_or_missing_slug_redirects_to_the_canonical_url(client):

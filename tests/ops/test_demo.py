@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
@@ -75,7 +75,7 @@ def test_the_readme_lists_exactly_the_demo_accounts_the_seed_creates(seeded):
     with app.app_context():
         created = demo_logins()
     assert listed == created
-    assert len(created) == 8
+    assert len(created) == 12
     assert f"password for all of them is `{DEMO_PASSWORD}`" in readme
     for role, email in created:  # `flask seed` prints them all too
         assert re.search(rf"^  {role}\s+{re.escape(email)}$", output, re.M)
@@ -128,3 +128,27 @@ def test_serve_demo_prints_every_login_last_answers_healthy_and_stops_on_a_signa
         if server.poll() is None:
             server.kill()
             server.wait(timeout=30)
+
+
+def test_the_demo_has_published_notes_with_covers_and_weeks_of_traffic(seeded):
+    """Enough to look at (issue 20): ~30 published notes across categories, each with a cover
+    whose pixels are known, and views, clicks and orders spread over the last weeks."""
+    from app.analytics.models import Conversion, HourlyRollup
+    from app.campaigns.models import Campaign
+    from app.notes.models import Note, NoteStatus
+
+    app = seeded[0]
+    with app.app_context():
+        published = db.session.scalars(select(Note).where(Note.status == NoteStatus.PUBLISHED))
+        published = published.all()
+        assert len(published) >= 28
+        assert len({note.category for note in published}) >= 5
+        assert all(note.images and note.images[0].width for note in published)
+        hours = db.session.scalars(select(HourlyRollup.hour).where(HourlyRollup.views > 0)).all()
+        assert len({hour.date() for hour in hours}) >= 14
+        assert db.session.scalar(select(func.count()).select_from(Conversion)) > 0
+        # A skincare brand's campaigns ask for skincare hashtags, a café's for its own.
+        campaigns = db.session.execute(select(Campaign.title, Campaign.required_hashtags)).all()
+        for title, tags in campaigns:
+            if "glowserum" in tags:
+                assert "Glow" in title, title

@@ -42,6 +42,17 @@ def test_engagement_rate_and_flagged_share_from_likes_here(app, client):
     assert "flagged 25%" in client.get("/analytics/media-kit").get_data(as_text=True)
 
 
+def test_the_flagged_share_counts_the_same_things_as_the_engagements(app, client):
+    """New accounts' purchases are flagged too: the whole counts them, so it stays <= 100 %."""
+    kol = make_kol(verified=True, followers=1_000)
+    note = published_note(kol=kol)
+    _rolled(note, likes=10, bought=6, flagged_engagements=16)  # all from brand-new accounts
+    quality = audience_quality([kol.id])[kol.id]
+    assert (quality.engagements, quality.flagged) == (16, 16)
+    assert quality.flagged_share == 1.0 and quality.engagement_rate == 0
+    assert "flagged 100%" in client.get(f"/kols/{kol.id}").get_data(as_text=True)
+
+
 def test_mostly_flagged_engagement_is_marked_for_review(app, client):
     bought = make_kol(verified=True, followers=50_000)
     honest = make_kol(verified=True, followers=50_000)
@@ -59,3 +70,28 @@ def test_a_kol_without_notes_here_has_no_figures(client):
     kol = make_kol(verified=True)
     assert audience_quality([kol.id]) == {}
     assert "No engagement on our notes yet" in client.get(f"/kols/{kol.id}").get_data(as_text=True)
+
+
+def _bought(user, *notes) -> None:
+    for note in notes:
+        services.save(user, note.id, None)
+        services.mark_bought(user, note.id)
+    db.session.commit()
+
+
+def test_share_of_engagers_who_are_repeat_genuine_shoppers(app, client):
+    kol = make_kol(verified=True, followers=1_000)
+    note, elsewhere = published_note(kol=kol), published_note()
+    repeat, once, lurker = member(), member(), member()
+    newcomer = member(days_old=0)  # buys twice, but as an account too new to trust
+    _bought(repeat, note, elsewhere)
+    _bought(once, note)
+    _bought(newcomer, note, elsewhere)
+    services.like(lurker, note.id)
+    db.session.commit()
+    quality = audience_quality([kol.id])[kol.id]
+    # Engagers not flagged: repeat, once, lurker (the newcomer's engagement is flagged).
+    assert (quality.engagers, quality.repeat_shoppers) == (3, 1)
+    assert "repeat shoppers 33%" in client.get(f"/kols/{kol.id}").get_data(as_text=True)
+    brand = signed_in(app, make_user("brand"))
+    assert "repeat shoppers 33%" in brand.get("/kols").get_data(as_text=True)

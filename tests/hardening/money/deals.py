@@ -26,10 +26,14 @@ def parties(app, emulator, *, onboarded: bool = True):
     return brand, kol
 
 
-def new_deal(brand, kol, stage: str = "awaiting_funding", price: int = 50_000) -> Deal:
+def new_deal(
+    brand, kol, stage: str = "awaiting_funding", price: int = 50_000, contract_fields=None
+) -> Deal:
     """A deal of these parties on a campaign of its own, sized to the price; ``stage`` is "bid"
-    or "awaiting_funding" (funded() and submitted() take it further)."""
-    return make_deal(stage, brand=brand, kol=kol, price=price, budget=price * 4, notes_wanted=3)
+    or "awaiting_funding" (funded() and submitted() take it further); ``contract_fields``:
+    e.g. outcome terms."""
+    return make_deal(stage, brand=brand, kol=kol, price=price, budget=price * 4, notes_wanted=3,
+                     contract_fields=contract_fields)  # fmt: skip
 
 
 def checkout(contract_id: int, brand_id: int) -> str:

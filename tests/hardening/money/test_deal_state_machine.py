@@ -1,7 +1,8 @@
 """A stateful property test over the whole deal (hypothesis RuleBasedStateMachine).
 
 Rules: onboard, fund (sometimes declined first), submit, request changes, approve, cancel,
-dispute + admin split, chargeback (opened, then won or lost), refunds Stripe leaves pending or
+dispute + admin split, chargeback (opened, then won or lost), orders then an outcome settlement
+(weekly or final: commission released, the cap's rest refunded), refunds Stripe leaves pending or
 that fail (then Stripe processes them, and finance retries the failed ones), Stripe faults (an
 error, or the work done and the answer lost), worker runs (drain the jobs, Stripe retrying
 failed webhook deliveries). A reference
@@ -12,6 +13,8 @@ and PostgreSQL; bounded in CI (MONEY_STATES examples), more under `make soak`.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import current_app
 from hypothesis import HealthCheck, Phase, settings
@@ -19,6 +22,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy import select
 
+from app.analytics.models import TrackingEvent
+from app.analytics.services import record_conversion
+from app.analytics.tracking import new_click_id
 from app.contracts.models import Contract
 from app.errors import DomainError
 from app.extensions import db, limiter
@@ -26,6 +32,7 @@ from app.jobs import StagedJob
 from app.ledger.checks import ledger_problems
 from app.money import fee_for
 from app.notes import services as notes
+from app.outcomes.settlement import settle_contract
 from app.payments.disputes import open_dispute, resolve_dispute
 from app.payments.emulator import EmulatorError
 from app.payments.models import Payout, Refund
@@ -36,6 +43,7 @@ from tests.hardening.money.support import Figures, emulator_objects, size
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import onboard
 
+OUTCOME_TERMS = {"commission_bps": 1000, "outcome_cap": 20_000, "performance_days": 30}
 STATES = size("MONEY_STATES", 6, 150)
 STEPS = size("MONEY_STEPS", 12, 30)
 FIGURES = Figures("deal state machine")
@@ -51,8 +59,12 @@ class Deal(RuleBasedStateMachine):
         limiter.reset()
         self.brand, self.kol = make_user("brand"), make_kol()
         self.admin, self.finance = make_user("admin"), make_user("finance")
-        contract = new_deal(self.brand, self.kol).contract
+        contract = new_deal(self.brand, self.kol, contract_fields=OUTCOME_TERMS).contract
         self.id, self.price, self.total = contract.id, contract.price, contract.brand_total
+        self.brand_fee, self.outcome_fee = contract.brand_fee, contract.outcome_fee
+        # Outcome settlements (the model's arithmetic, app/outcomes/settlement.py's rules).
+        self.commission = self.released_gross = self.settlements = 0
+        self.settled_final = False
         self.kol_fee, self.session = contract.kol_fee, checkout(contract.id, self.brand.id)
         self.status, self.note_id, self.rounds = "awaiting_funding", None, 0
         self.onboarded = self.chargeback_closed = False
@@ -166,10 +178,11 @@ class Deal(RuleBasedStateMachine):
     def approve(self):
         assert self._try(lambda: notes.approve_note(note_id=self.note_id, brand_id=self.brand.id))
         bps = current_app.config["RELEASE_ON_APPROVAL_BPS"]
-        price_part, brand_part = fee_for(self.price, bps), fee_for(self.total - self.price, bps)
+        price_part, brand_part = fee_for(self.price, bps), fee_for(self.brand_fee, bps)
         self.kol_due += price_part - fee_for(self.kol_fee, bps)
         self.held -= price_part + brand_part
         self.status = "released"
+        FIGURES.add("approvals")
 
     @rule()
     def cancel(self):
@@ -201,6 +214,39 @@ class Deal(RuleBasedStateMachine):
         self.refund_due += refund
         self.kol_due += released - fee_for(released, current_app.config["KOL_FEE_BPS"])
         self.held, self.status = 0, "resolved"
+
+    @precondition(lambda self: self.status == "released" and not self.settled_final)
+    @rule(value=st.integers(1, 300_000), final=st.booleans())
+    def order_then_settlement(self, value, final):
+        """A genuine click and a confirmed order, then the next weekly (or the final)
+        settlement: the increment is released, the final one refunds the cap's rest."""
+        contract = db.session.get(Contract, self.id)
+        at = contract.approved_at + timedelta(hours=1, minutes=self.settlements)
+        click_id = new_click_id(self.note_id, at.timestamp())
+        db.session.add(TrackingEvent(event_id=click_id, kind="click", occurred_at=at,
+                                     note_id=self.note_id, contract_id=self.id,
+                                     campaign_id=contract.campaign_id, visitor=click_id[:60]))  # fmt: skip
+        record_conversion(brand_id=self.brand.id, order_id=f"o{self.id}-{self.settlements}",
+                          value=value, currency=contract.currency, occurred_at=at,
+                          click_id=click_id)  # fmt: skip
+        days = 7 * (self.settlements + 1)
+        final = final or days >= OUTCOME_TERMS["performance_days"]
+        when = contract.approved_at + timedelta(days=30 if final else days)
+        assert self._try(lambda: settle_contract(contract_id=self.id, now=when))
+        self.settlements += 1
+        cap, kol_bps = OUTCOME_TERMS["outcome_cap"], current_app.config["KOL_FEE_BPS"]
+        self.commission += fee_for(value, OUTCOME_TERMS["commission_bps"])
+        before, after = self.released_gross, min(self.commission, cap)
+        share = lambda x: x * self.outcome_fee // cap  # noqa: E731
+        self.kol_due += (after - before) - (fee_for(after, kol_bps) - fee_for(before, kol_bps))
+        self.held -= (after - before) + share(after) - share(before)
+        self.released_gross = after
+        if final:
+            rest = min(cap + self.outcome_fee - after - share(after), self.held)
+            self.refund_due += rest
+            self.held -= rest
+            self.settled_final = True
+        FIGURES.add("final_settlements" if final else "weekly_settlements")
 
     @precondition(lambda self: self.status in ("funded", "in_review", "changes_requested"))
     @rule()
@@ -345,4 +391,25 @@ def test_refused_dispute_after_a_chargeback_leaves_the_contract_frozen(app, stri
         deal.books_balance()
     assert deal.status == "frozen"
     assert db.session.get(Contract, deal.id).status.value == "frozen"
+    deal.teardown()
+
+
+@pytest.mark.parametrize("split", [None, 30], ids=["to-the-end", "then-disputed"])
+def test_weekly_and_final_settlements_follow_the_model(app, stripe_emulator, split):
+    """The state machine's outcome steps in a row: orders and weekly settlements until the
+    final one, the books and Stripe checked against the model after each (the generated runs
+    reach them less often); then, optionally, a dispute splits what is still held."""
+    APP["app"] = app
+    deal = Deal()
+    steps = [deal.onboard, lambda: deal.fund(declines=0), deal.submit, deal.approve]
+    steps += [lambda v=v: deal.order_then_settlement(value=v, final=False)
+              for v in (30_000, 99_999, 1)]  # fmt: skip
+    if split is not None:
+        steps.append(lambda: deal.dispute_and_split(share=split))
+    else:
+        steps.append(lambda: deal.order_then_settlement(value=250_000, final=True))
+    for step in [*steps, deal.worker_runs]:
+        step()
+        deal.books_balance()
+    assert deal.settled_final == (split is None)
     deal.teardown()

@@ -1,0 +1,3 @@
+"""Recommendations from behaviour: For you, related notes, and KOLs like the ones that sold."""
+
+from app.recommend import models  # noqa: F401
