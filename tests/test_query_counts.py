@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from app.analytics.tracking import VISITOR_COOKIE
 from app.auth.models import Role
 from app.db_types import utcnow
 from app.extensions import db
@@ -91,7 +92,7 @@ def market(notes: int) -> dict:
     return {"brand": brand, "kol": kols[0], "dashboard": dashboard, "note": made[0]}
 
 
-PUBLIC_PAGES = ("note", "/explore", "/explore?tab=trending")
+PUBLIC_PAGES = ("note", "/explore", "/explore?tab=trending", "/explore?tab=foryou")
 
 
 def page_counts(app, data: dict) -> dict[str, int]:
@@ -102,6 +103,12 @@ def page_counts(app, data: dict) -> dict[str, int]:
         url = f"/n/{note.id}-{note.slug}" if page == "note" else page
         counts[page] = queries(visitor, url, headers=BROWSER)
     assert [e["n"] for e in data["tracked"] if e["k"] == "view"] == [note.id]
+    # A visitor's For you with history: the visitor who read the first note (market()).
+    returning = app.test_client()
+    returning.set_cookie(VISITOR_COOKIE, f"{0:032x}")
+    counts["/explore?tab=foryou (read notes)"] = queries(
+        returning, "/explore?tab=foryou", headers=BROWSER
+    )
     kol = signed_in(app, data["kol"])
     counts["/campaigns"] = queries(kol, "/campaigns?per_page=100", headers=BROWSER)
     counts["note (signed in)"] = queries(kol, f"/n/{note.id}-{note.slug}", headers=BROWSER)

@@ -47,7 +47,10 @@ def cookie_names(response) -> set[str]:
 
 
 def public_urls(note) -> list[str]:
-    return [f"/n/{note.id}-{note.slug}", "/explore", "/", f"/go/{note.tracking_code}"]
+    return [
+        f"/n/{note.id}-{note.slug}", "/explore", "/", f"/go/{note.tracking_code}",
+        "/explore?tab=foryou",  # a visitor's own list (issue 24)
+    ]  # fmt: skip
 
 
 def test_a_first_visit_to_a_public_page_sets_no_session_cookie(app, cache):

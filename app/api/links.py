@@ -83,8 +83,8 @@ TAKES: dict[str, dict[str, str]] = {
         "getShortlist": "shortlist_id",
         "renameShortlist": "shortlist_id",
         "inviteShortlist": "shortlist_id",
-        "addShortlistKol": "shortlist_id",
-        "removeShortlistKol": "shortlist_id",
+        # addShortlistKol / removeShortlistKol also take a kol_id no answer carries with it:
+        # a link must define every path parameter, so none leads there.
         "deleteShortlist": "shortlist_id",
     },
     "comment": {"deleteComment": "comment_id"},
@@ -163,9 +163,21 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
 }
 
 
+# Operations with two ids in their path: a link must define both, so these lead there from an
+# answer that has both at hand (the shortlist answered, the KOL of the request's own path).
+_MEMBER = {"shortlist_id": "$response.body#/id", "kol_id": "$request.path.kol_id"}
+BOTH_IDS: dict[tuple[str, str], dict[str, dict[str, str]]] = {
+    ("addShortlistKol", "200"): {"removeShortlistKol": _MEMBER},
+    ("removeShortlistKol", "200"): {"addShortlistKol": _MEMBER},
+}
+
+
 def response_links(operation_id: str, status: str) -> dict[str, Any]:
     """The links of one answer, named after the operation each leads to (never to itself)."""
-    links: dict[str, Any] = {}
+    links: dict[str, Any] = {
+        target: {"operationId": target, "parameters": dict(parameters)}
+        for target, parameters in BOTH_IDS.get((operation_id, status), {}).items()
+    }
     for kind, expression in CARRIES.get((operation_id, status), {}).items():
         for target, parameter in TAKES[kind].items():
             link = {"operationId": target, "parameters": {parameter: expression}}

@@ -5,26 +5,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_login import current_user
 
 from app import pagecache, search
-from app.analytics.tracking import record_view
+from app.analytics.tracking import VISITOR_COOKIE, VISITOR_RE, record_view
 from app.authz import PUBLIC, access
 from app.engagement.comment_section import comment_sort, note_comments
-from app.engagement.services import note_counts
+from app.engagement.services import ENGAGERS, note_counts
 from app.notes import queries
-from app.notes.queries import TABS, explore_filters
+from app.notes.queries import PAGE_TABS, explore_filters
 from app.notes.routes import bp
 from app.outcomes.services import promo_code_of
-from app.recommend.queries import related_notes
+from app.recommend.queries import for_visitor, related_notes
 from app.text import render_markdown
 
 
 @bp.get("/explore")
 @access(PUBLIC)
 def explore():
-    filters = explore_filters(request.args)
+    filters = explore_filters(request.args, PAGE_TABS)
+    if filters["tab"] == "foryou":
+        return _for_you()
     tag = filters["q"][1:] if filters["q"].startswith("#") else ""
     if tag and search.normal_tag(tag) and len(tag.split()) == 1:  # "#防晒": that tag's page
         return redirect(url_for("notes.tag", tag=search.normal_tag(tag)))
@@ -59,10 +62,30 @@ def _render_explore(filters: dict, number: int, cursor: str | None, **extra) -> 
         "notes/explore.html",
         page=page,
         filters=filters,
-        tabs=TABS,
         **queries.note_cards(page.items),
         **extra,
     )
+
+
+def _for_you():
+    """A visitor's For you: their own list, so never from nor into the shared page cache and
+    never kept by a browser or proxy for someone else (private, no-store). Read from the
+    visitor cookie only (none is set here): without one, the cold start (trending). Signed-in
+    people have theirs on /feed."""
+    if current_user.is_authenticated and current_user.role in ENGAGERS:
+        return redirect(url_for("social.feed_page", tab="foryou"))
+    cookie = request.cookies.get(VISITOR_COOKIE, "")
+    visitor = cookie if VISITOR_RE.match(cookie) else None
+    feed = for_visitor(visitor, limit=queries.PER_PAGE)
+    filters = {"tab": "foryou", "q": "", "category": ""}
+    response = make_response(
+        render_template(
+            "notes/explore.html", page=feed, filters=filters, **queries.note_cards(feed.items)
+        )
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.vary.add("Cookie")
+    return response
 
 
 @dataclass(frozen=True)

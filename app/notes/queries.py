@@ -21,7 +21,8 @@ from app.text import clean_text
 
 PER_PAGE = 24
 NEWEST = (Note.published_at, Note.id)  # the keyset of newest-first lists of published notes
-TABS = ("latest", "trending")  # the public feed's tabs
+TABS = ("latest", "trending")  # the public feed's tabs (the API's too)
+PAGE_TABS = (*TABS, "foryou")  # /explore's: For you is the visitor's own (not in the API)
 RELATED_LIMIT = 6
 TRENDING_WINDOW_DAYS = 30
 # Trending activity: the recent window, its half-life, and what each kind of activity weighs.
@@ -30,12 +31,12 @@ ACTIVITY_HALF_LIFE_HOURS = 48.0
 ACTIVITY_WEIGHTS = {"views": 1, "clicks": 5, "likes": 2, "saves": 4, "comments": 3}
 
 
-def explore_filters(args) -> dict:
+def explore_filters(args, tabs: tuple[str, ...] = TABS) -> dict:
     """The feed's filters from a query string, unknown values dropped."""
     tab = args.get("tab", "latest")
     category = args.get("category", "")
     return {
-        "tab": tab if tab in TABS else "latest",
+        "tab": tab if tab in tabs else "latest",
         "q": clean_text(args.get("q", ""), 100),
         "category": category if category in CATEGORIES else "",
     }
