@@ -31,6 +31,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask import current_app, g, has_app_context, has_request_context, request, session
@@ -285,20 +286,10 @@ def viewer_page(key: Any, build: Callable[[], str], ttl: float = VIEWER_TTL) -> 
     shared by every process) a hit is served without loading the account again — after the
     same session-protection check Flask-Login makes. Without Redis the account is loaded each
     time. ``ttl`` bounds how old what others changed may be (a dashboard: a few seconds)."""
-    if not enabled() or "_flashes" in session:
+    full_key = _viewer_key(key)
+    if full_key is None:
         return None
-    claimed = _session_identity()
-    if claimed is None:
-        return None
-    if current_app.login_manager._session_protection_failed():
-        return None
-    version = _viewer_version(claimed[0])
-    if version is None:
-        return None
-    full_key = (
-        "viewer", *claimed, version, request.cookies.get(LANG_COOKIE), session.get("locale"),
-        request.headers.get("Accept-Language", ""), *key,
-    )  # fmt: skip
+    claimed = full_key[1:3]
     if _redis() is not None:
         _fresh_version()  # a change of public content (or a Redis restart) clears this process
         hit = _live_entry(full_key, time.monotonic())
@@ -326,6 +317,55 @@ def viewer_data(user_id: int, key: Any, build: Callable[[], Any], ttl: float = V
     if version is None:
         return build()
     return cached(("viewer-data", user_id, version, *key), build, ttl=ttl)
+
+
+def _viewer_key(key: Any) -> tuple | None:
+    """The cache key of ``key`` for the viewer the session cookie claims, or None when nothing
+    may be cached for this request."""
+    if not enabled() or "_flashes" in session:
+        return None
+    claimed = _session_identity()
+    if claimed is None:
+        return None
+    if current_app.login_manager._session_protection_failed():
+        return None
+    version = _viewer_version(claimed[0])
+    if version is None:
+        return None
+    return (
+        "viewer", *claimed, version, request.cookies.get(LANG_COOKIE), session.get("locale"),
+        request.headers.get("Accept-Language", ""), *key,
+    )  # fmt: skip
+
+
+def viewer_hit(key: Any) -> str | None:
+    """A page ``viewer_page`` already keeps for this viewer, without loading the account; None
+    on a miss or without Redis. Safe before a route's access check: an entry exists only for
+    the account, session and versions that built it, and that build passed the check (a
+    change of role or account moves the viewer's version)."""
+    if _redis() is None:
+        return None
+    full_key = _viewer_key(key)
+    if full_key is None:
+        return None
+    _fresh_version()
+    hit = _live_entry(full_key, time.monotonic())
+    return None if hit is _MISSING else fill_csrf(hit)
+
+
+def served_to_viewer_first(make_key: Callable[..., Any]) -> Callable:
+    """A decorator above ``@access``: a page this viewer already has in ``viewer_page`` is
+    served before the access check loads their account (the check ran when it was built)."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            html = viewer_hit(make_key(*args, **kwargs))
+            return html if html is not None else view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def touch_viewers(user_ids) -> None:

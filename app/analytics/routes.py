@@ -152,7 +152,12 @@ def _sorted(stats: dict) -> tuple[list[dict], str, bool]:
     return sort_rows(stats["notes"], key, descending), key, descending
 
 
+def _dashboard_key(campaign_id: int) -> tuple:
+    return ("analytics.campaign", campaign_id, request.query_string)
+
+
 @bp.get("/analytics/campaigns/<int:campaign_id>")
+@pagecache.served_to_viewer_first(_dashboard_key)
 @access(Role.BRAND)
 def campaign(campaign_id: int):
     """A campaign's dashboard, cached for its brand up to ANALYTICS_DASHBOARD_SECONDS (the page
@@ -161,9 +166,7 @@ def campaign(campaign_id: int):
     if request.args.get("refresh") or not seconds:
         return _campaign_page(campaign_id)
     html = pagecache.viewer_page(
-        ("analytics.campaign", campaign_id, request.query_string),
-        lambda: _campaign_page(campaign_id),
-        ttl=seconds,
+        _dashboard_key(campaign_id), lambda: _campaign_page(campaign_id), ttl=seconds
     )
     return html if html is not None else _campaign_page(campaign_id)
 

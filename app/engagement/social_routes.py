@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import pagecache
 from app.auth.forms import ConfirmForm
 from app.auth.models import Role
 from app.authz import SIGNED_IN, access
@@ -26,9 +27,22 @@ bp = Blueprint("social", __name__)  # its wishlist pages are in wishlist.py
 # --- feed ------------------------------------------------------------------------------------
 
 
+def _feed_key() -> tuple:
+    return ("social.feed", request.query_string)
+
+
 @bp.get("/feed")
+@pagecache.served_to_viewer_first(_feed_key)
 @access(*ENGAGERS)
 def feed_page():
+    """The signed-in person's feed, cached for them like their workbench (app/pagecache.py
+    ``viewer_page``: rebuilt after their own actions and notifications and when public content
+    changes, else at most VIEWER_TTL old)."""
+    html = pagecache.viewer_page(_feed_key(), _feed_page)
+    return html if html is not None else _feed_page()
+
+
+def _feed_page() -> str:
     tab = request.args.get("tab", "newest")
     tab = tab if tab in feed.TABS else "newest"
     page = feed.feed_page(
