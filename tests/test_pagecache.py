@@ -392,3 +392,26 @@ def test_with_redis_other_processes_drop_only_the_changed_scopes(app, shared_ver
         pagecache._store.checked = 0.0
         pagecache.cached(("d",), lambda: "built", scopes=("note:4",))
         assert set(pagecache._store.entries) == {("d",)}
+
+
+@pytest.mark.redis
+def test_with_redis_a_kept_dashboard_costs_no_query_and_only_its_brand_gets_it(
+    app, shared_versions
+):
+    """The dashboard is served before its access check (served_to_viewer_first): a hit costs
+    no query, not even the account's, and is only ever the page its own brand built."""
+    from tests.analytics.test_dashboard import brand_with_campaign, fill
+    from tests.factories import make_kol
+
+    brand, campaign, notes = brand_with_campaign(notes=1)
+    fill(notes, n=20)
+    url = f"/analytics/campaigns/{campaign.id}"
+    client = signed_in(app, brand)
+    client.get("/")  # shows the "Signed in." flash: not cached
+    built = client.get(url).get_data(as_text=True)
+    again, page = statements(client, url)
+    assert again == 0 and page.get_data(as_text=True) == built
+    kol = signed_in(app, make_kol())
+    assert kol.get(url).status_code == 403  # the role check still runs for everyone else
+    other = signed_in(app, make_user("brand"))
+    assert other.get(url).status_code == 404
