@@ -400,11 +400,15 @@ def test_with_redis_a_kept_dashboard_costs_no_query_and_only_its_brand_gets_it(
 ):
     """The dashboard is served before its access check (served_to_viewer_first): a hit costs
     no query, not even the account's, and is only ever the page its own brand built."""
-    from tests.analytics.test_dashboard import brand_with_campaign, fill
+    from app.analytics.rollups import ingest_events
+    from tests.analytics.support import event as tracking_event
     from tests.factories import make_kol
 
-    brand, campaign, notes = brand_with_campaign(notes=1)
-    fill(notes, n=20)
+    brand = make_user("brand")
+    campaign = campaign_for(brand)
+    note = published_note(campaign)
+    ingest_events([tracking_event(note, visitor=f"{i:032x}") for i in range(5)])
+    db.session.commit()
     url = f"/analytics/campaigns/{campaign.id}"
     client = signed_in(app, brand)
     client.get("/")  # shows the "Signed in." flash: not cached
