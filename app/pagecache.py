@@ -13,9 +13,9 @@ entries live ``LOCAL_TTL`` seconds. Engagement counts shown in the HTML may be `
 seconds old; per-viewer state is loaded by JS.
 
 Signed-in pages that many requests repeat (a KOL's campaign discovery) are cached per viewer
-(``viewer_page``): the key holds the account, its session version (sign-out everywhere
-drops them) and a per-viewer version in Redis that moves on every commit the viewer makes and
-on every notification they get, so a badge or list never lags the viewer's own action; what
+(``viewer_page``, app/viewer_cache.py): the key holds the account, its session version
+(sign-out everywhere drops them) and a per-viewer version in Redis that moves on every commit
+the viewer makes and on every notification they get, so a badge or list never lags the viewer's own action; what
 others change shows up by the shared version above, or after ``VIEWER_TTL`` at most.
 
 Pages are cached for anonymous visitors only when they have no flashed messages: the
@@ -31,16 +31,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from flask import current_app, g, has_app_context, has_request_context, request, session
+from flask import current_app, g, has_app_context, has_request_context, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.i18n import LANG_COOKIE
 from app.redis import redis_client
 
 log = logging.getLogger(__name__)
@@ -267,105 +265,6 @@ def _viewer_version(user_id: int):
         return client.get(VIEWER_KEY.format(user_id)) or b"0"
     except Exception:
         return None
-
-
-def _session_identity() -> tuple[int, int] | None:
-    """(account id, session version) the session cookie claims ("id:version"), unverified."""
-    user_id, _sep, version = str(session.get("_user_id") or "").partition(":")
-    return (int(user_id), int(version)) if user_id.isdecimal() and version.isdecimal() else None
-
-
-def viewer_page(key: Any, build: Callable[[], str], ttl: float = VIEWER_TTL) -> str | None:
-    """A signed-in viewer's page (``build()`` renders it), cached for them; None when it cannot
-    be (anonymous, a flashed message waiting, the cache off): the caller renders as usual.
-
-    The key holds the account and session version the cookie claims, the viewer's version and
-    what picks the language. An entry is only ever stored after Flask-Login verified that
-    claim against the database, and any change to the account row (sign-out everywhere, a
-    password change, being disabled) moves the viewer's version. So with Redis (versions
-    shared by every process) a hit is served without loading the account again — after the
-    same session-protection check Flask-Login makes. Without Redis the account is loaded each
-    time. ``ttl`` bounds how old what others changed may be (a dashboard: a few seconds)."""
-    full_key = _viewer_key(key)
-    if full_key is None:
-        return None
-    claimed = full_key[1:3]
-    if _redis() is not None:
-        _fresh_version()  # a change of public content (or a Redis restart) clears this process
-        hit = _live_entry(full_key, time.monotonic())
-        if hit is not _MISSING:
-            return fill_csrf(hit)
-    user = current_user
-    if not user.is_authenticated or (user.id, user.session_version) != claimed:
-        return None
-
-    def render() -> str:
-        g.pagecache_csrf_placeholder = True
-        try:
-            return build()
-        finally:
-            g.pagecache_csrf_placeholder = False
-
-    return fill_csrf(cached(full_key, render, ttl=ttl))
-
-
-def viewer_data(user_id: int, key: Any, build: Callable[[], Any], ttl: float = VIEWER_TTL) -> Any:
-    """What an API caller already authenticated as ``user_id`` reads (a list with their fits),
-    cached for them like ``viewer_page``: rebuilt after their own changes and notifications, or
-    after what others change (the shared version), or ``ttl`` at most."""
-    version = _viewer_version(user_id) if enabled() else None
-    if version is None:
-        return build()
-    return cached(("viewer-data", user_id, version, *key), build, ttl=ttl)
-
-
-def _viewer_key(key: Any) -> tuple | None:
-    """The cache key of ``key`` for the viewer the session cookie claims, or None when nothing
-    may be cached for this request."""
-    if not enabled() or "_flashes" in session:
-        return None
-    claimed = _session_identity()
-    if claimed is None:
-        return None
-    if current_app.login_manager._session_protection_failed():
-        return None
-    version = _viewer_version(claimed[0])
-    if version is None:
-        return None
-    return (
-        "viewer", *claimed, version, request.cookies.get(LANG_COOKIE), session.get("locale"),
-        request.headers.get("Accept-Language", ""), *key,
-    )  # fmt: skip
-
-
-def viewer_hit(key: Any) -> str | None:
-    """A page ``viewer_page`` already keeps for this viewer, without loading the account; None
-    on a miss or without Redis. Safe before a route's access check: an entry exists only for
-    the account, session and versions that built it, and that build passed the check (a
-    change of role or account moves the viewer's version)."""
-    if _redis() is None:
-        return None
-    full_key = _viewer_key(key)
-    if full_key is None:
-        return None
-    _fresh_version()
-    hit = _live_entry(full_key, time.monotonic())
-    return None if hit is _MISSING else fill_csrf(hit)
-
-
-def served_to_viewer_first(make_key: Callable[..., Any]) -> Callable:
-    """A decorator above ``@access``: a page this viewer already has in ``viewer_page`` is
-    served before the access check loads their account (the check ran when it was built)."""
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            html = viewer_hit(make_key(*args, **kwargs))
-            return html if html is not None else view(*args, **kwargs)
-
-        return wrapper
-
-    return decorate
 
 
 def touch_viewers(user_ids) -> None:

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import pagecache
+from app import viewer_cache
 from app.analytics import charts, orders, queries, services, tracking
 from app.analytics import media_kit as media_kit_links
 from app.analytics.metrics import sort_rows
@@ -157,7 +157,7 @@ def _dashboard_key(campaign_id: int) -> tuple:
 
 
 @bp.get("/analytics/campaigns/<int:campaign_id>")
-@pagecache.served_to_viewer_first(_dashboard_key)
+@viewer_cache.served_to_viewer_first(_dashboard_key)
 @access(Role.BRAND)
 def campaign(campaign_id: int):
     """A campaign's dashboard, cached for its brand up to ANALYTICS_DASHBOARD_SECONDS (the page
@@ -165,7 +165,7 @@ def campaign(campaign_id: int):
     seconds = current_app.config["ANALYTICS_DASHBOARD_SECONDS"]
     if request.args.get("refresh") or not seconds:
         return _campaign_page(campaign_id)
-    html = pagecache.viewer_page(
+    html = viewer_cache.viewer_page(
         _dashboard_key(campaign_id), lambda: _campaign_page(campaign_id), ttl=seconds
     )
     return html if html is not None else _campaign_page(campaign_id)

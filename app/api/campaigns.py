@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app, jsonify, request, url_for
 
-from app import pagecache
+from app import viewer_cache
 from app.api.auth import api_access, api_user
 from app.api.campaign_schemas import CampaignInput, CampaignList, CampaignQuery, CampaignSchema
 from app.api.routes import bp
@@ -90,7 +90,7 @@ def _caller_kol() -> KolProfile | None:
 @bp.arguments(CampaignQuery, location="query")
 @bp.response(200, CampaignList)
 def list_campaigns(args: dict):
-    """Cached per caller (app/pagecache.py ``viewer_data``): a KOL's fits are computed once per
+    """Cached per caller (app/viewer_cache.py ``viewer_data``): a KOL's fits are computed once per
     change of the campaigns, of their profile or of their own state, not on every request."""
     user_id = api_user().id
 
@@ -109,7 +109,7 @@ def list_campaigns(args: dict):
         items = [campaign_json(c, queries.assess(c, kol) if kol else None) for c in result.items]
         return jsonify(CampaignList().dump(page_json(result, items))).get_data()
 
-    body = pagecache.viewer_data(user_id, ("api.campaigns", request.query_string), build)
+    body = viewer_cache.viewer_data(user_id, ("api.campaigns", request.query_string), build)
     return current_app.response_class(body, mimetype="application/json")
 
 

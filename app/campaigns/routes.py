@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import pagecache
+from app import viewer_cache
 from app.auth.models import Role
 from app.authz import PUBLIC, access
 from app.campaigns import discovery, queries, services
@@ -213,9 +213,9 @@ def detail(campaign_id: int):
 @access(PUBLIC)
 def browse():
     """Open campaigns. A signed-in KOL's page (their fits, their sort) is cached for them
-    (app/pagecache.py viewer_page): paging back and forth or reloading costs no query but
+    (app/viewer_cache.py viewer_page): paging back and forth or reloading costs no query but
     the session's own."""
-    html = pagecache.viewer_page(("campaigns.browse", request.query_string), _browse)
+    html = viewer_cache.viewer_page(("campaigns.browse", request.query_string), _browse)
     return html if html is not None else _browse()
 
 

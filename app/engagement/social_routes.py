@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import pagecache
+from app import viewer_cache
 from app.auth.forms import ConfirmForm
 from app.auth.models import Role
 from app.authz import SIGNED_IN, access
@@ -32,13 +32,13 @@ def _feed_key() -> tuple:
 
 
 @bp.get("/feed")
-@pagecache.served_to_viewer_first(_feed_key)
+@viewer_cache.served_to_viewer_first(_feed_key)
 @access(*ENGAGERS)
 def feed_page():
     """The signed-in person's feed, cached for them like their workbench (app/pagecache.py
     ``viewer_page``: rebuilt after their own actions and notifications and when public content
     changes, else at most VIEWER_TTL old)."""
-    html = pagecache.viewer_page(_feed_key(), _feed_page)
+    html = viewer_cache.viewer_page(_feed_key(), _feed_page)
     return html if html is not None else _feed_page()
 
 

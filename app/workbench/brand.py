@@ -12,7 +12,7 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import lazyload
 
 from app.analytics.models import HourlyRollup
-from app.analytics.queries import spend_columns, spend_of
+from app.analytics.spend import spend_columns, spend_of
 from app.bids.models import Bid
 from app.campaigns.models import Campaign, CampaignStatus
 from app.contracts.models import Contract, ContractStatus

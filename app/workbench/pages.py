@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 
-from app import pagecache
+from app import viewer_cache
 from app.auth.models import Role
 from app.db_types import utcnow
 from app.workbench.brand import brand_desk, latest_notifications
@@ -17,10 +17,10 @@ from app.workbench.staff import admin_desk, finance_desk
 
 def workbench_response():
     """The signed-in user's workbench (None for a visitor), cached for them like a KOL's
-    discovery page (app/pagecache.py ``viewer_page``: rebuilt after their own changes and their
+    discovery page (app/viewer_cache.py ``viewer_page``: rebuilt after their own changes and their
     notifications, else at most VIEWER_TTL old). A cached page is served before the account is
     loaded, as discovery's is; a shopper's "page" is empty: they go to the feed."""
-    html = pagecache.viewer_page(("workbench",), _render)
+    html = viewer_cache.viewer_page(("workbench",), _render)
     if html is None:
         if not current_user.is_authenticated:
             return None
