@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app import pagecache
 from app.analytics import pipeline, queries, services
-from app.analytics.api_schemas import Stats
+from app.analytics.api_schemas import ConversionFields, Stats
 from app.api.auth import _bearer_user, api_access, api_user
 from app.api.routes import bp
 from app.api.schemas import (
@@ -79,17 +79,7 @@ class ConversionInput(StrictSchema):
     promo_code = text(32, allow_none=True)
 
 
-class ConversionSchema(Schema):
-    id = fields.Integer(required=True)
-    order_id = fields.String(required=True)
-    value = fields.Integer(required=True, metadata={"description": "Minor units"})
-    currency = fields.String(required=True)
-    time = fields.String(required=True, metadata={"format": "date-time"})
-    attributed = fields.Boolean(required=True)
-    note_id = fields.Integer(required=True, allow_none=True)
-    contract_id = fields.Integer(required=True, allow_none=True)
-    campaign_id = fields.Integer(required=True, allow_none=True)
-    reason = fields.String(required=True, allow_none=True)
+class ConversionSchema(ConversionFields):
     duplicate = fields.Boolean(required=True)
 
 

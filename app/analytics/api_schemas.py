@@ -125,3 +125,18 @@ class Stats(Schema):
     totals = fields.Nested(Totals, required=True)
     series = fields.List(fields.Nested(SeriesPoint), required=True)
     notes = fields.List(fields.Nested(NoteRow), required=True)
+
+
+class ConversionFields(Schema):
+    """An order as the conversions API answers it (recorded, or reversed)."""
+
+    id = fields.Integer(required=True)
+    order_id = fields.String(required=True)
+    value = fields.Integer(required=True, metadata={"description": "Minor units"})
+    currency = fields.String(required=True)
+    time = fields.String(required=True, metadata={"format": "date-time"})
+    attributed = fields.Boolean(required=True)
+    note_id = fields.Integer(required=True, allow_none=True)
+    contract_id = fields.Integer(required=True, allow_none=True)
+    campaign_id = fields.Integer(required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)

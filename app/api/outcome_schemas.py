@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.analytics.api_schemas import ConversionFields
 from app.api.schemas import StrictInteger, StrictSchema, amount, text
 from app.outcome_terms import BONUS_METRICS, TERM_RANGES
 
@@ -118,15 +119,5 @@ class PromoCodeSchema(Schema):
     promo_code = fields.String(required=True, allow_none=True)
 
 
-class ReversedConversion(Schema):
-    id = fields.Integer(required=True)
-    order_id = fields.String(required=True)
-    value = fields.Integer(required=True, metadata={"description": "Minor units"})
-    currency = fields.String(required=True)
-    time = fields.String(required=True, metadata={"format": "date-time"})
-    attributed = fields.Boolean(required=True)
-    note_id = fields.Integer(required=True, allow_none=True)
-    contract_id = fields.Integer(required=True, allow_none=True)
-    campaign_id = fields.Integer(required=True, allow_none=True)
-    reason = fields.String(required=True, allow_none=True)
+class ReversedConversion(ConversionFields):
     reversed_at = fields.String(required=True, metadata={"format": "date-time"})
