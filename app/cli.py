@@ -83,6 +83,16 @@ def media_backfill_command() -> None:
     click.echo(f"note images measured: {done}; files missing: {missing}")
 
 
+@media_cli.command("push")
+def media_push_command() -> None:
+    """Copy the public files on disk (UPLOAD_DIR/public, every size made first) to the object
+    store (MEDIA_STORE=s3); objects already there are skipped, so it can run again."""
+    from app.media_store import push_local_files
+
+    copied, present = push_local_files()
+    click.echo(f"files copied to the store: {copied}; already there: {present}")
+
+
 ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
 
 

@@ -3,14 +3,16 @@ sizes of note images stored before sizes existed."""
 
 from __future__ import annotations
 
+import io
 import secrets
 
 from flask import current_app
 from flask_babel import gettext as _
+from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from app import media
+from app import media, media_store
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.notes.models import NoteImage
@@ -51,24 +53,31 @@ def save_video(upload: FileStorage, *, field: str) -> str:
         raise ValidationFailed(
             {field: [_("The video is larger than %(n)d MB.", n=limit // (1024 * 1024))]}
         )
+    media_store.store().put_file(name, path)  # to the bucket (MEDIA_STORE=s3), or left here
     return name
 
 
 def backfill_image_sizes() -> tuple[int, int]:
     """Measure note images with no recorded pixels and write their sizes (idempotent: rows
-    done are skipped next time); returns (measured, files missing)."""
+    done are skipped next time); returns (measured, files missing). Reads the originals from
+    the media store (MEDIA_STORE): the disk, or the bucket."""
+    target = media_store.store()
     root = upload_root()
     done = missing = 0
     rows = db.session.scalars(select(NoteImage).where(NoteImage.width.is_(None))).all()
     for image in rows:
-        found = (
-            media.original_size(root / image.file) if STORED_NAME.fullmatch(image.file) else None
-        )
+        data = target.read(image.file) if STORED_NAME.fullmatch(image.file) else None
+        found = media.original_size(io.BytesIO(data)) if data else None
         if found is None:
             missing += 1
             continue
         image.width, image.height = found.width, found.height
-        for size in media.SIZES:
-            media.sized_path(root, image.file, size)
+        if target.kind == "local":
+            for size in media.SIZES:
+                media.sized_path(root, image.file, size)
+        else:
+            with Image.open(io.BytesIO(data)) as picture:
+                picture.load()
+                media.put_sizes(picture, image.file, data, target)
         done += 1
     return done, missing
