@@ -75,12 +75,16 @@ media_cli = AppGroup("media", help="Uploaded images and their sizes.")
 
 @media_cli.command("backfill")
 def media_backfill_command() -> None:
-    """Record the pixels of note images stored before sizes existed and make their sizes."""
+    """Record the pixels of note images and campaign covers stored before sizes existed and
+    make their sizes."""
+    from app.campaigns.covers import backfill_cover_sizes
     from app.notes.media import backfill_image_sizes
 
     done, missing = backfill_image_sizes()
+    covers, covers_missing = backfill_cover_sizes()
     db.session.commit()
     click.echo(f"note images measured: {done}; files missing: {missing}")
+    click.echo(f"campaign covers measured: {covers}; files missing: {covers_missing}")
 
 
 @media_cli.command("push")

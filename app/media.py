@@ -115,6 +115,24 @@ def put_sizes(image: Image.Image, name: str, original: bytes, target: media_stor
         target.put_bytes(f"{size}/{name}", data)
 
 
+def measure_and_size(name: str) -> ImageSize | None:
+    """The pixels of the stored public image ``name`` (None when it is missing or unreadable),
+    every size of it made in the store on the way (the disk or the bucket)."""
+    target = media_store.store()
+    data = target.read(name)
+    found = original_size(io.BytesIO(data)) if data else None
+    if found is None:
+        return None
+    if isinstance(target, media_store.LocalStore):
+        for size in SIZES:
+            sized_path(target.root, name, size)
+    else:
+        with Image.open(io.BytesIO(data)) as picture:
+            picture.load()
+            put_sizes(picture, name, data, target)
+    return found
+
+
 def _link_atomically(original: Path, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")

@@ -14,6 +14,7 @@ The store answers ``Range`` itself (video seeking). docs/operations.md "Media".
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import os
 import secrets
@@ -25,6 +26,7 @@ from flask import Flask, current_app, url_for
 
 from config import ConfigError
 
+log = logging.getLogger(__name__)
 IMMUTABLE = "public, max-age=31536000, immutable"
 STORES = ("local", "s3")
 PREFIX = "public/"  # the bucket mirrors UPLOAD_DIR: public/<name>, public/<size>/<name>
@@ -87,6 +89,32 @@ class LocalStore:
         return url_for("main.media", name=relative, _external=external)
 
 
+class StoreUnavailable(ConnectionError):
+    """The object store did not answer (or answered 5xx): an outage like the database's, so
+    the request is answered 503 with Retry-After (app/errors.py), never a bare 500."""
+
+
+def _unavailable(error: Exception) -> bool:
+    from boto3.exceptions import S3UploadFailedError
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(error, ClientError):
+        return error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+    return isinstance(error, BotoCoreError | S3UploadFailedError)  # the latter: a part failed
+
+
+class _Outages:
+    """Store calls whose connection failures become StoreUnavailable."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, trace) -> None:
+        if error is not None and _unavailable(error):
+            log.error("media store %s failed: %s", type(error).__name__, error)  # the cause
+            raise StoreUnavailable(f"media store: {type(error).__name__}: {error}") from error
+
+
 class S3Store:
     """An S3-compatible bucket (AWS S3, MinIO, R2...); objects are public-read under
     ``public/`` by the bucket's policy, never by a per-object ACL."""
@@ -102,16 +130,23 @@ class S3Store:
         return {"ContentType": content_type(relative), "CacheControl": IMMUTABLE}
 
     def put_bytes(self, relative: str, data: bytes) -> None:
-        self.client.put_object(
-            Bucket=self.bucket, Key=PREFIX + relative, Body=data, **self._extra(relative)
-        )
+        with _Outages():
+            self.client.put_object(
+                Bucket=self.bucket, Key=PREFIX + relative, Body=data, **self._extra(relative)
+            )
 
     def put_file(self, relative: str, path: Path, *, keep: bool = False) -> None:
         """Uploaded in parts when large (a 100 MB video); the local copy is then removed
         unless ``keep``."""
-        self.client.upload_file(
-            str(path), self.bucket, PREFIX + relative, ExtraArgs=self._extra(relative)
-        )
+        try:
+            with _Outages():
+                self.client.upload_file(
+                    str(path), self.bucket, PREFIX + relative, ExtraArgs=self._extra(relative)
+                )
+        except Exception:
+            if not keep:
+                path.unlink(missing_ok=True)  # never a stray upload left on the disk
+            raise
         if not keep:
             path.unlink(missing_ok=True)
 
@@ -119,7 +154,8 @@ class S3Store:
         from botocore.exceptions import ClientError
 
         try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=PREFIX + relative)
+            with _Outages():
+                answer = self.client.get_object(Bucket=self.bucket, Key=PREFIX + relative)
         except ClientError as error:
             if _missing(error):
                 return None
@@ -130,7 +166,8 @@ class S3Store:
         from botocore.exceptions import ClientError
 
         try:
-            self.client.head_object(Bucket=self.bucket, Key=PREFIX + relative)
+            with _Outages():
+                self.client.head_object(Bucket=self.bucket, Key=PREFIX + relative)
         except ClientError as error:
             if _missing(error):
                 return False

@@ -16,11 +16,12 @@ from moto import mock_aws
 from PIL import Image
 
 from app import create_app, media_store
+from app.errors import is_outage
 from app.extensions import db
 from app.notes import services
 from app.notes.media import backfill_image_sizes, save_video
 from app.notes.models import NoteImage
-from app.uploads import upload_root
+from app.uploads import store_image, upload_root
 from config import ConfigError
 from tests.notes.support import GOOD_TEXT, MP4_HEAD, funded_contract, png_bytes, upload
 
@@ -194,3 +195,22 @@ def test_minio_style_settings_give_path_style_urls_and_a_cdn_base_wins():
     config["MEDIA_PUBLIC_URL"] = "https://cdn.example.com/m/"
     assert media_store.public_base(config) == "https://cdn.example.com/m"
     assert media_store.media_origin(config) == "https://cdn.example.com"
+
+
+def test_a_store_that_does_not_answer_is_an_outage_not_a_bug(app, ctx, monkeypatch):
+    """Answered 503 with Retry-After like a database outage (app/errors.py), and the video
+    that could not be uploaded is not left on the disk."""
+    unreachable = {**SETTINGS, "MEDIA_S3_ENDPOINT": "http://127.0.0.1:9"}  # nothing listens
+    for name, value in unreachable.items():
+        monkeypatch.setitem(app.config, name, value)
+    app.extensions.pop("media_store", None)
+    try:
+        with pytest.raises(media_store.StoreUnavailable) as raised:
+            store_image(upload(png_bytes(size=(64, 65))), field="images")
+        assert is_outage(raised.value)
+        before = set(upload_root().iterdir())
+        with pytest.raises(media_store.StoreUnavailable):
+            save_video(upload(MP4_HEAD + b"x" * 100, "clip.mp4"), field="video")
+        assert set(upload_root().iterdir()) == before
+    finally:
+        app.extensions.pop("media_store", None)

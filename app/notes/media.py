@@ -3,12 +3,10 @@ sizes of note images stored before sizes existed."""
 
 from __future__ import annotations
 
-import io
 import secrets
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -61,23 +59,13 @@ def backfill_image_sizes() -> tuple[int, int]:
     """Measure note images with no recorded pixels and write their sizes (idempotent: rows
     done are skipped next time); returns (measured, files missing). Reads the originals from
     the media store (MEDIA_STORE): the disk, or the bucket."""
-    target = media_store.store()
-    root = upload_root()
     done = missing = 0
     rows = db.session.scalars(select(NoteImage).where(NoteImage.width.is_(None))).all()
     for image in rows:
-        data = target.read(image.file) if STORED_NAME.fullmatch(image.file) else None
-        found = media.original_size(io.BytesIO(data)) if data else None
+        found = media.measure_and_size(image.file) if STORED_NAME.fullmatch(image.file) else None
         if found is None:
             missing += 1
             continue
         image.width, image.height = found.width, found.height
-        if target.kind == "local":
-            for size in media.SIZES:
-                media.sized_path(root, image.file, size)
-        else:
-            with Image.open(io.BytesIO(data)) as picture:
-                picture.load()
-                media.put_sizes(picture, image.file, data, target)
         done += 1
     return done, missing

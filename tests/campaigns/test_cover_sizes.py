@@ -74,3 +74,21 @@ def test_the_api_gives_every_size_of_the_cover(client):
         "height": 720,
     }
     assert set(cover["sizes"]) == {"thumb", "feed", "large", "avatar"}
+
+
+def test_covers_stored_before_pixels_were_recorded_are_measured_by_the_backfill(app, client):
+    campaign = _covered_campaign((800, 1000))
+    name = campaign.cover_image
+    campaign.cover_width = campaign.cover_height = None  # as migration 0033 leaves old covers
+    gone = make_campaign()
+    gone.cover_image = "M" * 32 + ".png"  # its file is missing
+    db.session.commit()
+    before = client.get("/campaigns").get_data(as_text=True)
+    assert f'src="/media/thumb/{name}"' in before  # shown, without width/height
+    assert f'src="/media/thumb/{name}" width=' not in before
+    result = app.test_cli_runner().invoke(args=["media", "backfill"])
+    assert "campaign covers measured: 1; files missing: 1" in result.output
+    db.session.refresh(campaign)
+    assert (campaign.cover_width, campaign.cover_height) == (800, 1000)
+    browse = client.get("/campaigns").get_data(as_text=True)
+    assert f'src="/media/thumb/{name}" width="360" height="450"' in browse
