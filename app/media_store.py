@@ -143,12 +143,9 @@ class S3Store:
                 self.client.upload_file(
                     str(path), self.bucket, PREFIX + relative, ExtraArgs=self._extra(relative)
                 )
-        except Exception:
-            if not keep:
-                path.unlink(missing_ok=True)  # never a stray upload left on the disk
-            raise
-        if not keep:
-            path.unlink(missing_ok=True)
+        finally:
+            if not keep:  # stored, or failed: either way never left on the disk
+                path.unlink(missing_ok=True)
 
     def read(self, relative: str) -> bytes | None:
         from botocore.exceptions import ClientError
