@@ -97,6 +97,17 @@ class Config:
     # "/_uploads"): /media answers with X-Accel-Redirect and nginx sends the file (ranges
     # included). Empty: Python sends it (make run). docs/operations.md "Media".
     MEDIA_ACCEL_REDIRECT = os.environ.get("MEDIA_ACCEL_REDIRECT", "")
+    # Where public uploads and their sizes live (app/media_store.py): "local" (UPLOAD_DIR,
+    # served by /media; make run) or "s3" (an S3-compatible bucket, MinIO included; pages link
+    # to MEDIA_PUBLIC_URL + the object's key). docs/operations.md "Media".
+    MEDIA_STORE = os.environ.get("MEDIA_STORE", "local")
+    MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "kol-media")
+    MEDIA_S3_ENDPOINT = os.environ.get("MEDIA_S3_ENDPOINT", "")  # "" = AWS; MinIO's URL
+    MEDIA_S3_REGION = os.environ.get("MEDIA_S3_REGION", "us-east-1")
+    MEDIA_S3_ACCESS_KEY = os.environ.get("MEDIA_S3_ACCESS_KEY", "")  # "" = boto3's own chain
+    MEDIA_S3_SECRET_KEY = os.environ.get("MEDIA_S3_SECRET_KEY", "")
+    # The public base of the bucket's objects (a CDN in front of it); "" = the bucket's address.
+    MEDIA_PUBLIC_URL = os.environ.get("MEDIA_PUBLIC_URL", "")
 
     # Login throttling: per IP and per account.
     LOGIN_LIMIT_IP = os.environ.get("LOGIN_LIMIT_IP", "20 per minute")
@@ -195,6 +206,7 @@ class TestConfig(Config):
     MAIL_BACKEND = "outbox"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///:memory:")
     JOBS_INLINE = True
+    MEDIA_STORE = "local"  # the S3 tests switch it on for themselves (moto)
 
 
 class ConfigError(ValueError):

@@ -171,12 +171,16 @@ def _protect_signed_in_sessions_only(manager) -> None:
 
 
 def _init_security_headers(app: Flask) -> None:
+    from app import media_store
+
+    media_store.init_app(app)  # MEDIA_STORE checked; pages may load from the bucket's origin
+    store = f" {media_store.media_origin(app.config)}".rstrip()
     csp = {
         "default-src": "'self'",
         "script-src": "'self'",
         "style-src": "'self'",
-        "img-src": "'self' data: blob:",  # blob: a chosen photo's preview before upload
-        "media-src": "'self' blob:",
+        "img-src": f"'self' data: blob:{store}",  # blob: a chosen photo's preview before upload
+        "media-src": f"'self' blob:{store}",
         "font-src": "'self'",
         "object-src": "'none'",
         "base-uri": "'self'",

@@ -75,12 +75,26 @@ media_cli = AppGroup("media", help="Uploaded images and their sizes.")
 
 @media_cli.command("backfill")
 def media_backfill_command() -> None:
-    """Record the pixels of note images stored before sizes existed and make their sizes."""
+    """Record the pixels of note images and campaign covers stored before sizes existed and
+    make their sizes."""
+    from app.campaigns.covers import backfill_cover_sizes
     from app.notes.media import backfill_image_sizes
 
     done, missing = backfill_image_sizes()
+    covers, covers_missing = backfill_cover_sizes()
     db.session.commit()
     click.echo(f"note images measured: {done}; files missing: {missing}")
+    click.echo(f"campaign covers measured: {covers}; files missing: {covers_missing}")
+
+
+@media_cli.command("push")
+def media_push_command() -> None:
+    """Copy the public files on disk (UPLOAD_DIR/public, every size made first) to the object
+    store (MEDIA_STORE=s3); objects already there are skipped, so it can run again."""
+    from app.media_store import push_local_files
+
+    copied, present = push_local_files()
+    click.echo(f"files copied to the store: {copied}; already there: {present}")
 
 
 ledger_cli = AppGroup("ledger", help="The double-entry ledger.")

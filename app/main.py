@@ -12,12 +12,12 @@ from flask import (
     render_template,
     request,
     session,
-    url_for,
 )
 from flask_login import current_user
 from markupsafe import Markup
 
 from app import media as media_files
+from app import media_store
 from app.auth.models import Role
 from app.authz import PUBLIC, access
 from app.extensions import db, talisman
@@ -89,7 +89,11 @@ MEDIA_CSP = {"default-src": "'none'", "sandbox": ""}
 def media(name: str):
     """An uploaded file as stored (videos by range requests). Names are never reused: cached
     for a year."""
-    if not STORED_NAME.fullmatch(name) or not (upload_root() / name).is_file():
+    if not STORED_NAME.fullmatch(name):
+        abort(404)
+    if media_store.store().kind != "local":
+        return _to_the_store(name)
+    if not (upload_root() / name).is_file():
         abort(404)
     return media_files.send(upload_root(), name, cache=media_files.IMMUTABLE)
 
@@ -99,10 +103,20 @@ def media(name: str):
 @talisman(content_security_policy=MEDIA_CSP)
 def media_sized(size: str, name: str):
     """An uploaded image in one of the pages' sizes (app/media.py), made on first request."""
-    if not STORED_NAME.fullmatch(name):
+    if not STORED_NAME.fullmatch(name) or size not in media_files.SIZES:
         abort(404)
+    if media_store.store().kind != "local":
+        return _to_the_store(f"{size}/{name}")
     path = media_files.sized_path(upload_root(), name, size) or abort(404)
     return media_files.send(path.parent.parent, f"{size}/{name}", cache=media_files.IMMUTABLE)
+
+
+def _to_the_store(relative: str):
+    """With an object store, a /media link (made before the switch, kept by a client) leads to
+    the object; the link itself may change back, so it is cached for a day, not a year."""
+    response = redirect(media_store.store().url(relative), code=302)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.get("/media/private/<name>")
@@ -117,10 +131,9 @@ def private_media(name: str):
 
 @bp.app_template_global()
 def media_url(name: str, size: str | None = None) -> str:
-    """The URL of a stored public file, or of one of its sizes."""
-    if size is None:
-        return url_for("main.media", name=name)
-    return url_for("main.media_sized", size=size, name=name)
+    """The URL of a stored public file, or of one of its sizes: the app's /media, or the
+    object in the store (app/media_store.py)."""
+    return media_store.public_url(name, size)
 
 
 @bp.app_template_global()

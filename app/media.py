@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import mimetypes
 import os
 import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from flask import Response, current_app, send_from_directory
 from PIL import Image, ImageOps
 
-IMMUTABLE = "public, max-age=31536000, immutable"
+from app import media_store
+
+IMMUTABLE = media_store.IMMUTABLE
 PRIVATE = "private, no-store"
 IMAGE_EXTENSIONS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
 
@@ -69,14 +73,21 @@ def resized(image: Image.Image, size: str) -> Image.Image:
     return image.resize(target, Image.Resampling.LANCZOS)
 
 
-def _write_atomically(path: Path, image: Image.Image, extension: str) -> None:
-    """A reader never sees half a file: written beside it, then renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def encoded(image: Image.Image, extension: str) -> bytes:
+    """``image`` as the bytes of a file with ``extension``."""
     save_format = IMAGE_EXTENSIONS[extension]
     if save_format == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format=save_format, quality=82)
+    return buffer.getvalue()
+
+
+def _write_atomically(path: Path, image: Image.Image, extension: str) -> None:
+    """A reader never sees half a file: written beside it, then renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    image.save(temporary, format=save_format, quality=82)
+    temporary.write_bytes(encoded(image, extension))
     os.replace(temporary, path)
 
 
@@ -92,6 +103,34 @@ def make_sizes(image: Image.Image, name: str, root: Path) -> None:
             _link_atomically(root / name, path)
         else:
             _write_atomically(path, resized(image, size), extension)
+
+
+def put_sizes(image: Image.Image, name: str, original: bytes, target: media_store.Store) -> None:
+    """Every size of ``image`` (stored as ``name``, whose bytes are ``original``) written to an
+    object store; a size no smaller than the original is a copy of its bytes."""
+    extension = name.rsplit(".", 1)[1]
+    for size in SIZES:
+        same = not SIZES[size].crop and fitted(image.width, image.height, size) == image.size
+        data = original if same else encoded(resized(image, size), extension)
+        target.put_bytes(f"{size}/{name}", data)
+
+
+def measure_and_size(name: str) -> ImageSize | None:
+    """The pixels of the stored public image ``name`` (None when it is missing or unreadable),
+    every size of it made in the store on the way (the disk or the bucket)."""
+    target = media_store.store()
+    data = target.read(name)
+    found = original_size(io.BytesIO(data)) if data else None
+    if found is None:
+        return None
+    if isinstance(target, media_store.LocalStore):
+        for size in SIZES:
+            sized_path(target.root, name, size)
+    else:
+        with Image.open(io.BytesIO(data)) as picture:
+            picture.load()
+            put_sizes(picture, name, data, target)
+    return found
 
 
 def _link_atomically(original: Path, path: Path) -> None:
@@ -144,10 +183,25 @@ class ImageSize:
     height: int
 
 
-def original_size(path: Path) -> ImageSize | None:
+def original_size(path: Path | BinaryIO) -> ImageSize | None:
     """The stored image's dimensions from its header (no decoding), None when unreadable."""
     try:
         with Image.open(path) as image:
             return ImageSize(image.width, image.height)
     except (OSError, ValueError):
         return None
+
+
+def image_json(name: str, width: int | None, height: int | None, **url) -> dict:
+    """A stored public image for the API: the original's URL and pixels, and each size's
+    (pixels null when the original's are unknown)."""
+    sizes = {}
+    for size in SIZES:
+        w, h = fitted(width, height, size) if width and height else (None, None)
+        sizes[size] = {"url": media_store.public_url(name, size, **url), "width": w, "height": h}
+    return {
+        "url": media_store.public_url(name, **url),
+        "width": width or None,
+        "height": height or None,
+        "sizes": sizes,
+    }

@@ -196,7 +196,8 @@ def _campaign(brand: User, title: str, category: str, hashtags: str, price, want
         "required_mentions": "", "usage_rights": "Organic reposts on the brand's channels.",
         "niches": [],
     }  # fmt: skip
-    campaign = campaigns.create_campaign(brand_id=brand.id, values=values)
+    banner = cover(title.split(":")[0], "", GRADIENTS[len(title) % len(GRADIENTS)], (1200, 675))
+    campaign = campaigns.create_campaign(brand_id=brand.id, values=values, cover=banner)
     db.session.flush()
     campaigns.publish_campaign(brand_id=brand.id, campaign_id=campaign.id)
     db.session.commit()

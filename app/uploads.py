@@ -5,7 +5,6 @@ random names."""
 from __future__ import annotations
 
 import io
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
-from app import media
+from app import media, media_store
 from app.errors import ValidationFailed
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -62,18 +61,20 @@ def store_image(upload: FileStorage, *, field: str, private: bool = False) -> St
         image = image.convert("RGB")
     image.save(buffer, format=save_format, quality=88)
     encoded = buffer.getvalue()
-    root = upload_root(private)
-    if private:  # never guessable from the content: a random name
+    if private:  # never guessable from the content: a random name; always on the app's disk
         name = f"{secrets.token_urlsafe(18)}.{extension}"
-    else:
-        name = media.content_name(encoded, extension)
-    path = root / name
-    if not path.exists():  # written beside it, then renamed: never half a file under its name
-        temporary = path.with_name(f".{name}.{secrets.token_hex(6)}.tmp")
-        temporary.write_bytes(encoded)
-        os.replace(temporary, path)
-    if not private:
+        media_store.LocalStore(upload_root(private=True)).put_bytes(name, encoded)
+        return StoredImage(name, image.width, image.height)
+    name = media.content_name(encoded, extension)
+    target = media_store.store()
+    if target.kind == "local":  # sizes as hard links where they equal the original
+        root = upload_root()
+        if not (root / name).exists():
+            target.put_bytes(name, encoded)
         media.make_sizes(image, name, root)
+    else:
+        target.put_bytes(name, encoded)
+        media.put_sizes(image, name, encoded, target)
     return StoredImage(name, image.width, image.height)
 
 

@@ -10,6 +10,7 @@ from datetime import UTC
 
 from marshmallow import Schema, fields, validate
 
+from app.api.media_schemas import StoredImageSchema
 from app.api.outcome_schemas import TermsInput, TermsSchema
 from app.api.schemas import (
     PageArgs,
@@ -140,7 +141,15 @@ class CampaignSchema(TermsSchema):
     brief_html = fields.String(required=True)
     product_name = fields.String(required=True)
     product_url = fields.String(required=True)
-    cover_image_url = fields.String(required=True, allow_none=True)
+    cover_image_url = fields.String(
+        required=True, allow_none=True, metadata={"description": "The original cover"}
+    )
+    cover_image = fields.Nested(
+        StoredImageSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The cover's pixels and every size (lists use thumb)"},
+    )
     category = fields.String(required=True)
     content_format = fields.String(required=True, validate=validate.OneOf(FORMATS))
     notes_wanted = fields.Integer(required=True)

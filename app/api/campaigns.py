@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request
 
-from app import viewer_cache
+from app import media, media_store, viewer_cache
 from app.api.auth import api_access, api_user
 from app.api.campaign_schemas import CampaignInput, CampaignList, CampaignQuery, CampaignSchema
 from app.api.routes import bp
@@ -40,7 +40,12 @@ def campaign_json(campaign: Campaign, fit: Fit | None = None) -> dict[str, Any]:
         "brief_html": render_markdown(campaign.brief),
         "product_name": campaign.product_name,
         "product_url": campaign.product_url,
-        "cover_image_url": url_for("main.media", name=campaign.cover_image, _external=True)
+        "cover_image_url": media_store.public_url(campaign.cover_image, external=True)
+        if campaign.cover_image
+        else None,
+        "cover_image": media.image_json(
+            campaign.cover_image, campaign.cover_width, campaign.cover_height, external=True
+        )
         if campaign.cover_image
         else None,
         "category": campaign.category,

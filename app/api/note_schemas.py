@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from app.api.media_schemas import StoredImageSchema
 from app.api.schemas import CursorPageArgs, StrictSchema, page_of, text
 from app.catalog import CATEGORIES
 from app.notes.models import NoteStatus
@@ -81,7 +82,18 @@ class NoteSchema(Schema):
         required=True, metadata={"description": "Markdown as written (sanitised when shown)"}
     )
     hashtags = fields.List(fields.String(), required=True)
-    images = fields.List(fields.String(), required=True, metadata={"description": "Image URLs"})
+    images = fields.List(
+        fields.String(), required=True, metadata={"description": "Image URLs (the originals)"}
+    )
+    image_sizes = fields.List(
+        fields.Nested(StoredImageSchema),
+        required=True,
+        metadata={
+            "description": "The same images in order, each with its pixels and the URL, "
+            "width and height of every size (thumb, feed, large, avatar): use the smallest "
+            "that fills your layout"
+        },
+    )
     video_url = fields.String(required=True, allow_none=True)
     external_url = fields.String(
         required=True, allow_none=True, metadata={"description": "Unverified"}

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, jsonify, url_for
 from flask_babel import gettext as _
 
-from app import pagecache
+from app import media, media_store, pagecache
 from app.api.auth import api_access, api_user
 from app.api.note_schemas import (
     ChangeRequest,
@@ -32,19 +32,30 @@ from app.recommend.queries import related_notes
 
 
 def _media(name: str) -> str:
-    return url_for("main.media", name=name)
+    return media_store.public_url(name)
+
+
+def _images_json(names: list[str], known: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each image with its sizes; pixels from the note's images (``known`` by file)."""
+    out = []
+    for name in names:
+        image = known.get(name)
+        width, height = (image.width, image.height) if image else (None, None)
+        out.append(media.image_json(name, width, height))
+    return out
 
 
 def note_json(note: Note, *, as_brand: bool = False) -> dict[str, Any]:
     """A note as JSON; the brand sees the last submitted revision, never work in progress."""
     content: Any = note
-    images = [_media(i.file) for i in note.images]
+    names = [i.file for i in note.images]
     video = note.video_url or (_media(note.video_file) if note.video_file else None)
     if as_brand:
         revisions = queries.revisions(note.id)
         content = revisions[-1]
-        images = [_media(name) for name in content.images]
+        names = list(content.images)
         video = content.video_url
+    images = [_media(name) for name in names]
     published = note.status == NoteStatus.PUBLISHED
     return {
         "id": note.id,
@@ -59,6 +70,7 @@ def note_json(note: Note, *, as_brand: bool = False) -> dict[str, Any]:
         "body": content.body,
         "hashtags": content.hashtags.split(),
         "images": images,
+        "image_sizes": _images_json(names, {i.file: i for i in note.images}),
         "video_url": video,
         "external_url": note.external_url,
         "url": url_for("notes.public", note_id=note.id, slug=note.slug) if published else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -36,6 +37,12 @@ class CampaignStatus(enum.StrEnum):
 class ContentFormat(enum.StrEnum):
     IMAGE = "image"
     VIDEO = "video"
+
+
+class Cover(NamedTuple):
+    file: str
+    width: int | None
+    height: int | None
 
 
 class Campaign(Searchable, OutcomeTerms, db.Model):
@@ -81,6 +88,9 @@ class Campaign(Searchable, OutcomeTerms, db.Model):
     product_name: Mapped[str] = mapped_column(String(140))
     product_url: Mapped[str] = mapped_column(String(500))
     cover_image: Mapped[str | None] = mapped_column(String(64))
+    # The cover's pixels (app/media.py derives each size's); null for covers stored before.
+    cover_width: Mapped[int | None] = mapped_column(Integer)
+    cover_height: Mapped[int | None] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(String(16), index=True)
     content_format: Mapped[ContentFormat] = mapped_column(enum_column(ContentFormat))
     notes_wanted: Mapped[int] = mapped_column(Integer)
@@ -118,6 +128,13 @@ class Campaign(Searchable, OutcomeTerms, db.Model):
 
     def targets_of(self, kind: str) -> list[str]:
         return [t.value for t in self.targets if t.kind == kind]
+
+    @property
+    def cover(self) -> Cover | None:
+        """The cover as pages use a stored image (``file``, ``width``, ``height``)."""
+        if not self.cover_image:
+            return None
+        return Cover(self.cover_image, self.cover_width, self.cover_height)
 
     @property
     def hashtags(self) -> list[str]:

@@ -33,7 +33,7 @@ from app.money import CURRENCIES, MAX_MINOR_AMOUNT, offered_currencies
 from app.outcome_terms import TERM_FIELDS, clean_terms
 from app.status import move, record_created
 from app.text import clean_text, clean_url
-from app.uploads import save_image
+from app.uploads import store_image
 
 TARGET_KINDS = {"niches": "niche", "tiers": "tier", "regions": "region", "languages": "language"}
 TARGET_CHOICES = {
@@ -280,6 +280,12 @@ def may_see(campaign: Campaign, user_id: int | None) -> bool:
     return db.session.scalar(stmt) is not None
 
 
+def set_cover(campaign: Campaign, cover: FileStorage) -> None:
+    """Store the cover once, in every size (app/uploads.py), and keep its pixels."""
+    c, stored = campaign, store_image(cover, field="cover")
+    c.cover_image, c.cover_width, c.cover_height = stored.name, stored.width, stored.height
+
+
 def create_campaign(
     *, brand_id: int, values: dict[str, Any], cover: FileStorage | None = None
 ) -> Campaign:
@@ -288,7 +294,7 @@ def create_campaign(
     campaign = Campaign(brand_id=brand_id, status=S.DRAFT, **clean)
     campaign.targets = targets
     if cover is not None and cover.filename:
-        campaign.cover_image = save_image(cover, field="cover")
+        set_cover(campaign, cover)
     db.session.add(campaign)
     record_created(campaign, by=brand_id)
     return campaign
@@ -303,7 +309,7 @@ def update_campaign(
         raise Conflict(_("Only a draft can be edited; this campaign is %(s)s.", s=campaign.status))
     clean, targets = clean_campaign_values(values)
     if cover is not None and cover.filename:
-        campaign.cover_image = save_image(cover, field="cover")
+        set_cover(campaign, cover)
     for key, value in clean.items():
         setattr(campaign, key, value)
     # Keep the rows that stay: a delete and re-insert of the same value would hit the unique key.
@@ -386,6 +392,8 @@ def duplicate_campaign(*, brand_id: int, campaign_id: int) -> Campaign:
         brand_id=brand_id,
         status=S.DRAFT,
         cover_image=source.cover_image,
+        cover_width=source.cover_width,
+        cover_height=source.cover_height,
         **{k: v for k, v in values.items() if k not in TARGET_KINDS},
     )
     copy.title = clean_text(_("Copy of %(title)s", title=source.title), 140)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from app import media
+from app import media, media_store
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.notes.models import NoteImage
@@ -51,24 +51,21 @@ def save_video(upload: FileStorage, *, field: str) -> str:
         raise ValidationFailed(
             {field: [_("The video is larger than %(n)d MB.", n=limit // (1024 * 1024))]}
         )
+    media_store.store().put_file(name, path)  # to the bucket (MEDIA_STORE=s3), or left here
     return name
 
 
 def backfill_image_sizes() -> tuple[int, int]:
     """Measure note images with no recorded pixels and write their sizes (idempotent: rows
-    done are skipped next time); returns (measured, files missing)."""
-    root = upload_root()
+    done are skipped next time); returns (measured, files missing). Reads the originals from
+    the media store (MEDIA_STORE): the disk, or the bucket."""
     done = missing = 0
     rows = db.session.scalars(select(NoteImage).where(NoteImage.width.is_(None))).all()
     for image in rows:
-        found = (
-            media.original_size(root / image.file) if STORED_NAME.fullmatch(image.file) else None
-        )
+        found = media.measure_and_size(image.file) if STORED_NAME.fullmatch(image.file) else None
         if found is None:
             missing += 1
             continue
         image.width, image.height = found.width, found.height
-        for size in media.SIZES:
-            media.sized_path(root, image.file, size)
         done += 1
     return done, missing

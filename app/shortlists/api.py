@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import media_store
 from app.api.auth import api_access, api_user
 from app.api.routes import bp
 from app.api.schemas import ErrorSchema, PageArgs
@@ -46,7 +46,7 @@ def kol_result(row: discovery.KolRow) -> dict[str, Any]:
     return {
         "id": p.user_id,
         "display_name": p.display_name,
-        "avatar_url": url_for("main.media", name=p.avatar, _external=True) if p.avatar else None,
+        "avatar_url": media_store.public_url(p.avatar, external=True) if p.avatar else None,
         "tier": p.tier,
         "region": p.region,
         "niches": p.niche_codes,
