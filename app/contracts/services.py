@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 from app.auth.models import Role, User
 from app.bids.models import Bid
 from app.campaigns.models import Campaign, ContentFormat
+from app.contracts.deliverables import build_deliverables
 from app.contracts.models import Contract, ContractStatus, Message, Rating
 from app.contracts.reliability import reliability_for
 from app.db_types import utcnow
@@ -59,13 +60,20 @@ def create_contract(*, bid: Bid, campaign: Campaign, by: int) -> Contract:
         **bid.terms(),
         outcome_fee=fee_for(bid.outcome_cap, config["BRAND_FEE_BPS"]),
     )
+    plan = campaign.deliverable_plan
+    if len(plan) > 1:
+        contract.deliverables = ", ".join(plan)
+    parts = build_deliverables(contract, plan, bid.deliverable_dates)
     try:
         with db.session.begin_nested():
             db.session.add(contract)
+            db.session.add_all(parts)
             db.session.flush()
     except IntegrityError:
         raise Conflict(_("This bid already has a contract.")) from None
     record_created(contract, by=by, reason="bid accepted")
+    for part in parts:
+        record_created(part, by=by)
     return contract
 
 
