@@ -385,7 +385,9 @@ def auto_approve_due_notes(now: datetime) -> int:
     for note in notes:
         several = parts.get(note.contract_id, [])
         mine = next((d for d in several if d.id == note.deliverable_id), None)
-        if len(several) > 1 and (mine is None or not mine.review_due_at or mine.review_due_at >= now):
+        if len(several) > 1 and (
+            mine is None or not mine.review_due_at or mine.review_due_at >= now
+        ):
             continue
         _approve_and_publish(note, by=None, reason="review window passed")
         approved += 1

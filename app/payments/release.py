@@ -173,8 +173,7 @@ def release_on_approval(contract: Contract, *, actor_id: int | None) -> Payout |
     """The first share (RELEASE_ON_APPROVAL_BPS) of each deliverable not yet released goes to
     the KOL at once; the rest waits for keep-live (``release_after_keep_live``)."""
     payouts = [
-        release_stage(contract, "approval", part.position)
-        for part in deliverables_of(contract.id)
+        release_stage(contract, "approval", part.position) for part in deliverables_of(contract.id)
     ] or [release_stage(contract, "approval")]
     move(contract, S.RELEASED, by=actor_id, reason="released on approval")
     return payouts[-1]

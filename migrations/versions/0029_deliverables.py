@@ -58,10 +58,34 @@ def upgrade():
         sa.Column("id", BigId, nullable=False),
         sa.Column("contract_id", BigId, nullable=False),
         sa.Column("position", sa.SmallInteger(), nullable=False),
-        sa.Column("kind", sa.Enum("note", "video", name="deliverablekind", native_enum=False, create_constraint=True, length=16), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "note",
+                "video",
+                name="deliverablekind",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("share", sa.BigInteger(), nullable=False),
-        sa.Column("status", sa.Enum("pending", "in_review", "changes_requested", "approved", name="deliverablestatus", native_enum=False, create_constraint=True, length=32), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "in_review",
+                "changes_requested",
+                "approved",
+                name="deliverablestatus",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
         sa.Column("revisions_used", sa.Integer(), nullable=False),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("review_due_at", sa.DateTime(timezone=True), nullable=True),
@@ -69,23 +93,40 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("position >= 1", name=op.f("ck_deliverables_position_positive")),
         sa.CheckConstraint("share >= 0", name=op.f("ck_deliverables_share_not_negative")),
-        sa.CheckConstraint("revisions_used >= 0", name=op.f("ck_deliverables_revisions_not_negative")),
-        sa.ForeignKeyConstraint(["contract_id"], ["contracts.id"], name=op.f("fk_deliverables_contract_id_contracts"), ondelete="CASCADE"),
+        sa.CheckConstraint(
+            "revisions_used >= 0", name=op.f("ck_deliverables_revisions_not_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_id"],
+            ["contracts.id"],
+            name=op.f("fk_deliverables_contract_id_contracts"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deliverables")),
         sa.UniqueConstraint("contract_id", "position", name="uq_deliverables_position"),
     )
     op.create_index("ix_deliverables_status_due", "deliverables", ["status", "review_due_at"])
     with op.batch_alter_table("campaigns") as batch:
-        batch.add_column(sa.Column("deliverable_kinds", sa.String(120), server_default="", nullable=False))
+        batch.add_column(
+            sa.Column("deliverable_kinds", sa.String(120), server_default="", nullable=False)
+        )
     with op.batch_alter_table("bids") as batch:
-        batch.add_column(sa.Column("deliverable_due_dates", sa.String(200), server_default="", nullable=False))
+        batch.add_column(
+            sa.Column("deliverable_due_dates", sa.String(200), server_default="", nullable=False)
+        )
     op.execute(ONE_PER_CONTRACT)
     with op.batch_alter_table("notes") as batch:
         batch.add_column(sa.Column("deliverable_id", BigId, nullable=True))
     op.execute(LINK_NOTES)
     with op.batch_alter_table("notes") as batch:
         batch.alter_column("deliverable_id", existing_type=BigId, nullable=False)
-        batch.create_foreign_key(op.f("fk_notes_deliverable_id_deliverables"), "deliverables", ["deliverable_id"], ["id"], ondelete="RESTRICT")
+        batch.create_foreign_key(
+            op.f("fk_notes_deliverable_id_deliverables"),
+            "deliverables",
+            ["deliverable_id"],
+            ["id"],
+            ondelete="RESTRICT",
+        )
         batch.create_unique_constraint(op.f("uq_notes_deliverable_id"), ["deliverable_id"])
         batch.drop_constraint("uq_notes_contract_id", type_="unique")
         batch.create_index(batch.f("ix_notes_contract_id"), ["contract_id"], unique=False)
