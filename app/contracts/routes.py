@@ -173,6 +173,11 @@ DELIVERABLE_STATUS_LABELS = {
 }
 
 
+@bp.app_template_filter("deliverable_kind")
+def deliverable_kind(kind: str) -> str:
+    return str(DELIVERABLE_KINDS.get(str(kind), kind))
+
+
 @bp.app_context_processor
 def contract_labels():
     return {
