@@ -203,7 +203,10 @@ def test_cancelling_a_partly_released_contract_refunds_only_what_is_held(
     page = brand.get(f"/contracts/{contract_id}").get_data(as_text=True)
     assert "cancelling refunds what is still held" in page
     response = post_form(
-        brand, f"/contracts/{contract_id}/cancel", {"reason": "stop"}, page=f"/contracts/{contract_id}"
+        brand,
+        f"/contracts/{contract_id}/cancel",
+        {"reason": "stop"},
+        page=f"/contracts/{contract_id}",
     )
     assert response.status_code in (302, 303)
     drain_jobs()
