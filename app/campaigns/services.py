@@ -26,7 +26,7 @@ from app.campaigns.models import (
     Invitation,
 )
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, TIER_LABELS
-from app.contracts.deliverables import MAX_DELIVERABLES, parse_kinds
+from app.contracts.deliverables import clean_kinds
 from app.db_types import utcnow
 from app.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from app.extensions import db
@@ -99,17 +99,6 @@ def normalise_tags(raw: str | list[str] | None, prefix: str) -> list[str]:
             raise ValueError(word)
         seen.setdefault(word.lower(), prefix + word)
     return list(seen.values())
-
-
-def _clean_kinds(raw, errors: dict) -> str:
-    """What each contract delivers: "note, note, video" (or a list) → "note,note,video"."""
-    try:
-        return ",".join(parse_kinds(raw))
-    except ValueError:
-        errors["deliverable_kinds"] = [
-            _("List up to %(n)d deliverables, each “note” or “video”.", n=MAX_DELIVERABLES)
-        ]
-        return ""
 
 
 def _clean_int(values: dict, name: str, errors: dict) -> int:
@@ -237,7 +226,7 @@ def clean_campaign_values(values: dict[str, Any]) -> tuple[dict[str, Any], list[
     clean.update(category=values.get("category"), currency=currency)
     clean["content_format"] = values.get("content_format")
     clean["invite_only"] = values.get("invite_only") is True
-    clean["deliverable_kinds"] = _clean_kinds(values.get("deliverable_kinds"), errors)
+    clean["deliverable_kinds"] = clean_kinds(values.get("deliverable_kinds"), errors)
     clean.update({name: _clean_int(values, name, errors) for name in INT_RANGES})
     clean.update(_clean_amounts(values, currency, errors))
     clean.update(_clean_deadlines(values, errors))

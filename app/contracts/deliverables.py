@@ -59,6 +59,18 @@ def parse_kinds(raw: str | Sequence[str] | None) -> list[str]:
     return kinds
 
 
+def clean_kinds(raw, errors: dict) -> str:
+    """A campaign's plan as stored: "note, Video" (or a list) → "note,video"; a bad one adds
+    its message to ``errors`` under ``deliverable_kinds``."""
+    try:
+        return ",".join(parse_kinds(raw))
+    except ValueError:
+        errors["deliverable_kinds"] = [
+            _("List up to %(n)d deliverables, each “note” or “video”.", n=MAX_DELIVERABLES)
+        ]
+        return ""
+
+
 def build_deliverables(
     contract: Contract, kinds: Sequence[str], due_dates: Sequence[date] = ()
 ) -> list[Deliverable]:
