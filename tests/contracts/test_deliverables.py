@@ -79,6 +79,8 @@ def test_a_bid_dates_each_deliverable_and_acceptance_builds_them(app):
     kol_client, brand_client = signed_in(app, kol), signed_in(app, brand)
     first = (campaign.delivery_deadline - timedelta(days=20)).date().isoformat()
 
+    shown = kol_client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "Image note · Video note" in shown
     page = kol_client.get(f"/campaigns/{campaign.id}/bid").get_data(as_text=True)
     assert "asks for 2 deliverables" in page
     url = f"/campaigns/{campaign.id}/bid"
