@@ -172,6 +172,12 @@ def make_contract(bid=None, status=None, **overrides):
         **overrides,
     )
     db.session.add(contract)
+    if len(campaign.deliverable_plan) > 1:  # one deliverable otherwise, as the app's hook makes
+        from app.contracts.deliverables import build_deliverables
+
+        db.session.add_all(
+            build_deliverables(contract, campaign.deliverable_plan, bid.deliverable_dates)
+        )
     record_created(contract, by=campaign.brand_id)
     db.session.commit()
     return contract

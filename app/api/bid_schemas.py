@@ -8,6 +8,7 @@ from app.api.outcome_schemas import NegotiableTermsInput, TermsSchema
 from app.api.schemas import CursorPageArgs, PageArgs, StrictSchema, amount, page_of, text
 from app.bids.models import BidStatus
 from app.bids.services import MESSAGE_MAX, PITCH_MAX
+from app.contracts.deliverables import MAX_DELIVERABLES
 
 STATUSES = [s.value for s in BidStatus]
 SIDES = ("brand", "kol")
@@ -28,6 +29,14 @@ class NewBid(StrictSchema):
     terms = fields.Nested(
         NegotiableTermsInput,
         metadata={"description": "Outcome terms proposed (the ones on the table when left out)"},
+    )
+    deliverable_due_dates = fields.List(
+        fields.Date(),
+        validate=validate.Length(max=MAX_DELIVERABLES),
+        metadata={
+            "description": "With several deliverables: a due date for each, in order "
+            "(YYYY-MM-DD); the rest are due on proposed_delivery"
+        },
     )
 
 
@@ -103,6 +112,7 @@ class BidSchema(Schema):
     fees = fields.Nested(Fees, required=True)
     pitch = fields.String(required=True)
     proposed_delivery = fields.String(required=True, metadata={"format": "date"})
+    deliverable_due_dates = fields.List(fields.String(metadata={"format": "date"}), required=True)
     reject_reason = fields.String(required=True, allow_none=True)
     created_at = fields.String(required=True, metadata={"format": "date-time"})
     decided_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})

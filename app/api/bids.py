@@ -48,6 +48,7 @@ def bid_json(bid: Bid) -> dict:
         "terms": bid.terms(),
         "pitch": bid.pitch,
         "proposed_delivery": bid.proposed_delivery.isoformat(),
+        "deliverable_due_dates": [d.isoformat() for d in bid.deliverable_dates],
         "reject_reason": bid.reject_reason,
         "created_at": bid.created_at.isoformat(),
         "decided_at": bid.decided_at.isoformat() if bid.decided_at else None,
@@ -111,6 +112,7 @@ def create_bid(body: dict, campaign_id: int):
         pitch=body.get("pitch", ""),
         proposed_delivery=body.get("proposed_delivery"),
         terms=body.get("terms"),
+        deliverable_due_dates=body.get("deliverable_due_dates", []),
     )
     db.session.commit()
     return bid_json(bid)

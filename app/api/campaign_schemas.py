@@ -23,6 +23,8 @@ from app.api.schemas import (
 from app.campaigns.queries import SORTS
 from app.campaigns.services import INT_RANGES
 from app.catalog import CATEGORIES, COUNTRIES
+from app.contracts.deliverables import MAX_DELIVERABLES
+from app.contracts.models import DeliverableKind
 from app.money import CURRENCIES
 
 FORMATS = ("image", "video")
@@ -87,6 +89,15 @@ class CampaignInput(TermsInput):
         },
     )
     usage_rights = text(2000)
+    deliverable_kinds = fields.List(
+        fields.String(validate=validate.OneOf([k.value for k in DeliverableKind])),
+        validate=validate.Length(max=MAX_DELIVERABLES),
+        metadata={
+            "description": 'What each contract delivers, in order (e.g. ["note", "video"]): '
+            "each deliverable has its own due date and review, and approving it releases its "
+            "share of the price. Empty: one note in content_format."
+        },
+    )
     invite_only = StrictBoolean(
         metadata={"default": False, "description": "Only invited KOLs see it and may bid"}
     )
@@ -171,6 +182,9 @@ class CampaignSchema(TermsSchema):
     keep_live_days = fields.Integer(required=True)
     attribution_days = fields.Integer(required=True)
     usage_rights = fields.String(required=True)
+    deliverable_kinds = fields.List(
+        fields.String(), required=True, metadata={"description": "At least one: note | video"}
+    )
     invite_only = fields.Boolean(required=True)
     application_deadline = _stamp(required=True, allow_none=True)
     delivery_deadline = _stamp(required=True, allow_none=True)

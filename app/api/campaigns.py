@@ -65,6 +65,7 @@ def campaign_json(campaign: Campaign, fit: Fit | None = None) -> dict[str, Any]:
         "keep_live_days": campaign.keep_live_days,
         "attribution_days": campaign.attribution_days,
         "usage_rights": campaign.usage_rights,
+        "deliverable_kinds": campaign.deliverable_plan,
         "invite_only": campaign.invite_only,
         "application_deadline": _iso(campaign.application_deadline),
         "delivery_deadline": _iso(campaign.delivery_deadline),

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.outcome_schemas import TermsSchema
 from app.api.schemas import PageArgs, StrictSchema, page_of, text
-from app.contracts.models import ContractStatus
+from app.contracts.models import ContractStatus, DeliverableKind, DeliverableStatus
 from app.contracts.services import MESSAGE_MAX
 
 STATUSES = [s.value for s in ContractStatus]
@@ -24,6 +24,26 @@ class NewMessage(StrictSchema):
     body = text(MESSAGE_MAX, load_default="", metadata={"description": "Needed (not empty)"})
 
 
+class DeliverableSchema(Schema):
+    """One thing the contract delivers; approving its note releases its share."""
+
+    id = fields.Integer(required=True)
+    position = fields.Integer(required=True, metadata={"description": "1 is the first"})
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in DeliverableKind]))
+    due_date = fields.String(required=True, metadata={"format": "date"})
+    share = fields.Integer(
+        required=True, metadata={"description": "Its part of the price (minor units)"}
+    )
+    status = fields.String(
+        required=True, validate=validate.OneOf([s.value for s in DeliverableStatus])
+    )
+    revisions_used = fields.Integer(required=True)
+    note_id = fields.Integer(required=True, allow_none=True, metadata={"description": "Its note"})
+    submitted_at = _stamp()
+    review_due_at = _stamp()
+    approved_at = _stamp()
+
+
 class ContractSchema(Schema):
     """Amounts in minor units: the brand pays brand_total, the KOL gets kol_net."""
 
@@ -39,7 +59,12 @@ class ContractSchema(Schema):
     brand_total = fields.Integer(required=True)
     kol_fee = fields.Integer(required=True)
     kol_net = fields.Integer(required=True)
-    deliverables = fields.String(required=True)
+    deliverables = fields.String(required=True, metadata={"description": "In words"})
+    deliverable_items = fields.List(
+        fields.Nested(DeliverableSchema),
+        required=True,
+        metadata={"description": "Each deliverable; the shares sum to the price"},
+    )
     due_date = fields.String(required=True, metadata={"format": "date"})
     revision_rounds = fields.Integer(required=True)
     revisions_used = fields.Integer(required=True)

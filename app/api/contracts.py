@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from app.api.auth import api_access, api_user
 from app.api.contract_schemas import (
     ContractList,
@@ -15,8 +17,10 @@ from app.api.routes import bp
 from app.api.schemas import ErrorSchema, PageArgs
 from app.auth.models import Role
 from app.contracts import services
-from app.contracts.models import Contract, Message
+from app.contracts.deliverables import deliverables_for
+from app.contracts.models import Contract, Deliverable, Message
 from app.extensions import db
+from app.notes.models import Note
 from app.pagination import Page, page_json
 
 
@@ -24,7 +28,39 @@ def _when(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def contract_json(contract: Contract) -> dict:
+def deliverable_json(part: Deliverable, note_id: int | None) -> dict:
+    return {
+        "id": part.id,
+        "position": part.position,
+        "kind": part.kind.value,
+        "due_date": part.due_date.isoformat(),
+        "share": part.share,
+        "status": part.status.value,
+        "revisions_used": part.revisions_used,
+        "note_id": note_id,
+        "submitted_at": _when(part.submitted_at),
+        "review_due_at": _when(part.review_due_at),
+        "approved_at": _when(part.approved_at),
+    }
+
+
+def _deliverables(contract_ids) -> dict[int, list[dict]]:
+    """Each contract's deliverables as JSON, with their notes' ids (two queries)."""
+    parts = deliverables_for(contract_ids)
+    ids = [p.id for rows in parts.values() for p in rows]
+    notes = dict(
+        db.session.execute(
+            select(Note.deliverable_id, Note.id).where(Note.deliverable_id.in_(ids))
+        ).all()
+    )
+    return {
+        cid: [deliverable_json(p, notes.get(p.id)) for p in rows] for cid, rows in parts.items()
+    }
+
+
+def contract_json(contract: Contract, deliverables: list[dict] | None = None) -> dict:
+    if deliverables is None:
+        deliverables = _deliverables([contract.id])[contract.id]
     return {
         "id": contract.id,
         "campaign_id": contract.campaign_id,
@@ -39,6 +75,7 @@ def contract_json(contract: Contract) -> dict:
         "kol_fee": contract.kol_fee,
         "kol_net": contract.kol_net,
         "deliverables": contract.deliverables,
+        "deliverable_items": deliverables,
         "due_date": contract.due_date.isoformat(),
         "revision_rounds": contract.revision_rounds,
         "revisions_used": contract.revisions_used,
@@ -81,7 +118,8 @@ def list_contracts(args: dict):
     page = services.contracts_page(
         user=api_user(), status=args.get("status"), page=args["page"], per_page=args["per_page"]
     )
-    return page_json(page, [contract_json(c) for c in page.items])
+    parts = _deliverables(c.id for c in page.items)
+    return page_json(page, [contract_json(c, parts[c.id]) for c in page.items])
 
 
 @bp.get("/contracts/<int:contract_id>")

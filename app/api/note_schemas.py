@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from app.api.media_schemas import StoredImageSchema
 from app.api.schemas import CursorPageArgs, StrictSchema, page_of, text
 from app.catalog import CATEGORIES
+from app.contracts.deliverables import MAX_DELIVERABLES
 from app.notes.models import NoteStatus
 from app.notes.queries import TABS
 
@@ -44,6 +45,11 @@ class NoteDraft(StrictSchema):
         }
     )
     video_url = text(500, allow_none=True, metadata={"description": "http(s) link"})
+    position = fields.Integer(
+        load_default=1,
+        validate=validate.Range(1, MAX_DELIVERABLES),
+        metadata={"description": "Which of the contract's deliverables (1 is the first)"},
+    )
 
 
 class ChangeRequest(StrictSchema):
@@ -71,6 +77,9 @@ class FeedQuery(CursorPageArgs):  # the cursor: the Latest tab without q
 class NoteSchema(Schema):
     id = fields.Integer(required=True)
     contract_id = fields.Integer(required=True)
+    deliverable_id = fields.Integer(
+        required=True, metadata={"description": "The contract's deliverable it delivers"}
+    )
     campaign_id = fields.Integer(required=True)
     kol_id = fields.Integer(required=True)
     brand_id = fields.Integer(required=True)

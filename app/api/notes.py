@@ -22,6 +22,7 @@ from app.api.routes import bp
 from app.api.schemas import ErrorSchema
 from app.auth.models import Role
 from app.authz import PUBLIC, SIGNED_IN
+from app.contracts.models import Deliverable
 from app.errors import NotFound
 from app.extensions import db
 from app.notes import publishing, queries, services
@@ -60,6 +61,7 @@ def note_json(note: Note, *, as_brand: bool = False) -> dict[str, Any]:
     return {
         "id": note.id,
         "contract_id": note.contract_id,
+        "deliverable_id": note.deliverable_id,
         "campaign_id": note.campaign_id,
         "kol_id": note.kol_id,
         "brand_id": note.brand_id,
@@ -118,9 +120,11 @@ def _note_route(rule: str, operation_id: str, summary: str, role: Role, descript
 @api_access(Role.KOL)
 @bp.doc(
     operationId="putNoteDraft",
-    summary="Create or update the contract's note draft (text fields only)",
-    description="Caller role: the contract's KOL. Images and video files are uploaded in the "
-    "web editor only. The contract must be funded (or have changes requested).",
+    summary="Create or update the note draft of one of the contract's deliverables",
+    description="Caller role: the contract's KOL. `position` picks the deliverable (1, the "
+    "first, when omitted). Text fields only: images and video files are uploaded in the web "
+    "editor. The contract must be funded (or have changes requested, or, with several "
+    "deliverables, another one in review).",
 )
 @bp.arguments(NoteDraft)
 @bp.response(200, NoteSchema, description="The draft was updated")
@@ -128,7 +132,11 @@ def _note_route(rule: str, operation_id: str, summary: str, role: Role, descript
 @bp.alt_response(404, **_NOT_FOUND)
 @bp.alt_response(409, **_ILLEGAL)
 def put_note(draft: dict, contract_id: int):
-    existing = db.session.scalar(db.select(Note).where(Note.contract_id == contract_id))
+    existing = db.session.scalar(
+        db.select(Note)
+        .join(Deliverable, Deliverable.id == Note.deliverable_id)
+        .where(Deliverable.contract_id == contract_id, Deliverable.position == draft["position"])
+    )
     current = existing if existing and existing.kol_id == api_user().id else None
     kept = {
         "title": current.title if current else "",

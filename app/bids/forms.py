@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms import MoneyField, options
@@ -30,6 +30,13 @@ class BidForm(NegotiableTermsFields, _PriceForm):
         description=_l("Why you fit this campaign: audience, past work, your idea for the note."),
     )
     proposed_delivery = DateField(_l("Delivery date"), validators=[DataRequired()])
+    deliverable_due_dates = StringField(
+        _l("Due dates per deliverable (optional)"),
+        validators=[Optional(), Length(max=200)],
+        description=_l(
+            "In order, e.g. 2027-01-05, 2027-01-19; the rest are due on the date above."
+        ),
+    )
 
 
 class CounterForm(NegotiableTermsFields, _PriceForm):

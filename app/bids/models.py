@@ -60,6 +60,9 @@ class Bid(OutcomeTerms, db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     pitch: Mapped[str] = mapped_column(Text)
     proposed_delivery: Mapped[date] = mapped_column(Date)
+    # Due dates the KOL proposes for the campaign's deliverables, in order ("2027-01-05,
+    # 2027-01-19"; ISO dates): a deliverable without one is due on proposed_delivery.
+    deliverable_due_dates: Mapped[str] = mapped_column(String(200), default="", server_default="")
     status: Mapped[BidStatus] = mapped_column(enum_column(BidStatus), default=BidStatus.PENDING)
     turn: Mapped[str] = mapped_column(String(8), default="brand")  # who must answer: brand | kol
     reject_reason: Mapped[str | None] = mapped_column(Text)
@@ -70,6 +73,10 @@ class Bid(OutcomeTerms, db.Model):
     offers: Mapped[list[Offer]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Offer.id"
     )
+
+    @property
+    def deliverable_dates(self) -> list[date]:
+        return [date.fromisoformat(d) for d in (self.deliverable_due_dates or "").split(",") if d]
 
     @property
     def is_active(self) -> bool:

@@ -40,6 +40,10 @@ def _preview(form: BidForm, campaign):
     )
 
 
+def _dates(text: str | None) -> list[str]:
+    return [d.strip() for d in (text or "").replace("，", ",").split(",") if d.strip()]
+
+
 def _show_all_problems(form: BidForm, campaign) -> None:
     """The form's own checks failed: add the service's findings on the other fields, so every
     problem shows at once rather than one submission at a time."""
@@ -73,6 +77,7 @@ def new_bid(campaign_id: int):
                     pitch=form.pitch.data,
                     proposed_delivery=form.proposed_delivery.data,
                     terms=_typed_terms(form, campaign.currency),
+                    deliverable_due_dates=_dates(form.deliverable_due_dates.data),
                 )
                 db.session.commit()
                 flash(_("Your bid was sent. The brand has been told."), "success")

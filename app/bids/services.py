@@ -11,6 +11,7 @@ read the typed decimal text into that (app.forms.MoneyField) before calling in h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -30,6 +31,7 @@ from app.bids.checks import (
 from app.bids.models import ACTIVE_BID_STATUSES, BRAND, KOL, Bid, BidStatus, Offer
 from app.bids.queries import active_bid_of, campaign_for_bidding, visible_bid
 from app.campaigns.models import Campaign, CampaignStatus
+from app.contracts.deliverables import check_due_dates
 from app.contracts.models import Contract
 from app.db_types import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -69,6 +71,15 @@ def _check_verified(kol_id: int) -> None:
 # ---- the KOL's moves -----------------------------------------------------------------------
 
 
+def due_dates_for(campaign: Campaign, raw: Sequence) -> list[date]:
+    """The due dates proposed for the campaign's deliverables: dates, one at most for each,
+    none in the past (422 naming ``deliverable_due_dates``)."""
+    dues = check_due_dates(raw, len(campaign.deliverable_plan))
+    if any(d < utcnow().date() for d in dues):
+        raise ValidationFailed({"deliverable_due_dates": [_("Due dates cannot be in the past.")]})
+    return dues
+
+
 def create_bid(
     *,
     campaign_id: int,
@@ -77,17 +88,21 @@ def create_bid(
     pitch: str,
     proposed_delivery: date | None,
     terms: dict | None = None,
+    deliverable_due_dates: Sequence = (),
 ) -> Bid:
     """A verified KOL bids on an open campaign (one active bid per KOL per campaign); the
-    outcome terms are the campaign's unless ``terms`` proposes others."""
+    outcome terms are the campaign's unless ``terms`` proposes others; with several
+    deliverables, a due date for each may be proposed (the others are due on the delivery date)."""
     campaign = campaign_for_bidding(campaign_id, kol_id)
     _check_verified(kol_id)
     _check_open_for_bids(campaign)
     if active_bid_of(campaign_id=campaign_id, kol_id=kol_id) is not None:
         raise Conflict(_("You already have an active bid on this campaign; edit it instead."))
     amount, text, delivery = checked_bid_fields(campaign, price, pitch, proposed_delivery)
+    dues = due_dates_for(campaign, deliverable_due_dates)
     offered = offered_terms(campaign.terms(), terms)
     bid = Bid(
+        deliverable_due_dates=",".join(d.isoformat() for d in dues),
         **offered,
         campaign_id=campaign.id,
         kol_id=kol_id,

@@ -36,6 +36,7 @@ _TEXT_FIELDS = (
     "required_hashtags",
     "required_mentions",
     "usage_rights",
+    "deliverable_kinds",
 )
 
 
@@ -102,6 +103,15 @@ class CampaignForm(TermsFields, FlaskForm):
         _l("Usage rights"),
         validators=[Length(max=2000)],
         description=_l("Scope and duration in plain words, e.g. organic reposts for 6 months."),
+    )
+    deliverable_kinds = StringField(
+        _l("Deliverables per KOL"),
+        validators=[Length(max=120)],
+        description=_l(
+            "Leave empty for one note. Several, e.g. “note, note, video”: each has its own due "
+            "date and review, and approving one releases its share of the price."
+        ),
+        render_kw={"placeholder": "note, video"},
     )
     invite_only = BooleanField(
         _l("Invite-only"),

@@ -109,6 +109,9 @@ class Campaign(Searchable, OutcomeTerms, db.Model):
     # Orders count for a note when they come within this many days of its click (analytics).
     attribution_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     usage_rights: Mapped[str] = mapped_column(Text, default="")
+    # What each contract delivers, in order: "note,note,video" (app/contracts/deliverables.py);
+    # empty: one note in the campaign's content format, as before.
+    deliverable_kinds: Mapped[str] = mapped_column(String(120), default="", server_default="")
     # Invite-only: only the KOLs the brand invited can see the campaign and bid (issue 22).
     invite_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[CampaignStatus] = mapped_column(
@@ -135,6 +138,12 @@ class Campaign(Searchable, OutcomeTerms, db.Model):
         if not self.cover_image:
             return None
         return Cover(self.cover_image, self.cover_width, self.cover_height)
+
+    @property
+    def deliverable_plan(self) -> list[str]:
+        """The kinds of the deliverables each contract holds (note | video), at least one."""
+        kinds = [k for k in (self.deliverable_kinds or "").split(",") if k]
+        return kinds or ["video" if self.content_format == "video" else "note"]
 
     @property
     def hashtags(self) -> list[str]:

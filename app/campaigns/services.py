@@ -26,6 +26,7 @@ from app.campaigns.models import (
     Invitation,
 )
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, TIER_LABELS
+from app.contracts.deliverables import clean_kinds
 from app.db_types import utcnow
 from app.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from app.extensions import db
@@ -76,6 +77,7 @@ COLUMN_FIELDS = (
     "keep_live_days",
     "attribution_days",
     "usage_rights",
+    "deliverable_kinds",
     "invite_only",
     *TERM_FIELDS,  # outcome terms: commission, bonus, cap, windows (app/outcome_terms.py)
 )
@@ -224,6 +226,7 @@ def clean_campaign_values(values: dict[str, Any]) -> tuple[dict[str, Any], list[
     clean.update(category=values.get("category"), currency=currency)
     clean["content_format"] = values.get("content_format")
     clean["invite_only"] = values.get("invite_only") is True
+    clean["deliverable_kinds"] = clean_kinds(values.get("deliverable_kinds"), errors)
     clean.update({name: _clean_int(values, name, errors) for name in INT_RANGES})
     clean.update(_clean_amounts(values, currency, errors))
     clean.update(_clean_deadlines(values, errors))

@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import BigId, TZDateTime, enum_column, utcnow
 from app.extensions import db
@@ -48,7 +48,8 @@ class Contract(OutcomeTerms, db.Model):
     TRANSITIONS = {
         S.AWAITING_FUNDING: {S.FUNDED, S.CANCELLED},
         S.FUNDED: {S.IN_REVIEW, S.CANCELLED, S.DISPUTED, S.FROZEN},
-        S.IN_REVIEW: {S.APPROVED, S.CHANGES_REQUESTED, S.CANCELLED, S.DISPUTED, S.FROZEN},
+        # → funded: one of several deliverables approved, none left in review (work goes on).
+        S.IN_REVIEW: {S.APPROVED, S.CHANGES_REQUESTED, S.FUNDED, S.CANCELLED, S.DISPUTED, S.FROZEN},
         S.CHANGES_REQUESTED: {S.IN_REVIEW, S.CANCELLED, S.DISPUTED, S.FROZEN},
         S.APPROVED: {S.RELEASED, S.DISPUTED, S.FROZEN},
         S.RELEASED: {S.COMPLETED, S.DISPUTED, S.FROZEN},
@@ -156,3 +157,56 @@ class Rating(db.Model):
     stars: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class DeliverableKind(enum.StrEnum):
+    NOTE = "note"  # an image note
+    VIDEO = "video"  # a video note
+
+
+class DeliverableStatus(enum.StrEnum):
+    PENDING = "pending"  # not submitted yet (a draft may exist)
+    IN_REVIEW = "in_review"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"  # its share was released
+
+
+D = DeliverableStatus
+
+
+class Deliverable(db.Model):
+    """One thing a contract delivers (a note or a video note): its own due date, review loop
+    and share of the price. Approving it releases its share (app/payments/release.py)."""
+
+    __tablename__ = "deliverables"
+    STATUS_ENTITY = "deliverable"
+    TRANSITIONS = {
+        D.PENDING: {D.IN_REVIEW},
+        D.IN_REVIEW: {D.APPROVED, D.CHANGES_REQUESTED},
+        D.CHANGES_REQUESTED: {D.IN_REVIEW},
+    }
+    __table_args__ = (
+        UniqueConstraint("contract_id", "position", name="uq_deliverables_position"),
+        CheckConstraint("position >= 1", name="position_positive"),
+        CheckConstraint("share >= 0", name="share_not_negative"),
+        CheckConstraint("revisions_used >= 0", name="revisions_not_negative"),
+        Index("ix_deliverables_status_due", "status", "review_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(SmallInteger)  # 1, 2, … in the contract's order
+    kind: Mapped[DeliverableKind] = mapped_column(enum_column(DeliverableKind, 16))
+    due_date: Mapped[date] = mapped_column(Date)
+    # Its part of the contract's price (minor units); the shares sum exactly to the price.
+    share: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[DeliverableStatus] = mapped_column(
+        enum_column(DeliverableStatus), default=DeliverableStatus.PENDING
+    )
+    revisions_used: Mapped[int] = mapped_column(Integer, default=0)
+    submitted_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    review_due_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    approved_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+    contract: Mapped[Contract] = relationship(lazy="select")

@@ -164,6 +164,24 @@ CONTRACT_STATUS_LABELS = {
 }
 
 
+DELIVERABLE_KINDS = {"note": _l("Image note"), "video": _l("Video note")}
+DELIVERABLE_STATUS_LABELS = {
+    "pending": _l("To deliver"),
+    "in_review": _l("In review"),
+    "changes_requested": _l("Changes requested"),
+    "approved": _l("Approved — share released"),
+}
+
+
+@bp.app_template_filter("deliverable_kind")
+def deliverable_kind(kind: str) -> str:
+    return str(DELIVERABLE_KINDS.get(str(kind), kind))
+
+
 @bp.app_context_processor
 def contract_labels():
-    return {"CONTRACT_STATUS_LABELS": CONTRACT_STATUS_LABELS}
+    return {
+        "CONTRACT_STATUS_LABELS": CONTRACT_STATUS_LABELS,
+        "DELIVERABLE_KINDS": DELIVERABLE_KINDS,
+        "DELIVERABLE_STATUS_LABELS": DELIVERABLE_STATUS_LABELS,
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 from app.auth.models import Role, User
 from app.bids.models import Bid
 from app.campaigns.models import Campaign, ContentFormat
+from app.contracts.deliverables import build_deliverables, deliverables_of
 from app.contracts.models import Contract, ContractStatus, Message, Rating
 from app.contracts.reliability import reliability_for
 from app.db_types import utcnow
@@ -59,13 +60,20 @@ def create_contract(*, bid: Bid, campaign: Campaign, by: int) -> Contract:
         **bid.terms(),
         outcome_fee=fee_for(bid.outcome_cap, config["BRAND_FEE_BPS"]),
     )
+    plan = campaign.deliverable_plan
+    if len(plan) > 1:
+        contract.deliverables = ", ".join(plan)
+    parts = build_deliverables(contract, plan, bid.deliverable_dates)
     try:
         with db.session.begin_nested():
             db.session.add(contract)
+            db.session.add_all(parts)
             db.session.flush()
     except IntegrityError:
         raise Conflict(_("This bid already has a contract.")) from None
     record_created(contract, by=by, reason="bid accepted")
+    for part in parts:
+        record_created(part, by=by)
     return contract
 
 
@@ -252,6 +260,8 @@ class ContractPage:
     reliability: dict
     rating_summary: dict
     viewer_id: int | None = None
+    deliverables: list = field(default_factory=list)
+    notes_by_deliverable: dict = field(default_factory=dict)  # when there are several
 
     @property
     def my_rating(self) -> Rating | None:
@@ -282,7 +292,12 @@ def contract_page_data(*, contract: Contract, viewer_id: int) -> ContractPage:
         reliability=reliability_for(parties),
         rating_summary=rating_summary(parties),
         viewer_id=viewer_id,
+        deliverables=deliverables_of(contract.id),
     )
+    if len(page.deliverables) > 1:
+        ids = [d.id for d in page.deliverables]
+        notes = db.session.scalars(select(Note).where(Note.deliverable_id.in_(ids)))
+        page.notes_by_deliverable = {n.deliverable_id: n for n in notes}
     return page
 
 

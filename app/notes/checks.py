@@ -60,6 +60,7 @@ def submission_problems(
     hashtags: str,
     image_count: int,
     has_video: bool,
+    video: bool | None = None,
 ) -> dict[str, list[str]]:
     """What the note still lacks before the brand may see it; empty when it is complete."""
     problems: dict[str, list[str]] = {}
@@ -80,7 +81,7 @@ def submission_problems(
             add("body", _("the required mention %(mention)s", mention=mention))
     if not _DISCLOSURE.search(text):
         add("hashtags", _("a disclosure: #ad, 广告 or sponsored"))
-    if campaign.content_format == ContentFormat.VIDEO:
+    if video if video is not None else campaign.content_format == ContentFormat.VIDEO:
         if not has_video:
             add("video_url", _("a video (a file or a link)"))
     elif not 1 <= image_count <= MAX_IMAGES:

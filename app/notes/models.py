@@ -45,7 +45,11 @@ class Note(Searchable, db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contract_id: Mapped[int] = mapped_column(
-        ForeignKey("contracts.id", ondelete="RESTRICT"), unique=True
+        ForeignKey("contracts.id", ondelete="RESTRICT"), index=True
+    )
+    # The deliverable this note delivers (one note each; a contract may hold several).
+    deliverable_id: Mapped[int] = mapped_column(
+        ForeignKey("deliverables.id", ondelete="RESTRICT"), unique=True
     )
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"))
     kol_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)

@@ -10,7 +10,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 from app import search
 from app.analytics.models import HourlyRollup
 from app.catalog import CATEGORIES
-from app.contracts.models import Contract, ContractStatus
+from app.contracts.models import Contract, ContractStatus, Deliverable, DeliverableStatus
 from app.db_types import utcnow
 from app.engagement.models import NoteComment, NoteLike, NoteSave
 from app.extensions import db
@@ -301,14 +301,24 @@ def kol_notes_page(*, kol_id: int, page: int = 1):
 
 
 def contracts_awaiting_note(kol_id: int) -> list[Contract]:
-    """The KOL's funded contracts that have no note yet."""
+    """The KOL's funded contracts with a deliverable that has no note yet (with several, also
+    while another is in review)."""
+    unwritten = (
+        select(Deliverable.id)
+        .outerjoin(Note, Note.deliverable_id == Deliverable.id)
+        .where(
+            Deliverable.contract_id == Contract.id,
+            Deliverable.status == DeliverableStatus.PENDING,
+            Note.id.is_(None),
+        )
+        .exists()
+    )
     stmt = (
         select(Contract)
-        .outerjoin(Note, Note.contract_id == Contract.id)
         .where(
             Contract.kol_id == kol_id,
-            Contract.status == ContractStatus.FUNDED,
-            Note.id.is_(None),
+            Contract.status.in_((ContractStatus.FUNDED, ContractStatus.IN_REVIEW)),
+            unwritten,
         )
         .order_by(Contract.due_date)
     )

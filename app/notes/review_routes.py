@@ -12,7 +12,8 @@ from app.auth.forms import ConfirmForm
 from app.auth.models import Role
 from app.authz import access
 from app.campaigns.models import Campaign
-from app.contracts.models import Contract
+from app.contracts.deliverables import deliverables_of
+from app.contracts.models import Contract, DeliverableStatus
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound
 from app.extensions import db
@@ -53,7 +54,7 @@ def render_review(note: Note, form: ReviewForm):
         revisions=revisions,
         comments=queries.review_comments(note.id),
         form=form,
-        rounds_left=services.rounds_left(contract),
+        rounds_left=services.rounds_left(contract, note),
         kol_name=kols.get(note.kol_id, ""),
         timeline=history("note", note.id),
         in_keep_live=publishing.in_keep_live(note),
@@ -103,16 +104,21 @@ def approve(note_id: int):
 
 def _confirm_approval(note: Note):
     contract = db.session.get(Contract, note.contract_id)
-    now_part, _brand_part, kol_part = release.stage_amounts(contract, "approval")
+    parts = deliverables_of(contract.id)
+    part = next(d for d in parts if d.id == note.deliverable_id)
+    now_part, _brand_part, kol_part = release.stage_amounts(contract, "approval", part.position)
+    others_open = [d for d in parts if d.id != part.id and d.status != DeliverableStatus.APPROVED]
     kols, _brands = queries.author_names([note])
     return render_template(
         "notes/approve.html",
         note=note,
         contract=contract,
+        part=part if len(parts) > 1 else None,
+        others_open=len(others_open),
         kol_name=kols.get(note.kol_id, ""),
         released_now=now_part,
         kol_gets_now=now_part - kol_part,
-        held_back=contract.price - now_part,
+        held_back=part.share - now_part,
         paid=contract.price + contract.brand_fee,
         keep_live_until=utcnow() + timedelta(days=contract.keep_live_days),
         form=ConfirmForm(),

@@ -11,8 +11,15 @@ from flask_login import current_user
 from app.auth.models import Role
 from app.authz import access
 from app.campaigns.models import Campaign
-from app.contracts.models import Contract
-from app.errors import DomainError, ValidationFailed
+from app.contracts.deliverables import MAX_DELIVERABLES, deliverables_of
+from app.contracts.models import (
+    Contract,
+    ContractStatus,
+    Deliverable,
+    DeliverableKind,
+    DeliverableStatus,
+)
+from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.forms import form_status, show_errors
 from app.notes import publishing, queries, services
@@ -78,27 +85,55 @@ def _positions(form) -> dict[int, int]:
     return positions
 
 
-def _note_of(contract_id: int) -> Note | None:
-    return db.session.scalar(db.select(Note).where(Note.contract_id == contract_id))
+def _part() -> int:
+    """The deliverable the editor is for (``?part=2``): its position, 1 when not given."""
+    part = request.args.get("part", "1")
+    return int(part) if part.isdecimal() and 0 < int(part) <= MAX_DELIVERABLES else 1
 
 
-def render_editor(contract, form: NoteForm, status: int = 200):
-    note = _note_of(contract.id)
+def _note_of(contract_id: int, position: int = 1) -> Note | None:
+    return db.session.scalar(
+        db.select(Note)
+        .join(Deliverable, Deliverable.id == Note.deliverable_id)
+        .where(Deliverable.contract_id == contract_id, Deliverable.position == position)
+    )
+
+
+def _editor_url(contract_id: int, position: int) -> str:
+    if position == 1:
+        return url_for("notes.edit", contract_id=contract_id)
+    return url_for("notes.edit", contract_id=contract_id, part=position)
+
+
+def render_editor(contract, form: NoteForm, status: int = 200, position: int = 1):
+    parts = deliverables_of(contract.id)
+    deliverable = next((d for d in parts if d.position == position), None)
+    if deliverable is None:
+        raise NotFound(_("No such deliverable."))
+    note = _note_of(contract.id, position)
     campaign = db.session.get(Campaign, contract.campaign_id)
+    writable = services.WRITABLE_CONTRACT | (
+        {ContractStatus.IN_REVIEW} if len(parts) > 1 else set()
+    )
     context = dict(
         contract=contract,
         campaign=campaign,
         note=note,
+        deliverable=deliverable,
+        parts=parts,
+        is_video=deliverable.kind == DeliverableKind.VIDEO,
+        editor_url=_editor_url(contract.id, position),
         form=form,
         brief_html=render_markdown(campaign.brief),
         note_html=render_markdown(note.body) if note else "",
-        rounds_left=services.rounds_left(contract),
+        rounds_left=services.rounds_left(contract, note),
         comments=queries.review_comments(note.id) if note else [],
         revisions=queries.revisions(note.id) if note else [],
         timeline=history("note", note.id) if note else [],
         external_form=ExternalUrlForm(obj=note),
         in_keep_live=publishing.in_keep_live(note) if note else False,
-        editable=contract.status in services.WRITABLE_CONTRACT
+        editable=contract.status in writable
+        and deliverable.status != DeliverableStatus.APPROVED
         and (note is None or note.status in services.WRITABLE_NOTE),
     )
     return render_template("notes/edit.html", **context), status
@@ -108,7 +143,9 @@ def render_editor(contract, form: NoteForm, status: int = 200):
 @access(Role.KOL)
 def edit(contract_id: int):
     contract = services.kol_contract(contract_id=contract_id, kol_id=current_user.id)
-    form = NoteForm(obj=_note_of(contract_id)) if request.method == "GET" else NoteForm()
+    position = _part()
+    note = _note_of(contract_id, position)
+    form = NoteForm(obj=note) if request.method == "GET" else NoteForm()
     if form.validate_on_submit():
         video = request.files.get("video_file")
         try:
@@ -124,6 +161,7 @@ def edit(contract_id: int):
                 image_positions=_positions(request.form),
                 video_file=video if video and video.filename else None,
                 remove_video_file=form.remove_video.data,
+                position=position,
             )
             db.session.commit()
         except DomainError as error:
@@ -131,16 +169,16 @@ def edit(contract_id: int):
             show_errors(form, error)
         else:
             if request.form.get("and_submit"):
-                return _submit_saved(contract, form)
+                return _submit_saved(contract, form, position)
             flash(_("Draft saved."), "success")
-            return redirect(url_for("notes.edit", contract_id=contract_id))
-    return render_editor(contract, form, form_status(form))
+            return redirect(_editor_url(contract_id, position))
+    return render_editor(contract, form, form_status(form), position)
 
 
-def _submit_saved(contract: Contract, form: NoteForm):
+def _submit_saved(contract: Contract, form: NoteForm, position: int):
     """ "Save and submit": what the KOL typed is saved first (committed above), so a refused
     submission keeps it and the errors describe the text in the boxes, not an older draft."""
-    note = _note_of(contract.id)
+    note = _note_of(contract.id, position)
     try:
         services.submit_note(note_id=note.id, kol_id=current_user.id)
         db.session.commit()
@@ -148,9 +186,9 @@ def _submit_saved(contract: Contract, form: NoteForm):
         db.session.rollback()
         show_errors(form, error)
         flash(error.message, "error")
-        return render_editor(contract, form, 422)
+        return render_editor(contract, form, 422, position)
     flash(_("Submitted for review. The brand has been told."), "success")
-    return redirect(url_for("notes.edit", contract_id=contract.id))
+    return redirect(_editor_url(contract.id, position))
 
 
 @bp.post("/notes/<int:note_id>/submit")
@@ -166,15 +204,19 @@ def submit(note_id: int):
         show_errors(form, error)
         flash(error.message, "error")
         contract = services.kol_contract(contract_id=note.contract_id, kol_id=current_user.id)
-        return render_editor(contract, form, 422)
+        return render_editor(contract, form, 422, _position(note))
     flash(_("Submitted for review. The brand has been told."), "success")
-    return redirect(url_for("notes.edit", contract_id=note.contract_id))
+    return redirect(_editor_url(note.contract_id, _position(note)))
+
+
+def _position(note: Note) -> int:
+    return db.session.get(Deliverable, note.deliverable_id).position
 
 
 def _back_to_editor(note: Note, message: str):
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("notes.edit", contract_id=note.contract_id))
+    return redirect(_editor_url(note.contract_id, _position(note)))
 
 
 @bp.post("/notes/<int:note_id>/extra-round")
@@ -227,7 +269,7 @@ def external(note_id: int):
             db.session.rollback()
             flash(error.fields["external_url"][0], "error")
     contract = services.kol_contract(contract_id=note.contract_id, kol_id=current_user.id)
-    return render_editor(contract, NoteForm(obj=note), 422)
+    return render_editor(contract, NoteForm(obj=note), 422, _position(note))
 
 
 @bp.get("/my/notes")

@@ -12,7 +12,8 @@ from werkzeug.datastructures import FileStorage
 
 from app.campaigns.models import Campaign, ContentFormat
 from app.contracts import lifecycle
-from app.contracts.models import Contract, ContractStatus
+from app.contracts.deliverables import deliverable_at, deliverables_for, deliverables_of
+from app.contracts.models import Contract, ContractStatus, Deliverable, DeliverableKind
 from app.db_types import utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -93,10 +94,18 @@ def _clean_draft_fields(title: str, body: str, hashtags: str, video_url: str | N
     return values
 
 
-def _writable_note(contract: Contract, kol_id: int) -> Note | None:
-    if contract.status not in WRITABLE_CONTRACT:
+def note_of(deliverable: Deliverable) -> Note | None:
+    """The note that delivers ``deliverable`` (None before the KOL saves a draft)."""
+    return db.session.scalar(select(Note).where(Note.deliverable_id == deliverable.id))
+
+
+def _writable_note(contract: Contract, deliverable: Deliverable) -> Note | None:
+    several = deliverable.position > 1 or len(deliverables_of(contract.id)) > 1
+    # With several deliverables the KOL writes the next while another is in review.
+    writable = WRITABLE_CONTRACT | ({ContractStatus.IN_REVIEW} if several else set())
+    if contract.status not in writable:
         raise Conflict(_("The note can be written once the contract is funded."))
-    note = db.session.scalar(select(Note).where(Note.contract_id == contract.id))
+    note = note_of(deliverable)
     if note is not None and note.status not in WRITABLE_NOTE:
         raise Conflict(_("This note is %(status)s and cannot be edited now.", status=note.status))
     return note
@@ -115,13 +124,16 @@ def save_draft(
     image_positions: dict[int, int] | None = None,
     video_file: FileStorage | None = None,
     remove_video_file: bool = False,
+    position: int = 1,
 ) -> Note:
-    """Create or update the contract's note draft; images and video are checked before any write."""
+    """Create or update the note draft of the contract's deliverable at ``position``; images
+    and video are checked before any write."""
     contract = kol_contract(contract_id=contract_id, kol_id=kol_id)
-    note = _writable_note(contract, kol_id)
+    deliverable = deliverable_at(contract_id=contract.id, position=position)
+    note = _writable_note(contract, deliverable)
     values = _clean_draft_fields(title, body, hashtags, video_url)
     campaign = db.session.get(Campaign, contract.campaign_id)
-    is_video = campaign.content_format == ContentFormat.VIDEO
+    is_video = deliverable.kind == DeliverableKind.VIDEO
     kept = [i for i in (note.images if note else []) if i.id not in set(remove_image_ids)]
     uploads = [f for f in new_images if f and f.filename]
     if not is_video and len(kept) + len(uploads) > MAX_IMAGES:
@@ -129,7 +141,7 @@ def save_draft(
     saved = [] if is_video else [store_image(f, field="images") for f in uploads]
     stored_video = save_video(video_file, field="video_file") if is_video and video_file else None
     if note is None:
-        note = _create_note(contract, campaign)
+        note = _create_note(contract, campaign, deliverable)
     note.title, note.body, note.hashtags = values["title"], values["body"], values["hashtags"]
     note.slug = slugify(note.title)
     if is_video:
@@ -142,9 +154,10 @@ def save_draft(
     return note
 
 
-def _create_note(contract: Contract, campaign: Campaign) -> Note:
+def _create_note(contract: Contract, campaign: Campaign, deliverable: Deliverable) -> Note:
     note = Note(
         contract_id=contract.id,
+        deliverable_id=deliverable.id,
         campaign_id=campaign.id,
         kol_id=contract.kol_id,
         brand_id=contract.brand_id,
@@ -182,6 +195,7 @@ def submit_note(*, note_id: int, kol_id: int) -> Note:
         hashtags=note.hashtags,
         image_count=len(note.images),
         has_video=bool(note.video_url or note.video_file),
+        video=_deliverable(note).kind == DeliverableKind.VIDEO,
     )
     if problems:
         fields = {k: [_("Missing: %(item)s", item=v) for v in vs] for k, vs in problems.items()}
@@ -189,7 +203,9 @@ def submit_note(*, note_id: int, kol_id: int) -> Note:
     note.revision += 1
     db.session.add(_snapshot(note))
     move(note, NoteStatus.SUBMITTED, by=kol_id, reason=f"revision {note.revision}")
-    lifecycle.mark_submitted(contract_id=note.contract_id, by=kol_id)
+    lifecycle.mark_submitted(
+        contract_id=note.contract_id, by=kol_id, deliverable_id=note.deliverable_id
+    )
     notify_user(note.brand_id, "note_submitted", note.title, "notes.review", note_id=note.id)
     _emit(note, "note.submitted")
     db.session.flush()
@@ -219,8 +235,13 @@ def approve_note(*, note_id: int, brand_id: int) -> Note:
 
 
 def _approve_and_publish(note: Note, *, by: int | None, reason: str) -> None:
+    release.approve_deliverable(
+        contract_id=note.contract_id, deliverable_id=note.deliverable_id, by=by, reason=reason
+    )
+    # Re-read after the contract's lock: a concurrent approval may have committed meanwhile.
+    db.session.flush()
+    db.session.refresh(note, ["status"])
     move(note, NoteStatus.APPROVED, by=by, reason=reason)
-    release.approve_contract(contract_id=note.contract_id, by=by, reason=reason)
     move(note, NoteStatus.PUBLISHED, by=by, reason="published on approval")
     note.published_at = utcnow()
     notify_user(
@@ -268,8 +289,19 @@ def _review_comment(note: Note, brand_id: int, comment: str, brief_item: str) ->
     return review
 
 
-def rounds_left(contract: Contract) -> int:
-    return contract.revision_rounds + contract.extra_revisions_agreed - contract.revisions_used
+def _deliverable(note: Note) -> Deliverable:
+    return db.session.get(Deliverable, note.deliverable_id)
+
+
+def rounds_left(contract: Contract, note: Note | None = None) -> int:
+    """Revision rounds left: per deliverable when the contract holds several (the extra rounds
+    agreed are shared), else the contract's."""
+    used = contract.revisions_used
+    if note is not None and note.deliverable_id is not None:
+        deliverable = _deliverable(note)
+        if deliverable.position > 1 or len(deliverables_of(contract.id)) > 1:
+            used = deliverable.revisions_used
+    return contract.revision_rounds + contract.extra_revisions_agreed - used
 
 
 def request_changes(*, note_id: int, brand_id: int, comment: str, brief_item: str) -> Note:
@@ -277,7 +309,7 @@ def request_changes(*, note_id: int, brand_id: int, comment: str, brief_item: st
     note = brand_note(note_id=note_id, brand_id=brand_id)
     contract = lifecycle.lock_contract(note.contract_id)
     pending = note.extra_round_requested_at is not None
-    if rounds_left(contract) <= 0 and note.status == NoteStatus.SUBMITTED and not pending:
+    if rounds_left(contract, note) <= 0 and note.status == NoteStatus.SUBMITTED and not pending:
         raise Conflict(
             _("All agreed revision rounds are used: ask the KOL for an extra round."),
             code="extra_round_needed",
@@ -289,7 +321,9 @@ def request_changes(*, note_id: int, brand_id: int, comment: str, brief_item: st
 
 def _send_back(note: Note, *, by: int, reason: str) -> None:
     move(note, NoteStatus.CHANGES_REQUESTED, by=by, reason=reason)
-    lifecycle.mark_changes_requested(contract_id=note.contract_id, by=by, reason=reason)
+    lifecycle.mark_changes_requested(
+        contract_id=note.contract_id, by=by, reason=reason, deliverable_id=note.deliverable_id
+    )
     notify_user(
         note.kol_id, "changes_requested", note.title, "notes.edit", contract_id=note.contract_id
     )
@@ -300,7 +334,7 @@ def ask_extra_round(*, note_id: int, brand_id: int, comment: str, brief_item: st
     """With every agreed round used, the brand asks the KOL to agree to one more."""
     note = brand_note(note_id=note_id, brand_id=brand_id)
     contract = lifecycle.lock_contract(note.contract_id)
-    if rounds_left(contract) > 0:
+    if rounds_left(contract, note) > 0:
         raise Conflict(_("Revision rounds are left: request the changes directly."))
     _review_comment(note, brand_id, comment, brief_item)
     note.extra_round_requested_at = utcnow()
@@ -331,7 +365,9 @@ def answer_extra_round(*, note_id: int, kol_id: int, consent: bool) -> Note:
 
 
 def auto_approve_due_notes(now: datetime) -> int:
-    """Silence past the review window approves (and publishes) the submitted note."""
+    """Silence past the review window approves (and publishes) the submitted note: the
+    contract's window for a single note, each deliverable's own when it holds several (the
+    contract's is the earliest of theirs)."""
     stmt = (
         select(Note)
         .join(Contract, Contract.id == Note.contract_id)
@@ -344,6 +380,15 @@ def auto_approve_due_notes(now: datetime) -> int:
         .order_by(Contract.review_due_at)
     )
     notes = list(db.session.scalars(stmt))
+    parts = deliverables_for(n.contract_id for n in notes)
+    approved = 0
     for note in notes:
+        several = parts.get(note.contract_id, [])
+        mine = next((d for d in several if d.id == note.deliverable_id), None)
+        if len(several) > 1 and (
+            mine is None or not mine.review_due_at or mine.review_due_at >= now
+        ):
+            continue
         _approve_and_publish(note, by=None, reason="review window passed")
-    return len(notes)
+        approved += 1
+    return approved

@@ -47,8 +47,8 @@ class ContractMoney:
         if c.status == ContractStatus.RELEASED:
             price_part, _brand_part, kol_part = release.stage_amounts(c, "keep_live")
             return min(held, price_part - kol_part)
-        if c.status in PRE_RELEASE:
-            return min(held, c.price - c.kol_fee)
+        if c.status in PRE_RELEASE:  # less what approved deliverables already released
+            return min(held, c.price - c.kol_fee - self.released)
         # Disputed or frozen: the KOL's share of what is left, at the contract's proportions
         # (brand_total: an outcome cap's reserve is held too, and is not the KOL's yet).
         return held * (c.price - c.kol_fee) // c.brand_total

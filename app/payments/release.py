@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.contracts import lifecycle
+from app.contracts.deliverables import deliverables_of, fee_parts, lock_deliverable, step
 from app.contracts.lifecycle import lock_contract
 from app.contracts.models import Contract, ContractStatus
+from app.contracts.models import DeliverableStatus as D
 from app.db_types import utcnow
+from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.failpoints import failpoint
 from app.jobs import job, stage_job
@@ -25,17 +29,36 @@ from app.status import move, sources
 S = ContractStatus
 
 
-def stage_amounts(contract: Contract, stage: str) -> tuple[int, int, int]:
-    """(price part, brand fee part, KOL fee part) released at ``stage``."""
-    bps = current_app.config["RELEASE_ON_APPROVAL_BPS"]
-    first = (
-        fee_for(contract.price, bps),
-        fee_for(contract.brand_fee, bps),
-        fee_for(contract.kol_fee, bps),
+def approval_stage(position: int) -> str:
+    """The payout stage of a deliverable's approval: "approval" for the first (as single-note
+    deals always had), "approval_<n>" for the others. One payout per stage (a unique key)."""
+    return "approval" if position == 1 else f"approval_{position}"
+
+
+def _parts(contract: Contract) -> list[tuple[int, int, int]]:
+    """(price, brand fee, KOL fee) of each deliverable, in order: the shares and the fees split
+    like them (app/contracts/deliverables.py)."""
+    shares = [part.share for part in deliverables_of(contract.id)] or [contract.price]
+    return list(
+        zip(
+            shares,
+            fee_parts(contract.brand_fee, shares),
+            fee_parts(contract.kol_fee, shares),
+            strict=True,
+        )
     )
+
+
+def stage_amounts(contract: Contract, stage: str, position: int = 1) -> tuple[int, int, int]:
+    """(price part, brand fee part, KOL fee part) released at ``stage``: on approval, the
+    RELEASE_ON_APPROVAL_BPS share of the deliverable at ``position``; after keep-live, what
+    the approvals of all deliverables left."""
+    bps = current_app.config["RELEASE_ON_APPROVAL_BPS"]
+    firsts = [tuple(fee_for(amount, bps) for amount in part) for part in _parts(contract)]
     if stage == "approval":
-        return first
-    return (contract.price - first[0], contract.brand_fee - first[1], contract.kol_fee - first[2])
+        return firsts[position - 1]
+    totals = (contract.price, contract.brand_fee, contract.kol_fee)
+    return tuple(total - sum(first[i] for first in firsts) for i, total in enumerate(totals))
 
 
 def _create_payout(
@@ -88,13 +111,13 @@ def _charge_id(contract_id: int) -> str | None:
     )
 
 
-def release_stage(contract: Contract, stage: str) -> Payout | None:
-    price_part, brand_part, kol_part = stage_amounts(contract, stage)
+def release_stage(contract: Contract, stage: str, position: int = 1) -> Payout | None:
+    price_part, brand_part, kol_part = stage_amounts(contract, stage, position)
     held = balance(HELD, contract.currency, contract_id=contract.id)
     held_part = min(held, price_part + brand_part)
     return _create_payout(
         contract=contract,
-        stage=stage,
+        stage=approval_stage(position) if stage == "approval" else stage,
         held_part=held_part,
         kol_amount=price_part - kol_part,
         charge_id=_charge_id(contract.id),
@@ -114,19 +137,46 @@ def release_split(*, contract: Contract, amount: int, charge_id: str) -> Payout 
 
 
 def approve_contract(*, contract_id: int, by: int | None, reason: str) -> Contract:
-    """Approval (by the brand, or the review window passing): the contract is approved and its
-    first share released in the same transaction."""
+    """Approval (by the brand, or the review window passing) of the whole contract: it is
+    approved and the first share of each deliverable released in the same transaction."""
     contract = lifecycle.mark_approved(contract_id=contract_id, by=by, reason=reason)
     release_on_approval(contract, actor_id=by)
     return contract
 
 
+def approve_deliverable(*, contract_id: int, deliverable_id: int, by: int | None, reason: str):
+    """One deliverable approved: its share goes to the KOL at once. The last one to be
+    approved approves the contract (keep-live starts, as for a single note).
+
+    The contract's row lock, then the deliverable re-read under its own, make concurrent
+    approvals of one deliverable queue: the first approves, the others find it approved."""
+    contract = lifecycle.lock_contract(contract_id)
+    part = lock_deliverable(deliverable_id)
+    parts = deliverables_of(contract.id)
+    if part.contract_id != contract.id:
+        raise NotFound(_("No such deliverable."))
+    if len(parts) == 1:  # a single-note deal: the contract's status decides, as it always did
+        return approve_contract(contract_id=contract.id, by=by, reason=reason)
+    if contract.status != S.IN_REVIEW:
+        raise Conflict(_("This contract is not in review: nothing can be approved now."))
+    step(part, D.APPROVED, by=by, reason=reason)  # raises unless it is in review
+    part.approved_at = utcnow()
+    part.review_due_at = None
+    if all(p.status == D.APPROVED for p in parts):
+        return approve_contract(contract_id=contract.id, by=by, reason=reason)
+    release_stage(contract, "approval", part.position)
+    lifecycle.settle_status(contract, parts, by=by, reason=reason)
+    return contract
+
+
 def release_on_approval(contract: Contract, *, actor_id: int | None) -> Payout | None:
-    """The first share (RELEASE_ON_APPROVAL_BPS) goes to the KOL at once; the rest waits for
-    keep-live (``release_after_keep_live``)."""
-    payout = release_stage(contract, "approval")
+    """The first share (RELEASE_ON_APPROVAL_BPS) of each deliverable not yet released goes to
+    the KOL at once; the rest waits for keep-live (``release_after_keep_live``)."""
+    payouts = [
+        release_stage(contract, "approval", part.position) for part in deliverables_of(contract.id)
+    ] or [release_stage(contract, "approval")]
     move(contract, S.RELEASED, by=actor_id, reason="released on approval")
-    return payout
+    return payouts[-1]
 
 
 def release_after_keep_live(now: datetime) -> int:
@@ -163,8 +213,10 @@ def _note_kept_live(contract: Contract) -> bool:
     """The note is live now and was never taken down without the brand's consent."""
     from app.notes.models import Note, NoteStatus
 
-    status = db.session.scalar(select(Note.status).where(Note.contract_id == contract.id))
-    return status == NoteStatus.PUBLISHED and contract.keep_live_breached_at is None
+    statuses = db.session.scalars(select(Note.status).where(Note.contract_id == contract.id))
+    statuses = list(statuses)
+    kept = bool(statuses) and all(status == NoteStatus.PUBLISHED for status in statuses)
+    return kept and contract.keep_live_breached_at is None
 
 
 @job("payments.transfer")

@@ -72,8 +72,9 @@ FINANCE = ["account", "action", "actor", "age", "brand", "campaign", "code", "co
            "currency", "from", "kind", "kol", "object", "page", "status", "stripe", "to"]  # fmt: skip
 RANGE = ["from", "to", "granularity", "sort", "dir", "table"]
 # Query parameters that are no filter: where sign-in returns to, Stripe's return flag, the
-# statement's month, the two revisions a diff compares, the register page's role preset.
-NOT_FILTERS = {"next", "returned", "month", "a", "b", "role_preset"}
+# statement's month, the two revisions a diff compares, the register page's role preset, the
+# deliverable a note editor is for.
+NOT_FILTERS = {"next", "returned", "month", "a", "b", "role_preset", "part"}
 
 
 def _targets(w) -> list[tuple[str | None, str, list[str]]]:
