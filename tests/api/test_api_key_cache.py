@@ -1,5 +1,6 @@
 """Issue 26: with Redis an API key seen lately is checked without the database, and a key
-revoked or an account disabled is refused on the very next request all the same."""
+revoked or an account disabled is refused on the very next request all the same; a kept API
+read then costs no query at all."""
 
 import pytest
 from sqlalchemy import event, select
@@ -115,3 +116,37 @@ def test_a_kept_caller_can_write_as_the_account_it_is(client, kept_keys):
     liked = client.put(f"/api/v1/notes/{note.id}/like", headers=headers)
     assert liked.status_code == 200, liked.get_json()
     assert liked.get_json()["liked"] is True
+
+
+def test_a_repeated_stats_read_costs_no_query_and_others_still_get_404(app, client, kept_keys):
+    """A campaign's stats are kept with its brand's access check (viewer_data): a repeat with
+    a kept key costs no query at all; another brand's key is still refused."""
+    from tests.analytics.support import published_note
+
+    app.config["PAGE_CACHE"] = True
+    pagecache._store.clear()
+    try:
+        brand = make_user("brand")
+        note = published_note(brand=brand)
+        secret = make_api_key(brand)
+        url = f"/api/v1/campaigns/{note.campaign_id}/stats"
+        headers = {"Authorization": f"Bearer {secret}"}
+        first = client.get(url, headers=headers)
+        seen: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args):
+            if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "PRAGMA")):
+                seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            again = client.get(url, headers=headers)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert first.status_code == again.status_code == 200
+        assert again.get_json() == first.get_json() and seen == []
+        other = {"Authorization": f"Bearer {make_api_key(make_user('brand'))}"}
+        assert client.get(url, headers=other).status_code == 404
+    finally:
+        app.config.pop("PAGE_CACHE")
+        pagecache._store.clear()
