@@ -8,20 +8,37 @@ password change, being disabled) moves the viewer's version. So with Redis (vers
 every process) a hit is served without loading the account again, after the same
 session-protection check Flask-Login makes; ``served_to_viewer_first`` serves it even before a
 route's access check (the check ran when the entry was built). Without Redis the account is
-loaded each time."""
+loaded each time.
+
+``api_caller``: who an API key belongs to, kept in Redis (shared by every process) for
+API_KEY_TTL seconds, so that an API request with a known key costs no query. Revoking a key
+and any change to its account's row (disabled, role, signed out everywhere) replace the kept
+copies with a tombstone when the change commits, so the very next request asks the database."""
 
 from __future__ import annotations
 
+import json
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_app_context, request, session
 from flask_login import current_user
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
 
 from app import pagecache
 from app.i18n import LANG_COOKIE
+
+log = logging.getLogger(__name__)
+
+API_KEY = "apikey:{}"  # a key's hash -> its caller (JSON), or DROPPED
+API_KEYS_OF = "apikeys:of:{}"  # an account -> the hashes of its keys kept
+API_KEYS_DROPPED = "apikeys:dropped:{}"  # the account changed lately: what a read kept is void
+API_KEY_TTL = 60
+DROPPED = b"-"
 
 
 def _session_identity() -> tuple[int, int] | None:
@@ -116,3 +133,91 @@ def served_to_viewer_first(make_key: Callable[..., Any]) -> Callable:
         return wrapper
 
     return decorate
+
+
+def api_caller(key_hash: str, load: Callable[[], dict | None]) -> dict | None:
+    """The caller of the API key with this hash: kept in Redis, else ``load()`` (the database:
+    a dict with at least ``id``, or None for a key it refuses), kept for API_KEY_TTL seconds.
+    A tombstone (a revoked key, an account that changed) always asks the database."""
+    client = pagecache._redis()
+    if client is None:
+        return load()
+    name = API_KEY.format(key_hash)
+    try:
+        kept = client.get(name)
+    except Exception:  # Redis down: the database answers
+        return load()
+    if kept is not None and kept != DROPPED:
+        return json.loads(kept)
+    caller = load()
+    if caller is not None and kept is None:
+        _keep(client, name, key_hash, caller)
+    return caller
+
+
+def _keep(client, name: str, key_hash: str, caller: dict) -> None:
+    """Keep ``caller`` unless a tombstone came first (NX); and if the account changed while the
+    database was read (its drop ran before this hash was listed), drop it again at once."""
+    owner = API_KEYS_OF.format(caller["id"])
+    try:
+        stored, _added, _ttl, changed = (
+            client.pipeline(transaction=False)
+            .set(name, json.dumps(caller), ex=API_KEY_TTL, nx=True)
+            .sadd(owner, key_hash)
+            .expire(owner, API_KEY_TTL)
+            .exists(API_KEYS_DROPPED.format(caller["id"]))
+            .execute()
+        )
+        if stored and changed:
+            client.set(name, DROPPED, ex=API_KEY_TTL)
+    except Exception as error:
+        log.warning("API key not kept in Redis (%s); the database answers", error)
+
+
+def drop_api_keys(*, key_hashes: Iterable[str] = (), user_ids: Iterable[int] = ()) -> None:
+    """Keys revoked, accounts changed: their kept callers become tombstones (the next request
+    asks the database)."""
+    key_hashes, user_ids = set(key_hashes), set(user_ids)
+    client = pagecache._redis() if has_app_context() else None
+    if client is None or not (key_hashes or user_ids):
+        return
+    try:
+        pipe = client.pipeline(transaction=False)
+        for user_id in user_ids:
+            pipe.set(API_KEYS_DROPPED.format(user_id), 1, ex=API_KEY_TTL)
+            pipe.smembers(API_KEYS_OF.format(user_id))
+        for members in pipe.execute()[1::2]:
+            key_hashes.update(member.decode() for member in members)
+        pipe = client.pipeline(transaction=False)
+        for key_hash in key_hashes:
+            pipe.set(API_KEY.format(key_hash), DROPPED, ex=API_KEY_TTL)
+        pipe.execute()
+    except Exception as error:  # the copies still end within API_KEY_TTL
+        log.warning("API keys not dropped from Redis (%s); they expire by age", error)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_api_key_changes(session: Session, _context) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table == "users":
+            session.info.setdefault("api_key_users", set()).add(obj.id)
+        elif table == "api_keys" and (
+            obj in session.deleted or inspect(obj).attrs.revoked_at.history.has_changes()
+        ):
+            session.info.setdefault("api_key_hashes", set()).add(obj.key_hash)
+
+
+@event.listens_for(Session, "after_commit")
+def _drop_api_keys_after_commit(session: Session) -> None:
+    users = session.info.pop("api_key_users", ())
+    hashes = session.info.pop("api_key_hashes", ())
+    if users or hashes:
+        drop_api_keys(key_hashes=hashes, user_ids=users)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_api_key_changes(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop("api_key_users", None)
+        session.info.pop("api_key_hashes", None)

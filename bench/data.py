@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 
 BRAND_EMAIL = "brand@bench.kol.test"
+FINANCE_EMAIL = "finance@bench.kol.test"  # the finance dashboard's reader
 KOLS = 12  # KOLs with a note in the dashboard campaign (and a bid key each)
 EXTRA_NOTES = 48  # more published notes: /explore has two full pages
 OPEN_CAMPAIGNS = 60  # campaigns to discover and bid on
@@ -126,6 +127,11 @@ def state(sizes: list[int]) -> dict:
     # campaign, and a database where they reached its size would never get the generated
     # 60 days of volume (a campaign of two hourly rows measured as "1,000,000 events").
     note = live[0]
+    if db.session.scalar(select(User.id).where(User.email == FINANCE_EMAIL)) is None:
+        from app.auth.models import Role
+        from tests.factories import make_user
+
+        make_user(Role.FINANCE, email=FINANCE_EMAIL, name="Bench Finance")
     keys = {"brand": create_api_key(user_id=brand.id, name="bench")[1]}
     keys["kols"] = [create_api_key(user_id=k.id, name="bench")[1] for k in kols]
     db.session.commit()
@@ -134,6 +140,7 @@ def state(sizes: list[int]) -> dict:
     )
     return {
         "brand_email": BRAND_EMAIL,
+        "finance_email": FINANCE_EMAIL,
         "kol_email": kols[0].email,
         "dashboard_campaign": first,
         "dashboards": dashboards,

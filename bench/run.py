@@ -103,6 +103,7 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> None:
     base, hello = stack.base, {"path": "/bench/hello", "headers": data.BROWSER}
     kol = {**data.BROWSER, "Cookie": cookies["kol"]}
     brand = {**data.BROWSER, "Cookie": cookies["brand"]}
+    finance = {**data.BROWSER, "Cookie": cookies["finance"]}
     api = {"Authorization": f"Bearer {st['keys']['kols'][0]}"}
     brand_api = {"Authorization": f"Bearer {st['keys']['brand']}"}
     # A returning visitor sends back the cookies of a first visit (only the visitor id: public
@@ -118,11 +119,15 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> None:
         ("campaign dashboard (brand)", f"/analytics/campaigns/{st['dashboard_campaign']}",
          brand, 0.5, 2.0),
         ("For you feed (brand)", "/feed?tab=foryou", brand, 0.5, 2.0),
+        ("analytics overview (brand)", "/analytics", brand, 0.5, 2.0),
+        ("finance dashboard", "/finance", finance, 0.5, 2.0),
         ("/go single-event tracking", f"/go/{st['note_code']}", data.BROWSER, 0.75, 1.5),
         ("API read /api/v1/campaigns", "/api/v1/campaigns", api, 0.5, 2.0),
         ("API read campaign stats", f"/api/v1/campaigns/{st['dashboard_campaign']}/stats",
          brand_api, 0.5, 2.0),
         ("API read /api/v1/explore", "/api/v1/explore", api, None, None),
+        ("API read /api/v1/contracts (KOL)", "/api/v1/contracts", api, 0.5, 2.0),
+        ("API read /api/v1/bids (brand)", "/api/v1/bids", brand_api, 0.5, 2.0),
     ]  # fmt: skip
     if ONLY:
         targets = [t for t in targets if any(part in t[0] for part in ONLY)]
@@ -283,6 +288,7 @@ def main() -> int:
         cookies = {
             "kol": data.login_cookie("127.0.0.1", PORT, st["kol_email"], PASSWORD),
             "brand": data.login_cookie("127.0.0.1", PORT, st["brand_email"], PASSWORD),
+            "finance": data.login_cookie("127.0.0.1", PORT, st["finance_email"], PASSWORD),
         }
         throughput(report, stack, st, cookies)
         batch_only = ONLY and any(part in BATCH_FIGURE for part in ONLY)
@@ -351,6 +357,12 @@ def main() -> int:
                                        st["brand_email"], {}),
         "API /api/v1/campaigns": ("/api/v1/campaigns", None,
                                   {"Authorization": f"Bearer {st['keys']['kols'][0]}"}),
+        "analytics overview (brand)": ("/analytics", st["brand_email"], {}),
+        "finance dashboard": ("/finance", st["finance_email"], {}),
+        "API /api/v1/contracts (KOL)": ("/api/v1/contracts", None,
+                                        {"Authorization": f"Bearer {st['keys']['kols'][0]}"}),
+        "API /api/v1/bids (brand)": ("/api/v1/bids", None,
+                                     {"Authorization": f"Bearer {st['keys']['brand']}"}),
     }  # fmt: skip
     quiet = create_app(RATELIMIT_ENABLED=False)  # the pass signs in again: no login limit
     for name, counts in figures.queries_per_page(quiet, pages).items():

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app import pagecache
+from app import pagecache, viewer_cache
 from app.analytics import pipeline, queries, services
 from app.analytics.api_schemas import ConversionFields, Stats
 from app.api.auth import _bearer_user, api_access, api_user
@@ -243,26 +244,35 @@ def post_batch(body: dict):
     }
 
 
-def _stats_response(query: dict, **scope):
-    """``query``: the declared StatsQuery, parsed (``from``/``to`` as dates). The serialised
-    body is what is kept (app/pagecache.py), so a repeated read costs neither the queries nor
-    the serialisation."""
+def _stats_response(query: dict, readable: Callable[[], dict]):
+    """``query``: the declared StatsQuery, parsed (``from``/``to`` as dates); ``readable()``:
+    the access check (NotFound for others), giving the scope and ``with_money``. The
+    serialised body is what is kept (app/pagecache.py), shared by everyone who may read it, and
+    each caller's access check with it (``viewer_data``: dropped on the caller's own changes),
+    so a repeated read costs no query and no serialisation, for at most
+    ANALYTICS_DASHBOARD_SECONDS, as on the dashboard page."""
     rng = queries.make_range(query.get("date_from"), query.get("date_to"), query.get("granularity"))
-
-    def build() -> bytes:
-        stats = queries.stats_for(rng=rng, **scope)
-        for row in stats["series"]:
-            row["at"] = _iso(row["at"])
-        return jsonify(Stats().dump(stats)).get_data()
-
     seconds = current_app.config["ANALYTICS_DASHBOARD_SECONDS"]
-    if not seconds:
-        body = build()
-    else:
-        # The caller may read it (checked above): the figures are shared by everyone who may,
-        # for at most ANALYTICS_DASHBOARD_SECONDS, as on the dashboard page.
+
+    def checked() -> bytes:
+        scope = readable()
+
+        def build() -> bytes:
+            stats = queries.stats_for(rng=rng, **scope)
+            for row in stats["series"]:
+                row["at"] = _iso(row["at"])
+            return jsonify(Stats().dump(stats)).get_data()
+
+        if not seconds:
+            return build()
         key = ("api.stats", tuple(sorted(scope.items())), rng.since, rng.until, rng.granularity)
-        body = pagecache.cached(key, build, ttl=seconds, scopes=_scopes(scope))
+        return pagecache.cached(key, build, ttl=seconds, scopes=_scopes(scope))
+
+    if not seconds:
+        body = checked()
+    else:
+        key = ("api.stats", request.path, rng.since, rng.until, rng.granularity)
+        body = viewer_cache.viewer_data(api_user().id, key, checked, ttl=seconds)
     return current_app.response_class(body, mimetype="application/json")
 
 
@@ -285,23 +295,30 @@ def _stats_doc(operation_id: str, summary: str):
 @api_access(Role.BRAND)
 @_stats_doc("getCampaignStats", "A campaign's analytics (its brand)")
 def campaign_stats(args: dict, campaign_id: int):
-    campaign = queries.brand_campaign(brand_id=api_user().id, campaign_id=campaign_id)
-    return _stats_response(args, campaign_id=campaign.id)
+    def readable() -> dict:
+        campaign = queries.brand_campaign(brand_id=api_user().id, campaign_id=campaign_id)
+        return {"campaign_id": campaign.id}
+
+    return _stats_response(args, readable)
 
 
 @bp.get("/notes/<int:note_id>/stats")
 @api_access(SIGNED_IN)
 @_stats_doc("getNoteStats", "A note's analytics (its brand or KOL)")
 def note_stats(args: dict, note_id: int):
-    note = queries.readable_note(note_id=note_id, user=api_user())
-    return _stats_response(args, note_id=note.id, with_money=api_user().id == note.brand_id)
+    def readable() -> dict:
+        note = queries.readable_note(note_id=note_id, user=api_user())
+        return {"note_id": note.id, "with_money": api_user().id == note.brand_id}
+
+    return _stats_response(args, readable)
 
 
 @bp.get("/contracts/<int:contract_id>/stats")
 @api_access(SIGNED_IN)
 @_stats_doc("getContractStats", "A contract's analytics (brand or KOL)")
 def contract_stats(args: dict, contract_id: int):
-    contract = queries.readable_contract(contract_id=contract_id, user=api_user())
-    return _stats_response(
-        args, contract_id=contract.id, with_money=api_user().id == contract.brand_id
-    )
+    def readable() -> dict:
+        contract = queries.readable_contract(contract_id=contract_id, user=api_user())
+        return {"contract_id": contract.id, "with_money": api_user().id == contract.brand_id}
+
+    return _stats_response(args, readable)

@@ -25,7 +25,16 @@ class Metrics(Schema):
     clicks = fields.Integer(required=True)
     bot_views = fields.Integer(required=True)
     bot_clicks = fields.Integer(required=True)
-    conversions = fields.Integer(required=True)
+    conversions = fields.Integer(
+        required=True, metadata={"description": "Confirmed, attributed orders"}
+    )
+    converted_clicks = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Distinct clicks behind the confirmed, attributed, unreversed orders "
+            "(a click with several orders counts once)"
+        },
+    )
     revenue = fields.Integer(required=True, metadata=_MONEY)
     likes = fields.Integer(required=True)
     saves = fields.Integer(required=True)
@@ -50,7 +59,7 @@ class Metrics(Schema):
         "flagged engagements ÷ (likes + saves + comments + follows + bought), at most 1"
     )
     ctr = _rate("clicks ÷ views")
-    conversion_rate = _rate("conversions ÷ clicks, at most 1")
+    conversion_rate = _rate("converted_clicks ÷ clicks (not orders ÷ clicks)")
     bot_share = _rate("robot views ÷ all views")
     spend = fields.Integer(allow_none=True, metadata=_MONEY)
     cpm = _cost("spend per 1000 views")

@@ -1,6 +1,7 @@
 """The dashboard's metrics: the counters summed from the rollups and what is derived from them
 (CTR, conversion rate, engagement rate, CPM, CPC, CPA, CPE, ROAS), and how a table sorts by them.
-Pure functions of a row of counters and the spend."""
+Pure functions of a row of counters (plus ``converted_clicks``, which the rollups do not hold:
+app/analytics/orders.py) and the spend."""
 
 from __future__ import annotations
 
@@ -57,10 +58,10 @@ def derived(row: dict, spend: int | None) -> dict:
     # Of the same things: flagged_engagements counts follows and purchases too (app.engagement).
     out["flagged_share"] = _share(out["flagged_engagements"], flaggable(out))
     out["ctr"] = _ratio(clicks, views)
-    # Orders through a promo code (no click) or several from one click can outnumber the
-    # clicks: as a share of clicks it stops at 100 % (an exact rate needs a count of the
-    # clicks that led to an order, which the rollups do not keep yet).
-    out["conversion_rate"] = _share(conv, clicks)
+    # The clicks that led to at least one confirmed order (app/analytics/orders.py), not the
+    # orders: one click can bring several orders and a promo code's order has no click.
+    out["converted_clicks"] = converted = int(row.get("converted_clicks") or 0)
+    out["conversion_rate"] = _ratio(converted, clicks)
     all_views = views + out["bot_views"]
     out["bot_share"] = _ratio(out["bot_views"], all_views)
     out["spend"] = spend

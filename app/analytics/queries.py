@@ -16,7 +16,7 @@ from sqlalchemy.orm import lazyload
 from app.analytics.bursts import is_burst
 from app.analytics.metrics import SUMMED, derived
 from app.analytics.models import HourlyRollup
-from app.analytics.orders import unconfirmed_by_note
+from app.analytics.orders import converted_clicks_by_campaign, orders_by_note
 from app.analytics.spend import money_by_contract
 from app.campaigns.models import Campaign
 from app.contracts.models import Contract
@@ -149,9 +149,10 @@ def _per_note(daily: dict[int, dict[date, tuple]], rng: Range) -> dict[int, dict
     return out
 
 
-def _series(scope, rng: Range, daily, *, wide=None) -> list[dict]:
+def _series(scope, rng: Range, daily, converted_at: dict, *, wide=None) -> list[dict]:
     """Daily buckets from ``daily``; hourly ones (ranges of at most HOURLY_MAX_DAYS) read.
-    ``wide``: campaign_wide or kol_wide, for the uniques of the whole scope."""
+    ``converted_at``: the converted clicks per bucket; ``wide``: campaign_wide or kol_wide,
+    for the uniques of the whole scope."""
     buckets = {b: [0] * len(SUMMED) for b in rng.buckets()}
     if rng.granularity == "hour":
         cols = _sums()
@@ -171,7 +172,7 @@ def _series(scope, rng: Range, daily, *, wide=None) -> list[dict]:
                     _add(buckets.setdefault(key, [0] * len(SUMMED)), values)
     series = []
     for at, acc in sorted(buckets.items()):
-        values = dict(zip(SUMMED, acc, strict=True))
+        values = dict(zip(SUMMED, acc, strict=True), converted_clicks=converted_at.get(at, 0))
         if wide is not None:
             values = wide(values)
         series.append({"at": at, **derived(values, None)})
@@ -268,10 +269,11 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
     money = money_by_contract([n.contract_id for n in notes]) if with_money else {}
     spend = {cid: spend for cid, (spend, _c) in money.items()}
     commission = {cid: paid for cid, (_s, paid) in money.items()}
-    table, totals = [], dict.fromkeys(SUMMED, 0)
+    orders = orders_by_note([n.id for n in notes], rng.since, rng.until, rng.granularity)
+    table, totals = [], dict.fromkeys((*SUMMED, "converted_clicks"), 0)
     for n in notes:
-        counters = sums.get(n.id, {})
-        for c in SUMMED:
+        counters = sums.get(n.id, {}) | {"converted_clicks": orders.converted_clicks.get(n.id, 0)}
+        for c in totals:
             totals[c] += int(counters.get(c) or 0)
         row = derived(counters, spend.get(n.contract_id, 0) if with_money else None)
         row.update(note_id=n.id, title=n.title or "", slug=n.slug, kol=n.display_name or "",
@@ -284,7 +286,7 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
     note_uniques = totals["uniques"]
     if wide is not None:
         totals = wide(totals)
-    waiting = unconfirmed_by_note([n.id for n in notes], rng.since, rng.until)
+    waiting = orders.unconfirmed
     for row in table:
         row["unconfirmed_conversions"], row["unconfirmed_revenue"] = waiting.get(
             row["note_id"], (0, 0)
@@ -306,7 +308,7 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
             "unconfirmed_revenue": sum(value for _count, value in waiting.values()),
             "commission": sum(commission.values()) if with_money else None,
         },
-        "series": _series(scope, rng, daily, wide=wide),
+        "series": _series(scope, rng, daily, orders.converted_at, wide=wide),
         "notes": table,
     }
 
@@ -335,7 +337,14 @@ def brand_overview(brand_id: int, rng: Range) -> list[dict]:
             .group_by(HourlyRollup.campaign_id)
         )
     }  # fmt: skip
-    return [{"campaign": c, **derived(campaign_wide(sums.get(c.id, {})), None)} for c in campaigns]
+    converted = converted_clicks_by_campaign(ids, rng.since, rng.until)
+    return [
+        {"campaign": c, **derived(
+            campaign_wide(sums.get(c.id, {}) | {"converted_clicks": converted.get(c.id, 0)}),
+            None,
+        )}
+        for c in campaigns
+    ]  # fmt: skip
 
 
 def readable_note(*, note_id: int, user) -> Note:

@@ -203,8 +203,8 @@ def export(campaign_id: int):
     table = request.args.get("table", "notes")
     out = io.StringIO()
     writer = csv.writer(out)
-    metrics = ["views", "uniques", "clicks", "ctr", "conversions", "conversion_rate", "revenue",
-               *ENGAGEMENT_CSV]  # fmt: skip
+    metrics = ["views", "uniques", "clicks", "ctr", "conversions", "converted_clicks",
+               "conversion_rate", "revenue", *ENGAGEMENT_CSV]  # fmt: skip
     if table == "series":
         writer.writerow(["time_utc", *metrics, "bot_views", "bot_clicks", "currency"])
         for row in stats["series"]:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
+from app import viewer_cache
 from app.auth.models import ApiKey, Role, User
 from app.auth.passwords import hash_password, password_problem, verify_password
 from app.db_types import utcnow
@@ -214,10 +218,29 @@ def revoke_api_key(*, user_id: int, key_id: int) -> ApiKey:
 
 
 def user_for_api_key(secret: str) -> User | None:
-    """The active owner of an active key, or None."""
+    """The active owner of an active key, or None. With Redis a key seen in the last minute
+    costs no query (app/viewer_cache.py ``api_caller``: dropped when the key is revoked or the
+    account changes)."""
     if not secret.startswith(API_KEY_PREFIX):
         return None
-    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash_key(secret)))
+    key_hash = _hash_key(secret)
+    loaded: list[User] = []
+
+    def load() -> dict | None:
+        user = _owner_of_active_key(key_hash)
+        if user is None:
+            return None
+        loaded.append(user)
+        return _caller_fields(user)
+
+    caller = viewer_cache.api_caller(key_hash, load)
+    if caller is None:
+        return None
+    return loaded[0] if loaded else _attached_user(caller)
+
+
+def _owner_of_active_key(key_hash: str) -> User | None:
+    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
     if key is None or not key.is_active:
         return None
     user = db.session.get(User, key.user_id)
@@ -226,4 +249,34 @@ def user_for_api_key(secret: str) -> User | None:
     now = utcnow()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         key.last_used_at = now  # at most one write a minute per key
+    return user
+
+
+# The account's columns an API request may read without loading it (not the password hash:
+# read, it is loaded as any expired attribute is).
+_CALLER_COLUMNS = ("id", "email", "role", "locale", "time_zone", "is_disabled",
+                   "disabled_reason", "session_version", "created_at", "last_login_at")  # fmt: skip
+_CALLER_TIMES = ("created_at", "last_login_at")
+
+
+def _caller_fields(user: User) -> dict:
+    fields = {name: getattr(user, name) for name in _CALLER_COLUMNS}
+    fields["role"] = user.role.value
+    for name in _CALLER_TIMES:
+        fields[name] = fields[name].isoformat() if fields[name] is not None else None
+    return fields
+
+
+def _attached_user(fields: dict) -> User:
+    """The account as kept, in the session as if loaded (SQLAlchemy's recipe for cached
+    objects: no query; what is not kept loads on first use)."""
+    in_session = db.session.identity_map.get(identity_key(User, fields["id"]))
+    if in_session is not None:
+        return in_session
+    values = dict(fields, role=Role(fields["role"]))
+    for name in _CALLER_TIMES:
+        values[name] = datetime.fromisoformat(values[name]) if values[name] else None
+    user = User(**values)
+    make_transient_to_detached(user)
+    db.session.add(user)
     return user

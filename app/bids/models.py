@@ -51,6 +51,11 @@ class Bid(OutcomeTerms, db.Model):
         ),
         Index("ix_bids_campaign_status", "campaign_id", "status"),
         Index("ix_bids_kol_status", "kol_id", "status"),
+        # The keyset of bid lists (most recently moved first, app/bids/queries.py bids_page):
+        # a brand's list walks the first back until a page of its own bids (migration 0027);
+        # a KOL's reads its own in order (without it the planner took the first for a KOL too).
+        Index("ix_bids_updated_id", "updated_at", "id"),
+        Index("ix_bids_kol_updated_id", "kol_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.sql.elements import ColumnElement
 
 from app import search
@@ -229,6 +229,30 @@ def visible_to_sql(user_id: int | None) -> ColumnElement[bool]:
     return or_(Campaign.invite_only.is_(False), invited, Campaign.brand_id == user_id)
 
 
+def _fits_order(kol: KolProfile, best: list) -> list:
+    """Campaigns the KOL qualifies for first, then the best search matches, the best fit, the
+    newest."""
+    qualifies = case((qualifies_sql(kol), 1), else_=0)
+    return [qualifies.desc(), *best, fit_score_sql(kol).desc(), Campaign.published_at.desc()]
+
+
+def fits_for(kol: KolProfile, limit: int) -> list[Campaign]:
+    """The open campaigns that fit the KOL best (the browse page's "fits" order) that the KOL
+    has not bid on and holds no contract for: the workbench's "Fits you", one statement."""
+    engaged = or_(
+        exists().where(Bid.campaign_id == Campaign.id, Bid.kol_id == kol.user_id),
+        exists().where(Contract.campaign_id == Campaign.id, Contract.kol_id == kol.user_id),
+    )
+    stmt = (
+        _filtered(BrowseFilters())
+        .where(visible_to_sql(kol.user_id), ~engaged)
+        .order_by(*_fits_order(kol, []), Campaign.id.desc())
+        .options(lazyload(Campaign.targets))
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
 def browse_campaigns(
     *,
     filters: BrowseFilters,
@@ -244,10 +268,7 @@ def browse_campaigns(
     # A search puts the best matches first in the default orders (fits, newest).
     best = [search.rank(Campaign, filters.q, _dialect()).desc()] if filters.q else []
     if sort == "fits":
-        qualifies = case((qualifies_sql(kol), 1), else_=0)
-        stmt = stmt.order_by(
-            qualifies.desc(), *best, fit_score_sql(kol).desc(), Campaign.published_at.desc()
-        )
+        stmt = stmt.order_by(*_fits_order(kol, best))
     elif sort == "price":
         stmt = stmt.order_by(Campaign.price_max.desc(), Campaign.id.desc())
     elif sort == "closing":

@@ -1,6 +1,7 @@
 """The KOL's workbench: invitations to answer, counter-offers waiting, notes due with their
-dates, money on the way (what will really arrive, net of the KOL fee, and when) and a "fits
-you" shortlist of open campaigns. Ten statements at most with the layout's own."""
+dates, money on the way (what will really arrive, net of the KOL fee, and when), a "fits
+you" shortlist of open campaigns not yet bid on, and the latest notifications. Ten
+statements at most with the layout's own."""
 
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ from sqlalchemy import exists, func, select
 
 from app.bids.models import Bid
 from app.campaigns.models import Campaign, Invitation
-from app.campaigns.queries import BrowseFilters, browse_campaigns, kol_for_fit
+from app.campaigns.queries import fits_for, kol_for_fit
 from app.contracts.models import Contract, ContractStatus
 from app.extensions import db
 from app.ledger.models import HELD, LedgerAccount, LedgerLine
 from app.notes.models import Note, NoteStatus
+from app.notifications.models import Notification
 from app.payments.models import Payout, PayoutStatus
 from app.payments.queries import ContractMoney, next_release
 from app.profiles.models import KolProfile
+from app.workbench.brand import latest_notifications
 from app.workbench.counts import NOTE_OWED, invitations_waiting, kol_counters_waiting
 
 FITS_SHOWN = 5
@@ -55,6 +58,7 @@ class KolDesk:
     notes_due: list = field(default_factory=list)
     incoming: list[Incoming] = field(default_factory=list)
     fits: list[Campaign] = field(default_factory=list)
+    activity: list[Notification] = field(default_factory=list)
     profile: KolProfile | None = None
 
     @property
@@ -158,15 +162,6 @@ def _incoming(contracts: list, kol_id: int) -> list[Incoming]:
     return items
 
 
-def _fits(profile: KolProfile | None) -> list[Campaign]:
-    if profile is None:
-        return []
-    page = browse_campaigns(
-        filters=BrowseFilters(sort="fits"), kol=profile, page=1, per_page=FITS_SHOWN
-    )
-    return list(page.items)
-
-
 def kol_desk(kol_id: int) -> KolDesk:
     """Everything on the KOL's workbench."""
     desk = KolDesk()
@@ -176,5 +171,6 @@ def kol_desk(kol_id: int) -> KolDesk:
     desk.notes_due = [(c, t) for c, t, _l, _h in contracts if c.status in NOTE_OWED]
     desk.incoming = _incoming(contracts, kol_id)
     desk.profile = kol_for_fit(kol_id)
-    desk.fits = _fits(desk.profile)
+    desk.fits = fits_for(desk.profile, FITS_SHOWN) if desk.profile else []
+    desk.activity = latest_notifications(kol_id)
     return desk

@@ -1,5 +1,5 @@
 """Issue 20: a share shown as a percentage never exceeds 100 %; its numerator and denominator
-count the same things."""
+count the same things (the conversion rate: converted clicks ÷ clicks)."""
 
 from app.analytics.metrics import derived
 
@@ -19,7 +19,9 @@ def test_a_share_of_net_counters_is_capped_at_one():
     assert derived({"views": 10}, None)["flagged_share"] is None
 
 
-def test_conversion_rate_never_exceeds_one():
-    # Promo-code orders carry no click: three orders, two clicks.
-    assert derived({"views": 10, "clicks": 2, "conversions": 3}, None)["conversion_rate"] == 1.0
-    assert derived({"views": 10, "clicks": 4, "conversions": 1}, None)["conversion_rate"] == 0.25
+def test_conversion_rate_counts_converted_clicks_not_orders():
+    # Three orders from one of two clicks, plus a promo-code order (no click): 1 of 2 clicks.
+    row = derived({"views": 10, "clicks": 2, "conversions": 4, "converted_clicks": 1}, None)
+    assert row["conversion_rate"] == 0.5
+    assert derived({"views": 10, "clicks": 4, "conversions": 1}, None)["conversion_rate"] == 0.0
+    assert derived({"views": 10, "conversions": 2}, None)["conversion_rate"] is None

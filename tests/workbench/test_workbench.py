@@ -20,6 +20,7 @@ from app.finance.models import ReconciliationItem, ReconciliationPeriod, Reconci
 from app.ledger.services import totals_by_kind
 from app.money import format_money
 from app.notes.models import Note, NoteStatus
+from app.notifications.services import notify
 from app.payments.models import Payout, PayoutStatus
 from app.profiles.models import Verification, VerificationRequest
 from tests.analytics.support import event, published_note
@@ -332,3 +333,36 @@ def test_a_cached_workbench_shows_a_new_bid_at_once(app, cache_on):
     shopper = signed_in(app, make_user(Role.SHOPPER))
     for _ in range(2):  # rendered, then from the cache: still the feed
         assert shopper.get("/").location.endswith("/feed")
+
+
+# -- issue 20: the KOL's "Fits you" and recent activity -----------------------------------------
+
+
+def test_fits_you_leaves_out_campaigns_the_kol_bid_on_or_holds_a_contract_for(app):
+    kol = make_kol(verified=True)
+    make_campaign(title="Fresh launch")
+    make_bid(make_campaign(title="Already bid launch"), kol)
+    withdrawn = make_bid(make_campaign(title="Withdrawn bid launch"), kol)
+    withdrawn.status = BidStatus.WITHDRAWN
+    make_deal("funded", kol=kol, title="Contracted launch")
+    db.session.commit()
+    fits = home(app, kol)
+    fits = fits[fits.index("Fits you") :]
+    assert "Fresh launch" in fits
+    for engaged in ("Already bid launch", "Withdrawn bid launch", "Contracted launch"):
+        assert engaged not in fits
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [("en", "You are invited to bid on “Serum week”."), ("zh_Hans", "邀请你为“Serum week”报价。")],
+)
+def test_a_kol_sees_recent_activity_in_their_own_language(app, locale, words):
+    kol = make_kol(verified=True)
+    kol.locale = locale
+    campaign = make_campaign(title="Serum week")
+    notify(user_id=kol.id, kind="invitation", link=f"/campaigns/{campaign.id}", title="Serum week")
+    db.session.commit()
+    html = home(app, kol)
+    activity = html[html.index("Recent activity" if locale == "en" else "最近动态") :]
+    assert f'<a href="/campaigns/{campaign.id}">{words}</a>' in activity
