@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select
 
 from app.analytics.models import Conversion
 from app.campaigns.models import Campaign
-from app.extensions import db
+from app.replica import read
 
 
 def unconfirmed_by_note(
@@ -21,7 +21,7 @@ def unconfirmed_by_note(
     Not in the rollups, so not in conversions, revenue or ROAS."""
     if not note_ids:
         return {}
-    rows = db.session.execute(
+    rows = read(
         select(
             Conversion.note_id,
             func.count(),
@@ -41,7 +41,7 @@ def unconfirmed_by_note(
 
 def unattributed(brand_id: int, since: datetime, until: datetime) -> dict:
     """Conversions the brand reported that matched no click or code, by reason."""
-    rows = db.session.execute(
+    rows = read(
         select(Conversion.reason, Conversion.currency, func.count(), func.sum(Conversion.value))
         .where(
             Conversion.brand_id == brand_id,
