@@ -20,8 +20,9 @@ from typing import Any
 from flask import Flask
 
 from app.analytics.bursts import notify_bursts
-from app.analytics.partitions import create_ahead_job, prune_job
+from app.analytics.partitions import create_ahead_job
 from app.analytics.pipeline import drain_job
+from app.analytics.retention import prune_job
 from app.db_types import utcnow
 from app.engagement.pipeline import drain_job as engagement_drain_job
 from app.extensions import db

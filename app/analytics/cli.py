@@ -53,7 +53,7 @@ def drain_command(loop: bool, interval: float) -> None:
 def prune_command(days: int | None) -> None:
     """Remove raw events and visitor-days past the retention period (on PostgreSQL whole
     monthly partitions) and old dedupe keys; rollups are kept forever."""
-    from app.analytics.rollups import prune_raw_events
+    from app.analytics.retention import prune_raw_events
 
     pruned = prune_raw_events(days=days or current_app.config["ANALYTICS_RETENTION_DAYS"])
     db.session.commit()

@@ -106,11 +106,22 @@ def create_month(month: date) -> str:
 def create_ahead(*, months: int, now: datetime | None = None) -> list[str]:
     """Make sure this month's partition and the next ``months`` ones exist; returns the names
     created. Flushes only; nothing on SQLite."""
+    first = month_of(now or datetime.now(UTC))
+    last = first
+    for _ in range(months):
+        last = next_month(last)
+    return create_between(datetime(*first.timetuple()[:3], tzinfo=UTC),
+                          datetime(*last.timetuple()[:3], tzinfo=UTC))  # fmt: skip
+
+
+def create_between(first: datetime, last: datetime) -> list[str]:
+    """Make sure every month from ``first``'s to ``last``'s has its partition (a bulk load of
+    past events, `flask analytics generate`); returns the names created. Flushes only."""
     if not _is_postgresql():
         return []
-    existing = month_partitions()
-    month, created = month_of(now or datetime.now(UTC)), []
-    for _ in range(months + 1):
+    existing, created = month_partitions(), []
+    month = month_of(first)
+    while month <= month_of(last):
         if month not in existing:
             created.append(create_month(month))
         month = next_month(month)
@@ -149,13 +160,3 @@ def create_ahead_job() -> int:
     if created:
         log.info("analytics partitions created: %s", ", ".join(created))
     return len(created)
-
-
-@in_app_context
-def prune_job() -> int:
-    """For the scheduler: ``flask analytics prune`` with the configured retention. Commits."""
-    from app.analytics.rollups import prune_raw_events
-
-    pruned = prune_raw_events(days=current_app.config["ANALYTICS_RETENTION_DAYS"])
-    db.session.commit()
-    return pruned.rows + len(pruned.partitions) + pruned.event_ids

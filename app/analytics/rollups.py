@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, text, tuple_
 
-from app.analytics import partitions, pg_ingest
+from app.analytics import pg_ingest
 from app.analytics.event_rows import decode_rows, encode_rows, split_rows
 from app.analytics.models import EventId, HourlyRollup, TrackingEvent, VisitorDay
 from app.extensions import db
@@ -346,29 +346,3 @@ def upsert_rollups(rows: list[dict]) -> None:
         set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS},
     )
     _execute_many(stmt, rows)
-
-
-def prune_raw_events(*, days: int, event_id_days: int | None = None) -> partitions.Pruned:
-    """Remove raw events and visitor-days older than ``days`` (at least 1: a view's dedupe
-    window reaches into the day before), and dedupe keys older than ``event_id_days``; on
-    PostgreSQL whole months of events at once (app/analytics/partitions.py). Rollups are kept
-    forever. Flushes only."""
-    if days < 1:
-        raise ValueError("keep at least one day")
-    now = datetime.now(UTC)
-    cutoff = now - timedelta(days=days)
-    if _dialect() == "postgresql":
-        pruned = partitions.prune_events(cutoff)
-    else:
-        rows = db.session.execute(
-            TrackingEvent.__table__.delete().where(TrackingEvent.occurred_at < cutoff)
-        ).rowcount
-        pruned = partitions.Pruned(rows=rows)
-    db.session.execute(VisitorDay.__table__.delete().where(VisitorDay.day < cutoff.date()))
-    if event_id_days is None:
-        event_id_days = current_app.config["ANALYTICS_EVENT_ID_DAYS"]
-    keys_cutoff = now - timedelta(days=event_id_days)
-    pruned.event_ids = db.session.execute(
-        EventId.__table__.delete().where(EventId.stored_at < keys_cutoff)
-    ).rowcount
-    return pruned

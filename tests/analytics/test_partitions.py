@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from app.analytics import partitions, rollups
+from app.analytics import partitions, retention, rollups
 from app.analytics.models import EventId, TrackingEvent
 from app.extensions import db
 from app.scheduler import SCHEDULE
@@ -59,7 +59,7 @@ def test_the_dedupe_key_is_forgotten_after_its_days_and_then_the_id_counts_again
     view = event(note, event_id="b:late-retry")
     assert rollups.ingest_events([view]) == 1
     db.session.execute(EventId.__table__.update().values(stored_at=func.now() - timedelta(days=8)))
-    pruned = rollups.prune_raw_events(days=90, event_id_days=7)
+    pruned = retention.prune_raw_events(days=90, event_id_days=7)
     assert pruned.event_ids == 1
     later = dict(view, t=view["t"] + 3600)  # an hour later: a different row of the same id
     assert rollups.ingest_events([later]) == 1
@@ -80,7 +80,7 @@ def test_prune_drops_whole_months_past_retention_and_old_strays(ctx):
     assert _partition_of("b:old-month") == partitions.partition_name(old_month)
     assert _partition_of("b:straggler") == partitions.DEFAULT  # no partition for its month
 
-    pruned = rollups.prune_raw_events(days=90)
+    pruned = retention.prune_raw_events(days=90)
     assert pruned.partitions == [partitions.partition_name(old_month)]
     assert pruned.rows == 1  # the straggler, deleted from the default partition
     assert old_month not in partitions.month_partitions()
@@ -93,7 +93,7 @@ def test_prune_drops_whole_months_past_retention_and_old_strays(ctx):
 def test_the_scheduler_makes_the_coming_months_and_moves_strays_in(ctx):
     steps = {step.name: step for step in SCHEDULE}
     assert steps["analytics-partitions"].func is partitions.create_ahead_job
-    assert steps["analytics-prune"].func is partitions.prune_job
+    assert steps["analytics-prune"].func is retention.prune_job
     note = published_note()
     far = _month_start(5) + timedelta(days=2)
     rollups.ingest_events([event(note, at=far.timestamp(), event_id="b:far-ahead")])
@@ -106,3 +106,23 @@ def test_the_scheduler_makes_the_coming_months_and_moves_strays_in(ctx):
     for _ in range(6):
         assert month in partitions.month_partitions()
         month = partitions.next_month(month)
+
+
+def test_flask_analytics_prune_and_partitions_say_what_they_did(app):
+    note = published_note()
+    old = (datetime.now(UTC) - timedelta(days=100)).timestamp()
+    rollups.ingest_events([event(note, at=old), event(note, visitor="c" * 32)])
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["analytics", "prune", "--days", "90"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 raw event(s)" in result.output
+    assert db.session.scalar(select(func.count()).select_from(TrackingEvent)) == 1
+    result = runner.invoke(args=["analytics", "partitions", "--ahead", "3"])
+    assert result.exit_code == 0, result.output
+    if _on_postgres():
+        assert "created partition " + partitions.partition_name(_month_start(3).date()) in (
+            result.output
+        )
+        assert len(partitions.month_partitions()) >= 4
+    else:
+        assert "no partitions" in result.output
