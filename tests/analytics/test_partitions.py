@@ -126,3 +126,21 @@ def test_flask_analytics_prune_and_partitions_say_what_they_did(app):
         assert len(partitions.month_partitions()) >= 4
     else:
         assert "no partitions" in result.output
+
+
+@pytest.mark.postgres
+def test_the_guarded_statement_stores_on_the_partitioned_table_once(monkeypatch):
+    """The writer's fallback statement (ON CONFLICT on the partitioned table's key and on the
+    dedupe keys, for a row another writer stored meanwhile) is valid there and stores and
+    counts as the plain one does; a replay with another time stays a no-op."""
+    from app.analytics import pg_ingest
+
+    monkeypatch.setattr(pg_ingest, "_PLAIN", pg_ingest._GUARDED)
+    note = published_note()
+    boundary = _month_start(1)
+    first = event(note, at=(boundary - timedelta(seconds=1)).timestamp(), event_id="b:guarded")
+    assert rollups.ingest_events([first, event(note, visitor="c" * 32)]) == 2
+    assert (
+        rollups.ingest_events([dict(first, t=(boundary + timedelta(seconds=1)).timestamp())]) == 0
+    )
+    assert totals(note.id)["views"] == 2
