@@ -66,6 +66,8 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'kol.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A read replica for dashboards and exports (app/replica.py); writes never go there.
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL") or None
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Jobs run inline after commit unless Redis is configured (then RQ workers run them).
     JOBS_INLINE = _bool("JOBS_INLINE", not os.environ.get("REDIS_URL"))
@@ -260,13 +262,18 @@ STARTUP_SETTINGS = (
     Setting("ANALYTICS_SNIPPET_LIMIT", "10 per hour"),
     Setting("ANALYTICS_DASHBOARD_SECONDS", 5, low=0),
     Setting("ANALYTICS_RETENTION_DAYS", 90, low=1),  # keeps at least those visitor-days
+    # Client event ids are deduplicated for this long after they arrive (analytics_event_ids).
+    Setting("ANALYTICS_EVENT_ID_DAYS", 7, low=1),
+    # PostgreSQL: monthly partitions of analytics_events the scheduler keeps ahead of today.
+    Setting("ANALYTICS_PARTITIONS_AHEAD", 2, low=1, high=24),
     Setting("ANALYTICS_DRAIN_BATCH", 1000, low=1),  # stream entries per drain
     # Seconds single hits gather after a small drain (below ANALYTICS_WRITER_SPLIT_ROWS), cut
     # short once ANALYTICS_WRITER_WAKE_ENTRIES stream entries wait (a burst of batches).
     Setting("ANALYTICS_WRITER_PAUSE", 1.0, low=0),
     Setting("ANALYTICS_WRITER_WAKE_ENTRIES", 50, low=1),
-    # PostgreSQL: 2 stores each chunk of at least SPLIT_ROWS events in two sessions at once.
-    Setting("ANALYTICS_WRITER_SESSIONS", 2, low=1, high=2),
+    # PostgreSQL: N > 1 stores each chunk of at least SPLIT_ROWS events in N sessions at once
+    # (one per visitor partition): every writer process must use the same N.
+    Setting("ANALYTICS_WRITER_SESSIONS", 2, low=1, high=8),
     Setting("ANALYTICS_WRITER_SPLIT_ROWS", 2000, low=1),
     Setting("ANALYTICS_BOT_SHARE", 0.3, low=0, high=1),  # flag a note above this bot share
     Setting("ANALYTICS_SPIKE_FACTOR", 5.0, low=1),  # flag a day above this x the baseline

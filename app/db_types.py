@@ -54,5 +54,9 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic filter: PostgreSQL rewrites full-text index expressions, so autogenerate cannot
-    compare them; they are created by hand in the migrations (names end in ``_fts``)."""
+    compare them; they are created by hand in the migrations (names end in ``_fts``). The
+    partitions of analytics_events are made by the migration and the scheduler, not models
+    (app/analytics/partitions.py; retention in app/analytics/retention.py)."""
+    if type_ == "table" and reflected and name and name.startswith("analytics_events_"):
+        return False
     return not (type_ == "index" and name and name.endswith("_fts"))

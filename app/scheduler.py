@@ -20,7 +20,9 @@ from typing import Any
 from flask import Flask
 
 from app.analytics.bursts import notify_bursts
+from app.analytics.partitions import create_ahead_job
 from app.analytics.pipeline import drain_job
+from app.analytics.retention import prune_job
 from app.db_types import utcnow
 from app.engagement.pipeline import drain_job as engagement_drain_job
 from app.extensions import db
@@ -72,6 +74,10 @@ SCHEDULE: tuple[Step, ...] = (
     # The tracking writers: only with a Redis buffer; without one they return 0 at once.
     Step("analytics-drain", drain_job, every=5),
     Step("engagement-drain", engagement_drain_job, every=5),
+    # PostgreSQL's monthly event partitions made ahead, and raw data past the retention
+    # dropped (whole partitions; app/analytics/partitions.py). SQLite: prune only.
+    Step("analytics-partitions", create_ahead_job, daily_at=time(0, 10)),
+    Step("analytics-prune", prune_job, daily_at=time(4, 0)),
     # For you, related notes and KOLs for brands, from behaviour (app/recommend/jobs.py).
     Step("recommendations", recompute_recommendations, every=3600),
     # Bursts of engagement from new accounts: the brand and the admins told (app/analytics).

@@ -51,13 +51,35 @@ def drain_command(loop: bool, interval: float) -> None:
     "--days", type=click.IntRange(min=1), default=None, help="Keep this many days (default config)."
 )
 def prune_command(days: int | None) -> None:
-    """Delete raw events and visitor-days past the retention period (rollups are kept
-    forever)."""
-    from app.analytics.rollups import prune_raw_events
+    """Remove raw events and visitor-days past the retention period (on PostgreSQL whole
+    monthly partitions) and old dedupe keys; rollups are kept forever."""
+    from app.analytics.retention import prune_raw_events
 
-    deleted = prune_raw_events(days=days or current_app.config["ANALYTICS_RETENTION_DAYS"])
+    pruned = prune_raw_events(days=days or current_app.config["ANALYTICS_RETENTION_DAYS"])
     db.session.commit()
-    click.echo(f"deleted {deleted} raw event(s)")
+    for name in pruned.partitions:
+        click.echo(f"dropped partition {name}")
+    if pruned.partitions:
+        click.echo(f"dropped {len(pruned.partitions)} partition(s), ~{pruned.estimated_rows} rows")
+    click.echo(f"deleted {pruned.rows} raw event(s), {pruned.event_ids} dedupe key(s)")
+
+
+@analytics_cli.command("partitions")
+@click.option("--ahead", type=click.IntRange(min=0), default=None,
+              help="Months ahead of this one (default ANALYTICS_PARTITIONS_AHEAD).")  # fmt: skip
+def partitions_command(ahead: int | None) -> None:
+    """PostgreSQL: create this month's and the coming months' event partitions."""
+    from app.analytics.partitions import create_ahead, month_partitions
+
+    if db.engine.dialect.name != "postgresql":
+        click.echo("SQLite keeps raw events in one table: no partitions")
+        return
+    months = current_app.config["ANALYTICS_PARTITIONS_AHEAD"] if ahead is None else ahead
+    created = create_ahead(months=months)
+    db.session.commit()
+    for name in created:
+        click.echo(f"created partition {name}")
+    click.echo(f"{len(month_partitions())} monthly partition(s)")
 
 
 @analytics_cli.command("generate")

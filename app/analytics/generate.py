@@ -12,10 +12,11 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 
+from app.analytics import partitions
 from app.analytics.models import HourlyRollup, TrackingEvent
 from app.extensions import db
 from app.notes.models import Note, NoteStatus
@@ -63,6 +64,8 @@ def generate_copy(
     notes = _notes(campaign_id)
     if not notes:
         raise ValueError("no published note to generate events for")
+    # Each month of the span in a partition of its own, not in the default one.
+    partitions.create_between(datetime.now(UTC) - timedelta(days=days), datetime.now(UTC))
     columns = [c.name for c in TrackingEvent.__table__.columns if c.name != "id"]
     rng = random.Random(seed)
     now, span = time.time(), days * 86400

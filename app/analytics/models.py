@@ -30,18 +30,21 @@ OpaqueKey = String(64).with_variant(String(64, collation="C"), "postgresql")
 
 class TrackingEvent(db.Model):
     """One view or click hit as received (bots and repeats included, flagged), kept for the
-    retention period; ``event_id`` makes every replay a no-op."""
+    retention period. On PostgreSQL partitioned by month of ``occurred_at`` (migration 0032,
+    app/analytics/partitions.py): its key is (event_id, occurred_at), as a partitioned table's
+    unique keys must hold the partition column; ``EventId`` keeps a replay a no-op even when
+    it arrives with another time (another partition)."""
 
     __tablename__ = "analytics_events"
     __table_args__ = (
         Index("ix_analytics_events_note_time", "note_id", "occurred_at"),
         Index("ix_analytics_events_time", "occurred_at"),
+        {"postgresql_partition_by": "RANGE (occurred_at)"},
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    event_id: Mapped[str] = mapped_column(OpaqueKey, unique=True)
+    event_id: Mapped[str] = mapped_column(OpaqueKey, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(TZDateTime(), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))  # view | click
-    occurred_at: Mapped[datetime] = mapped_column(TZDateTime())
     note_id: Mapped[int] = mapped_column(BigInteger)
     contract_id: Mapped[int] = mapped_column(BigInteger)
     campaign_id: Mapped[int] = mapped_column(BigInteger)
@@ -60,6 +63,21 @@ class TrackingEvent(db.Model):
     new_kol_visitor_today: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+
+
+class EventId(db.Model):
+    """A client event id stored already: the writer's dedupe key, one per event whatever its
+    time or partition, kept ``ANALYTICS_EVENT_ID_DAYS`` after it arrived (``flask analytics
+    prune``): a replay within that time is a no-op. BRIN on ``stored_at``: rows arrive in time
+    order, so the daily prune finds the old ones for the cost of a few pages of index."""
+
+    __tablename__ = "analytics_event_ids"
+    __table_args__ = (
+        Index("ix_analytics_event_ids_stored_at", "stored_at", postgresql_using="brin"),
+    )
+
+    event_id: Mapped[str] = mapped_column(OpaqueKey, primary_key=True)
+    stored_at: Mapped[datetime] = mapped_column(TZDateTime())
 
 
 class Conversion(db.Model):

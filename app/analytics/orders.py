@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, distinct, func, or_, select
 
 from app.analytics.models import Conversion
 from app.campaigns.models import Campaign
-from app.extensions import db
+from app.replica import read
 
 
 @dataclass
@@ -61,7 +61,7 @@ def orders_by_note(
     unconfirmed = Conversion.confirmed.is_(False)
     converted = _converted()
     click = case((converted, Conversion.click_id), else_=None).label("converted_click")
-    rows = db.session.execute(
+    rows = read(
         select(
             Conversion.note_id,
             click,
@@ -102,7 +102,7 @@ def converted_clicks_by_campaign(
     in the range (see NoteOrders)."""
     if not campaign_ids:
         return {}
-    rows = db.session.execute(
+    rows = read(
         select(Conversion.campaign_id, func.count(distinct(Conversion.click_id)))
         .where(
             Conversion.campaign_id.in_(campaign_ids),
@@ -117,7 +117,7 @@ def converted_clicks_by_campaign(
 
 def unattributed(brand_id: int, since: datetime, until: datetime) -> dict:
     """Conversions the brand reported that matched no click or code, by reason."""
-    rows = db.session.execute(
+    rows = read(
         select(Conversion.reason, Conversion.currency, func.count(), func.sum(Conversion.value))
         .where(
             Conversion.brand_id == brand_id,

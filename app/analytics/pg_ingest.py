@@ -6,7 +6,10 @@ table. Every lookup in the dedupe tables is a primary-key probe per row (a LATER
 cannot become a hash join over a whole table), so the plan is the same with or without
 statistics, however large the tables grow:
 
-- each event id once: the first copy in the chunk, and none already stored;
+- each event id once: the first copy in the chunk, and none already stored (probed in
+  analytics_event_ids, one row per id whatever the month its event is stored in: the events'
+  partitions are keyed by (event_id, occurred_at), so a replay with another time would
+  otherwise land in another partition);
 - each human view reads the visitor's stored rows of analytics_visitor_days for its note
   (keyed by day, visitor, note; a row per day, carrying the note's campaign, KOL and the last
   counted view of that day) on the days the dedupe window around it touches: its own day, and
@@ -83,8 +86,8 @@ fresh AS (
   SELECT DISTINCT ON (s.event_id) s.pos, s.event_id, s.kind, to_timestamp(s.t) AS occurred_at,
          s.note_id, s.contract_id, s.campaign_id, s.kol_id, s.visitor, s.is_bot, s.user_id
   FROM analytics_stage s
-  LEFT JOIN LATERAL (SELECT true AS stored FROM analytics_events e
-                     WHERE e.event_id = s.event_id LIMIT 1) e ON true
+  LEFT JOIN LATERAL (SELECT true AS stored FROM analytics_event_ids e
+                     WHERE e.event_id = s.event_id) e ON true
   WHERE e.stored IS NULL
   ORDER BY s.event_id, s.pos
 ),
@@ -134,7 +137,10 @@ kols AS (SELECT note_id, min(kol_id) AS kol_id FROM fresh GROUP BY note_id),
 def _statement(*, guarded: bool) -> str:
     """The writer's statement: plain inserts of the rows found missing (under the writer
     lock), or, ``guarded``, ON CONFLICT throughout."""
-    events_conflict = "ON CONFLICT (event_id) DO NOTHING" if guarded else ""
+    ids_conflict = "ON CONFLICT (event_id) DO NOTHING" if guarded else ""
+    # Guarded: only the events whose id this statement stored (another writer's are its own).
+    only_new_ids = "WHERE event_id IN (SELECT event_id FROM ids)" if guarded else ""
+    events_conflict = "ON CONFLICT (event_id, occurred_at) DO NOTHING" if guarded else ""
     moved = (
         "ON CONFLICT (day, visitor, note_id) DO UPDATE SET counted_at = "
         "GREATEST(analytics_visitor_days.counted_at, EXCLUDED.counted_at)"
@@ -148,6 +154,11 @@ def _statement(*, guarded: bool) -> str:
     # already (a visitor counted again later that day) has its last counted view moved on,
     # never back.
     return f"""{_DECIDE}
+ids AS (
+  INSERT INTO analytics_event_ids (event_id, stored_at) SELECT event_id, now() FROM fresh
+  {ids_conflict}
+  RETURNING event_id
+),
 ins AS (
   INSERT INTO analytics_events (event_id, kind, occurred_at, note_id, contract_id, campaign_id,
     visitor, is_bot, user_id, counted, new_visitor_today, new_campaign_visitor_today,
@@ -156,7 +167,7 @@ ins AS (
          NOT (kind = 'view' AND NOT is_bot) OR pos IN (SELECT pos FROM counted),
          pos IN (SELECT pos FROM new_days), pos IN (SELECT pos FROM new_campaign_days),
          pos IN (SELECT pos FROM new_kol_days)
-  FROM fresh
+  FROM fresh {only_new_ids}
   {events_conflict}
   RETURNING event_id, kind, occurred_at, note_id, contract_id, campaign_id, visitor, is_bot,
             counted, new_visitor_today, new_campaign_visitor_today, new_kol_visitor_today

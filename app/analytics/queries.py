@@ -24,6 +24,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.notes.models import Note, NoteStatus
 from app.profiles.models import KolProfile
+from app.replica import read
 
 MAX_DAYS = 366
 HOURLY_MAX_DAYS = 14
@@ -118,7 +119,7 @@ def _daily(scope, rng: Range) -> dict[int, dict[date, tuple]]:
     grouped read that gives the per-note table, the daily series and the spike baselines."""
     cols = _sums()
     day = _utc_day()
-    rows = db.session.execute(
+    rows = read(
         select(HourlyRollup.note_id, day.label("day"), *cols)
         .where(
             scope,
@@ -156,7 +157,7 @@ def _series(scope, rng: Range, daily, converted_at: dict, *, wide=None) -> list[
     buckets = {b: [0] * len(SUMMED) for b in rng.buckets()}
     if rng.granularity == "hour":
         cols = _sums()
-        rows = db.session.execute(
+        rows = read(
             select(HourlyRollup.hour, *cols)
             .where(scope, HourlyRollup.hour >= rng.since, HourlyRollup.hour < rng.until)
             .group_by(HourlyRollup.hour)
@@ -257,7 +258,7 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
     else:
         scope, note_filter = HourlyRollup.kol_id == kol_id, Note.kol_id == kol_id
         wide = kol_wide
-    notes = db.session.execute(
+    notes = read(
         select(Note.id, Note.title, Note.slug, Note.contract_id, Note.kol_id, Note.status,
                Note.tracking_code, Note.campaign_id, KolProfile.display_name)
         .outerjoin(KolProfile, KolProfile.user_id == Note.kol_id)
@@ -330,7 +331,7 @@ def brand_overview(brand_id: int, rng: Range) -> list[dict]:
     cols = _sums()
     sums = {
         r.campaign_id: r._asdict()
-        for r in db.session.execute(
+        for r in read(
             select(HourlyRollup.campaign_id, *cols)
             .where(HourlyRollup.campaign_id.in_(ids or [0]),
                    HourlyRollup.hour >= rng.since, HourlyRollup.hour < rng.until)

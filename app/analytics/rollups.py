@@ -19,14 +19,15 @@ from sqlalchemy import func, select, text, tuple_
 
 from app.analytics import pg_ingest
 from app.analytics.event_rows import decode_rows, encode_rows, split_rows
-from app.analytics.models import HourlyRollup, TrackingEvent, VisitorDay
+from app.analytics.models import EventId, HourlyRollup, TrackingEvent, VisitorDay
 from app.extensions import db
 
 # PostgreSQL advisory locks keep dedupe exact: a writer storing every visitor's events holds
 # WRITER_LOCK alone; the sessions of a split chunk (store_rows) hold it shared, plus the lock
-# of their partition of visitors (WRITER_LOCK + 1 + partition), so they run side by side.
+# of their partition of visitors (WRITER_LOCK + 1 + partition), so they run side by side. The
+# number of partitions is ANALYTICS_WRITER_SESSIONS: every writer must use the same one, or two
+# writers' partitions of one visitor would differ and not exclude each other.
 WRITER_LOCK = 0x4B4F4C41
-PARTITIONS = 2
 CHUNK = 500
 EVENT_COLUMNS = (
     "event_id", "kind", "occurred_at", "note_id", "contract_id", "campaign_id", "visitor",
@@ -67,16 +68,24 @@ def _chunks(rows: list, size: int = CHUNK):
 
 
 def _insert_new_events(rows: list[dict]) -> set[str]:
-    """Insert raw events not stored yet (SQLite); the event ids really inserted."""
+    """Insert raw events whose id is not stored yet (SQLite): the id first, in
+    analytics_event_ids (the dedupe key, whatever the event's time), then the events of the ids
+    really inserted; returns those ids."""
     new: set[str] = set()
+    now = datetime.now(UTC)
     for chunk in _chunks(rows):
         stmt = (
-            _insert(TrackingEvent)
-            .values(chunk)
+            _insert(EventId)
+            .values([{"event_id": r["event_id"], "stored_at": now} for r in chunk])
             .on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(TrackingEvent.__table__.c.event_id)
+            .returning(EventId.__table__.c.event_id)
         )
-        new.update(db.session.execute(stmt).scalars().all())
+        ids = set(db.session.execute(stmt).scalars().all())
+        stmt = _insert(TrackingEvent).on_conflict_do_nothing(
+            index_elements=["event_id", "occurred_at"]
+        )
+        _execute_many(stmt, [r for r in chunk if r["event_id"] in ids])
+        new.update(ids)
     return new
 
 
@@ -121,10 +130,10 @@ def ingest_rows(data: bytes, *, partition: int | None = None) -> int:
 
 def store_rows(data: bytes) -> int:
     """Store a chunk of COPY rows and commit; returns how many events were new. On PostgreSQL
-    with ANALYTICS_WRITER_SESSIONS 2, a chunk of at least ANALYTICS_WRITER_SPLIT_ROWS events (a
-    backlog, batch intake) is stored by two sessions side by side, each the visitors of
-    its partition (a visitor's dedupe state is never split between them); each commits on its
-    own, so after a failure the caller re-reads the chunk (the stored half is then a no-op)."""
+    with ANALYTICS_WRITER_SESSIONS N > 1, a chunk of at least ANALYTICS_WRITER_SPLIT_ROWS events
+    (a backlog, batch intake) is stored by N sessions side by side, each the visitors of its
+    partition (a visitor's dedupe state is never split between them); each commits on its
+    own, so after a failure the caller re-reads the chunk (the stored part is then a no-op)."""
     if not data:
         return 0
     if (
@@ -136,7 +145,8 @@ def store_rows(data: bytes) -> int:
         db.session.commit()
         return moved
     app = current_app._get_current_object()
-    parts = [(p, rows) for p, rows in enumerate(split_rows(data, PARTITIONS)) if rows]
+    sessions = current_app.config["ANALYTICS_WRITER_SESSIONS"]
+    parts = [(p, rows) for p, rows in enumerate(split_rows(data, sessions)) if rows]
     with ThreadPoolExecutor(max_workers=len(parts)) as pool:
         done = [pool.submit(_store_partition, app, rows, p) for p, rows in parts]
     return sum(future.result() for future in done)  # the first failure, once all finished
@@ -156,7 +166,7 @@ def _store_partition(app, data: bytes, partition: int) -> int:
 def _stored_ids(ids: list[str]) -> set[str]:
     stored: set[str] = set()
     for chunk in _chunks(ids, 400):
-        stmt = select(TrackingEvent.event_id).where(TrackingEvent.event_id.in_(chunk))
+        stmt = select(EventId.event_id).where(EventId.event_id.in_(chunk))
         stored.update(db.session.scalars(stmt))
     return stored
 
@@ -336,16 +346,3 @@ def upsert_rollups(rows: list[dict]) -> None:
         set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS},
     )
     _execute_many(stmt, rows)
-
-
-def prune_raw_events(*, days: int) -> int:
-    """Delete raw events and visitor-days older than ``days`` (at least 1: a view's dedupe
-    window reaches into the day before); rollups are kept forever."""
-    if days < 1:
-        raise ValueError("keep at least one day")
-    cutoff = datetime.now(UTC) - timedelta(days=days)
-    deleted = db.session.execute(
-        TrackingEvent.__table__.delete().where(TrackingEvent.occurred_at < cutoff)
-    ).rowcount
-    db.session.execute(VisitorDay.__table__.delete().where(VisitorDay.day < cutoff.date()))
-    return deleted

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import case, func, select
 
 from app.contracts.models import Contract
-from app.extensions import db
 from app.payments.models import Refund
+from app.replica import read
 
 
 def spend_columns() -> tuple:
@@ -43,7 +43,7 @@ def money_by_contract(contract_ids: list[int]) -> dict[int, tuple[int, int]]:
     if not contract_ids:
         return {}
     paid, refunded, commission = spend_columns()
-    rows = db.session.execute(
+    rows = read(
         select(Contract.id, paid, refunded, commission).where(Contract.id.in_(contract_ids))
     ).all()
     found = {cid: (spend_of(p, r, c), int(c or 0)) for cid, p, r, c in rows}

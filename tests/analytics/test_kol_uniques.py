@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from app import create_app
-from app.analytics import media_kit, pipeline, queries, rollups
+from app.analytics import media_kit, pipeline, queries, retention, rollups
 from app.analytics.models import TrackingEvent, VisitorDay
 from app.db_types import TZDateTime
 from app.extensions import db
@@ -126,7 +126,7 @@ def test_retention_prunes_old_kol_visitor_days_and_keeps_the_rollups():
     rollups.ingest_events(
         [event(first, visitor=READER, at=_at(100)), event(first, visitor=READER, at=_at(1))]
     )
-    assert rollups.prune_raw_events(days=90) == 1
+    assert retention.prune_raw_events(days=90).rows == 1
     days = db.session.scalars(select(VisitorDay.day).where(VisitorDay.kol_id == kol.id))
     assert list(days) == [datetime.fromtimestamp(_at(1), UTC).date()]
     since = datetime.now(UTC).date() - timedelta(days=100)

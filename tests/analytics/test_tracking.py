@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from app.analytics import pipeline, rollups, tracking
+from app.analytics import pipeline, retention, rollups, tracking
 from app.analytics.models import TrackingEvent
 from app.analytics.pipeline import TrackingUnavailable
 from app.extensions import db
@@ -134,6 +134,6 @@ def test_retention_deletes_old_raw_events_and_keeps_rollups():
     note = published_note()
     old = time.time() - 100 * 86400
     rollups.ingest_events([event(note, at=old), event(note, visitor="c" * 32)])
-    assert rollups.prune_raw_events(days=90) == 1
+    assert retention.prune_raw_events(days=90).rows == 1
     assert db.session.scalar(select(func.count()).select_from(TrackingEvent)) == 1
     assert totals(note.id)["views"] == 2

@@ -1,6 +1,6 @@
-"""PostgreSQL: the writer stores each chunk in two sessions side by side, split by visitor. The
-flags and rollups are those of the rules, and when one session fails nothing is acknowledged:
-the next drain stores the rest, and the half already stored counts once."""
+"""PostgreSQL: the writer stores each chunk in N sessions side by side (2 and 4 here), split by
+visitor. The flags and rollups are those of the rules, and when one session fails nothing is
+acknowledged: the next drain stores the rest, and the part already stored counts once."""
 
 import secrets
 
@@ -22,12 +22,12 @@ from tests.factories import make_kol
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
-@pytest.fixture
-def writer(committing_app, monkeypatch):
+@pytest.fixture(params=[2, 4], ids=["2-sessions", "4-sessions"])
+def writer(committing_app, monkeypatch, request):
     app = committing_app
     name = f"test:analytics:{secrets.token_hex(4)}"
     for key, value in {"ANALYTICS_BUFFER": "redis", "ANALYTICS_STREAM": name,
-                       "ANALYTICS_WRITER_SESSIONS": 2,
+                       "ANALYTICS_WRITER_SESSIONS": request.param,
                        "ANALYTICS_WRITER_SPLIT_ROWS": 1}.items():  # fmt: skip
         monkeypatch.setitem(app.config, key, value)
     with app.app_context():
@@ -109,4 +109,5 @@ def test_a_small_chunk_is_stored_by_one_session(writer, monkeypatch):
     big = [event(note, visitor=f"{v + 100:032x}", at=at(v)) for v in range(1_000)]
     pipeline.accept_events(big)
     pipeline.drain_all()
-    assert len(split) == 2  # a backlog: both partitions side by side
+    # A backlog: every partition side by side, one session each.
+    assert len(split) == writer.config["ANALYTICS_WRITER_SESSIONS"]
