@@ -5,6 +5,8 @@ out as the dashboards read them."""
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +17,9 @@ from app.analytics.store.sql import SqlStore
 from app.analytics.tracking import new_click_id
 from app.auth.models import User
 from app.extensions import db
-from tests.analytics.support import campaign_for, event, published_note
+from tests.analytics.rules import MIDNIGHT, at, expected_flags
+from tests.analytics.support import campaign_for, event, published_note, random_drains
+from tests.factories import make_kol
 
 A, B, C = "a" * 32, "b" * 32, "c" * 32
 NOON = datetime.combine(datetime.now(UTC).date() - timedelta(days=2), datetime.min.time(), UTC)
@@ -155,3 +159,34 @@ def test_retention_drops_old_raw_events_and_keeps_the_rollups(store):
     assert store.raw_events(Scope("note", note.id)) == 2
     assert store.figures(Scope("note", note.id), old.date(), old.date())["views"] == 1
     assert store.prune(days=5) == 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_traffic_gives_the_counts_of_the_dedupe_rules(store, seed):
+    rng = random.Random(seed)
+    campaign, kol = campaign_for(), make_kol(verified=True)
+    notes = [published_note(campaign, kol), published_note(campaign), published_note(kol=kol)]
+    visitors = [f"{v:032x}" for v in range(3)]
+    drains = random_drains(
+        rng, notes, visitors, sizes=(5, 40), when=lambda r: at(r.randrange(-180, 180))
+    )
+    for events in drains:
+        ingest(store, events)
+    first = {}
+    for e in (e for events in drains for e in events):
+        first.setdefault(e["id"], e)
+    views, uniques = Counter(), Counter()
+    for event_id, (counted, new_today, _campaign, _kol) in expected_flags(drains).items():
+        e = first[event_id]
+        if e["k"] == "view" and not e["b"] and counted:
+            key = (e["n"], datetime.fromtimestamp(e["t"], UTC).date())
+            views[key] += 1
+            uniques[key] += new_today
+    days = MIDNIGHT.date() - timedelta(days=1), MIDNIGHT.date()
+    found_views, found_uniques = Counter(), Counter()
+    for note in notes:
+        for day, counts in store.daily(Scope("note", note.id), *days).get(note.id, {}).items():
+            found_views[(note.id, day)] += counts["views"]
+            found_uniques[(note.id, day)] += counts["uniques"]
+    assert +found_views == +views
+    assert +found_uniques == +uniques
