@@ -60,6 +60,9 @@ class AnalyticsStore(Protocol):
         the scope's notes per day and summed over the days (the dashboards' figure), and
         ``unique_visitors``: distinct visitors over the whole period (exact)."""
 
+    def day_uniques(self, scope: Scope, start: date, end: date) -> dict[date, int]:
+        """Distinct visitors per day across the scope's notes (a campaign's or a KOL's)."""
+
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         """click id -> {"is_bot", "user_id", "note_id"} for the clicks stored (attribution and
         settlement read these by id; the money stays in the database)."""

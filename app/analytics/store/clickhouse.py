@@ -143,8 +143,7 @@ DAILY = _per_scope(
 )
 TOTALS = _per_scope("SELECT @sums @hours")
 DAY_UNIQUES = _per_scope(
-    "SELECT sum(day_uniques) FROM "
-    "(SELECT uniqExactMerge(visitors) AS day_uniques @hours GROUP BY toDate(hour))"
+    "SELECT toString(toDate(hour)), uniqExactMerge(visitors) @hours GROUP BY toDate(hour)"
 )
 RAW_EVENTS = _per_scope("SELECT count() FROM kol_analytics.events WHERE @scope = {scope:UInt64}")
 
@@ -235,9 +234,13 @@ class ClickHouseStore:
         (row,) = self.transport.rows(TOTALS[scope.kind], params)
         figures = dict(zip(COUNTS, map(int, row), strict=True))
         figures["unique_visitors"] = figures["uniques"]  # exact: one merge over the period
-        (daily,) = self.transport.rows(DAY_UNIQUES[scope.kind], params)
-        figures["uniques"] = int(daily[0] or 0)
+        figures["uniques"] = sum(self.day_uniques(scope, start, end).values())
         return figures
+
+    def day_uniques(self, scope: Scope, start: date, end: date) -> dict[date, int]:
+        params = {**_day_bounds(start, end), "scope": scope.id}
+        rows = self.transport.rows(DAY_UNIQUES[scope.kind], params)
+        return {date.fromisoformat(day): int(n) for day, n in rows if int(n)}
 
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         found = {}

@@ -13,12 +13,22 @@ from sqlalchemy import distinct, func, select
 
 from app.analytics import rollups
 from app.analytics.models import HourlyRollup, TrackingEvent, VisitorDay
-from app.analytics.queries import _as_date, _utc_day
 from app.analytics.store import COUNTS, Scope
 from app.extensions import db
 
 # The dashboards' unique visitors of a scope per day, as the rollups hold them (queries.py).
 _WIDE = {"campaign": "campaign_uniques", "kol": "kol_uniques"}
+
+
+def _utc_day():
+    """The UTC day of a rollup's hour, in SQL (SQLite stores UTC text)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.date(HourlyRollup.hour)
+    return func.date(func.timezone("UTC", HourlyRollup.hour))
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -80,6 +90,18 @@ class SqlStore:
             )
         )
         return figures
+
+    def day_uniques(self, scope: Scope, start: date, end: date) -> dict[date, int]:
+        since, until = _bounds(start, end)
+        wide = getattr(HourlyRollup, _WIDE.get(scope.kind, "uniques"))
+        day = _utc_day()
+        rows = db.session.execute(
+            select(day, func.sum(wide))
+            .where(_where(HourlyRollup, scope), HourlyRollup.hour >= since,
+                   HourlyRollup.hour < until)
+            .group_by(day)
+        ).all()  # fmt: skip
+        return {_as_date(d): int(n) for d, n in rows if n}
 
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         if not click_ids:
