@@ -31,7 +31,7 @@ def _empty(transport) -> None:
     from app.analytics.store.clickhouse import ClickHouseStore
 
     ClickHouseStore(transport, window_minutes=30, retention_days=90)  # the tables, if missing
-    for table in ("events", "hourly"):
+    for table in ("events", "hourly", "event_ids", "marks"):
         transport.command(f"TRUNCATE TABLE kol_analytics.{table}")
 
 

@@ -64,7 +64,7 @@ def test_the_server_transport_sends_what_chdb_executes(clickhouse_store, chdb_tr
     chdb_transport.executed = []
     on_chdb = _traffic(ClickHouseStore(chdb_transport, window_minutes=30, retention_days=90))
     executed, chdb_transport.executed = chdb_transport.executed, None
-    for table in ("events", "hourly"):
+    for table in ("events", "hourly", "event_ids", "marks"):
         chdb_transport.command(f"TRUNCATE TABLE kol_analytics.{table}")
 
     client = RecordingClient(chdb_transport)

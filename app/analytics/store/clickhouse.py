@@ -5,11 +5,11 @@ AggregatingMergeTree table per note per hour. Unique visitors are kept as mergea
 of the hours' states, never a sum of daily counts); docs/analytics.md "The analytics store"
 says why uniqExact and what it costs.
 
-The writer's rules are today's: an event id is stored once (the ids of a batch are looked up
-among the events of the batch's time span: a replayed entry carries the same rows), and a
-visitor's repeat view of a note within the dedupe window is stored but not counted, decided by
-``rollups.flag_views`` (the SQLite writer's function) from the last counted view of each
-(note, visitor, day) read back from ClickHouse. One writer per store at a time (a lock here;
+The writer's rules are today's: an event id is stored once (looked up in ``event_ids``, the
+ids ordered for a primary-key read, kept as long as the events), and a visitor's repeat view of
+a note within the dedupe window is stored but not counted, decided by ``rollups.flag_views``
+(the SQLite writer's function) from the last counted view of each (note, visitor, day) in
+``marks`` (what the SQL store's visitor-days hold, kept by a materialized view). One writer per store at a time (a lock here;
 one writer process per visitor partition on a cluster, docs/analytics.md).
 
 No money is stored here: conversions, spend and settlements stay in the app's database.
@@ -68,6 +68,28 @@ SELECT toStartOfHour(occurred_at) AS hour, campaign_id, note_id,
   countIf(kind = 'click' AND is_bot = 1) AS bot_clicks,
   uniqExactStateIf(visitor, kind = 'view' AND is_bot = 0 AND counted = 1) AS visitors
 FROM kol_analytics.events GROUP BY hour, campaign_id, note_id""",
+    # The writer's two lookups, each a primary-key read: has an event id been stored, and the
+    # last counted view of a (visitor, day, note) (the SQL store's visitor-days). Kept as long
+    # as the raw events.
+    """CREATE TABLE IF NOT EXISTS kol_analytics.event_ids (
+  event_id String, occurred_at DateTime64(6, 'UTC')
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(occurred_at)
+ORDER BY event_id
+TTL toDateTime(occurred_at) + INTERVAL @keep DAY DELETE""",
+    """CREATE MATERIALIZED VIEW IF NOT EXISTS kol_analytics.event_ids_mv
+TO kol_analytics.event_ids AS SELECT event_id, occurred_at FROM kol_analytics.events""",
+    """CREATE TABLE IF NOT EXISTS kol_analytics.marks (
+  visitor String, day Date, note_id UInt64,
+  counted_at SimpleAggregateFunction(max, DateTime64(6, 'UTC'))
+) ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (visitor, day, note_id)
+TTL day + INTERVAL @keep DAY DELETE""",
+    """CREATE MATERIALIZED VIEW IF NOT EXISTS kol_analytics.marks_mv TO kol_analytics.marks AS
+SELECT visitor, toDate(occurred_at) AS day, note_id, max(occurred_at) AS counted_at
+FROM kol_analytics.events WHERE kind = 'view' AND is_bot = 0 AND counted = 1
+GROUP BY visitor, day, note_id""",
 )
 
 
@@ -107,17 +129,13 @@ def _chunks(items: list, size: int = LOOKUP_CHUNK):
 
 
 # Every statement is text: parameters travel as ClickHouse {name:Type} placeholders.
-STORED_IDS = """SELECT event_id FROM kol_analytics.events
-WHERE occurred_at >= fromUnixTimestamp64Micro({lo:Int64}, 'UTC')
-  AND occurred_at <= fromUnixTimestamp64Micro({hi:Int64}, 'UTC')
-  AND event_id IN {ids:Array(String)}"""
-MARKS = """SELECT note_id, visitor, toString(toDate(occurred_at)),
-  toUnixTimestamp64Micro(max(occurred_at)) FROM kol_analytics.events
-WHERE kind = 'view' AND is_bot = 0 AND counted = 1
-  AND occurred_at >= toDateTime64({since:Int64}, 6, 'UTC')
-  AND occurred_at < toDateTime64({until:Int64}, 6, 'UTC')
-  AND note_id IN {notes:Array(UInt64)} AND visitor IN {visitors:Array(String)}
-GROUP BY note_id, visitor, toDate(occurred_at)"""
+STORED_IDS = """SELECT event_id FROM kol_analytics.event_ids
+WHERE event_id IN {ids:Array(String)}"""
+MARKS = """SELECT note_id, visitor, toString(day), toUnixTimestamp64Micro(max(counted_at))
+FROM kol_analytics.marks
+WHERE visitor IN {visitors:Array(String)} AND day >= {first:Date} AND day <= {last:Date}
+  AND note_id IN {notes:Array(UInt64)}
+GROUP BY note_id, visitor, day"""
 CLICKS = """SELECT event_id, is_bot, user_id, note_id FROM kol_analytics.events
 WHERE kind = 'click' AND event_id IN {ids:Array(String)}"""
 COUNT_OLD = """SELECT count() FROM kol_analytics.events
@@ -182,8 +200,7 @@ class ClickHouseStore:
         by_id: dict[str, dict] = {}
         for event in events:
             by_id.setdefault(str(event["id"])[:64], event)
-        times = [float(e["t"]) for e in by_id.values()]
-        stored = self._stored_ids(list(by_id), min(times), max(times))
+        stored = self._stored_ids(list(by_id))
         fresh = sorted(
             (e for i, e in by_id.items() if i not in stored), key=lambda e: float(e["t"])
         )
@@ -194,11 +211,10 @@ class ClickHouseStore:
         self.transport.insert(EVENTS, EVENT_COLUMNS, _tsv(rows))
         return len(rows)
 
-    def _stored_ids(self, ids: list[str], first: float, last: float) -> set[str]:
+    def _stored_ids(self, ids: list[str]) -> set[str]:
         stored: set[str] = set()
-        span = {"lo": int(first * 1e6) - 1, "hi": int(last * 1e6) + 1}
         for chunk in _chunks(ids):
-            stored.update(r[0] for r in self.transport.rows(STORED_IDS, {**span, "ids": chunk}))
+            stored.update(r[0] for r in self.transport.rows(STORED_IDS, {"ids": chunk}))
         return stored
 
     def _marks(self, events: list[dict]) -> dict[tuple[int, str, date], datetime]:
@@ -209,7 +225,7 @@ class ClickHouseStore:
             return {}
         first = datetime.fromtimestamp(float(views[0]["t"]), UTC) - self.window
         last = datetime.fromtimestamp(float(views[-1]["t"]), UTC) + self.window
-        span = _day_bounds(first.date(), last.date())
+        span = {"first": first.date(), "last": last.date()}
         notes = sorted({int(e["n"]) for e in views})
         marks = {}
         for chunk in _chunks(sorted({str(e["v"])[:64] for e in views})):
