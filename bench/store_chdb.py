@@ -1,8 +1,9 @@
-"""The ClickHouse store on chdb (issue 25): ingest rate of synthetic events through the store's
-writer step (event-id and dedupe lookups, the dedupe rule, the insert and its materialized
-view), the engine's own insert rate for the same rows, bytes per event on disk, and the
-dashboard reads' latency. Run: .venv/bin/python bench/store_chdb.py [events] (default 1M);
-a few minutes at most on 2 cores. Prints one JSON object."""
+"""The ClickHouse store on chdb (issue 25): the ingest rate of synthetic events through the
+store's writer step (event-id and dedupe lookups, the dedupe rule in Python, the insert and its
+materialized views), the engine's own insert rate for one batch of events, bytes per event on
+disk (of that batch), and the dashboard reads' latency. Run:
+.venv/bin/python bench/store_chdb.py [store events (200,000)] [engine batch (1,000,000)];
+about two minutes on 2 cores. Prints one JSON object."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.analytics.event_rows import encode_rows  # noqa: E402
-from app.analytics.store import Scope  # noqa: E402
-from app.analytics.store.clickhouse import EVENT_COLUMNS, ClickHouseStore  # noqa: E402
-from app.analytics.store.transports import ChdbTransport  # noqa: E402
+from app.analytics.event_rows import encode_rows
+from app.analytics.rollups import flag_views
+from app.analytics.store import Scope
+from app.analytics.store.clickhouse import EVENT_COLUMNS, ClickHouseStore, _tsv
+from app.analytics.store.transports import ChdbTransport
 
 CHUNK = 20_000  # the writer's chunk (app/analytics/pipeline.py INGEST_CHUNK)
 
@@ -40,11 +42,11 @@ def synthetic(n: int, rng: random.Random, start: float) -> list[dict]:
     return events
 
 
-def main(n: int) -> dict:
+def main(n_store: int, n_engine: int) -> dict:
     rng = random.Random(25)
     start = (datetime.now(UTC) - timedelta(days=2)).timestamp()
-    chunks = [encode_rows(c) for c in (lambda e: [e[i : i + CHUNK] for i in range(0, n, CHUNK)])(
-        synthetic(n, rng, start))]  # fmt: skip
+    events = synthetic(n_store, rng, start)
+    chunks = [encode_rows(events[i : i + CHUNK]) for i in range(0, n_store, CHUNK)]
     transport = ChdbTransport(tempfile.mkdtemp(prefix="store-bench-"))
     store = ClickHouseStore(transport, window_minutes=30, retention_days=90)
     began = time.perf_counter()
@@ -52,13 +54,15 @@ def main(n: int) -> dict:
     ingest_s = time.perf_counter() - began
     replay = store.ingest_rows(chunks[0])  # a redelivered chunk: nothing stored again
 
-    # The engine alone: the same rows (flags included) inserted as one statement, MV included.
-    transport.command("CREATE TABLE kol_analytics.copy AS kol_analytics.events")
-    rows = transport.session.query(
-        f"SELECT {', '.join(EVENT_COLUMNS)} FROM kol_analytics.events", "TabSeparated"
-    ).bytes()
+    # The engine alone: one batch of n_engine events (flags decided beforehand by the same
+    # rule) inserted as one statement into emptied tables, the materialized views included.
+    for table in ("events", "hourly", "event_ids", "marks"):
+        transport.command("TRUNCATE TABLE kol_analytics." + table)
+    batch = synthetic(n_engine, rng, start)
+    rows = _tsv(flag_views(batch, window=timedelta(minutes=30), marks={}, seen_days=set(),
+                           seen_campaign_days=set(), seen_kol_days=set()))  # fmt: skip
     began = time.perf_counter()
-    transport.insert("kol_analytics.copy", EVENT_COLUMNS, rows)
+    transport.insert("kol_analytics.events", EVENT_COLUMNS, rows)
     engine_s = time.perf_counter() - began
 
     transport.command("OPTIMIZE TABLE kol_analytics.events FINAL")
@@ -69,7 +73,7 @@ def main(n: int) -> dict:
             "FROM system.parts WHERE database = 'kol_analytics' AND table = {t:String} AND active",
             {"t": table},
         )[0]
-        for table in ("events", "hourly")
+        for table in ("events", "hourly", "event_ids", "marks")
     }
     day = datetime.fromtimestamp(start, UTC).date()
     latency = {}
@@ -84,18 +88,22 @@ def main(n: int) -> dict:
                          "max_ms": round(max(times), 1)}  # fmt: skip
     events_rows, events_bytes, events_raw = sizes["events"]
     return {
-        "events": n,
+        "store_events": n_store,
         "stored": stored,
         "replay_stored": replay,
-        "store_ingest_events_per_s": round(n / ingest_s),
-        "engine_insert_events_per_s": round(n / engine_s),
+        "store_ingest_events_per_s": round(n_store / ingest_s),
+        "engine_batch_events": n_engine,
+        "engine_insert_events_per_s": round(n_engine / engine_s),
         "events_bytes_per_event_compressed": round(events_bytes / events_rows, 1),
         "events_bytes_per_event_uncompressed": round(events_raw / events_rows, 1),
         "hourly_rows": sizes["hourly"][0],
         "hourly_bytes_per_event": round(sizes["hourly"][1] / events_rows, 1),
+        "event_ids_bytes_per_event": round(sizes["event_ids"][1] / events_rows, 1),
+        "marks_bytes_per_event": round(sizes["marks"][1] / events_rows, 1),
         "dashboard_read_latency": latency,
     }
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000), indent=1))
+    sizes = [int(a) for a in sys.argv[1:3]]
+    print(json.dumps(main(*sizes, *(200_000, 1_000_000)[len(sizes) :]), indent=1))

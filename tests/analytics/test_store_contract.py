@@ -190,3 +190,17 @@ def test_random_traffic_gives_the_counts_of_the_dedupe_rules(store, seed):
             found_uniques[(note.id, day)] += counts["uniques"]
     assert +found_views == +views
     assert +found_uniques == +uniques
+
+
+def test_counts_of_hours_feed_a_contracts_bonus_threshold(store):
+    note = published_note()
+    ingest(store, [
+        event(note, visitor=A, at=minutes(-61)),  # 10:59: before the hours asked for
+        event(note, visitor=B, at=minutes(-30)),
+        event(note, "click", visitor=B, at=minutes(-29)),
+        event(note, visitor=C, at=minutes(-20), bot=True),
+        event(note, visitor=A, at=minutes(5)),  # 12:05: the hour of ``until``, not counted
+    ])  # fmt: skip
+    since, until = NOON - timedelta(minutes=45), NOON  # from 11:15: the whole 11:00 hour
+    counts = store.counts(Scope("contract", note.contract_id), since, until)
+    assert counts == {"views": 1, "clicks": 1, "bot_views": 1, "bot_clicks": 0}

@@ -14,7 +14,7 @@ click ids the database asks about by id.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from flask import current_app
@@ -59,6 +59,10 @@ class AnalyticsStore(Protocol):
         """The dashboard's totals: COUNTS summed over the period, ``uniques`` distinct across
         the scope's notes per day and summed over the days (the dashboards' figure), and
         ``unique_visitors``: distinct visitors over the whole period (exact)."""
+
+    def counts(self, scope: Scope, since: datetime, until: datetime) -> dict:
+        """Counted views and human clicks (and the robots') of the hours from ``since`` (its
+        hour) to before ``until``: what a contract's bonus threshold reads."""
 
     def day_uniques(self, scope: Scope, start: date, end: date) -> dict[date, int]:
         """Distinct visitors per day across the scope's notes (a campaign's or a KOL's)."""

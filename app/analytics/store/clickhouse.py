@@ -160,6 +160,11 @@ DAILY = _per_scope(
     "SELECT note_id, toString(toDate(hour)), @sums @hours GROUP BY note_id, toDate(hour)"
 )
 TOTALS = _per_scope("SELECT @sums @hours")
+COUNTS_SQL = _per_scope(
+    "SELECT sum(views), sum(clicks), sum(bot_views), sum(bot_clicks) FROM kol_analytics.hourly "
+    "WHERE hour >= toStartOfHour(fromUnixTimestamp64Micro({since:Int64}, 'UTC')) "
+    "AND hour < fromUnixTimestamp64Micro({until:Int64}, 'UTC') AND @scope = {scope:UInt64}"
+)
 DAY_UNIQUES = _per_scope(
     "SELECT toString(toDate(hour)), uniqExactMerge(visitors) @hours GROUP BY toDate(hour)"
 )
@@ -252,6 +257,11 @@ class ClickHouseStore:
         figures["unique_visitors"] = figures["uniques"]  # exact: one merge over the period
         figures["uniques"] = sum(self.day_uniques(scope, start, end).values())
         return figures
+
+    def counts(self, scope: Scope, since: datetime, until: datetime) -> dict:
+        params = {"since": micros(since), "until": micros(until), "scope": scope.id}
+        (row,) = self.transport.rows(COUNTS_SQL[scope.kind], params)
+        return dict(zip(("views", "clicks", "bot_views", "bot_clicks"), map(int, row), strict=True))
 
     def day_uniques(self, scope: Scope, start: date, end: date) -> dict[date, int]:
         params = {**_day_bounds(start, end), "scope": scope.id}

@@ -91,6 +91,17 @@ class SqlStore:
         )
         return figures
 
+    def counts(self, scope: Scope, since: datetime, until: datetime) -> dict:
+        names = ("views", "clicks", "bot_views", "bot_clicks")
+        row = db.session.execute(
+            select(*(func.coalesce(func.sum(getattr(HourlyRollup, n)), 0) for n in names)).where(
+                _where(HourlyRollup, scope),
+                HourlyRollup.hour >= since.replace(minute=0, second=0, microsecond=0),
+                HourlyRollup.hour < until,
+            )
+        ).one()
+        return dict(zip(names, map(int, row), strict=True))
+
     def day_uniques(self, scope: Scope, start: date, end: date) -> dict[date, int]:
         since, until = _bounds(start, end)
         wide = getattr(HourlyRollup, _WIDE.get(scope.kind, "uniques"))
