@@ -278,6 +278,10 @@ STARTUP_SETTINGS = (
     Setting("ANALYTICS_BOT_SHARE", 0.3, low=0, high=1),  # flag a note above this bot share
     Setting("ANALYTICS_SPIKE_FACTOR", 5.0, low=1),  # flag a day above this x the baseline
     Setting("ANALYTICS_QUIET_VIEWS", 200, low=1),  # flag this many views and no click
+    # Where tracking data lives (app/analytics/store/): sql (the app's database) or clickhouse
+    # (CLICKHOUSE_URL: a server's http(s):// address, or chdb://<directory> in process).
+    Setting("ANALYTICS_STORE", "sql", choices=("sql", "clickhouse")),
+    Setting("CLICKHOUSE_URL", ""),
     Setting("ENGAGEMENT_BUFFER", "auto", choices=BUFFER_MODES),
     Setting("ENGAGEMENT_STREAM", "engagement:actions"),
     Setting("ENGAGEMENT_GROUP", "writers"),

@@ -3,7 +3,8 @@ or written straight to the database when Redis is absent or down; 503 when neith
 
 Each entry holds one request's events as COPY text rows (app/analytics/event_rows.py). The
 writer (``drain``) reads the stream through a consumer group, stores up to ``INGEST_CHUNK``
-events at a time with ``rollups.store_rows`` (one COPY and one statement on PostgreSQL, in two
+events at a time with the analytics store's ``store_rows`` (app/analytics/store/; the SQL store:
+``rollups.store_rows``, one COPY and one statement on PostgreSQL, in two
 sessions side by side), commits, then acknowledges. A crash between read and commit leaves the
 entries pending: the next drain re-reads its own pending entries and claims other consumers'
 stale ones (XAUTOCLAIM). A crash between commit and XACK re-delivers entries already stored:
@@ -19,9 +20,9 @@ import time
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.analytics import rollups
 from app.analytics.event_rows import encode_rows
 from app.analytics.hitbuffer import HitBuffer
+from app.analytics.store import current_store
 from app.context import in_app_context
 from app.errors import DomainError
 from app.extensions import db
@@ -65,7 +66,7 @@ def _to_redis(rows: bytes) -> bool:
 
 def _to_database(rows: bytes) -> None:
     try:
-        rollups.ingest_rows(rows)
+        current_store().ingest_rows(rows)  # ANALYTICS_STORE's
         db.session.commit()
     except Exception as error:
         db.session.rollback()
@@ -157,7 +158,7 @@ def _entry_rows(eid: bytes, fields: dict) -> bytes:
 def _store_and_ack(client, stream: str, ids: list, rows: bytes, count: int) -> int:
     """Store one group of entries' events and commit, then acknowledge those entries."""
     try:
-        rollups.store_rows(rows)  # commits
+        current_store().store_rows(rows)  # commits (SQL); ANALYTICS_STORE's
     except Exception:
         db.session.rollback()
         raise  # the entries stay pending and are re-read next time

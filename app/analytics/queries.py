@@ -18,6 +18,7 @@ from app.analytics.metrics import SUMMED, derived
 from app.analytics.models import HourlyRollup
 from app.analytics.orders import converted_clicks_by_campaign, orders_by_note
 from app.analytics.spend import money_by_contract
+from app.analytics.store.dashboard import scope_of, with_store_traffic
 from app.campaigns.models import Campaign
 from app.contracts.models import Contract
 from app.errors import NotFound
@@ -265,7 +266,12 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
         .where(note_filter)
         .order_by(Note.id)
     ).all()  # fmt: skip
-    daily = _daily(scope, rng)
+    daily = with_store_traffic(
+        _daily(scope, rng),
+        scope_of(campaign_id=campaign_id, contract_id=contract_id, note_id=note_id, kol_id=kol_id),
+        rng.start - timedelta(days=BASELINE_DAYS),
+        rng.end,
+    )  # the traffic of ANALYTICS_STORE (app/analytics/store/dashboard.py)
     sums = _per_note(daily, rng)
     money = money_by_contract([n.contract_id for n in notes]) if with_money else {}
     spend = {cid: spend for cid, (spend, _c) in money.items()}

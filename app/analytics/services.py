@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app import pagecache
 from app.analytics.event_rows import hit_row, note_columns
-from app.analytics.models import Conversion, TrackingEvent
+from app.analytics.models import Conversion
 from app.analytics.rollups import hour_of, upsert_rollups
+from app.analytics.store import current_store
 from app.analytics.tracking import parse_click_id
 from app.campaigns.models import Campaign
 from app.engagement.services import mark_bought_by_conversion
@@ -249,9 +250,7 @@ def _count(conversion: Conversion, note: Note) -> None:
 
 def _mark_save_bought(note_id: int, click_id: str, occurred_at: datetime) -> None:
     """The signed-in shopper behind the click saved the note: the purchase marks it bought."""
-    user_id = db.session.scalar(
-        select(TrackingEvent.user_id).where(TrackingEvent.event_id == click_id)
-    )
+    user_id = current_store().clicks([click_id]).get(click_id, {}).get("user_id")
     if user_id is not None:
         mark_bought_by_conversion(note_id=note_id, user_id=user_id, at=occurred_at)
 

@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.analytics.models import Conversion, HourlyRollup, TrackingEvent
+from app.analytics.models import Conversion
+from app.analytics.store import Scope, current_store
 from app.contracts.lifecycle import lock_contract
 from app.contracts.models import Contract, ContractStatus
 from app.db_types import utcnow
@@ -84,15 +85,9 @@ def order_verdicts(contract: Contract, as_of: datetime) -> list[Verdict]:
 
 
 def _clicks(click_ids: list[str]) -> dict[str, bool]:
-    """click id → whether a robot made it, for the clicks we recorded."""
-    if not click_ids:
-        return {}
-    rows = db.session.execute(
-        select(TrackingEvent.event_id, TrackingEvent.is_bot).where(
-            TrackingEvent.event_id.in_(click_ids), TrackingEvent.kind == "click"
-        )
-    ).all()
-    return {event_id: is_bot for event_id, is_bot in rows}
+    """click id -> whether a robot made it, for the clicks recorded (read back by id from the
+    analytics store: the orders and the money stay here)."""
+    return {cid: click["is_bot"] for cid, click in current_store().clicks(click_ids).items()}
 
 
 def _exclusion(order, contract, start, end, clicks, counted_before: bool) -> str:
@@ -127,15 +122,8 @@ def metric_value(contract: Contract, verdicts: list[Verdict], as_of: datetime) -
     if contract.bonus_metric not in ("views", "clicks"):
         return 0
     start, end = window_of(contract)
-    column = getattr(HourlyRollup, contract.bonus_metric)
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(column), 0)).where(
-            HourlyRollup.contract_id == contract.id,
-            HourlyRollup.hour >= start.replace(minute=0, second=0, microsecond=0),
-            HourlyRollup.hour < min(end, as_of),
-        )
-    )
-    return int(total)
+    counts = current_store().counts(Scope("contract", contract.id), start, min(end, as_of))
+    return counts[contract.bonus_metric]
 
 
 def _releasable(contract: Contract, before: int, wanted: int) -> int:

@@ -1,0 +1,105 @@
+"""The analytics store: one interface for everything that writes and reads tracking data, and
+the engine behind it chosen by ``ANALYTICS_STORE`` (docs/analytics.md "The analytics store").
+
+- ``sql`` (default): today's tables in the app's database (SQLite for ``make run``, PostgreSQL),
+  through today's functions (app/analytics/rollups.py, pg_ingest.py, queries.py);
+- ``clickhouse``: raw events and rollups in ClickHouse (app/analytics/store/clickhouse.py), on a
+  server (``CLICKHOUSE_URL`` http(s)://…) or, in tests and CI, in process (``chdb://<dir>``).
+
+Money never lives in a store: conversions, spend and settlements stay in the app's database;
+the store answers with counts and with the click facts (bot or not, the signed-in user) of
+click ids the database asks about by id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from flask import current_app
+
+from config import ConfigError
+
+SCOPES = ("campaign", "contract", "note", "kol")
+# What a store counts per note per day (and in ``figures``): counted human views, clicks, the
+# robots' views and clicks, and unique visitors (distinct visitors with a counted view).
+COUNTS = ("views", "clicks", "bot_views", "bot_clicks", "uniques")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose tracking data: a campaign, a contract, a note or a KOL (all the KOL's notes)."""
+
+    kind: str
+    id: int
+
+    def __post_init__(self):
+        if self.kind not in SCOPES:
+            raise ValueError(f"unknown scope {self.kind!r}")
+
+
+class AnalyticsStore(Protocol):
+    """What writes and reads tracking data. Days are UTC days; a period is inclusive."""
+
+    name: str
+
+    def ingest_rows(self, data: bytes) -> int:
+        """Store the writer's batch (COPY rows, app/analytics/event_rows.py) once per event id,
+        flag a visitor's repeat view of a note within ANALYTICS_DEDUPE_MINUTES as not counted,
+        and roll the new events up; returns how many were new. Flushes only (SQL)."""
+
+    def store_rows(self, data: bytes) -> int:
+        """``ingest_rows`` and commit: the Redis writer's step (app/analytics/pipeline.py)."""
+
+    def daily(self, scope: Scope, start: date, end: date) -> dict[int, dict[date, dict]]:
+        """COUNTS per note per day; ``uniques`` are distinct per note per day."""
+
+    def figures(self, scope: Scope, start: date, end: date) -> dict:
+        """The dashboard's totals: COUNTS summed over the period, ``uniques`` distinct across
+        the scope's notes per day and summed over the days (the dashboards' figure), and
+        ``unique_visitors``: distinct visitors over the whole period (exact)."""
+
+    def counts(self, scope: Scope, since: datetime, until: datetime) -> dict:
+        """Counted views and human clicks (and the robots') of the hours from ``since`` (its
+        hour) to before ``until``: what a contract's bonus threshold reads."""
+
+    def day_uniques(self, scope: Scope, start: date, end: date) -> dict[date, int]:
+        """Distinct visitors per day across the scope's notes (a campaign's or a KOL's)."""
+
+    def clicks(self, click_ids: list[str]) -> dict[str, dict]:
+        """click id -> {"is_bot", "user_id", "note_id"} for the clicks stored (attribution and
+        settlement read these by id; the money stays in the database)."""
+
+    def raw_events(self, scope: Scope) -> int:
+        """How many raw events (bots and repeats included) are kept for the scope."""
+
+    def prune(self, *, days: int) -> int:
+        """Drop raw events (and dedupe state) older than ``days``; rollups are kept."""
+
+
+def store_for(app) -> AnalyticsStore:
+    """The app's store (built once per app)."""
+    store = app.extensions.get("analytics_store")
+    if store is None:
+        if app.config["ANALYTICS_STORE"] == "clickhouse":
+            from app.analytics.store.clickhouse import ClickHouseStore
+
+            if not app.config["CLICKHOUSE_URL"]:
+                raise ConfigError("ANALYTICS_STORE=clickhouse needs CLICKHOUSE_URL")
+
+            store = ClickHouseStore.from_url(
+                app.config["CLICKHOUSE_URL"],
+                window_minutes=app.config["ANALYTICS_DEDUPE_MINUTES"],
+                retention_days=app.config["ANALYTICS_RETENTION_DAYS"],
+            )
+        else:
+            from app.analytics.store.sql import SqlStore
+
+            store = SqlStore()
+        app.extensions["analytics_store"] = store
+    return store
+
+
+def current_store() -> AnalyticsStore:
+    return store_for(current_app)

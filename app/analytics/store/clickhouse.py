@@ -1,0 +1,292 @@
+"""The ClickHouse store: raw events in a MergeTree table partitioned by month and kept
+ANALYTICS_RETENTION_DAYS (a TTL), rolled up on insert by a materialized view into an
+AggregatingMergeTree table per note per hour. Unique visitors are kept as mergeable
+``uniqExact`` states, so the distinct visitors of any scope over any period are exact (a merge
+of the hours' states, never a sum of daily counts); docs/analytics.md "The analytics store"
+says why uniqExact and what it costs.
+
+The writer's rules are today's: an event id is stored once (looked up in ``event_ids``, the
+ids ordered for a primary-key read, kept as long as the events), and a visitor's repeat view of
+a note within the dedupe window is stored but not counted, decided by ``rollups.flag_views``
+(the SQLite writer's function) from the last counted view of each (note, visitor, day) in
+``marks`` (what the SQL store's visitor-days hold, kept by a materialized view). One writer per store at a time (a lock here;
+one writer process per visitor partition on a cluster, docs/analytics.md).
+
+No money is stored here: conversions, spend and settlements stay in the app's database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+from app.analytics.event_rows import _text, decode_rows
+from app.analytics.rollups import flag_views
+from app.analytics.store import COUNTS, SCOPES, Scope
+from app.analytics.store.transports import ChdbTransport, ServerTransport, Transport
+
+EVENTS = "kol_analytics.events"
+EVENT_COLUMNS = (
+    "event_id", "kind", "occurred_at", "note_id", "contract_id", "campaign_id", "kol_id",
+    "visitor", "user_id", "is_bot", "counted",
+)  # fmt: skip
+LOOKUP_CHUNK = 5000  # ids or visitors per lookup statement
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICRO = timedelta(microseconds=1)
+
+
+# The schema, created if missing (ClickHouse has its own schema: no migration). @keep: the
+# raw events' retention in days (an integer).
+SCHEMA = (
+    "CREATE DATABASE IF NOT EXISTS kol_analytics",
+    """CREATE TABLE IF NOT EXISTS kol_analytics.events (
+  event_id String, kind LowCardinality(String), occurred_at DateTime64(6, 'UTC'),
+  note_id UInt64, contract_id UInt64, campaign_id UInt64, kol_id UInt64, visitor String,
+  user_id Nullable(UInt64), is_bot UInt8, counted UInt8,
+  INDEX ix_event_id event_id TYPE bloom_filter(0.001) GRANULARITY 1
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(occurred_at)
+ORDER BY (campaign_id, note_id, occurred_at)
+TTL toDateTime(occurred_at) + INTERVAL @keep DAY DELETE""",
+    """CREATE TABLE IF NOT EXISTS kol_analytics.hourly (
+  hour DateTime('UTC'), campaign_id UInt64, note_id UInt64,
+  -- functionally dependent on the note: any value of a merge is the value
+  contract_id SimpleAggregateFunction(any, UInt64), kol_id SimpleAggregateFunction(any, UInt64),
+  views SimpleAggregateFunction(sum, UInt64), clicks SimpleAggregateFunction(sum, UInt64),
+  bot_views SimpleAggregateFunction(sum, UInt64), bot_clicks SimpleAggregateFunction(sum, UInt64),
+  visitors AggregateFunction(uniqExact, String)
+) ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (campaign_id, note_id, hour)""",
+    """CREATE MATERIALIZED VIEW IF NOT EXISTS kol_analytics.hourly_mv TO kol_analytics.hourly AS
+SELECT toStartOfHour(occurred_at) AS hour, campaign_id, note_id,
+  any(contract_id) AS contract_id, any(kol_id) AS kol_id,
+  countIf(kind = 'view' AND is_bot = 0 AND counted = 1) AS views,
+  countIf(kind = 'click' AND is_bot = 0) AS clicks,
+  countIf(kind = 'view' AND is_bot = 1) AS bot_views,
+  countIf(kind = 'click' AND is_bot = 1) AS bot_clicks,
+  uniqExactStateIf(visitor, kind = 'view' AND is_bot = 0 AND counted = 1) AS visitors
+FROM kol_analytics.events GROUP BY hour, campaign_id, note_id""",
+    # The writer's two lookups, each a primary-key read: has an event id been stored, and the
+    # last counted view of a (visitor, day, note) (the SQL store's visitor-days). Kept as long
+    # as the raw events.
+    """CREATE TABLE IF NOT EXISTS kol_analytics.event_ids (
+  event_id String, occurred_at DateTime64(6, 'UTC')
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(occurred_at)
+ORDER BY event_id
+TTL toDateTime(occurred_at) + INTERVAL @keep DAY DELETE""",
+    """CREATE MATERIALIZED VIEW IF NOT EXISTS kol_analytics.event_ids_mv
+TO kol_analytics.event_ids AS SELECT event_id, occurred_at FROM kol_analytics.events""",
+    """CREATE TABLE IF NOT EXISTS kol_analytics.marks (
+  visitor String, day Date, note_id UInt64,
+  counted_at SimpleAggregateFunction(max, DateTime64(6, 'UTC'))
+) ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (visitor, day, note_id)
+TTL day + INTERVAL @keep DAY DELETE""",
+    """CREATE MATERIALIZED VIEW IF NOT EXISTS kol_analytics.marks_mv TO kol_analytics.marks AS
+SELECT visitor, toDate(occurred_at) AS day, note_id, max(occurred_at) AS counted_at
+FROM kol_analytics.events WHERE kind = 'view' AND is_bot = 0 AND counted = 1
+GROUP BY visitor, day, note_id""",
+)
+
+
+def schema(retention_days: int) -> list[str]:
+    return [statement.replace("@keep", str(int(retention_days))) for statement in SCHEMA]
+
+
+def micros(at: datetime) -> int:
+    return (at - EPOCH) // MICRO
+
+
+def _day_bounds(start: date, end: date) -> dict:
+    return {
+        "since": int(datetime.combine(start, time(), UTC).timestamp()),
+        "until": int(datetime.combine(end + timedelta(1), time(), UTC).timestamp()),
+    }
+
+
+def _tsv(rows: list[dict]) -> bytes:
+    null = "\\N"
+    lines = []
+    for r in rows:
+        at = micros(r["occurred_at"])
+        uid = r["user_id"]
+        lines.append(
+            f"{_text(r['event_id'])}\t{r['kind']}\t{at // 1_000_000}.{at % 1_000_000:06d}\t"
+            f"{r['note_id']}\t{r['contract_id']}\t{r['campaign_id']}\t{r['_kol']}\t"
+            f"{_text(r['visitor'])}\t{uid if uid is not None else null}\t"
+            f"{int(r['is_bot'])}\t{int(r['counted'])}\n"
+        )
+    return "".join(lines).encode()
+
+
+def _chunks(items: list, size: int = LOOKUP_CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# Every statement is text: parameters travel as ClickHouse {name:Type} placeholders.
+STORED_IDS = """SELECT event_id FROM kol_analytics.event_ids
+WHERE event_id IN {ids:Array(String)}"""
+MARKS = """SELECT note_id, visitor, toString(day), toUnixTimestamp64Micro(max(counted_at))
+FROM kol_analytics.marks
+WHERE visitor IN {visitors:Array(String)} AND day >= {first:Date} AND day <= {last:Date}
+  AND note_id IN {notes:Array(UInt64)}
+GROUP BY note_id, visitor, day"""
+CLICKS = """SELECT event_id, is_bot, user_id, note_id FROM kol_analytics.events
+WHERE kind = 'click' AND event_id IN {ids:Array(String)}"""
+COUNT_OLD = """SELECT count() FROM kol_analytics.events
+WHERE occurred_at < fromUnixTimestamp64Micro({cutoff:Int64}, 'UTC')"""
+DELETE_OLD = """ALTER TABLE kol_analytics.events
+DELETE WHERE occurred_at < fromUnixTimestamp64Micro({cutoff:Int64}, 'UTC')
+SETTINGS mutations_sync = 2"""
+# Per scope: @scope is the scope's column (campaign_id, contract_id, note_id, kol_id).
+_HOURS = """FROM kol_analytics.hourly
+WHERE hour >= toDateTime({since:Int64}, 'UTC') AND hour < toDateTime({until:Int64}, 'UTC')
+  AND @scope = {scope:UInt64}"""
+_SUMS = "sum(views), sum(clicks), sum(bot_views), sum(bot_clicks), uniqExactMerge(visitors)"
+
+
+def _per_scope(template: str) -> dict[str, str]:
+    """``template`` per scope, with @hours (the hours of a period in a scope) and @sums."""
+    template = template.replace("@hours", _HOURS).replace("@sums", _SUMS)
+    return {kind: template.replace("@scope", f"{kind}_id") for kind in SCOPES}
+
+
+DAILY = _per_scope(
+    "SELECT note_id, toString(toDate(hour)), @sums @hours GROUP BY note_id, toDate(hour)"
+)
+TOTALS = _per_scope("SELECT @sums @hours")
+COUNTS_SQL = _per_scope(
+    "SELECT sum(views), sum(clicks), sum(bot_views), sum(bot_clicks) FROM kol_analytics.hourly "
+    "WHERE hour >= toStartOfHour(fromUnixTimestamp64Micro({since:Int64}, 'UTC')) "
+    "AND hour < fromUnixTimestamp64Micro({until:Int64}, 'UTC') AND @scope = {scope:UInt64}"
+)
+DAY_UNIQUES = _per_scope(
+    "SELECT toString(toDate(hour)), uniqExactMerge(visitors) @hours GROUP BY toDate(hour)"
+)
+RAW_EVENTS = _per_scope("SELECT count() FROM kol_analytics.events WHERE @scope = {scope:UInt64}")
+
+
+class ClickHouseStore:
+    name = "clickhouse"
+
+    def __init__(self, transport: Transport, *, window_minutes: int, retention_days: int):
+        self.transport = transport
+        self.window = timedelta(minutes=window_minutes)
+        self.retention_days = retention_days
+        self._writer = threading.Lock()
+        for statement in schema(retention_days):
+            transport.command(statement)
+
+    @classmethod
+    def from_url(cls, url: str, **settings) -> ClickHouseStore:
+        """``chdb://<directory>``: ClickHouse in this process (tests, CI, the bench); anything
+        else is a server's address for clickhouse-connect."""
+        if url.startswith("chdb://"):
+            return cls(ChdbTransport(url.removeprefix("chdb://")), **settings)
+        return cls(ServerTransport(url), **settings)
+
+    # Writing
+
+    def ingest_rows(self, data: bytes) -> int:
+        events = decode_rows(data) if data else []
+        if not events:
+            return 0
+        with self._writer:
+            return self._ingest(events)
+
+    store_rows = ingest_rows  # each insert is durable on its own: nothing to commit
+
+    def _ingest(self, events: list[dict]) -> int:
+        by_id: dict[str, dict] = {}
+        for event in events:
+            by_id.setdefault(str(event["id"])[:64], event)
+        stored = self._stored_ids(list(by_id))
+        fresh = sorted(
+            (e for i, e in by_id.items() if i not in stored), key=lambda e: float(e["t"])
+        )
+        if not fresh:
+            return 0
+        rows = flag_views(fresh, window=self.window, marks=self._marks(fresh),
+                          seen_days=set(), seen_campaign_days=set(), seen_kol_days=set())  # fmt: skip
+        self.transport.insert(EVENTS, EVENT_COLUMNS, _tsv(rows))
+        return len(rows)
+
+    def _stored_ids(self, ids: list[str]) -> set[str]:
+        stored: set[str] = set()
+        for chunk in _chunks(ids):
+            stored.update(r[0] for r in self.transport.rows(STORED_IDS, {"ids": chunk}))
+        return stored
+
+    def _marks(self, events: list[dict]) -> dict[tuple[int, str, date], datetime]:
+        """The last counted view per (note, visitor, day) stored on the days the batch's
+        dedupe windows touch (whole days, as the visitor-days of the SQL store hold it)."""
+        views = [e for e in events if e["k"] == "view" and not e["b"]]
+        if not views:
+            return {}
+        first = datetime.fromtimestamp(float(views[0]["t"]), UTC) - self.window
+        last = datetime.fromtimestamp(float(views[-1]["t"]), UTC) + self.window
+        span = {"first": first.date(), "last": last.date()}
+        notes = sorted({int(e["n"]) for e in views})
+        marks = {}
+        for chunk in _chunks(sorted({str(e["v"])[:64] for e in views})):
+            params = {**span, "notes": notes, "visitors": chunk}
+            for note, visitor, day, at in self.transport.rows(MARKS, params):
+                marks[(int(note), visitor, date.fromisoformat(day))] = EPOCH + int(at) * MICRO
+        return marks
+
+    # Reading
+
+    def daily(self, scope: Scope, start: date, end: date) -> dict[int, dict[date, dict]]:
+        out: dict[int, dict[date, dict]] = defaultdict(dict)
+        params = {**_day_bounds(start, end), "scope": scope.id}
+        for note, day, *values in self.transport.rows(DAILY[scope.kind], params):
+            out[int(note)][date.fromisoformat(day)] = dict(
+                zip(COUNTS, map(int, values), strict=True)
+            )
+        return dict(out)
+
+    def figures(self, scope: Scope, start: date, end: date) -> dict:
+        params = {**_day_bounds(start, end), "scope": scope.id}
+        (row,) = self.transport.rows(TOTALS[scope.kind], params)
+        figures = dict(zip(COUNTS, map(int, row), strict=True))
+        figures["unique_visitors"] = figures["uniques"]  # exact: one merge over the period
+        figures["uniques"] = sum(self.day_uniques(scope, start, end).values())
+        return figures
+
+    def counts(self, scope: Scope, since: datetime, until: datetime) -> dict:
+        params = {"since": micros(since), "until": micros(until), "scope": scope.id}
+        (row,) = self.transport.rows(COUNTS_SQL[scope.kind], params)
+        return dict(zip(("views", "clicks", "bot_views", "bot_clicks"), map(int, row), strict=True))
+
+    def day_uniques(self, scope: Scope, start: date, end: date) -> dict[date, int]:
+        params = {**_day_bounds(start, end), "scope": scope.id}
+        rows = self.transport.rows(DAY_UNIQUES[scope.kind], params)
+        return {date.fromisoformat(day): int(n) for day, n in rows if int(n)}
+
+    def clicks(self, click_ids: list[str]) -> dict[str, dict]:
+        found = {}
+        for chunk in _chunks(list(click_ids)):
+            for event_id, is_bot, user_id, note_id in self.transport.rows(CLICKS, {"ids": chunk}):
+                found[event_id] = {"is_bot": bool(is_bot), "user_id": user_id, "note_id": note_id}
+        return found
+
+    def raw_events(self, scope: Scope) -> int:
+        (row,) = self.transport.rows(RAW_EVENTS[scope.kind], {"scope": scope.id})
+        return int(row[0])
+
+    def prune(self, *, days: int | None = None) -> int:
+        """What the TTL does at merges, now: raw events older than ``days`` deleted (a
+        mutation, waited for); the hourly rollups are kept."""
+        days = days or self.retention_days
+        if days < 1:
+            raise ValueError("keep at least one day")
+        cutoff = {"cutoff": micros(datetime.now(UTC) - timedelta(days=days))}
+        (row,) = self.transport.rows(COUNT_OLD, cutoff)
+        if int(row[0]):
+            self.transport.command(DELETE_OLD, cutoff)
+        return int(row[0])

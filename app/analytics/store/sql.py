@@ -1,0 +1,133 @@
+"""The SQL store: today's tables and functions in the app's database (SQLite, PostgreSQL),
+behind the AnalyticsStore interface. Thin adapters only: the writing rules live in
+app/analytics/rollups.py (SQLite) and pg_ingest.py (PostgreSQL), the counters in the hourly
+rollups, the unique visitors in the visitor-days."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import distinct, func, select
+
+from app.analytics import rollups
+from app.analytics.models import HourlyRollup, TrackingEvent, VisitorDay
+from app.analytics.store import COUNTS, Scope
+from app.extensions import db
+
+# The dashboards' unique visitors of a scope per day, as the rollups hold them (queries.py).
+_WIDE = {"campaign": "campaign_uniques", "kol": "kol_uniques"}
+
+
+def _utc_day():
+    """The UTC day of a rollup's hour, in SQL (SQLite stores UTC text)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.date(HourlyRollup.hour)
+    return func.date(func.timezone("UTC", HourlyRollup.hour))
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    return datetime.combine(start, time(), UTC), datetime.combine(end + timedelta(1), time(), UTC)
+
+
+def _where(table, scope: Scope):
+    """The scope on ``table``; through the rollups' notes where the table lacks its column
+    (raw events have no KOL, visitor-days no contract)."""
+    column = getattr(table, f"{scope.kind}_id", None)
+    if column is not None:
+        return column == scope.id
+    notes = select(HourlyRollup.note_id).where(_where(HourlyRollup, scope))
+    return table.note_id.in_(notes)
+
+
+def _counters() -> list:
+    column = {"uniques": "uniques"}
+    return [func.coalesce(func.sum(getattr(HourlyRollup, column.get(c, c))), 0) for c in COUNTS]
+
+
+class SqlStore:
+    name = "sql"
+
+    def ingest_rows(self, data: bytes) -> int:
+        return rollups.ingest_rows(data)
+
+    def store_rows(self, data: bytes) -> int:
+        return rollups.store_rows(data)
+
+    def daily(self, scope: Scope, start: date, end: date) -> dict[int, dict[date, dict]]:
+        since, until = _bounds(start, end)
+        day = _utc_day()
+        rows = db.session.execute(
+            select(HourlyRollup.note_id, day, *_counters())
+            .where(_where(HourlyRollup, scope), HourlyRollup.hour >= since,
+                   HourlyRollup.hour < until)
+            .group_by(HourlyRollup.note_id, day)
+        ).all()  # fmt: skip
+        out: dict[int, dict[date, dict]] = defaultdict(dict)
+        for note_id, d, *values in rows:
+            out[note_id][_as_date(d)] = dict(zip(COUNTS, map(int, values), strict=True))
+        return dict(out)
+
+    def figures(self, scope: Scope, start: date, end: date) -> dict:
+        since, until = _bounds(start, end)
+        wide = getattr(HourlyRollup, _WIDE.get(scope.kind, "uniques"))
+        row = db.session.execute(
+            select(*_counters(), func.coalesce(func.sum(wide), 0)).where(
+                _where(HourlyRollup, scope), HourlyRollup.hour >= since, HourlyRollup.hour < until
+            )
+        ).one()
+        figures = dict(zip(COUNTS, map(int, row[:-1]), strict=True))
+        figures["uniques"] = int(row[-1])
+        # Exact over the period from the visitor-days (kept ANALYTICS_RETENTION_DAYS).
+        figures["unique_visitors"] = db.session.scalar(
+            select(func.count(distinct(VisitorDay.visitor))).where(
+                _where(VisitorDay, scope), VisitorDay.day >= start, VisitorDay.day <= end
+            )
+        )
+        return figures
+
+    def counts(self, scope: Scope, since: datetime, until: datetime) -> dict:
+        names = ("views", "clicks", "bot_views", "bot_clicks")
+        row = db.session.execute(
+            select(*(func.coalesce(func.sum(getattr(HourlyRollup, n)), 0) for n in names)).where(
+                _where(HourlyRollup, scope),
+                HourlyRollup.hour >= since.replace(minute=0, second=0, microsecond=0),
+                HourlyRollup.hour < until,
+            )
+        ).one()
+        return dict(zip(names, map(int, row), strict=True))
+
+    def day_uniques(self, scope: Scope, start: date, end: date) -> dict[date, int]:
+        since, until = _bounds(start, end)
+        wide = getattr(HourlyRollup, _WIDE.get(scope.kind, "uniques"))
+        day = _utc_day()
+        rows = db.session.execute(
+            select(day, func.sum(wide))
+            .where(_where(HourlyRollup, scope), HourlyRollup.hour >= since,
+                   HourlyRollup.hour < until)
+            .group_by(day)
+        ).all()  # fmt: skip
+        return {_as_date(d): int(n) for d, n in rows if n}
+
+    def clicks(self, click_ids: list[str]) -> dict[str, dict]:
+        if not click_ids:
+            return {}
+        rows = db.session.execute(
+            select(TrackingEvent.event_id, TrackingEvent.is_bot, TrackingEvent.user_id,
+                   TrackingEvent.note_id)
+            .where(TrackingEvent.event_id.in_(click_ids), TrackingEvent.kind == "click")
+        ).all()  # fmt: skip
+        return {e: {"is_bot": bool(b), "user_id": u, "note_id": n} for e, b, u, n in rows}
+
+    def raw_events(self, scope: Scope) -> int:
+        return db.session.scalar(
+            select(func.count()).select_from(TrackingEvent).where(_where(TrackingEvent, scope))
+        )
+
+    def prune(self, *, days: int | None = None) -> int:
+        return rollups.prune_raw_events(days=days or current_app.config["ANALYTICS_RETENTION_DAYS"])

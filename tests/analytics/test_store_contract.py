@@ -1,0 +1,206 @@
+"""The analytics store's contract: the same assertions for every engine, the SQL store (the
+run's database: SQLite, or PostgreSQL with DATABASE_URL) and the ClickHouse store (run by chdb,
+the ClickHouse engine in process). Events go in as the writer's batch (COPY rows); figures come
+out as the dashboards read them."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.analytics.event_rows import encode_rows
+from app.analytics.store import Scope
+from app.analytics.store.sql import SqlStore
+from app.analytics.tracking import new_click_id
+from app.auth.models import User
+from app.extensions import db
+from tests.analytics.rules import MIDNIGHT, at, expected_flags
+from tests.analytics.support import campaign_for, event, published_note, random_drains
+from tests.factories import make_kol
+
+A, B, C = "a" * 32, "b" * 32, "c" * 32
+NOON = datetime.combine(datetime.now(UTC).date() - timedelta(days=2), datetime.min.time(), UTC)
+NOON += timedelta(hours=12)
+DAY = NOON.date()
+
+
+def minutes(m: float) -> float:
+    return (NOON + timedelta(minutes=m)).timestamp()
+
+
+@pytest.fixture(params=["sql", "clickhouse"])
+def store(request):
+    if request.param == "sql":
+        return SqlStore()
+    return request.getfixturevalue("clickhouse_store")
+
+
+def ingest(store, events: list[dict]) -> int:
+    return store.ingest_rows(encode_rows(events))
+
+
+def test_a_repeat_view_within_the_window_is_kept_but_not_counted(store):
+    note = published_note()
+    views = [
+        event(note, visitor=A, at=minutes(0)),
+        event(note, visitor=A, at=minutes(10)),  # a repeat
+        event(note, visitor=A, at=minutes(30)),  # 30 minutes on the dot: counted
+        event(note, visitor=A, at=minutes(45)),  # a repeat of that one
+    ]
+    assert ingest(store, views) == 4
+    assert ingest(store, views) == 0  # a replayed batch changes nothing
+    figures = store.figures(Scope("note", note.id), DAY, DAY)
+    assert (figures["views"], figures["uniques"], figures["unique_visitors"]) == (2, 1, 1)
+    assert store.raw_events(Scope("note", note.id)) == 4
+
+
+def test_the_window_reaches_either_side_of_a_stored_view_across_batches(store):
+    note = published_note()
+    ingest(store, [event(note, visitor=A, at=minutes(60))])
+    ingest(store, [event(note, visitor=A, at=minutes(45))])  # 15 minutes before it: a repeat
+    ingest(store, [event(note, visitor=A, at=minutes(85))])  # 25 minutes after: a repeat
+    ingest(store, [event(note, visitor=A, at=minutes(90))])  # 30 minutes after: counted
+    ingest(store, [event(note, visitor=B, at=minutes(61))])  # another visitor: counted
+    assert store.figures(Scope("note", note.id), DAY, DAY)["views"] == 3
+
+
+def test_unique_visitors_over_a_period_are_distinct_never_a_sum_of_days(store):
+    campaign = campaign_for()
+    note, sibling = published_note(campaign), published_note(campaign)
+    day_before = -24 * 60
+    ingest(store, [
+        event(note, visitor=A, at=minutes(day_before)),
+        event(note, visitor=A, at=minutes(0)),
+        event(sibling, visitor=A, at=minutes(5)),  # the campaign's other note: same visitor
+        event(sibling, visitor=B, at=minutes(6)),
+    ])  # fmt: skip
+    start = DAY - timedelta(days=1)
+    figures = store.figures(Scope("campaign", campaign.id), start, DAY)
+    assert figures["views"] == 4
+    assert figures["unique_visitors"] == 2  # A and B, over the two days
+    assert figures["uniques"] == 3  # the dashboards' daily uniques: A, then A and B
+    daily = store.daily(Scope("campaign", campaign.id), start, DAY)
+    assert {d: c["uniques"] for d, c in daily[note.id].items()} == {start: 1, DAY: 1}
+    assert daily[sibling.id][DAY]["uniques"] == 2
+
+
+def test_bots_are_kept_and_flagged_never_counted(store):
+    note = published_note()
+    ingest(store, [
+        event(note, visitor=C, at=minutes(0), bot=True),
+        event(note, visitor=C, at=minutes(1), bot=True),
+        event(note, "click", visitor=C, at=minutes(2), bot=True),
+        event(note, visitor=A, at=minutes(3)),
+        event(note, "click", visitor=A, at=minutes(4)),
+    ])  # fmt: skip
+    figures = store.figures(Scope("note", note.id), DAY, DAY)
+    assert figures == {"views": 1, "clicks": 1, "bot_views": 2, "bot_clicks": 1,
+                       "uniques": 1, "unique_visitors": 1}  # fmt: skip
+    assert store.raw_events(Scope("note", note.id)) == 5
+
+
+def test_clicks_are_read_back_by_id_for_attribution_and_settlement(app, store):
+    note = published_note()
+    human, robot = new_click_id(note.id, minutes(0)), new_click_id(note.id, minutes(1))
+    ingest(store, [
+        event(note, "click", visitor=A, at=minutes(0), event_id=human),
+        event(note, "click", visitor=C, at=minutes(1), event_id=robot, bot=True),
+        event(note, visitor=A, at=minutes(2), event_id="a-view"),
+    ])  # fmt: skip
+    clicks = store.clicks([human, robot, "a-view", "never-seen"])
+    assert set(clicks) == {human, robot}  # views and unknown ids are no clicks
+    assert (clicks[human]["is_bot"], clicks[robot]["is_bot"]) == (False, True)
+    assert clicks[human]["note_id"] == note.id
+
+
+def test_rollups_answer_for_a_contract_a_campaign_and_a_kol(store):
+    campaign = campaign_for()
+    note, sibling = published_note(campaign), published_note(campaign)
+    kol = db.session.get(User, note.kol_id)
+    elsewhere = published_note(kol=kol)  # the same KOL in another campaign
+    ingest(store, [
+        event(note, visitor=A, at=minutes(0)),
+        event(note, "click", visitor=A, at=minutes(1)),
+        event(sibling, visitor=B, at=minutes(2)),
+        event(elsewhere, visitor=A, at=minutes(70)),
+    ])  # fmt: skip
+    figures = {
+        scope.kind: store.figures(scope, DAY, DAY)
+        for scope in (Scope("contract", note.contract_id), Scope("campaign", campaign.id),
+                      Scope("kol", kol.id))
+    }  # fmt: skip
+    assert (figures["contract"]["views"], figures["contract"]["clicks"]) == (1, 1)
+    assert (figures["campaign"]["views"], figures["campaign"]["uniques"]) == (2, 2)
+    assert (figures["kol"]["views"], figures["kol"]["uniques"]) == (2, 1)  # A on two notes
+    daily = store.daily(Scope("campaign", campaign.id), DAY, DAY)
+    assert {n: d[DAY]["views"] for n, d in daily.items()} == {note.id: 1, sibling.id: 1}
+
+
+def test_a_period_outside_the_events_reads_zero(store):
+    note = published_note()
+    ingest(store, [event(note, visitor=A, at=minutes(0))])
+    later = DAY + timedelta(days=1)
+    assert store.figures(Scope("note", note.id), later, later)["views"] == 0
+    assert store.daily(Scope("note", note.id), later, later) == {}
+
+
+def test_retention_drops_old_raw_events_and_keeps_the_rollups(store):
+    note = published_note()
+    old = datetime.now(UTC) - timedelta(days=10)
+    ingest(store, [
+        event(note, visitor=A, at=old.timestamp()),
+        event(note, visitor=A, at=minutes(0)),
+        event(note, visitor=B, at=minutes(0)),
+    ])  # fmt: skip
+    assert store.prune(days=5) == 1
+    assert store.raw_events(Scope("note", note.id)) == 2
+    assert store.figures(Scope("note", note.id), old.date(), old.date())["views"] == 1
+    assert store.prune(days=5) == 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_traffic_gives_the_counts_of_the_dedupe_rules(store, seed):
+    rng = random.Random(seed)
+    campaign, kol = campaign_for(), make_kol(verified=True)
+    notes = [published_note(campaign, kol), published_note(campaign), published_note(kol=kol)]
+    visitors = [f"{v:032x}" for v in range(3)]
+    drains = random_drains(
+        rng, notes, visitors, sizes=(5, 40), when=lambda r: at(r.randrange(-180, 180))
+    )
+    for events in drains:
+        ingest(store, events)
+    first = {}
+    for e in (e for events in drains for e in events):
+        first.setdefault(e["id"], e)
+    views, uniques = Counter(), Counter()
+    for event_id, (counted, new_today, _campaign, _kol) in expected_flags(drains).items():
+        e = first[event_id]
+        if e["k"] == "view" and not e["b"] and counted:
+            key = (e["n"], datetime.fromtimestamp(e["t"], UTC).date())
+            views[key] += 1
+            uniques[key] += new_today
+    days = MIDNIGHT.date() - timedelta(days=1), MIDNIGHT.date()
+    found_views, found_uniques = Counter(), Counter()
+    for note in notes:
+        for day, counts in store.daily(Scope("note", note.id), *days).get(note.id, {}).items():
+            found_views[(note.id, day)] += counts["views"]
+            found_uniques[(note.id, day)] += counts["uniques"]
+    assert +found_views == +views
+    assert +found_uniques == +uniques
+
+
+def test_counts_of_hours_feed_a_contracts_bonus_threshold(store):
+    note = published_note()
+    ingest(store, [
+        event(note, visitor=A, at=minutes(-61)),  # 10:59: before the hours asked for
+        event(note, visitor=B, at=minutes(-30)),
+        event(note, "click", visitor=B, at=minutes(-29)),
+        event(note, visitor=C, at=minutes(-20), bot=True),
+        event(note, visitor=A, at=minutes(5)),  # 12:05: the hour of ``until``, not counted
+    ])  # fmt: skip
+    since, until = NOON - timedelta(minutes=45), NOON  # from 11:15: the whole 11:00 hour
+    counts = store.counts(Scope("contract", note.contract_id), since, until)
+    assert counts == {"views": 1, "clicks": 1, "bot_views": 1, "bot_clicks": 0}

@@ -1,0 +1,78 @@
+"""The ClickHouse store's two transports run the same statements: what the server transport
+(clickhouse-connect, production) sends is exactly what the chdb transport (tests, CI) executes,
+parameters turned to text the same way, insert data byte for byte. The client here records what
+clickhouse-connect would be asked to send and answers from chdb."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+from clickhouse_connect.driver.binding import format_bind_value
+
+from app.analytics.event_rows import encode_rows
+from app.analytics.store import Scope
+from app.analytics.store.clickhouse import ClickHouseStore
+from app.analytics.store.transports import ServerTransport, insert_statement
+
+WHEN = (datetime.now(UTC) - timedelta(hours=5)).timestamp()
+
+
+class RecordingClient:
+    """clickhouse-connect's Client as the store calls it: records each request, runs it on
+    chdb (unrecorded) so the store gets real answers."""
+
+    def __init__(self, engine):
+        self.engine, self.sent = engine, []
+
+    def _note(self, kind, sql, parameters, data=None):
+        text = {k: format_bind_value(v) for k, v in (parameters or {}).items()}
+        self.sent.append((kind, sql, text, data))
+
+    def command(self, sql, parameters=None):
+        self._note("command", sql, parameters)
+        self.engine.command(sql, parameters)
+
+    def query(self, sql, parameters=None):
+        self._note("rows", sql, parameters)
+        return SimpleNamespace(result_rows=[tuple(r) for r in self.engine.rows(sql, parameters)])
+
+    def raw_insert(self, table, column_names, insert_block=None, fmt=None):
+        assert fmt == "TabSeparated"
+        self._note("insert", insert_statement(table, tuple(column_names)), None, insert_block)
+        self.engine.insert(table, tuple(column_names), insert_block)
+
+
+def _traffic(store) -> dict:
+    note = {"n": 7, "c": 8, "p": 9, "u": 10}
+    events = [
+        {"id": f"e{i}", "k": "view", "t": WHEN + 60 * i, "v": f"visitor-'{i % 3}\\", "b": 0,
+         **note} for i in range(12)
+    ] + [{"id": "c1", "k": "click", "t": WHEN, "v": "x", "b": 1, "uid": 5, **note}]  # fmt: skip
+    store.ingest_rows(encode_rows(events))
+    store.ingest_rows(encode_rows(events[:4]))  # a replay
+    day = datetime.fromtimestamp(WHEN, UTC).date()
+    return {
+        "figures": store.figures(Scope("campaign", 9), day, day),
+        "daily": store.daily(Scope("kol", 10), day, day),
+        "clicks": store.clicks(["c1", "e1"]),
+        "raw": store.raw_events(Scope("note", 7)),
+    }
+
+
+def test_the_server_transport_sends_what_chdb_executes(clickhouse_store, chdb_transport):
+    chdb_transport.executed = []
+    on_chdb = _traffic(ClickHouseStore(chdb_transport, window_minutes=30, retention_days=90))
+    executed, chdb_transport.executed = chdb_transport.executed, None
+    for table in ("events", "hourly", "event_ids", "marks"):
+        chdb_transport.command(f"TRUNCATE TABLE kol_analytics.{table}")
+
+    client = RecordingClient(chdb_transport)
+    server = ClickHouseStore(ServerTransport(client=client), window_minutes=30, retention_days=90)
+    on_server = _traffic(server)
+
+    assert client.sent == executed
+    assert [kind for kind, *_ in executed].count("insert") == 1  # the replay inserts nothing
+    assert on_server == on_chdb
+    assert on_chdb["figures"]["views"] == 3  # three visitors; their later views are repeats
+    assert on_chdb["clicks"] == {"c1": {"is_bot": True, "user_id": 5, "note_id": 7}}
