@@ -16,7 +16,7 @@ from app.db_types import TZDateTime
 from app.extensions import db
 from tests.analytics.support import event, published_note, totals
 
-BEFORE = "22201c2d3e27"
+BEFORE = "23501c2d3e30"
 _old_events = sa.table(
     "analytics_events", sa.column("event_id"), sa.column("kind"),
     sa.column("occurred_at", TZDateTime()), sa.column("note_id"), sa.column("contract_id"),

@@ -28,7 +28,7 @@ from tests.factories import (
     make_user,
 )
 
-BEFORE = "22201c2d3e27"
+BEFORE = "23301c2d3e28"
 
 
 @pytest.mark.parametrize("count", range(1, 11))

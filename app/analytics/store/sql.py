@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import distinct, func, select
 
-from app.analytics import rollups
+from app.analytics import retention, rollups
 from app.analytics.models import HourlyRollup, TrackingEvent, VisitorDay
 from app.analytics.store import COUNTS, Scope
 from app.extensions import db
@@ -130,4 +130,5 @@ class SqlStore:
         )
 
     def prune(self, *, days: int | None = None) -> int:
-        return rollups.prune_raw_events(days=days or current_app.config["ANALYTICS_RETENTION_DAYS"])
+        days = days or current_app.config["ANALYTICS_RETENTION_DAYS"]
+        return retention.prune_raw_events(days=days).rows

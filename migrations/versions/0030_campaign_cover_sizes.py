@@ -4,7 +4,7 @@ each size's) and the API gives every size's. Covers stored before stay null (pag
 attributes; the API says null).
 
 Revision ID: 23901c2d3e34
-Revises: 22201c2d3e27
+Revises: 23801c2d3e33
 Create Date: 2026-12-06 12:45:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "23901c2d3e34"
-down_revision = "22201c2d3e27"
+down_revision = "23801c2d3e33"
 branch_labels = None
 depends_on = None
 

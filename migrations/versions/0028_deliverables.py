@@ -7,7 +7,7 @@ Every existing contract becomes one deliverable carrying its price, due date, re
 review dates and status (taken from its note when it has one, else from the contract).
 
 Revision ID: 23501c2d3e30
-Revises: 22201c2d3e27
+Revises: 23301c2d3e28
 Create Date: 2026-12-06 12:50:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "23501c2d3e30"
-down_revision = "22201c2d3e27"
+down_revision = "23301c2d3e28"
 branch_labels = None
 depends_on = None
 

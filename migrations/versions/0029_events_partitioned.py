@@ -12,7 +12,7 @@ from the oldest event to two months ahead), the rows copied, the old table dropp
 downgrade copies them back into a plain table with a unique event id (the first copy kept).
 
 Revision ID: 23801c2d3e33
-Revises: 22201c2d3e27
+Revises: 23501c2d3e30
 Create Date: 2026-12-06 12:40:00
 
 """
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "23801c2d3e33"
-down_revision = "22201c2d3e27"
+down_revision = "23501c2d3e30"
 branch_labels = None
 depends_on = None
 
