@@ -45,8 +45,11 @@ def render_review(note: Note, form: ReviewForm):
     revisions = queries.revisions(note.id)
     latest = revisions[-1] if revisions else None
     kols, _brands = queries.author_names([note])
+    parts = deliverables_of(contract.id)
     context = dict(
         note=note,
+        part=next((d for d in parts if d.id == note.deliverable_id), None),
+        part_count=len(parts),
         campaign=campaign,
         contract=contract,
         latest=latest,

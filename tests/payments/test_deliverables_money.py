@@ -102,6 +102,8 @@ def test_three_deliverables_end_to_end_on_the_web(app, stripe_emulator, books_ba
     assert deliverables_of(contract_id)[0].status == DeliverableStatus.APPROVED
     assert db.session.get(Note, first.id).status == NoteStatus.PUBLISHED
 
+    review = brand.get(f"/notes/{second.id}/review").get_data(as_text=True)
+    assert "Deliverable 2 of 3" in review
     # The second goes round its own review loop: changes requested, revised, approved.
     response = post_form(
         brand,
