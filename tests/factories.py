@@ -186,6 +186,7 @@ PRODUCTION_STRIPE = {
     "STRIPE_WEBHOOK_SECRET": "whsec_production0platform0tests0only00",
     "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_production0connect0tests0only000",
     "STRIPE_SETTLEMENT_CURRENCIES": "usd",
+    "TAX_ID_ENCRYPTION_KEY": "rFZnnl6rKZSIZ0wixVq03ZNcmQzjrpCCJkCVQB8qBtM=",  # tests only
 }
 
 
