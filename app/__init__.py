@@ -228,6 +228,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.notes.routes import bp as notes_bp
     from app.notifications.routes import bp as notifications_bp
     from app.outcomes.routes import bp as outcomes_bp
+    from app.paperwork import finance_routes, kol_routes  # noqa: F401
+    from app.paperwork.routes import bp as paperwork_bp
     from app.payments.routes import bp as payments_bp
     from app.profiles.routes import bp as profiles_bp
     from app.shortlists.routes import bp as shortlists_bp
@@ -253,6 +255,7 @@ def _register_blueprints(app: Flask) -> None:
         shortlists_bp,
         webhooks_bp,
         outcomes_bp,
+        paperwork_bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer keys, never cookies: CSRF cannot reach it

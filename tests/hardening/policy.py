@@ -136,6 +136,19 @@ POLICY: dict[str, Policy] = {
     "payments.payouts": _p(KOL),
     "payments.onboard": _p(KOL),
     "payments.disputes": _p(ADMIN),
+    # paperwork (issue 22): brands' invoices (finance reads every one), KOLs' tax details and
+    # yearly statements, finance's archive and yearly totals
+    "paperwork.invoices": _p(BRAND),
+    "paperwork.invoice": _p(BRAND, *FIN, scope=OWN),
+    "paperwork.invoice_pdf_download": _p(BRAND, *FIN, scope=OWN),
+    "paperwork.billing_details": _p(BRAND),
+    "paperwork.tax_details": _p(KOL),
+    "paperwork.yearly_statement": _p(KOL),
+    "paperwork.yearly_statement_pdf": _p(KOL),
+    "paperwork.yearly_statement_csv": _p(KOL),
+    "paperwork.finance_paperwork": _p(*FIN),
+    "paperwork.finance_archive": _p(*FIN),
+    "paperwork.finance_kol_totals": _p(*FIN),
     # outcome deals (issue 21): settlement statements, the KOL's promo code
     "outcomes.statements": _p(*PARTIES, *FIN, scope=OWN),
     "outcomes.promo_code": _p(KOL, scope=OWN),

@@ -116,6 +116,10 @@ def _targets(w) -> list[tuple[str | None, str, list[str]]]:
                                                 "status"]),
         ("finance", "/api/v1/finance/payouts", ["contract_id", "status", "limit"]),
         ("A", f"/api/v1/campaigns/{campaign}/stats", ["from", "to", "granularity"]),
+        ("X", "/earnings/yearly", ["year"]),
+        ("X", "/earnings/yearly.csv", ["year"]),
+        ("finance", "/finance/paperwork", ["from", "to", "year"]),
+        ("finance", "/finance/paperwork/kol-totals.csv", ["year"]),
     ]  # fmt: skip
 
 
