@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import zipfile
 
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.extensions import db
@@ -14,14 +13,8 @@ from app.paperwork.models import Invoice
 from app.payments.refunds import cancel_contract
 from tests.conftest import signed_in
 from tests.factories import make_deal, make_user
+from tests.paperwork.pdf_support import pdf_text
 from tests.payments.conftest import drain_jobs
-
-
-def pdf_text(data: bytes) -> str:
-    """The PDF's text with the spaces a text extractor puts between glyphs taken out."""
-    assert data.startswith(b"%PDF-")
-    reader = PdfReader(io.BytesIO(data))
-    return "".join("".join(page.extract_text().split()) for page in reader.pages)
 
 
 def _invoice_of(contract_id: int, kind: str = "invoice") -> Invoice:
