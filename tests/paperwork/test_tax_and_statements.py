@@ -118,3 +118,17 @@ def test_the_yearly_statement_adds_up_to_the_payouts(app, stripe_emulator):
     assert int(mine["kept_minor"]) == paid and mine["payouts"] == "2"
     assert mine["tax_residence"] == "SG" and mine["tax_id_masked"].endswith("567D")
     assert "S1234567D" not in finance.get(f"/finance/paperwork/kol-totals.csv?year={year}").text
+
+
+def test_production_refuses_to_start_without_a_tax_id_key():
+    import pytest
+
+    from app import create_app
+    from tests.factories import PRODUCTION_STRIPE
+
+    settings = {**PRODUCTION_STRIPE, "SECRET_KEY": "k3Jx9-p2QvLr8sT0wYz4aB6cD1eF5gH7iJ",
+                "SQLALCHEMY_DATABASE_URI": "sqlite://"}  # fmt: skip
+    for bad in ("", "not-a-fernet-key"):
+        with pytest.raises(RuntimeError, match="TAX_ID_ENCRYPTION_KEY"):
+            create_app("production", **{**settings, "TAX_ID_ENCRYPTION_KEY": bad})
+    assert create_app("production", **settings).config["TAX_ID_ENCRYPTION_KEY"]
