@@ -178,6 +178,23 @@ class Config:
     # Hours a brand has to fund an accepted bid's contract before it can be cancelled.
     FUNDING_DEADLINE_HOURS = int(os.environ.get("FUNDING_DEADLINE_HOURS", "72"))
 
+    # Paperwork (docs/finance.md): the platform as the seller on invoices and credit notes.
+    # INVOICE_ISSUER prefixes their numbers (KOL-INV-2026-000001); each issuer, series and
+    # year is numbered without gaps. Amounts paid include tax at INVOICE_TAX_RATE_BPS (0: none).
+    INVOICE_ISSUER = os.environ.get("INVOICE_ISSUER", "KOL")
+    INVOICE_SELLER_NAME = os.environ.get("INVOICE_SELLER_NAME", "KOL Market Ltd.")
+    INVOICE_SELLER_ADDRESS = os.environ.get(
+        "INVOICE_SELLER_ADDRESS", "1 Market Street, London EC1A 1AA, United Kingdom"
+    )
+    INVOICE_SELLER_TAX_ID = os.environ.get("INVOICE_SELLER_TAX_ID", "")
+    INVOICE_TAX_RATE_BPS = int(os.environ.get("INVOICE_TAX_RATE_BPS", "0"))
+    # Fernet key(s) for KOLs' tax ids, comma-separated (the first encrypts). Unset outside
+    # production: derived from SECRET_KEY. Production refuses to start without one.
+    TAX_ID_ENCRYPTION_KEY = os.environ.get("TAX_ID_ENCRYPTION_KEY", "")
+    # A TrueType/OpenType font (.ttf/.otf/.ttc) with Chinese glyphs for PDFs; unset: the Noto
+    # CJK or WenQuanYi fonts where Debian puts them, else PDFs are written in English only.
+    PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH", "")
+
     # Operations (docs/operations.md): logs, metrics, health, proxies.
     LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("json" if ENV_NAME == "production" else "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -31,6 +31,7 @@ from app import analytics  # noqa: F401  isort: skip
 from app import engagement  # noqa: F401  isort: skip
 from app import recommend  # noqa: F401  isort: skip
 from app import shortlists, webhooks  # noqa: F401  isort: skip
+from app import paperwork  # noqa: F401  isort: skip
 from app import outcomes  # noqa: F401  isort: skip
 
 
@@ -81,6 +82,10 @@ def _check_secrets(app: Flask) -> None:
         if app.config.get("DEBUG"):
             raise RuntimeError("debug mode is refused in production")
         _check_stripe_secrets(app.config)
+        from app.paperwork.crypto import key_problem
+
+        if problem := key_problem(app.config.get("TAX_ID_ENCRYPTION_KEY")):
+            raise RuntimeError(problem)
         if not str(app.config.get("PUBLIC_BASE_URL") or "").startswith(("https://", "http://")):
             # Links in e-mails written outside a request (jobs, the scheduler) need it.
             raise RuntimeError("PUBLIC_BASE_URL must be set in production (https://...)")
@@ -227,6 +232,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.notes.routes import bp as notes_bp
     from app.notifications.routes import bp as notifications_bp
     from app.outcomes.routes import bp as outcomes_bp
+    from app.paperwork import finance_routes, kol_routes  # noqa: F401
+    from app.paperwork.routes import bp as paperwork_bp
     from app.payments.routes import bp as payments_bp
     from app.profiles.routes import bp as profiles_bp
     from app.shortlists.routes import bp as shortlists_bp
@@ -252,6 +259,7 @@ def _register_blueprints(app: Flask) -> None:
         shortlists_bp,
         webhooks_bp,
         outcomes_bp,
+        paperwork_bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer keys, never cookies: CSRF cannot reach it

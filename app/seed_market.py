@@ -13,6 +13,7 @@ from app.auth.models import User
 from app.bids import services as bids
 from app.campaigns import services as campaigns
 from app.campaigns.models import Campaign, CampaignStatus
+from app.catalog import COUNTRIES
 from app.contracts import services as contracts
 from app.db_types import utcnow
 from app.extensions import db
@@ -91,6 +92,15 @@ def _fund(contract_id: int, brand_id: int) -> None:
 def _onboard(kol: User, country: str) -> None:
     from flask import current_app
 
+    from app.paperwork.taxinfo import save_tax_details
+
+    us = country.upper() == "US"  # demo tax details: W-9 facts for US persons, else W-8BEN
+    residence = country.upper() if country.upper() in COUNTRIES else "SG"
+    facts = {"legal_name": kol.email.split("@")[0], "address": "1 Demo Street",
+             "tax_residence": residence, "citizenship": residence, "certify": True,
+             "tin": "123456789" if us else "DEMO1234", "tin_type": "ssn",
+             "certified_name": kol.email.split("@")[0]}  # fmt: skip
+    save_tax_details(kol_id=kol.id, us_person=us, facts=facts)
     with current_app.test_request_context():
         connect.onboarding_link(user_id=kol.id, country=country)
     db.session.commit()

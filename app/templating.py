@@ -26,6 +26,7 @@ NAVIGATION = {
         ("profiles.edit", _l("Brand profile")),
         ("webhooks.index", _l("Webhooks")),
         ("payments.brand_payments", _l("Payments")),
+        ("paperwork.invoices", _l("Invoices")),
         ("analytics.overview", _l("Analytics")),
         ("social.feed_page", _l("Feed")),
         ("social.wishlist", _l("Wishlist")),
@@ -50,6 +51,7 @@ NAVIGATION = {
         ("finance.payouts", _l("Payouts")),
         ("finance.reconciliation", _l("Reconciliation")),
         ("finance.audit", _l("Audit log")),
+        ("paperwork.finance_paperwork", _l("Invoices")),
     ],
     "shopper": [
         ("social.feed_page", _l("Feed")),
@@ -73,6 +75,7 @@ MORE_NAVIGATION = {
         "notes.explore",
         "profiles.edit",
         "webhooks.index",
+        "paperwork.invoices",
         "social.feed_page",
         "social.wishlist",
     ),

@@ -61,6 +61,19 @@ def _forget_what_they_were_told(user: User) -> None:
     db.session.execute(delete(Mail).where(Mail.recipient == user.email))
 
 
+def give_tax_details(kol: User, *, us_person: bool = False) -> None:
+    """The KOL's tax details, as the tax form records them (needed before any payout)."""
+    from app.paperwork.taxinfo import save_tax_details
+
+    facts = {"legal_name": f"KOL {kol.id}", "address": "1 Rose Lane, Singapore 123456",
+             "tax_residence": "SG", "citizenship": "SG", "tin": "S1234567D",
+             "certified_name": f"KOL {kol.id}", "certify": True}  # fmt: skip
+    if us_person:
+        facts |= {"tin_type": "ssn", "tin": "123-45-6789", "address": "1 Main St, Austin TX"}
+    save_tax_details(kol_id=kol.id, us_person=us_person, facts=facts)
+    db.session.commit()
+
+
 def make_api_key(user: User, name: str = "test key") -> str:
     _key, secret = create_api_key(user_id=user.id, name=name)
     db.session.commit()
@@ -192,6 +205,7 @@ PRODUCTION_STRIPE = {
     "STRIPE_WEBHOOK_SECRET": "whsec_production0platform0tests0only00",
     "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_production0connect0tests0only000",
     "STRIPE_SETTLEMENT_CURRENCIES": "usd",
+    "TAX_ID_ENCRYPTION_KEY": "rFZnnl6rKZSIZ0wixVq03ZNcmQzjrpCCJkCVQB8qBtM=",  # tests only
 }
 
 

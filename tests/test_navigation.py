@@ -45,7 +45,15 @@ def test_a_brand_bar_keeps_its_daily_pages_and_folds_the_rest_under_more(app):
         "/payments",
         "/analytics",
     ]
-    assert more == ["/shortlists", "/explore", "/profile", "/webhooks", "/feed", "/wishlist"]
+    assert more == [
+        "/shortlists",
+        "/explore",
+        "/profile",
+        "/webhooks",
+        "/invoices",
+        "/feed",
+        "/wishlist",
+    ]
 
 
 def test_a_visitor_phone_menu_signs_in_with_links_only(client):

@@ -88,6 +88,7 @@ TAKES: dict[str, dict[str, str]] = {
         "deleteShortlist": "shortlist_id",
     },
     "comment": {"deleteComment": "comment_id"},
+    "invoice": {"getInvoice": "invoice_id", "getInvoicePdf": "invoice_id"},
 }
 
 _CAMPAIGN = {"campaign": "$response.body#/id"}
@@ -160,6 +161,12 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
         "kol": "$response.body#/kol_id",
     },
     ("listInvitations", "200"): {"campaign_ref": _FIRST + "campaign_id"},
+    ("listInvoices", "200"): {"invoice": _FIRST + "id", "contract_ref": _FIRST + "contract_id"},
+    ("getInvoice", "200"): {
+        "invoice": "$response.body#/id",
+        "contract_ref": "$response.body#/contract_id",
+    },
+    ("getEarningsStatement", "200"): {"contract_ref": "$response.body#/payouts/0/contract_id"},
 }
 
 

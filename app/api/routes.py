@@ -58,7 +58,7 @@ def docs_js():
 
 # Feature endpoints register themselves on ``bp`` when imported.
 from app.analytics import api as analytics  # noqa: E402, F401
-from app.api import bids, campaigns, contracts, finance, notes, payments  # noqa: E402, F401
+from app.api import bids, campaigns, contracts, finance, notes, paperwork, payments  # noqa: E402, F401
 from app.engagement import api as engagement  # noqa: E402, F401
 from app.engagement import comments_api  # noqa: E402, F401
 from app.outcomes import api as outcomes_api  # noqa: E402, F401

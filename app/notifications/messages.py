@@ -69,6 +69,10 @@ MESSAGES: dict[str, LazyString] = {
         "A payout of %(amount)s is waiting for you: finish setting up your payout account "
         "to receive it."
     ),
+    "payout.tax_details": _l(
+        "A payout of %(amount)s is waiting for you: give your tax details (tax residence and "
+        "tax id) to receive it."
+    ),
     "payout.paid": _l("A payout of %(amount)s for contract #%(contract)d was sent to you."),
     # outcome settlements (issue 21): both sides, with a link to the statement
     "outcome.settled": _l(

@@ -147,6 +147,10 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
         legs=[Leg(CASH, funding.amount), Leg(HELD, -funding.amount, contract_id=contract.id)],
         memo=f"Brand paid contract #{contract.id}",
     )
+    if booked is not None:  # each paid funding is invoiced once, numbered in this transaction
+        from app.paperwork.invoices import issue_invoice
+
+        issue_invoice(funding=funding, contract=contract)
     if contract.status == ContractStatus.AWAITING_FUNDING:
         move(contract, ContractStatus.FUNDED, by=None, reason="payment succeeded")
         contract.funded_at = utcnow()

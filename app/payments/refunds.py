@@ -77,6 +77,9 @@ def claim_refund(*, contract: Contract, amount: int, reason_code: str, charge_id
         ],
         memo=f"Refund to brand ({reason_code})",
     )
+    from app.paperwork.invoices import issue_credit_note
+
+    issue_credit_note(refund=refund)  # numbered in this transaction, as the refund is claimed
     stage_job("payments.refund", refund_id=refund.id)
     return refund
 

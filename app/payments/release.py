@@ -21,6 +21,7 @@ from app.jobs import job, stage_job
 from app.ledger.services import CASH, HELD, PAYABLE, REVENUE, Leg, balance, post_entry
 from app.money import fee_for
 from app.notifications.messages import money
+from app.paperwork.taxinfo import has_tax_details
 from app.payments import gateway
 from app.payments.models import ConnectAccount, Funding, Payout, PayoutStatus
 from app.payments.stripe_errors import attempt_key, key_is_spent, refused
@@ -72,8 +73,7 @@ def _create_payout(
     )
     if existing is not None:
         return existing
-    account = db.session.get(ConnectAccount, contract.kol_id)
-    ready = account is not None and account.transfers_active
+    ready = payout_account(contract.kol_id) is not None
     payout = Payout(
         contract_id=contract.id,
         kol_id=contract.kol_id,
@@ -99,7 +99,14 @@ def _create_payout(
     )
     if ready:
         stage_job("payments.transfer", payout_id=payout.id)
+    elif _only_tax_details_missing(contract.kol_id):
+        wait_for_onboarding(payout)  # says why, and asks the KOL for their tax details
     return payout
+
+
+def _only_tax_details_missing(kol_id: int) -> bool:
+    account = db.session.get(ConnectAccount, kol_id)
+    return account is not None and account.transfers_active and not has_tax_details(kol_id)
 
 
 def _charge_id(contract_id: int) -> str | None:
@@ -361,28 +368,41 @@ def retry_payout(*, payout_id: int, actor_id: int | None = None) -> Payout:
 
 
 def payout_account(kol_id: int) -> ConnectAccount | None:
-    """The KOL's Connect account when it can receive transfers now, else None."""
+    """The KOL's Connect account when it can receive transfers now and the KOL has given
+    their tax details (needed before any payout), else None."""
     account = db.session.get(ConnectAccount, kol_id)
-    return account if account is not None and account.transfers_active else None
+    if account is None or not account.transfers_active or not has_tax_details(kol_id):
+        return None
+    return account
 
 
 NO_PAYOUT_ACCOUNT = (
     "The KOL has no Stripe account that can receive transfers; the payout waits until they "
     "finish onboarding."
 )
+NO_TAX_DETAILS = (
+    "The KOL has not given their tax details (tax residence and tax id); the payout waits "
+    "until they do."
+)
 
 
 def wait_for_onboarding(payout: Payout, *, actor_id: int | None = None) -> None:
-    """No account can receive the transfer: park the payout (account.updated stages it again
-    once transfers are active), say why for finance, and ask the KOL to finish onboarding."""
+    """The payout cannot go out: park it (account.updated, or the KOL's tax details, stage it
+    again), say why for finance, and ask the KOL for what is missing."""
     from app.notifications.services import notify
 
-    payout.last_error = NO_PAYOUT_ACCOUNT
-    move(payout, PayoutStatus.WAITING_ONBOARDING, by=actor_id, reason="no payout account")
+    tax_missing = _only_tax_details_missing(payout.kol_id)
+    told = payout.status == PayoutStatus.WAITING_ONBOARDING and payout.last_error == NO_TAX_DETAILS
+    payout.last_error = NO_TAX_DETAILS if tax_missing else NO_PAYOUT_ACCOUNT
+    if told and tax_missing:
+        return  # a repeated account.updated: the KOL was asked already
+    if payout.status != PayoutStatus.WAITING_ONBOARDING:
+        reason = "no tax details" if tax_missing else "no payout account"
+        move(payout, PayoutStatus.WAITING_ONBOARDING, by=actor_id, reason=reason)
     notify(
         user_id=payout.kol_id,
-        kind="payout.onboarding",
-        link="/settings/payouts",
+        kind="payout.tax_details" if tax_missing else "payout.onboarding",
+        link="/settings/tax" if tax_missing else "/settings/payouts",
         amount=money(payout.amount, payout.currency),
     )
 
@@ -394,6 +414,10 @@ def release_waiting_payouts(*, kol_id: int) -> int:
             Payout.kol_id == kol_id, Payout.status == PayoutStatus.WAITING_ONBOARDING
         )
     ).all()
+    if payouts and payout_account(kol_id) is None:
+        for payout in payouts:  # Stripe is ready, the tax details are not: the KOL is asked
+            wait_for_onboarding(payout)
+        return 0
     for payout in payouts:
         payout.last_error = None
         move(payout, PayoutStatus.STAGED, by=None, reason="payout account ready")

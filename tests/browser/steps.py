@@ -175,7 +175,18 @@ def fund(brand: Page, contract_id: int, card: str = "4242 4242 4242 4242") -> No
 
 
 def onboard(kol: Page) -> None:
-    """The KOL links a Stripe Connect account on the emulator's onboarding page."""
+    """The KOL gives their tax details (W-8BEN facts) and links a Stripe Connect account on
+    the emulator's onboarding page."""
+    kol.goto("/settings/tax")
+    kol.fill("#legal_name", "Lin Mei")
+    kol.fill("#address", "8 Orchard Rd, Singapore 238823")
+    kol.select_option("#tax_residence", "SG")
+    kol.select_option("#citizenship", "SG")
+    kol.fill("#tin", "S8765432Z")
+    kol.fill("#certified_name", "Lin Mei")
+    kol.check("#certify")
+    submit(kol, "Save tax details")
+    flash(kol, "Tax details saved.")
     kol.goto("/settings/payouts")
     submit(kol, re.compile(r"(Set up payouts|Continue) with Stripe"))
     expect(kol.locator("h1")).to_contain_text("Set up payouts")

@@ -90,6 +90,18 @@ class Call:
     body: object = None
 
 
+def _invoice(contract):
+    """The invoice of a paid funding of the contract (issue 22: paperwork)."""
+    from app.paperwork.invoices import issue_invoice
+    from app.payments.models import Funding
+
+    funding = Funding(contract_id=contract.id, amount=contract.brand_total,
+                      currency=contract.currency, status="paid", paid_at=utcnow())  # fmt: skip
+    db.session.add(funding)
+    db.session.flush()
+    return issue_invoice(funding=funding, contract=contract)
+
+
 def _seed() -> tuple[dict[str, str], dict[str, int]]:
     """A brand and a verified KOL with one object in each state some operation needs."""
     from app.engagement.comments import add_comment
@@ -124,6 +136,7 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     from app.shortlists.services import add_kol, create_shortlist
 
     objects["shortlist"] = create_shortlist(brand_id=brand.id, name="Faves")
+    objects["invoice"] = _invoice(funded())
     add_kol(brand_id=brand.id, shortlist_id=objects["shortlist"].id, kol_id=kol.id)
     db.session.commit()
     keys = {
@@ -211,6 +224,10 @@ def _valid_calls() -> dict[str, Call]:
         "getFinanceSummary": Call("finance"),
         "listFinancePayouts": Call("admin"),
         "listFinanceEntries": Call("finance"),
+        "listInvoices": Call("brand"),
+        "getInvoice": Call("brand", {"invoice_id": "invoice"}),
+        "getInvoicePdf": Call("brand", {"invoice_id": "invoice"}),
+        "getEarningsStatement": Call("kol"),
     }
 
 

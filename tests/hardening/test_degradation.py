@@ -39,11 +39,13 @@ REDIS_DOWN = textwrap.dedent(
         from app.analytics.models import TrackingEvent
         from app.jobs import StagedJob
         from app.payments.models import ConnectAccount, Payout, PayoutStatus
-        from tests.factories import PASSWORD, make_user
+        from app.auth.models import User
+        from tests.factories import PASSWORD, give_tax_details, make_user
         from tests.notes.support import published_note
         note = published_note()
         finance = make_user("finance")
-        # A payable KOL (without an account the retry waits for onboarding, stages nothing).
+        # A payable KOL (without an account and tax details the retry waits, stages nothing).
+        give_tax_details(db.session.get(User, note.kol_id))
         db.session.add(ConnectAccount(user_id=note.kol_id, stripe_account_id="acct_degraded",
                                       details_submitted=True, payouts_enabled=True,
                                       transfers_active=True))

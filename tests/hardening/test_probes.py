@@ -117,6 +117,12 @@ def _targets(w) -> list[tuple[str | None, str, list[str]]]:
                                                 "status"]),
         ("finance", "/api/v1/finance/payouts", ["contract_id", "status", "limit"]),
         ("A", f"/api/v1/campaigns/{campaign}/stats", ["from", "to", "granularity"]),
+        ("A", "/api/v1/invoices", ["kind", "page", "per_page"]),
+        ("X", "/api/v1/statements", ["year"]),
+        ("X", "/earnings/yearly", ["year"]),
+        ("X", "/earnings/yearly.csv", ["year"]),
+        ("finance", "/finance/paperwork", ["from", "to", "year"]),
+        ("finance", "/finance/paperwork/kol-totals.csv", ["year"]),
     ]  # fmt: skip
 
 

@@ -169,6 +169,7 @@ def build_world() -> World:
         db.session.add(refund)
         db.session.flush()
         add(("refund_id",), Obj({"refund_id": refund.id}, frozenset({brand})))
+        _paperwork(contract, brand, add)
     _invite_only_and_shortlists(w, add)
     for p in ("A", "X"):
         add(("user_id",), Obj({"user_id": u[p]}, frozenset({p})))
@@ -238,6 +239,21 @@ def build_world() -> World:
         "finance.figure": [Obj({"name": "held", "currency": "usd"}, frozenset())],
     }
     return w
+
+
+def _paperwork(contract, brand: str, add) -> None:
+    """The brand's invoice for its contract's funding (issue 22: paperwork)."""
+    from sqlalchemy import select
+
+    from app.paperwork.invoices import issue_invoice
+    from app.payments.models import Funding
+
+    funding = db.session.scalar(select(Funding).where(Funding.contract_id == contract.id))
+    invoice = issue_invoice(funding=funding, contract=contract)
+    add(
+        ("invoice_id",),
+        Obj({"invoice_id": invoice.id}, frozenset({brand}), label=f"invoice {brand}"),
+    )
 
 
 def _invite_only_and_shortlists(w: World, add) -> None:

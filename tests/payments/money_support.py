@@ -10,6 +10,7 @@ from app.contracts.models import Contract
 from app.extensions import db
 from app.payments.models import ConnectAccount, Funding
 from tests.conftest import post_form, signed_in
+from tests.factories import give_tax_details
 
 
 def fund(app, contract: Contract, brand, emulator, card: str = "4242424242424242"):
@@ -24,8 +25,11 @@ def fund(app, contract: Contract, brand, emulator, card: str = "4242424242424242
     return session_id
 
 
-def onboard(app, kol, emulator) -> ConnectAccount:
-    """The KOL links a Connect account; payouts enable only on Stripe's account.updated."""
+def onboard(app, kol, emulator, *, tax_details: bool = True) -> ConnectAccount:
+    """The KOL gives their tax details and links a Connect account; payouts enable only on
+    Stripe's account.updated."""
+    if tax_details:
+        give_tax_details(kol)
     client = signed_in(app, kol)
     response = post_form(client, "/settings/payouts/onboard", page="/settings/payouts")
     assert response.status_code == 303

@@ -15,7 +15,14 @@ from app.payments import gateway
 from app.payments.emulator import sign_payload
 from app.payments.models import ConnectAccount, Payout, PayoutStatus, WebhookEvent
 from tests.conftest import post_form, signed_in
-from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
+from tests.factories import (
+    give_tax_details,
+    make_bid,
+    make_campaign,
+    make_contract,
+    make_kol,
+    make_user,
+)
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import fund, onboard
 
@@ -37,6 +44,7 @@ def _events_recorded() -> int:
 
 
 def _start_onboarding(app, kol, **form) -> tuple:
+    give_tax_details(kol)  # the other half of what a payout needs (tests/paperwork)
     client = signed_in(app, kol)
     response = post_form(client, "/settings/payouts/onboard", form, page="/settings/payouts")
     return client, response

@@ -81,6 +81,9 @@ def _phase_a(app, emulator, deal, contract, kol, session_id) -> None:
             if deal["chargeback"] in ("won", "lost"):
                 emulator.close_dispute(dispute["id"], won=deal["chargeback"] == "won")
     if deal["onboard"]:
+        from tests.factories import give_tax_details
+
+        give_tax_details(kol)  # what a payout needs besides the account (issue 22)
         onboarding_link(user_id=kol.id)
         db.session.commit()
         emulator.complete_onboarding(db.session.get(ConnectAccount, kol.id).stripe_account_id)
