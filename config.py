@@ -111,6 +111,9 @@ class Config:
     API_KEY_LIMIT = os.environ.get("API_KEY_LIMIT", "10 per hour")
     # Search suggestions as people type, per IP (GET /search/suggest).
     SUGGEST_LIMIT = os.environ.get("SUGGEST_LIMIT", "120 per minute")
+    # /api/v1 calls per API key (all operations together), and per IP for calls without a key.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
+    API_RATE_LIMIT_ANONYMOUS = os.environ.get("API_RATE_LIMIT_ANONYMOUS", "300 per minute")
 
     # Mail: "outbox" stores mail in the database (shown at /dev/outbox) and logs it;
     # "smtp" sends through MAIL_SERVER.
@@ -195,6 +198,10 @@ class TestConfig(Config):
     MAIL_BACKEND = "outbox"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///:memory:")
     JOBS_INLINE = True
+    # The fuzzing and stateful API tests make thousands of calls with one key; the limit's
+    # own tests (tests/api/test_api_rate_limits.py) set a small one.
+    API_RATE_LIMIT = "100000 per minute"
+    API_RATE_LIMIT_ANONYMOUS = "100000 per minute"
 
 
 class ConfigError(ValueError):

@@ -6,11 +6,14 @@ import swagger_ui_bundle
 from flask import jsonify, render_template, send_from_directory
 from marshmallow import Schema, fields, validate
 
+from app.api import ratelimit
 from app.api.auth import api_access, api_user
 from app.api.openapi import ApiBlueprint, openapi_document
 from app.authz import PUBLIC, SIGNED_IN
 
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(ratelimit.count_call)  # one budget per API key (app/api/ratelimit.py)
+bp.after_request(ratelimit.add_headers)
 # Swagger UI's files ship in a Python package: served from here, never from a CDN.
 SWAGGER_UI = Path(swagger_ui_bundle.swagger_ui_path)
 ROLES = ["brand", "kol", "finance", "admin", "shopper"]
