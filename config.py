@@ -179,6 +179,9 @@ class Config:
     # Brands' webhook endpoints may be private/loopback addresses (development and tests only:
     # in production they are refused, so a brand cannot make us call our own network).
     WEBHOOKS_ALLOW_PRIVATE = _bool("WEBHOOKS_ALLOW_PRIVATE", True)
+    # After a brand rotates an endpoint's signing secret, the old one still signs (a second
+    # signature) for this many hours, so its receiver can switch over without missing events.
+    WEBHOOKS_SECRET_GRACE_HOURS = int(os.environ.get("WEBHOOKS_SECRET_GRACE_HOURS", "24"))
 
 
 class ProductionConfig(Config):

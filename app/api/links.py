@@ -88,6 +88,14 @@ TAKES: dict[str, dict[str, str]] = {
         "deleteShortlist": "shortlist_id",
     },
     "comment": {"deleteComment": "comment_id"},
+    "webhook_endpoint": {
+        "getWebhookEndpoint": "endpoint_id",
+        "updateWebhookEndpoint": "endpoint_id",
+        "rotateWebhookSecret": "endpoint_id",
+        "listWebhookDeliveries": "endpoint_id",
+        "deleteWebhookEndpoint": "endpoint_id",
+    },
+    "webhook_delivery": {"resendWebhookDelivery": "delivery_id"},
 }
 
 _CAMPAIGN = {"campaign": "$response.body#/id"}
@@ -105,6 +113,7 @@ _NOTE = {
 _ENGAGED = {"published_note": "$response.body#/note_id", "kol": "$response.body#/kol_id"}
 _FIRST = "$response.body#/items/0/"
 _SHORTLIST = {"shortlist": "$response.body#/id"}
+_WEBHOOK_ENDPOINT = {"webhook_endpoint": "$response.body#/id"}
 
 # What each answer carries: (operationId, status) → {what: the runtime expression of its id}.
 CARRIES: dict[tuple[str, str], dict[str, str]] = {
@@ -160,6 +169,13 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
         "kol": "$response.body#/kol_id",
     },
     ("listInvitations", "200"): {"campaign_ref": _FIRST + "campaign_id"},
+    ("createWebhookEndpoint", "201"): _WEBHOOK_ENDPOINT,
+    ("getWebhookEndpoint", "200"): _WEBHOOK_ENDPOINT,
+    ("updateWebhookEndpoint", "200"): _WEBHOOK_ENDPOINT,
+    ("rotateWebhookSecret", "200"): _WEBHOOK_ENDPOINT,
+    ("listWebhookEndpoints", "200"): {"webhook_endpoint": _FIRST + "id"},
+    ("listWebhookDeliveries", "200"): {"webhook_delivery": _FIRST + "id"},
+    ("resendWebhookDelivery", "200"): {"webhook_endpoint": "$response.body#/endpoint_id"},
 }
 
 

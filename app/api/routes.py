@@ -67,3 +67,4 @@ from app.engagement import comments_api  # noqa: E402, F401
 from app.outcomes import api as outcomes_api  # noqa: E402, F401
 from app.profiles import api as profiles_api  # noqa: E402, F401
 from app.shortlists import api as shortlists_api  # noqa: E402, F401
+from app.webhooks import api as webhooks_api  # noqa: E402, F401

@@ -109,6 +109,8 @@ POLICY: dict[str, Policy] = {
     "webhooks.enable": _p(BRAND, scope=OWN),
     "webhooks.disable": _p(BRAND, scope=OWN),
     "webhooks.delete": _p(BRAND, scope=OWN),
+    "webhooks.rotate": _p(BRAND, scope=OWN),
+    "webhooks.resend": _p(BRAND, scope=OWN),
     # bids
     "bids.index": _p(*PARTIES),
     "bids.new_bid": _p(KOL, scope=SEEN),
@@ -204,6 +206,14 @@ POLICY: dict[str, Policy] = {
     "api.invite_shortlist": _p(BRAND, scope=OWN),
     "api.invite_one_kol": _p(BRAND, scope=OWN),
     "api.list_invitations": _p(KOL),
+    "api.list_webhook_endpoints": _p(BRAND),
+    "api.create_webhook_endpoint": _p(BRAND),
+    "api.get_webhook_endpoint": _p(BRAND, scope=OWN),
+    "api.update_webhook_endpoint": _p(BRAND, scope=OWN),
+    "api.delete_webhook_endpoint": _p(BRAND, scope=OWN),
+    "api.rotate_webhook_secret": _p(BRAND, scope=OWN),
+    "api.list_webhook_deliveries": _p(BRAND, scope=OWN),
+    "api.resend_webhook_delivery": _p(BRAND, scope=OWN),
     "api.post_comment": _p(*ENGAGING, scope=SHOWN),
     "api.delete_comment": _p(*ENGAGING, scope=OWN),  # its author
     # analytics

@@ -124,6 +124,17 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     from app.shortlists.services import add_kol, create_shortlist
 
     objects["shortlist"] = create_shortlist(brand_id=brand.id, name="Faves")
+    from app.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    # Made after the seeded bids (nothing was sent); a resend is refused at once (port 9).
+    objects["endpoint"] = WebhookEndpoint(brand_id=brand.id, url="http://127.0.0.1:9/in",
+                                          events="bid.received", secret="whsec_dGVzdA==")  # fmt: skip
+    db.session.add(objects["endpoint"])
+    db.session.flush()
+    objects["delivery"] = WebhookDelivery(endpoint_id=objects["endpoint"].id, message_id="msg_1",
+                                          event_type="bid.received", event_key="bid.received:1",
+                                          payload={"type": "bid.received"}, status="failed")  # fmt: skip
+    db.session.add(objects["delivery"])
     add_kol(brand_id=brand.id, shortlist_id=objects["shortlist"].id, kol_id=kol.id)
     db.session.commit()
     keys = {
@@ -208,6 +219,18 @@ def _valid_calls() -> dict[str, Call]:
         "inviteKol": Call("brand", {"campaign_id": "open"}, {"kol_id": "@kol"}),
         "listInvitations": Call("kol"),
         "setPromoCode": Call("kol", {"contract_id": "funded"}, {"promo_code": "GLOW10"}),
+        "listWebhookEndpoints": Call("brand"),
+        "createWebhookEndpoint": Call(
+            "brand", body={"url": "https://hooks.brand.example/in", "events": ["bid.received"]}
+        ),
+        "getWebhookEndpoint": Call("brand", {"endpoint_id": "endpoint"}),
+        "updateWebhookEndpoint": Call(
+            "brand", {"endpoint_id": "endpoint"}, {"events": ["note.published"]}
+        ),
+        "deleteWebhookEndpoint": Call("brand", {"endpoint_id": "endpoint"}),
+        "rotateWebhookSecret": Call("brand", {"endpoint_id": "endpoint"}),
+        "listWebhookDeliveries": Call("brand", {"endpoint_id": "endpoint"}),
+        "resendWebhookDelivery": Call("brand", {"delivery_id": "delivery"}),
         "getFinanceSummary": Call("finance"),
         "listFinancePayouts": Call("admin"),
         "listFinanceEntries": Call("finance"),
