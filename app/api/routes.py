@@ -24,6 +24,14 @@ class MeSchema(Schema):
     email = fields.String(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     locale = fields.String(required=True, allow_none=True)
+    time_zone = fields.String(
+        required=True, allow_none=True, metadata={"description": "IANA zone; null reads as UTC"}
+    )
+
+
+def me_json(user) -> dict:
+    return {"id": user.id, "email": user.email, "role": user.role.value, "locale": user.locale,
+            "time_zone": user.time_zone}  # fmt: skip
 
 
 @bp.get("/me")
@@ -31,8 +39,7 @@ class MeSchema(Schema):
 @bp.doc(operationId="getMe", summary="The account that owns the API key")
 @bp.response(200, MeSchema)
 def me():
-    user = api_user()
-    return {"id": user.id, "email": user.email, "role": user.role.value, "locale": user.locale}
+    return me_json(api_user())
 
 
 @bp.get("/openapi.json")
@@ -61,10 +68,20 @@ def docs_js():
 
 # Feature endpoints register themselves on ``bp`` when imported.
 from app.analytics import api as analytics  # noqa: E402, F401
-from app.api import bids, campaigns, contracts, finance, notes, payments  # noqa: E402, F401
+from app.api import (  # noqa: E402, F401
+    account,
+    bids,
+    campaigns,
+    contracts,
+    finance,
+    finance_actions,
+    notes,
+    payments,
+)
 from app.engagement import api as engagement  # noqa: E402, F401
-from app.engagement import comments_api  # noqa: E402, F401
+from app.engagement import comments_api, social_api  # noqa: E402, F401
 from app.outcomes import api as outcomes_api  # noqa: E402, F401
 from app.profiles import api as profiles_api  # noqa: E402, F401
+from app.profiles import social_api as social_accounts_api  # noqa: E402, F401
 from app.shortlists import api as shortlists_api  # noqa: E402, F401
 from app.webhooks import api as webhooks_api  # noqa: E402, F401

@@ -303,7 +303,8 @@ def _engagement_objects(w: World, note) -> dict[str, list[Obj]]:
     ]
     w.by_args[("comment_id",)] = by_author
     w.by_args[("board_id",)] = board_objs
-    return {"social.hide_comment": on_note, "social.unhide_comment": on_note}
+    return {"social.hide_comment": on_note, "social.unhide_comment": on_note,
+            "api.hide_comment": on_note, "api.unhide_comment": on_note}  # fmt: skip
 
 
 def signed_in_clients(app, world: World) -> dict:
