@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from flask import request
 from marshmallow import Schema, fields
+from sqlalchemy import select
 
 from app.api.auth import api_access, api_user
-from app.api.finance import FinancePayout, payout_json
+from app.api.finance import STAFF, FinancePayout, payout_json
 from app.api.routes import bp
-from app.api.schemas import ErrorSchema, StrictSchema, text
+from app.api.schemas import ErrorSchema, PageArgs, StrictSchema, page_of, text
 from app.auth.models import Role
 from app.extensions import db
 from app.finance import services
+from app.pagination import page_json
+from app.payments.models import Refund
 
 REASON = {"description": "Why (kept in the audit log)"}
 
@@ -58,6 +61,34 @@ _payout_action("release", "releasePayoutHold", "Lift a hold (the transfer is que
                services.release_payout_hold)  # fmt: skip
 _payout_action("retry", "retryPayout", "Retry a failed transfer (same idempotency key)",
                services.retry_failed_payout)  # fmt: skip
+
+
+class FinanceRefund(Schema):
+    id = fields.Integer(required=True)
+    contract_id = fields.Integer(required=True)
+    amount = fields.Integer(required=True)
+    currency = fields.String(required=True)
+    reason_code = fields.String(required=True)
+    status = fields.String(required=True)
+    last_error = fields.String(required=True, allow_none=True)
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+@bp.get("/finance/refunds")
+@api_access(*STAFF)
+@bp.doc(operationId="listFinanceRefunds", summary="Refunds, newest first (failed ones to retry)")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, page_of(FinanceRefund, "FinanceRefundList"))
+def finance_refunds(args: dict):
+    stmt = select(Refund).order_by(Refund.id.desc())
+    page = db.paginate(stmt, page=args["page"], per_page=args["per_page"], error_out=False)
+    items = [
+        {"id": r.id, "contract_id": r.contract_id, "amount": r.amount, "currency": r.currency,
+         "reason_code": r.reason_code, "status": r.status, "last_error": r.last_error,
+         "created_at": r.created_at.isoformat()}
+        for r in page.items
+    ]  # fmt: skip
+    return page_json(page, items)
 
 
 @bp.post("/finance/refunds/<int:refund_id>/retry")

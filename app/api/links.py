@@ -105,6 +105,7 @@ TAKES: dict[str, dict[str, str]] = {
     },
     "webhook_delivery": {"resendWebhookDelivery": "delivery_id"},
     "notification": {"markNotificationRead": "notification_id"},
+    "refund": {"retryRefund": "refund_id"},
     "social_account": {
         "updateSocialAccount": "account_id",
         "removeSocialAccount": "account_id",
@@ -200,6 +201,7 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
     ("addSocialAccount", "201"): {"social_account": "$response.body#/id"},
     ("updateSocialAccount", "200"): {"social_account": "$response.body#/id"},
     ("listFinancePayouts", "200"): {"payout": _FIRST + "id"},
+    ("listFinanceRefunds", "200"): {"refund": _FIRST + "id"},
     ("holdPayout", "200"): {"payout": "$response.body#/id"},
     ("releasePayoutHold", "200"): {"payout": "$response.body#/id"},
     ("retryPayout", "200"): {"payout": "$response.body#/id"},

@@ -323,6 +323,7 @@ POLICY: dict[str, Policy] = {
     "api.release_payout_hold": _p(FINANCE),
     "api.retry_failed_payout": _p(FINANCE),
     "api.retry_refund": _p(FINANCE),
+    "api.finance_refunds": _p(*FIN),
 }
 
 

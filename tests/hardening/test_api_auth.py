@@ -281,6 +281,7 @@ def _valid_calls() -> dict[str, Call]:
         "releasePayoutHold": Call("finance", {"payout_id": "held"}),
         "retryPayout": Call("finance", {"payout_id": "failed_payout"}, {"reason": "Fixed"}),
         "retryRefund": Call("finance", {"refund_id": "failed_refund"}),
+        "listFinanceRefunds": Call("admin"),
         "listFinancePayouts": Call("admin"),
         "listFinanceEntries": Call("finance"),
     }
