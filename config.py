@@ -124,6 +124,9 @@ class Config:
     API_KEY_LIMIT = os.environ.get("API_KEY_LIMIT", "10 per hour")
     # Search suggestions as people type, per IP (GET /search/suggest).
     SUGGEST_LIMIT = os.environ.get("SUGGEST_LIMIT", "120 per minute")
+    # /api/v1 calls per API key (all operations together), and per IP for calls without a key.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
+    API_RATE_LIMIT_ANONYMOUS = os.environ.get("API_RATE_LIMIT_ANONYMOUS", "300 per minute")
 
     # Mail: "outbox" stores mail in the database (shown at /dev/outbox) and logs it;
     # "smtp" sends through MAIL_SERVER.
@@ -206,6 +209,9 @@ class Config:
     # Brands' webhook endpoints may be private/loopback addresses (development and tests only:
     # in production they are refused, so a brand cannot make us call our own network).
     WEBHOOKS_ALLOW_PRIVATE = _bool("WEBHOOKS_ALLOW_PRIVATE", True)
+    # After a brand rotates an endpoint's signing secret, the old one still signs (a second
+    # signature) for this many hours, so its receiver can switch over without missing events.
+    WEBHOOKS_SECRET_GRACE_HOURS = int(os.environ.get("WEBHOOKS_SECRET_GRACE_HOURS", "24"))
 
 
 class ProductionConfig(Config):
@@ -226,6 +232,10 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///:memory:")
     JOBS_INLINE = True
     MEDIA_STORE = "local"  # the S3 tests switch it on for themselves (moto)
+    # The fuzzing and stateful API tests make thousands of calls with one key; the limit's
+    # own tests (tests/api/test_api_rate_limits.py) set a small one.
+    API_RATE_LIMIT = "100000 per minute"
+    API_RATE_LIMIT_ANONYMOUS = "100000 per minute"
 
 
 class ConfigError(ValueError):

@@ -204,3 +204,28 @@ def withdraw_bid(bid_id: int):
     bid = services.withdraw_bid(bid_id=bid_id, kol_id=api_user().id)
     db.session.commit()
     return bid_json(bid)
+
+
+@bp.put("/bids/<int:bid_id>")
+@api_access(Role.KOL)
+@bp.doc(
+    operationId="updateBid",
+    summary="Change your bid (KOL) while it is pending or your turn",
+    description="Send price, pitch and proposed_delivery as on creation; a new price (or new "
+    "terms) is a new offer and makes it the brand's turn.",
+)
+@bp.arguments(NewBid)
+@bp.response(200, BidSchema)
+@bp.alt_response(404, **_NOT_FOUND)
+@bp.alt_response(409, **_MOVED_ON)
+def update_bid(body: dict, bid_id: int):
+    bid = services.update_bid(
+        bid_id=bid_id,
+        kol_id=api_user().id,
+        price=body.get("price"),
+        pitch=body.get("pitch", ""),
+        proposed_delivery=body.get("proposed_delivery"),
+        terms=body.get("terms"),
+    )
+    db.session.commit()
+    return bid_json(bid)

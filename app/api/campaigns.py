@@ -191,3 +191,17 @@ for _action, _summary in (
     ("cancel", "Cancel: draft, open or closed → cancelled"),
 ):
     _action_route(_action, _summary)
+
+
+@bp.post("/campaigns/<int:campaign_id>/duplicate")
+@api_access(Role.BRAND)
+@bp.doc(
+    operationId="duplicateCampaign",
+    summary="A new draft with the same terms (deadlines that have passed must be set again)",
+)
+@bp.response(201, CampaignSchema, description="The new draft")
+@bp.alt_response(404, schema=ErrorSchema, description="No such campaign")
+def duplicate_campaign(campaign_id: int):
+    copy = services.duplicate_campaign(brand_id=api_user().id, campaign_id=campaign_id)
+    db.session.commit()
+    return campaign_json(copy)

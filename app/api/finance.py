@@ -99,22 +99,22 @@ def finance_payouts(args: dict):
     if args.get("status"):
         stmt = stmt.where(Payout.status == PayoutStatus(args["status"]))
     page = db.paginate(stmt, page=args["page"], per_page=args["per_page"], error_out=False)
-    items = [
-        {
-            "id": p.id,
-            "contract_id": p.contract_id,
-            "kol_id": p.kol_id,
-            "stage": p.stage,
-            "amount": p.amount,
-            "amount_reversed": p.amount_reversed,
-            "currency": p.currency,
-            "status": p.status.value,
-            "transfer_id": p.transfer_id,
-            "created_at": p.created_at.isoformat(),
-        }
-        for p in page.items
-    ]
-    return page_json(page, items)
+    return page_json(page, [payout_json(p) for p in page.items])
+
+
+def payout_json(p: Payout) -> dict:
+    return {
+        "id": p.id,
+        "contract_id": p.contract_id,
+        "kol_id": p.kol_id,
+        "stage": p.stage,
+        "amount": p.amount,
+        "amount_reversed": p.amount_reversed,
+        "currency": p.currency,
+        "status": p.status.value,
+        "transfer_id": p.transfer_id,
+        "created_at": p.created_at.isoformat(),
+    }
 
 
 @bp.get("/finance/entries")

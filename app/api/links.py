@@ -25,6 +25,7 @@ TAKES: dict[str, dict[str, str]] = {
         "createBid": "campaign_id",
         "getCampaignStats": "campaign_id",
         "inviteKol": "campaign_id",
+        "duplicateCampaign": "campaign_id",
     },
     "campaign_ref": {
         "getCampaign": "campaign_id",
@@ -37,6 +38,7 @@ TAKES: dict[str, dict[str, str]] = {
         "counterBid": "bid_id",
         "rejectBid": "bid_id",
         "withdrawBid": "bid_id",
+        "updateBid": "bid_id",
     },
     "bid_ref": {"getBid": "bid_id"},
     "contract": {
@@ -87,7 +89,32 @@ TAKES: dict[str, dict[str, str]] = {
         # a link must define every path parameter, so none leads there.
         "deleteShortlist": "shortlist_id",
     },
-    "comment": {"deleteComment": "comment_id"},
+    "comment": {
+        "deleteComment": "comment_id",
+        "hideComment": "comment_id",
+        "unhideComment": "comment_id",
+        "reportComment": "comment_id",
+    },
+    "board": {"updateWishlistBoard": "board_id", "deleteWishlistBoard": "board_id"},
+    "webhook_endpoint": {
+        "getWebhookEndpoint": "endpoint_id",
+        "updateWebhookEndpoint": "endpoint_id",
+        "rotateWebhookSecret": "endpoint_id",
+        "listWebhookDeliveries": "endpoint_id",
+        "deleteWebhookEndpoint": "endpoint_id",
+    },
+    "webhook_delivery": {"resendWebhookDelivery": "delivery_id"},
+    "notification": {"markNotificationRead": "notification_id"},
+    "refund": {"retryRefund": "refund_id"},
+    "social_account": {
+        "updateSocialAccount": "account_id",
+        "removeSocialAccount": "account_id",
+    },
+    "payout": {
+        "holdPayout": "payout_id",
+        "releasePayoutHold": "payout_id",
+        "retryPayout": "payout_id",
+    },
     "invoice": {"getInvoice": "invoice_id", "getInvoicePdf": "invoice_id"},
 }
 
@@ -106,10 +133,12 @@ _NOTE = {
 _ENGAGED = {"published_note": "$response.body#/note_id", "kol": "$response.body#/kol_id"}
 _FIRST = "$response.body#/items/0/"
 _SHORTLIST = {"shortlist": "$response.body#/id"}
+_WEBHOOK_ENDPOINT = {"webhook_endpoint": "$response.body#/id"}
 
 # What each answer carries: (operationId, status) → {what: the runtime expression of its id}.
 CARRIES: dict[tuple[str, str], dict[str, str]] = {
     ("createCampaign", "201"): _CAMPAIGN,
+    ("duplicateCampaign", "201"): _CAMPAIGN,
     ("getCampaign", "200"): _CAMPAIGN,
     ("updateCampaign", "200"): _CAMPAIGN,
     ("publishCampaign", "200"): _CAMPAIGN,
@@ -122,6 +151,7 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
     ("counterBid", "200"): _BID,
     ("rejectBid", "200"): _BID,
     ("withdrawBid", "200"): _BID,
+    ("updateBid", "200"): _BID,
     ("listBids", "200"): {"bid": _FIRST + "id", "campaign_ref": _FIRST + "campaign_id"},
     ("listCampaignBids", "200"): {"bid": _FIRST + "id"},
     ("acceptBid", "201"): _CONTRACT,
@@ -161,12 +191,26 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
         "kol": "$response.body#/kol_id",
     },
     ("listInvitations", "200"): {"campaign_ref": _FIRST + "campaign_id"},
-    ("listInvoices", "200"): {"invoice": _FIRST + "id", "contract_ref": _FIRST + "contract_id"},
-    ("getInvoice", "200"): {
-        "invoice": "$response.body#/id",
-        "contract_ref": "$response.body#/contract_id",
-    },
-    ("getEarningsStatement", "200"): {"contract_ref": "$response.body#/payouts/0/contract_id"},
+    ("createWebhookEndpoint", "201"): _WEBHOOK_ENDPOINT,
+    ("getWebhookEndpoint", "200"): _WEBHOOK_ENDPOINT,
+    ("updateWebhookEndpoint", "200"): _WEBHOOK_ENDPOINT,
+    ("rotateWebhookSecret", "200"): _WEBHOOK_ENDPOINT,
+    ("listWebhookEndpoints", "200"): {"webhook_endpoint": _FIRST + "id"},
+    ("listWebhookDeliveries", "200"): {"webhook_delivery": _FIRST + "id"},
+    ("resendWebhookDelivery", "200"): {"webhook_endpoint": "$response.body#/endpoint_id"},
+    ("listNotifications", "200"): {"notification": _FIRST + "id"},
+    ("addSocialAccount", "201"): {"social_account": "$response.body#/id"},
+    ("updateSocialAccount", "200"): {"social_account": "$response.body#/id"},
+    ("listFinancePayouts", "200"): {"payout": _FIRST + "id"},
+    ("listFinanceRefunds", "200"): {"refund": _FIRST + "id"},
+    ("holdPayout", "200"): {"payout": "$response.body#/id"},
+    ("releasePayoutHold", "200"): {"payout": "$response.body#/id"},
+    ("retryPayout", "200"): {"payout": "$response.body#/id"},
+    ("createWishlistBoard", "201"): {"board": "$response.body#/id"},
+    ("updateWishlistBoard", "200"): {"board": "$response.body#/id"},
+    ("hideComment", "200"): {"comment": "$response.body#/id"},
+    ("unhideComment", "200"): {"comment": "$response.body#/id"},
+    "invoice": {"getInvoice": "invoice_id", "getInvoicePdf": "invoice_id"},
 }
 
 

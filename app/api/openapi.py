@@ -92,13 +92,29 @@ def one_of_property(self, field, **_kwargs) -> dict[str, Any]:
 
 def security_doc(public: bool) -> dict[str, Any]:
     """What ``@api_access`` adds to an operation's document: its security and refusals."""
+    limited = {"429": rate_limited_response()}  # every call spends its caller's budget
     if public:
-        return {"security": []}
+        return {"security": [], "responses": limited}
     return {
         "security": BEARER,
         "responses": {
             "401": error_response("Missing or invalid API key"),
             "403": error_response("Role not allowed"),
+            **limited,
+        },
+    }
+
+
+def rate_limited_response() -> dict[str, Any]:
+    """A 429 (app/api/ratelimit.py): over the key's budget; Retry-After says when to retry."""
+    seconds = {"schema": {"type": "integer", "minimum": 0}}
+    return {
+        **error_response("Too many calls with this key (or from this address without one)"),
+        "headers": {
+            "Retry-After": {**seconds, "description": "Seconds until calls are accepted again"},
+            "RateLimit-Limit": {**seconds, "description": "Calls allowed per window"},
+            "RateLimit-Remaining": {**seconds, "description": "Calls left in this window"},
+            "RateLimit-Reset": {**seconds, "description": "Seconds until the window ends"},
         },
     }
 

@@ -6,11 +6,14 @@ import swagger_ui_bundle
 from flask import jsonify, render_template, send_from_directory
 from marshmallow import Schema, fields, validate
 
+from app.api import ratelimit
 from app.api.auth import api_access, api_user
 from app.api.openapi import ApiBlueprint, openapi_document
 from app.authz import PUBLIC, SIGNED_IN
 
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(ratelimit.count_call)  # one budget per API key (app/api/ratelimit.py)
+bp.after_request(ratelimit.add_headers)
 # Swagger UI's files ship in a Python package: served from here, never from a CDN.
 SWAGGER_UI = Path(swagger_ui_bundle.swagger_ui_path)
 ROLES = ["brand", "kol", "finance", "admin", "shopper"]
@@ -21,6 +24,14 @@ class MeSchema(Schema):
     email = fields.String(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     locale = fields.String(required=True, allow_none=True)
+    time_zone = fields.String(
+        required=True, allow_none=True, metadata={"description": "IANA zone; null reads as UTC"}
+    )
+
+
+def me_json(user) -> dict:
+    return {"id": user.id, "email": user.email, "role": user.role.value, "locale": user.locale,
+            "time_zone": user.time_zone}  # fmt: skip
 
 
 @bp.get("/me")
@@ -28,8 +39,7 @@ class MeSchema(Schema):
 @bp.doc(operationId="getMe", summary="The account that owns the API key")
 @bp.response(200, MeSchema)
 def me():
-    user = api_user()
-    return {"id": user.id, "email": user.email, "role": user.role.value, "locale": user.locale}
+    return me_json(api_user())
 
 
 @bp.get("/openapi.json")
@@ -58,9 +68,21 @@ def docs_js():
 
 # Feature endpoints register themselves on ``bp`` when imported.
 from app.analytics import api as analytics  # noqa: E402, F401
-from app.api import bids, campaigns, contracts, finance, notes, paperwork, payments  # noqa: E402, F401
+from app.api import (  # noqa: E402, F401
+    account,
+    bids,
+    campaigns,
+    contracts,
+    finance,
+    finance_actions,
+    notes,
+    paperwork,
+    payments,
+)
 from app.engagement import api as engagement  # noqa: E402, F401
-from app.engagement import comments_api  # noqa: E402, F401
+from app.engagement import comments_api, social_api  # noqa: E402, F401
 from app.outcomes import api as outcomes_api  # noqa: E402, F401
 from app.profiles import api as profiles_api  # noqa: E402, F401
+from app.profiles import social_api as social_accounts_api  # noqa: E402, F401
 from app.shortlists import api as shortlists_api  # noqa: E402, F401
+from app.webhooks import api as webhooks_api  # noqa: E402, F401

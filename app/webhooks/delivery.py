@@ -68,7 +68,9 @@ def _post(
         response = http_session().post(
             endpoint.url,
             data=body,
-            headers=headers(endpoint.secret, delivery.message_id, int(time.time()), body),
+            headers=headers(
+                endpoint.signing_secrets(utcnow()), delivery.message_id, int(time.time()), body
+            ),
             timeout=TIMEOUT_SECONDS,
             allow_redirects=False,
         )

@@ -29,6 +29,9 @@ class WebhookEndpoint(db.Model):
     url: Mapped[str] = mapped_column(String(500))
     events: Mapped[str] = mapped_column(String(400))  # event types, space-separated
     secret: Mapped[str] = mapped_column(String(80))  # whsec_ + base64 (Standard Webhooks)
+    # After a rotation the old secret signs too (a second signature) until it expires.
+    previous_secret: Mapped[str | None] = mapped_column(String(80))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(40))  # "failing" or "owner"
     # Since when every attempt has failed (None after a success): kept failing → disabled.
@@ -38,6 +41,14 @@ class WebhookEndpoint(db.Model):
     @property
     def event_types(self) -> list[str]:
         return self.events.split()
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """The secrets a delivery is signed with now: the current one, and the previous one
+        during its grace period after a rotation."""
+        expires = self.previous_secret_expires_at
+        if self.previous_secret and expires is not None and expires > now:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
 
 class WebhookDelivery(db.Model):
@@ -59,6 +70,8 @@ class WebhookDelivery(db.Model):
     event_key: Mapped[str] = mapped_column(String(120))
     payload: Mapped[dict] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # see STATUSES
+    # Attempts in the current round of retries (a resend starts a new round); every attempt
+    # ever made is in ``tries``.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.auth.models import Role
 from app.authz import access
+from app.db_types import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import form_status, show_errors
@@ -50,6 +51,7 @@ def detail(endpoint_id: int):
         deliveries=services.recent_deliveries(endpoint.id),
         EVENTS=services.EVENTS,
         action_form=ActionForm(),
+        now=utcnow(),
     )
 
 
@@ -85,3 +87,35 @@ def disable(endpoint_id: int):
 @access(Role.BRAND)
 def delete(endpoint_id: int):
     return _act(endpoint_id, None)
+
+
+@bp.post("/webhooks/<int:endpoint_id>/rotate")
+@access(Role.BRAND)
+def rotate(endpoint_id: int):
+    services.owned_endpoint(brand_id=current_user.id, endpoint_id=endpoint_id)
+    if ActionForm().validate_on_submit():
+        services.rotate_secret(brand_id=current_user.id, endpoint_id=endpoint_id)
+        db.session.commit()
+        flash(_("New signing secret made. The old one keeps signing until the time shown."),
+              "success")  # fmt: skip
+    else:
+        flash(_("The form expired; try again."), "error")
+    return redirect(url_for("webhooks.detail", endpoint_id=endpoint_id))
+
+
+@bp.post("/webhooks/deliveries/<int:delivery_id>/resend")
+@access(Role.BRAND)
+def resend(delivery_id: int):
+    delivery = services.owned_delivery(brand_id=current_user.id, delivery_id=delivery_id)
+    back = redirect(url_for("webhooks.detail", endpoint_id=delivery.endpoint_id))
+    if not ActionForm().validate_on_submit():
+        flash(_("The form expired; try again."), "error")
+        return back
+    try:
+        services.resend_delivery(brand_id=current_user.id, delivery_id=delivery_id)
+        db.session.commit()
+        flash(_("Sending it again now."), "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return back

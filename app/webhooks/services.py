@@ -7,12 +7,13 @@ stages its job (the outbox, app/jobs.py), so an event leaves only if the change 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.db_types import utcnow
@@ -80,6 +81,41 @@ def create_endpoint(*, brand_id: int, url: str | None, events: list[str] | None)
     return endpoint
 
 
+def update_endpoint(*, brand_id: int, endpoint_id: int, url: str | None = None,
+                    events: list[str] | None = None,
+                    enabled: bool | None = None) -> WebhookEndpoint:  # fmt: skip
+    """Change what is given of an endpoint's address, events and switch (None keeps it)."""
+    endpoint = owned_endpoint(brand_id=brand_id, endpoint_id=endpoint_id)
+    errors: dict[str, list[str]] = {}
+    try:
+        clean_url = endpoint.url if url is None else check_destination(clean_text(url, 500))
+    except ValidationFailed as error:
+        errors.update(error.fields)
+    try:
+        chosen = endpoint.events if events is None else _clean_events(events)
+    except ValidationFailed as error:
+        errors.update(error.fields)
+    if errors:
+        raise ValidationFailed(errors)
+    endpoint.url, endpoint.events = clean_url, chosen
+    if enabled is not None and enabled != endpoint.enabled:
+        set_enabled(brand_id=brand_id, endpoint_id=endpoint_id, enabled=enabled)
+    db.session.flush()
+    return endpoint
+
+
+def rotate_secret(*, brand_id: int, endpoint_id: int) -> WebhookEndpoint:
+    """A new signing secret; the old one keeps signing beside it (a second ``v1,`` signature,
+    as Standard Webhooks allows) for ``WEBHOOKS_SECRET_GRACE_HOURS``, so the brand's receiver
+    can switch without missing an event. Rotating again ends the older secret's grace at once."""
+    endpoint = owned_endpoint(brand_id=brand_id, endpoint_id=endpoint_id)
+    grace = timedelta(hours=current_app.config["WEBHOOKS_SECRET_GRACE_HOURS"])
+    endpoint.previous_secret, endpoint.secret = endpoint.secret, new_secret()
+    endpoint.previous_secret_expires_at = utcnow() + grace
+    db.session.flush()
+    return endpoint
+
+
 def set_enabled(*, brand_id: int, endpoint_id: int, enabled: bool) -> WebhookEndpoint:
     """Switch an endpoint off, or on again (which forgets its failures)."""
     endpoint = owned_endpoint(brand_id=brand_id, endpoint_id=endpoint_id)
@@ -93,6 +129,35 @@ def set_enabled(*, brand_id: int, endpoint_id: int, enabled: bool) -> WebhookEnd
 def delete_endpoint(*, brand_id: int, endpoint_id: int) -> None:
     db.session.delete(owned_endpoint(brand_id=brand_id, endpoint_id=endpoint_id))
     db.session.flush()
+
+
+def deliveries_of(endpoint_id: int) -> Select:
+    """The endpoint's deliveries (unordered: lists order them newest first)."""
+    return select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+
+
+def owned_delivery(*, brand_id: int, delivery_id: int) -> WebhookDelivery:
+    """A delivery to one of the brand's endpoints; anyone else's (or none) is 404."""
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    endpoint = delivery and db.session.get(WebhookEndpoint, delivery.endpoint_id)
+    if endpoint is None or endpoint.brand_id != brand_id:
+        raise NotFound(_("No such webhook delivery."))
+    return delivery
+
+
+def resend_delivery(*, brand_id: int, delivery_id: int) -> WebhookDelivery:
+    """Send a delivery again now, same ``webhook-id`` (a receiver that has it ignores it),
+    with a new round of retries; every earlier attempt stays listed."""
+    delivery = owned_delivery(brand_id=brand_id, delivery_id=delivery_id)
+    endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id)
+    if not endpoint.enabled:
+        raise Conflict(_("This endpoint is disabled: enable it before resending."))
+    if delivery.status == "pending":
+        raise Conflict(_("This delivery is already queued."))
+    delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, None
+    db.session.flush()
+    stage_job("webhooks.deliver", delivery_id=delivery.id)
+    return delivery
 
 
 def recent_deliveries(endpoint_id: int, limit: int = 50) -> list[WebhookDelivery]:

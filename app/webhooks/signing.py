@@ -27,11 +27,12 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+def headers(keys: list[str], message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The request's headers, signed with each secret in ``keys`` (the current one first)."""
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, message_id, timestamp, body),
+        "webhook-signature": " ".join(sign(k, message_id, timestamp, body) for k in keys),
         "Content-Type": "application/json",
         "User-Agent": "KOL-Market-Webhooks/1",
     }

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '8b3096653d39'
+revision = "8b3096653d39"
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'ae699525bad5'
-down_revision = '8b3096653d39'
+revision = "ae699525bad5"
+down_revision = "8b3096653d39"
 branch_labels = None
 depends_on = None
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3811c2f95b36'
-down_revision = 'ae699525bad5'
+revision = "3811c2f95b36"
+down_revision = "ae699525bad5"
 branch_labels = None
 depends_on = None
 

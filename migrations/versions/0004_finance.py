@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5876f6dee056'
-down_revision = '3811c2f95b36'
+revision = "5876f6dee056"
+down_revision = "3811c2f95b36"
 branch_labels = None
 depends_on = None
 

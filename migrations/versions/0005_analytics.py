@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '96c3496302c9'
-down_revision = '5876f6dee056'
+revision = "96c3496302c9"
+down_revision = "5876f6dee056"
 branch_labels = None
 depends_on = None
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0a6b1c2d3e06'
-down_revision = '96c3496302c9'
+revision = "0a6b1c2d3e06"
+down_revision = "96c3496302c9"
 branch_labels = None
 depends_on = None
 

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0a7b1c2d3e07'
-down_revision = '0a6b1c2d3e06'
+revision = "0a7b1c2d3e07"
+down_revision = "0a6b1c2d3e06"
 branch_labels = None
 depends_on = None
 

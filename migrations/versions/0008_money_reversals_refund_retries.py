@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c4f1a7d2e908'
-down_revision = '0a7b1c2d3e07'
+revision = "c4f1a7d2e908"
+down_revision = "0a7b1c2d3e07"
 branch_labels = None
 depends_on = None
 

@@ -26,6 +26,7 @@ def test_key_created_in_settings_is_shown_once_and_stored_hashed(client):
         "email": user.email,
         "role": "brand",
         "locale": "en",  # kept at sign-in: the language the browser was using
+        "time_zone": None,  # never chosen: read as UTC
     }
 
 

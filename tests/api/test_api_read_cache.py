@@ -38,6 +38,9 @@ def test_a_repeated_list_is_served_from_the_cache_and_a_new_campaign_shows_at_on
     with count_queries() as again:
         assert _titles(client, headers) == ["Serum launch"]
     again = [s for s in again if not s.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))]
+    # Without Redis the key's rate-limit counter is a database row (app/api/ratelimit.py):
+    # counting the call is not reading the list.
+    again = [s for s in again if "rate_limit_counters" not in s]
     assert len(again) < len(first)
     assert len(again) <= 2  # the API key and its account, nothing for the list or the fits
 

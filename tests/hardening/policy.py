@@ -109,6 +109,8 @@ POLICY: dict[str, Policy] = {
     "webhooks.enable": _p(BRAND, scope=OWN),
     "webhooks.disable": _p(BRAND, scope=OWN),
     "webhooks.delete": _p(BRAND, scope=OWN),
+    "webhooks.rotate": _p(BRAND, scope=OWN),
+    "webhooks.resend": _p(BRAND, scope=OWN),
     # bids
     "bids.index": _p(*PARTIES),
     "bids.new_bid": _p(KOL, scope=SEEN),
@@ -217,6 +219,14 @@ POLICY: dict[str, Policy] = {
     "api.invite_shortlist": _p(BRAND, scope=OWN),
     "api.invite_one_kol": _p(BRAND, scope=OWN),
     "api.list_invitations": _p(KOL),
+    "api.list_webhook_endpoints": _p(BRAND),
+    "api.create_webhook_endpoint": _p(BRAND),
+    "api.get_webhook_endpoint": _p(BRAND, scope=OWN),
+    "api.update_webhook_endpoint": _p(BRAND, scope=OWN),
+    "api.delete_webhook_endpoint": _p(BRAND, scope=OWN),
+    "api.rotate_webhook_secret": _p(BRAND, scope=OWN),
+    "api.list_webhook_deliveries": _p(BRAND, scope=OWN),
+    "api.resend_webhook_delivery": _p(BRAND, scope=OWN),
     "api.post_comment": _p(*ENGAGING, scope=SHOWN),
     "api.delete_comment": _p(*ENGAGING, scope=OWN),  # its author
     # analytics
@@ -267,6 +277,21 @@ POLICY: dict[str, Policy] = {
     "api.list_related_notes": _p(PUBLIC, scope=SHOWN),  # issue 24
     "api.post_batch": _p(PUBLIC),  # tracking beacons
     "api.me": _p(SIGNED_IN),
+    "api.update_me": _p(SIGNED_IN),
+    "api.add_social_account": _p(KOL),
+    "api.update_social_account": _p(KOL, scope=OWN),
+    "api.remove_social_account": _p(KOL, scope=OWN),
+    "api.create_wishlist_board": _p(*ENGAGING),
+    "api.update_wishlist_board": _p(*ENGAGING, scope=OWN),
+    "api.delete_wishlist_board": _p(*ENGAGING, scope=OWN),
+    "api.hide_comment": _p(*PARTIES, scope=OWN),  # the note's KOL and brand
+    "api.unhide_comment": _p(*PARTIES, scope=OWN),
+    "api.report_comment": _p(SIGNED_IN),
+    "api.list_notifications": _p(SIGNED_IN),
+    "api.mark_notification_read": _p(SIGNED_IN, scope=OWN),
+    "api.mark_all_notifications_read": _p(SIGNED_IN),
+    "api.duplicate_campaign": _p(BRAND, scope=OWN),
+    "api.update_bid": _p(KOL, scope=OWN),
     "api.list_campaigns": _p(SIGNED_IN),
     "api.get_campaign": _p(SIGNED_IN, scope=SEEN),
     "api.create_campaign": _p(BRAND),
@@ -311,6 +336,11 @@ POLICY: dict[str, Policy] = {
     "api.finance_entries": _p(*FIN),
     "api.finance_payouts": _p(*FIN),
     "api.finance_summary": _p(*FIN),
+    "api.hold_payout": _p(FINANCE),  # admins read finance, never write it
+    "api.release_payout_hold": _p(FINANCE),
+    "api.retry_failed_payout": _p(FINANCE),
+    "api.retry_refund": _p(FINANCE),
+    "api.finance_refunds": _p(*FIN),
 }
 
 

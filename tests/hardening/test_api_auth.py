@@ -105,7 +105,7 @@ def _invoice(contract):
 def _seed() -> tuple[dict[str, str], dict[str, int]]:
     """A brand and a verified KOL with one object in each state some operation needs."""
     from app.engagement.comments import add_comment
-    from app.engagement.models import NoteSave
+    from app.engagement.models import NoteSave, WishlistBoard
 
     brand, kol = make_user("brand"), make_kol(verified=True)
     now = utcnow()
@@ -128,6 +128,8 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
         note_id=published_note(funded()).id, kol_id=kol.id, accept_breach=True
     )
     db.session.add(NoteSave(note_id=objects["published"].id, user_id=kol.id, created_at=now))
+    objects["board"] = WishlistBoard(user_id=kol.id, name="Picks")
+    db.session.add(objects["board"])
     objects["comment"] = add_comment(note_id=objects["published"].id, user_id=brand.id, body="Hi")
     from app.analytics.services import record_conversion
 
@@ -137,6 +139,39 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
 
     objects["shortlist"] = create_shortlist(brand_id=brand.id, name="Faves")
     objects["invoice"] = _invoice(funded())
+    from app.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    # Made after the seeded bids (nothing was sent); a resend is refused at once (port 9).
+    objects["endpoint"] = WebhookEndpoint(brand_id=brand.id, url="http://127.0.0.1:9/in",
+                                          events="bid.received", secret="whsec_dGVzdA==")  # fmt: skip
+    db.session.add(objects["endpoint"])
+    db.session.flush()
+    objects["delivery"] = WebhookDelivery(endpoint_id=objects["endpoint"].id, message_id="msg_1",
+                                          event_type="bid.received", event_key="bid.received:1",
+                                          payload={"type": "bid.received"}, status="failed")  # fmt: skip
+    db.session.add(objects["delivery"])
+    from app.payments.models import Payout, PayoutStatus, Refund
+
+    paid_out = objects["published"].contract_id
+    for name, status, note in (("failed_payout", PayoutStatus.FAILED, "published"),
+                               ("held", PayoutStatus.ON_HOLD, "submitted")):  # fmt: skip
+        objects[name] = Payout(contract_id=objects[note].contract_id, kol_id=kol.id,
+                               stage="approval", amount=1000, currency="usd", status=status,
+                               last_error="card_declined")  # fmt: skip
+        db.session.add(objects[name])
+    objects["failed_refund"] = Refund(contract_id=paid_out, amount=1000, currency="usd",
+                                      reason_code="cancellation", charge_id="ch_auth_seed",
+                                      status="failed", last_error="charge_disputed",
+                                      failed_at=now)  # fmt: skip
+    db.session.add(objects["failed_refund"])
+    from app.profiles.services import add_social_account
+
+    objects["social"] = add_social_account(user_id=kol.id, platform="tiktok", handle="glow",
+                                           followers=9_000, url=None)  # fmt: skip
+    from app.notifications.services import notify
+
+    objects["notification"] = notify(user_id=brand.id, kind="webhook.disabled", link="/webhooks",
+                                     url="https://hooks.brand.example/in")  # fmt: skip
     add_kol(brand_id=brand.id, shortlist_id=objects["shortlist"].id, kol_id=kol.id)
     db.session.commit()
     keys = {
@@ -221,7 +256,45 @@ def _valid_calls() -> dict[str, Call]:
         "inviteKol": Call("brand", {"campaign_id": "open"}, {"kol_id": "@kol"}),
         "listInvitations": Call("kol"),
         "setPromoCode": Call("kol", {"contract_id": "funded"}, {"promo_code": "GLOW10"}),
+        "updateMe": Call("kol", body={"locale": "zh_Hans", "time_zone": "Asia/Shanghai"}),
+        "listNotifications": Call("brand"),
+        "markNotificationRead": Call("brand", {"notification_id": "notification"}),
+        "markAllNotificationsRead": Call("brand"),
+        "duplicateCampaign": Call("brand", {"campaign_id": "open"}),
+        "updateBid": Call(
+            "kol",
+            {"bid_id": "bid"},
+            {"price": 45_000, "pitch": "Even better", "proposed_delivery": soon},
+        ),
+        "createWishlistBoard": Call("kol", body={"name": "Later"}),
+        "updateWishlistBoard": Call("kol", {"board_id": "board"}, {"name": "Soon"}),
+        "deleteWishlistBoard": Call("kol", {"board_id": "board"}),
+        "hideComment": Call("kol", {"comment_id": "comment"}),
+        "unhideComment": Call("brand", {"comment_id": "comment"}),
+        "reportComment": Call("kol", {"comment_id": "comment"}, {"reason": "Spam"}),
+        "addSocialAccount": Call(
+            "kol", body={"platform": "douyin", "handle": "glowdaily", "followers": 12_000}
+        ),
+        "updateSocialAccount": Call("kol", {"account_id": "social"}, {"followers": 15_000}),
+        "removeSocialAccount": Call("kol", {"account_id": "social"}),
+        "listWebhookEndpoints": Call("brand"),
+        "createWebhookEndpoint": Call(
+            "brand", body={"url": "https://hooks.brand.example/in", "events": ["bid.received"]}
+        ),
+        "getWebhookEndpoint": Call("brand", {"endpoint_id": "endpoint"}),
+        "updateWebhookEndpoint": Call(
+            "brand", {"endpoint_id": "endpoint"}, {"events": ["note.published"]}
+        ),
+        "deleteWebhookEndpoint": Call("brand", {"endpoint_id": "endpoint"}),
+        "rotateWebhookSecret": Call("brand", {"endpoint_id": "endpoint"}),
+        "listWebhookDeliveries": Call("brand", {"endpoint_id": "endpoint"}),
+        "resendWebhookDelivery": Call("brand", {"delivery_id": "delivery"}),
         "getFinanceSummary": Call("finance"),
+        "holdPayout": Call("finance", {"payout_id": "failed_payout"}, {"reason": "Check the KOL"}),
+        "releasePayoutHold": Call("finance", {"payout_id": "held"}),
+        "retryPayout": Call("finance", {"payout_id": "failed_payout"}, {"reason": "Fixed"}),
+        "retryRefund": Call("finance", {"refund_id": "failed_refund"}),
+        "listFinanceRefunds": Call("admin"),
         "listFinancePayouts": Call("admin"),
         "listFinanceEntries": Call("finance"),
         "listInvoices": Call("brand"),

@@ -75,6 +75,7 @@ def _seed() -> tuple[dict[str, str], dict[str, list[int]]]:
     shortlist = Shortlist(brand_id=brand.id, name="Seeded picks")
     shortlist.members.append(ShortlistMember(kol_id=kol.id))
     db.session.add(shortlist)
+    others = _seed_others(brand, kol, contracts[3].id)
     db.session.commit()
     keys = {
         "brand": make_api_key(brand),
@@ -90,8 +91,46 @@ def _seed() -> tuple[dict[str, str], dict[str, list[int]]]:
         "kol": [kol.id],
         "comment": [comment.id],
         "shortlist": [shortlist.id],
-    }
+    } | {kind: [obj.id] for kind, obj in others.items()}
     return keys, ids
+
+
+def _seed_others(brand, kol, contract_id: int) -> dict:
+    """A webhook endpoint with a delivery (to a closed port: a resend fails at once), a
+    notification, a failed payout, a wishlist board and a social account (flushed)."""
+    from app.engagement.models import WishlistBoard
+    from app.notifications.services import notify
+    from app.payments.models import Payout, PayoutStatus, Refund
+    from app.profiles.services import add_social_account
+    from app.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint(brand_id=brand.id, url="http://127.0.0.1:9/in",
+                               events="bid.received", secret="whsec_dGVzdA==")  # fmt: skip
+    board = WishlistBoard(user_id=kol.id, name="Seeded board")
+    payout = Payout(contract_id=contract_id, kol_id=kol.id, stage="approval", amount=1000,
+                    currency="usd", status=PayoutStatus.FAILED)  # fmt: skip
+    refund = Refund(contract_id=contract_id, amount=1000, currency="usd",
+                    reason_code="cancellation", charge_id="ch_stateful_seed", status="failed")  # fmt: skip
+    db.session.add_all([endpoint, board, payout, refund])
+    db.session.flush()
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, message_id="msg_seed",
+                               event_type="bid.received", event_key="bid.received:seed",
+                               payload={"type": "bid.received"}, status="failed")  # fmt: skip
+    db.session.add(delivery)
+    db.session.flush()
+    return {
+        "webhook_endpoint": endpoint,
+        "webhook_delivery": delivery,
+        "notification": notify(
+            user_id=brand.id, kind="webhook.disabled", link="/webhooks", url=endpoint.url
+        ),
+        "payout": payout,
+        "refund": refund,
+        "board": board,
+        "social_account": add_social_account(
+            user_id=kol.id, platform="tiktok", handle="seeded", followers=9_000, url=None
+        ),
+    }
 
 
 def _realistic_bodies() -> dict[str, st.SearchStrategy]:

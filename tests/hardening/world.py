@@ -258,10 +258,11 @@ def _paperwork(contract, brand: str, add) -> None:
 
 def _invite_only_and_shortlists(w: World, add) -> None:
     """An invite-only campaign of A that only X was invited to (its brand and X see it), a
-    shortlist per brand holding its KOL (A's holds X, B's holds Y), a webhook endpoint each."""
+    shortlist per brand holding its KOL (A's holds X, B's holds Y), a webhook endpoint each
+    with a delivery that failed."""
     from app.campaigns.models import Invitation
     from app.shortlists.models import Shortlist, ShortlistMember
-    from app.webhooks.models import WebhookEndpoint
+    from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 
     secret = make_campaign(w.users["A"], title="Invite-only campaign of A", invite_only=True)
     db.session.add(Invitation(campaign_id=secret.id, kol_id=w.users["X"].id))
@@ -283,6 +284,12 @@ def _invite_only_and_shortlists(w: World, add) -> None:
         db.session.add(endpoint)
         db.session.flush()
         add(("endpoint_id",), Obj({"endpoint_id": endpoint.id}, frozenset({brand})))
+        delivery = WebhookDelivery(endpoint_id=endpoint.id, message_id=f"msg_{brand}",
+                                   event_type="bid.received", event_key=f"bid.received:{brand}",
+                                   payload={"type": "bid.received"}, status="failed")  # fmt: skip
+        db.session.add(delivery)
+        db.session.flush()
+        add(("delivery_id",), Obj({"delivery_id": delivery.id}, frozenset({brand})))
     db.session.commit()
     owners = frozenset({"A", "X"})
     add(("campaign_id",), Obj({"campaign_id": secret.id}, owners, label="invite-only"))
@@ -312,7 +319,8 @@ def _engagement_objects(w: World, note) -> dict[str, list[Obj]]:
     ]
     w.by_args[("comment_id",)] = by_author
     w.by_args[("board_id",)] = board_objs
-    return {"social.hide_comment": on_note, "social.unhide_comment": on_note}
+    return {"social.hide_comment": on_note, "social.unhide_comment": on_note,
+            "api.hide_comment": on_note, "api.unhide_comment": on_note}  # fmt: skip
 
 
 def signed_in_clients(app, world: World) -> dict:

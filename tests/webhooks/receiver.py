@@ -44,7 +44,8 @@ class Receiver(BaseAdapter):
         body = request.body if isinstance(request.body, bytes) else request.body.encode()
         self.received.append(
             {"id": request.headers["webhook-id"], "valid": verify(self.secret, request.headers, body),
-             "event": json.loads(body), "status": self.status}
+             "event": json.loads(body), "status": self.status,
+             "headers": dict(request.headers), "body": body}
         )  # fmt: skip
         response = requests.Response()
         response.status_code, response.request, response._content = self.status, request, b"ok"

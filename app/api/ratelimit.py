@@ -1,0 +1,76 @@
+"""Per-API-key rate limits: one budget per key across the whole of /api/v1.
+
+Every call is counted before its view runs, against the key it carries (a call without a key,
+to a public operation, against its IP address). The counters live in the limiter's storage
+(app/ratelimits.py: Redis when ``REDIS_URL`` is set, else the database, so that every gunicorn
+worker counts the same calls; each process's memory only while both are down).
+
+Every answer says where the caller stands, in the header fields of the IETF draft "RateLimit
+header fields for HTTP" (draft-ietf-httpapi-ratelimit-headers-06, the separate-fields form):
+``RateLimit-Limit`` (calls per window), ``RateLimit-Remaining`` (left in this window),
+``RateLimit-Reset`` (seconds until the window ends) and ``RateLimit-Policy`` (``100;w=60``).
+A call over the budget is a 429 in the JSON error envelope with ``Retry-After`` (seconds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+
+from flask import Response, current_app, g, request
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse
+
+from app.errors import json_error
+from app.extensions import limiter
+
+SCOPE = "api"
+
+
+def _bearer_secret() -> str:
+    scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
+
+
+def caller_key() -> str:
+    """Whose budget a call spends: its key's (hashed: the secret is never stored), or its IP's."""
+    secret = _bearer_secret()
+    if secret:
+        return "key:" + hashlib.sha256(secret.encode()).hexdigest()
+    return "ip:" + get_remote_address()
+
+
+def _limit() -> RateLimitItem:
+    name = "API_RATE_LIMIT" if _bearer_secret() else "API_RATE_LIMIT_ANONYMOUS"
+    return parse(current_app.config[name])
+
+
+def count_call() -> tuple[Response, int] | None:
+    """The API blueprint's ``before_request``: spend one call, refuse it over the budget."""
+    if not limiter.enabled or not current_app.config["RATELIMIT_ENABLED"]:
+        return None
+    item, key = _limit(), caller_key()
+    allowed = limiter.limiter.hit(item, SCOPE, key)
+    reset_at, remaining = limiter.limiter.get_window_stats(item, SCOPE, key)
+    g.api_rate_window = (item, remaining, reset_at)
+    if allowed:
+        return None
+    return json_error(429, "rate_limited", _("Too many calls with this API key; see Retry-After."))
+
+
+def add_headers(response: Response) -> Response:
+    """The API blueprint's ``after_request``: the RateLimit fields (and Retry-After on a 429)."""
+    window = g.pop("api_rate_window", None)
+    if window is None:
+        return response
+    item, remaining, reset_at = window
+    reset = max(0, math.ceil(reset_at - time.time()))
+    response.headers["RateLimit-Limit"] = str(item.amount)
+    response.headers["RateLimit-Remaining"] = str(max(0, remaining))
+    response.headers["RateLimit-Reset"] = str(reset)
+    response.headers["RateLimit-Policy"] = f"{item.amount};w={item.get_expiry()}"
+    if response.status_code == 429:
+        response.headers["Retry-After"] = str(max(1, reset))
+    return response
