@@ -55,6 +55,7 @@ def bid_json(bid: Bid) -> dict:
             {
                 "by": offer.by_role,
                 "price": offer.price,
+                "terms": offer.terms() if offer.terms_recorded else None,
                 "message": offer.message,
                 "created_at": offer.created_at.isoformat(),
             }

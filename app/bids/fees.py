@@ -72,3 +72,42 @@ def chargeable_price_error(price: int, currency: str) -> str | None:
             most=format_money(most, currency),
         )
     return None
+
+
+def deal_charge(*, price: int, cap: int = 0, licence_fee: int = 0) -> int:
+    """What the brand is charged for a deal: the price, the outcome cap and the licence fee,
+    each with its brand fee (as the contract fixes them at acceptance)."""
+    bps = current_app.config["BRAND_FEE_BPS"]
+    return sum(part + fee_for(part, bps) for part in (price, cap, licence_fee))
+
+
+def chargeable_deal_error(
+    price: int, currency: str, *, cap: int = 0, licence_fee: int = 0
+) -> str | None:
+    """Why the brand could not be charged for a deal in one payment, or None. A flat price
+    alone is checked as before (``chargeable_price_error``); with a cap or a licence fee,
+    Stripe's limits apply to the whole charge, so a commission-only deal (price 0) is possible
+    when what is charged reaches the currency's minimum."""
+    if cap <= 0 and licence_fee <= 0:
+        return chargeable_price_error(price, currency)
+    least, most = charge_limits(currency)
+    total = deal_charge(price=price, cap=cap, licence_fee=licence_fee)
+    params = dict(
+        total=format_money(total, currency),
+        code=currency.upper(),
+        least=format_money(least, currency),
+        most=format_money(most, currency),
+    )
+    if total < least:
+        return _(
+            "The brand would pay %(total)s in all (with the brand fee); a payment in %(code)s "
+            "must be at least %(least)s: raise the price or the cap.",
+            **params,
+        )
+    if total > most:
+        return _(
+            "The brand would pay %(total)s in all (with the brand fee); a payment in %(code)s "
+            "can be at most %(most)s.",
+            **params,
+        )
+    return None

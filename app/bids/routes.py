@@ -37,14 +37,16 @@ def _preview(form: BidForm, campaign):
         price=form.price.amount,
         pitch=form.pitch.data or "",
         proposed_delivery=form.proposed_delivery.data,
+        cap=_typed_terms(form, campaign.currency).get("outcome_cap"),
     )
 
 
 def _show_all_problems(form: BidForm, campaign) -> None:
     """The form's own checks failed: add the service's findings on the other fields, so every
     problem shows at once rather than one submission at a time."""
+    cap = terms_from_form(form, campaign.currency, {}).get("outcome_cap")
     problems = services.bid_problems(
-        campaign, form.price.amount, form.pitch.data or "", form.proposed_delivery.data
+        campaign, form.price.amount, form.pitch.data or "", form.proposed_delivery.data, cap
     )
     for name, messages in problems.items():
         field = getattr(form, name)
@@ -260,7 +262,11 @@ def counter(bid_id: int):
         # the side that waits is not shown the form, so it hears why, not about a price.
         services.check_may_answer(bid_id=bid_id, user_id=current_user.id)
         if form.validate():
-            fees = services.preview_fees(price=form.price.amount, currency=bid.currency)
+            fees = services.preview_fees(
+                price=form.price.amount,
+                currency=bid.currency,
+                cap=_typed_terms(form, bid.currency).get("outcome_cap", 0),
+            )
             if _confirmed(form):
                 services.counter_bid(
                     bid_id=bid_id,

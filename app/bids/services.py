@@ -85,8 +85,10 @@ def create_bid(
     _check_open_for_bids(campaign)
     if active_bid_of(campaign_id=campaign_id, kol_id=kol_id) is not None:
         raise Conflict(_("You already have an active bid on this campaign; edit it instead."))
-    amount, text, delivery = checked_bid_fields(campaign, price, pitch, proposed_delivery)
     offered = offered_terms(campaign.terms(), terms)
+    amount, text, delivery = checked_bid_fields(
+        campaign, price, pitch, proposed_delivery, offered["outcome_cap"]
+    )
     bid = Bid(
         **offered,
         campaign_id=campaign.id,
@@ -98,7 +100,7 @@ def create_bid(
         status=BidStatus.PENDING,
         turn=BRAND,
     )
-    bid.offers.append(Offer(by_role=KOL, price=amount, message=text))
+    bid.offers.append(Offer.of(bid, by_role=KOL, message=text))
     try:
         with db.session.begin_nested():
             db.session.add(bid)
@@ -191,15 +193,17 @@ def update_bid(
         raise NotFound(_("No such bid."))
     _check_active(bid, campaign)
     _kol_may_change(bid)
-    amount, text, delivery = checked_bid_fields(campaign, price, pitch, proposed_delivery)
     offered = offered_terms(bid.terms(), terms)
+    amount, text, delivery = checked_bid_fields(
+        campaign, price, pitch, proposed_delivery, offered["outcome_cap"]
+    )
     price_changed = amount != bid.price or offered != bid.terms()
     bid.pitch, bid.proposed_delivery = text, delivery
     for name, value in offered.items():
         setattr(bid, name, value)
     if price_changed:
         bid.price = amount
-        bid.offers.append(Offer(by_role=KOL, price=amount, message=_("Updated bid")))
+        bid.offers.append(Offer.of(bid, by_role=KOL, message=_("Updated bid")))
     if bid.turn == KOL:
         bid.turn = BRAND
     _tell(campaign.brand_id, "bid.updated", bid, t=campaign.title)
@@ -239,8 +243,8 @@ def counter_bid(
     _check_active(bid, campaign)
     _check_turn(bid, side)
     errors: dict[str, list[str]] = {}
-    amount = price_or_error(price, bid.currency, errors)
     offered = offered_terms(bid.terms(), terms)
+    amount = price_or_error(price, bid.currency, errors, cap=offered["outcome_cap"])
     if not errors and amount == bid.price and offered == bid.terms():
         errors["price"] = [_("A counter-offer needs a different price.")]
     if errors:
@@ -251,7 +255,7 @@ def counter_bid(
     for name, value in offered.items():
         setattr(bid, name, value)
     bid.turn = KOL if side == BRAND else BRAND
-    bid.offers.append(Offer(by_role=side, price=amount, message=text))
+    bid.offers.append(Offer.of(bid, by_role=side, message=text))
     other = bid.kol_id if side == BRAND else campaign.brand_id
     _tell(other, "bid.counter", bid, price=money(amount, bid.currency), title=campaign.title)
     db.session.flush()

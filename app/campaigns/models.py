@@ -53,7 +53,11 @@ class Campaign(Searchable, OutcomeTerms, db.Model):
     }
     __table_args__ = (
         CheckConstraint("budget > 0", name="budget_positive"),
-        CheckConstraint("price_min > 0 AND price_min <= price_max", name="price_range"),
+        # A price of 0 is a commission-only deal: only with outcome terms (a cap to fund).
+        CheckConstraint(
+            "price_min >= 0 AND price_min <= price_max AND (price_min > 0 OR outcome_cap > 0)",
+            name="price_range_or_cap",
+        ),
         CheckConstraint("price_max <= budget", name="price_within_budget"),
         CheckConstraint("notes_wanted > 0", name="notes_wanted_positive"),
         CheckConstraint(

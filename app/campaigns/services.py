@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from app.bids.fees import chargeable_price_error
+from app.bids.fees import chargeable_deal_error
 from app.campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -119,22 +119,23 @@ def default_for(name: str) -> int | None:
     return DEFAULTS.get(name)
 
 
-def _clean_amounts(values: dict, currency: str, errors: dict) -> dict[str, int]:
+def _clean_amounts(values: dict, currency: str, errors: dict, cap: int) -> dict[str, int]:
+    """Budget and price range; with outcome terms (a ``cap``) a price may be 0: commission only."""
     amounts = {}
     for name in ("budget", "price_min", "price_max"):
         value = values.get(name)
         if isinstance(value, bool) or not isinstance(value, int):
             errors[name] = [_("Enter an amount.")]
-        elif value <= 0:
+        elif value < 0 or (value == 0 and (name == "budget" or not cap)):
             errors[name] = [_("The amount must be more than zero.")]
         elif value > MAX_MINOR_AMOUNT:
             errors[name] = [_("The amount is too large.")]
         else:
             amounts[name] = value
     for name in ("price_min", "price_max"):
-        # A note's price is what a contract charges the brand (plus the brand fee).
+        # What a contract charges the brand: the price and the cap, plus the brand fee.
         problem = (
-            chargeable_price_error(amounts[name], currency)
+            chargeable_deal_error(amounts[name], currency, cap=cap)
             if name in amounts and currency in CURRENCIES
             else None
         )
@@ -225,10 +226,11 @@ def clean_campaign_values(values: dict[str, Any]) -> tuple[dict[str, Any], list[
     clean["content_format"] = values.get("content_format")
     clean["invite_only"] = values.get("invite_only") is True
     clean.update({name: _clean_int(values, name, errors) for name in INT_RANGES})
-    clean.update(_clean_amounts(values, currency, errors))
+    clean.update(clean_terms(values, errors))
+    cap = clean["outcome_cap"] if isinstance(clean["outcome_cap"], int) else 0
+    clean.update(_clean_amounts(values, currency, errors, cap))
     clean.update(_clean_deadlines(values, errors))
     clean.update(_clean_tags(values, errors))
-    clean.update(clean_terms(values, errors))
     targets = _clean_targets(values, errors)
     if errors:
         raise ValidationFailed(errors)

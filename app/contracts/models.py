@@ -56,7 +56,8 @@ class Contract(OutcomeTerms, db.Model):
         S.FROZEN: {S.FUNDED, S.IN_REVIEW, S.APPROVED, S.RELEASED, S.DISPUTED, S.CANCELLED},
     }
     __table_args__ = (
-        CheckConstraint("price > 0", name="price_positive"),
+        # A price of 0 is a commission-only deal: only with outcome terms (a cap to fund).
+        CheckConstraint("price >= 0 AND (price > 0 OR outcome_cap > 0)", name="price_or_cap"),
         CheckConstraint("brand_fee >= 0 AND kol_fee >= 0 AND kol_fee <= price", name="fees"),
         CheckConstraint("revisions_used >= 0", name="revisions_not_negative"),
         Index("ix_contracts_brand_status", "brand_id", "status"),
