@@ -1,4 +1,5 @@
-"""Demo outcome deal for `make run`: a flat fee + 10 % commission + a bonus at 10,000 views,
+"""Demo outcome deal for `make run`: a flat fee + 10 % commission + a bonus at 10,000 views
+(and a 90-day paid-ads licence),
 capped and funded up front; its note went live eight days ago, had its views, clicks and
 orders (one from a robot's click, one returned), and the first weekly settlement paid the KOL.
 The brand and the KOL read the terms, the bonus progress and the statement on the contract."""
@@ -42,6 +43,7 @@ def _campaign(brand_id: int) -> Campaign:
         "delivery_deadline": now + timedelta(days=40),
         "required_hashtags": "#ad #glowserum", "required_mentions": "",
         "usage_rights": "", **TERMS,
+        "licence_scope": "paid", "licence_days": 90, "licence_fee": 8_000,
     }  # fmt: skip
     campaign = campaigns.create_campaign(brand_id=brand_id, values=values)
     db.session.flush()

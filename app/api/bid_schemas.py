@@ -69,6 +69,12 @@ class Fees(Schema):
     brand_total = fields.Integer(required=True)
     kol_fee = fields.Integer(required=True)
     kol_net = fields.Integer(required=True)
+    outcome_reserve = fields.Integer(
+        required=True, metadata={"description": "The cap with its brand fee (in brand_total)"}
+    )
+    licence_fee = fields.Integer(required=True)
+    licence_brand_fee = fields.Integer(required=True)
+    licence_kol_fee = fields.Integer(required=True)
 
 
 class Offer(Schema):

@@ -61,6 +61,7 @@ from app.analytics import api as analytics  # noqa: E402, F401
 from app.api import bids, campaigns, contracts, finance, notes, payments  # noqa: E402, F401
 from app.engagement import api as engagement  # noqa: E402, F401
 from app.engagement import comments_api  # noqa: E402, F401
+from app.licences import api as licences_api  # noqa: E402, F401
 from app.outcomes import api as outcomes_api  # noqa: E402, F401
 from app.profiles import api as profiles_api  # noqa: E402, F401
 from app.shortlists import api as shortlists_api  # noqa: E402, F401

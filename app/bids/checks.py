@@ -19,7 +19,9 @@ PITCH_MAX = 5000
 MESSAGE_MAX = 2000
 
 
-def price_or_error(price: int | None, currency: str, errors: dict, *, cap: int = 0) -> int:
+def price_or_error(
+    price: int | None, currency: str, errors: dict, *, cap: int = 0, licence_fee: int = 0
+) -> int:
     """The price in minor units, or 0 with the reason under ``errors["price"]``: missing (an
     API call without one), not more than zero (0 is allowed when the deal pays commission or a
     bonus up to ``cap``: a commission-only deal), or a charge Stripe would refuse."""
@@ -33,7 +35,7 @@ def price_or_error(price: int | None, currency: str, errors: dict, *, cap: int =
                 "bonus up to a cap."
             )
         ]
-    elif problem := chargeable_deal_error(price, currency, cap=cap):
+    elif problem := chargeable_deal_error(price, currency, cap=cap, licence_fee=licence_fee):
         errors["price" if price else "outcome_cap"] = [problem]
     return price
 
@@ -53,14 +55,14 @@ def _delivery_or_error(value: date | None, campaign: Campaign, errors: dict) -> 
     return value
 
 
-def _within_budget(price: int, cap: int, campaign: Campaign, errors: dict) -> None:
-    """A bid the brand could never accept (accepting checks the price and the cap, which is
-    held like the price) is refused up front."""
-    if "price" not in errors and price + cap > campaign.remaining_budget:
+def _within_budget(price: int, extras: int, campaign: Campaign, errors: dict) -> None:
+    """A bid the brand could never accept (accepting checks the price with the cap and the
+    licence fee, ``extras``, which are held like the price) is refused up front."""
+    if "price" not in errors and price + extras > campaign.remaining_budget:
         errors["price"] = [
             _(
                 "%(price)s is more than the campaign's remaining budget (%(left)s).",
-                price=format_money(price + cap, campaign.currency),
+                price=format_money(price + extras, campaign.currency),
                 left=format_money(campaign.remaining_budget, campaign.currency),
             )
         ]
@@ -72,14 +74,16 @@ def bid_problems(
     pitch: str,
     proposed_delivery: date | None,
     cap: int | None = None,
+    licence_fee: int | None = None,
 ) -> dict[str, list[str]]:
     """Every problem with a bid's fields at once (field → messages), so a form shows them all
-    on its first step instead of one step at a time. ``cap``: the outcome cap proposed (the
-    campaign's when None)."""
+    on its first step instead of one step at a time. ``cap`` and ``licence_fee``: as proposed
+    (the campaign's when None)."""
     errors: dict[str, list[str]] = {}
     cap = campaign.outcome_cap if cap is None else cap
-    amount = price_or_error(price, campaign.currency, errors, cap=cap)
-    _within_budget(amount, cap, campaign, errors)
+    licence_fee = campaign.licence_fee if licence_fee is None else licence_fee
+    amount = price_or_error(price, campaign.currency, errors, cap=cap, licence_fee=licence_fee)
+    _within_budget(amount, cap + licence_fee, campaign, errors)
     text = clean_text(pitch or "", PITCH_MAX + 1)
     if not text:
         errors["pitch"] = [_("Tell the brand why you are a good fit.")]
@@ -95,8 +99,9 @@ def checked_bid_fields(
     pitch: str,
     proposed_delivery: date | None,
     cap: int | None = None,
+    licence_fee: int | None = None,
 ) -> tuple[int, str, date]:
-    errors = bid_problems(campaign, price, pitch, proposed_delivery, cap)
+    errors = bid_problems(campaign, price, pitch, proposed_delivery, cap, licence_fee)
     if errors:
         raise ValidationFailed(errors)
     return price, clean_text(pitch, PITCH_MAX + 1), proposed_delivery
@@ -132,19 +137,22 @@ def preview_bid(
     pitch: str,
     proposed_delivery: date | None,
     cap: int | None = None,
+    licence_fee: int | None = None,
 ) -> Fees:
     """The first step of the bid form: every field is checked (all errors at once, a past
     date included) before the fees are shown for confirmation."""
-    errors = bid_problems(campaign, price, pitch, proposed_delivery, cap)
+    errors = bid_problems(campaign, price, pitch, proposed_delivery, cap, licence_fee)
     if errors:
         raise ValidationFailed(errors)
-    return fees_for(price=price, currency=campaign.currency)
+    cap = campaign.outcome_cap if cap is None else cap
+    licence_fee = campaign.licence_fee if licence_fee is None else licence_fee
+    return fees_for(price=price, currency=campaign.currency, cap=cap, licence_fee=licence_fee)
 
 
-def preview_fees(*, price: int | None, currency: str, cap: int = 0) -> Fees:
+def preview_fees(*, price: int | None, currency: str, cap: int = 0, licence_fee: int = 0) -> Fees:
     """The fees on a price (minor units) before anyone commits; a bad price names the field."""
     errors: dict[str, list[str]] = {}
-    amount = price_or_error(price, currency, errors, cap=cap)
+    amount = price_or_error(price, currency, errors, cap=cap, licence_fee=licence_fee)
     if errors:
         raise ValidationFailed(errors)
-    return fees_for(price=amount, currency=currency)
+    return fees_for(price=amount, currency=currency, cap=cap, licence_fee=licence_fee)

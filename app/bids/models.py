@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import BigId, TZDateTime, enum_column, utcnow
 from app.extensions import db
+from app.licence_terms import LicenceTerms
 from app.outcome_terms import OutcomeTerms
 
 
@@ -38,7 +39,7 @@ ACTIVE_BID_STATUSES = (BidStatus.PENDING, BidStatus.COUNTERED)
 BRAND, KOL = "brand", "kol"
 
 
-class Bid(OutcomeTerms, db.Model):
+class Bid(OutcomeTerms, LicenceTerms, db.Model):
     __tablename__ = "bids"
     STATUS_ENTITY = "bid"
     _open = {
@@ -88,7 +89,7 @@ class Bid(OutcomeTerms, db.Model):
         return self.status in ACTIVE_BID_STATUSES
 
 
-class Offer(OutcomeTerms, db.Model):
+class Offer(OutcomeTerms, LicenceTerms, db.Model):
     """One offer put on the table, by either side: the price and the terms as they stood
     (``Offer.of``), with its message. Offers made before the terms were recorded have
     ``terms_recorded`` false: their price is all that is known."""
@@ -107,4 +108,6 @@ class Offer(OutcomeTerms, db.Model):
     @classmethod
     def of(cls, bid: Bid, *, by_role: str, message: str) -> Offer:
         """The offer now on ``bid``'s table: its price and its terms."""
-        return cls(by_role=by_role, price=bid.price, message=message, **bid.terms())
+        return cls(
+            by_role=by_role, price=bid.price, message=message, **bid.terms(), **bid.licence()
+        )

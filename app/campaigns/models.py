@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import BigId, TZDateTime, enum_column, utcnow
 from app.extensions import db
+from app.licence_terms import LicenceTerms
 from app.outcome_terms import OutcomeTerms
 from app.search import Searchable
 
@@ -38,7 +39,7 @@ class ContentFormat(enum.StrEnum):
     VIDEO = "video"
 
 
-class Campaign(Searchable, OutcomeTerms, db.Model):
+class Campaign(Searchable, OutcomeTerms, LicenceTerms, db.Model):
     __tablename__ = "campaigns"
     STATUS_ENTITY = "campaign"
     SEARCH_FIELDS = {"title": "A", "brief": "B"}

@@ -29,6 +29,7 @@ from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, TIER_LABELS
 from app.db_types import utcnow
 from app.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from app.extensions import db
+from app.licence_terms import LICENCE_FIELDS, clean_licence
 from app.money import CURRENCIES, MAX_MINOR_AMOUNT, offered_currencies
 from app.outcome_terms import TERM_FIELDS, clean_terms
 from app.status import move, record_created
@@ -78,6 +79,7 @@ COLUMN_FIELDS = (
     "usage_rights",
     "invite_only",
     *TERM_FIELDS,  # outcome terms: commission, bonus, cap, windows (app/outcome_terms.py)
+    *LICENCE_FIELDS,  # the usage licence: where, how long, what fee (app/licence_terms.py)
 )
 
 
@@ -119,7 +121,9 @@ def default_for(name: str) -> int | None:
     return DEFAULTS.get(name)
 
 
-def _clean_amounts(values: dict, currency: str, errors: dict, cap: int) -> dict[str, int]:
+def _clean_amounts(
+    values: dict, currency: str, errors: dict, cap: int, licence_fee: int
+) -> dict[str, int]:
     """Budget and price range; with outcome terms (a ``cap``) a price may be 0: commission only."""
     amounts = {}
     for name in ("budget", "price_min", "price_max"):
@@ -135,7 +139,7 @@ def _clean_amounts(values: dict, currency: str, errors: dict, cap: int) -> dict[
     for name in ("price_min", "price_max"):
         # What a contract charges the brand: the price and the cap, plus the brand fee.
         problem = (
-            chargeable_deal_error(amounts[name], currency, cap=cap)
+            chargeable_deal_error(amounts[name], currency, cap=cap, licence_fee=licence_fee)
             if name in amounts and currency in CURRENCIES
             else None
         )
@@ -226,9 +230,9 @@ def clean_campaign_values(values: dict[str, Any]) -> tuple[dict[str, Any], list[
     clean["content_format"] = values.get("content_format")
     clean["invite_only"] = values.get("invite_only") is True
     clean.update({name: _clean_int(values, name, errors) for name in INT_RANGES})
-    clean.update(clean_terms(values, errors))
+    clean.update(clean_terms(values, errors), **clean_licence(values, errors))
     cap = clean["outcome_cap"] if isinstance(clean["outcome_cap"], int) else 0
-    clean.update(_clean_amounts(values, currency, errors, cap))
+    clean.update(_clean_amounts(values, currency, errors, cap, clean["licence_fee"]))
     clean.update(_clean_deadlines(values, errors))
     clean.update(_clean_tags(values, errors))
     targets = _clean_targets(values, errors)

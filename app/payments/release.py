@@ -124,7 +124,10 @@ def approve_contract(*, contract_id: int, by: int | None, reason: str) -> Contra
 def release_on_approval(contract: Contract, *, actor_id: int | None) -> Payout | None:
     """The first share (RELEASE_ON_APPROVAL_BPS) goes to the KOL at once; the rest waits for
     keep-live (``release_after_keep_live``)."""
+    from app.licences.services import start_licence
+
     payout = release_stage(contract, "approval")
+    start_licence(contract)  # the usage licence's fee, paid with the first share
     move(contract, S.RELEASED, by=actor_id, reason="released on approval")
     return payout
 

@@ -112,6 +112,9 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     objects["draft_note"] = draft_note(funded())
     objects["submitted"] = submitted_note(funded())
     objects["published"] = published_note(funded())
+    from app.contracts.models import Contract
+
+    objects["licensable"] = db.session.get(Contract, published_note(funded()).contract_id)
     objects["taken_down"] = take_down_note(
         note_id=published_note(funded()).id, kol_id=kol.id, accept_breach=True
     )
@@ -208,6 +211,11 @@ def _valid_calls() -> dict[str, Call]:
         "inviteKol": Call("brand", {"campaign_id": "open"}, {"kol_id": "@kol"}),
         "listInvitations": Call("kol"),
         "setPromoCode": Call("kol", {"contract_id": "funded"}, {"promo_code": "GLOW10"}),
+        "buyLicence": Call(
+            "brand",
+            {"contract_id": "licensable"},
+            {"licence_scope": "paid", "licence_days": 30, "licence_fee": 5_000},
+        ),
         "getFinanceSummary": Call("finance"),
         "listFinancePayouts": Call("admin"),
         "listFinanceEntries": Call("finance"),
