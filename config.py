@@ -177,6 +177,8 @@ class Config:
     # Staged release: this share of the price is released on approval, the rest when the
     # keep-live period ends with the note still live.
     RELEASE_ON_APPROVAL_BPS = int(os.environ.get("RELEASE_ON_APPROVAL_BPS", "7000"))
+    # Days before a usage licence ends that its brand is told (app/licences/services.py).
+    LICENCE_REMINDER_DAYS = int(os.environ.get("LICENCE_REMINDER_DAYS", "7"))
 
     # Hours a brand has to fund an accepted bid's contract before it can be cancelled.
     FUNDING_DEADLINE_HOURS = int(os.environ.get("FUNDING_DEADLINE_HOURS", "72"))

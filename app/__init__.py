@@ -226,6 +226,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.engagement.social_routes import bp as social_bp
     from app.finance import payout_routes, reconcile_routes  # noqa: F401
     from app.finance.routes import bp as finance_bp
+    from app.licences.routes import bp as licences_bp
     from app.mail.routes import bp as mail_bp
     from app.main import bp as main_bp
     from app.notes import public_routes, review_routes, search_routes  # noqa: F401
@@ -260,6 +261,7 @@ def _register_blueprints(app: Flask) -> None:
         webhooks_bp,
         outcomes_bp,
         paperwork_bp,
+        licences_bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer keys, never cookies: CSRF cannot reach it

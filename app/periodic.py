@@ -18,6 +18,7 @@ from app.context import in_app_context
 from app.db_types import utcnow
 from app.extensions import db
 from app.jobs import run_inline_jobs, sweep_staged_jobs
+from app.licences.services import remind_licence_endings
 from app.notes.services import auto_approve_due_notes
 from app.payments.funding import expire_unfunded_contracts
 from app.payments.release import release_after_keep_live
@@ -27,6 +28,7 @@ CONTRACT_TICKS: dict[str, Callable[[datetime], int]] = {
     "expire_unfunded": expire_unfunded_contracts,
     "keep_live_release": release_after_keep_live,
     "expire_bids": expire_bids,
+    "licence_reminders": remind_licence_endings,
 }
 
 

@@ -106,6 +106,7 @@ def seed_all() -> bool:
     from app.engagement.seed import seed_social
     from app.jobs import run_inline_jobs
     from app.seed_market import seed_marketplace
+    from app.seed_outcomes import seed_outcome_deal
     from app.seed_showcase import seed_showcase
     from app.shortlists.seed import seed_shortlists
 
@@ -114,6 +115,7 @@ def seed_all() -> bool:
     run_inline_jobs()
     created = seed_marketplace() or created
     created = seed_showcase() or created
+    created = seed_outcome_deal() or created
     created = seed_social() or created
     created = seed_shortlists() or created
     db.session.commit()

@@ -140,7 +140,7 @@ def make_bid(campaign=None, kol: User | None = None, price: int = 50_000, **over
         proposed_delivery=(campaign.delivery_deadline - timedelta(days=2)).date(),
         **overrides,
     )
-    bid.offers.append(Offer(by_role="kol", price=price, message=bid.pitch))
+    bid.offers.append(Offer.of(bid, by_role="kol", message=bid.pitch))
     db.session.add(bid)
     record_created(bid, by=kol.id)
     db.session.commit()
@@ -252,7 +252,11 @@ def make_deal(
     brand = brand or make_user(Role.BRAND)
     kol = kol or make_kol(verified=True)
     campaign = campaign or make_campaign(brand, **campaign_overrides)
-    deal = Deal(brand, kol, campaign, make_bid(campaign, kol, price=price))
+    # The bid carries the contract's outcome terms (a price of 0 needs its cap on the bid too).
+    from app.outcome_terms import TERM_FIELDS
+
+    terms = {k: v for k, v in (contract_fields or {}).items() if k in TERM_FIELDS}
+    deal = Deal(brand, kol, campaign, make_bid(campaign, kol, price=price, **terms))
     if reached == 0:
         return deal
     if onboarded:

@@ -70,8 +70,38 @@ def test_seed_is_idempotent(tmp_path):
     assert statuses == {"draft", "open", "closed", "completed", "cancelled"}
     assert {"pending", "countered", "accepted", "rejected", "withdrawn"} <= bids
     assert {"awaiting_funding", "in_review", "released"} <= contracts
+    _the_outcome_deal_was_settled(fresh)
     second = runner.invoke(args=["seed"])
     db.session.remove()
     assert second.exit_code == 0 and "already there" in second.output
     assert counts() == after_first
     context.pop()
+
+
+def _the_outcome_deal_was_settled(fresh) -> None:
+    """The demo's outcome deal (flat + 10 % commission + a bonus at 10,000 views, capped) had
+    its first weekly settlement: the robot's and the returned order excluded, the bonus paid,
+    and the books agree."""
+    from sqlalchemy import select
+
+    from app.campaigns.models import Campaign
+    from app.contracts.models import Contract
+    from app.ledger.checks import ledger_problems
+    from app.outcomes.models import Settlement
+    from app.seed_outcomes import MARKER
+
+    with fresh.app_context():
+        contract = db.session.scalar(
+            select(Contract)
+            .join(Campaign, Campaign.id == Contract.campaign_id)
+            .where(Campaign.title == MARKER)
+        )
+        settlement = db.session.scalar(
+            select(Settlement).where(Settlement.contract_id == contract.id)
+        )
+        assert settlement is not None and settlement.seq == 1 and not settlement.final
+        reasons = sorted(line.reason for line in settlement.lines if line.reason)
+        assert reasons == ["bot_click", "reversed"]
+        assert settlement.bonus == 5_000 and settlement.released == settlement.earned > 5_000
+        assert contract is not None and contract.commission_bps == 1000
+        assert ledger_problems() == []

@@ -18,10 +18,14 @@ BID_SORTS = ("price", "-price", "followers", "rating", "reliability", "newest")
 # Which fields a bid needs is the services' rule, checked after the caller's access to the
 # campaign or bid: a stranger learns nothing from a 422 listing what is missing.
 NEEDED = {"description": "Needed; a missing value is a 422 naming it"}
+PRICE = {
+    "description": "Minor units; 0 only with outcome terms and a cap (commission only). "
+    + NEEDED["description"]
+}
 
 
 class NewBid(StrictSchema):
-    price = amount(metadata=NEEDED)
+    price = amount(minimum=0, metadata=PRICE)
     pitch = text(PITCH_MAX, min_length=1, metadata=NEEDED)
     proposed_delivery = fields.Date(
         metadata={"description": "YYYY-MM-DD. " + NEEDED["description"]}
@@ -41,7 +45,7 @@ class NewBid(StrictSchema):
 
 
 class Counter(StrictSchema):
-    price = amount(metadata=NEEDED)
+    price = amount(minimum=0, metadata=PRICE)
     message = text(MESSAGE_MAX, load_default="")
     terms = fields.Nested(
         NegotiableTermsInput,
@@ -74,11 +78,24 @@ class Fees(Schema):
     brand_total = fields.Integer(required=True)
     kol_fee = fields.Integer(required=True)
     kol_net = fields.Integer(required=True)
+    outcome_reserve = fields.Integer(
+        required=True, metadata={"description": "The cap with its brand fee (in brand_total)"}
+    )
+    licence_fee = fields.Integer(required=True)
+    licence_brand_fee = fields.Integer(required=True)
+    licence_kol_fee = fields.Integer(required=True)
 
 
 class Offer(Schema):
     by = fields.String(required=True, validate=validate.OneOf(SIDES))
     price = fields.Integer(required=True)
+    terms = fields.Nested(
+        TermsSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The outcome terms offered; null for offers made before "
+                  "terms were recorded"},
+    )  # fmt: skip
     message = fields.String(required=True)
     created_at = fields.String(required=True, metadata={"format": "date-time"})
 

@@ -18,11 +18,12 @@ from app.api.bid_schemas import (
 )
 from app.api.contract_schemas import ContractSchema
 from app.api.contracts import contract_json
+from app.api.outcome_schemas import terms_json
 from app.api.routes import bp
 from app.api.schemas import ErrorSchema
 from app.auth.models import Role
 from app.bids import queries, services
-from app.bids.fees import fees_for
+from app.bids.fees import bid_fees
 from app.bids.models import Bid
 from app.extensions import db
 from app.pagination import Page, page_json
@@ -35,7 +36,7 @@ _MOVED_ON = {
 
 
 def bid_json(bid: Bid) -> dict:
-    fees = fees_for(price=bid.price, currency=bid.currency)
+    fees = bid_fees(bid)
     return {
         "id": bid.id,
         "campaign_id": bid.campaign_id,
@@ -45,7 +46,7 @@ def bid_json(bid: Bid) -> dict:
         "price": bid.price,
         "currency": bid.currency,
         "fees": fees.as_dict(),
-        "terms": bid.terms(),
+        "terms": terms_json(bid),
         "pitch": bid.pitch,
         "proposed_delivery": bid.proposed_delivery.isoformat(),
         "deliverable_due_dates": [d.isoformat() for d in bid.deliverable_dates],
@@ -56,6 +57,7 @@ def bid_json(bid: Bid) -> dict:
             {
                 "by": offer.by_role,
                 "price": offer.price,
+                "terms": terms_json(offer) if offer.terms_recorded else None,
                 "message": offer.message,
                 "created_at": offer.created_at.isoformat(),
             }

@@ -12,6 +12,7 @@ from flask import current_app, jsonify, request
 from app import media, media_store, viewer_cache
 from app.api.auth import api_access, api_user
 from app.api.campaign_schemas import CampaignInput, CampaignList, CampaignQuery, CampaignSchema
+from app.api.outcome_schemas import terms_json
 from app.api.routes import bp
 from app.api.schemas import ErrorSchema
 from app.auth.models import Role
@@ -72,7 +73,7 @@ def campaign_json(campaign: Campaign, fit: Fit | None = None) -> dict[str, Any]:
         "created_at": _iso(campaign.created_at),
         "published_at": _iso(campaign.published_at),
     }
-    body.update(campaign.terms())  # outcome terms (app/outcome_terms.py)
+    body.update(terms_json(campaign))  # outcome terms and licence (app/outcome_terms.py)
     for field, kind in services.TARGET_KINDS.items():
         body[field] = campaign.targets_of(kind)
     if fit is not None:

@@ -84,6 +84,13 @@ class ContractSchema(Schema):
         required=True, metadata={"description": "The brand fee on the cap (in brand_total)"}
     )
     promo_code = fields.String(required=True, allow_none=True)
+    licence_brand_fee = fields.Integer(
+        required=True, metadata={"description": "The brand fee on the licence fee (in brand_total)"}
+    )
+    licence_kol_fee = fields.Integer(
+        required=True, metadata={"description": "The KOL fee on the licence fee"}
+    )
+    licence_ends_at = _stamp()
 
 
 class MessageSchema(Schema):

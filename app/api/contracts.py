@@ -13,6 +13,7 @@ from app.api.contract_schemas import (
     MessageSchema,
     NewMessage,
 )
+from app.api.outcome_schemas import terms_json
 from app.api.routes import bp
 from app.api.schemas import ErrorSchema, PageArgs
 from app.auth.models import Role
@@ -90,8 +91,11 @@ def contract_json(contract: Contract, deliverables: list[dict] | None = None) ->
         "approved_at": _when(contract.approved_at),
         "keep_live_until": _when(contract.keep_live_until),
         "completed_at": _when(contract.completed_at),
-        "terms": contract.terms(),
+        "terms": terms_json(contract),
         "outcome_fee": contract.outcome_fee,
+        "licence_brand_fee": contract.licence_brand_fee,
+        "licence_kol_fee": contract.licence_kol_fee,
+        "licence_ends_at": _when(contract.licence_ends_at),
         "promo_code": contract.promo_code,
     }
 

@@ -52,6 +52,7 @@ TAKES: dict[str, dict[str, str]] = {
         "putNoteDraft": "contract_id",
         "listSettlements": "contract_id",
         "setPromoCode": "contract_id",
+        "buyLicence": "contract_id",
     },
     "contract_ref": {
         "getContract": "contract_id",

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.analytics.api_schemas import ConversionFields
 from app.api.schemas import StrictInteger, StrictSchema, amount, text
+from app.licence_terms import LICENCE_SCOPES, MAX_LICENCE_DAYS
 from app.outcome_terms import BONUS_METRICS, TERM_RANGES
 
 METRICS = sorted(BONUS_METRICS)
@@ -33,6 +34,20 @@ class NegotiableTermsInput(StrictSchema):
     outcome_cap = amount(
         metadata={"description": "The most commission + bonus pay in all; funded up front"}
     )
+    licence_scope = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(sorted(LICENCE_SCOPES)),
+        metadata={"description": "Usage licence: own (brand's channels) or paid (also ads and "
+                  "boosting); null for none"},
+    )  # fmt: skip
+    licence_days = StrictInteger(
+        validate=validate.Range(min=0, max=MAX_LICENCE_DAYS),
+        metadata={"description": "How long the licence lasts from approval (needed with a scope)"},
+    )
+    licence_fee = amount(
+        minimum=0,
+        metadata={"description": "The licence fee, funded with the price, paid to the KOL"},
+    )
 
 
 class TermsInput(NegotiableTermsInput):
@@ -51,10 +66,14 @@ class TermsSchema(Schema):
     outcome_cap = fields.Integer(required=True)
     performance_days = fields.Integer(required=True)
     return_days = fields.Integer(required=True)
+    licence_scope = fields.String(required=True, allow_none=True)
+    licence_days = fields.Integer(required=True)
+    licence_fee = fields.Integer(required=True)
 
 
 def terms_json(holder) -> dict:
-    return holder.terms()
+    """A campaign's, bid's, offer's or contract's outcome terms and usage licence."""
+    return {**holder.terms(), **holder.licence()}
 
 
 class SettlementLineSchema(Schema):

@@ -56,12 +56,13 @@ class OneOf(fields.Raw):
         self.schemas = schemas
 
 
-def amount(**kwargs: Any) -> fields.Integer:
-    """An amount in the currency's minor unit (cents; yen for JPY): a positive whole number."""
+def amount(*, minimum: int = 1, **kwargs: Any) -> fields.Integer:
+    """An amount in the currency's minor unit (cents; yen for JPY): a positive whole number
+    (``minimum=0`` where 0 means something: a commission-only price)."""
     kwargs.setdefault("metadata", {}).setdefault(
         "description", "Integer in the currency's minor unit (10000 = $100.00; ¥10000 in JPY)"
     )
-    return StrictInteger(validate=validate.Range(min=1, max=MAX_MINOR_AMOUNT), **kwargs)
+    return StrictInteger(validate=validate.Range(min=minimum, max=MAX_MINOR_AMOUNT), **kwargs)
 
 
 def text(max_length: int, *, min_length: int = 0, **kwargs: Any) -> fields.String:

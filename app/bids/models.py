@@ -5,11 +5,23 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import BigId, TZDateTime, enum_column, utcnow
 from app.extensions import db
+from app.licence_terms import LicenceTerms
 from app.outcome_terms import OutcomeTerms
 
 
@@ -27,7 +39,7 @@ ACTIVE_BID_STATUSES = (BidStatus.PENDING, BidStatus.COUNTERED)
 BRAND, KOL = "brand", "kol"
 
 
-class Bid(OutcomeTerms, db.Model):
+class Bid(OutcomeTerms, LicenceTerms, db.Model):
     __tablename__ = "bids"
     STATUS_ENTITY = "bid"
     _open = {
@@ -39,7 +51,8 @@ class Bid(OutcomeTerms, db.Model):
     }
     TRANSITIONS = {BidStatus.PENDING: _open, BidStatus.COUNTERED: _open}
     __table_args__ = (
-        CheckConstraint("price > 0", name="price_positive"),
+        # A price of 0 is a commission-only offer: only with outcome terms (a cap to fund).
+        CheckConstraint("price >= 0 AND (price > 0 OR outcome_cap > 0)", name="price_or_cap"),
         # One active bid per KOL per campaign, held by the database itself.
         Index(
             "uq_bids_one_active",
@@ -88,15 +101,25 @@ class Bid(OutcomeTerms, db.Model):
         return self.status in ACTIVE_BID_STATUSES
 
 
-class Offer(db.Model):
-    """One price put on the table, by either side, with its message."""
+class Offer(OutcomeTerms, LicenceTerms, db.Model):
+    """One offer put on the table, by either side: the price and the terms as they stood
+    (``Offer.of``), with its message. Offers made before the terms were recorded have
+    ``terms_recorded`` false: their price is all that is known."""
 
     __tablename__ = "offers"
-    __table_args__ = (CheckConstraint("price > 0", name="price_positive"),)
+    __table_args__ = (CheckConstraint("price >= 0", name="price_not_negative"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id", ondelete="CASCADE"), index=True)
     by_role: Mapped[str] = mapped_column(String(8))  # brand | kol
     price: Mapped[int] = mapped_column(BigInteger)
     message: Mapped[str] = mapped_column(Text, default="")
+    terms_recorded: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+    @classmethod
+    def of(cls, bid: Bid, *, by_role: str, message: str) -> Offer:
+        """The offer now on ``bid``'s table: its price and its terms."""
+        return cls(
+            by_role=by_role, price=bid.price, message=message, **bid.terms(), **bid.licence()
+        )

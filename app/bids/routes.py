@@ -9,7 +9,7 @@ from app.auth.forms import ConfirmForm
 from app.auth.models import Role
 from app.authz import access
 from app.bids import queries, services
-from app.bids.fees import fees_for
+from app.bids.fees import bid_fees
 from app.bids.forms import SORTS, BidForm, BidSortForm, CounterForm, RejectForm
 from app.bids.models import BRAND, BidStatus
 from app.campaigns.services import owned_campaign
@@ -37,6 +37,7 @@ def _preview(form: BidForm, campaign):
         price=form.price.amount,
         pitch=form.pitch.data or "",
         proposed_delivery=form.proposed_delivery.data,
+        **_proposed_extras(_typed_terms(form, campaign.currency)),
     )
 
 
@@ -47,8 +48,9 @@ def _dates(text: str | None) -> list[str]:
 def _show_all_problems(form: BidForm, campaign) -> None:
     """The form's own checks failed: add the service's findings on the other fields, so every
     problem shows at once rather than one submission at a time."""
+    extras = _proposed_extras(terms_from_form(form, campaign.currency, {}))
     problems = services.bid_problems(
-        campaign, form.price.amount, form.pitch.data or "", form.proposed_delivery.data
+        campaign, form.price.amount, form.pitch.data or "", form.proposed_delivery.data, **extras
     )
     for name, messages in problems.items():
         field = getattr(form, name)
@@ -161,7 +163,7 @@ def campaign_bids(campaign_id: int):
         sort_form=sort_form,
         sort=sort,
         show=show,
-        fees={r.bid.id: fees_for(price=r.bid.price, currency=r.bid.currency) for r in rows},
+        fees={r.bid.id: bid_fees(r.bid) for r in rows},
     )
 
 
@@ -200,6 +202,14 @@ def _terms_data(holder) -> dict:
     return terms_form_data(holder, holder.currency) if request.method == "GET" else {}
 
 
+def _proposed_extras(terms: dict, bid=None) -> dict:
+    """The cap and licence fee a form proposes (a bid's own when the form leaves them out)."""
+    return {
+        "cap": terms.get("outcome_cap", bid.outcome_cap if bid else None),
+        "licence_fee": terms.get("licence_fee", bid.licence_fee if bid else None),
+    }
+
+
 def _typed_terms(form, currency: str) -> dict:
     """The outcome terms typed in a bid or counter form (ValidationFailed names the field)."""
     errors: dict = {}
@@ -218,7 +228,7 @@ def _render_detail(bid, campaign, counter_form, counter_fees, status: int = 200)
         campaign=campaign,
         side=side,
         profile=db.session.get(KolProfile, bid.kol_id),
-        fees=fees_for(price=bid.price, currency=bid.currency),
+        fees=bid_fees(bid),
         counter_form=counter_form,
         counter_fees=counter_fees,
         reject_form=RejectForm(),
@@ -248,7 +258,7 @@ def accept(bid_id: int):
         campaign=campaign,
         side=side,
         form=form,
-        fees=fees_for(price=bid.price, currency=bid.currency),
+        fees=bid_fees(bid),
         reliability=reliability_for([counterpart]).get(counterpart),
         rating=rating_summary([counterpart]).get(counterpart),
         profile=db.session.get(KolProfile, bid.kol_id),
@@ -265,7 +275,11 @@ def counter(bid_id: int):
         # the side that waits is not shown the form, so it hears why, not about a price.
         services.check_may_answer(bid_id=bid_id, user_id=current_user.id)
         if form.validate():
-            fees = services.preview_fees(price=form.price.amount, currency=bid.currency)
+            fees = services.preview_fees(
+                price=form.price.amount,
+                currency=bid.currency,
+                **_proposed_extras(_typed_terms(form, bid.currency), bid),
+            )
             if _confirmed(form):
                 services.counter_bid(
                     bid_id=bid_id,

@@ -36,6 +36,7 @@ from app.contracts.models import Contract
 from app.db_types import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.licence_terms import LICENCE_FIELDS, clean_licence
 from app.money import format_money
 from app.notifications.messages import money
 from app.notifications.services import notify
@@ -98,9 +99,11 @@ def create_bid(
     _check_open_for_bids(campaign)
     if active_bid_of(campaign_id=campaign_id, kol_id=kol_id) is not None:
         raise Conflict(_("You already have an active bid on this campaign; edit it instead."))
-    amount, text, delivery = checked_bid_fields(campaign, price, pitch, proposed_delivery)
+    offered = offered_terms(on_table(campaign), terms)
+    amount, text, delivery = checked_bid_fields(
+        campaign, price, pitch, proposed_delivery, offered["outcome_cap"], offered["licence_fee"]
+    )
     dues = due_dates_for(campaign, deliverable_due_dates)
-    offered = offered_terms(campaign.terms(), terms)
     bid = Bid(
         deliverable_due_dates=",".join(d.isoformat() for d in dues),
         **offered,
@@ -113,7 +116,7 @@ def create_bid(
         status=BidStatus.PENDING,
         turn=BRAND,
     )
-    bid.offers.append(Offer(by_role=KOL, price=amount, message=text))
+    bid.offers.append(Offer.of(bid, by_role=KOL, message=text))
     try:
         with db.session.begin_nested():
             db.session.add(bid)
@@ -140,14 +143,21 @@ def create_bid(
     return bid
 
 
+def on_table(holder) -> dict:
+    """A campaign's, bid's or offer's terms: outcome terms and the usage licence."""
+    return {**holder.terms(), **holder.licence()}
+
+
 def offered_terms(current: dict, proposed: dict | None) -> dict:
-    """The outcome terms on the table: ``current`` with the negotiable ones ``proposed``
-    changes, checked together (ValidationFailed names the field)."""
+    """The terms on the table (outcome terms and the licence): ``current`` with the negotiable
+    ones ``proposed`` changes, checked together (ValidationFailed names the field)."""
     if not proposed:
-        return {name: current[name] for name in TERM_FIELDS}
+        return {name: current[name] for name in (*TERM_FIELDS, *LICENCE_FIELDS)}
     errors: dict = {}
-    merged = {**current, **{k: v for k, v in proposed.items() if k in NEGOTIABLE}}
+    negotiable = (*NEGOTIABLE, *LICENCE_FIELDS)
+    merged = {**current, **{k: v for k, v in proposed.items() if k in negotiable}}
     clean = clean_terms(merged, errors)
+    clean.update(clean_licence(merged, errors))
     if errors:
         raise ValidationFailed(errors)
     return clean
@@ -206,15 +216,17 @@ def update_bid(
         raise NotFound(_("No such bid."))
     _check_active(bid, campaign)
     _kol_may_change(bid)
-    amount, text, delivery = checked_bid_fields(campaign, price, pitch, proposed_delivery)
-    offered = offered_terms(bid.terms(), terms)
-    price_changed = amount != bid.price or offered != bid.terms()
+    offered = offered_terms(on_table(bid), terms)
+    amount, text, delivery = checked_bid_fields(
+        campaign, price, pitch, proposed_delivery, offered["outcome_cap"], offered["licence_fee"]
+    )
+    price_changed = amount != bid.price or offered != on_table(bid)
     bid.pitch, bid.proposed_delivery = text, delivery
     for name, value in offered.items():
         setattr(bid, name, value)
     if price_changed:
         bid.price = amount
-        bid.offers.append(Offer(by_role=KOL, price=amount, message=_("Updated bid")))
+        bid.offers.append(Offer.of(bid, by_role=KOL, message=_("Updated bid")))
     if bid.turn == KOL:
         bid.turn = BRAND
     _tell(campaign.brand_id, "bid.updated", bid, t=campaign.title)
@@ -254,9 +266,15 @@ def counter_bid(
     _check_active(bid, campaign)
     _check_turn(bid, side)
     errors: dict[str, list[str]] = {}
-    amount = price_or_error(price, bid.currency, errors)
-    offered = offered_terms(bid.terms(), terms)
-    if not errors and amount == bid.price and offered == bid.terms():
+    offered = offered_terms(on_table(bid), terms)
+    amount = price_or_error(
+        price,
+        bid.currency,
+        errors,
+        cap=offered["outcome_cap"],
+        licence_fee=offered["licence_fee"],
+    )
+    if not errors and amount == bid.price and offered == on_table(bid):
         errors["price"] = [_("A counter-offer needs a different price.")]
     if errors:
         raise ValidationFailed(errors)
@@ -266,7 +284,7 @@ def counter_bid(
     for name, value in offered.items():
         setattr(bid, name, value)
     bid.turn = KOL if side == BRAND else BRAND
-    bid.offers.append(Offer(by_role=side, price=amount, message=text))
+    bid.offers.append(Offer.of(bid, by_role=side, message=text))
     other = bid.kol_id if side == BRAND else campaign.brand_id
     _tell(other, "bid.counter", bid, price=money(amount, bid.currency), title=campaign.title)
     db.session.flush()
@@ -312,7 +330,8 @@ def accept_bid(*, bid_id: int, user_id: int) -> Contract:
         raise Conflict(
             _("This campaign is %(s)s; it cannot take on deals.", s=campaign.status.value)
         )
-    committing = bid.price + bid.outcome_cap  # the cap is funded and held like the price
+    # The cap and the licence fee are funded and held like the price.
+    committing = bid.price + bid.outcome_cap + bid.licence_fee
     if campaign.committed_amount + committing > campaign.budget:
         raise Conflict(
             _(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import BigId, TZDateTime, enum_column, utcnow
 from app.extensions import db
+from app.licence_terms import LicenceTerms
 from app.outcome_terms import OutcomeTerms
 from app.search import Searchable
 
@@ -45,7 +46,7 @@ class Cover(NamedTuple):
     height: int | None
 
 
-class Campaign(Searchable, OutcomeTerms, db.Model):
+class Campaign(Searchable, OutcomeTerms, LicenceTerms, db.Model):
     __tablename__ = "campaigns"
     STATUS_ENTITY = "campaign"
     SEARCH_FIELDS = {"title": "A", "brief": "B"}
@@ -60,7 +61,11 @@ class Campaign(Searchable, OutcomeTerms, db.Model):
     }
     __table_args__ = (
         CheckConstraint("budget > 0", name="budget_positive"),
-        CheckConstraint("price_min > 0 AND price_min <= price_max", name="price_range"),
+        # A price of 0 is a commission-only deal: only with outcome terms (a cap to fund).
+        CheckConstraint(
+            "price_min >= 0 AND price_min <= price_max AND (price_min > 0 OR outcome_cap > 0)",
+            name="price_range_or_cap",
+        ),
         CheckConstraint("price_max <= budget", name="price_within_budget"),
         CheckConstraint("notes_wanted > 0", name="notes_wanted_positive"),
         CheckConstraint(

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from app.bids.fees import chargeable_price_error
+from app.bids.fees import chargeable_deal_error
 from app.campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -30,6 +30,7 @@ from app.contracts.deliverables import clean_kinds
 from app.db_types import utcnow
 from app.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from app.extensions import db
+from app.licence_terms import LICENCE_FIELDS, clean_licence
 from app.money import CURRENCIES, MAX_MINOR_AMOUNT, offered_currencies
 from app.outcome_terms import TERM_FIELDS, clean_terms
 from app.status import move, record_created
@@ -80,6 +81,7 @@ COLUMN_FIELDS = (
     "deliverable_kinds",
     "invite_only",
     *TERM_FIELDS,  # outcome terms: commission, bonus, cap, windows (app/outcome_terms.py)
+    *LICENCE_FIELDS,  # the usage licence: where, how long, what fee (app/licence_terms.py)
 )
 
 
@@ -121,22 +123,25 @@ def default_for(name: str) -> int | None:
     return DEFAULTS.get(name)
 
 
-def _clean_amounts(values: dict, currency: str, errors: dict) -> dict[str, int]:
+def _clean_amounts(
+    values: dict, currency: str, errors: dict, cap: int, licence_fee: int
+) -> dict[str, int]:
+    """Budget and price range; with outcome terms (a ``cap``) a price may be 0: commission only."""
     amounts = {}
     for name in ("budget", "price_min", "price_max"):
         value = values.get(name)
         if isinstance(value, bool) or not isinstance(value, int):
             errors[name] = [_("Enter an amount.")]
-        elif value <= 0:
+        elif value < 0 or (value == 0 and (name == "budget" or not cap)):
             errors[name] = [_("The amount must be more than zero.")]
         elif value > MAX_MINOR_AMOUNT:
             errors[name] = [_("The amount is too large.")]
         else:
             amounts[name] = value
     for name in ("price_min", "price_max"):
-        # A note's price is what a contract charges the brand (plus the brand fee).
+        # What a contract charges the brand: the price and the cap, plus the brand fee.
         problem = (
-            chargeable_price_error(amounts[name], currency)
+            chargeable_deal_error(amounts[name], currency, cap=cap, licence_fee=licence_fee)
             if name in amounts and currency in CURRENCIES
             else None
         )
@@ -228,10 +233,11 @@ def clean_campaign_values(values: dict[str, Any]) -> tuple[dict[str, Any], list[
     clean["invite_only"] = values.get("invite_only") is True
     clean["deliverable_kinds"] = clean_kinds(values.get("deliverable_kinds"), errors)
     clean.update({name: _clean_int(values, name, errors) for name in INT_RANGES})
-    clean.update(_clean_amounts(values, currency, errors))
+    clean.update(clean_terms(values, errors), **clean_licence(values, errors))
+    cap = clean["outcome_cap"] if isinstance(clean["outcome_cap"], int) else 0
+    clean.update(_clean_amounts(values, currency, errors, cap, clean["licence_fee"]))
     clean.update(_clean_deadlines(values, errors))
     clean.update(_clean_tags(values, errors))
-    clean.update(clean_terms(values, errors))
     targets = _clean_targets(values, errors)
     if errors:
         raise ValidationFailed(errors)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import BigId, TZDateTime, enum_column, utcnow
 from app.extensions import db
+from app.licence_terms import LicenceTerms
 from app.outcome_terms import OutcomeTerms
 
 
@@ -42,7 +43,7 @@ S = ContractStatus
 PRE_RELEASE = {S.AWAITING_FUNDING, S.FUNDED, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED}
 
 
-class Contract(OutcomeTerms, db.Model):
+class Contract(OutcomeTerms, LicenceTerms, db.Model):
     __tablename__ = "contracts"
     STATUS_ENTITY = "contract"
     TRANSITIONS = {
@@ -57,8 +58,14 @@ class Contract(OutcomeTerms, db.Model):
         S.FROZEN: {S.FUNDED, S.IN_REVIEW, S.APPROVED, S.RELEASED, S.DISPUTED, S.CANCELLED},
     }
     __table_args__ = (
-        CheckConstraint("price > 0", name="price_positive"),
+        # A price of 0 is a commission-only deal: only with outcome terms (a cap to fund).
+        CheckConstraint("price >= 0 AND (price > 0 OR outcome_cap > 0)", name="price_or_cap"),
         CheckConstraint("brand_fee >= 0 AND kol_fee >= 0 AND kol_fee <= price", name="fees"),
+        CheckConstraint(
+            "licence_fee >= 0 AND licence_brand_fee >= 0 AND licence_kol_fee >= 0 "
+            "AND licence_kol_fee <= licence_fee",
+            name="licence_fees",
+        ),
         CheckConstraint("revisions_used >= 0", name="revisions_not_negative"),
         Index("ix_contracts_brand_status", "brand_id", "status"),
         Index("ix_contracts_kol_status", "kol_id", "status"),
@@ -104,11 +111,18 @@ class Contract(OutcomeTerms, db.Model):
     outcome_fee: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     promo_code: Mapped[str | None] = mapped_column(String(20))
     cancelled_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    # The usage licence (app/licence_terms.py): the fees on its fee, fixed at acceptance; it
+    # runs from approval to ``licence_ends_at``; the brand is told before (``licence_reminded_at``).
+    licence_brand_fee: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    licence_kol_fee: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    licence_ends_at: Mapped[datetime | None] = mapped_column(TZDateTime(), index=True)
+    licence_reminded_at: Mapped[datetime | None] = mapped_column(TZDateTime())
 
     @property
     def brand_total(self) -> int:
-        """What the brand funds: the price, the outcome cap and the brand fee on both."""
-        return self.price + self.brand_fee + self.outcome_reserve
+        """What the brand funds: the price, the outcome cap, the licence fee and the brand fee
+        on each."""
+        return self.price + self.brand_fee + self.outcome_reserve + self.licence_total
 
     @property
     def outcome_reserve(self) -> int:
@@ -117,8 +131,27 @@ class Contract(OutcomeTerms, db.Model):
 
     @property
     def committed(self) -> int:
-        """What the contract takes from the campaign's budget: its price and its cap."""
-        return self.price + self.outcome_cap
+        """What the contract takes from the campaign's budget: its price, cap and licence fee."""
+        return self.price + self.outcome_cap + self.licence_fee
+
+    @property
+    def licence_total(self) -> int:
+        """What the brand pays for the licence: its fee and the brand fee on it."""
+        return self.licence_fee + self.licence_brand_fee
+
+    @property
+    def licence_state(self) -> str | None:
+        """None without a licence; 'agreed' until approval starts it, 'active', 'ended'."""
+        if not self.has_licence:
+            return None
+        if self.licence_ends_at is None:
+            return "agreed"
+        return "active" if utcnow() < self.licence_ends_at else "ended"
+
+    @property
+    def licence_net(self) -> int:
+        """What the KOL receives for the licence: its fee less the KOL fee."""
+        return self.licence_fee - self.licence_kol_fee
 
     @property
     def kol_net(self) -> int:

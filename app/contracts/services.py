@@ -59,6 +59,10 @@ def create_contract(*, bid: Bid, campaign: Campaign, by: int) -> Contract:
         # Outcome terms as the bid left them; the brand fee applies to the cap as to the price.
         **bid.terms(),
         outcome_fee=fee_for(bid.outcome_cap, config["BRAND_FEE_BPS"]),
+        # The usage licence as the bid left it, with the brand and KOL fees on its fee.
+        **bid.licence(),
+        licence_brand_fee=fee_for(bid.licence_fee, config["BRAND_FEE_BPS"]),
+        licence_kol_fee=fee_for(bid.licence_fee, config["KOL_FEE_BPS"]),
     )
     plan = campaign.deliverable_plan
     if len(plan) > 1:

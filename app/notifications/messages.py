@@ -75,6 +75,14 @@ MESSAGES: dict[str, LazyString] = {
     ),
     "payout.paid": _l("A payout of %(amount)s for contract #%(contract)d was sent to you."),
     # outcome settlements (issue 21): both sides, with a link to the statement
+    "licence.ending": _l(
+        "The usage licence on contract #%(id)d ends on %(date)s (UTC): after that the note may "
+        "no longer be reused."
+    ),
+    "licence.bought": _l(
+        "The brand bought a usage licence for your note on contract #%(id)d: %(amount)s is on "
+        "its way to you."
+    ),
     "outcome.settled": _l(
         "Settlement %(n)d of contract #%(contract)d: %(amount)s of commission and bonus released."
     ),

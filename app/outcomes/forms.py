@@ -14,11 +14,12 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length
 
 from app.forms import options
+from app.licence_terms import LICENCE_SCOPES
 from app.money import MoneyError, parse_amount, to_major_text
 from app.outcome_terms import BONUS_METRICS, percent_text
 
-_AMOUNTS = ("commission_fixed", "bonus_amount", "outcome_cap")
-_WHOLE = ("bonus_threshold", "performance_days", "return_days")
+_AMOUNTS = ("commission_fixed", "bonus_amount", "outcome_cap", "licence_fee")
+_WHOLE = ("bonus_threshold", "performance_days", "return_days", "licence_days")
 
 
 class NegotiableTermsFields:
@@ -43,6 +44,18 @@ class NegotiableTermsFields:
         validators=[Length(max=20)],
         description=_l("Funded up front with the price; what is not earned goes back."),
     )
+    # The usage licence (app/licence_terms.py): where, how long, at what fee.
+    licence_scope = SelectField(
+        _l("Licence: where the brand may reuse the note"),
+        choices=options([("", _l("No licence")), *LICENCE_SCOPES.items()]),
+        validate_choice=False,  # checked with the other licence terms (clean_licence)
+    )
+    licence_days = StringField(_l("Licence length (days)"), validators=[Length(max=4)])
+    licence_fee = StringField(
+        _l("Licence fee"),
+        validators=[Length(max=20)],
+        description=_l("Funded with the price and paid to the KOL on approval."),
+    )
 
 
 class TermsFields(NegotiableTermsFields):
@@ -66,12 +79,16 @@ def terms_form_data(holder, currency: str) -> dict[str, Any]:
     data.update({name: str(getattr(holder, name)) for name in _WHOLE})
     data["commission_percent"] = percent_text(holder.commission_bps)
     data["bonus_metric"] = holder.bonus_metric or ""
+    data["licence_scope"] = holder.licence_scope or ""
     return data
 
 
 def terms_from_form(form, currency: str, errors: dict) -> dict[str, Any]:
     """The services' values from what was typed; unreadable fields go into ``errors``."""
-    values: dict[str, Any] = {"bonus_metric": form.bonus_metric.data or None}
+    values: dict[str, Any] = {
+        "bonus_metric": form.bonus_metric.data or None,
+        "licence_scope": form.licence_scope.data or None,
+    }
     for name in _AMOUNTS:
         text = (form[name].data or "").strip()
         try:

@@ -55,6 +55,11 @@ def promo_code(contract_id: int):
 
 @bp.app_context_processor
 def outcome_labels():
+    from app.licence_terms import LICENCE_SCOPES
     from app.outcome_terms import BONUS_METRICS, percent_text
 
-    return {"BONUS_METRICS": BONUS_METRICS, "percent_text": percent_text}
+    return {
+        "BONUS_METRICS": BONUS_METRICS,
+        "LICENCE_SCOPES": LICENCE_SCOPES,
+        "percent_text": percent_text,
+    }

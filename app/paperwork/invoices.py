@@ -86,7 +86,10 @@ def issue_invoice(*, funding: Funding, contract: Contract) -> Invoice:
         ("price", contract.price),
         ("platform_fee", contract.brand_fee),
         ("outcome_reserve", contract.outcome_reserve),
+        ("licence", contract.licence_total),
     ]
+    if funding.licence_purchase_id is not None:  # a licence bought later on the note
+        parts = [("licence", funding.amount)]
     if sum(amount for _code, amount in parts) != funding.amount:
         parts = [("payment", funding.amount)]  # a payment that is not the contract's total
     lines = [_line(code, amount, rate, contract=contract.id) for code, amount in parts if amount]

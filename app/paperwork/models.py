@@ -71,7 +71,7 @@ class Invoice(db.Model):
     total: Mapped[int] = mapped_column(BigInteger)  # what was paid (or refunded), tax included
     tax: Mapped[int] = mapped_column(BigInteger, default=0)
     tax_rate_bps: Mapped[int] = mapped_column(Integer, default=0)
-    # [{"code": "price" | "platform_fee" | "outcome_reserve" | "refund", "amount": net, ...}]
+    # [{"code": "price" | "platform_fee" | "outcome_reserve" | "licence" | "payment" | "refund", "amount": net, ...}]
     lines: Mapped[list] = mapped_column(JSON)
     seller: Mapped[dict] = mapped_column(JSON)  # name, address, tax_id
     buyer: Mapped[dict] = mapped_column(JSON)  # name, address, country, tax_id, email

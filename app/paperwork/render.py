@@ -15,6 +15,7 @@ LINES = {
     "price": _l("Sponsored note, contract #%(contract)s"),
     "platform_fee": _l("Platform fee"),
     "outcome_reserve": _l("Reserve for commission and bonus (unused part refunded)"),
+    "licence": _l("Usage licence for the note of contract #%(contract)s, with its platform fee"),
     "payment": _l("Payment for contract #%(contract)s"),
     "refund": _l("Refund (%(reason)s) against invoice %(invoice)s"),
 }

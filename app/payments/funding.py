@@ -151,7 +151,12 @@ def record_payment(*, funding_id: int, payment_intent_id: str) -> Contract | Non
         from app.paperwork.invoices import issue_invoice
 
         issue_invoice(funding=funding, contract=contract)
-    if contract.status == ContractStatus.AWAITING_FUNDING:
+    if funding.licence_purchase_id is not None:
+        # A licence bought later on the published note: it runs, and the KOL is paid for it.
+        from app.licences.purchases import record_licence_payment
+
+        record_licence_payment(contract=contract, funding=funding, charge_id=charge_id)
+    elif contract.status == ContractStatus.AWAITING_FUNDING:
         move(contract, ContractStatus.FUNDED, by=None, reason="payment succeeded")
         contract.funded_at = utcnow()
         _tell_funded(contract, funding)  # once: the payment's second event finds it funded

@@ -54,6 +54,10 @@ class Funding(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    # A licence bought later on the contract's note (app/licences): this payment is for it.
+    licence_purchase_id: Mapped[int | None] = mapped_column(
+        ForeignKey("licence_purchases.id"), unique=True
+    )
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     checkout_session_id: Mapped[str | None] = mapped_column(String(80), unique=True)

@@ -178,10 +178,14 @@ def approve_deliverable(*, contract_id: int, deliverable_id: int, by: int | None
 
 def release_on_approval(contract: Contract, *, actor_id: int | None) -> Payout | None:
     """The first share (RELEASE_ON_APPROVAL_BPS) of each deliverable not yet released goes to
-    the KOL at once; the rest waits for keep-live (``release_after_keep_live``)."""
+    the KOL at once, with the usage licence's fee; the rest waits for keep-live
+    (``release_after_keep_live``)."""
+    from app.licences.services import start_licence
+
     payouts = [
         release_stage(contract, "approval", part.position) for part in deliverables_of(contract.id)
     ] or [release_stage(contract, "approval")]
+    start_licence(contract)  # the usage licence's fee, paid once, with the last approval
     move(contract, S.RELEASED, by=actor_id, reason="released on approval")
     return payouts[-1]
 

@@ -34,6 +34,10 @@ def test_kol_creates_a_bid_and_the_brand_lists_it(app, client):
         "brand_total": 52_500,
         "kol_fee": 5_000,
         "kol_net": 45_000,
+        "outcome_reserve": 0,
+        "licence_fee": 0,
+        "licence_brand_fee": 0,
+        "licence_kol_fee": 0,
     }
     again = kol.post(
         f"/campaigns/{campaign.id}/bids",

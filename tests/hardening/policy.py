@@ -154,6 +154,8 @@ POLICY: dict[str, Policy] = {
     # outcome deals (issue 21): settlement statements, the KOL's promo code
     "outcomes.statements": _p(*PARTIES, *FIN, scope=OWN),
     "outcomes.promo_code": _p(KOL, scope=OWN),
+    # usage licences bought later on a published note (issue 21)
+    "licences.buy": _p(BRAND, scope=OWN),
     "payments.resolve": _p(ADMIN),
     # notes
     "notes.edit": _p(KOL, scope=OWN),
@@ -328,6 +330,7 @@ POLICY: dict[str, Policy] = {
     "api.reverse_conversion": _p(BRAND),
     "api.list_settlements": _p(*PARTIES, *FIN, scope=OWN),
     "api.set_promo_code": _p(KOL, scope=OWN),
+    "api.buy_licence": _p(BRAND, scope=OWN),
     "api.payouts": _p(KOL),
     "api.list_invoices": _p(BRAND),
     "api.get_invoice": _p(BRAND, scope=OWN),

@@ -124,6 +124,9 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     objects["draft_note"] = draft_note(funded())
     objects["submitted"] = submitted_note(funded())
     objects["published"] = published_note(funded())
+    from app.contracts.models import Contract
+
+    objects["licensable"] = db.session.get(Contract, published_note(funded()).contract_id)
     objects["taken_down"] = take_down_note(
         note_id=published_note(funded()).id, kol_id=kol.id, accept_breach=True
     )
@@ -289,6 +292,11 @@ def _valid_calls() -> dict[str, Call]:
         "rotateWebhookSecret": Call("brand", {"endpoint_id": "endpoint"}),
         "listWebhookDeliveries": Call("brand", {"endpoint_id": "endpoint"}),
         "resendWebhookDelivery": Call("brand", {"delivery_id": "delivery"}),
+        "buyLicence": Call(
+            "brand",
+            {"contract_id": "licensable"},
+            {"licence_scope": "paid", "licence_days": 30, "licence_fee": 5_000},
+        ),
         "getFinanceSummary": Call("finance"),
         "holdPayout": Call("finance", {"payout_id": "failed_payout"}, {"reason": "Check the KOL"}),
         "releasePayoutHold": Call("finance", {"payout_id": "held"}),

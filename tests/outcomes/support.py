@@ -24,10 +24,11 @@ TERMS = {
 }
 
 
-def outcome_deal(app, emulator, **terms):
+def outcome_deal(app, emulator, *, price: int = 50_000, **terms):
     """A published note on a funded, approved contract with outcome terms; the KOL onboarded."""
     deal = make_deal(
         "published",
+        price=price,
         app=app,
         emulator=emulator,
         onboarded=True,

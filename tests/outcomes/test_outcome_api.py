@@ -56,7 +56,9 @@ def test_a_campaign_carries_terms_to_its_bids_and_contracts(client):
     )  # fmt: skip
     assert bid.status_code in (200, 201), bid.get_json()
     assert bid.get_json()["terms"] == {**TERMS, "commission_bps": 1500, "commission_fixed": 0,
-                                       "performance_days": 30, "return_days": 14}  # fmt: skip
+                                       "performance_days": 30, "return_days": 14,
+                                       "licence_scope": None, "licence_days": 0,
+                                       "licence_fee": 0}  # fmt: skip
     bid_id = bid.get_json()["id"]
     counter = client.post(
         f"/api/v1/bids/{bid_id}/counter",
