@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from app.analytics.models import Conversion
+from app.analytics.tracking import click_time
 from app.campaigns.models import Campaign
 from app.replica import read
 
@@ -24,8 +25,9 @@ class NoteOrders:
     in the rollups, so not in conversions, revenue or ROAS.
     ``converted_clicks``: per note, the distinct clicks behind its confirmed, attributed,
     unreversed orders (the numerator of the conversion rate: a click with three orders is one
-    converted click, an order through a promo code is none); ``converted_at`` the same per
-    bucket of the range, each click in the bucket of its first order."""
+    converted click, an order through a promo code is none), counting only clicks made in the
+    range, as the clicks it is divided by are; ``converted_at`` the same per bucket of the
+    range, each click in the bucket it was made in."""
 
     unconfirmed: dict[int, tuple[int, int]] = field(default_factory=dict)
     converted_clicks: dict[int, int] = field(default_factory=dict)
@@ -65,7 +67,6 @@ def orders_by_note(
         select(
             Conversion.note_id,
             click,
-            func.min(Conversion.occurred_at),
             func.sum(case((unconfirmed, 1), else_=0)),
             func.sum(
                 case(
@@ -84,15 +85,24 @@ def orders_by_note(
         )
         .group_by(Conversion.note_id, click)
     ).all()  # fmt: skip
-    for note_id, click_id, first_at, count, value in rows:
+    for note_id, click_id, count, value in rows:
         if count:
             before = out.unconfirmed.get(note_id, (0, 0))
             out.unconfirmed[note_id] = (before[0] + int(count), before[1] + int(value or 0))
-        if click_id is not None:
+        clicked = _clicked_within(click_id, since, until)
+        if clicked is not None:
             out.converted_clicks[note_id] = out.converted_clicks.get(note_id, 0) + 1
-            bucket = _bucket(first_at, granularity)
+            bucket = _bucket(clicked, granularity)
             out.converted_at[bucket] = out.converted_at.get(bucket, 0) + 1
     return out
+
+
+def _clicked_within(click_id: str | None, since: datetime, until: datetime) -> datetime | None:
+    """The time of a converted click when it falls in the range, else None: the numerator
+    counts only clicks the denominator counts (the rate never passes 100 %), each in the bucket
+    of the click itself."""
+    clicked = click_time(click_id) if click_id else None
+    return clicked if clicked is not None and since <= clicked < until else None
 
 
 def converted_clicks_by_campaign(
@@ -103,16 +113,20 @@ def converted_clicks_by_campaign(
     if not campaign_ids:
         return {}
     rows = read(
-        select(Conversion.campaign_id, func.count(distinct(Conversion.click_id)))
+        select(Conversion.campaign_id, Conversion.click_id)
         .where(
             Conversion.campaign_id.in_(campaign_ids),
             _converted(),
             Conversion.occurred_at >= since,
             Conversion.occurred_at < until,
         )
-        .group_by(Conversion.campaign_id)
+        .group_by(Conversion.campaign_id, Conversion.click_id)
     ).all()
-    return {campaign_id: int(n) for campaign_id, n in rows}
+    out: dict[int, int] = {}
+    for campaign_id, click_id in rows:
+        if _clicked_within(click_id, since, until) is not None:
+            out[campaign_id] = out.get(campaign_id, 0) + 1
+    return out
 
 
 def unattributed(brand_id: int, since: datetime, until: datetime) -> dict:

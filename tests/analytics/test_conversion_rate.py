@@ -88,3 +88,31 @@ def test_reversed_unconfirmed_and_promo_code_orders_convert_no_click(client):
     totals = client.get(url, headers=bearer(key)).json["totals"]
     assert totals["converted_clicks"] == 0 and totals["conversion_rate"] == 0.0
     assert totals["unconfirmed_conversions"] == 1
+
+
+def test_a_click_made_before_the_range_converts_no_click_of_it(client):
+    """Orders in the range whose click was made before it count as conversions, not as a
+    converted click: the rate is of the range's own clicks and never passes 100 %."""
+    brand = make_user(Role.BRAND)
+    note = published_note(brand=brand)
+    now = time.time()
+    rollups.ingest_events([event(note, "click", visitor=f"{1:032x}", at=now - 600)])
+    db.session.commit()
+    key = make_api_key(brand)
+    earlier = new_click_id(note.id, now - 3 * 86400)  # three days ago: outside today's range
+    for n in range(2):
+        response = client.post(
+            "/api/v1/conversions",
+            json={"click_id": earlier, "order_id": f"E-{n}", "value": 1000, "currency": "usd"},
+            headers=bearer(key),
+        )
+        assert response.status_code == 201 and response.json["attributed"], response.json
+    today = datetime.now(UTC).date().isoformat()
+    url = f"/api/v1/campaigns/{note.campaign_id}/stats?from={today}&to={today}"
+    totals = client.get(url, headers=bearer(key)).json["totals"]
+    assert totals["clicks"] == 1 and totals["conversions"] == 2
+    assert totals["converted_clicks"] == 0 and totals["conversion_rate"] == 0.0
+
+    sign_in(client, brand)
+    overview = client.get(f"/analytics?from={today}&to={today}").get_data(as_text=True)
+    assert '<td class="overview-conversion-rate">0.00 %</td>' in overview
