@@ -310,11 +310,14 @@ def _release(contract: Contract, settlement: Settlement) -> Payout:
 
 
 def reserve_left(contract: Contract) -> int:
-    """What is still held for commission and bonus: the reserve less what settlements took."""
+    """What is still held for commission and bonus: the reserve less what settlements
+    released (with its brand fee) and what the final one refunded to the brand."""
     taken = db.session.scalar(
-        select(func.coalesce(func.sum(Settlement.released + Settlement.brand_fee_part), 0)).where(
-            Settlement.contract_id == contract.id
-        )
+        select(
+            func.coalesce(
+                func.sum(Settlement.released + Settlement.brand_fee_part + Settlement.refunded), 0
+            )
+        ).where(Settlement.contract_id == contract.id)
     )
     return max(0, contract.outcome_reserve - int(taken))
 

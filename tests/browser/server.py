@@ -38,6 +38,7 @@ STAFF = (
 READY_KOLS = {
     "chinese": ("Mei Cha", "mei@zh.example.com", "meicha"),
     "money_paths": ("Max Brews", "max@money.example.com", "maxbrews"),
+    "outcome_deal": ("Ola Sales", "ola@outcome.example.com", "olasales"),
 }
 # The production worker (`make worker`): the app built once, jobs in forked work-horses.
 WORKER = ("rq", "worker", "--worker-class", "app.worker.AppWorker")

@@ -60,9 +60,16 @@ def local(moment: datetime) -> str:
 
 
 def create_campaign(
-    page: Page, title: str, product_url: str, *, budget="3000", price_range=("200", "1000")
+    page: Page,
+    title: str,
+    product_url: str,
+    *,
+    budget="3000",
+    price_range=("200", "1000"),
+    terms: dict[str, str] | None = None,
 ) -> int:
-    """The brand writes a draft and publishes it; the campaign id."""
+    """The brand writes a draft and publishes it; the campaign id. ``terms``: the "Pay for
+    results" fields by id (commission_percent, bonus_metric, outcome_cap …)."""
     page.goto("/campaigns/mine")
     follow(page, "New campaign")
     now = datetime.now(UTC)
@@ -83,6 +90,11 @@ def create_campaign(
     page.fill("#revision_rounds", "2")
     page.fill("#review_window_days", "5")
     page.fill("#keep_live_days", "30")
+    for name, value in (terms or {}).items():
+        if page.locator(f"select#{name}").count():
+            page.select_option(f"#{name}", value)
+        else:
+            page.fill(f"#{name}", value)
     submit(page, "Save draft")
     campaign_id = int(re.search(r"/campaigns/(\d+)", page.url).group(1))
     submit(page, "Publish")

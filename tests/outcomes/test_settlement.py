@@ -4,6 +4,8 @@ the final one refunds the cap's rest; statements, ledger check and reconciliatio
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -223,3 +225,41 @@ def test_dashboards_count_settled_commission_in_spend(app, stripe_emulator):
     csv = brand.get(f"/analytics/campaigns/{deal.campaign.id}/export.csv").get_data(as_text=True)
     header, row = csv.splitlines()[:2]
     assert row.split(",")[header.split(",").index("commission")] == str(cost)
+
+
+def test_a_refunded_remainder_is_no_longer_held_for_the_cap(app, stripe_emulator):
+    """After the final settlement refunded the cap's rest, nothing is still held for it: the
+    statement says so, and a note taken down before keep-live ends gets the brand back the
+    whole flat share still held (the refunded rest was once subtracted again, so that refund
+    came out short, or not at all, and the money stayed held)."""
+    from app.notes.models import Note, NoteStatus
+    from app.outcomes.settlement import reserve_left
+    from app.payments.release import release_after_keep_live
+
+    deal = outcome_deal(app, stripe_emulator, performance_days=14)
+    contract = deal.contract
+    human = click(deal.note, later(contract, hours=1))
+    order(deal.brand, "F-1", 10_000, later(contract, hours=2), click_id=human)  # 1,000
+    final = _settle(contract.id, later(contract, days=14))
+    assert final.final and final.refunded == 21_000 - (1_000 + 50)
+    contract = db.session.get(Contract, contract.id)
+    assert reserve_left(contract) == 0
+    page = signed_in(app, deal.brand).get(f"/contracts/{contract.id}/settlements")
+    text = page.get_data(as_text=True)
+    assert "Still held for commission and bonus</dt><dd>$0.00" in text
+    held = balance(HELD, "usd", contract_id=contract.id)
+    assert held == 52_500 - 35_000 - 1_750  # the flat price's keep-live share
+
+    db.session.get(Note, deal.note.id).status = NoteStatus.TAKEN_DOWN
+    db.session.commit()
+    release_after_keep_live(contract.keep_live_until + timedelta(minutes=1))
+    db.session.commit()
+    drain_jobs()
+    db.session.expire_all()
+    takedown = db.session.scalar(
+        select(Refund).where(Refund.contract_id == contract.id, Refund.reason_code == "takedown")
+    )
+    assert takedown is not None and takedown.amount == held
+    assert takedown.status == "succeeded"
+    assert balance(HELD, "usd", contract_id=contract.id) == 0
+    assert ledger_problems() == []
