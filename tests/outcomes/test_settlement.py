@@ -92,9 +92,12 @@ def test_weekly_and_final_settlements_pay_what_was_earned_and_refund_the_rest(ap
     assert refund.reason_code == "outcome_remainder" and refund.status == "succeeded"
     assert _settle(contract.id, later(contract, days=40)) is None  # once final, never again
     assert [p.amount for p in _outcome_payouts(contract.id)] == [3_600, 22_000 - 2_200]
-    transfers = stripe_emulator.events("transfer.created")
-    assert sum(1 for e in transfers if "outcome" in str(e)) >= 0  # every payout paid by one
-    assert all(p.transfer_id for p in _outcome_payouts(contract.id))
+    # Each payout paid by one Stripe transfer of its amount.
+    transfers = {
+        e["data"]["object"]["id"]: e["data"]["object"]["amount"]
+        for e in stripe_emulator.events("transfer.created")
+    }
+    assert [transfers[p.transfer_id] for p in _outcome_payouts(contract.id)] == [3_600, 19_800]
     # What stays held is the flat price's keep-live share only.
     assert balance(HELD, "usd", contract_id=contract.id) == 52_500 - 35_000 - 1_750
     assert ledger_problems() == []
