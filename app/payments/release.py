@@ -247,7 +247,7 @@ def run_transfer(payout_id: int) -> None:
     payout = db.session.get(Payout, payout_id)
     contract = db.session.get(Contract, payout.contract_id)
     if contract.status == S.FROZEN:
-        payout.hold_reason = "contract frozen (chargeback)"
+        payout.hold_reason = FROZEN
         move(payout, PayoutStatus.ON_HOLD, by=None, reason=payout.hold_reason)
         db.session.commit()
         return
@@ -380,14 +380,11 @@ def payout_account(kol_id: int) -> ConnectAccount | None:
     return account
 
 
-NO_PAYOUT_ACCOUNT = (
-    "The KOL has no Stripe account that can receive transfers; the payout waits until they "
-    "finish onboarding."
-)
-NO_TAX_DETAILS = (
-    "The KOL has not given their tax details (tax residence and tax id); the payout waits "
-    "until they do."
-)
+# Why a payout waits, stored as codes and rendered for finance in their language
+# (app/stored_text.py PAYOUT_PROBLEMS).
+NO_PAYOUT_ACCOUNT = "no payout account"
+NO_TAX_DETAILS = "no tax details"
+FROZEN = "contract frozen (chargeback)"
 
 
 def wait_for_onboarding(payout: Payout, *, actor_id: int | None = None) -> None:
@@ -401,8 +398,7 @@ def wait_for_onboarding(payout: Payout, *, actor_id: int | None = None) -> None:
     if told and tax_missing:
         return  # a repeated account.updated: the KOL was asked already
     if payout.status != PayoutStatus.WAITING_ONBOARDING:
-        reason = "no tax details" if tax_missing else "no payout account"
-        move(payout, PayoutStatus.WAITING_ONBOARDING, by=actor_id, reason=reason)
+        move(payout, PayoutStatus.WAITING_ONBOARDING, by=actor_id, reason=payout.last_error)
     notify(
         user_id=payout.kol_id,
         kind="payout.tax_details" if tax_missing else "payout.onboarding",
