@@ -13,6 +13,7 @@ from flask_babel import force_locale
 
 from app import stored_text
 from app.contracts.lifecycle import KEEP_LIVE_BREACH
+from app.payments.release import FROZEN, NO_PAYOUT_ACCOUNT, NO_TAX_DETAILS
 from app.stored_text import (
     BRIEF_ITEMS,
     ENTRY_KINDS,
@@ -24,7 +25,6 @@ from app.stored_text import (
     payout_problem_text,
     reason_text,
 )
-from app.payments.release import FROZEN, NO_PAYOUT_ACCOUNT, NO_TAX_DETAILS
 
 APP = Path(__file__).resolve().parent.parent / "app"
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")

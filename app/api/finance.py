@@ -44,10 +44,7 @@ class EntryQuery(CursorPageArgs):
     stripe_object_id = text(80)
 
 
-_WHY = (
-    "Why it is %s, in your language; Stripe's errors and finance's typed "
-    "reasons as written"
-)
+_WHY = "Why it is %s, in your language; Stripe's errors and finance's typed reasons as written"
 
 
 class FinancePayout(Schema):
