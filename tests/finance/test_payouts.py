@@ -10,8 +10,9 @@ from app.finance.models import FinanceAuditLog
 from app.finance.services import retry_failed_payout
 from app.jobs import StagedJob, stage_job
 from app.notifications.models import Notification
+from app.payments.approvals import approve_contract
 from app.payments.models import ConnectAccount, Payout, PayoutStatus
-from app.payments.release import NO_PAYOUT_ACCOUNT, approve_contract
+from app.payments.release import NO_PAYOUT_ACCOUNT
 from tests.conftest import post_form, signed_in
 from tests.factories import make_bid, make_campaign, make_contract, make_deal, make_kol, make_user
 from tests.finance.support import payout_of, released_deal
