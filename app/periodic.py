@@ -20,8 +20,8 @@ from app.extensions import db
 from app.jobs import run_inline_jobs, sweep_staged_jobs
 from app.licences.services import remind_licence_endings
 from app.notes.services import auto_approve_due_notes
+from app.payments.approvals import release_after_keep_live
 from app.payments.funding import expire_unfunded_contracts
-from app.payments.release import release_after_keep_live
 
 CONTRACT_TICKS: dict[str, Callable[[datetime], int]] = {
     "auto_approve": auto_approve_due_notes,

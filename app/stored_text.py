@@ -1,6 +1,6 @@
 """What the system writes for later reading, rendered in the reader's language.
 
-A status change's reason and a ledger entry's memo are stored as the code of a fixed phrase with
+A status change's reason, a ledger entry's memo and why a payout waits are stored as the code of a fixed phrase with
 its parameters in it — ``revision 3``, ``Transfer tr_1 to KOL`` — from the closed lists below,
 so rows already written read the same way. Rendering looks the phrase up and translates it,
 parameters kept (a parameter that is itself a code, such as a brief item or a payout stage, is
@@ -39,6 +39,8 @@ REASONS: dict[str, LazyString] = {
     "transfer {id}": _l("transfer %(id)s"),
     "retried": _l("retried"),
     "no payout account": _l("no payout account yet"),
+    "no tax details": _l("no tax details yet"),
+    "contract frozen (chargeback)": _l("contract frozen (chargeback)"),
     "payout account ready": _l("payout account ready"),
     "hold released": _l("hold released"),
     "Checkout link expired": _l("Checkout link expired"),
@@ -73,6 +75,28 @@ MEMOS: dict[str, LazyString] = {
     "Commission released to KOL (settlement {seq})": _l(
         "Commission released to the KOL (settlement %(seq)s)"
     ),
+}
+
+# Why a payout waits or is held, as the system writes it on the payout (``Payout.last_error``,
+# ``Payout.hold_reason``; app/payments/release.py). Stripe's own error messages and finance's
+# typed hold reasons are shown as written.
+PAYOUT_PROBLEMS: dict[str, LazyString] = {
+    "no payout account": _l(
+        "The KOL has no Stripe account that can receive transfers; the payout waits until they "
+        "finish onboarding."
+    ),
+    "no tax details": _l(
+        "The KOL has not given their tax details (tax residence and tax id); the payout waits "
+        "until they do."
+    ),
+    "contract frozen (chargeback)": _l("contract frozen (chargeback)"),
+}
+# Rows written before these were codes held the English sentence: they read the same way.
+_PAYOUT_PROBLEM_ALIASES = {
+    "The KOL has no Stripe account that can receive transfers; the payout waits until they "
+    "finish onboarding.": "no payout account",
+    "The KOL has not given their tax details (tax residence and tax id); the payout waits "
+    "until they do.": "no tax details",
 }
 
 # Journal entry kinds (app/ledger: ``post(kind=...)``).
@@ -155,6 +179,15 @@ def reason_text(text: str | None) -> str:
 def memo_text(text: str | None) -> str:
     """A journal entry's memo in the reader's language."""
     return _render(text, MEMOS, "memos")
+
+
+def payout_problem_text(text: str | None) -> str:
+    """Why a payout waits or is held, in the reader's language (Stripe's and finance's own
+    words as written)."""
+    if not text:
+        return ""
+    label = PAYOUT_PROBLEMS.get(_PAYOUT_PROBLEM_ALIASES.get(text, text))
+    return str(label) if label is not None else text
 
 
 def entry_kind_label(kind: str) -> str:

@@ -148,6 +148,7 @@ def register_template_helpers(app: Flask) -> None:
     # What the system wrote for later reading, in the reader's language (app/stored_text.py).
     app.jinja_env.filters["reason"] = stored_text.reason_text
     app.jinja_env.filters["memo"] = stored_text.memo_text
+    app.jinja_env.filters["payout_problem"] = stored_text.payout_problem_text
     app.jinja_env.filters["entry_kind"] = stored_text.entry_kind_label
     app.jinja_env.filters["brief_item"] = stored_text.brief_item_label
     app.jinja_env.globals.update(

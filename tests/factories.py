@@ -293,7 +293,7 @@ def _contract(deal: Deal, *, funded: bool, emulator, app, fields: dict):
 
 def _submit_and_approve(deal: Deal, *, approve: bool) -> None:
     from app.contracts.lifecycle import mark_submitted
-    from app.payments.release import approve_contract
+    from app.payments.approvals import approve_contract
 
     mark_submitted(contract_id=deal.contract.id, by=deal.kol.id)
     if approve:

@@ -13,13 +13,16 @@ from flask_babel import force_locale
 
 from app import stored_text
 from app.contracts.lifecycle import KEEP_LIVE_BREACH
+from app.payments.release import FROZEN, NO_PAYOUT_ACCOUNT, NO_TAX_DETAILS
 from app.stored_text import (
     BRIEF_ITEMS,
     ENTRY_KINDS,
     MEMOS,
+    PAYOUT_PROBLEMS,
     REASONS,
     entry_kind_label,
     memo_text,
+    payout_problem_text,
     reason_text,
 )
 
@@ -68,6 +71,32 @@ def test_every_phrase_the_code_writes_is_on_its_list(keyword, registry):
 
 def test_constants_used_as_reasons_are_on_the_list():
     assert KEEP_LIVE_BREACH in REASONS
+    # Why a payout waits or is held: its status change's reason and the payout's own note.
+    for code in (NO_PAYOUT_ACCOUNT, NO_TAX_DETAILS, FROZEN):
+        assert code in REASONS and code in PAYOUT_PROBLEMS
+
+
+@pytest.mark.parametrize("code", sorted(PAYOUT_PROBLEMS))
+def test_why_a_payout_waits_reads_in_english_and_chinese(app, code):
+    with app.test_request_context(), force_locale("en"):
+        english = payout_problem_text(code)
+    with app.test_request_context(), force_locale("zh_Hans"):
+        chinese = payout_problem_text(code)
+    assert english != code or code == FROZEN  # a sentence, not the code
+    assert chinese != english and _english_left(chinese) == [], chinese
+
+
+def test_why_a_payout_waits_old_english_rows_and_stripe_errors(app):
+    old = (
+        "The KOL has not given their tax details (tax residence and tax id); the payout waits "
+        "until they do."
+    )
+    with app.test_request_context(), force_locale("en"):
+        assert payout_problem_text(NO_TAX_DETAILS) == old
+    with app.test_request_context(), force_locale("zh_Hans"):
+        assert payout_problem_text(old) == payout_problem_text(NO_TAX_DETAILS) != old
+        assert payout_problem_text("card_declined") == "card_declined"  # Stripe's, as written
+        assert payout_problem_text(None) == ""
 
 
 def _sample(phrase: str) -> str:

@@ -29,9 +29,9 @@ from app.analytics.pipeline import TrackingUnavailable
 from app.auth.forms import ConfirmForm
 from app.auth.models import Role
 from app.authz import PUBLIC, access
+from app.csvsafe import safe_cell
 from app.errors import DomainError, ValidationFailed, json_error
 from app.extensions import csrf, db, limiter
-from app.finance.exports import safe_cell
 from app.forms import form_status, show_errors
 from app.outcomes.services import outcome_progress
 from app.profiles.audience import audience_quality

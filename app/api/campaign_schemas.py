@@ -21,7 +21,7 @@ from app.api.schemas import (
     text,
 )
 from app.campaigns.queries import SORTS
-from app.campaigns.services import INT_RANGES
+from app.campaigns.values import INT_RANGES
 from app.catalog import CATEGORIES, COUNTRIES
 from app.contracts.deliverables import MAX_DELIVERABLES
 from app.contracts.models import DeliverableKind

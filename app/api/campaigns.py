@@ -18,6 +18,7 @@ from app.api.schemas import ErrorSchema
 from app.auth.models import Role
 from app.authz import SIGNED_IN
 from app.campaigns import queries, services
+from app.campaigns import values as campaign_fields
 from app.campaigns.forms import browse_filters
 from app.campaigns.models import Campaign
 from app.campaigns.queries import Fit
@@ -74,7 +75,7 @@ def campaign_json(campaign: Campaign, fit: Fit | None = None) -> dict[str, Any]:
         "published_at": _iso(campaign.published_at),
     }
     body.update(terms_json(campaign))  # outcome terms and licence (app/outcome_terms.py)
-    for field, kind in services.TARGET_KINDS.items():
+    for field, kind in campaign_fields.TARGET_KINDS.items():
         body[field] = campaign.targets_of(kind)
     if fit is not None:
         body["fit"] = {
@@ -151,7 +152,7 @@ def get_campaign(campaign_id: int):
 @bp.alt_response(409, schema=ErrorSchema, description="Not a draft")
 def update_campaign(changes: dict, campaign_id: int):
     current = services.owned_campaign(brand_id=api_user().id, campaign_id=campaign_id)
-    values = {**services.campaign_values(current), **changes}
+    values = {**campaign_fields.campaign_values(current), **changes}
     campaign = services.update_campaign(
         brand_id=api_user().id, campaign_id=campaign_id, values=values
     )

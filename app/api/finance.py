@@ -14,6 +14,7 @@ from app.finance.figures import dashboard
 from app.ledger.models import JournalEntry
 from app.pagination import list_page, page_json
 from app.payments.models import Payout, PayoutStatus
+from app.stored_text import payout_problem_text
 
 STAFF = (Role.FINANCE, Role.ADMIN)
 
@@ -43,6 +44,9 @@ class EntryQuery(CursorPageArgs):
     stripe_object_id = text(80)
 
 
+_WHY = "Why it is %s, in your language; Stripe's errors and finance's typed reasons as written"
+
+
 class FinancePayout(Schema):
     id = fields.Integer(required=True)
     contract_id = fields.Integer(required=True)
@@ -53,6 +57,12 @@ class FinancePayout(Schema):
     currency = fields.String(required=True)
     status = fields.String(required=True)
     transfer_id = fields.String(required=True, allow_none=True)
+    hold_reason = fields.String(
+        required=True, allow_none=True, metadata={"description": _WHY % "held"}
+    )
+    last_error = fields.String(
+        required=True, allow_none=True, metadata={"description": _WHY % "waiting or failed"}
+    )
     created_at = fields.String(required=True, metadata={"format": "date-time"})
 
 
@@ -113,6 +123,8 @@ def payout_json(p: Payout) -> dict:
         "currency": p.currency,
         "status": p.status.value,
         "transfer_id": p.transfer_id,
+        "hold_reason": payout_problem_text(p.hold_reason) or None,
+        "last_error": payout_problem_text(p.last_error) or None,
         "created_at": p.created_at.isoformat(),
     }
 

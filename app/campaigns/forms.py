@@ -15,7 +15,7 @@ from wtforms.validators import Length, Optional
 from app.campaigns.discovery import KOL_SORTS, KolFilters
 from app.campaigns.models import Campaign
 from app.campaigns.queries import SORTS, BrowseFilters
-from app.campaigns.services import INT_RANGES, TARGET_KINDS, default_for
+from app.campaigns.values import INT_RANGES, TARGET_KINDS, default_for
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, TIER_LABELS
 from app.errors import ValidationFailed
 from app.forms import options

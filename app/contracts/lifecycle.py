@@ -1,7 +1,7 @@
 """Contract status moves driven by other features (notes, payments).
 
 Notes call ``mark_submitted`` / ``mark_changes_requested``; an approval goes through
-``app.payments.release.approve_contract``, which calls ``mark_approved`` and then stages the
+``app.payments.approvals.approve_contract``, which calls ``mark_approved`` and then stages the
 release in the same transaction (payments imports contracts, never the other way round).
 The periodic steps (review-window auto-approval, keep-live releases …) are listed in
 app/periodic.py, with the scheduler.
@@ -112,7 +112,7 @@ def mark_changes_requested(
 
 
 def mark_approved(*, contract_id: int, by: int | None, reason: str) -> Contract:
-    """The status step of an approval; ``payments.release.approve_contract`` calls it and then
+    """The status step of an approval; ``payments.approvals.approve_contract`` calls it and then
     releases the first share (call that, not this, to approve a deal). Every deliverable is
     approved by then (the last one's approval completes the contract's review)."""
     contract = lock_contract(contract_id)

@@ -1,58 +1,21 @@
 """CSV exports, streamed row by row (never the whole table in memory), with stable columns,
-amounts in minor units and in decimal, ISO-8601 UTC timestamps and formula-injection escaping."""
+amounts in minor units and in decimal, ISO-8601 UTC timestamps and formula-injection escaping
+(the writing and escaping: app/csvsafe.py, shared with the other features' CSV files)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import Select, func, select
 
 from app.contracts.models import Contract
+from app.csvsafe import decimal_amount
 from app.extensions import db
 from app.finance.models import ReconciliationItem
 from app.ledger.models import REVENUE, STRIPE_FEES, JournalEntry, LedgerAccount, LedgerLine
-from app.money import decimals
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1000
-
-
-def safe_cell(value) -> str:
-    """A spreadsheet-safe cell: text starting like a formula is prefixed with a quote."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    text = str(value)
-    # Numbers we computed are safe as they are (a negative amount must stay a number).
-    if text.startswith(FORMULA_PREFIXES) and not isinstance(value, int | Decimal):
-        return "'" + text
-    return text
-
-
-def decimal_amount(amount: int | None, currency: str | None) -> Decimal | None:
-    """Minor units as a decimal in major units (1234 usd → 12.34, 1234 jpy → 1234)."""
-    if amount is None or not currency:
-        return None
-    places = decimals(currency)
-    return (Decimal(amount) / (Decimal(10) ** places)).quantize(Decimal(1).scaleb(-places))
-
-
-def stream_csv(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for count, row in enumerate(rows, 1):
-        writer.writerow([safe_cell(v) for v in row])
-        if count % 200 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 LEDGER_HEADER = [

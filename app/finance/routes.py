@@ -25,6 +25,7 @@ from sqlalchemy import select
 from app.auth.models import Role
 from app.authz import access
 from app.contracts.models import Contract
+from app.csvsafe import stream_csv
 from app.errors import DomainError
 from app.extensions import db
 from app.finance import exports, figures, queries, services
@@ -75,7 +76,7 @@ def act(call: Callable[[], object], success: str | Callable[[object], tuple[str,
 
 
 def csv_download(filename: str, header: list[str], rows) -> Response:
-    response = Response(stream_with_context(exports.stream_csv(header, rows)), mimetype="text/csv")
+    response = Response(stream_with_context(stream_csv(header, rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -23,7 +23,7 @@ def start_licence(contract: Contract) -> Payout | None:
     """At approval (the contract row locked by the caller): the licence runs from now for its
     days, and its fee (less the KOL fee) is released to the KOL as the ``licence`` payout; the
     brand fee on it goes to revenue. Idempotent: one payout per contract and stage."""
-    from app.payments.release import _charge_id, _create_payout
+    from app.payments.release import _create_payout, funding_charge_id
 
     if not contract.has_licence:
         return None
@@ -37,7 +37,7 @@ def start_licence(contract: Contract) -> Payout | None:
         stage=LICENCE_STAGE,
         held_part=min(held, contract.licence_total),
         kol_amount=contract.licence_net,
-        charge_id=_charge_id(contract.id),
+        charge_id=funding_charge_id(contract.id),
     )
 
 

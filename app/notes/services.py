@@ -27,7 +27,7 @@ from app.notes.checks import (
 from app.notes.media import save_video
 from app.notes.models import Note, NoteImage, NoteRevision, NoteStatus, ReviewComment
 from app.notes.notify import notify_user
-from app.payments import release
+from app.payments import approvals
 from app.status import move, record_created
 from app.text import clean_text, clean_url
 from app.uploads import StoredImage, store_image
@@ -235,7 +235,7 @@ def approve_note(*, note_id: int, brand_id: int) -> Note:
 
 
 def _approve_and_publish(note: Note, *, by: int | None, reason: str) -> None:
-    release.approve_deliverable(
+    approvals.approve_deliverable(
         contract_id=note.contract_id, deliverable_id=note.deliverable_id, by=by, reason=reason
     )
     # Re-read after the contract's lock: a concurrent approval may have committed meanwhile.

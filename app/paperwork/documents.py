@@ -12,8 +12,8 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.csvsafe import decimal_amount, stream_csv
 from app.extensions import db
-from app.finance.exports import decimal_amount, stream_csv
 from app.paperwork.models import Invoice
 from app.paperwork.pdf import Sheet, cjk_font, write
 from app.paperwork.render import document, labels

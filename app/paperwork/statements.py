@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.csvsafe import decimal_amount, stream_csv
 from app.extensions import db
-from app.finance.exports import decimal_amount, stream_csv
 from app.money import format_money
 from app.paperwork.crypto import masked
 from app.paperwork.models import KolTaxDetails

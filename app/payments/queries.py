@@ -31,7 +31,7 @@ class ContractMoney:
     @property
     def returns_to_brand(self) -> bool:
         """After the first release the rest goes to the KOL only if the note stays live
-        (release.release_after_keep_live); once it is down or breached, it goes back."""
+        (approvals.release_after_keep_live); once it is down or breached, it goes back."""
         c = self.contract
         return c.status == ContractStatus.RELEASED and (
             not self.note_live or c.keep_live_breached_at is not None

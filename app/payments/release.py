@@ -1,20 +1,17 @@
-"""Releasing held money to KOLs: staged on approval and after keep-live, paid by transfers."""
+"""Releasing held money to KOLs: a stage's payout (on approval, after keep-live, on a dispute)
+and its transfer. What triggers the stages — approvals, keep-live ending — is
+app/payments/approvals.py."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.contracts import lifecycle
-from app.contracts.deliverables import deliverables_of, fee_parts, lock_deliverable, step
-from app.contracts.lifecycle import lock_contract
+from app.contracts.deliverables import deliverables_of, fee_parts
 from app.contracts.models import Contract, ContractStatus
-from app.contracts.models import DeliverableStatus as D
 from app.db_types import utcnow
-from app.errors import Conflict, NotFound
+from app.errors import Conflict
 from app.extensions import db
 from app.failpoints import failpoint
 from app.jobs import job, stage_job
@@ -109,7 +106,7 @@ def _only_tax_details_missing(kol_id: int) -> bool:
     return account is not None and account.transfers_active and not has_tax_details(kol_id)
 
 
-def _charge_id(contract_id: int) -> str | None:
+def funding_charge_id(contract_id: int) -> str | None:
     return db.session.scalar(
         select(Funding.charge_id)
         .where(Funding.contract_id == contract_id, Funding.status == "paid")
@@ -127,7 +124,7 @@ def release_stage(contract: Contract, stage: str, position: int = 1) -> Payout |
         stage=approval_stage(position) if stage == "approval" else stage,
         held_part=held_part,
         kol_amount=price_part - kol_part,
-        charge_id=_charge_id(contract.id),
+        charge_id=funding_charge_id(contract.id),
     )
 
 
@@ -141,93 +138,6 @@ def release_split(*, contract: Contract, amount: int, charge_id: str) -> Payout 
         kol_amount=amount - kol_fee,
         charge_id=charge_id,
     )
-
-
-def approve_contract(*, contract_id: int, by: int | None, reason: str) -> Contract:
-    """Approval (by the brand, or the review window passing) of the whole contract: it is
-    approved and the first share of each deliverable released in the same transaction."""
-    contract = lifecycle.mark_approved(contract_id=contract_id, by=by, reason=reason)
-    release_on_approval(contract, actor_id=by)
-    return contract
-
-
-def approve_deliverable(*, contract_id: int, deliverable_id: int, by: int | None, reason: str):
-    """One deliverable approved: its share goes to the KOL at once. The last one to be
-    approved approves the contract (keep-live starts, as for a single note).
-
-    The contract's row lock, then the deliverable re-read under its own, make concurrent
-    approvals of one deliverable queue: the first approves, the others find it approved."""
-    contract = lifecycle.lock_contract(contract_id)
-    part = lock_deliverable(deliverable_id)
-    parts = deliverables_of(contract.id)
-    if part.contract_id != contract.id:
-        raise NotFound(_("No such deliverable."))
-    if len(parts) == 1:  # a single-note deal: the contract's status decides, as it always did
-        return approve_contract(contract_id=contract.id, by=by, reason=reason)
-    if contract.status != S.IN_REVIEW:
-        raise Conflict(_("This contract is not in review: nothing can be approved now."))
-    step(part, D.APPROVED, by=by, reason=reason)  # raises unless it is in review
-    part.approved_at = utcnow()
-    part.review_due_at = None
-    if all(p.status == D.APPROVED for p in parts):
-        return approve_contract(contract_id=contract.id, by=by, reason=reason)
-    release_stage(contract, "approval", part.position)
-    lifecycle.settle_status(contract, parts, by=by, reason=reason)
-    return contract
-
-
-def release_on_approval(contract: Contract, *, actor_id: int | None) -> Payout | None:
-    """The first share (RELEASE_ON_APPROVAL_BPS) of each deliverable not yet released goes to
-    the KOL at once, with the usage licence's fee; the rest waits for keep-live
-    (``release_after_keep_live``)."""
-    from app.licences.services import start_licence
-
-    payouts = [
-        release_stage(contract, "approval", part.position) for part in deliverables_of(contract.id)
-    ] or [release_stage(contract, "approval")]
-    start_licence(contract)  # the usage licence's fee, paid once, with the last approval
-    move(contract, S.RELEASED, by=actor_id, reason="released on approval")
-    return payouts[-1]
-
-
-def release_after_keep_live(now: datetime) -> int:
-    """Keep-live over: release the rest if the note stayed live, else refund it to the brand."""
-    from app.outcomes.settlement import reserve_left
-    from app.payments.refunds import claim_refund
-
-    ids = db.session.scalars(
-        select(Contract.id).where(Contract.status == S.RELEASED, Contract.keep_live_until < now)
-    ).all()
-    for contract_id in ids:
-        contract = lock_contract(contract_id)
-        if contract.status != S.RELEASED:
-            continue
-        if _note_kept_live(contract):
-            release_stage(contract, "keep_live")
-        else:
-            # What is still held for commission and bonus waits for the outcome settlement.
-            held = balance(HELD, contract.currency, contract_id=contract.id)
-            held -= reserve_left(contract)
-            if held > 0:
-                claim_refund(
-                    contract=contract,
-                    amount=held,
-                    reason_code="takedown",
-                    charge_id=_charge_id(contract.id),
-                )
-        move(contract, S.COMPLETED, by=None, reason="keep-live period ended")
-        contract.completed_at = now
-    return len(ids)
-
-
-def _note_kept_live(contract: Contract) -> bool:
-    """The note is live now and was never taken down without the brand's consent."""
-    from app.notes.models import Note, NoteStatus
-
-    statuses = db.session.scalars(select(Note.status).where(Note.contract_id == contract.id))
-    statuses = list(statuses)
-    kept = bool(statuses) and all(status == NoteStatus.PUBLISHED for status in statuses)
-    return kept and contract.keep_live_breached_at is None
 
 
 @job("payments.transfer")
@@ -247,7 +157,7 @@ def run_transfer(payout_id: int) -> None:
     payout = db.session.get(Payout, payout_id)
     contract = db.session.get(Contract, payout.contract_id)
     if contract.status == S.FROZEN:
-        payout.hold_reason = "contract frozen (chargeback)"
+        payout.hold_reason = FROZEN
         move(payout, PayoutStatus.ON_HOLD, by=None, reason=payout.hold_reason)
         db.session.commit()
         return
@@ -352,9 +262,6 @@ def _tell_failed(payout: Payout) -> None:
 
 def retry_payout(*, payout_id: int, actor_id: int | None = None) -> Payout:
     """Finance retries a failed or held payout: Stripe is asked first, so it never pays twice."""
-    from flask_babel import gettext as _
-
-    from app.errors import Conflict
 
     payout = db.session.scalar(select(Payout).where(Payout.id == payout_id).with_for_update())
     if payout is None or payout.status not in (PayoutStatus.FAILED, PayoutStatus.ON_HOLD):
@@ -380,14 +287,11 @@ def payout_account(kol_id: int) -> ConnectAccount | None:
     return account
 
 
-NO_PAYOUT_ACCOUNT = (
-    "The KOL has no Stripe account that can receive transfers; the payout waits until they "
-    "finish onboarding."
-)
-NO_TAX_DETAILS = (
-    "The KOL has not given their tax details (tax residence and tax id); the payout waits "
-    "until they do."
-)
+# Why a payout waits, stored as codes and rendered for finance in their language
+# (app/stored_text.py PAYOUT_PROBLEMS).
+NO_PAYOUT_ACCOUNT = "no payout account"
+NO_TAX_DETAILS = "no tax details"
+FROZEN = "contract frozen (chargeback)"
 
 
 def wait_for_onboarding(payout: Payout, *, actor_id: int | None = None) -> None:
@@ -401,8 +305,7 @@ def wait_for_onboarding(payout: Payout, *, actor_id: int | None = None) -> None:
     if told and tax_missing:
         return  # a repeated account.updated: the KOL was asked already
     if payout.status != PayoutStatus.WAITING_ONBOARDING:
-        reason = "no tax details" if tax_missing else "no payout account"
-        move(payout, PayoutStatus.WAITING_ONBOARDING, by=actor_id, reason=reason)
+        move(payout, PayoutStatus.WAITING_ONBOARDING, by=actor_id, reason=payout.last_error)
     notify(
         user_id=payout.kol_id,
         kind="payout.tax_details" if tax_missing else "payout.onboarding",

@@ -8,9 +8,9 @@ import io
 import pytest
 from sqlalchemy import select
 
+from app.csvsafe import safe_cell
 from app.extensions import db
 from app.finance import services
-from app.finance.exports import safe_cell
 from app.ledger.models import JournalEntry
 from app.payments.models import Payout, PayoutStatus
 from tests.conftest import post_form, signed_in

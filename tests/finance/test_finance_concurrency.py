@@ -15,8 +15,8 @@ from app.extensions import db
 from app.finance import reconcile, services
 from app.finance.models import ReconciliationRun
 from app.jobs import run_inline_jobs
+from app.payments.approvals import approve_contract
 from app.payments.models import Payout, PayoutStatus
-from app.payments.release import approve_contract
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.payments.money_support import fund, onboard
 

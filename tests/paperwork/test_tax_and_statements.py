@@ -15,7 +15,7 @@ from app.paperwork.models import KolTaxDetails
 from app.payments.models import Payout, PayoutStatus
 from app.payments.release import NO_TAX_DETAILS
 from tests.conftest import post_form, signed_in
-from tests.factories import make_deal, make_kol, make_user
+from tests.factories import make_api_key, make_deal, make_kol, make_user
 from tests.paperwork.pdf_support import pdf_text
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import onboard
@@ -49,6 +49,30 @@ def test_a_payout_waits_for_tax_details_and_goes_out_once_given(app, stripe_emul
     db.session.expire_all()
     paid = db.session.get(Payout, payout.id)
     assert paid.status == PayoutStatus.PAID and stripe_emulator.get(paid.transfer_id)
+
+
+WHY_EN = "The KOL has not given their tax details (tax residence and tax id)"
+WHY_ZH = "达人尚未提供税务信息"
+
+
+def test_finance_reads_why_a_payout_waits_in_their_language(app, stripe_emulator):
+    """Stored as a code: the payouts page and the API say it in the reader's language."""
+    _deal, payout = _waiting_payout(app, stripe_emulator)
+    finance = make_user("finance")
+    key = make_api_key(finance)
+    page = signed_in(app, finance)
+    assert WHY_EN in page.get("/finance/payouts").get_data(as_text=True)
+    listed = page.get("/api/v1/finance/payouts", headers={"Authorization": f"Bearer {key}"})
+    [row] = [p for p in listed.get_json()["items"] if p["id"] == payout.id]
+    assert row["last_error"].startswith(WHY_EN) and row["hold_reason"] is None
+
+    finance.locale = "zh_Hans"
+    db.session.commit()
+    shown = page.get("/finance/payouts").get_data(as_text=True)
+    assert WHY_ZH in shown and WHY_EN not in shown
+    listed = page.get("/api/v1/finance/payouts", headers={"Authorization": f"Bearer {key}"})
+    [row] = [p for p in listed.get_json()["items"] if p["id"] == payout.id]
+    assert row["last_error"].startswith(WHY_ZH)
 
 
 def test_the_tax_id_is_stored_encrypted_and_shown_masked(app):

@@ -13,10 +13,10 @@ from app.errors import DomainError
 from app.extensions import db
 from app.jobs import run_inline_jobs
 from app.ledger.checks import ledger_problems
+from app.payments.approvals import approve_contract
 from app.payments.disputes import open_dispute
 from app.payments.models import Payout, Refund
 from app.payments.refunds import cancel_contract
-from app.payments.release import approve_contract
 from tests.factories import make_deal
 
 pytestmark = pytest.mark.postgres

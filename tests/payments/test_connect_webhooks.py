@@ -164,7 +164,7 @@ def test_the_connect_secret_can_be_rotated(app, client, stripe_emulator, monkeyp
 
 def _released_payout(app, emulator, brand, kol) -> Payout:
     from app.contracts.lifecycle import mark_submitted
-    from app.payments.release import approve_contract
+    from app.payments.approvals import approve_contract
 
     contract = make_contract(make_bid(make_campaign(brand), kol))
     fund(app, contract, brand, emulator)

@@ -15,8 +15,8 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.ledger.services import HELD, balance
 from app.notes.models import Note, NoteStatus
+from app.payments.approvals import release_after_keep_live
 from app.payments.models import Payout, PayoutStatus, Refund
-from app.payments.release import release_after_keep_live
 from tests.conftest import post_form, signed_in
 from tests.factories import make_api_key, make_deal
 from tests.notes.support import GOOD_TEXT, png_bytes

@@ -14,10 +14,10 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.ledger.models import HELD, PAYABLE, REVENUE
 from app.ledger.services import balance
+from app.payments.approvals import approve_contract
 from app.payments.disputes import open_dispute, resolve_dispute
 from app.payments.models import Payout, PayoutStatus, Refund
 from app.payments.refunds import cancel_contract
-from app.payments.release import approve_contract
 from app.periodic import run_ticks
 from tests.conftest import post_form, sign_in
 from tests.factories import make_contract, make_deal, make_kol, make_user

@@ -13,11 +13,12 @@ from app.contracts.lifecycle import mark_submitted
 from app.db_types import utcnow
 from app.extensions import db
 from app.payments import gateway
+from app.payments.approvals import approve_contract
 from app.payments.disputes import open_dispute, resolve_dispute
 from app.payments.funding import expire_unfunded_contracts
 from app.payments.models import Payout, PayoutStatus, Refund
 from app.payments.refunds import cancel_contract
-from app.payments.release import approve_contract, retry_payout
+from app.payments.release import retry_payout
 from tests.conftest import post_form, sign_in
 from tests.factories import make_deal, make_user
 from tests.notifications.support import mailed_in, speaks, told

@@ -18,7 +18,7 @@ from app.errors import Conflict, IllegalTransition
 from app.extensions import db
 from app.finance.models import PeriodStatus, ReconciliationPeriod, ReconciliationRun, RunStatus
 from app.ledger.services import LedgerError
-from app.payments import chargebacks, refunds, release
+from app.payments import approvals, chargebacks, refunds, release
 from app.payments.models import (
     Chargeback,
     DisputeStatus,
@@ -205,7 +205,7 @@ def _approved_and_published(app, stripe_emulator) -> Contract:
     onboard(app, kol, stripe_emulator)
     fund(app, contract, brand, stripe_emulator)
     lifecycle.mark_submitted(contract_id=contract.id, by=kol.id)
-    release.approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
+    approvals.approve_contract(contract_id=contract.id, by=brand.id, reason="approved")
     db.session.commit()
     drain_jobs()
     live_note(contract)

@@ -2,7 +2,7 @@ import pytest
 
 from app.contracts.lifecycle import mark_submitted
 from app.extensions import db
-from app.payments.release import approve_contract
+from app.payments.approvals import approve_contract
 from tests.factories import (
     make_api_key,
     make_bid,

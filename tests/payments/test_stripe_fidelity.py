@@ -227,8 +227,8 @@ def test_a_contract_in_a_currency_the_platform_does_not_settle_in_is_not_charged
 
 def test_a_transfer_after_a_stripe_500_asks_stripe_then_pays_once(app, stripe_emulator):
     from app.contracts.lifecycle import mark_submitted
+    from app.payments.approvals import approve_contract
     from app.payments.models import Payout
-    from app.payments.release import approve_contract
     from tests.payments.money_support import onboard
 
     deal = make_deal("funded", app=app, emulator=stripe_emulator)
@@ -252,8 +252,8 @@ def test_a_transfer_after_a_stripe_500_asks_stripe_then_pays_once(app, stripe_em
 
 def test_a_transfer_whose_answer_was_lost_is_found_at_stripe_not_paid_twice(app, stripe_emulator):
     from app.contracts.lifecycle import mark_submitted
+    from app.payments.approvals import approve_contract
     from app.payments.models import Payout
-    from app.payments.release import approve_contract
     from tests.payments.money_support import onboard
 
     deal = make_deal("funded", app=app, emulator=stripe_emulator)

@@ -15,9 +15,9 @@ from app.ledger.models import JournalEntry
 from app.ledger.services import PAYABLE, balance
 from app.notifications.models import Notification
 from app.payments import gateway
+from app.payments.approvals import approve_contract
 from app.payments.emulator import sign_payload
 from app.payments.models import Payout, PayoutStatus
-from app.payments.release import approve_contract
 from tests.conftest import sign_in, signed_in
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.payments.conftest import drain_jobs

@@ -12,9 +12,9 @@ from app.contracts.models import Contract, ContractStatus
 from app.extensions import db
 from app.jobs import run_inline_jobs
 from app.ledger.models import JournalEntry
+from app.payments.approvals import approve_contract
 from app.payments.emulator import sign_payload
 from app.payments.models import Payout, PayoutStatus, WebhookEvent
-from app.payments.release import approve_contract
 from tests.factories import make_deal
 from tests.payments.conftest import drain_jobs
 from tests.payments.money_support import fund

@@ -17,9 +17,9 @@ from app.contracts.lifecycle import mark_submitted
 from app.extensions import db
 from app.jobs import StagedJob, sweep_staged_jobs
 from app.ledger.checks import ledger_problems
+from app.payments.approvals import approve_contract
 from app.payments.emulator import Emulator
 from app.payments.models import Payout, PayoutStatus
-from app.payments.release import approve_contract
 from tests.conftest import DATABASE_URL, REDIS_URL, FreshContextClient
 from tests.factories import make_bid, make_campaign, make_contract, make_kol, make_user
 from tests.payments.money_support import fund, onboard
