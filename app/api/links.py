@@ -211,7 +211,12 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
     ("updateWishlistBoard", "200"): {"board": "$response.body#/id"},
     ("hideComment", "200"): {"comment": "$response.body#/id"},
     ("unhideComment", "200"): {"comment": "$response.body#/id"},
-    "invoice": {"getInvoice": "invoice_id", "getInvoicePdf": "invoice_id"},
+    ("listInvoices", "200"): {"invoice": _FIRST + "id", "contract_ref": _FIRST + "contract_id"},
+    ("getInvoice", "200"): {
+        "invoice": "$response.body#/id",
+        "contract_ref": "$response.body#/contract_id",
+    },
+    ("getEarningsStatement", "200"): {"contract_ref": "$response.body#/payouts/0/contract_id"},
 }
 
 

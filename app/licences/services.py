@@ -61,6 +61,6 @@ def remind_licence_endings(now: datetime) -> int:
             kind="licence.ending",
             link=f"/contracts/{contract.id}",
             id=contract.id,
-            date=contract.licence_ends_at.date().isoformat(),
+            date=day_of(contract.licence_ends_at),
         )
     return len(contracts)

@@ -8,12 +8,14 @@ and keep the words they were stored with."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from app.money import format_money
+from app.timezones import day
 
 MESSAGES: dict[str, LazyString] = {
     # bids
@@ -76,8 +78,8 @@ MESSAGES: dict[str, LazyString] = {
     "payout.paid": _l("A payout of %(amount)s for contract #%(contract)d was sent to you."),
     # outcome settlements (issue 21): both sides, with a link to the statement
     "licence.ending": _l(
-        "The usage licence on contract #%(id)d ends on %(date)s (UTC): after that the note may "
-        "no longer be reused."
+        "The usage licence on contract #%(id)d ends on %(date)s: after that the note may no "
+        "longer be reused."
     ),
     "licence.bought": _l(
         "The brand bought a usage licence for your note on contract #%(id)d: %(amount)s is on "
@@ -128,10 +130,18 @@ def money(amount: int, currency: str) -> dict[str, Any]:
     return {"amount": int(amount), "currency": currency.lower()}
 
 
+def day_of(moment: datetime) -> dict[str, str]:
+    """A moment for params whose calendar day is shown in the reader's time zone when read."""
+    return {"day": moment.isoformat()}
+
+
 def _value(value: Any) -> Any:
-    """A param as the reader sees it: money in the reader's locale, the rest as stored."""
+    """A param as the reader sees it: money in the reader's locale, a day in the reader's time
+    zone, the rest as stored."""
     if isinstance(value, dict) and set(value) == {"amount", "currency"}:
         return format_money(value["amount"], value["currency"])
+    if isinstance(value, dict) and set(value) == {"day"}:
+        return day(datetime.fromisoformat(value["day"]))
     return value
 
 

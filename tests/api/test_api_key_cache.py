@@ -52,6 +52,7 @@ def test_a_key_seen_lately_costs_no_query_and_answers_the_same(client, kept_keys
     assert first.status_code == again.status_code == 200
     assert again.get_json() == first.get_json() == {
         "id": user.id, "email": user.email, "role": "brand", "locale": user.locale,
+        "time_zone": user.time_zone,
     }  # fmt: skip
     assert any("api_keys" in sql for sql in first_sql)
     assert again_sql == []
