@@ -77,6 +77,7 @@ from app.api import (  # noqa: E402, F401
     finance_actions,
     notes,
     paperwork,
+    paperwork_settings,
     payments,
 )
 from app.engagement import api as engagement  # noqa: E402, F401

@@ -93,6 +93,9 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "notifications.read": ("markNotificationRead",),
     "notifications.read_all": ("markAllNotificationsRead",),
     "settings.account": ("updateMe",),
+    # paperwork: a brand's billing details, a KOL's tax details
+    "paperwork.billing_details": ("putBillingDetails",),
+    "paperwork.tax_details": ("putTaxDetails",),
 }
 
 # Inherently web-only: what a bearer key must not do, or what has no meaning without a browser.

@@ -173,6 +173,11 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     objects["notification"] = notify(user_id=brand.id, kind="webhook.disabled", link="/webhooks",
                                      url="https://hooks.brand.example/in")  # fmt: skip
     add_kol(brand_id=brand.id, shortlist_id=objects["shortlist"].id, kol_id=kol.id)
+    from app.paperwork.billing import save_billing
+    from app.paperwork.taxinfo import save_tax_details
+
+    save_billing(brand_id=brand.id, **BILLING)
+    save_tax_details(kol_id=kol.id, us_person=False, facts=TAX)
     db.session.commit()
     keys = {
         "brand": make_api_key(brand),
@@ -182,6 +187,12 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     }
     ids = {name: obj.id for name, obj in objects.items()} | {"kol": kol.id}
     return keys, ids
+
+
+BILLING = {"legal_name": "Glow Ltd", "address": "1 Main St", "country": "US", "tax_id": None}
+TAX = {"us_person": False, "legal_name": "Mei Lin", "address": "8 Road, Shanghai",
+       "tax_residence": "CN", "citizenship": "CN", "tin": "AB123456", "certified_name": "Mei Lin",
+       "certify": True}  # fmt: skip
 
 
 def _valid_calls() -> dict[str, Call]:
@@ -301,6 +312,10 @@ def _valid_calls() -> dict[str, Call]:
         "getInvoice": Call("brand", {"invoice_id": "invoice"}),
         "getInvoicePdf": Call("brand", {"invoice_id": "invoice"}),
         "getEarningsStatement": Call("kol"),
+        "getBillingDetails": Call("brand"),
+        "putBillingDetails": Call("brand", body=BILLING),
+        "getTaxDetails": Call("kol"),
+        "putTaxDetails": Call("kol", body=TAX),
     }
 
 
