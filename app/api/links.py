@@ -52,6 +52,9 @@ TAKES: dict[str, dict[str, str]] = {
         "putNoteDraft": "contract_id",
         "listSettlements": "contract_id",
         "setPromoCode": "contract_id",
+        "rateContract": "contract_id",
+        "cancelContract": "contract_id",
+        "disputeContract": "contract_id",
     },
     "contract_ref": {
         "getContract": "contract_id",
@@ -156,6 +159,8 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
     ("listCampaignBids", "200"): {"bid": _FIRST + "id"},
     ("acceptBid", "201"): _CONTRACT,
     ("getContract", "200"): _CONTRACT,
+    ("cancelContract", "200"): _CONTRACT,
+    ("disputeContract", "200"): _CONTRACT,
     ("listContracts", "200"): {"contract": _FIRST + "id"},
     ("postMessage", "201"): {"contract_ref": "$request.path.contract_id"},
     ("fundContract", "200"): {"contract_ref": "$request.path.contract_id"},

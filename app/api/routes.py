@@ -72,6 +72,7 @@ from app.api import (  # noqa: E402, F401
     account,
     bids,
     campaigns,
+    contract_actions,
     contracts,
     finance,
     finance_actions,

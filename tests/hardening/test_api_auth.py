@@ -120,6 +120,9 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
         "bid": make_bid(make_campaign(brand), kol),  # the brand's turn
         "unfunded": make_contract(make_bid(make_campaign(brand), kol)),
         "funded": funded(),  # no note yet
+        "completed": make_contract(
+            make_bid(make_campaign(brand), kol), status=ContractStatus.COMPLETED
+        ),
     }
     objects["draft_note"] = draft_note(funded())
     objects["submitted"] = submitted_note(funded())
@@ -315,6 +318,9 @@ def _valid_calls() -> dict[str, Call]:
         "getBillingDetails": Call("brand"),
         "putBillingDetails": Call("brand", body=BILLING),
         "getTaxDetails": Call("kol"),
+        "rateContract": Call("brand", {"contract_id": "completed"}, {"stars": 5}),
+        "cancelContract": Call("kol", {"contract_id": "unfunded"}, {"reason": "Too busy"}),
+        "disputeContract": Call("brand", {"contract_id": "funded"}, {"reason": "No note"}),
         "putTaxDetails": Call("kol", body=TAX),
     }
 
