@@ -76,6 +76,7 @@ from app.api import (  # noqa: E402, F401
     contracts,
     finance,
     finance_actions,
+    finance_books,
     notes,
     paperwork,
     paperwork_settings,

@@ -343,6 +343,10 @@ POLICY: dict[str, Policy] = {
     "api.finance_entries": _p(*FIN),
     "api.finance_payouts": _p(*FIN),
     "api.finance_summary": _p(*FIN),
+    "api.correct_ledger_entry": _p(FINANCE),
+    "api.start_reconciliation": _p(FINANCE),
+    "api.resolve_reconciliation_item": _p(FINANCE),
+    "api.close_reconciliation_period": _p(FINANCE),
     "api.hold_payout": _p(FINANCE),  # admins read finance, never write it
     "api.release_payout_hold": _p(FINANCE),
     "api.retry_failed_payout": _p(FINANCE),

@@ -102,6 +102,29 @@ def _invoice(contract):
     return issue_invoice(funding=funding, contract=contract)
 
 
+def _books() -> dict:
+    """A journal entry, a reconciled period with a difference to resolve, one to close."""
+    from app.finance.models import ReconciliationItem, ReconciliationPeriod, ReconciliationRun
+    from app.ledger.models import CASH, REVENUE
+    from app.ledger.services import Leg, post_entry
+
+    entry = post_entry(key="auth-entry", kind="adjustment", currency="usd",
+                       legs=[Leg(CASH, 500), Leg(REVENUE, -500)], contract_id=None)  # fmt: skip
+    day = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    periods = [ReconciliationPeriod(starts_at=day - timedelta(days=n + 1), ends_at=day - timedelta(days=n))
+               for n in (0, 1)]  # fmt: skip
+    db.session.add_all(periods)
+    db.session.flush()
+    runs = [ReconciliationRun(period_id=p.id, status="done") for p in periods]
+    db.session.add_all(runs)
+    db.session.flush()
+    item = ReconciliationItem(run_id=runs[0].id, kind="missing_in_ledger", txn_type="charge",
+                              currency="usd", stripe_amount=500)  # fmt: skip
+    db.session.add(item)
+    db.session.flush()
+    return {"entry": entry, "difference": item, "reconciled": periods[1]}
+
+
 def _seed() -> tuple[dict[str, str], dict[str, int]]:
     """A brand and a verified KOL with one object in each state some operation needs."""
     from app.engagement.comments import add_comment
@@ -179,6 +202,7 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     from app.paperwork.billing import save_billing
     from app.paperwork.taxinfo import save_tax_details
 
+    objects |= _books()
     save_billing(brand_id=brand.id, **BILLING)
     save_tax_details(kol_id=kol.id, us_person=False, facts=TAX)
     db.session.commit()
@@ -196,6 +220,9 @@ BILLING = {"legal_name": "Glow Ltd", "address": "1 Main St", "country": "US", "t
 TAX = {"us_person": False, "legal_name": "Mei Lin", "address": "8 Road, Shanghai",
        "tax_residence": "CN", "citizenship": "CN", "tin": "AB123456", "certified_name": "Mei Lin",
        "certify": True}  # fmt: skip
+
+CORRECTION = {"reason": "Typo", "legs": [{"account": "stripe_cash", "amount": 100},
+                                         {"account": "platform_revenue", "amount": -100}]}  # fmt: skip
 
 
 def _valid_calls() -> dict[str, Call]:
@@ -318,6 +345,12 @@ def _valid_calls() -> dict[str, Call]:
         "getBillingDetails": Call("brand"),
         "putBillingDetails": Call("brand", body=BILLING),
         "getTaxDetails": Call("kol"),
+        "correctLedgerEntry": Call("finance", {"entry_id": "entry"}, CORRECTION),
+        "startReconciliation": Call(
+            "finance", body={"date_from": "2026-01-01", "date_to": "2026-01-31"}
+        ),
+        "resolveReconciliationItem": Call("finance", {"item_id": "difference"}, {"note": "Fixed"}),
+        "closeReconciliationPeriod": Call("finance", {"period_id": "reconciled"}),
         "rateContract": Call("brand", {"contract_id": "completed"}, {"stars": 5}),
         "cancelContract": Call("kol", {"contract_id": "unfunded"}, {"reason": "Too busy"}),
         "disputeContract": Call("brand", {"contract_id": "funded"}, {"reason": "No note"}),
