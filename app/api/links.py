@@ -70,6 +70,12 @@ TAKES: dict[str, dict[str, str]] = {
         "requestNoteChanges": "note_id",
         "republishNote": "note_id",
         "getNoteStats": "note_id",
+        "setNoteExternalUrl": "note_id",
+        "takeDownNote": "note_id",
+        "requestNoteTakedown": "note_id",
+        "answerNoteTakedown": "note_id",
+        "askExtraRound": "note_id",
+        "answerExtraRound": "note_id",
     },
     # A published note (from the feed, or one engaged with): what anyone signed in may do.
     "published_note": {

@@ -77,6 +77,7 @@ from app.api import (  # noqa: E402, F401
     finance,
     finance_actions,
     finance_books,
+    note_actions,
     notes,
     paperwork,
     paperwork_settings,

@@ -150,6 +150,14 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     objects["draft_note"] = draft_note(funded())
     objects["submitted"] = submitted_note(funded())
     objects["published"] = published_note(funded())
+    objects["takedown_asked"] = published_note(funded())
+    objects["takedown_asked"].takedown_requested_at = now
+    no_rounds = make_contract(
+        make_bid(make_campaign(brand, revision_rounds=0), kol), status=ContractStatus.FUNDED
+    )
+    objects["rounds_used"] = submitted_note(no_rounds)
+    objects["extra_asked"] = submitted_note(funded())
+    objects["extra_asked"].extra_round_requested_at = now
     objects["taken_down"] = take_down_note(
         note_id=published_note(funded()).id, kol_id=kol.id, accept_breach=True
     )
@@ -345,6 +353,16 @@ def _valid_calls() -> dict[str, Call]:
         "getBillingDetails": Call("brand"),
         "putBillingDetails": Call("brand", body=BILLING),
         "getTaxDetails": Call("kol"),
+        "askExtraRound": Call(
+            "brand", {"note_id": "rounds_used"}, {"comment": "Once more", "brief_item": "brief"}
+        ),
+        "answerExtraRound": Call("kol", {"note_id": "extra_asked"}, {"consent": True}),
+        "takeDownNote": Call("kol", {"note_id": "published"}, {"accept_breach": True}),
+        "requestNoteTakedown": Call("kol", {"note_id": "published"}),
+        "answerNoteTakedown": Call("brand", {"note_id": "takedown_asked"}, {"consent": False}),
+        "setNoteExternalUrl": Call(
+            "kol", {"note_id": "published"}, {"external_url": "https://www.instagram.com/p/abc"}
+        ),
         "correctLedgerEntry": Call("finance", {"entry_id": "entry"}, CORRECTION),
         "startReconciliation": Call(
             "finance", body={"date_from": "2026-01-01", "date_to": "2026-01-31"}
