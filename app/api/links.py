@@ -125,6 +125,7 @@ TAKES: dict[str, dict[str, str]] = {
         "retryPayout": "payout_id",
     },
     "invoice": {"getInvoice": "invoice_id", "getInvoicePdf": "invoice_id"},
+    "media_kit_link": {"revokeMediaKitLink": "link_id"},
 }
 
 _CAMPAIGN = {"campaign": "$response.body#/id"}
@@ -213,6 +214,8 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
     ("addSocialAccount", "201"): {"social_account": "$response.body#/id"},
     ("updateSocialAccount", "200"): {"social_account": "$response.body#/id"},
     ("listFinancePayouts", "200"): {"payout": _FIRST + "id"},
+    ("listMediaKitLinks", "200"): {"media_kit_link": _FIRST + "id"},
+    ("createMediaKitLink", "201"): {"media_kit_link": "$response.body#/id"},
     ("listFinanceRefunds", "200"): {"refund": _FIRST + "id"},
     ("holdPayout", "200"): {"payout": "$response.body#/id"},
     ("releasePayoutHold", "200"): {"payout": "$response.body#/id"},
@@ -222,6 +225,7 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
     ("hideComment", "200"): {"comment": "$response.body#/id"},
     ("unhideComment", "200"): {"comment": "$response.body#/id"},
     "invoice": {"getInvoice": "invoice_id", "getInvoicePdf": "invoice_id"},
+    "media_kit_link": {"revokeMediaKitLink": "link_id"},
 }
 
 

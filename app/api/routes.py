@@ -77,6 +77,7 @@ from app.api import (  # noqa: E402, F401
     finance,
     finance_actions,
     finance_books,
+    media_kit_links,
     note_actions,
     notes,
     paperwork,

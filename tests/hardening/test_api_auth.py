@@ -211,6 +211,9 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     from app.paperwork.taxinfo import save_tax_details
 
     objects |= _books()
+    from app.analytics.media_kit import create_link
+
+    objects["kit_link"] = create_link(kol_id=kol.id, name="For brand A")
     save_billing(brand_id=brand.id, **BILLING)
     save_tax_details(kol_id=kol.id, us_person=False, facts=TAX)
     db.session.commit()
@@ -353,6 +356,9 @@ def _valid_calls() -> dict[str, Call]:
         "getBillingDetails": Call("brand"),
         "putBillingDetails": Call("brand", body=BILLING),
         "getTaxDetails": Call("kol"),
+        "listMediaKitLinks": Call("kol"),
+        "createMediaKitLink": Call("kol", body={"name": "For Glow"}),
+        "revokeMediaKitLink": Call("kol", {"link_id": "kit_link"}),
         "askExtraRound": Call(
             "brand", {"note_id": "rounds_used"}, {"comment": "Once more", "brief_item": "brief"}
         ),

@@ -98,6 +98,7 @@ def _seed() -> tuple[dict[str, str], dict[str, list[int]]]:
 def _seed_others(brand, kol, contract_id: int) -> dict:
     """A webhook endpoint with a delivery (to a closed port: a resend fails at once), a
     notification, a failed payout, a wishlist board and a social account (flushed)."""
+    from app.analytics.media_kit import create_link
     from app.engagement.models import WishlistBoard
     from app.notifications.services import notify
     from app.payments.models import Payout, PayoutStatus, Refund
@@ -130,6 +131,7 @@ def _seed_others(brand, kol, contract_id: int) -> dict:
         "social_account": add_social_account(
             user_id=kol.id, platform="tiktok", handle="seeded", followers=9_000, url=None
         ),
+        "media_kit_link": create_link(kol_id=kol.id, name="Seeded link"),
     }
 
 
