@@ -6,17 +6,25 @@ from __future__ import annotations
 
 from flask import request
 from marshmallow import Schema, fields, validate
+from sqlalchemy import select
 
 from app.api.auth import api_access, api_user
-from app.api.finance import FinanceEntry, entry_json
+from app.api.finance import STAFF, FinanceEntry, entry_json
 from app.api.routes import bp
-from app.api.schemas import ErrorSchema, StrictInteger, StrictSchema, text
+from app.api.schemas import ErrorSchema, PageArgs, StrictInteger, StrictSchema, page_of, text
 from app.auth.models import Role
+from app.errors import json_error
 from app.extensions import db
 from app.finance import reconcile, services
-from app.finance.models import ReconciliationItem, ReconciliationPeriod, ReconciliationRun
+from app.finance.models import (
+    DIFFERENCES,
+    ReconciliationItem,
+    ReconciliationPeriod,
+    ReconciliationRun,
+)
 from app.ledger.models import KINDS
 from app.money import MAX_MINOR_AMOUNT
+from app.pagination import page_json
 
 _STATE = {"schema": ErrorSchema, "description": "Not in a state this applies to"}
 REASON = {"description": "Why (kept with the entry and in the audit log)"}
@@ -67,8 +75,13 @@ class ItemSchema(Schema):
     id = fields.Integer(required=True)
     run_id = fields.Integer(required=True)
     kind = fields.String(required=True)
-    resolved_at = fields.String(required=True, metadata={"format": "date-time"})
-    resolution_note = fields.String(required=True)
+    txn_type = fields.String(required=True)
+    stripe_object_id = fields.String(required=True, allow_none=True)
+    currency = fields.String(required=True)
+    stripe_amount = fields.Integer(required=True, allow_none=True)
+    ledger_amount = fields.Integer(required=True, allow_none=True)
+    resolved_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    resolution_note = fields.String(required=True, allow_none=True)
     correction_entry_id = fields.Integer(required=True, allow_none=True)
 
 
@@ -124,9 +137,35 @@ def resolve_reconciliation_item(payload: dict, item_id: int):
         correction_entry_id=payload["correction_entry_id"], ip=request.remote_addr,
     )  # fmt: skip
     db.session.commit()
-    return {"id": item.id, "run_id": item.run_id, "kind": item.kind,
-            "resolved_at": item.resolved_at.isoformat(), "resolution_note": item.resolution_note,
+    return item_json(item)
+
+
+def item_json(item: ReconciliationItem) -> dict:
+    when = item.resolved_at.isoformat() if item.resolved_at else None
+    return {"id": item.id, "run_id": item.run_id, "kind": item.kind, "txn_type": item.txn_type,
+            "stripe_object_id": item.stripe_object_id, "currency": item.currency,
+            "stripe_amount": item.stripe_amount, "ledger_amount": item.ledger_amount,
+            "resolved_at": when, "resolution_note": item.resolution_note,
             "correction_entry_id": item.correction_entry_id}  # fmt: skip
+
+
+@bp.get("/finance/reconciliation/runs/<int:run_id>/differences")
+@api_access(*STAFF)
+@bp.doc(operationId="listReconciliationDifferences",
+        summary="A run's differences (what did not match), resolved or not")  # fmt: skip
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, page_of(ItemSchema, "ReconciliationItemList"))
+@bp.alt_response(404, schema=ErrorSchema, description="No such run")
+def list_reconciliation_differences(args: dict, run_id: int):
+    if db.session.get(ReconciliationRun, run_id) is None:
+        return json_error(404, "not_found", "No such reconciliation run.")
+    stmt = (
+        select(ReconciliationItem)
+        .where(ReconciliationItem.run_id == run_id, ReconciliationItem.kind.in_(DIFFERENCES))
+        .order_by(ReconciliationItem.id)
+    )
+    page = db.paginate(stmt, page=args["page"], per_page=args["per_page"], error_out=False)
+    return page_json(page, [item_json(i) for i in page.items])
 
 
 @bp.post("/finance/reconciliation/periods/<int:period_id>/close")

@@ -126,6 +126,10 @@ TAKES: dict[str, dict[str, str]] = {
     },
     "invoice": {"getInvoice": "invoice_id", "getInvoicePdf": "invoice_id"},
     "media_kit_link": {"revokeMediaKitLink": "link_id"},
+    "journal_entry": {"correctLedgerEntry": "entry_id"},
+    "reconciliation_run": {"listReconciliationDifferences": "run_id"},
+    "reconciliation_item": {"resolveReconciliationItem": "item_id"},
+    "reconciliation_period": {"closeReconciliationPeriod": "period_id"},
 }
 
 _CAMPAIGN = {"campaign": "$response.body#/id"}
@@ -224,8 +228,15 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
     ("updateWishlistBoard", "200"): {"board": "$response.body#/id"},
     ("hideComment", "200"): {"comment": "$response.body#/id"},
     ("unhideComment", "200"): {"comment": "$response.body#/id"},
-    "invoice": {"getInvoice": "invoice_id", "getInvoicePdf": "invoice_id"},
-    "media_kit_link": {"revokeMediaKitLink": "link_id"},
+    ("listInvoices", "200"): {"invoice": _FIRST + "id"},
+    ("getInvoice", "200"): {"invoice": "$response.body#/id"},
+    ("listFinanceEntries", "200"): {"journal_entry": _FIRST + "id"},
+    ("correctLedgerEntry", "201"): {"journal_entry": "$response.body#/id"},
+    ("startReconciliation", "201"): {
+        "reconciliation_run": "$response.body#/id",
+        "reconciliation_period": "$response.body#/period_id",
+    },
+    ("listReconciliationDifferences", "200"): {"reconciliation_item": _FIRST + "id"},
 }
 
 

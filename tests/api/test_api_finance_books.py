@@ -93,5 +93,11 @@ def test_finance_starts_a_run_resolves_its_difference_and_closes_the_period(clie
         resolved.status_code == 200 and resolved.get_json()["resolution_note"] == "Booked by hand"
     )
     assert client.post(resolve, headers=auth, json={"note": "Again"}).status_code == 409
+    run_id = resolved.get_json()["run_id"]
+    listed = client.get(f"/api/v1/finance/reconciliation/runs/{run_id}/differences",
+                        headers=_auth("admin")).get_json()["items"]  # fmt: skip
+    assert [(x["id"], x["resolution_note"]) for x in listed] == [(item.id, "Booked by hand")]
+    assert client.get("/api/v1/finance/reconciliation/runs/999999/differences",
+                      headers=auth).status_code == 404  # fmt: skip
     closed = client.post(close, headers=auth, json={"reason": "January done"})
     assert closed.status_code == 200 and closed.get_json()["status"] == "closed"

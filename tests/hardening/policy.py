@@ -353,6 +353,7 @@ POLICY: dict[str, Policy] = {
     "api.finance_payouts": _p(*FIN),
     "api.finance_summary": _p(*FIN),
     "api.correct_ledger_entry": _p(FINANCE),
+    "api.list_reconciliation_differences": _p(*FIN),
     "api.start_reconciliation": _p(FINANCE),
     "api.resolve_reconciliation_item": _p(FINANCE),
     "api.close_reconciliation_period": _p(FINANCE),

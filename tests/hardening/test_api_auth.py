@@ -122,7 +122,7 @@ def _books() -> dict:
                               currency="usd", stripe_amount=500)  # fmt: skip
     db.session.add(item)
     db.session.flush()
-    return {"entry": entry, "difference": item, "reconciled": periods[1]}
+    return {"entry": entry, "difference": item, "reconciled": periods[1], "run": runs[0]}
 
 
 def _seed() -> tuple[dict[str, str], dict[str, int]]:
@@ -369,6 +369,7 @@ def _valid_calls() -> dict[str, Call]:
         "setNoteExternalUrl": Call(
             "kol", {"note_id": "published"}, {"external_url": "https://www.instagram.com/p/abc"}
         ),
+        "listReconciliationDifferences": Call("admin", {"run_id": "run"}),
         "correctLedgerEntry": Call("finance", {"entry_id": "entry"}, CORRECTION),
         "startReconciliation": Call(
             "finance", body={"date_from": "2026-01-01", "date_to": "2026-01-31"}
