@@ -142,19 +142,20 @@ def finance_entries(args: dict):
         stmt = stmt.where(JournalEntry.stripe_object_id == args["stripe_object_id"])
     page = list_page(stmt, (JournalEntry.id,), page=args["page"], per_page=args["per_page"],
                      cursor=args.get("cursor"), numbered_first=True)  # fmt: skip
-    items = [
-        {
-            "id": e.id,
-            "kind": e.kind,
-            "contract_id": e.contract_id,
-            "memo": e.memo,
-            "stripe_object_id": e.stripe_object_id,
-            "created_at": e.created_at.isoformat(),
-            "lines": [
-                {"account": line.account.code, "amount": line.amount, "currency": line.currency}
-                for line in e.lines
-            ],
-        }
-        for e in page.items
-    ]
+    items = [entry_json(e) for e in page.items]
     return page_json(page, items)
+
+
+def entry_json(e: JournalEntry) -> dict:
+    return {
+        "id": e.id,
+        "kind": e.kind,
+        "contract_id": e.contract_id,
+        "memo": e.memo,
+        "stripe_object_id": e.stripe_object_id,
+        "created_at": e.created_at.isoformat(),
+        "lines": [
+            {"account": line.account.code, "amount": line.amount, "currency": line.currency}
+            for line in e.lines
+        ],
+    }

@@ -53,6 +53,9 @@ TAKES: dict[str, dict[str, str]] = {
         "listSettlements": "contract_id",
         "setPromoCode": "contract_id",
         "buyLicence": "contract_id",
+        "rateContract": "contract_id",
+        "cancelContract": "contract_id",
+        "disputeContract": "contract_id",
     },
     "contract_ref": {
         "getContract": "contract_id",
@@ -68,6 +71,12 @@ TAKES: dict[str, dict[str, str]] = {
         "requestNoteChanges": "note_id",
         "republishNote": "note_id",
         "getNoteStats": "note_id",
+        "setNoteExternalUrl": "note_id",
+        "takeDownNote": "note_id",
+        "requestNoteTakedown": "note_id",
+        "answerNoteTakedown": "note_id",
+        "askExtraRound": "note_id",
+        "answerExtraRound": "note_id",
     },
     # A published note (from the feed, or one engaged with): what anyone signed in may do.
     "published_note": {
@@ -117,6 +126,11 @@ TAKES: dict[str, dict[str, str]] = {
         "retryPayout": "payout_id",
     },
     "invoice": {"getInvoice": "invoice_id", "getInvoicePdf": "invoice_id"},
+    "media_kit_link": {"revokeMediaKitLink": "link_id"},
+    "journal_entry": {"correctLedgerEntry": "entry_id"},
+    "reconciliation_run": {"listReconciliationDifferences": "run_id"},
+    "reconciliation_item": {"resolveReconciliationItem": "item_id"},
+    "reconciliation_period": {"closeReconciliationPeriod": "period_id"},
 }
 
 _CAMPAIGN = {"campaign": "$response.body#/id"}
@@ -157,6 +171,8 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
     ("listCampaignBids", "200"): {"bid": _FIRST + "id"},
     ("acceptBid", "201"): _CONTRACT,
     ("getContract", "200"): _CONTRACT,
+    ("cancelContract", "200"): _CONTRACT,
+    ("disputeContract", "200"): _CONTRACT,
     ("listContracts", "200"): {"contract": _FIRST + "id"},
     ("postMessage", "201"): {"contract_ref": "$request.path.contract_id"},
     ("fundContract", "200"): {"contract_ref": "$request.path.contract_id"},
@@ -203,6 +219,8 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
     ("addSocialAccount", "201"): {"social_account": "$response.body#/id"},
     ("updateSocialAccount", "200"): {"social_account": "$response.body#/id"},
     ("listFinancePayouts", "200"): {"payout": _FIRST + "id"},
+    ("listMediaKitLinks", "200"): {"media_kit_link": _FIRST + "id"},
+    ("createMediaKitLink", "201"): {"media_kit_link": "$response.body#/id"},
     ("listFinanceRefunds", "200"): {"refund": _FIRST + "id"},
     ("holdPayout", "200"): {"payout": "$response.body#/id"},
     ("releasePayoutHold", "200"): {"payout": "$response.body#/id"},
@@ -217,6 +235,13 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
         "contract_ref": "$response.body#/contract_id",
     },
     ("getEarningsStatement", "200"): {"contract_ref": "$response.body#/payouts/0/contract_id"},
+    ("listFinanceEntries", "200"): {"journal_entry": _FIRST + "id"},
+    ("correctLedgerEntry", "201"): {"journal_entry": "$response.body#/id"},
+    ("startReconciliation", "201"): {
+        "reconciliation_run": "$response.body#/id",
+        "reconciliation_period": "$response.body#/period_id",
+    },
+    ("listReconciliationDifferences", "200"): {"reconciliation_item": _FIRST + "id"},
 }
 
 

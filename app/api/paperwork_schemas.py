@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.api.schemas import PageArgs, page_of
+from app.api.schemas import (
+    PageArgs,
+    StrictBoolean,
+    StrictInteger,
+    StrictSchema,
+    page_of,
+    text,
+)
 
 MINOR = {"description": "Minor units of the currency"}
 
@@ -81,4 +88,62 @@ class StatementSchema(Schema):
     years = fields.List(fields.Integer(), required=True, metadata={"description": "Years paid"})
     tax_details_given = fields.Boolean(
         required=True, metadata={"description": "False: payouts wait for the KOL's tax details"}
+    )
+
+
+class BillingDetails(Schema):
+    legal_name = fields.String(required=True)
+    address = fields.String(required=True)
+    country = fields.String(required=True, metadata={"description": "ISO 3166 alpha-2"})
+    tax_id = fields.String(required=True, allow_none=True)
+    updated_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class BillingDetailsIn(StrictSchema):
+    legal_name = text(200, required=True, min_length=1)
+    address = text(1000, required=True, min_length=1)
+    country = text(2, required=True, metadata={"description": "ISO 3166 alpha-2, e.g. US"})
+    tax_id = text(40, load_default=None, allow_none=True,
+                  metadata={"description": "VAT number, EIN, USCC …"})  # fmt: skip
+
+
+class TaxDetails(Schema):
+    form = fields.String(required=True, validate=validate.OneOf(["w9", "w8ben"]))
+    legal_name = fields.String(required=True)
+    address = fields.String(required=True)
+    tax_residence = fields.String(required=True)
+    citizenship = fields.String(required=True, allow_none=True)
+    tin_type = fields.String(required=True, validate=validate.OneOf(["ssn", "ein", "foreign"]))
+    tin_masked = fields.String(
+        required=True, metadata={"description": "The tax id's last four characters only"}
+    )
+    treaty_country = fields.String(required=True, allow_none=True)
+    treaty_article = fields.String(required=True, allow_none=True)
+    treaty_rate_bps = fields.Integer(required=True, allow_none=True)
+    certified_name = fields.String(required=True)
+    certified_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class TaxDetailsIn(StrictSchema):
+    us_person = StrictBoolean(
+        required=True, metadata={"description": "true: W-9 facts; false: W-8BEN facts"}
+    )
+    legal_name = text(200, required=True, min_length=1)
+    address = text(1000, required=True, min_length=1)
+    tax_residence = text(2, load_default=None, allow_none=True,
+                         metadata={"description": "W-8BEN: ISO 3166 alpha-2"})  # fmt: skip
+    citizenship = text(2, load_default=None, allow_none=True, metadata={"description": "W-8BEN"})
+    tin_type = fields.String(load_default=None, allow_none=True,
+                             validate=validate.OneOf(["ssn", "ein"]),
+                             metadata={"description": "W-9: ssn or ein"})  # fmt: skip
+    tin = text(40, required=True, min_length=1, load_only=True,
+               metadata={"description": "Write-only: read back masked"})  # fmt: skip
+    treaty_country = text(2, load_default=None, allow_none=True)
+    treaty_article = text(40, load_default=None, allow_none=True)
+    treaty_rate_bps = StrictInteger(load_default=None, allow_none=True,
+                                    validate=validate.Range(min=0, max=3000),
+                                    metadata={"description": "1500 = 15%"})  # fmt: skip
+    certified_name = text(200, required=True, min_length=1)
+    certify = StrictBoolean(
+        required=True, metadata={"description": "true: certified under penalties of perjury"}
     )

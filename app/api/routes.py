@@ -72,11 +72,16 @@ from app.api import (  # noqa: E402, F401
     account,
     bids,
     campaigns,
+    contract_actions,
     contracts,
     finance,
     finance_actions,
+    finance_books,
+    media_kit_links,
+    note_actions,
     notes,
     paperwork,
+    paperwork_settings,
     payments,
 )
 from app.engagement import api as engagement  # noqa: E402, F401

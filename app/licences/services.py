@@ -13,6 +13,7 @@ from app.contracts.models import Contract
 from app.db_types import utcnow
 from app.extensions import db
 from app.ledger.services import HELD, balance
+from app.notifications.messages import day_of
 from app.notifications.services import notify
 from app.payments.models import Payout
 

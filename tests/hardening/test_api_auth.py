@@ -102,6 +102,29 @@ def _invoice(contract):
     return issue_invoice(funding=funding, contract=contract)
 
 
+def _books() -> dict:
+    """A journal entry, a reconciled period with a difference to resolve, one to close."""
+    from app.finance.models import ReconciliationItem, ReconciliationPeriod, ReconciliationRun
+    from app.ledger.models import CASH, REVENUE
+    from app.ledger.services import Leg, post_entry
+
+    entry = post_entry(key="auth-entry", kind="adjustment", currency="usd",
+                       legs=[Leg(CASH, 500), Leg(REVENUE, -500)], contract_id=None)  # fmt: skip
+    day = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    periods = [ReconciliationPeriod(starts_at=day - timedelta(days=n + 1), ends_at=day - timedelta(days=n))
+               for n in (0, 1)]  # fmt: skip
+    db.session.add_all(periods)
+    db.session.flush()
+    runs = [ReconciliationRun(period_id=p.id, status="done") for p in periods]
+    db.session.add_all(runs)
+    db.session.flush()
+    item = ReconciliationItem(run_id=runs[0].id, kind="missing_in_ledger", txn_type="charge",
+                              currency="usd", stripe_amount=500)  # fmt: skip
+    db.session.add(item)
+    db.session.flush()
+    return {"entry": entry, "difference": item, "reconciled": periods[1], "run": runs[0]}
+
+
 def _seed() -> tuple[dict[str, str], dict[str, int]]:
     """A brand and a verified KOL with one object in each state some operation needs."""
     from app.engagement.comments import add_comment
@@ -120,6 +143,9 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
         "bid": make_bid(make_campaign(brand), kol),  # the brand's turn
         "unfunded": make_contract(make_bid(make_campaign(brand), kol)),
         "funded": funded(),  # no note yet
+        "completed": make_contract(
+            make_bid(make_campaign(brand), kol), status=ContractStatus.COMPLETED
+        ),
     }
     objects["draft_note"] = draft_note(funded())
     objects["submitted"] = submitted_note(funded())
@@ -127,6 +153,14 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     from app.contracts.models import Contract
 
     objects["licensable"] = db.session.get(Contract, published_note(funded()).contract_id)
+    objects["takedown_asked"] = published_note(funded())
+    objects["takedown_asked"].takedown_requested_at = now
+    no_rounds = make_contract(
+        make_bid(make_campaign(brand, revision_rounds=0), kol), status=ContractStatus.FUNDED
+    )
+    objects["rounds_used"] = submitted_note(no_rounds)
+    objects["extra_asked"] = submitted_note(funded())
+    objects["extra_asked"].extra_round_requested_at = now
     objects["taken_down"] = take_down_note(
         note_id=published_note(funded()).id, kol_id=kol.id, accept_breach=True
     )
@@ -176,6 +210,15 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     objects["notification"] = notify(user_id=brand.id, kind="webhook.disabled", link="/webhooks",
                                      url="https://hooks.brand.example/in")  # fmt: skip
     add_kol(brand_id=brand.id, shortlist_id=objects["shortlist"].id, kol_id=kol.id)
+    from app.paperwork.billing import save_billing
+    from app.paperwork.taxinfo import save_tax_details
+
+    objects |= _books()
+    from app.analytics.media_kit import create_link
+
+    objects["kit_link"] = create_link(kol_id=kol.id, name="For brand A")
+    save_billing(brand_id=brand.id, **BILLING)
+    save_tax_details(kol_id=kol.id, us_person=False, facts=TAX)
     db.session.commit()
     keys = {
         "brand": make_api_key(brand),
@@ -185,6 +228,15 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     }
     ids = {name: obj.id for name, obj in objects.items()} | {"kol": kol.id}
     return keys, ids
+
+
+BILLING = {"legal_name": "Glow Ltd", "address": "1 Main St", "country": "US", "tax_id": None}
+TAX = {"us_person": False, "legal_name": "Mei Lin", "address": "8 Road, Shanghai",
+       "tax_residence": "CN", "citizenship": "CN", "tin": "AB123456", "certified_name": "Mei Lin",
+       "certify": True}  # fmt: skip
+
+CORRECTION = {"reason": "Typo", "legs": [{"account": "stripe_cash", "amount": 100},
+                                         {"account": "platform_revenue", "amount": -100}]}  # fmt: skip
 
 
 def _valid_calls() -> dict[str, Call]:
@@ -309,6 +361,33 @@ def _valid_calls() -> dict[str, Call]:
         "getInvoice": Call("brand", {"invoice_id": "invoice"}),
         "getInvoicePdf": Call("brand", {"invoice_id": "invoice"}),
         "getEarningsStatement": Call("kol"),
+        "getBillingDetails": Call("brand"),
+        "putBillingDetails": Call("brand", body=BILLING),
+        "getTaxDetails": Call("kol"),
+        "listMediaKitLinks": Call("kol"),
+        "createMediaKitLink": Call("kol", body={"name": "For Glow"}),
+        "revokeMediaKitLink": Call("kol", {"link_id": "kit_link"}),
+        "askExtraRound": Call(
+            "brand", {"note_id": "rounds_used"}, {"comment": "Once more", "brief_item": "brief"}
+        ),
+        "answerExtraRound": Call("kol", {"note_id": "extra_asked"}, {"consent": True}),
+        "takeDownNote": Call("kol", {"note_id": "published"}, {"accept_breach": True}),
+        "requestNoteTakedown": Call("kol", {"note_id": "published"}),
+        "answerNoteTakedown": Call("brand", {"note_id": "takedown_asked"}, {"consent": False}),
+        "setNoteExternalUrl": Call(
+            "kol", {"note_id": "published"}, {"external_url": "https://www.instagram.com/p/abc"}
+        ),
+        "listReconciliationDifferences": Call("admin", {"run_id": "run"}),
+        "correctLedgerEntry": Call("finance", {"entry_id": "entry"}, CORRECTION),
+        "startReconciliation": Call(
+            "finance", body={"date_from": "2026-01-01", "date_to": "2026-01-31"}
+        ),
+        "resolveReconciliationItem": Call("finance", {"item_id": "difference"}, {"note": "Fixed"}),
+        "closeReconciliationPeriod": Call("finance", {"period_id": "reconciled"}),
+        "rateContract": Call("brand", {"contract_id": "completed"}, {"stars": 5}),
+        "cancelContract": Call("kol", {"contract_id": "unfunded"}, {"reason": "Too busy"}),
+        "disputeContract": Call("brand", {"contract_id": "funded"}, {"reason": "No note"}),
+        "putTaxDetails": Call("kol", body=TAX),
     }
 
 

@@ -98,6 +98,7 @@ def _seed() -> tuple[dict[str, str], dict[str, list[int]]]:
 def _seed_others(brand, kol, contract_id: int) -> dict:
     """A webhook endpoint with a delivery (to a closed port: a resend fails at once), a
     notification, a failed payout, a wishlist board and a social account (flushed)."""
+    from app.analytics.media_kit import create_link
     from app.engagement.models import WishlistBoard
     from app.notifications.services import notify
     from app.payments.models import Payout, PayoutStatus, Refund
@@ -130,7 +131,32 @@ def _seed_others(brand, kol, contract_id: int) -> dict:
         "social_account": add_social_account(
             user_id=kol.id, platform="tiktok", handle="seeded", followers=9_000, url=None
         ),
+        "media_kit_link": create_link(kol_id=kol.id, name="Seeded link"),
+        **_books(),
     }
+
+
+def _books() -> dict:
+    """A journal entry, a reconciliation run with a difference, its period (flushed)."""
+    from app.finance.models import ReconciliationItem, ReconciliationPeriod, ReconciliationRun
+    from app.ledger.models import CASH, REVENUE
+    from app.ledger.services import Leg, post_entry
+
+    entry = post_entry(key="stateful-entry", kind="adjustment", currency="usd", contract_id=None,
+                       legs=[Leg(CASH, 500), Leg(REVENUE, -500)])  # fmt: skip
+    day = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    period = ReconciliationPeriod(starts_at=day - timedelta(days=1), ends_at=day)
+    db.session.add(period)
+    db.session.flush()
+    run = ReconciliationRun(period_id=period.id, status="done")
+    db.session.add(run)
+    db.session.flush()
+    item = ReconciliationItem(run_id=run.id, kind="missing_in_ledger", txn_type="charge",
+                              currency="usd", stripe_amount=500)  # fmt: skip
+    db.session.add(item)
+    db.session.flush()
+    return {"journal_entry": entry, "reconciliation_period": period,
+            "reconciliation_run": run, "reconciliation_item": item}  # fmt: skip
 
 
 def _realistic_bodies() -> dict[str, st.SearchStrategy]:

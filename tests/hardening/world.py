@@ -190,6 +190,7 @@ def build_world() -> World:
         add(("kol_id",), Obj({"kol_id": u[p]}, frozenset({p}), True))
     for p in BRANDS:
         add(("brand_id",), Obj({"brand_id": u[p]}, frozenset({p}), True))
+    _billing_and_tax_details(w)
     kit_links = {p: create_link(kol_id=u[p], name=f"for brand A ({p})") for p in KOLS}
     for p, link in kit_links.items():
         add(("link_id",), Obj({"link_id": link.id}, frozenset({p})))
@@ -293,6 +294,22 @@ def _invite_only_and_shortlists(w: World, add) -> None:
     db.session.commit()
     owners = frozenset({"A", "X"})
     add(("campaign_id",), Obj({"campaign_id": secret.id}, owners, label="invite-only"))
+
+
+def _billing_and_tax_details(w: World) -> None:
+    """Brands' billing details and KOLs' tax details, for GET /api/v1/billing-details and
+    /tax-details (a 404 until given)."""
+    from app.paperwork.billing import save_billing
+    from app.paperwork.taxinfo import save_tax_details
+
+    for p in BRANDS:
+        save_billing(brand_id=w.users[p].id, legal_name=f"Brand {p} Ltd", address="1 Main St",
+                     country="US", tax_id=None)  # fmt: skip
+    for p in KOLS:
+        facts = {"legal_name": f"KOL {p}", "address": "8 Orchard Rd", "tax_residence": "SG",
+                 "citizenship": "SG", "tin": "S8765432Z", "certified_name": f"KOL {p}",
+                 "certify": True}  # fmt: skip
+        save_tax_details(kol_id=w.users[p].id, us_person=False, facts=facts)
 
 
 def _engagement_objects(w: World, note) -> dict[str, list[Obj]]:
