@@ -27,7 +27,7 @@ from tests.browser.server import Server
 
 DEMO_PASSWORD = "kol-demo-2026"
 ROLES = ["visitor", "brand", "kol", "shopper", "finance", "admin"]
-SKIP = re.compile(r"^/(static|media|emulator|go|dev/outbox|api|lang)/|\.csv\b")
+SKIP = re.compile(r"^/(static|media|emulator|go|dev/outbox|api|lang)/|\.(csv|pdf|zip)\b|/pdf$")
 LIMIT = 60  # kinds of page per role; the demo has at most ~35
 
 
