@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 
 from app.auth.models import Role
@@ -14,7 +14,7 @@ from app.db_types import utcnow
 from app.paperwork import statements
 from app.paperwork.documents import archive, issued_between
 from app.paperwork.render import document
-from app.paperwork.routes import bp
+from app.paperwork.routes import attachment, bp
 
 VIEW = (Role.FINANCE, Role.ADMIN)
 
@@ -67,10 +67,8 @@ def finance_archive():
     if errors:
         return _invalid(errors)
     data, _count = archive(*_moments(start, end))
-    response = Response(data, mimetype="application/zip")
     name = f"invoices-{start.isoformat()}-to-{end.isoformat()}.zip"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(data, "application/zip", name)
 
 
 @bp.get("/finance/paperwork/kol-totals.csv")
@@ -79,9 +77,7 @@ def finance_kol_totals():
     year = statements.parse_year(request.args.get("year") or str(utcnow().year))
     if year is None:
         return _invalid({"year": [_("Choose a year like 2026.")]})
-    response = Response(statements.kol_totals_csv(year), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="kol-totals-{year}.csv"'
-    return response
+    return attachment(statements.kol_totals_csv(year), "text/csv", f"kol-totals-{year}.csv")
 
 
 def _invalid(errors: dict[str, list[str]]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +16,7 @@ from app.paperwork import statements
 from app.paperwork.crypto import masked
 from app.paperwork.forms import TaxDetailsForm
 from app.paperwork.models import KolTaxDetails
-from app.paperwork.routes import bp, pdf_response
+from app.paperwork.routes import attachment, bp, pdf_response
 from app.paperwork.taxinfo import save_tax_details
 
 FACTS = (
@@ -92,9 +92,7 @@ def yearly_statement_csv():
     if year is None:
         return _bad_year()
     result = statements.statement(kol_id=current_user.id, year=year)
-    response = Response(statements.statement_csv(result), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="earnings-{year}.csv"'
-    return response
+    return attachment(statements.statement_csv(result), "text/csv", f"earnings-{year}.csv")
 
 
 def _bad_year():

@@ -61,9 +61,14 @@ def invoice_pdf_download(invoice_id: int):
 
 
 def pdf_response(data: bytes, filename: str) -> Response:
-    response = Response(data, mimetype="application/pdf")
+    return attachment(data, "application/pdf", filename)
+
+
+def attachment(data: bytes | str, mimetype: str, filename: str) -> Response:
+    """A download of someone's paperwork: never kept by a browser or a proxy."""
+    response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

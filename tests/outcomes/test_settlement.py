@@ -237,7 +237,7 @@ def test_a_refunded_remainder_is_no_longer_held_for_the_cap(app, stripe_emulator
     came out short, or not at all, and the money stayed held)."""
     from app.notes.models import Note, NoteStatus
     from app.outcomes.settlement import reserve_left
-    from app.payments.release import release_after_keep_live
+    from app.payments.approvals import release_after_keep_live
 
     deal = outcome_deal(app, stripe_emulator, performance_days=14)
     contract = deal.contract
