@@ -87,6 +87,10 @@ class Config:
     # `make bench` only: serves the hello-world yardstick /bench/hello (app/bench_routes.py).
     BENCH = _bool("BENCH", False)
 
+    # Passwords: werkzeug's scrypt at its default cost (N=2^15, r=8, p=1, about 0.1 s a hash).
+    # A sign-in with a hash of another method or cost re-hashes it at this one.
+    PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a method name, not a password
+
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(16 * 1024 * 1024)))
@@ -233,6 +237,9 @@ class TestConfig(Config):
     MAIL_BACKEND = "outbox"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///:memory:")
     JOBS_INLINE = True
+    # The suite makes thousands of accounts and sign-ins: the same scrypt at N=2^10 (about
+    # 2 ms). Production's cost is asserted in tests/auth/test_password_hashing.py.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - a method name, not a password
     MEDIA_STORE = "local"  # the S3 tests switch it on for themselves (moto)
     # The fuzzing and stateful API tests make thousands of calls with one key; the limit's
     # own tests (tests/api/test_api_rate_limits.py) set a small one.

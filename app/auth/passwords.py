@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,7 +34,29 @@ def password_problem(password: str) -> str | None:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=hash_method())
+
+
+def hash_method() -> str:
+    """The configured method and cost (PASSWORD_HASH_METHOD, e.g. "scrypt:32768:8:1")."""
+    return current_app.config["PASSWORD_HASH_METHOD"]
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when a stored hash was made with another method or cost than the configured one
+    (werkzeug writes "method:params$salt$hash")."""
+    return password_hash.partition("$")[0] != hash_method()
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("timing-equaliser-not-a-password", method=method)
+
+
+def spend_a_verification(password: str) -> None:
+    """Check a password against a throwaway hash of the configured cost, so that an unknown
+    e-mail costs a sign-in as much time as a wrong password."""
+    check_password_hash(_dummy_hash(hash_method()), password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:

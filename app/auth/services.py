@@ -15,7 +15,13 @@ from sqlalchemy.orm.util import identity_key
 
 from app import viewer_cache
 from app.auth.models import ApiKey, Role, User
-from app.auth.passwords import hash_password, password_problem, verify_password
+from app.auth.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    spend_a_verification,
+    verify_password,
+)
 from app.db_types import utcnow
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
@@ -24,8 +30,6 @@ from app.mail.services import queue_mail
 from app.profiles.services import create_profile_for
 from app.timezones import valid_zone
 
-# Checked when the e-mail is unknown, so a miss costs as much time as a wrong password.
-_DUMMY_HASH = hash_password("timing-equaliser-not-a-password")
 API_KEY_PREFIX = "kol_"
 
 
@@ -80,10 +84,12 @@ def authenticate(*, email: str, password: str) -> User | None:
     """The user for these credentials, or None; disabled accounts cannot sign in."""
     user = find_user_by_email(email)
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        spend_a_verification(password)
         return None
     if not verify_password(user.password_hash, password) or user.is_disabled:
         return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)  # the configured cost from now on
     user.last_login_at = utcnow()
     return user
 

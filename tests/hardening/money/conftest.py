@@ -1,21 +1,9 @@
-"""Money hardening fixtures: accounts are made by the hundred here, so their passwords are
-hashed cheaply (logins still verify them; scrypt's cost is the auth tests' business)."""
+"""Money hardening fixtures. Accounts are made by the hundred here; the test configuration's
+cheap scrypt cost (PASSWORD_HASH_METHOD) keeps that fast."""
 
 from __future__ import annotations
 
 import pytest
-from werkzeug.security import generate_password_hash
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    from app.auth import services
-
-    monkeypatch.setattr(
-        services,
-        "hash_password",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
-    )
 
 
 @pytest.fixture(autouse=True)
