@@ -183,6 +183,35 @@ def committing_app(app):
         db.session.remove()
 
 
+@pytest.fixture(scope="session")
+def demo_seed(tmp_path_factory):
+    """`make run`'s data, made once per run: a SQLite file migrated and seeded by the CLI
+    (`flask db upgrade`, `flask seed`), its uploads, and what the seed printed. Tests take
+    their own copy with ``copy_demo`` (seeding costs seconds; every user of it did it again)."""
+    import shutil
+
+    tmp = tmp_path_factory.mktemp("demo_seed")
+    url = f"sqlite:///{tmp / 'kol.sqlite3'}"
+    seeder = create_app(
+        "test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp / "up"), REDIS_URL=None
+    )
+    with seeder.app_context():
+        runner = seeder.test_cli_runner()
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        result = runner.invoke(args=["seed"])
+        assert result.exit_code == 0, result.output
+        db.session.remove()
+        db.engine.dispose()
+
+    def copy_demo(into):
+        """A private copy in the directory ``into``: (database URL, upload dir, seed output)."""
+        shutil.copy(tmp / "kol.sqlite3", into / "kol.sqlite3")
+        shutil.copytree(tmp / "up", into / "up")
+        return f"sqlite:///{into / 'kol.sqlite3'}", str(into / "up"), result.output
+
+    return copy_demo
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -16,20 +16,11 @@ SKIP = ("/static/", "/media/", "/emulator/", "/go/", "/dev/outbox", "/api/")
 
 
 @pytest.fixture(scope="module")
-def demo_app(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("demo")
-    app = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'demo.sqlite3'}",
-        UPLOAD_DIR=str(tmp / "uploads"),
-        REDIS_URL=None,
-    )
+def demo_app(tmp_path_factory, demo_seed):
+    """The app on a copy of the run's seeded demo database (tests/conftest.py ``demo_seed``)."""
+    url, uploads, _output = demo_seed(tmp_path_factory.mktemp("demo"))
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=uploads, REDIS_URL=None)
     app.test_client_class = FreshContextClient
-    with app.app_context():
-        runner = app.test_cli_runner()
-        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
-        result = runner.invoke(args=["seed"])
-        assert result.exit_code == 0, result.output
     return app
 
 

@@ -30,19 +30,13 @@ README_LOGIN = re.compile(r"^\| (\w+)\s*\| `([^`]+@demo\.kol\.test)`", re.M)
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    """A fresh SQLite file, migrated and seeded by the CLI as `make run` does."""
+def seeded(tmp_path_factory, demo_seed):
+    """A fresh SQLite file, migrated and seeded by the CLI as `make run` does (a copy of the
+    run's one seeded file, tests/conftest.py ``demo_seed``)."""
     tmp = tmp_path_factory.mktemp("seeded")
-    url = f"sqlite:///{tmp / 'kol.sqlite3'}"
-    app = create_app(
-        "test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp / "up"), REDIS_URL=None
-    )
-    with app.app_context():
-        runner = app.test_cli_runner()
-        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
-        result = runner.invoke(args=["seed"])
-        assert result.exit_code == 0, result.output
-    return app, result.output, url, tmp
+    url, uploads, output = demo_seed(tmp)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=uploads, REDIS_URL=None)
+    return app, output, url, tmp
 
 
 def test_the_seed_leaves_no_job_staged_and_health_stays_ok(seeded):
