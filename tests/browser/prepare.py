@@ -15,7 +15,7 @@ from app import create_app
 from app.auth.models import Role
 from app.extensions import db
 from app.profiles import services as profiles
-from tests.browser.server import PASSWORD, READY_KOLS, STAFF
+from tests.browser.server import PASSWORD, READY_KOLS, SHORTLIST_KOLS, STAFF
 from tests.factories import make_user
 
 
@@ -25,7 +25,7 @@ def prepare() -> None:
     for role, email in STAFF:
         user = make_user(role, email=email, password=PASSWORD)
         admin = admin or (user if role == "admin" else None)
-    for name, email, handle in READY_KOLS.values():
+    for name, email, handle in (*READY_KOLS.values(), *SHORTLIST_KOLS):
         kol = make_user(Role.KOL, email=email, password=PASSWORD, name=name)
         profiles.add_social_account(
             user_id=kol.id, platform="instagram", handle=handle, followers=42_000, url=None

@@ -39,7 +39,16 @@ READY_KOLS = {
     "chinese": ("Mei Cha", "mei@zh.example.com", "meicha"),
     "money_paths": ("Max Brews", "max@money.example.com", "maxbrews"),
     "outcome_deal": ("Ola Sales", "ola@outcome.example.com", "olasales"),
+    "invoice_and_credit_note": ("Ivy Ledger", "ivy@paperwork.example.com", "ivyledger"),
+    "yearly_statement": ("Tao Sums", "tao@statement.example.com", "taosums"),
+    "brand_webhooks": ("Wen Hook", "wen@webhooks.example.com", "wenhook"),
 }
+# The shortlist journey's KOLs, found in Find KOLs by the name they share: five go on the
+# shortlist, the sixth is the one not invited.
+SHORTLIST_KOLS = tuple(
+    (f"Petal {name}", f"petal.{name.lower()}@shortlist.example.com", f"petal{name.lower()}")
+    for name in ("Ana", "Bea", "Cai", "Dee", "Eve", "Fay")
+)
 # The production worker (`make worker`): the app built once, jobs in forked work-horses.
 WORKER = ("rq", "worker", "--worker-class", "app.worker.AppWorker")
 
