@@ -8,9 +8,10 @@ JSON object.
 - ``payouts KOL_EMAIL``: a completed contract for each of the KOL's payouts: two paid this
   year (one partly reversed), one paid last year, one that failed.
 - ``invitations CAMPAIGN_ID``: how many invitation notifications each KOL has for the campaign.
-- ``retry-webhooks SECONDS``: the scheduler's ``webhooks-retry`` step (app/scheduler.py) run as
-  if SECONDS had passed, the clock moved as tests/webhooks/test_webhooks.py moves it; with no
-  Redis its jobs run inline, in this process.
+- ``scheduler SECONDS STEP…``: steps of the scheduler (app/scheduler.py ``SCHEDULE``, e.g.
+  ``jobs-sweep webhooks-retry``) run as if SECONDS had passed, the clock of the outbox and of
+  webhook deliveries moved as tests/webhooks/test_webhooks.py moves it; with no Redis their
+  jobs run inline, in this process.
 """
 
 from __future__ import annotations
@@ -83,24 +84,26 @@ def invitations(campaign_id: str) -> dict:
     return counts
 
 
-def retry_webhooks(seconds: str) -> dict:
+def scheduler(seconds: str, *names: str) -> dict:
+    from app import jobs
     from app.scheduler import SCHEDULE
     from app.webhooks import delivery
 
-    step = next(s for s in SCHEDULE if s.name == "webhooks-retry")
-    real = delivery.utcnow
-    delivery.utcnow = lambda: real() + timedelta(seconds=int(seconds))
+    steps = {s.name: s for s in SCHEDULE}
+    real = jobs.utcnow
+    later = real() + timedelta(seconds=int(seconds))
+    jobs.utcnow = delivery.utcnow = lambda: later
     try:
-        return {"retried": step.func()}
+        return {name: steps[name].func() for name in names}
     finally:
-        delivery.utcnow = real
+        jobs.utcnow = delivery.utcnow = real
 
 
 COMMANDS = {
     "bid": bid,
     "payouts": payouts,
     "invitations": invitations,
-    "retry-webhooks": retry_webhooks,
+    "scheduler": scheduler,
 }
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ long starting, stopping and dropping the database took.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -292,3 +293,58 @@ class Shop:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class WebhookReceiver:
+    """A brand's webhook receiver, a separate server on 127.0.0.1: it checks each request's
+    Standard Webhooks signature with the tests' own verifier (tests/webhooks/receiver.py, which
+    shares no code with the app) and keeps what came. ``stop()`` takes it down (connections
+    are refused); ``start()`` brings it back on the same port."""
+
+    def __init__(self) -> None:
+        self.secret = ""
+        self.received: list[dict] = []
+        self.port = 0
+        self.httpd = None
+
+    def start(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from threading import Thread
+
+        from tests.webhooks.receiver import verify
+
+        receiver = self
+
+        class Endpoint(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                receiver.received.append(
+                    {"id": headers.get("webhook-id"), "body": body,
+                     "valid": verify(receiver.secret, headers, body),
+                     "event": json.loads(body)}
+                )  # fmt: skip
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Endpoint)
+        self.port = self.httpd.server_address[1]
+        Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/kol"
+
+    def stop(self) -> None:
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+
+    def types(self) -> list[str]:
+        return [r["event"]["type"] for r in self.received]
