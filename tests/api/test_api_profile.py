@@ -30,7 +30,9 @@ def test_a_brand_saves_its_profile_text_and_bad_fields_are_named(client):
     assert client.get("/api/v1/profile/brand", headers=auth).get_json()["website"] == (
         "https://glow.example"
     )  # nothing half-written
-    assert client.put("/api/v1/profile/brand", headers=_auth(make_kol()), json=body).status_code == 403
+    assert (
+        client.put("/api/v1/profile/brand", headers=_auth(make_kol()), json=body).status_code == 403
+    )
 
 
 def test_a_kol_saves_profile_and_rate_card_in_minor_units(client):

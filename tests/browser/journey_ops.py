@@ -60,7 +60,9 @@ def payouts(kol_email: str) -> dict:
         (9_900, 0, PayoutStatus.PAID, last_year),
         (12_000, 0, PayoutStatus.FAILED, None),
     ):
-        contract = make_contract(make_bid(make_campaign(brand), kol), status=ContractStatus.COMPLETED)
+        contract = make_contract(
+            make_bid(make_campaign(brand), kol), status=ContractStatus.COMPLETED
+        )
         payout = Payout(contract_id=contract.id, kol_id=kol.id, stage="approval", amount=amount,
                         currency="usd", status=status, paid_at=paid_at, amount_reversed=reversed_,
                         transfer_id=f"tr_journey_{contract.id}" if paid_at else None)  # fmt: skip

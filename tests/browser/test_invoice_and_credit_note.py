@@ -58,7 +58,11 @@ def test_invoice_and_credit_note(journey):
 
     # Cancelled before any note: refunded in full, credited against the invoice.
     steps.contract_action(
-        brand, contract_id, "Cancel this contract", "The tasting was called off.", "Cancel and refund"
+        brand,
+        contract_id,
+        "Cancel this contract",
+        "The tasting was called off.",
+        "Cancel and refund",
     )
     steps.until(brand, "/invoices", "tbody", "Credit note")
     journey.shot(brand, "invoices-with-credit-note")

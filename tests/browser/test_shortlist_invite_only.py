@@ -20,9 +20,7 @@ LIST = "Spring picks"
 def test_shortlist_invite_only(journey):
     brand = journey.actor()
     steps.register(brand, "brand", "Petal Cosmetics", "brand@shortlist.example.com")
-    campaign_id = steps.create_campaign(
-        brand, TITLE, journey.shop.url + "/petal", invite_only=True
-    )
+    campaign_id = steps.create_campaign(brand, TITLE, journey.shop.url + "/petal", invite_only=True)
     expect(brand.locator("main")).to_contain_text("Only invited KOLs see this campaign")
 
     # Find KOLs: the six Petal KOLs; the first five saved, the first into a new list.
@@ -70,7 +68,9 @@ def test_shortlist_invite_only(journey):
     invited = journey.actor()
     steps.login(invited, chosen[0][1])
     invited.goto("/notifications")
-    invitation = invited.locator("li.notification", has_text=f"You are invited to bid on “{TITLE}”.")
+    invitation = invited.locator(
+        "li.notification", has_text=f"You are invited to bid on “{TITLE}”."
+    )
     expect(invitation).to_have_count(1)
     journey.shot(invited, "invited-notification")
     bid_id = steps.bid(invited, TITLE, "300")
