@@ -4,9 +4,11 @@ are not about, made with the suite's factories, and what a browser cannot see. I
 JSON object.
 
 - ``bid BRAND_EMAIL BRAND_NAME KOL_EMAIL TITLE PRICE``: a brand account (the journeys' password)
-  with billing details, an open campaign of its own and the KOL's bid on it (the brand's turn).
+  with billing details, an open campaign of its own and the KOL's bid on it (the brand's turn;
+  made by prepare.py for the invoice journey).
 - ``payouts KOL_EMAIL``: a completed contract for each of the KOL's payouts: two paid this
-  year (one partly reversed), one paid last year, one that failed.
+  year (one partly reversed), one paid last year, one that failed (made by prepare.py, at the
+  start of the session).
 - ``invitations CAMPAIGN_ID``: how many invitation notifications each KOL has for the campaign.
 - ``scheduler SECONDS STEP…``: steps of the scheduler (app/scheduler.py ``SCHEDULE``, e.g.
   ``jobs-sweep webhooks-retry``) run as if SECONDS had passed, the clock of the outbox and of

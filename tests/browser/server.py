@@ -44,6 +44,9 @@ READY_KOLS = {
     "yearly_statement": ("Tao Sums", "tao@statement.example.com", "taosums"),
     "brand_webhooks": ("Wen Hook", "wen@webhooks.example.com", "wenhook"),
 }
+# The invoice journey's brand (with billing details), its campaign and the bid its KOL made on
+# it at this price (minor units), made by prepare.py: the journey starts where the brand accepts.
+INVOICE_DEAL = ("brand@paperwork.example.com", "Ledger Foods", "Ledger Foods tasting", 40_000)
 # The shortlist journey's KOLs, found in Find KOLs by the name they share: five go on the
 # shortlist, the sixth is the one not invited.
 SHORTLIST_KOLS = tuple(

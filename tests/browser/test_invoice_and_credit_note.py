@@ -1,7 +1,7 @@
 """A funded deal produces the brand's invoice (read on the page and downloaded as a PDF whose
 text carries its number and amounts), and the refund of a cancellation its credit note
-against that invoice. The campaign and the KOL's bid are made beforehand (journey_ops.py):
-the journey starts where the brand accepts."""
+against that invoice. The brand, its campaign and the KOL's bid are made beforehand
+(prepare.py): the journey starts where the brand opens the bid and accepts."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import steps
-from tests.browser.server import READY_KOLS
+from tests.browser.server import INVOICE_DEAL
 from tests.paperwork.pdf_support import pdf_text
-
-BRAND = ("brand@paperwork.example.com", "Ledger Foods")
 
 
 def download_pdf(page: Page) -> str:
@@ -38,11 +36,16 @@ def open_document(page: Page, kind: str) -> str:
 
 
 def test_invoice_and_credit_note(journey):
-    _name, kol_email, _handle = READY_KOLS[journey.name]
-    made = steps.server_ops(journey, "bid", *BRAND, kol_email, "Ledger Foods tasting", 40_000)
+    brand_email, _name, title, _price = INVOICE_DEAL
     brand = journey.actor()
-    steps.login(brand, BRAND[0])
-    contract_id = steps.brand_accepts(brand, made["bid"])
+    steps.login(brand, brand_email)
+    brand.goto("/campaigns/mine")
+    steps.follow(brand, title)
+    campaign_id = re.search(r"/campaigns/(\d+)", brand.url)[1]
+    brand.goto(f"/campaigns/{campaign_id}/bids")
+    steps.follow(brand, "Answer")
+    bid_id = int(re.search(r"/bids/(\d+)", brand.url)[1])
+    contract_id = steps.brand_accepts(brand, bid_id)
     steps.fund(brand, contract_id)
     expect(brand.locator("h1")).to_contain_text("the contract is funded")
 

@@ -2,7 +2,7 @@
 lists as paid (less what was reversed) are this year's statement plus last year's, its CSV
 says the same to the cent, and a payout that failed is on neither. The payouts are made
 beforehand (journey_ops.py: two paid this year, one partly reversed; one paid last year; one
-failed): the journey is about reading them."""
+failed; prepare.py, at the start of the session): the journey is about reading them."""
 
 from __future__ import annotations
 
@@ -44,7 +44,6 @@ def statement_total(page: Page, year: int) -> int:
 
 def test_yearly_statement(journey):
     _name, email, _handle = READY_KOLS[journey.name]
-    steps.server_ops(journey, "payouts", email)
     kol = journey.actor()
     steps.login(kol, email)
     this_year = datetime.now(UTC).year
