@@ -7,8 +7,10 @@ JSON object.
   with billing details, an open campaign of its own and the KOL's bid on it (the brand's turn;
   made by prepare.py for the invoice journey).
 - ``payouts KOL_EMAIL``: a completed contract for each of the KOL's payouts: two paid this
-  year (one partly reversed), one paid last year, one that failed (made by prepare.py, at the
-  start of the session).
+  year, one paid last year, one that failed (made by prepare.py, at the start of the
+  session). They name no Stripe transfer and reverse nothing: the server's books stay whole
+  for the outcome journey's `flask ledger check`, which matches transfers and reversals
+  against ledger entries these rows do not have.
 - ``invitations CAMPAIGN_ID``: how many invitation notifications each KOL has for the campaign.
 - ``scheduler SECONDS STEP…``: steps of the scheduler (app/scheduler.py ``SCHEDULE``, e.g.
   ``jobs-sweep webhooks-retry``) run as if SECONDS had passed, the clock of the outbox and of
@@ -56,18 +58,17 @@ def payouts(kol_email: str) -> dict:
     now = datetime.now(UTC)
     last_year = now.replace(year=now.year - 1, month=6, day=15)
     made = []
-    for amount, reversed_, status, paid_at in (
-        (28_350, 0, PayoutStatus.PAID, now - timedelta(hours=2)),
-        (45_000, 5_000, PayoutStatus.PAID, now - timedelta(hours=1)),
-        (9_900, 0, PayoutStatus.PAID, last_year),
-        (12_000, 0, PayoutStatus.FAILED, None),
+    for amount, status, paid_at in (
+        (28_350, PayoutStatus.PAID, now - timedelta(hours=2)),
+        (40_000, PayoutStatus.PAID, now - timedelta(hours=1)),
+        (9_900, PayoutStatus.PAID, last_year),
+        (12_000, PayoutStatus.FAILED, None),
     ):
         contract = make_contract(
             make_bid(make_campaign(brand), kol), status=ContractStatus.COMPLETED
         )
         payout = Payout(contract_id=contract.id, kol_id=kol.id, stage="approval", amount=amount,
-                        currency="usd", status=status, paid_at=paid_at, amount_reversed=reversed_,
-                        transfer_id=f"tr_journey_{contract.id}" if paid_at else None)  # fmt: skip
+                        currency="usd", status=status, paid_at=paid_at)  # fmt: skip
         db.session.add(payout)
         made.append(payout)
     db.session.commit()

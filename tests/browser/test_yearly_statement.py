@@ -1,8 +1,10 @@
 """A KOL's yearly earnings statement adds up to their payouts: the payouts the Earnings page
 lists as paid (less what was reversed) are this year's statement plus last year's, its CSV
 says the same to the cent, and a payout that failed is on neither. The payouts are made
-beforehand (journey_ops.py: two paid this year, one partly reversed; one paid last year; one
-failed; prepare.py, at the start of the session): the journey is about reading them."""
+beforehand (journey_ops.py: two paid this year, one paid last year, one failed; prepare.py, at
+the start of the session): the journey is about reading them. None is reversed: a reversal
+needs its ledger entry, and this server's books are checked whole by the outcome journey's
+`flask ledger check`."""
 
 from __future__ import annotations
 
@@ -60,7 +62,7 @@ def test_yearly_statement(journey):
     rows = kol.locator("main tbody tr")
     expect(rows).to_have_count(2)  # this year's two; not last year's, not the failed one
     total = cents(steps.fact(kol, "Total USD"))
-    assert total == 68_350  # $283.50 + ($450.00 − $50.00 reversed)
+    assert total == 68_350  # $283.50 + $400.00
     kept_column = [cents(t) for t in rows.locator("td:last-child").all_inner_texts()]
     assert sum(kept_column) == total
     journey.shot(kol, "yearly-statement")
