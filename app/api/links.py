@@ -115,6 +115,7 @@ TAKES: dict[str, dict[str, str]] = {
     },
     "webhook_delivery": {"resendWebhookDelivery": "delivery_id"},
     "notification": {"markNotificationRead": "notification_id"},
+    "verification_request": {"decideVerification": "request_id"},
     "refund": {"retryRefund": "refund_id"},
     "social_account": {
         "updateSocialAccount": "account_id",
@@ -217,6 +218,9 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
     ("resendWebhookDelivery", "200"): {"webhook_endpoint": "$response.body#/endpoint_id"},
     ("listNotifications", "200"): {"notification": _FIRST + "id"},
     ("addSocialAccount", "201"): {"social_account": "$response.body#/id"},
+    ("submitVerification", "201"): {"verification_request": "$response.body#/id"},
+    ("getVerification", "200"): {"verification_request": "$response.body#/id"},
+    ("listVerifications", "200"): {"verification_request": _FIRST + "id"},
     ("updateSocialAccount", "200"): {"social_account": "$response.body#/id"},
     ("listFinancePayouts", "200"): {"payout": _FIRST + "id"},
     ("listMediaKitLinks", "200"): {"media_kit_link": _FIRST + "id"},

@@ -85,10 +85,11 @@ from app.api import (  # noqa: E402, F401
     payments,
 )
 from app.engagement import api as engagement  # noqa: E402, F401
-from app.engagement import comments_api, social_api  # noqa: E402, F401
+from app.engagement import comments_api, shopper_api, social_api  # noqa: E402, F401
 from app.licences import api as licences_api  # noqa: E402, F401
 from app.outcomes import api as outcomes_api  # noqa: E402, F401
 from app.profiles import api as profiles_api  # noqa: E402, F401
+from app.profiles import profile_api, verification_api  # noqa: E402, F401
 from app.profiles import social_api as social_accounts_api  # noqa: E402, F401
 from app.shortlists import api as shortlists_api  # noqa: E402, F401
 from app.webhooks import api as webhooks_api  # noqa: E402, F401

@@ -9,6 +9,7 @@ long starting, stopping and dropping the database took.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -39,7 +40,19 @@ READY_KOLS = {
     "chinese": ("Mei Cha", "mei@zh.example.com", "meicha"),
     "money_paths": ("Max Brews", "max@money.example.com", "maxbrews"),
     "outcome_deal": ("Ola Sales", "ola@outcome.example.com", "olasales"),
+    "invoice_and_credit_note": ("Ivy Ledger", "ivy@paperwork.example.com", "ivyledger"),
+    "yearly_statement": ("Tao Sums", "tao@statement.example.com", "taosums"),
+    "brand_webhooks": ("Wen Hook", "wen@webhooks.example.com", "wenhook"),
 }
+# The invoice journey's brand (with billing details), its campaign and the bid its KOL made on
+# it at this price (minor units), made by prepare.py: the journey starts where the brand accepts.
+INVOICE_DEAL = ("brand@paperwork.example.com", "Ledger Foods", "Ledger Foods tasting", 40_000)
+# The shortlist journey's KOLs, found in Find KOLs by the name they share: five go on the
+# shortlist, the sixth is the one not invited.
+SHORTLIST_KOLS = tuple(
+    (f"Petal {name}", f"petal.{name.lower()}@shortlist.example.com", f"petal{name.lower()}")
+    for name in ("Ana", "Bea", "Cai", "Dee", "Eve", "Fay")
+)
 # The production worker (`make worker`): the app built once, jobs in forked work-horses.
 WORKER = ("rq", "worker", "--worker-class", "app.worker.AppWorker")
 
@@ -283,3 +296,58 @@ class Shop:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class WebhookReceiver:
+    """A brand's webhook receiver, a separate server on 127.0.0.1: it checks each request's
+    Standard Webhooks signature with the tests' own verifier (tests/webhooks/receiver.py, which
+    shares no code with the app) and keeps what came. ``stop()`` takes it down (connections
+    are refused); ``start()`` brings it back on the same port."""
+
+    def __init__(self) -> None:
+        self.secret = ""
+        self.received: list[dict] = []
+        self.port = 0
+        self.httpd = None
+
+    def start(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from threading import Thread
+
+        from tests.webhooks.receiver import verify
+
+        receiver = self
+
+        class Endpoint(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                receiver.received.append(
+                    {"id": headers.get("webhook-id"), "body": body,
+                     "valid": verify(receiver.secret, headers, body),
+                     "event": json.loads(body)}
+                )  # fmt: skip
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Endpoint)
+        self.port = self.httpd.server_address[1]
+        Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/kol"
+
+    def stop(self) -> None:
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+
+    def types(self) -> list[str]:
+        return [r["event"]["type"] for r in self.received]

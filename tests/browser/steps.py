@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.server import PASSWORD, READY_KOLS, STAFF
+from tests.browser.server import PASSWORD, READY_KOLS, ROOT, STAFF
 
 
 def png(colour: str = "#d9467a", size: tuple[int, int] = (640, 480)) -> dict:
@@ -67,6 +70,7 @@ def create_campaign(
     budget="3000",
     price_range=("200", "1000"),
     terms: dict[str, str] | None = None,
+    invite_only: bool = False,
 ) -> int:
     """The brand writes a draft and publishes it; the campaign id. ``terms``: the "Pay for
     results" fields by id (commission_percent, bonus_metric, outcome_cap …)."""
@@ -95,6 +99,8 @@ def create_campaign(
             page.select_option(f"#{name}", value)
         else:
             page.fill(f"#{name}", value)
+    if invite_only:
+        page.check("#invite_only")
     submit(page, "Save draft")
     campaign_id = int(re.search(r"/campaigns/(\d+)", page.url).group(1))
     submit(page, "Publish")
@@ -334,3 +340,18 @@ def assert_chinese(page: Page, path: str, heading: bool = True) -> None:
     assert CJK.search(text), f"{path}: not in Chinese: {text[:200]!r}"
     nav = page.locator(".topbar").inner_text()
     assert CJK.search(nav), f"{path}: the top bar is not in Chinese: {nav!r}"
+
+
+def server_ops(journey, *args) -> dict:
+    """tests/browser/journey_ops.py on the journey server's database and emulator: the
+    preconditions a journey is not about, and what a browser cannot count."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.browser.journey_ops", *map(str, args)],
+        cwd=ROOT,
+        env=journey.server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -9,7 +9,7 @@ import schemathesis
 
 from app.authz import ACCESS_ATTR, PUBLIC, SIGNED_IN
 
-ROLES = ("brand", "kol", "finance", "admin")
+ROLES = ("brand", "kol", "finance", "admin", "shopper")
 PARAM = re.compile(r"\{(\w+)\}")
 
 

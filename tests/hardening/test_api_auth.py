@@ -219,12 +219,20 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     objects["kit_link"] = create_link(kol_id=kol.id, name="For brand A")
     save_billing(brand_id=brand.id, **BILLING)
     save_tax_details(kol_id=kol.id, us_person=False, facts=TAX)
+    from app.profiles.services import submit_verification
+
+    new_kol, waiting_kol = make_kol(), make_kol()
+    objects["verification"] = submit_verification(user_id=waiting_kol.id, handles="TikTok @mei",
+                                                  screenshot=None)  # fmt: skip
     db.session.commit()
     keys = {
         "brand": make_api_key(brand),
         "kol": make_api_key(kol),
         "finance": make_api_key(make_user("finance")),
         "admin": make_api_key(make_user("admin")),
+        "shopper": make_api_key(make_user("shopper")),
+        "new_kol": make_api_key(new_kol),
+        "waiting_kol": make_api_key(waiting_kol),
     }
     ids = {name: obj.id for name, obj in objects.items()} | {"kol": kol.id}
     return keys, ids
@@ -388,6 +396,18 @@ def _valid_calls() -> dict[str, Call]:
         "cancelContract": Call("kol", {"contract_id": "unfunded"}, {"reason": "Too busy"}),
         "disputeContract": Call("brand", {"contract_id": "funded"}, {"reason": "No note"}),
         "putTaxDetails": Call("kol", body=TAX),
+        "getBrandProfile": Call("brand"),
+        "putBrandProfile": Call("brand", body={"company_name": "Glow Ltd", "currency": "usd"}),
+        "getKolProfile": Call("kol"),
+        "putKolProfile": Call(
+            "kol", body={"display_name": "Mei", "rate_currency": "usd", "rate_image": 20_000}
+        ),
+        "getShopperProfile": Call("shopper"),
+        "putShopperProfile": Call("shopper", body={"display_name": "Ann", "interests": ["beauty"]}),
+        "submitVerification": Call("new_kol", body={"handles": "Instagram @glow"}),
+        "getVerification": Call("waiting_kol"),
+        "listVerifications": Call("admin"),
+        "decideVerification": Call("admin", {"request_id": "verification"}, {"approve": True}),
     }
 
 

@@ -63,6 +63,7 @@ def test_every_api_operation_survives_fuzzing(app, client):
         "kol": make_api_key(kol),
         "finance": make_api_key(make_user("finance")),
         "admin": make_api_key(make_user("admin")),
+        "shopper": make_api_key(make_user("shopper")),
     }
     schema = load_schema(app)
     tried: Counter[str] = Counter()

@@ -82,6 +82,7 @@ def _seed() -> tuple[dict[str, str], dict[str, list[int]]]:
         "kol": make_api_key(kol),
         "finance": make_api_key(make_user("finance")),
         "admin": make_api_key(make_user("admin")),
+        "shopper": make_api_key(make_user("shopper")),
     }
     ids = {
         "campaign": [open_campaign.id, draft.id, bid.campaign_id],
@@ -97,12 +98,13 @@ def _seed() -> tuple[dict[str, str], dict[str, list[int]]]:
 
 def _seed_others(brand, kol, contract_id: int) -> dict:
     """A webhook endpoint with a delivery (to a closed port: a resend fails at once), a
-    notification, a failed payout, a wishlist board and a social account (flushed)."""
+    notification, a failed payout, a wishlist board, a social account and another KOL's
+    verification request waiting for an admin (flushed)."""
     from app.analytics.media_kit import create_link
     from app.engagement.models import WishlistBoard
     from app.notifications.services import notify
     from app.payments.models import Payout, PayoutStatus, Refund
-    from app.profiles.services import add_social_account
+    from app.profiles.services import add_social_account, submit_verification
     from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 
     endpoint = WebhookEndpoint(brand_id=brand.id, url="http://127.0.0.1:9/in",
@@ -132,6 +134,9 @@ def _seed_others(brand, kol, contract_id: int) -> dict:
             user_id=kol.id, platform="tiktok", handle="seeded", followers=9_000, url=None
         ),
         "media_kit_link": create_link(kol_id=kol.id, name="Seeded link"),
+        "verification_request": submit_verification(
+            user_id=make_kol().id, handles="TikTok @seeded", screenshot=None
+        ),
         **_books(),
     }
 
