@@ -109,14 +109,22 @@ def queue():
     return Queue(current_app.config["RQ_QUEUE"], connection=connection)
 
 
+INLINE_ROUNDS = 20  # a job staging jobs staging jobs…: past this many rounds, the sweep runs them
+
+
 def run_inline_jobs() -> None:
-    """Run the jobs committed during this request/command (embedded default)."""
-    ids = g.pop("inline_job_ids", [])
-    for job_id in ids:
-        try:
-            run_staged_job(job_id)
-        except Exception:
-            log.exception("inline job %s failed; it stays staged for retry", job_id)
+    """Run the jobs committed during this request/command (embedded default), then the jobs
+    those jobs committed (a transfer's job stages its webhook delivery), until none is left."""
+    for _round in range(INLINE_ROUNDS):
+        ids = g.pop("inline_job_ids", [])
+        if not ids:
+            return
+        for job_id in ids:
+            try:
+                run_staged_job(job_id)
+            except Exception:
+                log.exception("inline job %s failed; it stays staged for retry", job_id)
+    log.warning("inline jobs still staged after %d rounds; the jobs sweep runs them", INLINE_ROUNDS)
 
 
 @in_app_context

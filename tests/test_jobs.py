@@ -80,3 +80,25 @@ def test_redis_down_leaves_the_job_staged_for_the_sweeper(app, monkeypatch):
         staged = stage_job("test.record", value=4)
         db.session.commit()  # the push fails quietly; the commit stands
         assert db.session.get(StagedJob, staged.id).status == "staged"
+
+
+@job("test.chain")
+def chain(value: int) -> None:
+    RUNS.append(value)
+    if value < 3:
+        stage_job("test.chain", value=value + 1)  # committed by the job's own commit
+
+
+def test_jobs_staged_by_an_inline_job_run_in_the_same_request(app):
+    """Without Redis, a job that stages another (a payout's transfer → its webhook delivery)
+    has it run at the end of the same request, not only at the next jobs sweep."""
+    RUNS.clear()
+    with app.test_request_context():
+        stage_job("test.chain", value=1)
+        db.session.commit()
+        app.process_response(app.response_class())
+        assert RUNS == [1, 2, 3]
+        waiting = select(StagedJob).where(
+            StagedJob.name == "test.chain", StagedJob.status != "done"
+        )
+        assert db.session.scalars(waiting).all() == []

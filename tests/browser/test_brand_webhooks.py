@@ -2,8 +2,8 @@
 Webhooks page, and a real HTTP server of the test (verifying each Standard Webhooks signature
 with the tests' own verifier) gets the bid, the funding, the note submitted, approved and
 published and the payout, each once and signed. It is down when the note is approved: those
-events wait on the endpoint's page (retrying after a refused connection; the payout's, staged
-by the transfer job, queued in the outbox) and arrive with the same webhook-id once it is back
+events wait on the endpoint's page (each tried at once, the payout's too, as the transfer job
+that staged it ran inline; refused; retrying) and arrive with the same webhook-id once it is back
 and the scheduler's outbox sweep and webhook retry steps run (journey_ops.py, the clock moved
 a minute on, past the sweep's 30 s and the first 5 s backoff, as tests/webhooks moves it; no
 sleeping)."""
@@ -66,18 +66,18 @@ def test_brand_webhooks(journey, receiver):
     waiting = brand.locator("tbody tr", has_not=brand.locator(".badge", has_text="Delivered"))
     expect(waiting).to_have_count(3)
     refused = brand.locator("tbody tr", has=brand.locator("li", has_text="ConnectionError"))
-    expect(refused).to_have_count(2)  # the note's two: tried at once, refused, retrying
-    expect(refused.locator(".badge")).to_have_text(["Retrying", "Retrying"])
+    expect(refused).to_have_count(3)  # approved, published, paid: tried at once, refused
+    expect(refused.locator(".badge")).to_have_text(["Retrying"] * 3)
     waiting_ids = set(waiting.locator("td:first-child .muted").all_inner_texts())
     journey.shot(brand, "deliveries-waiting")
 
     # Back up; the scheduler's steps a minute later: the outbox sweep, the due retries.
     receiver.start()
     ran = steps.server_ops(journey, "scheduler", 60, "jobs-sweep", "webhooks-retry")
-    assert ran["webhooks-retry"] == 2, ran
+    assert ran["webhooks-retry"] == 3, ran
     brand.goto(endpoint_page)
     expect(delivered).to_have_count(6)
-    expect(refused).to_have_count(2)
+    expect(refused).to_have_count(3)
     for row in refused.all():
         expect(row.locator("ol li")).to_have_count(2)  # refused, then delivered
     journey.shot(brand, "deliveries-delivered")
