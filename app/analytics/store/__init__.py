@@ -67,6 +67,19 @@ class AnalyticsStore(Protocol):
     def day_uniques(self, scope: Scope, start: date, end: date) -> dict[date, int]:
         """Distinct visitors per day across the scope's notes (a campaign's or a KOL's)."""
 
+    def hours(self, scope: Scope, start: date, end: date) -> dict[datetime, dict]:
+        """COUNTS per UTC hour of the days (the hourly chart), summed over the scope's notes:
+        ``uniques`` are the visitors whose first counted view of a note that day falls in the
+        hour (summed over notes: they add up to the day's per-note uniques), and
+        ``scope_uniques`` those new to the whole scope that day (a campaign's or a KOL's
+        distinct visitors; for a note or a contract the same as ``uniques``)."""
+
+    def campaign_days(
+        self, campaign_ids: list[int], start: date | None, end: date
+    ) -> dict[int, dict[date, dict]]:
+        """COUNTS per campaign per day (``start`` None: from the first day stored), ``uniques``
+        distinct across the campaign's notes per day: the brands' campaign list and workbench."""
+
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         """click id -> {"is_bot", "user_id", "note_id"} for the clicks stored (attribution and
         settlement read these by id; the money stays in the database)."""

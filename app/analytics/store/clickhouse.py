@@ -108,6 +108,10 @@ def _day_bounds(start: date, end: date) -> dict:
     }
 
 
+def _hour(unix) -> datetime:
+    return datetime.fromtimestamp(int(unix), UTC)
+
+
 def _tsv(rows: list[dict]) -> bytes:
     null = "\\N"
     lines = []
@@ -168,6 +172,26 @@ COUNTS_SQL = _per_scope(
 DAY_UNIQUES = _per_scope(
     "SELECT toString(toDate(hour)), uniqExactMerge(visitors) @hours GROUP BY toDate(hour)"
 )
+HOURS = _per_scope(
+    "SELECT toUnixTimestamp(hour), sum(views), sum(clicks), sum(bot_views), sum(bot_clicks) "
+    "@hours GROUP BY hour"
+)
+# The visitors seen so far each day, at each hour: every hour's state is merged into the hours
+# after it on its day (``upto``); per note (summed) and across the scope. The hour's new
+# visitors are the difference from the hour before (ClickHouseStore.hours).
+SEEN_BY_HOUR = _per_scope(
+    """SELECT toUnixTimestamp(upto), sum(finalizeAggregation(seen)), uniqExactMerge(seen) FROM (
+  SELECT upto, note_id, uniqExactMergeState(visitors) AS seen FROM kol_analytics.hourly
+  ARRAY JOIN arrayMap(i -> hour + toIntervalHour(i), range(toUInt64(24 - toHour(hour)))) AS upto
+  WHERE hour >= toDateTime({since:Int64}, 'UTC') AND hour < toDateTime({until:Int64}, 'UTC')
+    AND @scope = {scope:UInt64}
+  GROUP BY upto, note_id
+) GROUP BY upto"""
+)
+CAMPAIGN_DAYS = """SELECT campaign_id, toString(toDate(hour)), @sums FROM kol_analytics.hourly
+WHERE campaign_id IN {ids:Array(UInt64)}
+  AND hour >= toDateTime({since:Int64}, 'UTC') AND hour < toDateTime({until:Int64}, 'UTC')
+GROUP BY campaign_id, toDate(hour)""".replace("@sums", _SUMS)
 RAW_EVENTS = _per_scope("SELECT count() FROM kol_analytics.events WHERE @scope = {scope:UInt64}")
 
 
@@ -267,6 +291,38 @@ class ClickHouseStore:
         params = {**_day_bounds(start, end), "scope": scope.id}
         rows = self.transport.rows(DAY_UNIQUES[scope.kind], params)
         return {date.fromisoformat(day): int(n) for day, n in rows if int(n)}
+
+    def hours(self, scope: Scope, start: date, end: date) -> dict[datetime, dict]:
+        params = {**_day_bounds(start, end), "scope": scope.id}
+        out: dict[datetime, dict] = {}
+        for at, *values in self.transport.rows(HOURS[scope.kind], params):
+            out[_hour(at)] = dict(zip(COUNTS[:4], map(int, values), strict=True))
+        seen = {_hour(at): (int(n), int(w))
+                for at, n, w in self.transport.rows(SEEN_BY_HOUR[scope.kind], params)}  # fmt: skip
+        for hour, (notes, wide) in seen.items():
+            before = hour - timedelta(hours=1)
+            earlier = seen.get(before, (0, 0)) if before.date() == hour.date() else (0, 0)
+            if notes - earlier[0] or wide - earlier[1]:
+                counts = out.setdefault(hour, dict.fromkeys(COUNTS[:4], 0))
+                counts.update(uniques=notes - earlier[0], scope_uniques=wide - earlier[1])
+        for counts in out.values():
+            counts.setdefault("uniques", 0)
+            counts.setdefault("scope_uniques", 0)
+        return out
+
+    def campaign_days(
+        self, campaign_ids: list[int], start: date | None, end: date
+    ) -> dict[int, dict[date, dict]]:
+        out: dict[int, dict[date, dict]] = defaultdict(dict)
+        bounds = _day_bounds(start or date(1970, 1, 1), end)
+        for chunk in _chunks(sorted(set(campaign_ids))):
+            for campaign_id, day, *values in self.transport.rows(
+                CAMPAIGN_DAYS, {**bounds, "ids": chunk}
+            ):
+                out[int(campaign_id)][date.fromisoformat(day)] = dict(
+                    zip(COUNTS, map(int, values), strict=True)
+                )
+        return dict(out)
 
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         found = {}

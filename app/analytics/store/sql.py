@@ -31,6 +31,12 @@ def _as_date(value) -> date:
     return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
+def _as_hour(value) -> datetime:
+    if isinstance(value, str):  # SQLite
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time(), UTC), datetime.combine(end + timedelta(1), time(), UTC)
 
@@ -113,6 +119,41 @@ class SqlStore:
             .group_by(day)
         ).all()  # fmt: skip
         return {_as_date(d): int(n) for d, n in rows if n}
+
+    def hours(self, scope: Scope, start: date, end: date) -> dict[datetime, dict]:
+        since, until = _bounds(start, end)
+        wide = getattr(HourlyRollup, _WIDE.get(scope.kind, "uniques"))
+        rows = db.session.execute(
+            select(HourlyRollup.hour, *_counters(), func.coalesce(func.sum(wide), 0))
+            .where(_where(HourlyRollup, scope), HourlyRollup.hour >= since,
+                   HourlyRollup.hour < until)
+            .group_by(HourlyRollup.hour)
+        ).all()  # fmt: skip
+        return {
+            _as_hour(hour): dict(zip((*COUNTS, "scope_uniques"), map(int, values), strict=True))
+            for hour, *values in rows
+        }
+
+    def campaign_days(
+        self, campaign_ids: list[int], start: date | None, end: date
+    ) -> dict[int, dict[date, dict]]:
+        if not campaign_ids:
+            return {}
+        names = [c if c != "uniques" else "campaign_uniques" for c in COUNTS]
+        day = _utc_day()
+        query = (
+            select(HourlyRollup.campaign_id, day,
+                   *(func.coalesce(func.sum(getattr(HourlyRollup, n)), 0) for n in names))
+            .where(HourlyRollup.campaign_id.in_(campaign_ids),
+                   HourlyRollup.hour < _bounds(end, end)[1])
+            .group_by(HourlyRollup.campaign_id, day)
+        )  # fmt: skip
+        if start is not None:
+            query = query.where(HourlyRollup.hour >= _bounds(start, start)[0])
+        out: dict[int, dict[date, dict]] = defaultdict(dict)
+        for campaign_id, d, *values in db.session.execute(query).all():
+            out[campaign_id][_as_date(d)] = dict(zip(COUNTS, map(int, values), strict=True))
+        return dict(out)
 
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         if not click_ids:
