@@ -256,3 +256,19 @@ def test_campaign_days_answer_the_brands_campaign_list(store):
         DAY - timedelta(days=1): 1, DAY: 2
     }
     assert store.campaign_days([], None, DAY) == {}
+
+
+def test_clicks_of_any_month_kept_are_read_back_by_id(app, store):
+    """The lookup reads only the months the ids carry (tests/analytics/test_partitions.py shows
+    the pruning on PostgreSQL): clicks of several notes and months, and an id with no time in
+    it (a batch sender's own id), are all found."""
+    note, other = published_note(), published_note()
+    now = datetime.now(UTC)
+    times = [(now - timedelta(days=d)).timestamp() for d in (70, 35, 0)]
+    made = [(n, new_click_id(n.id, t), t) for t in times for n in (note, other)]
+    ingest(store, [event(n, "click", visitor=A, at=t, event_id=i) for n, i, t in made]
+           + [event(note, "click", visitor=B, at=times[1], event_id="sender-click-0001")])  # fmt: skip
+    forged = new_click_id(note.id, times[0] - 40 * 86400)  # an id telling another time
+    clicks = store.clicks([i for _n, i, _t in made] + ["sender-click-0001", forged])
+    assert set(clicks) == {i for _n, i, _t in made} | {"sender-click-0001"}
+    assert {clicks[i]["note_id"] for _n, i, _t in made} == {note.id, other.id}

@@ -14,7 +14,7 @@ click ids the database asks about by id.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from flask import current_app
@@ -89,6 +89,54 @@ class AnalyticsStore(Protocol):
 
     def prune(self, *, days: int) -> int:
         """Drop raw events (and dedupe state) older than ``days``; rollups are kept."""
+
+
+# A click id carries its note and its second (app/analytics/tracking.py ``new_click_id``); the
+# click's event is stored at that second. The lookup of clicks by id reads the events of the
+# ids' times only, give or take this much (a retried or batch-sent click may carry another
+# time): a month partition or two, never every month kept.
+CLICK_SLACK = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ClickGroup:
+    """Click ids whose times fall within [since, until), all of one note (``note_id``), or
+    ``ids`` that carry no time (since and until None: every event kept is read for them)."""
+
+    ids: tuple[str, ...]
+    note_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def click_groups(click_ids: list[str]) -> list[ClickGroup]:
+    """The ids to read back, grouped by note and UTC month of the time each carries (unchecked:
+    a forged time can only make its own id be missed), plus one group of the ids without."""
+    from app.analytics.tracking import click_time
+
+    dated: dict[tuple[int, str], list[tuple[datetime, str]]] = {}
+    undated: list[str] = []
+    for click_id in dict.fromkeys(click_ids):
+        at, note = click_time(click_id), _click_note(click_id)
+        if at is None or note is None:
+            undated.append(click_id)
+        else:
+            dated.setdefault((note, f"{at:%Y-%m}"), []).append((at, click_id))
+    groups = [
+        ClickGroup(tuple(i for _at, i in items), note,
+                   min(items)[0] - CLICK_SLACK, max(items)[0] + CLICK_SLACK)
+        for (note, _month), items in sorted(dated.items())
+    ]  # fmt: skip
+    if undated:
+        groups.append(ClickGroup(tuple(undated)))
+    return groups
+
+
+def _click_note(click_id: str) -> int | None:
+    try:
+        return int(click_id.split(".", 1)[0], 16)
+    except ValueError:
+        return None
 
 
 def store_for(app) -> AnalyticsStore:

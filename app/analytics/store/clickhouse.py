@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from app.analytics.event_rows import _text, decode_rows
 from app.analytics.rollups import flag_views
-from app.analytics.store import COUNTS, SCOPES, Scope
+from app.analytics.store import COUNTS, SCOPES, Scope, click_groups
 from app.analytics.store.transports import ChdbTransport, ServerTransport, Transport
 
 EVENTS = "kol_analytics.events"
@@ -142,6 +142,13 @@ WHERE visitor IN {visitors:Array(String)} AND day >= {first:Date} AND day <= {la
 GROUP BY note_id, visitor, day"""
 CLICKS = """SELECT event_id, is_bot, user_id, note_id FROM kol_analytics.events
 WHERE kind = 'click' AND event_id IN {ids:Array(String)}"""
+# Ids that carry their note and time (store.click_groups): the partitions of those months and
+# the note's range of the sort key only.
+CLICKS_OF_NOTE = """SELECT event_id, is_bot, user_id, note_id FROM kol_analytics.events
+WHERE note_id = {note:UInt64}
+  AND occurred_at >= fromUnixTimestamp64Micro({since:Int64}, 'UTC')
+  AND occurred_at < fromUnixTimestamp64Micro({until:Int64}, 'UTC')
+  AND kind = 'click' AND event_id IN {ids:Array(String)}"""
 COUNT_OLD = """SELECT count() FROM kol_analytics.events
 WHERE occurred_at < fromUnixTimestamp64Micro({cutoff:Int64}, 'UTC')"""
 DELETE_OLD = """ALTER TABLE kol_analytics.events
@@ -326,9 +333,18 @@ class ClickHouseStore:
 
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         found = {}
-        for chunk in _chunks(list(click_ids)):
-            for event_id, is_bot, user_id, note_id in self.transport.rows(CLICKS, {"ids": chunk}):
-                found[event_id] = {"is_bot": bool(is_bot), "user_id": user_id, "note_id": note_id}
+        for group in click_groups(list(click_ids)):
+            for chunk in _chunks(list(group.ids)):
+                if group.since is None:
+                    statement, params = CLICKS, {"ids": chunk}
+                else:
+                    statement, params = CLICKS_OF_NOTE, {
+                        "note": group.note_id, "since": micros(group.since),
+                        "until": micros(group.until), "ids": chunk,
+                    }  # fmt: skip
+                for event_id, is_bot, user_id, note_id in self.transport.rows(statement, params):
+                    found[event_id] = {"is_bot": bool(is_bot), "user_id": user_id,
+                                       "note_id": note_id}  # fmt: skip
         return found
 
     def raw_events(self, scope: Scope) -> int:

@@ -9,11 +9,11 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import distinct, func, select
+from sqlalchemy import and_, distinct, func, or_, select
 
 from app.analytics import retention, rollups
 from app.analytics.models import HourlyRollup, TrackingEvent, VisitorDay
-from app.analytics.store import COUNTS, Scope
+from app.analytics.store import COUNTS, Scope, click_groups
 from app.extensions import db
 
 # The dashboards' unique visitors of a scope per day, as the rollups hold them (queries.py).
@@ -158,11 +158,18 @@ class SqlStore:
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         if not click_ids:
             return {}
+        # One statement; each group bounded by the times its ids carry, so that PostgreSQL
+        # reads the month partitions of those times only (partition pruning of an OR).
+        e = TrackingEvent
+        wanted = [
+            e.event_id.in_(g.ids) if g.since is None else
+            and_(e.event_id.in_(g.ids), e.occurred_at >= g.since, e.occurred_at < g.until)
+            for g in click_groups(click_ids)
+        ]  # fmt: skip
         rows = db.session.execute(
-            select(TrackingEvent.event_id, TrackingEvent.is_bot, TrackingEvent.user_id,
-                   TrackingEvent.note_id)
-            .where(TrackingEvent.event_id.in_(click_ids), TrackingEvent.kind == "click")
-        ).all()  # fmt: skip
+            select(e.event_id, e.is_bot, e.user_id, e.note_id)
+            .where(or_(*wanted), e.kind == "click")
+        ).all()
         return {e: {"is_bot": bool(b), "user_id": u, "note_id": n} for e, b, u, n in rows}
 
     def raw_events(self, scope: Scope) -> int:
