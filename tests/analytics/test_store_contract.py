@@ -272,3 +272,22 @@ def test_clicks_of_any_month_kept_are_read_back_by_id(app, store):
     clicks = store.clicks([i for _n, i, _t in made] + ["sender-click-0001", forged])
     assert set(clicks) == {i for _n, i, _t in made} | {"sender-click-0001"}
     assert {clicks[i]["note_id"] for _n, i, _t in made} == {note.id, other.id}
+
+
+def test_a_visitors_notes_are_the_counted_views_latest_first(store):
+    """Signed-out *For you* starts from the notes the visitor's cookie read: human, counted
+    views only, latest day first, within the days asked for and at most ``limit``."""
+    first, second, third, botted = (published_note() for _ in range(4))
+    ingest(store, [
+        event(first, visitor=A, at=minutes(-48 * 60)),
+        event(second, visitor=A, at=minutes(-24 * 60)),
+        event(first, visitor=A, at=minutes(0)),  # read again: its last day moves
+        event(third, visitor=A, at=minutes(-5 * 24 * 60)),  # before the days asked for
+        event(botted, visitor=A, at=minutes(1), bot=True),
+        event(second, visitor=B, at=minutes(2)),
+    ])  # fmt: skip
+    start = DAY - timedelta(days=3)
+    assert store.visitor_notes(A, start, 10) == [(first.id, DAY),
+                                                 (second.id, DAY - timedelta(days=1))]  # fmt: skip
+    assert store.visitor_notes(A, start, 1) == [(first.id, DAY)]
+    assert store.visitor_notes(C, start, 10) == []

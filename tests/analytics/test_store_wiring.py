@@ -142,3 +142,19 @@ def test_the_hourly_chart_the_campaign_list_and_the_workbench_read_the_clickhous
     assert ch == sql
     assert sum(views for _at, views, _u, _c in ch[0]["series"]) > 0
     assert ch[1]["views"] > 0 and ch[2][0] > 0
+
+
+def test_a_visitors_history_for_signed_out_for_you_reads_the_clickhouse_store(use_store):
+    from app.recommend.queries import visitor_history
+
+    use_store("clickhouse")
+    older, latest = published_note(), published_note()
+    visitor = "e" * 32
+    pipeline.accept_events([
+        event(older, visitor=visitor, at=NOW - 3 * 86400),
+        event(latest, visitor=visitor, at=NOW),
+        event(latest, visitor="f" * 32, at=NOW),
+    ])  # fmt: skip
+    assert db.session.scalar(select(func.count()).where(TrackingEvent.note_id == latest.id)) == 0
+    assert visitor_history(visitor) == [(latest.id, latest.category, 0),
+                                        (older.id, older.category, 3)]  # fmt: skip

@@ -80,6 +80,11 @@ class AnalyticsStore(Protocol):
         """COUNTS per campaign per day (``start`` None: from the first day stored), ``uniques``
         distinct across the campaign's notes per day: the brands' campaign list and workbench."""
 
+    def visitor_notes(self, visitor: str, start: date, limit: int) -> list[tuple[int, date]]:
+        """(note id, last day) of the notes a visitor (the first-party cookie) read with a
+        counted view from ``start`` on, latest first (ties: the higher note id), at most
+        ``limit``: what signed-out *For you* starts from (app/recommend/queries.py)."""
+
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         """click id -> {"is_bot", "user_id", "note_id"} for the clicks stored (attribution and
         settlement read these by id; the money stays in the database)."""

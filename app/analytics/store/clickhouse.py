@@ -199,6 +199,9 @@ CAMPAIGN_DAYS = """SELECT campaign_id, toString(toDate(hour)), @sums FROM kol_an
 WHERE campaign_id IN {ids:Array(UInt64)}
   AND hour >= toDateTime({since:Int64}, 'UTC') AND hour < toDateTime({until:Int64}, 'UTC')
 GROUP BY campaign_id, toDate(hour)""".replace("@sums", _SUMS)
+VISITOR_NOTES = """SELECT note_id, toString(max(day)) AS last FROM kol_analytics.marks
+WHERE visitor = {visitor:String} AND day >= {start:Date}
+GROUP BY note_id ORDER BY last DESC, note_id DESC LIMIT {limit:UInt32}"""
 RAW_EVENTS = _per_scope("SELECT count() FROM kol_analytics.events WHERE @scope = {scope:UInt64}")
 
 
@@ -330,6 +333,11 @@ class ClickHouseStore:
                     zip(COUNTS, map(int, values), strict=True)
                 )
         return dict(out)
+
+    def visitor_notes(self, visitor: str, start: date, limit: int) -> list[tuple[int, date]]:
+        params = {"visitor": visitor, "start": start, "limit": limit}
+        rows = self.transport.rows(VISITOR_NOTES, params)
+        return [(int(note_id), date.fromisoformat(day)) for note_id, day in rows]
 
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         found = {}

@@ -31,6 +31,10 @@ def _as_date(value) -> date:
     return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
 def _as_hour(value) -> datetime:
     if isinstance(value, str):  # SQLite
         value = datetime.fromisoformat(value)
@@ -154,6 +158,19 @@ class SqlStore:
         for campaign_id, d, *values in db.session.execute(query).all():
             out[campaign_id][_as_date(d)] = dict(zip(COUNTS, map(int, values), strict=True))
         return dict(out)
+
+    def visitor_notes(self, visitor: str, start: date, limit: int) -> list[tuple[int, date]]:
+        # the visitor-day key starts with the day: each day one index probe
+        days = [start + timedelta(days=n) for n in range((_today() - start).days + 1)]
+        last = func.max(VisitorDay.day)
+        rows = db.session.execute(
+            select(VisitorDay.note_id, last)
+            .where(VisitorDay.day.in_(days), VisitorDay.visitor == visitor)
+            .group_by(VisitorDay.note_id)
+            .order_by(last.desc(), VisitorDay.note_id.desc())
+            .limit(limit)
+        ).all()
+        return [(note_id, _as_date(day)) for note_id, day in rows]
 
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         if not click_ids:
