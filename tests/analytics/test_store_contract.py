@@ -239,7 +239,11 @@ def test_campaign_days_answer_the_brands_campaign_list(store):
     """Per campaign per day, uniques distinct across the campaign's notes; ``start`` None
     reads from the first day (the workbench's lifetime figures)."""
     campaign, other = campaign_for(), campaign_for()
-    note, sibling, elsewhere = published_note(campaign), published_note(campaign), published_note(other)
+    note, sibling, elsewhere = (
+        published_note(campaign),
+        published_note(campaign),
+        published_note(other),
+    )
     ingest(store, [
         event(note, visitor=A, at=minutes(0)),
         event(sibling, visitor=A, at=minutes(1)),
@@ -253,7 +257,8 @@ def test_campaign_days_answer_the_brands_campaign_list(store):
     assert days[other.id][DAY]["bot_views"] == 1
     lifetime = store.campaign_days([campaign.id], None, DAY)
     assert {d: c["views"] for d, c in lifetime[campaign.id].items()} == {
-        DAY - timedelta(days=1): 1, DAY: 2
+        DAY - timedelta(days=1): 1,
+        DAY: 2,
     }
     assert store.campaign_days([], None, DAY) == {}
 

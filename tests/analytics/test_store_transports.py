@@ -70,9 +70,12 @@ def test_the_server_transport_sends_what_chdb_executes(clickhouse_store, chdb_tr
     client = RecordingClient(chdb_transport)
     server = ClickHouseStore(ServerTransport(client=client), window_minutes=30, retention_days=90)
     on_server = _traffic(server)
+    store_fresh = server.staging["STORE_FRESH"]
 
     assert client.sent == executed
-    assert [kind for kind, *_ in executed].count("insert") == 1  # the replay inserts nothing
+    # each batch goes in as the stream carries it; the replay stores no event
+    assert [kind for kind, *_ in executed].count("insert") == 2
+    assert [sql for _kind, sql, *_ in executed].count(store_fresh) == 1
     assert on_server == on_chdb
     assert on_chdb["figures"]["views"] == 3  # three visitors; their later views are repeats
     assert on_chdb["clicks"] == {"c1": {"is_bot": True, "user_id": 5, "note_id": 7}}

@@ -174,7 +174,9 @@ def test_a_clickhouse_store_names_the_missing_client(monkeypatch):
     monkeypatch.setenv("ANALYTICS_STORE", "clickhouse")
     monkeypatch.setenv("CLICKHOUSE_URL", "https://analytics:pw@clickhouse.internal:8443")
     monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
-    with pytest.raises(config.ConfigError, match=r"CLICKHOUSE_URL https:// needs clickhouse_connect"):
+    with pytest.raises(
+        config.ConfigError, match=r"CLICKHOUSE_URL https:// needs clickhouse_connect"
+    ):
         create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://")
 
 

@@ -184,8 +184,9 @@ class SqlStore:
             for g in click_groups(click_ids)
         ]  # fmt: skip
         rows = db.session.execute(
-            select(e.event_id, e.is_bot, e.user_id, e.note_id)
-            .where(or_(*wanted), e.kind == "click")
+            select(e.event_id, e.is_bot, e.user_id, e.note_id).where(
+                or_(*wanted), e.kind == "click"
+            )
         ).all()
         return {e: {"is_bot": bool(b), "user_id": u, "note_id": n} for e, b, u, n in rows}
 
