@@ -79,3 +79,22 @@ def test_the_server_transport_sends_what_chdb_executes(clickhouse_store, chdb_tr
     assert on_server == on_chdb
     assert on_chdb["figures"]["views"] == 3  # three visitors; their later views are repeats
     assert on_chdb["clicks"] == {"c1": {"is_bot": True, "user_id": 5, "note_id": 7}}
+
+
+def test_two_writer_processes_never_share_a_staging_table(
+    clickhouse_store, chdb_transport, monkeypatch
+):
+    """The batch waits in a staging table between statements: each writer process (host and
+    pid) has its own, so a second writer cannot empty or add to the first one's batch."""
+    from app.analytics.store import clickhouse
+
+    writers = []
+    for pid in (101, 202):
+        monkeypatch.setattr(clickhouse.os, "getpid", lambda pid=pid: pid)
+        writer = ClickHouseStore(chdb_transport, window_minutes=30, retention_days=90)
+        writer.ingest_rows(encode_rows([{"id": f"w{pid}", "k": "view", "t": WHEN, "v": "v",
+                                         "b": 0, "n": 7, "c": 8, "p": 9, "u": 10}]))  # fmt: skip
+        writers.append(writer)
+    assert writers[0].staging["incoming"] != writers[1].staging["incoming"]
+    assert writers[0].staging["incoming"].endswith("_101")
+    assert clickhouse_store.raw_events(Scope("note", 7)) == 2
