@@ -19,6 +19,7 @@ from typing import Protocol
 
 from flask import current_app
 
+from app.analytics.click_ids import click_note, click_time
 from config import ConfigError
 
 SCOPES = ("campaign", "contract", "note", "kol")
@@ -117,12 +118,10 @@ class ClickGroup:
 def click_groups(click_ids: list[str]) -> list[ClickGroup]:
     """The ids to read back, grouped by note and UTC month of the time each carries (unchecked:
     a forged time can only make its own id be missed), plus one group of the ids without."""
-    from app.analytics.tracking import click_time
-
     dated: dict[tuple[int, str], list[tuple[datetime, str]]] = {}
     undated: list[str] = []
     for click_id in dict.fromkeys(click_ids):
-        at, note = click_time(click_id), _click_note(click_id)
+        at, note = click_time(click_id), click_note(click_id)
         if at is None or note is None:
             undated.append(click_id)
         else:
@@ -135,13 +134,6 @@ def click_groups(click_ids: list[str]) -> list[ClickGroup]:
     if undated:
         groups.append(ClickGroup(tuple(undated)))
     return groups
-
-
-def _click_note(click_id: str) -> int | None:
-    try:
-        return int(click_id.split(".", 1)[0], 16)
-    except ValueError:
-        return None
 
 
 def store_for(app) -> AnalyticsStore:

@@ -180,7 +180,7 @@ ORDER BY event_id, us LIMIT 1 BY event_id"""
 # touches, either side — rollups.flag_views, the SQL stores' rule, decided by the engine;
 # 3. the events stored with their flag (and, by the materialized views, the rollups, the ids
 # and the marks). @fold is the rule's expression.
-STORE_FRESH = """INSERT INTO kol_analytics.events
+_STORE_FRESH = """INSERT INTO kol_analytics.events
   (event_id, kind, occurred_at, note_id, contract_id, campaign_id, kol_id, visitor, user_id,
    is_bot, counted)
 SELECT f.event_id, f.kind, fromUnixTimestamp64Micro(f.us, 'UTC'), f.note_id, f.contract_id,
@@ -215,7 +215,8 @@ LEFT JOIN (
     WHERE v.kind = 'view' AND v.is_bot = 0
     GROUP BY v.note_id, v.visitor
   ) ARRAY JOIN arrayZip(arrayMap(x -> x.2, seq), flags) AS flag
-) AS c ON c.event_id = f.event_id""".replace(
+) AS c ON c.event_id = f.event_id"""
+STORE_FRESH = _STORE_FRESH.replace(
     "@fold",
     # acc: (the last view counted here in microseconds, 0 for none; the flags so far)
     "arrayFold((acc, x, s) -> ("
@@ -283,10 +284,11 @@ SEEN_BY_HOUR = _per_scope(
   GROUP BY upto, note_id
 ) GROUP BY upto"""
 )
-CAMPAIGN_DAYS = """SELECT campaign_id, toString(toDate(hour)), @sums FROM kol_analytics.hourly
+_CAMPAIGN_DAYS = """SELECT campaign_id, toString(toDate(hour)), @sums FROM kol_analytics.hourly
 WHERE campaign_id IN {ids:Array(UInt64)}
   AND hour >= toDateTime({since:Int64}, 'UTC') AND hour < toDateTime({until:Int64}, 'UTC')
-GROUP BY campaign_id, toDate(hour)""".replace("@sums", _SUMS)
+GROUP BY campaign_id, toDate(hour)"""
+CAMPAIGN_DAYS = _CAMPAIGN_DAYS.replace("@sums", _SUMS)
 VISITOR_NOTES = """SELECT note_id, toString(max(day)) AS last FROM kol_analytics.marks
 WHERE visitor = {visitor:String} AND day >= {start:Date}
 GROUP BY note_id ORDER BY last DESC, note_id DESC LIMIT {limit:UInt32}"""
