@@ -6,7 +6,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi.py
 
 .PHONY: run test install install-runtime translations lint format migrate seed serve worker \
-	scheduler bench clean stripe-check lock extract-messages check-messages soak chaos
+	scheduler bench bench-store clean stripe-check lock extract-messages check-messages soak chaos
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -152,8 +152,15 @@ clean:
 # Benchmarks and load (issues 5 and 8): gunicorn + PostgreSQL + Redis + RQ worker on
 # 127.0.0.1 under wrk, as ratios to a hello-world route; ~10-15 min. Not run in CI.
 # BENCH_DATABASE_URL (default .../bench, created), BENCH_REDIS_URL (default db 11).
+# Then the analytics store as a dimension (issue 25, bench/store_bench.py): batched events/s
+# from the Redis stream into PostgreSQL and into ClickHouse (chdb), 0 lost, and ClickHouse's
+# dashboard p50 at 10M and 100M events, generation bounded by BENCH_STORE_GEN_SECONDS (900).
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/store_bench.py
+
+bench-store: install
+	$(BIN)/python bench/store_bench.py
 
 # A bounded chaos run (issue 27), not in CI: its own PostgreSQL cluster and redis-server on free
 # ports (never the shared ones), gunicorn + RQ worker + scheduler as in production; browsing, API,

@@ -332,6 +332,45 @@ def load_startup_settings(config: dict, environ: Mapping[str, str] = os.environ)
     for setting in STARTUP_SETTINGS:
         raw = config.get(setting.name) if setting.name in config else environ.get(setting.name)
         config[setting.name] = setting.default if raw is None else setting.parse(raw)
+    if config["ANALYTICS_STORE"] == "clickhouse":
+        check_clickhouse_url(config["CLICKHOUSE_URL"])
+
+
+# What each form of CLICKHOUSE_URL imports (chdb's transport binds parameters with
+# clickhouse-connect's own function, app/analytics/store/transports.py).
+CLICKHOUSE_SCHEMES = {
+    "http": ("clickhouse_connect",),
+    "https": ("clickhouse_connect",),
+    "chdb": ("chdb", "clickhouse_connect"),
+}
+
+
+def check_clickhouse_url(url: str) -> None:
+    """ANALYTICS_STORE=clickhouse needs CLICKHOUSE_URL: a server's http(s)://host[:port] address
+    (clickhouse-connect installed: ``pip install .[clickhouse]``) or chdb://<directory> (chdb
+    installed). Checked when the app starts, not at the first tracked hit; the server itself is
+    not called (it may come up after the app)."""
+    from importlib.util import find_spec
+    from urllib.parse import urlsplit
+
+    if not url.strip():
+        raise ConfigError("CLICKHOUSE_URL must be set when ANALYTICS_STORE=clickhouse")
+    parts = urlsplit(url.strip())
+    modules = CLICKHOUSE_SCHEMES.get(parts.scheme)
+    if modules is None:
+        raise ConfigError(
+            f"CLICKHOUSE_URL must start with http://, https:// or chdb:// (got {parts.scheme!r})"
+        )
+    if parts.scheme == "chdb" and not (parts.netloc or parts.path.strip("/")):
+        raise ConfigError("CLICKHOUSE_URL must name a directory after chdb://")
+    if parts.scheme != "chdb" and not parts.hostname:
+        raise ConfigError(f"CLICKHOUSE_URL must name a host after {parts.scheme}://")
+    missing = [module for module in modules if find_spec(module) is None]
+    if missing:
+        install = "pip install .[clickhouse]" if parts.scheme != "chdb" else "requirements-dev.txt"
+        raise ConfigError(
+            f"CLICKHOUSE_URL {parts.scheme}:// needs {', '.join(missing)} installed ({install})"
+        )
 
 
 def config_for(name: str | None) -> type[Config]:

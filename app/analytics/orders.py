@@ -10,8 +10,8 @@ from datetime import UTC, datetime, time
 
 from sqlalchemy import and_, case, func, or_, select
 
+from app.analytics.click_ids import click_time
 from app.analytics.models import Conversion
-from app.analytics.tracking import click_time
 from app.campaigns.models import Campaign
 from app.replica import read
 

@@ -18,7 +18,13 @@ from app.analytics.metrics import SUMMED, derived
 from app.analytics.models import HourlyRollup
 from app.analytics.orders import converted_clicks_by_campaign, orders_by_note
 from app.analytics.spend import money_by_contract
-from app.analytics.store.dashboard import scope_of, with_store_traffic
+from app.analytics.store import COUNTS
+from app.analytics.store.dashboard import (
+    campaign_traffic,
+    scope_of,
+    with_store_hours,
+    with_store_traffic,
+)
 from app.campaigns.models import Campaign
 from app.contracts.models import Contract
 from app.errors import NotFound
@@ -151,10 +157,10 @@ def _per_note(daily: dict[int, dict[date, tuple]], rng: Range) -> dict[int, dict
     return out
 
 
-def _series(scope, rng: Range, daily, converted_at: dict, *, wide=None) -> list[dict]:
-    """Daily buckets from ``daily``; hourly ones (ranges of at most HOURLY_MAX_DAYS) read.
-    ``converted_at``: the converted clicks per bucket; ``wide``: campaign_wide or kol_wide,
-    for the uniques of the whole scope."""
+def _series(scope, rng: Range, daily, converted_at: dict, *, wide=None, store_scope=None):
+    """Daily buckets from ``daily``; hourly ones (ranges of at most HOURLY_MAX_DAYS) read, their
+    traffic from the analytics store (``store_scope``). ``converted_at``: the converted clicks
+    per bucket; ``wide``: campaign_wide or kol_wide, for the uniques of the whole scope."""
     buckets = {b: [0] * len(SUMMED) for b in rng.buckets()}
     if rng.granularity == "hour":
         cols = _sums()
@@ -163,9 +169,12 @@ def _series(scope, rng: Range, daily, converted_at: dict, *, wide=None) -> list[
             .where(scope, HourlyRollup.hour >= rng.since, HourlyRollup.hour < rng.until)
             .group_by(HourlyRollup.hour)
         ).all()
+        hours: dict[datetime, list[int]] = {}
         for hour, *values in rows:
             key = hour if hour.tzinfo else hour.replace(tzinfo=UTC)
-            _add(buckets.setdefault(key, [0] * len(SUMMED)), tuple(int(v or 0) for v in values))
+            _add(hours.setdefault(key, [0] * len(SUMMED)), tuple(int(v or 0) for v in values))
+        for key, values in with_store_hours(hours, store_scope, rng.start, rng.end).items():
+            _add(buckets.setdefault(key, [0] * len(SUMMED)), tuple(values))
     else:
         for by_day in daily.values():
             for d, values in by_day.items():
@@ -266,9 +275,12 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
         .where(note_filter)
         .order_by(Note.id)
     ).all()  # fmt: skip
+    store_scope = scope_of(
+        campaign_id=campaign_id, contract_id=contract_id, note_id=note_id, kol_id=kol_id
+    )
     daily = with_store_traffic(
         _daily(scope, rng),
-        scope_of(campaign_id=campaign_id, contract_id=contract_id, note_id=note_id, kol_id=kol_id),
+        store_scope,
         rng.start - timedelta(days=BASELINE_DAYS),
         rng.end,
     )  # the traffic of ANALYTICS_STORE (app/analytics/store/dashboard.py)
@@ -315,7 +327,9 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
             "unconfirmed_revenue": sum(value for _count, value in waiting.values()),
             "commission": sum(commission.values()) if with_money else None,
         },
-        "series": _series(scope, rng, daily, orders.converted_at, wide=wide),
+        "series": _series(
+            scope, rng, daily, orders.converted_at, wide=wide, store_scope=store_scope
+        ),
         "notes": table,
     }
 
@@ -344,6 +358,14 @@ def brand_overview(brand_id: int, rng: Range) -> list[dict]:
             .group_by(HourlyRollup.campaign_id)
         )
     }  # fmt: skip
+    traffic = campaign_traffic(ids, rng.start, rng.end)  # the store's, unless SQL
+    if traffic is not None:
+        for campaign_id in ids:
+            row = sums.setdefault(campaign_id, {})
+            days = traffic.get(campaign_id, {}).values()
+            for name in COUNTS:
+                row[name] = sum(counts[name] for counts in days)
+            row["campaign_uniques"] = row["uniques"]  # distinct across the campaign per day
     converted = converted_clicks_by_campaign(ids, rng.since, rng.until)
     return [
         {"campaign": c, **derived(

@@ -146,16 +146,6 @@ def _click_mac(secret: str) -> hmac.HMAC:
     return hmac.new(secret.encode(), b"click:", hashlib.sha256)
 
 
-def click_time(click_id: str) -> datetime | None:
-    """The time a click id carries, unchecked (for ids already attributed: the signature was
-    checked when their order was)."""
-    parts = click_id.split(".")
-    try:
-        return datetime.fromtimestamp(int(parts[1], 16), UTC) if len(parts) == 4 else None
-    except ValueError:
-        return None
-
-
 def parse_click_id(click_id: str) -> tuple[int, datetime] | None:
     """(note id, click time) of a genuine click id, else None."""
     parts = (click_id or "").split(".")

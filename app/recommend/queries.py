@@ -11,6 +11,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.analytics.models import VisitorDay
+from app.analytics.store import current_store
 from app.catalog import CATEGORIES
 from app.db_types import utcnow
 from app.engagement.shoppers import interests_of
@@ -80,6 +81,17 @@ def visitor_history(visitor: str | None) -> list[tuple[int, str, int]]:
     if not visitor:
         return []
     today = utcnow().date()
+    store = current_store()
+    if store.name != "sql":  # the visitor-days are the analytics store's (ClickHouse: marks)
+        read = store.visitor_notes(
+            visitor, today - timedelta(days=VISITOR_HISTORY_DAYS), VISITOR_HISTORY
+        )
+        category = dict(
+            db.session.execute(
+                select(Note.id, Note.category).where(Note.id.in_([n for n, _d in read]))
+            ).all()
+        )
+        return [(n, category[n], (today - day).days) for n, day in read if n in category]
     days = [today - timedelta(days=n) for n in range(VISITOR_HISTORY_DAYS + 1)]
     last = func.max(VisitorDay.day)
     rows = db.session.execute(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import lazyload
 
 from app.analytics.models import HourlyRollup
 from app.analytics.spend import spend_columns, spend_of
+from app.analytics.store.dashboard import campaign_traffic
 from app.bids.models import Bid
 from app.campaigns.models import Campaign, CampaignStatus
 from app.contracts.models import Contract, ContractStatus
@@ -133,6 +134,15 @@ def _traffic(rows: dict[int, CampaignFigures], today: date) -> None:
         if day in index:
             for name, value in zip(FIGURES, (views, clicks, conversions), strict=True):
                 row.daily.setdefault(name, [0] * DAYS)[index[day]] += int(value)
+    traffic = campaign_traffic(list(rows), None, today)  # ANALYTICS_STORE's, unless SQL
+    if traffic is None:
+        return
+    for campaign_id, row in rows.items():  # conversions and revenue stay the database's
+        days = traffic.get(campaign_id, {})
+        row.views = sum(counts["views"] for counts in days.values())
+        row.clicks = sum(counts["clicks"] for counts in days.values())
+        for name in ("views", "clicks"):
+            row.daily[name] = [days.get(date.fromisoformat(d), {}).get(name, 0) for d in index]
 
 
 def _spend(rows: dict[int, CampaignFigures]) -> None:

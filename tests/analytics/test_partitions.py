@@ -144,3 +144,44 @@ def test_the_guarded_statement_stores_on_the_partitioned_table_once(monkeypatch)
         rollups.ingest_events([dict(first, t=(boundary + timedelta(seconds=1)).timestamp())]) == 0
     )
     assert totals(note.id)["views"] == 2
+
+
+@pytest.mark.postgres
+def test_a_click_looked_up_by_id_reads_only_the_partition_of_its_month(app, ctx):
+    """Attribution and settlement read clicks back by id: the id carries its time, so the read
+    names the month (plus a day's slack either side) and PostgreSQL prunes the other months'
+    partitions instead of probing each one's key."""
+    from sqlalchemy import event as sa_event
+
+    from app.analytics.store.sql import SqlStore
+    from app.analytics.tracking import new_click_id
+
+    note = published_note()
+    months = [partitions.month_of(datetime.now(UTC) - timedelta(days=31 * k)) for k in (3, 2, 1)]
+    for month in months:
+        partitions.create_month(month)
+    mid = datetime(months[0].year, months[0].month, 15, 12, tzinfo=UTC).timestamp()
+    click = new_click_id(note.id, mid)
+    rollups.ingest_events([event(note, "click", at=mid, event_id=click)])
+
+    statements = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if "analytics_events" in statement and statements == []:
+            statements.append((statement, parameters))
+
+    engine = db.session.get_bind().engine
+    sa_event.listen(engine, "before_cursor_execute", keep)
+    try:
+        assert set(SqlStore().clicks([click])) == {click}
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", keep)
+    ((statement, parameters),) = statements
+    plan = "\n".join(
+        row[0]
+        for row in db.session.connection().exec_driver_sql("EXPLAIN " + statement, parameters)
+    )
+    assert partitions.partition_name(months[0]) in plan
+    for month in months[1:]:
+        assert partitions.partition_name(month) not in plan
+    assert partitions.partition_name(partitions.month_of(datetime.now(UTC))) not in plan

@@ -204,3 +204,95 @@ def test_counts_of_hours_feed_a_contracts_bonus_threshold(store):
     since, until = NOON - timedelta(minutes=45), NOON  # from 11:15: the whole 11:00 hour
     counts = store.counts(Scope("contract", note.contract_id), since, until)
     assert counts == {"views": 1, "clicks": 1, "bot_views": 1, "bot_clicks": 0}
+
+
+def test_hours_give_the_hourly_chart_with_each_visitor_new_once_a_day(store):
+    """The hourly chart: counts per hour, and a visitor's uniques in the hour of their first
+    counted view of the day (per note, and across a campaign's notes), never once per hour."""
+    campaign = campaign_for()
+    note, sibling = published_note(campaign), published_note(campaign)
+    ingest(store, [
+        event(note, visitor=A, at=minutes(5)),  # 12:05
+        event(note, "click", visitor=A, at=minutes(6)),
+        event(note, visitor=A, at=minutes(65)),  # 13:05: counted again, not a new visitor
+        event(sibling, visitor=A, at=minutes(70)),  # new to the sibling, not to the campaign
+        event(sibling, visitor=B, at=minutes(75)),
+        event(note, visitor=C, at=minutes(80), bot=True),
+        event(note, visitor=A, at=minutes(-13 * 60 + 5)),  # 23:05 the day before
+    ])  # fmt: skip
+    at = {h: NOON + timedelta(hours=h) for h in (0, 1)}
+    hours = store.hours(Scope("campaign", campaign.id), DAY - timedelta(days=1), DAY)
+    assert hours[at[0]] == {"views": 1, "clicks": 1, "bot_views": 0, "bot_clicks": 0,
+                            "uniques": 1, "scope_uniques": 1}  # fmt: skip
+    assert hours[at[1]] == {"views": 3, "clicks": 0, "bot_views": 1, "bot_clicks": 0,
+                            "uniques": 2, "scope_uniques": 1}  # fmt: skip
+    before = NOON - timedelta(hours=13)
+    assert (hours[before]["views"], hours[before]["scope_uniques"]) == (1, 1)
+    assert sum(h["views"] for h in hours.values()) == 5
+    on_note = store.hours(Scope("note", note.id), DAY, DAY)
+    assert [(h.hour, c["views"], c["uniques"], c["scope_uniques"])
+            for h, c in sorted(on_note.items())] == [(12, 1, 1, 1), (13, 1, 0, 0)]  # fmt: skip
+    assert store.hours(Scope("note", note.id), DAY + timedelta(days=1), DAY + timedelta(1)) == {}
+
+
+def test_campaign_days_answer_the_brands_campaign_list(store):
+    """Per campaign per day, uniques distinct across the campaign's notes; ``start`` None
+    reads from the first day (the workbench's lifetime figures)."""
+    campaign, other = campaign_for(), campaign_for()
+    note, sibling, elsewhere = (
+        published_note(campaign),
+        published_note(campaign),
+        published_note(other),
+    )
+    ingest(store, [
+        event(note, visitor=A, at=minutes(0)),
+        event(sibling, visitor=A, at=minutes(1)),
+        event(sibling, "click", visitor=A, at=minutes(2)),
+        event(note, visitor=B, at=minutes(-24 * 60)),
+        event(elsewhere, visitor=C, at=minutes(3), bot=True),
+    ])  # fmt: skip
+    days = store.campaign_days([campaign.id, other.id], DAY, DAY)
+    assert days[campaign.id] == {DAY: {"views": 2, "clicks": 1, "bot_views": 0, "bot_clicks": 0,
+                                       "uniques": 1}}  # fmt: skip
+    assert days[other.id][DAY]["bot_views"] == 1
+    lifetime = store.campaign_days([campaign.id], None, DAY)
+    assert {d: c["views"] for d, c in lifetime[campaign.id].items()} == {
+        DAY - timedelta(days=1): 1,
+        DAY: 2,
+    }
+    assert store.campaign_days([], None, DAY) == {}
+
+
+def test_clicks_of_any_month_kept_are_read_back_by_id(app, store):
+    """The lookup reads only the months the ids carry (tests/analytics/test_partitions.py shows
+    the pruning on PostgreSQL): clicks of several notes and months, and an id with no time in
+    it (a batch sender's own id), are all found."""
+    note, other = published_note(), published_note()
+    now = datetime.now(UTC)
+    times = [(now - timedelta(days=d)).timestamp() for d in (70, 35, 0)]
+    made = [(n, new_click_id(n.id, t), t) for t in times for n in (note, other)]
+    ingest(store, [event(n, "click", visitor=A, at=t, event_id=i) for n, i, t in made]
+           + [event(note, "click", visitor=B, at=times[1], event_id="sender-click-0001")])  # fmt: skip
+    forged = new_click_id(note.id, times[0] - 40 * 86400)  # an id telling another time
+    clicks = store.clicks([i for _n, i, _t in made] + ["sender-click-0001", forged])
+    assert set(clicks) == {i for _n, i, _t in made} | {"sender-click-0001"}
+    assert {clicks[i]["note_id"] for _n, i, _t in made} == {note.id, other.id}
+
+
+def test_a_visitors_notes_are_the_counted_views_latest_first(store):
+    """Signed-out *For you* starts from the notes the visitor's cookie read: human, counted
+    views only, latest day first, within the days asked for and at most ``limit``."""
+    first, second, third, botted = (published_note() for _ in range(4))
+    ingest(store, [
+        event(first, visitor=A, at=minutes(-48 * 60)),
+        event(second, visitor=A, at=minutes(-24 * 60)),
+        event(first, visitor=A, at=minutes(0)),  # read again: its last day moves
+        event(third, visitor=A, at=minutes(-5 * 24 * 60)),  # before the days asked for
+        event(botted, visitor=A, at=minutes(1), bot=True),
+        event(second, visitor=B, at=minutes(2)),
+    ])  # fmt: skip
+    start = DAY - timedelta(days=3)
+    assert store.visitor_notes(A, start, 10) == [(first.id, DAY),
+                                                 (second.id, DAY - timedelta(days=1))]  # fmt: skip
+    assert store.visitor_notes(A, start, 1) == [(first.id, DAY)]
+    assert store.visitor_notes(C, start, 10) == []

@@ -151,3 +151,43 @@ def test_prune_keeps_at_least_a_day(app):
     result = app.test_cli_runner().invoke(args=["analytics", "prune", "--days", "0"])
     assert result.exit_code == 2
     assert "--days" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [("", "CLICKHOUSE_URL must be set when ANALYTICS_STORE=clickhouse"),
+     ("clickhouse.internal:8123", "CLICKHOUSE_URL must start with http://, https:// or chdb://"),
+     ("tcp://clickhouse.internal:9000", "CLICKHOUSE_URL must start with"),
+     ("http://", "CLICKHOUSE_URL must name a host after http://"),
+     ("chdb://", "CLICKHOUSE_URL must name a directory after chdb://")],
+)  # fmt: skip
+def test_a_clickhouse_store_without_a_usable_address_stops_the_app_at_start(monkeypatch, url, says):
+    """ANALYTICS_STORE=clickhouse with CLICKHOUSE_URL missing or malformed is refused when the
+    app starts, naming the setting, not at the first tracked hit or dashboard read."""
+    monkeypatch.setenv("ANALYTICS_STORE", "clickhouse")
+    monkeypatch.setenv("CLICKHOUSE_URL", url)
+    with pytest.raises(config.ConfigError, match=says):
+        create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_a_clickhouse_store_names_the_missing_client(monkeypatch):
+    monkeypatch.setenv("ANALYTICS_STORE", "clickhouse")
+    monkeypatch.setenv("CLICKHOUSE_URL", "https://analytics:pw@clickhouse.internal:8443")
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    with pytest.raises(
+        config.ConfigError, match=r"CLICKHOUSE_URL https:// needs clickhouse_connect"
+    ):
+        create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_a_clickhouse_store_with_an_address_starts_and_the_sql_store_ignores_it(monkeypatch):
+    """A well-formed address starts the app without calling the server (it may come up later);
+    with the default store a leftover CLICKHOUSE_URL is not read at all."""
+    monkeypatch.setenv("CLICKHOUSE_URL", "http://clickhouse.internal:8123")
+    monkeypatch.setenv("ANALYTICS_STORE", "clickhouse")
+    assert create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://").config["ANALYTICS_STORE"] == (
+        "clickhouse"
+    )
+    monkeypatch.setenv("ANALYTICS_STORE", "sql")
+    monkeypatch.setenv("CLICKHOUSE_URL", "nonsense")
+    create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://")

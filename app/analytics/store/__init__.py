@@ -14,11 +14,12 @@ click ids the database asks about by id.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from flask import current_app
 
+from app.analytics.click_ids import click_note, click_time
 from config import ConfigError
 
 SCOPES = ("campaign", "contract", "note", "kol")
@@ -67,6 +68,24 @@ class AnalyticsStore(Protocol):
     def day_uniques(self, scope: Scope, start: date, end: date) -> dict[date, int]:
         """Distinct visitors per day across the scope's notes (a campaign's or a KOL's)."""
 
+    def hours(self, scope: Scope, start: date, end: date) -> dict[datetime, dict]:
+        """COUNTS per UTC hour of the days (the hourly chart), summed over the scope's notes:
+        ``uniques`` are the visitors whose first counted view of a note that day falls in the
+        hour (summed over notes: they add up to the day's per-note uniques), and
+        ``scope_uniques`` those new to the whole scope that day (a campaign's or a KOL's
+        distinct visitors; for a note or a contract the same as ``uniques``)."""
+
+    def campaign_days(
+        self, campaign_ids: list[int], start: date | None, end: date
+    ) -> dict[int, dict[date, dict]]:
+        """COUNTS per campaign per day (``start`` None: from the first day stored), ``uniques``
+        distinct across the campaign's notes per day: the brands' campaign list and workbench."""
+
+    def visitor_notes(self, visitor: str, start: date, limit: int) -> list[tuple[int, date]]:
+        """(note id, last day) of the notes a visitor (the first-party cookie) read with a
+        counted view from ``start`` on, latest first (ties: the higher note id), at most
+        ``limit``: what signed-out *For you* starts from (app/recommend/queries.py)."""
+
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         """click id -> {"is_bot", "user_id", "note_id"} for the clicks stored (attribution and
         settlement read these by id; the money stays in the database)."""
@@ -76,6 +95,45 @@ class AnalyticsStore(Protocol):
 
     def prune(self, *, days: int) -> int:
         """Drop raw events (and dedupe state) older than ``days``; rollups are kept."""
+
+
+# A click id carries its note and its second (app/analytics/tracking.py ``new_click_id``); the
+# click's event is stored at that second. The lookup of clicks by id reads the events of the
+# ids' times only, give or take this much (a retried or batch-sent click may carry another
+# time): a month partition or two, never every month kept.
+CLICK_SLACK = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ClickGroup:
+    """Click ids whose times fall within [since, until), all of one note (``note_id``), or
+    ``ids`` that carry no time (since and until None: every event kept is read for them)."""
+
+    ids: tuple[str, ...]
+    note_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def click_groups(click_ids: list[str]) -> list[ClickGroup]:
+    """The ids to read back, grouped by note and UTC month of the time each carries (unchecked:
+    a forged time can only make its own id be missed), plus one group of the ids without."""
+    dated: dict[tuple[int, str], list[tuple[datetime, str]]] = {}
+    undated: list[str] = []
+    for click_id in dict.fromkeys(click_ids):
+        at, note = click_time(click_id), click_note(click_id)
+        if at is None or note is None:
+            undated.append(click_id)
+        else:
+            dated.setdefault((note, f"{at:%Y-%m}"), []).append((at, click_id))
+    groups = [
+        ClickGroup(tuple(i for _at, i in items), note,
+                   min(items)[0] - CLICK_SLACK, max(items)[0] + CLICK_SLACK)
+        for (note, _month), items in sorted(dated.items())
+    ]  # fmt: skip
+    if undated:
+        groups.append(ClickGroup(tuple(undated)))
+    return groups
 
 
 def store_for(app) -> AnalyticsStore:

@@ -5,11 +5,14 @@ AggregatingMergeTree table per note per hour. Unique visitors are kept as mergea
 of the hours' states, never a sum of daily counts); docs/analytics.md "The analytics store"
 says why uniqExact and what it costs.
 
-The writer's rules are today's: an event id is stored once (looked up in ``event_ids``, the
-ids ordered for a primary-key read, kept as long as the events), and a visitor's repeat view of
-a note within the dedupe window is stored but not counted, decided by ``rollups.flag_views``
-(the SQLite writer's function) from the last counted view of each (note, visitor, day) in
-``marks`` (what the SQL store's visitor-days hold, kept by a materialized view). One writer per store at a time (a lock here;
+The writer's rules are today's, decided by the engine: the batch goes in as the stream carries
+it (COPY text rows are TabSeparated) and two INSERT … SELECT statements store its new events —
+an event id is stored once (anti-joined with ``event_ids``, the ids ordered for a primary-key
+read, kept as long as the events), and a visitor's repeat view of a note within the dedupe
+window is stored but not counted, by the rule of ``rollups.flag_views`` (the SQL stores'),
+folded per (note, visitor) over the batch in time order from the last counted view of each
+(note, visitor, day) in ``marks`` (what the SQL store's visitor-days hold, kept by a
+materialized view). No per-event work in Python. One writer per store at a time (a lock here;
 one writer process per visitor partition on a cluster, docs/analytics.md).
 
 No money is stored here: conversions, spend and settlements stay in the app's database.
@@ -17,13 +20,15 @@ No money is stored here: conversions, spend and settlements stay in the app's da
 
 from __future__ import annotations
 
+import os
+import re
+import socket
 import threading
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from app.analytics.event_rows import _text, decode_rows
-from app.analytics.rollups import flag_views
-from app.analytics.store import COUNTS, SCOPES, Scope
+from app.analytics.event_rows import _text
+from app.analytics.store import COUNTS, SCOPES, Scope, click_groups
 from app.analytics.store.transports import ChdbTransport, ServerTransport, Transport
 
 EVENTS = "kol_analytics.events"
@@ -31,7 +36,7 @@ EVENT_COLUMNS = (
     "event_id", "kind", "occurred_at", "note_id", "contract_id", "campaign_id", "kol_id",
     "visitor", "user_id", "is_bot", "counted",
 )  # fmt: skip
-LOOKUP_CHUNK = 5000  # ids or visitors per lookup statement
+LOOKUP_CHUNK = 5000  # ids per lookup statement
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICRO = timedelta(microseconds=1)
 
@@ -108,7 +113,13 @@ def _day_bounds(start: date, end: date) -> dict:
     }
 
 
+def _hour(unix) -> datetime:
+    return datetime.fromtimestamp(int(unix), UTC)
+
+
 def _tsv(rows: list[dict]) -> bytes:
+    """``rollups.flag_views`` rows as the events table's TabSeparated rows (the bench's engine
+    insert, bench/store_chdb.py)."""
     null = "\\N"
     lines = []
     for r in rows:
@@ -128,16 +139,105 @@ def _chunks(items: list, size: int = LOOKUP_CHUNK):
         yield items[start : start + size]
 
 
+# The writer's batch as it came from the stream (the COPY rows, TabSeparated as they are),
+# and its new events: staging tables of one writer (a process: @writer is its host and pid,
+# so that two writers never share one), emptied before and after each batch.
+STAGING = (
+    """CREATE TABLE IF NOT EXISTS kol_analytics.incoming_@writer (
+  event_id String, kind LowCardinality(String), t Float64, note_id UInt64, contract_id UInt64,
+  campaign_id UInt64, kol_id UInt64, visitor String, is_bot UInt8, user_id Nullable(UInt64)
+) ENGINE = Memory""",
+    """CREATE TABLE IF NOT EXISTS kol_analytics.fresh_@writer (
+  event_id String, kind LowCardinality(String), us Int64, note_id UInt64, contract_id UInt64,
+  campaign_id UInt64, kol_id UInt64, visitor String, is_bot UInt8, user_id Nullable(UInt64)
+) ENGINE = Memory""",
+)
+
+
+def writer_tag() -> str:
+    """This process's name among the writers: host and pid, as an identifier."""
+    return re.sub(r"[^A-Za-z0-9]", "_", f"{socket.gethostname()}_{os.getpid()}")
+
+
+# The batch's columns as the stream carries them (app/analytics/event_rows.py COLUMNS).
+INCOMING_COLUMNS = (
+    "event_id", "kind", "t", "note_id", "contract_id", "campaign_id", "kol_id", "visitor",
+    "is_bot", "user_id",
+)  # fmt: skip
+# The engine's dedupe, three statements per batch (docs/analytics.md "Dedupe"):
+# 1. the batch's new events: ids not in event_ids, each id once (its earliest time);
+FRESH = """INSERT INTO kol_analytics.fresh_@writer
+SELECT event_id, kind, toInt64(round(t * 1000000)) AS us, note_id, contract_id, campaign_id,
+  kol_id, visitor, is_bot, user_id
+FROM kol_analytics.incoming_@writer
+WHERE event_id NOT IN (
+  SELECT event_id FROM kol_analytics.event_ids
+  WHERE event_id IN (SELECT event_id FROM kol_analytics.incoming_@writer))
+ORDER BY event_id, us LIMIT 1 BY event_id"""
+# 2. the rule, per (note, visitor) over their human views in time order (arrayFold): a view
+# is counted when it is at least a window away from the last view counted in this batch, or,
+# before one is, from the latest stored counted view (``marks``) of the days its window
+# touches, either side — rollups.flag_views, the SQL stores' rule, decided by the engine;
+# 3. the events stored with their flag (and, by the materialized views, the rollups, the ids
+# and the marks). @fold is the rule's expression.
+_STORE_FRESH = """INSERT INTO kol_analytics.events
+  (event_id, kind, occurred_at, note_id, contract_id, campaign_id, kol_id, visitor, user_id,
+   is_bot, counted)
+SELECT f.event_id, f.kind, fromUnixTimestamp64Micro(f.us, 'UTC'), f.note_id, f.contract_id,
+  f.campaign_id, f.kol_id, f.visitor, f.user_id, f.is_bot,
+  if(f.kind = 'view' AND f.is_bot = 0, c.counted, 1)
+FROM kol_analytics.fresh_@writer AS f
+LEFT JOIN (
+  SELECT flag.1 AS event_id, flag.2 AS counted
+  FROM (
+    SELECT arraySort(groupArray((v.us, v.event_id))) AS seq, any(m.last_of_day) AS last_of_day,
+      arrayMap(x -> greatest(
+        last_of_day[toDate(fromUnixTimestamp64Micro(x.1 - {window:Int64}, 'UTC'))],
+        last_of_day[toDate(fromUnixTimestamp64Micro(x.1, 'UTC'))],
+        last_of_day[toDate(fromUnixTimestamp64Micro(x.1 + {window:Int64}, 'UTC'))]), seq
+      ) AS stored,
+      @fold AS flags
+    FROM kol_analytics.fresh_@writer AS v
+    LEFT JOIN (
+      SELECT note_id, visitor, mapFromArrays(groupArray(day), groupArray(last)) AS last_of_day
+      FROM (
+        SELECT note_id, visitor, day, max(toUnixTimestamp64Micro(counted_at)) AS last
+        FROM kol_analytics.marks
+        WHERE visitor IN (SELECT visitor FROM kol_analytics.fresh_@writer
+                          WHERE kind = 'view' AND is_bot = 0)
+          AND day >= (SELECT toDate(fromUnixTimestamp64Micro(min(us) - {window:Int64}, 'UTC'))
+                      FROM kol_analytics.fresh_@writer)
+          AND day <= (SELECT toDate(fromUnixTimestamp64Micro(max(us) + {window:Int64}, 'UTC'))
+                      FROM kol_analytics.fresh_@writer)
+        GROUP BY note_id, visitor, day)
+      GROUP BY note_id, visitor
+    ) AS m ON m.note_id = v.note_id AND m.visitor = v.visitor
+    WHERE v.kind = 'view' AND v.is_bot = 0
+    GROUP BY v.note_id, v.visitor
+  ) ARRAY JOIN arrayZip(arrayMap(x -> x.2, seq), flags) AS flag
+) AS c ON c.event_id = f.event_id"""
+STORE_FRESH = _STORE_FRESH.replace(
+    "@fold",
+    # acc: (the last view counted here in microseconds, 0 for none; the flags so far)
+    "arrayFold((acc, x, s) -> ("
+    "if(if(acc.1 > 0, acc.1, s) = 0 OR abs(x.1 - if(acc.1 > 0, acc.1, s)) >= {window:Int64},"
+    " x.1, acc.1),"
+    " arrayPushBack(acc.2, toUInt8(if(acc.1 > 0, acc.1, s) = 0"
+    " OR abs(x.1 - if(acc.1 > 0, acc.1, s)) >= {window:Int64}))),"
+    " seq, stored, (toInt64(0), CAST([], 'Array(UInt8)'))).2",
+)
+FRESH_COUNT = "SELECT count() FROM kol_analytics.fresh_@writer"
+
 # Every statement is text: parameters travel as ClickHouse {name:Type} placeholders.
-STORED_IDS = """SELECT event_id FROM kol_analytics.event_ids
-WHERE event_id IN {ids:Array(String)}"""
-MARKS = """SELECT note_id, visitor, toString(day), toUnixTimestamp64Micro(max(counted_at))
-FROM kol_analytics.marks
-WHERE visitor IN {visitors:Array(String)} AND day >= {first:Date} AND day <= {last:Date}
-  AND note_id IN {notes:Array(UInt64)}
-GROUP BY note_id, visitor, day"""
 CLICKS = """SELECT event_id, is_bot, user_id, note_id FROM kol_analytics.events
 WHERE kind = 'click' AND event_id IN {ids:Array(String)}"""
+# Ids that carry their note and time (store.click_groups): the partitions of those months and
+# the note's range of the sort key only.
+CLICKS_OF_NOTE = """SELECT event_id, is_bot, user_id, note_id FROM kol_analytics.events
+WHERE note_id = {note:UInt64}
+  AND occurred_at >= fromUnixTimestamp64Micro({since:Int64}, 'UTC')
+  AND occurred_at < fromUnixTimestamp64Micro({until:Int64}, 'UTC')
+  AND kind = 'click' AND event_id IN {ids:Array(String)}"""
 COUNT_OLD = """SELECT count() FROM kol_analytics.events
 WHERE occurred_at < fromUnixTimestamp64Micro({cutoff:Int64}, 'UTC')"""
 DELETE_OLD = """ALTER TABLE kol_analytics.events
@@ -168,6 +268,30 @@ COUNTS_SQL = _per_scope(
 DAY_UNIQUES = _per_scope(
     "SELECT toString(toDate(hour)), uniqExactMerge(visitors) @hours GROUP BY toDate(hour)"
 )
+HOURS = _per_scope(
+    "SELECT toUnixTimestamp(hour), sum(views), sum(clicks), sum(bot_views), sum(bot_clicks) "
+    "@hours GROUP BY hour"
+)
+# The visitors seen so far each day, at each hour: every hour's state is merged into the hours
+# after it on its day (``upto``); per note (summed) and across the scope. The hour's new
+# visitors are the difference from the hour before (ClickHouseStore.hours).
+SEEN_BY_HOUR = _per_scope(
+    """SELECT toUnixTimestamp(upto), sum(finalizeAggregation(seen)), uniqExactMerge(seen) FROM (
+  SELECT upto, note_id, uniqExactMergeState(visitors) AS seen FROM kol_analytics.hourly
+  ARRAY JOIN arrayMap(i -> hour + toIntervalHour(i), range(toUInt64(24 - toHour(hour)))) AS upto
+  WHERE hour >= toDateTime({since:Int64}, 'UTC') AND hour < toDateTime({until:Int64}, 'UTC')
+    AND @scope = {scope:UInt64}
+  GROUP BY upto, note_id
+) GROUP BY upto"""
+)
+_CAMPAIGN_DAYS = """SELECT campaign_id, toString(toDate(hour)), @sums FROM kol_analytics.hourly
+WHERE campaign_id IN {ids:Array(UInt64)}
+  AND hour >= toDateTime({since:Int64}, 'UTC') AND hour < toDateTime({until:Int64}, 'UTC')
+GROUP BY campaign_id, toDate(hour)"""
+CAMPAIGN_DAYS = _CAMPAIGN_DAYS.replace("@sums", _SUMS)
+VISITOR_NOTES = """SELECT note_id, toString(max(day)) AS last FROM kol_analytics.marks
+WHERE visitor = {visitor:String} AND day >= {start:Date}
+GROUP BY note_id ORDER BY last DESC, note_id DESC LIMIT {limit:UInt32}"""
 RAW_EVENTS = _per_scope("SELECT count() FROM kol_analytics.events WHERE @scope = {scope:UInt64}")
 
 
@@ -179,6 +303,7 @@ class ClickHouseStore:
         self.window = timedelta(minutes=window_minutes)
         self.retention_days = retention_days
         self._writer = threading.Lock()
+        self.staging: dict[str, str] | None = None
         for statement in schema(retention_days):
             transport.command(statement)
 
@@ -193,51 +318,41 @@ class ClickHouseStore:
     # Writing
 
     def ingest_rows(self, data: bytes) -> int:
-        events = decode_rows(data) if data else []
-        if not events:
+        """The batch goes to the engine as the stream carries it (no per-event work in
+        Python); the engine drops the ids stored before and decides the rule (FRESH,
+        STORE_FRESH)."""
+        if not data:
             return 0
         with self._writer:
-            return self._ingest(events)
+            staging = self._staging()
+            self._empty_staging()
+            self.transport.insert(staging["incoming"], INCOMING_COLUMNS, data)
+            self.transport.command(staging["FRESH"])
+            (row,) = self.transport.rows(staging["FRESH_COUNT"])
+            if int(row[0]):
+                self.transport.command(staging["STORE_FRESH"], {"window": self.window // MICRO})
+            self._empty_staging()
+            return int(row[0])
+
+    def _staging(self) -> dict[str, str]:
+        """This writer's staging tables (made at its first batch) and its statements."""
+        if self.staging is None:
+            tag = writer_tag()
+            for statement in STAGING:
+                self.transport.command(statement.replace("@writer", tag))
+            self.staging = {
+                "incoming": f"kol_analytics.incoming_{tag}",
+                "fresh": f"kol_analytics.fresh_{tag}",
+                **{name: sql.replace("@writer", tag) for name, sql in
+                   (("FRESH", FRESH), ("STORE_FRESH", STORE_FRESH), ("FRESH_COUNT", FRESH_COUNT))},
+            }  # fmt: skip
+        return self.staging
+
+    def _empty_staging(self) -> None:
+        for table in ("incoming", "fresh"):
+            self.transport.command(f"TRUNCATE TABLE {self.staging[table]}")
 
     store_rows = ingest_rows  # each insert is durable on its own: nothing to commit
-
-    def _ingest(self, events: list[dict]) -> int:
-        by_id: dict[str, dict] = {}
-        for event in events:
-            by_id.setdefault(str(event["id"])[:64], event)
-        stored = self._stored_ids(list(by_id))
-        fresh = sorted(
-            (e for i, e in by_id.items() if i not in stored), key=lambda e: float(e["t"])
-        )
-        if not fresh:
-            return 0
-        rows = flag_views(fresh, window=self.window, marks=self._marks(fresh),
-                          seen_days=set(), seen_campaign_days=set(), seen_kol_days=set())  # fmt: skip
-        self.transport.insert(EVENTS, EVENT_COLUMNS, _tsv(rows))
-        return len(rows)
-
-    def _stored_ids(self, ids: list[str]) -> set[str]:
-        stored: set[str] = set()
-        for chunk in _chunks(ids):
-            stored.update(r[0] for r in self.transport.rows(STORED_IDS, {"ids": chunk}))
-        return stored
-
-    def _marks(self, events: list[dict]) -> dict[tuple[int, str, date], datetime]:
-        """The last counted view per (note, visitor, day) stored on the days the batch's
-        dedupe windows touch (whole days, as the visitor-days of the SQL store hold it)."""
-        views = [e for e in events if e["k"] == "view" and not e["b"]]
-        if not views:
-            return {}
-        first = datetime.fromtimestamp(float(views[0]["t"]), UTC) - self.window
-        last = datetime.fromtimestamp(float(views[-1]["t"]), UTC) + self.window
-        span = {"first": first.date(), "last": last.date()}
-        notes = sorted({int(e["n"]) for e in views})
-        marks = {}
-        for chunk in _chunks(sorted({str(e["v"])[:64] for e in views})):
-            params = {**span, "notes": notes, "visitors": chunk}
-            for note, visitor, day, at in self.transport.rows(MARKS, params):
-                marks[(int(note), visitor, date.fromisoformat(day))] = EPOCH + int(at) * MICRO
-        return marks
 
     # Reading
 
@@ -268,11 +383,57 @@ class ClickHouseStore:
         rows = self.transport.rows(DAY_UNIQUES[scope.kind], params)
         return {date.fromisoformat(day): int(n) for day, n in rows if int(n)}
 
+    def hours(self, scope: Scope, start: date, end: date) -> dict[datetime, dict]:
+        params = {**_day_bounds(start, end), "scope": scope.id}
+        out: dict[datetime, dict] = {}
+        for at, *values in self.transport.rows(HOURS[scope.kind], params):
+            out[_hour(at)] = dict(zip(COUNTS[:4], map(int, values), strict=True))
+        seen = {_hour(at): (int(n), int(w))
+                for at, n, w in self.transport.rows(SEEN_BY_HOUR[scope.kind], params)}  # fmt: skip
+        for hour, (notes, wide) in seen.items():
+            before = hour - timedelta(hours=1)
+            earlier = seen.get(before, (0, 0)) if before.date() == hour.date() else (0, 0)
+            if notes - earlier[0] or wide - earlier[1]:
+                counts = out.setdefault(hour, dict.fromkeys(COUNTS[:4], 0))
+                counts.update(uniques=notes - earlier[0], scope_uniques=wide - earlier[1])
+        for counts in out.values():
+            counts.setdefault("uniques", 0)
+            counts.setdefault("scope_uniques", 0)
+        return out
+
+    def campaign_days(
+        self, campaign_ids: list[int], start: date | None, end: date
+    ) -> dict[int, dict[date, dict]]:
+        out: dict[int, dict[date, dict]] = defaultdict(dict)
+        bounds = _day_bounds(start or date(1970, 1, 1), end)
+        for chunk in _chunks(sorted(set(campaign_ids))):
+            for campaign_id, day, *values in self.transport.rows(
+                CAMPAIGN_DAYS, {**bounds, "ids": chunk}
+            ):
+                out[int(campaign_id)][date.fromisoformat(day)] = dict(
+                    zip(COUNTS, map(int, values), strict=True)
+                )
+        return dict(out)
+
+    def visitor_notes(self, visitor: str, start: date, limit: int) -> list[tuple[int, date]]:
+        params = {"visitor": visitor, "start": start, "limit": limit}
+        rows = self.transport.rows(VISITOR_NOTES, params)
+        return [(int(note_id), date.fromisoformat(day)) for note_id, day in rows]
+
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         found = {}
-        for chunk in _chunks(list(click_ids)):
-            for event_id, is_bot, user_id, note_id in self.transport.rows(CLICKS, {"ids": chunk}):
-                found[event_id] = {"is_bot": bool(is_bot), "user_id": user_id, "note_id": note_id}
+        for group in click_groups(list(click_ids)):
+            for chunk in _chunks(list(group.ids)):
+                if group.since is None:
+                    statement, params = CLICKS, {"ids": chunk}
+                else:
+                    statement, params = CLICKS_OF_NOTE, {
+                        "note": group.note_id, "since": micros(group.since),
+                        "until": micros(group.until), "ids": chunk,
+                    }  # fmt: skip
+                for event_id, is_bot, user_id, note_id in self.transport.rows(statement, params):
+                    found[event_id] = {"is_bot": bool(is_bot), "user_id": user_id,
+                                       "note_id": note_id}  # fmt: skip
         return found
 
     def raw_events(self, scope: Scope) -> int:

@@ -5,7 +5,7 @@ what stays in the database stays there: conversions, revenue (money) and engagem
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from app.analytics.metrics import SUMMED
 from app.analytics.store import COUNTS, Scope, current_store
@@ -40,6 +40,38 @@ def with_store_traffic(
         out[first][day][_AT["campaign_uniques"]] = visitors
         out[first][day][_AT["kol_uniques"]] = visitors
     return {note_id: {d: tuple(v) for d, v in days.items()} for note_id, days in out.items()}
+
+
+def with_store_hours(
+    hours: dict[datetime, list[int]], scope: Scope, start: date, end: date
+) -> dict[datetime, list[int]]:
+    """The hourly chart's buckets (SUMMED per hour, from the rollups: engagement and money)
+    with the store's traffic: COUNTS, and the scope's uniques (campaign_uniques, kol_uniques)
+    as the store counts them; an hour the store has no traffic in has none."""
+    store = current_store()
+    if store.name == "sql":  # the rollups are the store's
+        return hours
+    traffic = store.hours(scope, start, end)
+    for at in set(hours) | set(traffic):
+        values = hours.setdefault(at, [0] * len(SUMMED))
+        counts = traffic.get(at, {})
+        for name in COUNTS:
+            values[_AT[name]] = counts.get(name, 0)
+        values[_AT["campaign_uniques"]] = values[_AT["kol_uniques"]] = counts.get(
+            "scope_uniques", 0
+        )
+    return hours
+
+
+def campaign_traffic(
+    campaign_ids: list[int], start: date | None, end: date
+) -> dict[int, dict[date, dict]] | None:
+    """The store's COUNTS per campaign per day, or None with the SQL store (whose rollups the
+    caller reads with its other columns in one query)."""
+    store = current_store()
+    if store.name == "sql":
+        return None
+    return store.campaign_days(campaign_ids, start, end)
 
 
 def scope_of(*, campaign_id=None, contract_id=None, note_id=None, kol_id=None) -> Scope:

@@ -9,11 +9,11 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import distinct, func, select
+from sqlalchemy import and_, distinct, func, or_, select
 
 from app.analytics import retention, rollups
 from app.analytics.models import HourlyRollup, TrackingEvent, VisitorDay
-from app.analytics.store import COUNTS, Scope
+from app.analytics.store import COUNTS, Scope, click_groups
 from app.extensions import db
 
 # The dashboards' unique visitors of a scope per day, as the rollups hold them (queries.py).
@@ -29,6 +29,16 @@ def _utc_day():
 
 def _as_date(value) -> date:
     return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _as_hour(value) -> datetime:
+    if isinstance(value, str):  # SQLite
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -114,14 +124,70 @@ class SqlStore:
         ).all()  # fmt: skip
         return {_as_date(d): int(n) for d, n in rows if n}
 
+    def hours(self, scope: Scope, start: date, end: date) -> dict[datetime, dict]:
+        since, until = _bounds(start, end)
+        wide = getattr(HourlyRollup, _WIDE.get(scope.kind, "uniques"))
+        rows = db.session.execute(
+            select(HourlyRollup.hour, *_counters(), func.coalesce(func.sum(wide), 0))
+            .where(_where(HourlyRollup, scope), HourlyRollup.hour >= since,
+                   HourlyRollup.hour < until)
+            .group_by(HourlyRollup.hour)
+        ).all()  # fmt: skip
+        return {
+            _as_hour(hour): dict(zip((*COUNTS, "scope_uniques"), map(int, values), strict=True))
+            for hour, *values in rows
+        }
+
+    def campaign_days(
+        self, campaign_ids: list[int], start: date | None, end: date
+    ) -> dict[int, dict[date, dict]]:
+        if not campaign_ids:
+            return {}
+        names = [c if c != "uniques" else "campaign_uniques" for c in COUNTS]
+        day = _utc_day()
+        query = (
+            select(HourlyRollup.campaign_id, day,
+                   *(func.coalesce(func.sum(getattr(HourlyRollup, n)), 0) for n in names))
+            .where(HourlyRollup.campaign_id.in_(campaign_ids),
+                   HourlyRollup.hour < _bounds(end, end)[1])
+            .group_by(HourlyRollup.campaign_id, day)
+        )  # fmt: skip
+        if start is not None:
+            query = query.where(HourlyRollup.hour >= _bounds(start, start)[0])
+        out: dict[int, dict[date, dict]] = defaultdict(dict)
+        for campaign_id, d, *values in db.session.execute(query).all():
+            out[campaign_id][_as_date(d)] = dict(zip(COUNTS, map(int, values), strict=True))
+        return dict(out)
+
+    def visitor_notes(self, visitor: str, start: date, limit: int) -> list[tuple[int, date]]:
+        # the visitor-day key starts with the day: each day one index probe
+        days = [start + timedelta(days=n) for n in range((_today() - start).days + 1)]
+        last = func.max(VisitorDay.day)
+        rows = db.session.execute(
+            select(VisitorDay.note_id, last)
+            .where(VisitorDay.day.in_(days), VisitorDay.visitor == visitor)
+            .group_by(VisitorDay.note_id)
+            .order_by(last.desc(), VisitorDay.note_id.desc())
+            .limit(limit)
+        ).all()
+        return [(note_id, _as_date(day)) for note_id, day in rows]
+
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         if not click_ids:
             return {}
+        # One statement; each group bounded by the times its ids carry, so that PostgreSQL
+        # reads the month partitions of those times only (partition pruning of an OR).
+        e = TrackingEvent
+        wanted = [
+            e.event_id.in_(g.ids) if g.since is None else
+            and_(e.event_id.in_(g.ids), e.occurred_at >= g.since, e.occurred_at < g.until)
+            for g in click_groups(click_ids)
+        ]  # fmt: skip
         rows = db.session.execute(
-            select(TrackingEvent.event_id, TrackingEvent.is_bot, TrackingEvent.user_id,
-                   TrackingEvent.note_id)
-            .where(TrackingEvent.event_id.in_(click_ids), TrackingEvent.kind == "click")
-        ).all()  # fmt: skip
+            select(e.event_id, e.is_bot, e.user_id, e.note_id).where(
+                or_(*wanted), e.kind == "click"
+            )
+        ).all()
         return {e: {"is_bot": bool(b), "user_id": u, "note_id": n} for e, b, u, n in rows}
 
     def raw_events(self, scope: Scope) -> int:
