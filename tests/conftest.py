@@ -30,6 +30,12 @@ def pytest_configure(config):
         "once: a database-agnostic suite (browser journeys, access matrix, XSS, form fuzz) run"
         " on the SQLite pass only, so CI's two passes fit its time budget",
     )
+    config.addinivalue_line(
+        "markers",
+        "once_pg: a database-agnostic suite (SQL-injection probes, form fuzz, access matrix) run"
+        " on the PostgreSQL pass only when CI runs both passes (CI=true); any other run keeps it"
+        " (the two passes of CI take about as long)",
+    )
 
 
 def _check_services() -> list[str]:
@@ -63,14 +69,17 @@ def on_postgres() -> bool:
 
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only and Redis-only tests are deselected (not skipped) on the SQLite run;
-    `once` suites are deselected on the PostgreSQL run (CI runs both passes, so each test runs
-    at least once); `soak` tests run only under SOAK=1 (`make soak`)."""
+    `once` suites are deselected on the PostgreSQL run and, in CI (both passes), `once_pg`
+    suites on the SQLite run (so each test runs at least once); `soak` tests run only under
+    SOAK=1 (`make soak`)."""
     soak = bool(os.environ.get("SOAK"))
     keep, drop = [], []
     for item in items:
         needs_pg = item.get_closest_marker("postgres") and not on_postgres()
         needs_redis = item.get_closest_marker("redis") and not REDIS_URL
-        ran_elsewhere = item.get_closest_marker("once") and on_postgres()
+        ran_elsewhere = (item.get_closest_marker("once") and on_postgres()) or (
+            item.get_closest_marker("once_pg") and ON_CI and not on_postgres()
+        )
         too_long = item.get_closest_marker("soak") and not soak
         (drop if needs_pg or needs_redis or ran_elsewhere or too_long else keep).append(item)
     if drop:

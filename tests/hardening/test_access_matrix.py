@@ -153,5 +153,6 @@ def test_others_boards_stay_put(app):
     assert kept is not None and kept.name == "Mine" and kept.is_private
 
 
-# Database-agnostic: CI runs it on the SQLite pass only (conftest `once`).
-pytestmark = pytest.mark.once
+# Database-agnostic: CI runs it on the PostgreSQL pass only (conftest `once_pg`), which has
+# room for it.
+pytestmark = pytest.mark.once_pg
