@@ -10,6 +10,7 @@ from app import pagecache, stored_text, timezones
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, SOCIAL_PLATFORMS, TIER_LABELS
 from app.i18n import current_locale, html_lang
 from app.money import format_money
+from app.orgs.acting import denial
 from app.workbench.counts import nav_counts
 
 # (endpoint, label) per role; the base layout renders the signed-in user's list.
@@ -30,6 +31,7 @@ NAVIGATION = {
         ("analytics.overview", _l("Analytics")),
         ("social.feed_page", _l("Feed")),
         ("social.wishlist", _l("Wishlist")),
+        ("orgs.team", _l("Team")),
     ],
     "kol": [
         ("campaigns.browse", _l("Campaigns")),
@@ -78,6 +80,7 @@ MORE_NAVIGATION = {
         "paperwork.invoices",
         "social.feed_page",
         "social.wishlist",
+        "orgs.team",
     ),
     "kol": (
         "notes.explore",
@@ -118,7 +121,9 @@ PAYOUT_STATUS_LABELS = {
 def navigation() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return VISITOR_NAVIGATION
-    return NAVIGATION.get(current_user.role.value, [])
+    entries = NAVIGATION.get(current_user.role.value, [])
+    # A brand's team member sees what their role may open (app/orgs/permissions.py).
+    return [e for e in entries if not denial(e[0], "GET")]
 
 
 def navigation_groups() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

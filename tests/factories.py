@@ -324,3 +324,34 @@ def _published_note(deal: Deal):
     services.approve_note(note_id=note.id, brand_id=deal.brand.id)
     db.session.commit()
     return note
+
+
+def make_member(brand: User, role: str = "manager", *, email: str | None = None) -> User:
+    """A person in ``brand``'s team with ``role`` (as an accepted invitation leaves them)."""
+    from app.orgs.models import Membership, MemberRole
+    from app.orgs.services import own_organisation
+
+    org = own_organisation(person_id=brand.id)
+    n = next(_counter)
+    person = create_user(email=email or f"{role}{n}@example.com", password=PASSWORD,
+                         role=Role.BRAND)  # fmt: skip
+    db.session.add(Membership(organisation_id=org.id, user_id=person.id, role=MemberRole(role)))
+    db.session.commit()
+    return person
+
+
+def make_agency(*brands: User, role: str = "manager") -> tuple[User, User]:
+    """An agency granted access by each of ``brands``: (its owner, a member with ``role``)."""
+    from app.orgs.models import Membership, MemberRole
+    from app.orgs.services import create_agency, grant_agency, own_organisation
+
+    n = next(_counter)
+    owner = create_user(email=f"agency{n}@example.com", password=PASSWORD, role=Role.BRAND)
+    agency = create_agency(owner_id=owner.id, name=f"Agency {n}")
+    member = create_user(email=f"agent{n}@example.com", password=PASSWORD, role=Role.BRAND)
+    db.session.add(Membership(organisation_id=agency.id, user_id=member.id, role=MemberRole(role)))
+    for brand in brands:
+        org = own_organisation(person_id=brand.id)
+        grant_agency(organisation_id=org.id, agency_email=owner.email, by=brand.id)
+    db.session.commit()
+    return owner, member

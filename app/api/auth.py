@@ -14,10 +14,29 @@ from app.auth.models import Role, User
 from app.auth.services import user_for_api_key
 from app.authz import ACCESS_ATTR, PUBLIC
 from app.errors import json_error
+from app.orgs.acting import (
+    BRAND_ID_HEADER,
+    acting_for_api,
+    denial,
+    record_agency_action,
+    signed_in_person,
+)
+
+BRAND = Role.BRAND.value
+NO_BRAND = (
+    "Say which brand you act for: the Brand-Id header must name a brand that granted your "
+    "agency access."
+)
 
 
 def api_user() -> User:
+    """The account the call acts as: for a brand team's member, the brand's account."""
     return g.api_user
+
+
+def api_person() -> User:
+    """Who owns the key (the person, also when they act for a brand)."""
+    return signed_in_person(g.api_user)
 
 
 def _bearer_user() -> User | None:
@@ -43,7 +62,13 @@ def api_access(*audience: str | Role) -> Callable:
                     return response
                 if "signed_in" not in allowed and user.role.value not in allowed:
                     return json_error(403, "forbidden", "Your role cannot use this endpoint.")
-                g.api_user = user
+                g.api_user = acting_for_api(user, request.headers.get(BRAND_ID_HEADER))
+                refused = denial(request.endpoint, request.method) if BRAND in allowed else None
+                if refused == "no_brand":
+                    return json_error(403, "no_brand", NO_BRAND)
+                if refused:
+                    return json_error(403, "forbidden", "Your role in the team cannot do this.")
+                record_agency_action()
             return view(*args, **kwargs)
 
         setattr(wrapper, ACCESS_ATTR, allowed)

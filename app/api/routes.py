@@ -7,9 +7,11 @@ from flask import jsonify, render_template, send_from_directory
 from marshmallow import Schema, fields, validate
 
 from app.api import ratelimit
-from app.api.auth import api_access, api_user
+from app.api.auth import api_access, api_person
 from app.api.openapi import ApiBlueprint, openapi_document
 from app.authz import PUBLIC, SIGNED_IN
+from app.orgs.acting import current_acting
+from app.orgs.models import MemberRole
 
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(ratelimit.count_call)  # one budget per API key (app/api/ratelimit.py)
@@ -17,6 +19,7 @@ bp.after_request(ratelimit.add_headers)
 # Swagger UI's files ship in a Python package: served from here, never from a CDN.
 SWAGGER_UI = Path(swagger_ui_bundle.swagger_ui_path)
 ROLES = ["brand", "kol", "finance", "admin", "shopper"]
+TEAM_ROLES = [role.value for role in MemberRole]
 
 
 class MeSchema(Schema):
@@ -27,11 +30,22 @@ class MeSchema(Schema):
     time_zone = fields.String(
         required=True, allow_none=True, metadata={"description": "IANA zone; null reads as UTC"}
     )
+    brand_id = fields.Integer(
+        required=True, allow_none=True,
+        metadata={"description": "The brand account this call acts for (brand teams, agencies)"},
+    )  # fmt: skip
+    team_role = fields.String(
+        required=True, allow_none=True, validate=validate.OneOf(TEAM_ROLES),
+        metadata={"description": "The role this call acts with in the brand's team"},
+    )  # fmt: skip
 
 
 def me_json(user) -> dict:
+    """The person who owns the key, and the brand they act for (docs/api.md "Teams")."""
+    acting = current_acting()
     return {"id": user.id, "email": user.email, "role": user.role.value, "locale": user.locale,
-            "time_zone": user.time_zone}  # fmt: skip
+            "time_zone": user.time_zone, "brand_id": acting.brand_id if acting else None,
+            "team_role": acting.role.value if acting and acting.role else None}  # fmt: skip
 
 
 @bp.get("/me")
@@ -39,7 +53,7 @@ def me_json(user) -> dict:
 @bp.doc(operationId="getMe", summary="The account that owns the API key")
 @bp.response(200, MeSchema)
 def me():
-    return me_json(api_user())
+    return me_json(api_person())
 
 
 @bp.get("/openapi.json")

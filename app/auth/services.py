@@ -22,11 +22,13 @@ from app.extensions import db
 from app.links import absolute_url
 from app.mail.services import queue_mail
 from app.profiles.services import create_profile_for
+from app.text import clean_text
 from app.timezones import valid_zone
 
 # Checked when the e-mail is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = hash_password("timing-equaliser-not-a-password")
 API_KEY_PREFIX = "kol_"
+AGENCY = "agency"  # registers a brand-side account that owns a new agency
 
 
 def normalise_email(email: str) -> str:
@@ -64,15 +66,34 @@ def register_user(
     time_zone: str | None = None,
 ) -> User:
     """Self-registration: brands, KOLs and shoppers; staff accounts come from the CLI."""
+    if role == AGENCY:
+        return _register_agency(email=email, password=password, name=name, locale=locale,
+                                time_zone=time_zone)  # fmt: skip
     try:
         chosen = Role(role)
     except ValueError:
         chosen = None
     if chosen not in Role.self_registered():
-        raise ValidationFailed({"role": [_("Choose brand, KOL or shopper.")]})
+        raise ValidationFailed({"role": [_("Choose brand, agency, KOL or shopper.")]})
     user = create_user(email=email, password=password, role=chosen, locale=locale)
     user.time_zone = valid_zone(time_zone)  # the browser's guess, when it is a zone we know
     create_profile_for(user=user, name=name)
+    return user
+
+
+def _register_agency(
+    *, email: str, password: str, name: str, locale: str | None, time_zone: str | None
+) -> User:
+    """An agency's owner: a brand-side account with no brand of its own, acting for the
+    brands that grant the agency access (app/orgs)."""
+    from app.orgs.services import create_agency  # orgs builds on accounts: imported late
+
+    name = clean_text(name, 120)
+    if not name:
+        raise ValidationFailed({"name": [_("Enter a name.")]})
+    user = create_user(email=email, password=password, role=Role.BRAND, locale=locale)
+    user.time_zone = valid_zone(time_zone)
+    create_agency(owner_id=user.id, name=name)
     return user
 
 
