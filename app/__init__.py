@@ -132,11 +132,11 @@ def _development_secret_key(instance: Path) -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app.orgs.acting import load_signed_in
     from app.authz import enforce_declared_access
     from app.finance.services import is_closed_at
     from app.i18n import selected_locale
     from app.ledger.services import install_period_lock
+    from app.orgs.acting import load_signed_in
     from app.payments import gateway
 
     db.init_app(app)
@@ -232,12 +232,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.notes import public_routes, review_routes, search_routes  # noqa: F401
     from app.notes.routes import bp as notes_bp
     from app.notifications.routes import bp as notifications_bp
+    from app.orgs.routes import bp as orgs_bp
     from app.outcomes.routes import bp as outcomes_bp
     from app.paperwork import finance_routes, kol_routes  # noqa: F401
     from app.paperwork.routes import bp as paperwork_bp
     from app.payments.routes import bp as payments_bp
     from app.profiles.routes import bp as profiles_bp
-    from app.orgs.routes import bp as orgs_bp
     from app.shortlists.routes import bp as shortlists_bp
     from app.webhooks.routes import bp as webhooks_bp
 

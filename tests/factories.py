@@ -328,7 +328,7 @@ def _published_note(deal: Deal):
 
 def make_member(brand: User, role: str = "manager", *, email: str | None = None) -> User:
     """A person in ``brand``'s team with ``role`` (as an accepted invitation leaves them)."""
-    from app.orgs.models import Membership, MemberRole
+    from app.orgs.models import MemberRole, Membership
     from app.orgs.services import own_organisation
 
     org = own_organisation(person_id=brand.id)
@@ -342,7 +342,7 @@ def make_member(brand: User, role: str = "manager", *, email: str | None = None)
 
 def make_agency(*brands: User, role: str = "manager") -> tuple[User, User]:
     """An agency granted access by each of ``brands``: (its owner, a member with ``role``)."""
-    from app.orgs.models import Membership, MemberRole
+    from app.orgs.models import MemberRole, Membership
     from app.orgs.services import create_agency, grant_agency, own_organisation
 
     n = next(_counter)

@@ -101,6 +101,7 @@ from app.api import (  # noqa: E402, F401
 from app.engagement import api as engagement  # noqa: E402, F401
 from app.engagement import comments_api, social_api  # noqa: E402, F401
 from app.licences import api as licences_api  # noqa: E402, F401
+from app.orgs import api as orgs_api  # noqa: E402, F401
 from app.outcomes import api as outcomes_api  # noqa: E402, F401
 from app.profiles import api as profiles_api  # noqa: E402, F401
 from app.profiles import social_api as social_accounts_api  # noqa: E402, F401

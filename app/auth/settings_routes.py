@@ -12,6 +12,7 @@ from app.extensions import db, limiter
 from app.forms import form_status, show_errors
 from app.orgs.acting import signed_in_person
 
+
 def _me():
     """The signed-in person (also when they act for their team's brand account)."""
     return signed_in_person(current_user)
@@ -36,9 +37,7 @@ def account():
 
 
 def _settings_form() -> AccountSettingsForm:
-    return AccountSettingsForm(
-        locale=_me().locale or "en", time_zone=_me().time_zone or "UTC"
-    )
+    return AccountSettingsForm(locale=_me().locale or "en", time_zone=_me().time_zone or "UTC")
 
 
 @bp.post("/password")

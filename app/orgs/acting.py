@@ -24,7 +24,7 @@ from sqlalchemy import select
 from app.audit import audit
 from app.auth.models import Role, User
 from app.extensions import db
-from app.orgs.models import AgencyGrant, Membership, MemberRole, Organisation, OrgKind
+from app.orgs.models import AgencyGrant, MemberRole, Membership, Organisation, OrgKind
 from app.orgs.permissions import ANYONE, SAFE_METHODS, TEAM, area_of, role_may
 
 ACTING_BRAND_KEY = "acting_brand"  # the session's choice of brand, for agency members
@@ -77,8 +77,12 @@ def resolve(
     if membership.removed_at is not None:
         return Acting(person, None, None)
     if org.kind == OrgKind.BRAND:
-        account = person if org.brand_user_id == person.id else db.session.get(User, org.brand_user_id)
-        return Acting(person, account, membership.role, membership.role, org.id, brand_name=org.name)
+        account = (
+            person if org.brand_user_id == person.id else db.session.get(User, org.brand_user_id)
+        )
+        return Acting(
+            person, account, membership.role, membership.role, org.id, brand_name=org.name
+        )
     role = MemberRole.MANAGER if membership.role == MemberRole.OWNER else membership.role
     brand = granted_brand(agency_id=org.id, brand_user_id=_as_id(chosen))
     if brand is None:

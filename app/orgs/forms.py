@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.db_types import MAX_ID
 from app.auth.passwords import MAX_LENGTH
+from app.db_types import MAX_ID
 from app.forms import options
 
 ROLE_CHOICES = [
@@ -39,7 +39,9 @@ class ActForForm(FlaskForm):
 
 
 class AcceptForm(FlaskForm):
-    password = PasswordField(_l("Choose a password"), validators=[Optional(), Length(max=MAX_LENGTH)])
+    password = PasswordField(
+        _l("Choose a password"), validators=[Optional(), Length(max=MAX_LENGTH)]
+    )
 
 
 class ActionForm(FlaskForm):

@@ -27,9 +27,7 @@ class MemberRole(enum.StrEnum):
 class Organisation(db.Model):
     __tablename__ = "organisations"
     __table_args__ = (
-        CheckConstraint(
-            "(kind = 'brand') = (brand_user_id IS NOT NULL)", name="brand_has_account"
-        ),
+        CheckConstraint("(kind = 'brand') = (brand_user_id IS NOT NULL)", name="brand_has_account"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -59,9 +57,7 @@ class Membership(db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE")
-    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[MemberRole] = mapped_column(enum_column(MemberRole, 16))
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)

@@ -16,6 +16,7 @@ FULL, READ = "full", "read"
 # Endpoints outside "operate"; everything else a brand may reach is operate.
 AREAS: dict[str, str] = {
     "orgs.act_for": ANYONE,
+    "api.acting_brands": ANYONE,
     "analytics.overview": ANALYTICS,
     "analytics.campaign": ANALYTICS,
     "analytics.export": ANALYTICS,
@@ -49,9 +50,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def area_of(endpoint: str) -> str:
-    if endpoint.startswith(TEAM_PREFIXES):
-        return TEAM
-    return AREAS.get(endpoint, OPERATE)
+    if endpoint in AREAS:
+        return AREAS[endpoint]
+    return TEAM if endpoint.startswith(TEAM_PREFIXES) else OPERATE
 
 
 def role_may(role: MemberRole | None, endpoint: str, method: str) -> bool:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_user
 
 from app.auth.models import Role
 from app.authz import PUBLIC, access
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.forms import form_status, show_errors
 from app.orgs import services
@@ -81,6 +81,8 @@ def _team_action(change, done: str):
         change(org.id)
         db.session.commit()
         flash(done, "success")
+    except NotFound:
+        abort(404)  # another organisation's member, invitation or grant
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -90,9 +92,7 @@ def _team_action(change, done: str):
 @bp.post("/team/members/<int:membership_id>/role")
 @access(Role.BRAND)
 def change_role(membership_id: int):
-    form = RoleForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = RoleForm()  # an unknown role is the service's error, after it found the member
     return _team_action(
         lambda org_id: services.change_role(organisation_id=org_id, membership_id=membership_id,
                                             role=form.role.data, by=_person_id()),

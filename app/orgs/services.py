@@ -21,8 +21,8 @@ from app.mail.services import queue_mail
 from app.orgs.models import (
     AgencyGrant,
     Invitation,
-    Membership,
     MemberRole,
+    Membership,
     Organisation,
     OrgKind,
 )
@@ -72,9 +72,9 @@ def create_agency(*, owner_id: int, name: str) -> Organisation:
     return org
 
 
-def _role(value: str) -> MemberRole:
+def _role(value: str | None) -> MemberRole:
     try:
-        role = MemberRole(value)
+        role = MemberRole(value or "")
     except ValueError:
         role = None
     if role not in INVITABLE:
@@ -210,13 +210,15 @@ def _owners(organisation_id: int) -> int:
     )
 
 
-def change_role(*, organisation_id: int, membership_id: int, role: str, by: int) -> Membership:
+def change_role(
+    *, organisation_id: int, membership_id: int, role: str | None, by: int
+) -> Membership:
     """A member's new role; the team keeps at least one owner."""
     membership = _member(organisation_id, membership_id)
     chosen = _role(role)
-    if membership.role == MemberRole.OWNER and chosen != MemberRole.OWNER:
-        if _owners(organisation_id) <= 1:
-            raise Conflict(_("A team keeps at least one owner."))
+    demoted = membership.role == MemberRole.OWNER and chosen != MemberRole.OWNER
+    if demoted and _owners(organisation_id) <= 1:
+        raise Conflict(_("A team keeps at least one owner."))
     before = membership.role.value
     membership.role = chosen
     audit(actor_id=by, action="team.role_changed", object_type="membership",
@@ -336,3 +338,7 @@ def find_account(email: str) -> User | None:
 def brands_of_agency(*, agency_id: int) -> list[Organisation]:
     """The brands that let this agency act for them now."""
     return [brand for _grant, brand in grants(organisation_id=agency_id)]
+
+
+def email_of(user_id: int) -> str:
+    return db.session.get(User, user_id).email

@@ -36,7 +36,10 @@ def test_owner_invites_and_the_invitee_joins_and_acts_for_the_brand(app):
     assert joined.status_code == 302
     mia = db.session.scalar(select(User).where(User.email == "mia@example.com"))
     org = db.session.scalar(select(Organisation).where(Organisation.brand_user_id == brand.id))
-    assert db.session.scalar(select(Membership).where(Membership.user_id == mia.id)).organisation_id == org.id
+    assert (
+        db.session.scalar(select(Membership).where(Membership.user_id == mia.id)).organisation_id
+        == org.id
+    )
 
     campaign = make_campaign(brand, title="Brand's own campaign")
     mine = invitee.get("/campaigns/mine").get_data(as_text=True)
@@ -100,7 +103,9 @@ def test_each_role_reaches_what_it_is_for(app):
         "/settings/billing": (403, 403, 200),
         "/team": (403, 403, 403),
     }
-    clients = [signed_in(app, make_member(brand, role)) for role in ("manager", "analyst", "finance")]
+    clients = [
+        signed_in(app, make_member(brand, role)) for role in ("manager", "analyst", "finance")
+    ]
     for path, statuses in expected.items():
         got = tuple(c.get(path).status_code for c in clients)
         assert got == statuses, path
