@@ -16,10 +16,10 @@ from app.orgs.api_schemas import (
     ActingBrandList,
     AgencyGrantInput,
     AgencyGrantSchema,
+    MemberRoleInput,
     TeamInvitationSchema,
     TeamInviteInput,
     TeamMemberSchema,
-    MemberRoleInput,
     TeamSchema,
 )
 
