@@ -159,6 +159,9 @@ def act_for():
     acting = current_acting()
     if not form.validate_on_submit() or acting.agency_id is None:
         abort(400)
+    if form.brand_id.data is None:
+        flash(_("Choose the brand to act for."), "error")
+        return redirect(url_for("main.home"))
     brand = granted_brand(agency_id=acting.agency_id, brand_user_id=form.brand_id.data)
     if brand is None:
         abort(404)
@@ -184,7 +187,9 @@ def accept(token: str):
                 token=token, password=form.password.data, signed_in_id=signed_in_id
             )
             db.session.commit()
+            session.clear()  # a fresh session at sign-in, as the sign-in page starts one
             login_user(person)
+            session.permanent = True
             flash(_("Welcome to the team."), "success")
             return redirect(url_for("main.home"))
         except DomainError as error:

@@ -216,6 +216,9 @@ def change_role(
     """A member's new role; the team keeps at least one owner."""
     membership = _member(organisation_id, membership_id)
     chosen = _role(role)
+    org = db.session.get(Organisation, organisation_id)
+    if org.brand_user_id == membership.user_id and chosen != MemberRole.OWNER:
+        raise Conflict(_("The brand's own account stays an owner."))
     demoted = membership.role == MemberRole.OWNER and chosen != MemberRole.OWNER
     if demoted and _owners(organisation_id) <= 1:
         raise Conflict(_("A team keeps at least one owner."))
