@@ -24,8 +24,13 @@ class InviteForm(FlaskForm):
     role = SelectField(_l("Role"), choices=options(ROLE_CHOICES))
 
 
+# The member list's role menus: short names, so a row fits a phone's width.
+ROLE_NAMES = [("owner", _l("owner")), ("manager", _l("manager")), ("analyst", _l("analyst")),
+              ("finance", _l("finance"))]  # fmt: skip
+
+
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=options(ROLE_CHOICES))
+    role = SelectField(_l("Role"), choices=options(ROLE_NAMES))
 
 
 class GrantForm(FlaskForm):
