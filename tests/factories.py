@@ -355,3 +355,28 @@ def make_agency(*brands: User, role: str = "manager") -> tuple[User, User]:
         grant_agency(organisation_id=org.id, agency_email=owner.email, by=brand.id)
     db.session.commit()
     return owner, member
+
+
+def make_team_objects(brand: User) -> dict[str, Any]:
+    """Around ``brand``'s team: an analyst's membership, a pending invitation, and a grant to
+    an agency whose owner is owner@agency.example (flushed)."""
+    from sqlalchemy import select
+
+    from app.orgs.models import AgencyGrant, Invitation, Membership
+    from app.orgs.services import create_agency, grant_agency, invite_member, own_organisation
+
+    member = make_member(brand, "analyst")
+    org = own_organisation(person_id=brand.id)
+    invite_member(organisation_id=org.id, invited_by=brand.id, email="asked@example.com",
+                  role="manager")  # fmt: skip
+    agency_owner = create_user(email=AGENCY_OWNER, password=PASSWORD, role=Role.BRAND)
+    create_agency(owner_id=agency_owner.id, name="Agency")
+    grant_agency(organisation_id=org.id, agency_email=AGENCY_OWNER, by=brand.id)
+    return {
+        "membership": db.session.scalar(select(Membership).where(Membership.user_id == member.id)),
+        "invitation": db.session.scalar(select(Invitation).where(Invitation.organisation_id == org.id)),
+        "grant": db.session.scalar(select(AgencyGrant).where(AgencyGrant.brand_organisation_id == org.id)),
+    }  # fmt: skip
+
+
+AGENCY_OWNER = "owner@agency.example"

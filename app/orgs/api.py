@@ -58,7 +58,7 @@ def team_get():
     org = services.existing_organisation(person_id=person.id)
     if org is None:  # a brand account on its own: itself, the owner
         return {"organisation_id": None, "kind": "brand", "name": person.email, "grants": [],
-                "invitations": [], "members": [{"id": 0, "user_id": person.id, "email": person.email,
+                "invitations": [], "members": [{"id": None, "user_id": person.id, "email": person.email,
                 "role": "owner", "since": _iso(person.created_at)}]}  # fmt: skip
     members, invitations = services.team(organisation_id=org.id)
     return {
@@ -101,6 +101,7 @@ def team_revoke_invitation(invitation_id: int):
 @bp.arguments(MemberRoleInput)
 @bp.response(200, TeamMemberSchema)
 @bp.alt_response(404, schema=ErrorSchema, description="No such member")
+@bp.alt_response(409, schema=ErrorSchema, description="The brand's own account stays an owner")
 def team_change_role(body: dict, membership_id: int):
     membership = services.change_role(organisation_id=_own_org_id(), membership_id=membership_id,
                                       role=body["role"], by=api_person().id)  # fmt: skip
@@ -113,6 +114,7 @@ def team_change_role(body: dict, membership_id: int):
 @bp.doc(operationId="removeMember", summary="Remove a member: their sessions and API keys end")
 @bp.response(204)
 @bp.alt_response(404, schema=ErrorSchema, description="No such member")
+@bp.alt_response(409, schema=ErrorSchema, description="The brand's own account stays in its team")
 def team_remove_member(membership_id: int):
     services.remove_member(organisation_id=_own_org_id(), membership_id=membership_id,
                            by=api_person().id)  # fmt: skip
@@ -125,6 +127,7 @@ def team_remove_member(membership_id: int):
 @bp.doc(operationId="grantAgency", summary="Let an agency act for your brand (brand owners)")
 @bp.arguments(AgencyGrantInput)
 @bp.response(201, AgencyGrantSchema)
+@bp.alt_response(409, schema=ErrorSchema, description="Only a brand grants agencies access")
 def agency_grant(body: dict):
     grant = services.grant_agency(organisation_id=_own_org_id(), agency_email=body["agency_email"],
                                   by=api_person().id)  # fmt: skip

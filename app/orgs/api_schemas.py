@@ -12,7 +12,10 @@ _WHEN = {"format": "date-time"}
 
 
 class TeamMemberSchema(Schema):
-    id = fields.Integer(required=True, metadata={"description": "The membership's id"})
+    id = fields.Integer(
+        required=True, allow_none=True,
+        metadata={"description": "The membership's id (null: a brand with no team yet)"},
+    )  # fmt: skip
     user_id = fields.Integer(required=True)
     email = fields.String(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))

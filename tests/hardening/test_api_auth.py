@@ -28,11 +28,13 @@ from app.extensions import db, limiter
 from app.notes.publishing import take_down_note
 from tests.campaigns.helpers import api_json
 from tests.factories import (
+    AGENCY_OWNER,
     make_api_key,
     make_bid,
     make_campaign,
     make_contract,
     make_kol,
+    make_team_objects,
     make_user,
 )
 from tests.hardening.api_support import PARAM, admitted, load_schema
@@ -219,7 +221,7 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     objects["kit_link"] = create_link(kol_id=kol.id, name="For brand A")
     save_billing(brand_id=brand.id, **BILLING)
     save_tax_details(kol_id=kol.id, us_person=False, facts=TAX)
-    objects |= _team(brand)
+    objects |= make_team_objects(brand)
     db.session.commit()
     keys = {
         "brand": make_api_key(brand),
@@ -231,31 +233,6 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     return keys, ids
 
 
-def _team(brand) -> dict:
-    """A member of the brand's team, an invitation, and an agency the brand let in."""
-    from sqlalchemy import select
-
-    from app.auth.models import Role
-    from app.auth.services import create_user
-    from app.orgs.models import AgencyGrant, Invitation, Membership
-    from app.orgs.services import create_agency, grant_agency, invite_member, own_organisation
-    from tests.factories import PASSWORD, make_member
-
-    member = make_member(brand, "analyst")
-    org = own_organisation(person_id=brand.id)
-    invite_member(organisation_id=org.id, invited_by=brand.id, email="asked@example.com",
-                  role="manager")  # fmt: skip
-    agency_owner = create_user(email=AGENCY_OWNER, password=PASSWORD, role=Role.BRAND)
-    create_agency(owner_id=agency_owner.id, name="Agency")
-    grant_agency(organisation_id=org.id, agency_email=AGENCY_OWNER, by=brand.id)
-    return {
-        "membership": db.session.scalar(select(Membership).where(Membership.user_id == member.id)),
-        "invitation": db.session.scalar(select(Invitation).where(Invitation.organisation_id == org.id)),
-        "grant": db.session.scalar(select(AgencyGrant).where(AgencyGrant.brand_organisation_id == org.id)),
-    }  # fmt: skip
-
-
-AGENCY_OWNER = "owner@agency.example"
 BILLING = {"legal_name": "Glow Ltd", "address": "1 Main St", "country": "US", "tax_id": None}
 TAX = {"us_person": False, "legal_name": "Mei Lin", "address": "8 Road, Shanghai",
        "tax_residence": "CN", "citizenship": "CN", "tin": "AB123456", "certified_name": "Mei Lin",

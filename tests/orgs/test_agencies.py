@@ -39,6 +39,8 @@ def test_an_agency_member_acts_for_two_brands_in_turn(app):
         (agent.id, agency.id, glow.id),
         (agent.id, agency.id, tea.id),
     }
+    audit_page = signed_in(app, make_user("finance")).get("/finance/audit").get_data(as_text=True)
+    assert f"agency #{agency.id}" in audit_page and f"for brand #{tea.id}" in audit_page
 
 
 def test_no_grant_no_access_and_revoking_ends_it_at_once(app):
