@@ -133,6 +133,11 @@ def navigation_groups() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return [e for e in entries if e[0] not in more], [e for e in entries if e[0] in more]
 
 
+def may_open(endpoint: str) -> bool:
+    """May this request's person open ``endpoint``'s page (a brand team member's role)?"""
+    return not denial(endpoint, "GET")
+
+
 def simulated_payments() -> bool:
     from flask import current_app
 
@@ -162,6 +167,7 @@ def register_template_helpers(app: Flask) -> None:
         navigation_groups=navigation_groups,
         nav_counts=nav_counts,  # what waits behind each menu item (app/workbench/counts.py)
         simulated_payments=simulated_payments,
+        may_open=may_open,
         contract_url=contract_url,
         current_locale=current_locale,
         html_lang=html_lang,

@@ -168,6 +168,7 @@ def test_a_members_own_settings_stay_theirs(app):
     browser = signed_in(app, member)
     page = browser.get("/settings/").get_data(as_text=True)
     assert member.email in page and brand.email not in page
+    assert 'href="/settings/billing"' not in page  # a manager's role has no billing
     post_form(browser, "/auth/logout", page="/settings/")
     assert sign_in(app.test_client(), brand).get("/campaigns/mine").status_code == 200
     db.session.refresh(brand)
