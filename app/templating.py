@@ -31,7 +31,6 @@ NAVIGATION = {
         ("analytics.overview", _l("Analytics")),
         ("social.feed_page", _l("Feed")),
         ("social.wishlist", _l("Wishlist")),
-        ("orgs.team", _l("Team")),
     ],
     "kol": [
         ("campaigns.browse", _l("Campaigns")),
@@ -80,7 +79,6 @@ MORE_NAVIGATION = {
         "paperwork.invoices",
         "social.feed_page",
         "social.wishlist",
-        "orgs.team",
     ),
     "kol": (
         "notes.explore",

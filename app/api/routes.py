@@ -10,8 +10,6 @@ from app.api import ratelimit
 from app.api.auth import api_access, api_person
 from app.api.openapi import ApiBlueprint, openapi_document
 from app.authz import PUBLIC, SIGNED_IN
-from app.orgs.acting import current_acting
-from app.orgs.models import MemberRole
 
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(ratelimit.count_call)  # one budget per API key (app/api/ratelimit.py)
@@ -19,7 +17,6 @@ bp.after_request(ratelimit.add_headers)
 # Swagger UI's files ship in a Python package: served from here, never from a CDN.
 SWAGGER_UI = Path(swagger_ui_bundle.swagger_ui_path)
 ROLES = ["brand", "kol", "finance", "admin", "shopper"]
-TEAM_ROLES = [role.value for role in MemberRole]
 
 
 class MeSchema(Schema):
@@ -30,22 +27,12 @@ class MeSchema(Schema):
     time_zone = fields.String(
         required=True, allow_none=True, metadata={"description": "IANA zone; null reads as UTC"}
     )
-    brand_id = fields.Integer(
-        required=True, allow_none=True,
-        metadata={"description": "The brand account this call acts for (brand teams, agencies)"},
-    )  # fmt: skip
-    team_role = fields.String(
-        required=True, allow_none=True, validate=validate.OneOf(TEAM_ROLES),
-        metadata={"description": "The role this call acts with in the brand's team"},
-    )  # fmt: skip
 
 
 def me_json(user) -> dict:
-    """The person who owns the key, and the brand they act for (docs/api.md "Teams")."""
-    acting = current_acting()
+    """The person who owns the key (the brand they act for: ``GET /brands``)."""
     return {"id": user.id, "email": user.email, "role": user.role.value, "locale": user.locale,
-            "time_zone": user.time_zone, "brand_id": acting.brand_id if acting else None,
-            "team_role": acting.role.value if acting and acting.role else None}  # fmt: skip
+            "time_zone": user.time_zone}  # fmt: skip
 
 
 @bp.get("/me")

@@ -152,13 +152,14 @@ def agency_revoke(grant_id: int):
 @bp.response(200, ActingBrandList)
 def acting_brands():
     acting = current_acting()
+    role = acting.role.value if acting.role else None
     if acting.agency_id is not None:
-        brands = services.brands_of_agency(agency_id=acting.agency_id)
-        return {"items": [{"brand_id": b.brand_user_id, "name": b.name} for b in brands]}
-    if acting.account is None:
-        return {"items": []}
-    return {
-        "items": [
-            {"brand_id": acting.account.id, "name": acting.brand_name or acting.account.email}
+        brands = [
+            (b.brand_user_id, b.name) for b in services.brands_of_agency(agency_id=acting.agency_id)
         ]
-    }
+    elif acting.account is not None:
+        brands = [(acting.account.id, acting.brand_name or acting.account.email)]
+    else:
+        brands = []
+    return {"items": [{"brand_id": brand_id, "name": name, "team_role": role,
+                       "acting": brand_id == acting.brand_id} for brand_id, name in brands]}  # fmt: skip

@@ -71,6 +71,14 @@ class AgencyGrantInput(StrictSchema):
 class ActingBrandSchema(Schema):
     brand_id = fields.Integer(required=True, metadata={"description": "Send as Brand-Id"})
     name = fields.String(required=True)
+    team_role = fields.String(
+        required=True, validate=validate.OneOf(ROLES),
+        metadata={"description": "The role your calls for this brand carry"},
+    )  # fmt: skip
+    acting = fields.Boolean(
+        required=True,
+        metadata={"description": "This call acted for it (its Brand-Id, or your team's brand)"},
+    )
 
 
 class ActingBrandList(Schema):

@@ -154,8 +154,11 @@ def test_a_members_api_key_carries_their_role(app):
     analyst = make_member(brand, "analyst")
     client = app.test_client()
     headers = {"Authorization": f"Bearer {make_api_key(analyst)}"}
-    me = client.get("/api/v1/me", headers=headers).get_json()
-    assert (me["id"], me["brand_id"], me["team_role"]) == (analyst.id, brand.id, "analyst")
+    assert client.get("/api/v1/me", headers=headers).get_json()["id"] == analyst.id
+    brands = client.get("/api/v1/brands", headers=headers).get_json()["items"]
+    assert [(b["brand_id"], b["team_role"], b["acting"]) for b in brands] == [
+        (brand.id, "analyst", True)
+    ]
     assert client.get("/api/v1/shortlists", headers=headers).status_code == 200
     refused = client.post("/api/v1/shortlists", headers=headers, json={"name": "x"})
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
