@@ -42,10 +42,6 @@ class Acting:
     brand_name: str = ""
 
     @property
-    def is_owner(self) -> bool:
-        return self.role is MemberRole.OWNER and self.agency_id is None
-
-    @property
     def brand_id(self) -> int | None:
         return self.account.id if self.account is not None else None
 
