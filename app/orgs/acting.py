@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from app.audit import audit
 from app.auth.models import Role, User
+from app.db_types import utcnow
 from app.extensions import db
 from app.orgs.models import AgencyGrant, MemberRole, Membership, Organisation, OrgKind
 from app.orgs.permissions import ANYONE, SAFE_METHODS, TEAM, area_of, role_may
@@ -159,18 +160,42 @@ def load_signed_in(session_id: str) -> User | None:
     return acting.account or person
 
 
-def acting_for_api(person: User, brand_id_header: str | None) -> User:
-    """The API's resolution: the key's owner and the ``Brand-Id`` header (agency members)."""
-    if person.role != Role.BRAND:
-        return person
+def team_facts(user_id: int) -> dict | None:
+    """The membership and organisation acting depends on, as plain values an API caller's
+    Redis copy can hold (dropped when a membership changes: app/viewer_cache.py)."""
     row = db.session.execute(
         select(Membership, Organisation)
         .join(Organisation, Organisation.id == Membership.organisation_id)
-        .where(Membership.user_id == person.id)
+        .where(Membership.user_id == user_id)
         .order_by(Membership.removed_at.is_not(None), Membership.id.desc())
         .limit(1)
     ).first()
-    membership, org = row if row is not None else (None, None)
+    if row is None:
+        return None
+    membership, org = row
+    return {"role": membership.role.value, "removed": membership.removed_at is not None,
+            "organisation_id": org.id, "kind": org.kind.value,
+            "brand_user_id": org.brand_user_id, "name": org.name}  # fmt: skip
+
+
+def _from_facts(facts: dict | None) -> tuple[Membership | None, Organisation | None]:
+    """Unsaved rows carrying ``team_facts`` (never added to the session)."""
+    if facts is None:
+        return None, None
+    removed = utcnow() if facts["removed"] else None
+    membership = Membership(organisation_id=facts["organisation_id"],
+                            role=MemberRole(facts["role"]), removed_at=removed)  # fmt: skip
+    org = Organisation(id=facts["organisation_id"], kind=OrgKind(facts["kind"]),
+                       brand_user_id=facts["brand_user_id"], name=facts["name"])  # fmt: skip
+    return membership, org
+
+
+def acting_for_api(person: User, facts: dict | None, brand_id_header: str | None) -> User:
+    """The API's resolution: the key's owner, their team facts and the ``Brand-Id`` header
+    (agency members; the grant itself is read on every call, so revoking it ends access)."""
+    if person.role != Role.BRAND:
+        return person
+    membership, org = _from_facts(facts)
     acting = resolve(person, membership, org, brand_id_header)
     if acting.account is not None and acting.account.is_disabled:
         acting = Acting(person, None, None)
