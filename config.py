@@ -145,6 +145,8 @@ class Config:
     # jobs, the scheduler, the seed). Required in production; `make run` sets its own port.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
+    # Days a team invitation's link stays valid (app/orgs).
+    ORG_INVITATION_DAYS = int(os.environ.get("ORG_INVITATION_DAYS", "7"))
 
     LANGUAGES = ("en", "zh_Hans")
     BABEL_DEFAULT_LOCALE = "en"

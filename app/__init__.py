@@ -30,7 +30,7 @@ from app import finance  # noqa: F401  isort: skip
 from app import analytics  # noqa: F401  isort: skip
 from app import engagement  # noqa: F401  isort: skip
 from app import recommend  # noqa: F401  isort: skip
-from app import shortlists, webhooks  # noqa: F401  isort: skip
+from app import orgs, shortlists, webhooks  # noqa: F401  isort: skip
 from app import paperwork  # noqa: F401  isort: skip
 from app import outcomes  # noqa: F401  isort: skip
 
@@ -132,11 +132,11 @@ def _development_secret_key(instance: Path) -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app.auth.services import load_session_user
     from app.authz import enforce_declared_access
     from app.finance.services import is_closed_at
     from app.i18n import selected_locale
     from app.ledger.services import install_period_lock
+    from app.orgs.acting import load_signed_in
     from app.payments import gateway
 
     db.init_app(app)
@@ -155,7 +155,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.localize_callback = str
     login_manager.session_protection = "strong"
     _protect_signed_in_sessions_only(login_manager)
-    login_manager.user_loader(load_session_user)
+    login_manager.user_loader(load_signed_in)  # the person, acting for their brand (app/orgs)
     _init_security_headers(app)
     upload_progress.init_app(app)  # forms with files answer a progress bar's request
     jobs.init_app(app)
@@ -232,6 +232,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.notes import public_routes, review_routes, search_routes  # noqa: F401
     from app.notes.routes import bp as notes_bp
     from app.notifications.routes import bp as notifications_bp
+    from app.orgs.routes import bp as orgs_bp
     from app.outcomes.routes import bp as outcomes_bp
     from app.paperwork import finance_routes, kol_routes  # noqa: F401
     from app.paperwork.routes import bp as paperwork_bp
@@ -258,6 +259,7 @@ def _register_blueprints(app: Flask) -> None:
         engagement_bp,
         social_bp,
         shortlists_bp,
+        orgs_bp,
         webhooks_bp,
         outcomes_bp,
         paperwork_bp,

@@ -4,6 +4,7 @@ Every view declares its audience with ``@access(...)``: ``PUBLIC``, ``SIGNED_IN`
 more roles. ``enforce_declared_access`` runs before every request and refuses (403) any view
 that forgot to declare, so a new route is closed until someone decides who may use it.
 Pages of the wrong role answer 403; objects of another owner answer 404 (see ``owned_or_404``).
+For brand pages, the member's role in the brand's team is checked too (app/orgs/permissions.py).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from flask_login import current_user
 
 from app.auth.models import Role
 from app.extensions import db, login_manager
+from app.orgs.acting import denial, record_agency_action
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
 ACCESS_ATTR = "_access"
+BRAND = Role.BRAND.value
 F = TypeVar("F", bound=Callable)
 
 
@@ -36,6 +39,9 @@ def access(*audience: str | Role) -> Callable[[F], F]:
                     return login_manager.unauthorized()
                 if SIGNED_IN not in allowed and current_user.role.value not in allowed:
                     abort(403)
+                if BRAND in allowed and denial(request.endpoint, request.method):
+                    abort(403)  # a team member's role, or an agency member with no brand
+                record_agency_action()
             return view(*args, **kwargs)
 
         setattr(wrapper, ACCESS_ATTR, allowed)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from babel import Locale
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -20,8 +20,11 @@ def current_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]  # CLI and jobs
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    if current_user and current_user.is_authenticated:
+        # The person's choice, also when they act for their team's brand (app/orgs/acting.py).
+        reader = getattr(g.get("acting"), "person", current_user)
+        if reader.locale in languages:
+            return reader.locale
     if request.cookies.get(LANG_COOKIE) in languages:
         return request.cookies[LANG_COOKIE]
     if session.get("locale") in languages:

@@ -10,6 +10,7 @@ from app import pagecache, stored_text, timezones
 from app.catalog import CATEGORIES, COUNTRIES, LANGUAGES, SOCIAL_PLATFORMS, TIER_LABELS
 from app.i18n import current_locale, html_lang
 from app.money import format_money
+from app.orgs.acting import denial
 from app.workbench.counts import nav_counts
 
 # (endpoint, label) per role; the base layout renders the signed-in user's list.
@@ -118,7 +119,9 @@ PAYOUT_STATUS_LABELS = {
 def navigation() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return VISITOR_NAVIGATION
-    return NAVIGATION.get(current_user.role.value, [])
+    entries = NAVIGATION.get(current_user.role.value, [])
+    # A brand's team member sees what their role may open (app/orgs/permissions.py).
+    return [e for e in entries if not denial(e[0], "GET")]
 
 
 def navigation_groups() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -126,6 +129,11 @@ def navigation_groups() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     more = MORE_NAVIGATION.get(current_user.role.value, ()) if current_user.is_authenticated else ()
     entries = navigation()
     return [e for e in entries if e[0] not in more], [e for e in entries if e[0] in more]
+
+
+def may_open(endpoint: str) -> bool:
+    """May this request's person open ``endpoint``'s page (a brand team member's role)?"""
+    return not denial(endpoint, "GET")
 
 
 def simulated_payments() -> bool:
@@ -157,6 +165,7 @@ def register_template_helpers(app: Flask) -> None:
         navigation_groups=navigation_groups,
         nav_counts=nav_counts,  # what waits behind each menu item (app/workbench/counts.py)
         simulated_payments=simulated_payments,
+        may_open=may_open,
         contract_url=contract_url,
         current_locale=current_locale,
         html_lang=html_lang,

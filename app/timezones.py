@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_login import current_user
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
@@ -38,7 +38,8 @@ def _zone(name: str) -> tzinfo:
 def reader_zone() -> tzinfo:
     """The zone of whoever reads this page (or the one ``in_zone`` names, for an e-mail)."""
     if has_request_context() and current_user and current_user.is_authenticated:
-        name = getattr(current_user, "time_zone", None)
+        reader = getattr(g.get("acting"), "person", current_user)  # not the team's brand
+        name = getattr(reader, "time_zone", None)
         if name:
             return _zone(name)
     return UTC

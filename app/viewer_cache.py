@@ -12,8 +12,8 @@ loaded each time.
 
 ``api_caller``: who an API key belongs to, kept in Redis (shared by every process) for
 API_KEY_TTL seconds, so that an API request with a known key costs no query. Revoking a key
-and any change to its account's row (disabled, role, signed out everywhere) replace the kept
-copies with a tombstone when the change commits, so the very next request asks the database."""
+and any change to its account's row (disabled, role, signed out everywhere) or to its
+membership of a brand's team or an agency (app/orgs) replace the kept copies with a tombstone when the change commits, so the very next request asks the database."""
 
 from __future__ import annotations
 
@@ -202,10 +202,20 @@ def _note_api_key_changes(session: Session, _context) -> None:
         table = getattr(obj, "__tablename__", None)
         if table == "users":
             session.info.setdefault("api_key_users", set()).add(obj.id)
+        elif table == "memberships":  # a role changed, a member removed (app/orgs)
+            session.info.setdefault("api_key_users", set()).add(obj.user_id)
         elif table == "api_keys" and (
             obj in session.deleted or inspect(obj).attrs.revoked_at.history.has_changes()
         ):
             session.info.setdefault("api_key_hashes", set()).add(obj.key_hash)
+
+
+@event.listens_for(Session, "before_flush")
+def _note_new_memberships(session: Session, _context, _instances) -> None:
+    """Someone joining a team: what their key's kept copy says about their team is stale."""
+    for obj in session.new:
+        if getattr(obj, "__tablename__", None) == "memberships":
+            session.info.setdefault("api_key_users", set()).add(obj.user_id)
 
 
 @event.listens_for(Session, "after_commit")

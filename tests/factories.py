@@ -324,3 +324,59 @@ def _published_note(deal: Deal):
     services.approve_note(note_id=note.id, brand_id=deal.brand.id)
     db.session.commit()
     return note
+
+
+def make_member(brand: User, role: str = "manager", *, email: str | None = None) -> User:
+    """A person in ``brand``'s team with ``role`` (as an accepted invitation leaves them)."""
+    from app.orgs.models import MemberRole, Membership
+    from app.orgs.services import own_organisation
+
+    org = own_organisation(person_id=brand.id)
+    n = next(_counter)
+    person = create_user(email=email or f"{role}{n}@example.com", password=PASSWORD,
+                         role=Role.BRAND)  # fmt: skip
+    db.session.add(Membership(organisation_id=org.id, user_id=person.id, role=MemberRole(role)))
+    db.session.commit()
+    return person
+
+
+def make_agency(*brands: User, role: str = "manager") -> tuple[User, User]:
+    """An agency granted access by each of ``brands``: (its owner, a member with ``role``)."""
+    from app.orgs.models import MemberRole, Membership
+    from app.orgs.services import create_agency, grant_agency, own_organisation
+
+    n = next(_counter)
+    owner = create_user(email=f"agency{n}@example.com", password=PASSWORD, role=Role.BRAND)
+    agency = create_agency(owner_id=owner.id, name=f"Agency {n}")
+    member = create_user(email=f"agent{n}@example.com", password=PASSWORD, role=Role.BRAND)
+    db.session.add(Membership(organisation_id=agency.id, user_id=member.id, role=MemberRole(role)))
+    for brand in brands:
+        org = own_organisation(person_id=brand.id)
+        grant_agency(organisation_id=org.id, agency_email=owner.email, by=brand.id)
+    db.session.commit()
+    return owner, member
+
+
+def make_team_objects(brand: User) -> dict[str, Any]:
+    """Around ``brand``'s team: an analyst's membership, a pending invitation, and a grant to
+    an agency whose owner is owner@agency.example (flushed)."""
+    from sqlalchemy import select
+
+    from app.orgs.models import AgencyGrant, Invitation, Membership
+    from app.orgs.services import create_agency, grant_agency, invite_member, own_organisation
+
+    member = make_member(brand, "analyst")
+    org = own_organisation(person_id=brand.id)
+    invite_member(organisation_id=org.id, invited_by=brand.id, email="asked@example.com",
+                  role="manager")  # fmt: skip
+    agency_owner = create_user(email=AGENCY_OWNER, password=PASSWORD, role=Role.BRAND)
+    create_agency(owner_id=agency_owner.id, name="Agency")
+    grant_agency(organisation_id=org.id, agency_email=AGENCY_OWNER, by=brand.id)
+    return {
+        "membership": db.session.scalar(select(Membership).where(Membership.user_id == member.id)),
+        "invitation": db.session.scalar(select(Invitation).where(Invitation.organisation_id == org.id)),
+        "grant": db.session.scalar(select(AgencyGrant).where(AgencyGrant.brand_organisation_id == org.id)),
+    }  # fmt: skip
+
+
+AGENCY_OWNER = "owner@agency.example"

@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from app.api.auth import api_access, api_user
+from app.api.auth import api_access, api_person, api_user
 from app.api.routes import MeSchema, bp, me_json
 from app.api.schemas import ErrorSchema, PageArgs, StrictSchema, page_of, text
 from app.auth import services as accounts
@@ -62,7 +62,7 @@ def notification_json(notification: Notification) -> dict[str, Any]:
 @bp.arguments(MeUpdate)
 @bp.response(200, MeSchema)
 def update_me(body: dict):
-    user = api_user()
+    user = api_person()
     if "locale" in body:
         accounts.set_locale(user_id=user.id, locale=body["locale"])
     if "time_zone" in body:

@@ -99,6 +99,10 @@ TAKES: dict[str, dict[str, str]] = {
         # a link must define every path parameter, so none leads there.
         "deleteShortlist": "shortlist_id",
     },
+    # brand teams (issue 22): an owner's invitations, members and agency grants
+    "team_invitation": {"revokeInvitation": "invitation_id"},
+    "team_member": {"changeMemberRole": "membership_id", "removeMember": "membership_id"},
+    "agency_grant": {"revokeAgencyGrant": "grant_id"},
     "comment": {
         "deleteComment": "comment_id",
         "hideComment": "comment_id",
@@ -203,6 +207,14 @@ CARRIES: dict[tuple[str, str], dict[str, str]] = {
     ("addShortlistKol", "200"): _SHORTLIST,
     ("removeShortlistKol", "200"): _SHORTLIST,
     ("listShortlists", "200"): {"shortlist": _FIRST + "id"},
+    ("inviteMember", "201"): {"team_invitation": "$response.body#/id"},
+    ("changeMemberRole", "200"): {"team_member": "$response.body#/id"},
+    ("grantAgency", "201"): {"agency_grant": "$response.body#/id"},
+    ("getTeam", "200"): {
+        "team_member": "$response.body#/members/1/id",  # 0 is the brand's own account
+        "team_invitation": "$response.body#/invitations/0/id",
+        "agency_grant": "$response.body#/grants/0/id",
+    },
     ("inviteShortlist", "200"): {"campaign_ref": "$response.body#/campaign_id"},
     ("inviteKol", "201"): {
         "campaign_ref": "$response.body#/campaign_id",

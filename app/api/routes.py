@@ -7,7 +7,7 @@ from flask import jsonify, render_template, send_from_directory
 from marshmallow import Schema, fields, validate
 
 from app.api import ratelimit
-from app.api.auth import api_access, api_user
+from app.api.auth import api_access, api_person
 from app.api.openapi import ApiBlueprint, openapi_document
 from app.authz import PUBLIC, SIGNED_IN
 
@@ -30,6 +30,7 @@ class MeSchema(Schema):
 
 
 def me_json(user) -> dict:
+    """The person who owns the key (the brand they act for: ``GET /brands``)."""
     return {"id": user.id, "email": user.email, "role": user.role.value, "locale": user.locale,
             "time_zone": user.time_zone}  # fmt: skip
 
@@ -39,7 +40,7 @@ def me_json(user) -> dict:
 @bp.doc(operationId="getMe", summary="The account that owns the API key")
 @bp.response(200, MeSchema)
 def me():
-    return me_json(api_user())
+    return me_json(api_person())
 
 
 @bp.get("/openapi.json")
@@ -87,6 +88,7 @@ from app.api import (  # noqa: E402, F401
 from app.engagement import api as engagement  # noqa: E402, F401
 from app.engagement import comments_api, shopper_api, social_api  # noqa: E402, F401
 from app.licences import api as licences_api  # noqa: E402, F401
+from app.orgs import api as orgs_api  # noqa: E402, F401
 from app.outcomes import api as outcomes_api  # noqa: E402, F401
 from app.profiles import api as profiles_api  # noqa: E402, F401
 from app.profiles import profile_api, verification_api  # noqa: E402, F401

@@ -30,6 +30,7 @@ class RegisterForm(FlaskForm):
         choices=options(
             [
                 ("brand", _l("Brand")),
+                ("agency", _l("Agency (runs campaigns for brands)")),
                 ("kol", _l("KOL / creator")),
                 ("shopper", _l("Shopper (follow, save and comment on notes)")),
             ]

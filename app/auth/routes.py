@@ -20,6 +20,7 @@ from app.errors import DomainError
 from app.extensions import db, limiter
 from app.forms import form_status, show_errors
 from app.i18n import current_locale
+from app.orgs.acting import signed_in_person
 from app.text import local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -70,6 +71,8 @@ def register():
         else:
             _start_session(user)
             flash(_("Welcome! Your account is ready."), "success")
+            if form.role.data == services.AGENCY:
+                return redirect(url_for("orgs.team"))  # brands grant it access from theirs
             return redirect(url_for("profiles.edit"))
     return render_template("auth/register.html", form=form), form_status(form)
 
@@ -98,7 +101,7 @@ def login():
 @bp.post("/logout")
 @access(SIGNED_IN)
 def logout():
-    services.end_sessions(user_id=current_user.id)
+    services.end_sessions(user_id=signed_in_person(current_user).id)
     db.session.commit()
     logout_user()
     session.clear()

@@ -27,10 +27,13 @@ from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.links import absolute_url
 from app.mail.services import queue_mail
+from app.orgs.acting import team_facts
 from app.profiles.services import create_profile_for
+from app.text import clean_text
 from app.timezones import valid_zone
 
 API_KEY_PREFIX = "kol_"
+AGENCY = "agency"  # registers a brand-side account that owns a new agency
 
 
 def normalise_email(email: str) -> str:
@@ -68,15 +71,34 @@ def register_user(
     time_zone: str | None = None,
 ) -> User:
     """Self-registration: brands, KOLs and shoppers; staff accounts come from the CLI."""
+    if role == AGENCY:
+        return _register_agency(email=email, password=password, name=name, locale=locale,
+                                time_zone=time_zone)  # fmt: skip
     try:
         chosen = Role(role)
     except ValueError:
         chosen = None
     if chosen not in Role.self_registered():
-        raise ValidationFailed({"role": [_("Choose brand, KOL or shopper.")]})
+        raise ValidationFailed({"role": [_("Choose brand, agency, KOL or shopper.")]})
     user = create_user(email=email, password=password, role=chosen, locale=locale)
     user.time_zone = valid_zone(time_zone)  # the browser's guess, when it is a zone we know
     create_profile_for(user=user, name=name)
+    return user
+
+
+def _register_agency(
+    *, email: str, password: str, name: str, locale: str | None, time_zone: str | None
+) -> User:
+    """An agency's owner: a brand-side account with no brand of its own, acting for the
+    brands that grant the agency access (app/orgs)."""
+    from app.orgs.services import create_agency  # orgs builds on accounts: imported late
+
+    name = clean_text(name, 120)
+    if not name:
+        raise ValidationFailed({"name": [_("Enter a name.")]})
+    user = create_user(email=email, password=password, role=Role.BRAND, locale=locale)
+    user.time_zone = valid_zone(time_zone)
+    create_agency(owner_id=user.id, name=name)
     return user
 
 
@@ -223,10 +245,11 @@ def revoke_api_key(*, user_id: int, key_id: int) -> ApiKey:
     return key
 
 
-def user_for_api_key(secret: str) -> User | None:
-    """The active owner of an active key, or None. With Redis a key seen in the last minute
-    costs no query (app/viewer_cache.py ``api_caller``: dropped when the key is revoked or the
-    account changes)."""
+def user_for_api_key(secret: str) -> tuple[User, dict | None] | None:
+    """The active owner of an active key and their team facts (app/orgs/acting.py
+    ``team_facts``), or None. With Redis a key seen in the last minute costs no query
+    (app/viewer_cache.py ``api_caller``: dropped when the key is revoked or the account or its
+    membership changes)."""
     if not secret.startswith(API_KEY_PREFIX):
         return None
     key_hash = _hash_key(secret)
@@ -242,7 +265,7 @@ def user_for_api_key(secret: str) -> User | None:
     caller = viewer_cache.api_caller(key_hash, load)
     if caller is None:
         return None
-    return loaded[0] if loaded else _attached_user(caller)
+    return (loaded[0] if loaded else _attached_user(caller)), caller.get("team")
 
 
 def _owner_of_active_key(key_hash: str) -> User | None:
@@ -268,6 +291,7 @@ _CALLER_TIMES = ("created_at", "last_login_at")
 def _caller_fields(user: User) -> dict:
     fields = {name: getattr(user, name) for name in _CALLER_COLUMNS}
     fields["role"] = user.role.value
+    fields["team"] = team_facts(user.id) if user.role == Role.BRAND else None
     for name in _CALLER_TIMES:
         fields[name] = fields[name].isoformat() if fields[name] is not None else None
     return fields
@@ -280,6 +304,7 @@ def _attached_user(fields: dict) -> User:
     if in_session is not None:
         return in_session
     values = dict(fields, role=Role(fields["role"]))
+    values.pop("team", None)
     for name in _CALLER_TIMES:
         values[name] = datetime.fromisoformat(values[name]) if values[name] else None
     user = User(**values)

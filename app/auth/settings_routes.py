@@ -10,6 +10,13 @@ from app.authz import SIGNED_IN, access
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.forms import form_status, show_errors
+from app.orgs.acting import signed_in_person
+
+
+def _me():
+    """The signed-in person (also when they act for their team's brand account)."""
+    return signed_in_person(current_user)
+
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -19,8 +26,8 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 def account():
     form = _settings_form()
     if form.validate_on_submit():
-        services.set_locale(user_id=current_user.id, locale=form.locale.data)
-        services.set_time_zone(user_id=current_user.id, time_zone=form.time_zone.data)
+        services.set_locale(user_id=_me().id, locale=form.locale.data)
+        services.set_time_zone(user_id=_me().id, time_zone=form.time_zone.data)
         db.session.commit()
         session["locale"] = form.locale.data
         flash(_("Settings saved."), "success")
@@ -30,9 +37,7 @@ def account():
 
 
 def _settings_form() -> AccountSettingsForm:
-    return AccountSettingsForm(
-        locale=current_user.locale or "en", time_zone=current_user.time_zone or "UTC"
-    )
+    return AccountSettingsForm(locale=_me().locale or "en", time_zone=_me().time_zone or "UTC")
 
 
 @bp.post("/password")
@@ -42,7 +47,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             user = services.change_password(
-                user_id=current_user.id,
+                user_id=_me().id,
                 current=form.current_password.data,
                 new=form.new_password.data,
             )
@@ -60,7 +65,7 @@ def change_password():
 
 
 def _account_key() -> str:
-    return f"api-keys:{current_user.id}"
+    return f"api-keys:{_me().id}"
 
 
 @bp.route("/api-keys", methods=["GET", "POST"])
@@ -71,14 +76,14 @@ def api_keys():
     new_secret = None
     if form.validate_on_submit():
         try:
-            _key, new_secret = services.create_api_key(user_id=current_user.id, name=form.name.data)
+            _key, new_secret = services.create_api_key(user_id=_me().id, name=form.name.data)
             db.session.commit()
             flash(_("Key created. Copy it now: it will not be shown again."), "success")
             form = ApiKeyForm(formdata=None)
         except DomainError as error:
             db.session.rollback()
             show_errors(form, error)
-    keys = services.list_api_keys(user_id=current_user.id)
+    keys = services.list_api_keys(user_id=_me().id)
     status = form_status(form)
     return render_template(
         "settings/api_keys.html",
@@ -93,7 +98,7 @@ def api_keys():
 @access(SIGNED_IN)
 def revoke_api_key(key_id: int):
     if ConfirmForm().validate_on_submit():
-        services.revoke_api_key(user_id=current_user.id, key_id=key_id)
+        services.revoke_api_key(user_id=_me().id, key_id=key_id)
         db.session.commit()
         flash(_("Key revoked."), "info")
     return redirect(url_for("settings.api_keys"))

@@ -153,6 +153,9 @@ class FinanceAuditLog(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # A brand's team member or an agency's: the agency and the brand account acted for.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    brand_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(40), index=True)
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str] = mapped_column(String(80))

@@ -56,10 +56,14 @@ def record_audit(
     before: dict | None = None,
     after: dict | None = None,
     ip: str | None = None,
+    agency_id: int | None = None,
+    brand_id: int | None = None,
 ) -> FinanceAuditLog:
     """Append one audit row (never updated or deleted)."""
     row = FinanceAuditLog(
         actor_id=actor_id,
+        agency_id=agency_id,
+        brand_id=brand_id,
         action=action,
         object_type=object_type,
         object_id=str(object_id),

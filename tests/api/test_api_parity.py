@@ -116,6 +116,13 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     # paperwork: a brand's billing details, a KOL's tax details
     "paperwork.billing_details": ("putBillingDetails",),
     "paperwork.tax_details": ("putTaxDetails",),
+    # brand teams and agencies (the owner's Team page)
+    "orgs.team": ("inviteMember",),
+    "orgs.change_role": ("changeMemberRole",),
+    "orgs.remove": ("removeMember",),
+    "orgs.revoke_invitation": ("revokeInvitation",),
+    "orgs.grant": ("grantAgency",),
+    "orgs.revoke_grant": ("revokeAgencyGrant",),
 }
 
 # Inherently web-only: what a bearer key must not do, or what has no meaning without a browser.
@@ -132,6 +139,9 @@ WEB_ONLY: dict[str, str] = {
     "payments.onboard": "redirects the KOL to Stripe's hosted onboarding, a browser page",
     "payments.stripe_webhook": "Stripe calls it, signed with our endpoint's secret; no person",
     "payments.stripe_connect_webhook": "likewise, for connected accounts' events",
+    "orgs.accept": "the link an invitation mails: joining makes or signs in the person's account",
+    "orgs.act_for": "the header's brand switcher keeps the choice in the session; an API call "
+    "names its brand in the Brand-Id header",
 }
 
 # Known gaps, each a web action with no API operation yet (listed in the report of issue 22).

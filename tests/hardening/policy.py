@@ -375,7 +375,68 @@ POLICY: dict[str, Policy] = {
     "api.retry_failed_payout": _p(FINANCE),
     "api.retry_refund": _p(FINANCE),
     "api.finance_refunds": _p(*FIN),
+    # brand teams and agencies (issue 22): the Team page and its API are the owner's (the
+    # member roles below); accepting an invitation is a link from a mail
+    "orgs.team": _p(BRAND),
+    "orgs.change_role": _p(BRAND, scope=OWN),
+    "orgs.remove": _p(BRAND, scope=OWN),
+    "orgs.revoke_invitation": _p(BRAND, scope=OWN),
+    "orgs.grant": _p(BRAND),
+    "orgs.revoke_grant": _p(BRAND, scope=OWN),
+    "orgs.act_for": _p(BRAND),
+    "orgs.accept": _p(PUBLIC),
+    "api.team_get": _p(BRAND),
+    "api.team_invite": _p(BRAND),
+    "api.team_revoke_invitation": _p(BRAND, scope=OWN),
+    "api.team_change_role": _p(BRAND, scope=OWN),
+    "api.team_remove_member": _p(BRAND, scope=OWN),
+    "api.agency_grant": _p(BRAND),
+    "api.agency_revoke": _p(BRAND, scope=OWN),
+    "api.acting_brands": _p(BRAND),
 }
+
+# What a brand team's member may do on the routes open to brands (issue 22, docs/security.md
+# "Roles"): owners everything; managers campaigns, bids, contracts, notes (and analytics);
+# analysts read campaigns and analytics and export; finance pays and reads. An agency's member
+# acts as a manager at most, for a brand that granted the agency access. The Team routes are
+# for owners of the caller's own organisation; choosing a brand is for every member.
+TEAM_ROUTES = frozenset(
+    name for name in POLICY if name.startswith(("orgs.", "api.team_", "api.agency_"))
+) - {"orgs.act_for", "orgs.accept"}
+EVERY_MEMBER = frozenset({"orgs.act_for", "api.acting_brands"})
+MONEY_ROUTES = frozenset({
+    "payments.fund_contract", "payments.funded", "payments.brand_payments", "payments.receipt",
+    "paperwork.invoices", "paperwork.invoice", "paperwork.invoice_pdf_download",
+    "paperwork.billing_details", "licences.buy", "api.fund_contract", "api.buy_licence",
+    "api.list_invoices", "api.get_invoice", "api.invoice_pdf_file", "api.get_billing_details",
+    "api.put_billing_details",
+})  # fmt: skip
+ANALYTICS_ROUTES = frozenset(
+    {"analytics.overview", "analytics.campaign", "analytics.export", "api.campaign_stats"}
+)
+READS = frozenset({"GET"})
+MAY = {  # role → area → the methods it may use ("*": all)
+    "owner": {"operate": "*", "analytics": "*", "money": "*"},
+    "manager": {"operate": "*", "analytics": "*"},
+    "analyst": {"operate": READS, "analytics": "*"},
+    "finance": {"operate": READS, "money": "*"},
+}
+
+
+def team_may(endpoint: str, method: str, role: str | None, own_role: str | None,
+             has_brand: bool) -> bool:  # fmt: skip
+    """May a member (``role`` acted with, ``own_role`` in their own organisation) call a
+    route open to brands?"""
+    if endpoint in EVERY_MEMBER:
+        return True
+    if endpoint in TEAM_ROUTES:
+        return own_role == "owner"
+    if not has_brand or role is None:
+        return False
+    area = ("money" if endpoint in MONEY_ROUTES
+            else "analytics" if endpoint in ANALYTICS_ROUTES else "operate")  # fmt: skip
+    methods = MAY[role].get(area)
+    return methods == "*" or (methods is not None and method in methods)
 
 
 def admits(policy: Policy, role: str | None) -> bool:

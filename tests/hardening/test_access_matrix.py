@@ -1,8 +1,9 @@
 """The access matrix: every route × method × caller × object owned by A/B/X/Y, against the
 policy table in ``tests/hardening/policy.py``.
 
-Callers: anonymous, brands A and B, KOLs X and Y, finance, admin (and a shopper once the role
-exists). Web routes are called with the caller's signed-in browser and a valid CSRF token;
+Callers: anonymous, brands A and B, KOLs X and Y, finance, admin, a shopper; and on the routes
+open to brands, A's manager, analyst and finance members, a removed member of A, an agency's
+member granted by A and one of an agency nobody granted (``team_may`` in the policy). Web routes are called with the caller's signed-in browser and a valid CSRF token;
 ``/api/v1`` with the caller's bearer key. Each call runs in a savepoint rolled back afterwards,
 so one world serves the whole walk. Fails on: a route without a policy entry, a route whose
 URL values the world cannot fill, a 5xx, an answer that lets a caller through where the policy
@@ -18,8 +19,8 @@ import pytest
 
 from app.extensions import db, limiter
 from tests.conftest import csrf_token, signed_in
-from tests.hardening.policy import POLICY, admits, reaches
-from tests.hardening.world import Obj, build_world, signed_in_clients
+from tests.hardening.policy import BRAND, POLICY, PUBLIC, admits, reaches, team_may
+from tests.hardening.world import Member, Obj, build_world, member_client, signed_in_clients
 
 # Routes that end the caller's session are called last for each caller.
 SESSION_ENDING = {"auth.logout"}
@@ -68,6 +69,17 @@ def _expected(policy, principal: str, role: str | None, obj: Obj, api: bool) -> 
     return {"2xx", "acted"}
 
 
+def _expected_of_member(policy, endpoint: str, method: str, member: Member, obj: Obj,
+                        api: bool) -> set[str]:  # fmt: skip
+    """A brand team's or agency's member: their role first, then the objects of the brand
+    they act for (a removed member's API keys no longer work at all)."""
+    if api and member.own_role is None and PUBLIC not in policy.audience:
+        return {"401"}
+    if not team_may(endpoint, method, member.role, member.own_role, member.acts_for is not None):
+        return {"403"}
+    return _expected(policy, member.acts_for or "nobody", BRAND, obj, api)
+
+
 def test_access_matrix(app):
     world = build_world()
     clients = signed_in_clients(app, world)
@@ -95,13 +107,18 @@ def test_access_matrix(app):
             for obj in objects:
                 url = adapter.build(rule.endpoint, obj.values, method=method)
                 for principal in principals:
-                    role = world.role_of(principal)
+                    member = world.team.get(principal)
+                    if member is not None and BRAND not in policy.audience:
+                        continue  # as their brand's account: the brand's own calls cover it
+                    role = BRAND if member else world.role_of(principal)
                     kwargs: dict = {}
                     client = clients[principal]
                     if api:
                         client = app.test_client()  # cookies never reach the API
                         if principal != "anon":
                             kwargs["headers"] = {"Authorization": f"Bearer {world.keys[principal]}"}
+                        if member is not None and member.brand_header:
+                            kwargs["headers"]["Brand-Id"] = str(world.users[member.brand_header].id)
                         if method != "GET":
                             kwargs["json"] = {}
                     elif method != "GET":
@@ -114,14 +131,22 @@ def test_access_matrix(app):
                     tried += 1
                     got = _outcome(response, api)
                     outcomes[got] += 1
-                    want = _expected(policy, principal, role, obj, api)
+                    want = (
+                        _expected_of_member(policy, rule.endpoint, method, member, obj, api)
+                        if member is not None
+                        else _expected(policy, principal, role, obj, api)
+                    )
                     if got not in want:
                         failures.append(
                             f"{method} {url} ({rule.endpoint}, {obj.label or obj.values}) as "
                             f"{principal}: {response.status_code} {got}, expected {sorted(want)}"
                         )
                     if rule.endpoint in SESSION_ENDING and principal != "anon":
-                        clients[principal] = signed_in(app, world.users[principal])
+                        clients[principal] = (
+                            member_client(app, world, principal)
+                            if member is not None
+                            else signed_in(app, world.users[principal])
+                        )
                         tokens[principal] = csrf_token(clients[principal], "/")
         limiter.reset()
 

@@ -28,11 +28,13 @@ from app.extensions import db, limiter
 from app.notes.publishing import take_down_note
 from tests.campaigns.helpers import api_json
 from tests.factories import (
+    AGENCY_OWNER,
     make_api_key,
     make_bid,
     make_campaign,
     make_contract,
     make_kol,
+    make_team_objects,
     make_user,
 )
 from tests.hardening.api_support import PARAM, admitted, load_schema
@@ -224,6 +226,7 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     new_kol, waiting_kol = make_kol(), make_kol()
     objects["verification"] = submit_verification(user_id=waiting_kol.id, handles="TikTok @mei",
                                                   screenshot=None)  # fmt: skip
+    objects |= make_team_objects(brand)
     db.session.commit()
     keys = {
         "brand": make_api_key(brand),
@@ -308,6 +311,14 @@ def _valid_calls() -> dict[str, Call]:
         "listSettlements": Call("kol", {"contract_id": "funded"}),
         "searchKols": Call("brand"),
         "listShortlists": Call("brand"),
+        "getTeam": Call("brand"),
+        "inviteMember": Call("brand", body={"email": "new@example.com", "role": "analyst"}),
+        "revokeInvitation": Call("brand", {"invitation_id": "invitation"}),
+        "changeMemberRole": Call("brand", {"membership_id": "membership"}, {"role": "finance"}),
+        "removeMember": Call("brand", {"membership_id": "membership"}),
+        "grantAgency": Call("brand", body={"agency_email": AGENCY_OWNER}),
+        "revokeAgencyGrant": Call("brand", {"grant_id": "grant"}),
+        "listActingBrands": Call("brand"),
         "createShortlist": Call("brand", body={"name": "Skincare picks"}),
         "getShortlist": Call("brand", {"shortlist_id": "shortlist"}),
         "renameShortlist": Call("brand", {"shortlist_id": "shortlist"}, {"name": "Renamed"}),

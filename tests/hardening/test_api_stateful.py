@@ -40,6 +40,7 @@ from tests.factories import (
     make_campaign,
     make_contract,
     make_kol,
+    make_team_objects,
     make_user,
 )
 from tests.hardening.api_support import load_schema, roles_for
@@ -75,7 +76,7 @@ def _seed() -> tuple[dict[str, str], dict[str, list[int]]]:
     shortlist = Shortlist(brand_id=brand.id, name="Seeded picks")
     shortlist.members.append(ShortlistMember(kol_id=kol.id))
     db.session.add(shortlist)
-    others = _seed_others(brand, kol, contracts[3].id)
+    others = _seed_others(brand, kol, contracts[3].id) | _seed_team(brand)
     db.session.commit()
     keys = {
         "brand": make_api_key(brand),
@@ -94,6 +95,12 @@ def _seed() -> tuple[dict[str, str], dict[str, list[int]]]:
         "shortlist": [shortlist.id],
     } | {kind: [obj.id] for kind, obj in others.items()}
     return keys, ids
+
+
+def _seed_team(brand) -> dict:
+    team = make_team_objects(brand)
+    return {"team_member": team["membership"], "team_invitation": team["invitation"],
+            "agency_grant": team["grant"]}  # fmt: skip
 
 
 def _seed_others(brand, kol, contract_id: int) -> dict:

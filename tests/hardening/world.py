@@ -32,12 +32,24 @@ class Obj:
     label: str = ""
 
 
+@dataclass(frozen=True)
+class Member:
+    role: str | None  # the role acted with; None: acts for no brand (removed)
+    own_role: str | None  # the role in their own organisation
+    acts_for: str | None  # the brand principal acted for (None: no brand)
+    brand_header: str | None = None  # the brand principal an API call names in Brand-Id
+
+
 @dataclass
 class World:
     users: dict[str, User] = field(default_factory=dict)  # principal → user
     keys: dict[str, str] = field(default_factory=dict)  # principal → API key
     by_args: dict[tuple[str, ...], list[Obj]] = field(default_factory=dict)
     by_endpoint: dict[str, list[Obj]] = field(default_factory=dict)
+    # Brand teams and agencies (issue 22): principal → Member; their users and keys are in
+    # ``members`` and ``keys``, not in ``users`` (who are the parties of the objects).
+    team: dict[str, Member] = field(default_factory=dict)
+    members: dict[str, User] = field(default_factory=dict)
 
     def role_of(self, principal: str) -> str | None:
         user = self.users.get(principal)
@@ -239,7 +251,70 @@ def build_world() -> World:
         "observability.metrics": [Obj({}, frozenset(), True, missing=True)],
         "finance.figure": [Obj({"name": "held", "currency": "usd"}, frozenset())],
     }
+    _teams(w, add)
     return w
+
+
+def _teams(w: World, add) -> None:
+    """A's team: a manager, an analyst, a finance member and a removed member; an agency G
+    granted by A (its member acts for A) and an agency N granted by nobody (its member names A
+    all the same); an invitation of each brand; B's owner membership."""
+    from sqlalchemy import select
+
+    from app.orgs.models import AgencyGrant, Invitation, Membership
+    from app.orgs.services import invite_member, own_organisation, remove_member
+    from tests.factories import make_agency, make_member
+
+    a = w.users["A"]
+    for role in ("manager", "analyst", "finance"):
+        w.members[f"A.{role}"] = make_member(a, role)
+        w.team[f"A.{role}"] = Member(role, role, "A")
+    removed = make_member(a, "manager")
+    w.keys["A.removed"] = make_api_key(removed)
+    org_a = own_organisation(person_id=a.id)
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == removed.id))
+    remove_member(organisation_id=org_a.id, membership_id=membership.id, by=a.id)
+    w.members["A.removed"], w.team["A.removed"] = removed, Member(None, None, None)
+    _owner, agent = make_agency(a)
+    w.members["G.agent"], w.team["G.agent"] = agent, Member("manager", "manager", "A", "A")
+    _owner, stranger = make_agency()
+    w.members["N.agent"], w.team["N.agent"] = stranger, Member("manager", "manager", None, "A")
+    for principal in ("A.manager", "A.analyst", "A.finance", "G.agent", "N.agent"):
+        w.keys[principal] = make_api_key(w.members[principal])
+    org_b = own_organisation(person_id=w.users["B"].id)
+    for brand, org in (("A", org_a), ("B", org_b)):
+        invite_member(organisation_id=org.id, invited_by=w.users[brand].id,
+                      email=f"invitee.{brand}@example.com", role="analyst")  # fmt: skip
+        db.session.flush()
+        invitation = db.session.scalar(
+            select(Invitation).where(Invitation.organisation_id == org.id)
+        )
+        add(("invitation_id",), Obj({"invitation_id": invitation.id}, frozenset({brand})))
+    db.session.commit()
+    analyst = db.session.scalar(
+        select(Membership).where(Membership.user_id == w.members["A.analyst"].id)
+    )
+    owner_b = db.session.scalar(select(Membership).where(Membership.user_id == w.users["B"].id))
+    add(("membership_id",), Obj({"membership_id": analyst.id}, frozenset({"A"}), label="A's analyst"),
+        Obj({"membership_id": owner_b.id}, frozenset({"B"}), label="B's owner"))  # fmt: skip
+    grant = db.session.scalar(
+        select(AgencyGrant).where(AgencyGrant.brand_organisation_id == org_a.id)
+    )
+    add(("grant_id",), Obj({"grant_id": grant.id}, frozenset({"A"}), label="A's agency"))
+    add(("token",), Obj({"token": "no-such-invitation"}, frozenset(), True))
+
+
+def member_client(app, world: World, principal: str):
+    """A signed-in browser of a team member; an agency's member has chosen their brand."""
+    from tests.conftest import post_form
+
+    client = signed_in(app, world.members[principal])
+    member = world.team[principal]
+    if member.acts_for and principal.startswith("G."):
+        brand_id = world.users[member.acts_for].id
+        response = post_form(client, "/act-for", {"brand_id": brand_id}, page="/")
+        assert response.status_code == 302, principal
+    return client
 
 
 def _paperwork(contract, brand: str, add) -> None:
@@ -345,4 +420,6 @@ def signed_in_clients(app, world: World) -> dict:
     clients = {"anon": app.test_client()}
     for principal, user in world.users.items():
         clients[principal] = signed_in(app, user)
+    for principal in world.team:
+        clients[principal] = member_client(app, world, principal)
     return clients
