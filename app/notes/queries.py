@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, String, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)  # fmt: skip
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import UnaryExpression
 
 from app import search
@@ -111,14 +124,24 @@ def traffic_activity(hours: dict[int, dict[datetime, dict]], now: datetime) -> d
 
 def store_traffic(now: datetime) -> ColumnElement:
     """The traffic activity of each note with views or clicks in the analytics store over the
-    last ACTIVITY_DAYS (one store read, no database query), as a value per note id; 0 with the
-    SQL store, whose traffic is in the rollups ``engagement_weight`` reads already."""
+    last ACTIVITY_DAYS (one store read, no database query), looked up by note id in the
+    statement; 0 with the SQL store, whose traffic is in the rollups ``engagement_weight``
+    reads already."""
     store = current_store()
     if store.name == "sql":
         return literal(0.0)
     hours = store.note_hours(now - timedelta(days=ACTIVITY_DAYS), now)
     activity = traffic_activity(hours, _aware(now))
-    return case(activity, value=Note.id, else_=0.0) if activity else literal(0.0)
+    if not activity:
+        return literal(0.0)
+    # One parameter however many notes had traffic: a JSON object of note id → activity,
+    # looked up per note (PostgreSQL parses it once: a jsonb constant).
+    by_note = literal(json.dumps({str(n): a for n, a in activity.items()}), String)
+    if _dialect() == "postgresql":
+        found = func.jsonb_extract_path_text(cast(by_note, JSONB), cast(Note.id, String))
+    else:
+        found = func.json_extract(by_note, '$."' + cast(Note.id, String) + '"')
+    return func.coalesce(cast(found, Float), 0.0)
 
 
 def _aware(at: datetime) -> datetime:
