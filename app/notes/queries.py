@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, String, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)  # fmt: skip
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import UnaryExpression
 
 from app import search
 from app.analytics.models import HourlyRollup
+from app.analytics.store import current_store
 from app.catalog import CATEGORIES
 from app.contracts.models import Contract, ContractStatus, Deliverable, DeliverableStatus
 from app.db_types import utcnow
@@ -64,7 +78,9 @@ def engagement_weight(now: datetime | None = None) -> ColumnElement:
     """1 + the note's recent activity: over the last ACTIVITY_DAYS of its hourly rollups,
     Σ (views + 5·clicks + 2·likes + 4·saves + 3·comments) × ½^(hours ago / ACTIVITY_HALF_LIFE).
     Views are human, deduplicated ones; engagement is net (an unlike takes one off). A
-    correlated subquery answered by the (note_id, hour) index: no extra query per note."""
+    correlated subquery answered by the (note_id, hour) index: no extra query per note. With
+    an analytics store other than SQL the rollups hold engagement only: views and clicks come
+    from the store (``store_traffic``), joined by note id in the same statement."""
     now = now or utcnow()
     r = HourlyRollup
     activity = sum(
@@ -72,20 +88,64 @@ def engagement_weight(now: datetime | None = None) -> ColumnElement:
     )
     decay = func.power(0.5, _hours_before(now, r.hour) / ACTIVITY_HALF_LIFE_HOURS)
     recent = (
-        select(func.coalesce(func.sum(activity * decay), 0.0))
-        .where(
-            r.note_id == Note.id,
-            r.hour >= now - timedelta(days=ACTIVITY_DAYS),
-            r.hour <= now,
+        (
+            select(func.coalesce(func.sum(activity * decay), 0.0))
+            .where(
+                r.note_id == Note.id,
+                r.hour >= now - timedelta(days=ACTIVITY_DAYS),
+                r.hour <= now,
+            )
+            .correlate(Note)
+            .scalar_subquery()
         )
-        .correlate(Note)
-        .scalar_subquery()
-    ) - _flagged_activity(now)
+        - _flagged_activity(now)
+        + store_traffic(now)
+    )
     return (
         1.0 + func.greatest(recent, 0.0)
         if _dialect() == "postgresql"
         else 1.0 + func.max(recent, 0.0)
     )
+
+
+def traffic_activity(hours: dict[int, dict[datetime, dict]], now: datetime) -> dict[int, float]:
+    """Σ (views + 5·clicks) × ½^(hours ago / ACTIVITY_HALF_LIFE) per note, of a store's
+    ``note_hours``: the traffic part of ``engagement_weight``, computed in the app."""
+    weights = ACTIVITY_WEIGHTS
+    return {
+        note_id: sum(
+            (counts["views"] * weights["views"] + counts["clicks"] * weights["clicks"])
+            * 0.5 ** ((now - hour).total_seconds() / 3600 / ACTIVITY_HALF_LIFE_HOURS)
+            for hour, counts in by_hour.items()
+        )
+        for note_id, by_hour in hours.items()
+    }
+
+
+def store_traffic(now: datetime) -> ColumnElement:
+    """The traffic activity of each note with views or clicks in the analytics store over the
+    last ACTIVITY_DAYS (one store read, no database query), looked up by note id in the
+    statement; 0 with the SQL store, whose traffic is in the rollups ``engagement_weight``
+    reads already."""
+    store = current_store()
+    if store.name == "sql":
+        return literal(0.0)
+    hours = store.note_hours(now - timedelta(days=ACTIVITY_DAYS), now)
+    activity = traffic_activity(hours, _aware(now))
+    if not activity:
+        return literal(0.0)
+    # One parameter however many notes had traffic: a JSON object of note id → activity,
+    # looked up per note (PostgreSQL parses it once: a jsonb constant).
+    by_note = literal(json.dumps({str(n): a for n, a in activity.items()}), String)
+    if _dialect() == "postgresql":
+        found = func.jsonb_extract_path_text(cast(by_note, JSONB), cast(Note.id, String))
+    else:
+        found = func.json_extract(by_note, '$."' + cast(Note.id, String) + '"')
+    return func.coalesce(cast(found, Float), 0.0)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _flagged_activity(now: datetime) -> ColumnElement:

@@ -5,7 +5,12 @@ counted view of a signed-in person, bots never), a like 3, a save 4, a purchase 
 or an order a brand confirmed through their click) 4 more. Left out: likes and saves flagged
 as a new account's, views made while the account was younger than ENGAGEMENT_TRUST_DAYS,
 disabled accounts. Each person's most recent MAX_PER_USER notes only (bounded work per
-person)."""
+person).
+
+The views are the analytics store's: with the SQL store the raw events in this database, read
+inside the statement; with another store (ClickHouse) its ``signed_in_views`` copied into a
+temporary table of this session (``store_views``), so the co-engagement statement still runs
+on one table here, the likes, saves and purchases beside them, joined by person and note."""
 
 from __future__ import annotations
 
@@ -13,10 +18,26 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import CTE, Float, false, func, literal, select, union_all
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    Column,
+    Float,
+    MetaData,
+    Table,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)  # fmt: skip
 
 from app.analytics.models import TrackingEvent
+from app.analytics.store import current_store
 from app.auth.models import User
+from app.db_types import TZDateTime
 from app.engagement.models import KolFollow, NoteLike, NoteSave, ShopperProfile
 from app.extensions import db
 from app.notes.models import Note, NoteStatus
@@ -36,12 +57,25 @@ def _w(kind: str):
     return literal(WEIGHTS[kind], Float).label("weight")
 
 
-def interactions() -> CTE:
-    """(user_id, note_id, weight, at) of every trusted person's recent engagement."""
-    trust_days = current_app.config["ENGAGEMENT_TRUST_DAYS"]
-    E, L, S = TrackingEvent, NoteLike, NoteSave  # noqa: N806  (the tables, short)
-    active = select(User.id).where(User.is_disabled == false())
-    views = (
+STORE_VIEWS = Table(
+    "recommend_store_views",
+    MetaData(),
+    Column("user_id", BigInteger),
+    Column("note_id", BigInteger),
+    Column("at", TZDateTime()),
+    prefixes=["TEMPORARY"],
+)
+STORE_VIEWS_CHUNK = 5000
+
+
+def _views(trust_days: int):
+    """(user_id, note_id, weight, at) of trusted people's counted views: the last view a
+    person made of a note once their account was ENGAGEMENT_TRUST_DAYS old."""
+    store = current_store()
+    if store.name != "sql":
+        return _store_views(store, trust_days)
+    E = TrackingEvent  # noqa: N806
+    return (
         select(E.user_id, E.note_id, _w("view"), func.max(E.occurred_at).label("at"))
         .join(User, User.id == E.user_id)
         .where(
@@ -54,6 +88,35 @@ def interactions() -> CTE:
         )
         .group_by(E.user_id, E.note_id)
     )
+
+
+def _store_views(store, trust_days: int):
+    """The store's last counted view per person and note, in this session's temporary table.
+    A person's last view is trusted when it was made once the account was old enough (an
+    earlier trusted view would imply this one is too): the same rows as the SQL branch."""
+    conn = db.session.connection()
+    STORE_VIEWS.create(conn, checkfirst=True)
+    conn.execute(delete(STORE_VIEWS))
+    rows = [{"user_id": u, "note_id": n, "at": at} for u, n, at in store.signed_in_views()]
+    for start in range(0, len(rows), STORE_VIEWS_CHUNK):
+        conn.execute(insert(STORE_VIEWS), rows[start : start + STORE_VIEWS_CHUNK])
+    V = STORE_VIEWS.c  # noqa: N806
+    return (
+        select(V.user_id, V.note_id, _w("view"), V.at.label("at"))
+        .join(User, User.id == V.user_id)
+        .where(
+            User.is_disabled == false(),
+            _days_between(V.at, User.created_at) >= trust_days,
+        )
+    )
+
+
+def interactions() -> CTE:
+    """(user_id, note_id, weight, at) of every trusted person's recent engagement."""
+    trust_days = current_app.config["ENGAGEMENT_TRUST_DAYS"]
+    L, S = NoteLike, NoteSave  # noqa: N806  (the tables, short)
+    active = select(User.id).where(User.is_disabled == false())
+    views = _views(trust_days)
     likes = select(L.user_id, L.note_id, _w("like"), L.created_at).where(L.flagged == false())
     saves = select(S.user_id, S.note_id, _w("save"), S.created_at).where(S.flagged == false())
     bought = select(S.user_id, S.note_id, _w("bought"), S.bought_at).where(

@@ -296,3 +296,46 @@ def test_a_visitors_notes_are_the_counted_views_latest_first(store):
                                                  (second.id, DAY - timedelta(days=1))]  # fmt: skip
     assert store.visitor_notes(A, start, 1) == [(first.id, DAY)]
     assert store.visitor_notes(C, start, 10) == []
+
+
+def test_note_hours_give_trending_the_traffic_of_every_note(store):
+    """Trending's traffic (app/notes/queries.py): counted views and human clicks per note per
+    hour of the hours asked for, across campaigns; repeats and robots never, an hour outside
+    the range never, a note without any traffic there not at all."""
+    note, other, quiet = published_note(), published_note(), published_note()
+    ingest(store, [
+        event(note, visitor=A, at=minutes(5)),  # 12:05
+        event(note, visitor=A, at=minutes(10)),  # a repeat
+        event(note, "click", visitor=A, at=minutes(11)),
+        event(note, visitor=B, at=minutes(65)),  # 13:05
+        event(other, visitor=C, at=minutes(-60)),  # 11:00
+        event(other, "click", visitor=C, at=minutes(-59), bot=True),
+        event(quiet, visitor=C, at=minutes(0), bot=True),
+        event(note, visitor=C, at=minutes(-120)),  # 10:00: before the hours asked for
+    ])  # fmt: skip
+    hour = {h: NOON + timedelta(hours=h) for h in (-1, 0, 1)}
+    found = store.note_hours(NOON - timedelta(minutes=90), NOON + timedelta(hours=1))
+    assert found == {
+        note.id: {hour[0]: {"views": 1, "clicks": 1}, hour[1]: {"views": 1, "clicks": 0}},
+        other.id: {hour[-1]: {"views": 1, "clicks": 0}},
+    }
+    assert store.note_hours(NOON + timedelta(hours=2), NOON + timedelta(hours=3)) == {}
+
+
+def test_signed_in_views_give_the_recommender_each_persons_last_counted_view(store):
+    """The recommender's view rows (app/recommend/sources.py): per signed-in person and note
+    the time of their last counted human view; anonymous views, robots and repeats never."""
+    note, other = published_note(), published_note()
+    shopper, robot = make_kol(), make_kol()  # any two accounts
+    ingest(store, [
+        {**event(note, visitor=A, at=minutes(0)), "uid": shopper.id},
+        {**event(note, visitor=A, at=minutes(10)), "uid": shopper.id},  # a repeat
+        {**event(note, visitor=A, at=minutes(40)), "uid": shopper.id},  # counted: the last
+        {**event(other, visitor=A, at=minutes(-90)), "uid": shopper.id},
+        {**event(other, visitor=C, at=minutes(0), bot=True), "uid": robot.id},
+        event(other, visitor=B, at=minutes(1)),  # signed out
+    ])  # fmt: skip
+    found = sorted((u, n, at.timestamp()) for u, n, at in store.signed_in_views())
+    assert found == sorted([(shopper.id, note.id, minutes(40)),
+                            (shopper.id, other.id, minutes(-90))])  # fmt: skip
+    assert all(at.tzinfo is not None for _u, _n, at in store.signed_in_views())

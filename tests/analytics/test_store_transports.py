@@ -49,6 +49,7 @@ def _traffic(store) -> dict:
         {"id": f"e{i}", "k": "view", "t": WHEN + 60 * i, "v": f"visitor-'{i % 3}\\", "b": 0,
          **note} for i in range(12)
     ] + [{"id": "c1", "k": "click", "t": WHEN, "v": "x", "b": 1, "uid": 5, **note}]  # fmt: skip
+    events[0]["uid"] = 6  # a signed-in reader
     store.ingest_rows(encode_rows(events))
     store.ingest_rows(encode_rows(events[:4]))  # a replay
     day = datetime.fromtimestamp(WHEN, UTC).date()
@@ -57,6 +58,10 @@ def _traffic(store) -> dict:
         "daily": store.daily(Scope("kol", 10), day, day),
         "clicks": store.clicks(["c1", "e1"]),
         "raw": store.raw_events(Scope("note", 7)),
+        "note_hours": store.note_hours(
+            datetime.fromtimestamp(WHEN - 3600, UTC), datetime.fromtimestamp(WHEN + 7200, UTC)
+        ),
+        "signed_in_views": store.signed_in_views(),
     }
 
 
@@ -79,6 +84,8 @@ def test_the_server_transport_sends_what_chdb_executes(clickhouse_store, chdb_tr
     assert on_server == on_chdb
     assert on_chdb["figures"]["views"] == 3  # three visitors; their later views are repeats
     assert on_chdb["clicks"] == {"c1": {"is_bot": True, "user_id": 5, "note_id": 7}}
+    assert sum(h["views"] for h in on_chdb["note_hours"][7].values()) == 3
+    assert [(u, n) for u, n, _at in on_chdb["signed_in_views"]] == [(6, 7)]
 
 
 def test_two_writer_processes_never_share_a_staging_table(

@@ -158,3 +158,93 @@ def test_a_visitors_history_for_signed_out_for_you_reads_the_clickhouse_store(us
     assert db.session.scalar(select(func.count()).where(TrackingEvent.note_id == latest.id)) == 0
     assert visitor_history(visitor) == [(latest.id, latest.category, 0),
                                         (older.id, older.category, 3)]  # fmt: skip
+
+
+def _trending_and_recommendations(visitor: str) -> dict:
+    """What trending and the recommender give: /explore's Trending tab, a signed-out visitor's
+    For you, and the hourly job's For you and related rows."""
+    from app.notes.queries import explore_page
+    from app.recommend.jobs import compute_notes
+    from app.recommend.models import NoteRecommendation, RelatedNote
+    from app.recommend.queries import for_visitor
+
+    compute_notes()
+    return {
+        "trending": [n.id for n in explore_page(tab="trending").items],
+        "visitor": [n.id for n in for_visitor(visitor, limit=10).items],
+        "for_you": db.session.execute(
+            select(NoteRecommendation.user_id, NoteRecommendation.rank,
+                   NoteRecommendation.note_id, NoteRecommendation.score)
+            .order_by(NoteRecommendation.user_id, NoteRecommendation.rank)
+        ).all(),
+        "related": db.session.execute(
+            select(RelatedNote.note_id, RelatedNote.rank, RelatedNote.related_id,
+                   RelatedNote.score).order_by(RelatedNote.note_id, RelatedNote.rank)
+        ).all(),
+    }  # fmt: skip
+
+
+def _without_database_traffic(note_ids) -> None:
+    """The database as the ClickHouse store leaves it: no raw events, visitor-days or
+    traffic in the rollups (engagement kept)."""
+    from sqlalchemy import delete, update
+
+    from app.analytics.models import HourlyRollup, VisitorDay
+
+    db.session.execute(delete(TrackingEvent).where(TrackingEvent.note_id.in_(note_ids)))
+    db.session.execute(delete(VisitorDay).where(VisitorDay.note_id.in_(note_ids)))
+    traffic = ("views", "uniques", "clicks", "bot_views", "bot_clicks", "campaign_uniques",
+               "kol_uniques")  # fmt: skip
+    db.session.execute(
+        update(HourlyRollup)
+        .where(HourlyRollup.note_id.in_(note_ids))
+        .values(dict.fromkeys(traffic, 0))
+    )
+    db.session.commit()
+
+
+def test_trending_and_the_recommender_read_views_and_clicks_from_the_clickhouse_store(
+    use_store,
+):
+    """Trending (views, clicks) and the recommender (signed-in people's views) give the same
+    notes and scores on the SQL store and on ClickHouse for the same traffic, the likes
+    staying in the database; without the store's traffic ClickHouse would rank otherwise."""
+    from app.engagement import services
+    from tests.engagement.support import member
+
+    brand = make_user(Role.BRAND)
+    notes = [published_note(campaign_for(brand), title=f"Note {i}") for i in range(5)]
+    people = [member() for _ in range(4)]  # signed in, trusted
+    services.like(people[3], notes[4].id)  # engagement: in the database on both stores
+    db.session.commit()
+    visitor = "e" * 32
+
+    def seen(note, person, minutes_ago):
+        return {**event(note, visitor=f"{person.id:032x}", at=NOW - minutes_ago * 60),
+                "uid": person.id}  # fmt: skip
+
+    traffic = [
+        *(event(notes[0], visitor=f"{v:032x}", at=NOW - v * 300) for v in range(6)),
+        *(event(notes[1], "click", visitor=f"{v:032x}", at=NOW - 3600) for v in range(2)),
+        *(seen(notes[2], p, 30 + i) for i, p in enumerate(people[:3])),
+        *(seen(notes[3], p, 20 + i) for i, p in enumerate(people[:3])),
+        seen(notes[2], people[3], 10),
+        event(notes[2], visitor=visitor, at=NOW - 120),
+        event(notes[1], visitor="f" * 32, at=NOW - 90, bot=True),
+    ]  # fmt: skip
+
+    use_store("sql")
+    pipeline.accept_events(traffic)
+    on_sql = _trending_and_recommendations(visitor)
+    _without_database_traffic([n.id for n in notes])
+
+    use_store("clickhouse")
+    assert _trending_and_recommendations(visitor)["trending"] != on_sql["trending"]
+    pipeline.accept_events(traffic)
+    on_clickhouse = _trending_and_recommendations(visitor)
+    assert db.session.scalar(select(func.count()).select_from(TrackingEvent)) == 0
+    assert on_clickhouse == on_sql
+    assert on_sql["trending"][:2] == [notes[1].id, notes[0].id]  # 2 clicks (10), 6 views
+    mine = [(rank, note) for user, rank, note, _s in on_sql["for_you"] if user == people[3].id]
+    assert mine[0] == (0, notes[3].id)  # co-viewed with what they viewed
+    assert on_sql["visitor"][0] == notes[3].id

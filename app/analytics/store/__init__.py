@@ -86,6 +86,16 @@ class AnalyticsStore(Protocol):
         counted view from ``start`` on, latest first (ties: the higher note id), at most
         ``limit``: what signed-out *For you* starts from (app/recommend/queries.py)."""
 
+    def note_hours(self, since: datetime, until: datetime) -> dict[int, dict[datetime, dict]]:
+        """Counted views and human clicks (``views``, ``clicks``) per note per UTC hour, of every
+        note with any in the hours starting from ``since`` to ``until`` (both included): the
+        traffic part of trending (app/notes/queries.py); engagement stays in the database."""
+
+    def signed_in_views(self) -> list[tuple[int, int, datetime]]:
+        """(user id, note id, time of the last counted view) per signed-in person and note, of
+        human counted views over the raw events kept: the recommender's view rows
+        (app/recommend/sources.py); likes, saves and purchases stay in the database."""
+
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         """click id -> {"is_bot", "user_id", "note_id"} for the clicks stored (attribution and
         settlement read these by id; the money stays in the database)."""

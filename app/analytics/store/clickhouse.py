@@ -292,6 +292,15 @@ CAMPAIGN_DAYS = _CAMPAIGN_DAYS.replace("@sums", _SUMS)
 VISITOR_NOTES = """SELECT note_id, toString(max(day)) AS last FROM kol_analytics.marks
 WHERE visitor = {visitor:String} AND day >= {start:Date}
 GROUP BY note_id ORDER BY last DESC, note_id DESC LIMIT {limit:UInt32}"""
+NOTE_HOURS = """SELECT note_id, toUnixTimestamp(hour), sum(views) AS v, sum(clicks) AS c
+FROM kol_analytics.hourly
+WHERE hour >= fromUnixTimestamp64Micro({since:Int64}, 'UTC')
+  AND hour <= fromUnixTimestamp64Micro({until:Int64}, 'UTC')
+GROUP BY note_id, hour HAVING v > 0 OR c > 0"""
+SIGNED_IN_VIEWS = """SELECT user_id, note_id, toUnixTimestamp64Micro(max(occurred_at))
+FROM kol_analytics.events
+WHERE kind = 'view' AND is_bot = 0 AND counted = 1 AND user_id IS NOT NULL
+GROUP BY user_id, note_id"""
 RAW_EVENTS = _per_scope("SELECT count() FROM kol_analytics.events WHERE @scope = {scope:UInt64}")
 
 
@@ -419,6 +428,19 @@ class ClickHouseStore:
         params = {"visitor": visitor, "start": start, "limit": limit}
         rows = self.transport.rows(VISITOR_NOTES, params)
         return [(int(note_id), date.fromisoformat(day)) for note_id, day in rows]
+
+    def note_hours(self, since: datetime, until: datetime) -> dict[int, dict[datetime, dict]]:
+        out: dict[int, dict[datetime, dict]] = defaultdict(dict)
+        params = {"since": micros(since), "until": micros(until)}
+        for note_id, hour, views, clicks in self.transport.rows(NOTE_HOURS, params):
+            out[int(note_id)][_hour(hour)] = {"views": int(views), "clicks": int(clicks)}
+        return dict(out)
+
+    def signed_in_views(self) -> list[tuple[int, int, datetime]]:
+        return [
+            (int(user), int(note), EPOCH + int(at) * MICRO)
+            for user, note, at in self.transport.rows(SIGNED_IN_VIEWS)
+        ]
 
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         found = {}

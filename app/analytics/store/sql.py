@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, distinct, func, or_, select
+from sqlalchemy import and_, distinct, false, func, or_, select
 
 from app.analytics import retention, rollups
 from app.analytics.models import HourlyRollup, TrackingEvent, VisitorDay
@@ -171,6 +171,29 @@ class SqlStore:
             .limit(limit)
         ).all()
         return [(note_id, _as_date(day)) for note_id, day in rows]
+
+    def note_hours(self, since: datetime, until: datetime) -> dict[int, dict[datetime, dict]]:
+        r = HourlyRollup
+        views, clicks = func.coalesce(func.sum(r.views), 0), func.coalesce(func.sum(r.clicks), 0)
+        rows = db.session.execute(
+            select(r.note_id, r.hour, views, clicks)
+            .where(r.hour >= since, r.hour <= until)
+            .group_by(r.note_id, r.hour)
+            .having(or_(views > 0, clicks > 0))
+        ).all()
+        out: dict[int, dict[datetime, dict]] = defaultdict(dict)
+        for note_id, hour, v, c in rows:
+            out[note_id][_as_hour(hour)] = {"views": int(v), "clicks": int(c)}
+        return dict(out)
+
+    def signed_in_views(self) -> list[tuple[int, int, datetime]]:
+        e = TrackingEvent
+        rows = db.session.execute(
+            select(e.user_id, e.note_id, func.max(e.occurred_at))
+            .where(e.kind == "view", e.user_id.is_not(None), e.is_bot == false(), e.counted)
+            .group_by(e.user_id, e.note_id)
+        ).all()
+        return [(user, note, _as_hour(at)) for user, note, at in rows]
 
     def clicks(self, click_ids: list[str]) -> dict[str, dict]:
         if not click_ids:
