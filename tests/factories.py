@@ -380,3 +380,16 @@ def make_team_objects(brand: User) -> dict[str, Any]:
 
 
 AGENCY_OWNER = "owner@agency.example"
+
+
+def make_invoice(contract):
+    """The invoice of a paid funding of the contract (issue 22: paperwork), flushed."""
+    from app.db_types import utcnow
+    from app.paperwork.invoices import issue_invoice
+    from app.payments.models import Funding
+
+    funding = Funding(contract_id=contract.id, amount=contract.brand_total,
+                      currency=contract.currency, status="paid", paid_at=utcnow())  # fmt: skip
+    db.session.add(funding)
+    db.session.flush()
+    return issue_invoice(funding=funding, contract=contract)

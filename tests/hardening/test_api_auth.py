@@ -33,6 +33,7 @@ from tests.factories import (
     make_bid,
     make_campaign,
     make_contract,
+    make_invoice,
     make_kol,
     make_team_objects,
     make_user,
@@ -90,18 +91,6 @@ class Call:
     role: str
     path: dict = field(default_factory=dict)
     body: object = None
-
-
-def _invoice(contract):
-    """The invoice of a paid funding of the contract (issue 22: paperwork)."""
-    from app.paperwork.invoices import issue_invoice
-    from app.payments.models import Funding
-
-    funding = Funding(contract_id=contract.id, amount=contract.brand_total,
-                      currency=contract.currency, status="paid", paid_at=utcnow())  # fmt: skip
-    db.session.add(funding)
-    db.session.flush()
-    return issue_invoice(funding=funding, contract=contract)
 
 
 def _books() -> dict:
@@ -177,7 +166,7 @@ def _seed() -> tuple[dict[str, str], dict[str, int]]:
     from app.shortlists.services import add_kol, create_shortlist
 
     objects["shortlist"] = create_shortlist(brand_id=brand.id, name="Faves")
-    objects["invoice"] = _invoice(funded())
+    objects["invoice"] = make_invoice(funded())
     from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 
     # Made after the seeded bids (nothing was sent); a resend is refused at once (port 9).

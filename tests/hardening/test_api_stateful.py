@@ -33,12 +33,14 @@ from app.bids.models import Bid
 from app.contracts.models import ContractStatus
 from app.db_types import utcnow
 from app.extensions import db, limiter
+from app.redis import redis_client
 from tests.campaigns.helpers import api_json
 from tests.factories import (
     make_api_key,
     make_bid,
     make_campaign,
     make_contract,
+    make_invoice,
     make_kol,
     make_team_objects,
     make_user,
@@ -77,6 +79,7 @@ def _seed() -> tuple[dict[str, str], dict[str, list[int]]]:
     shortlist.members.append(ShortlistMember(kol_id=kol.id))
     db.session.add(shortlist)
     others = _seed_others(brand, kol, contracts[3].id) | _seed_team(brand)
+    others["invoice"] = make_invoice(contracts[1])
     db.session.commit()
     keys = {
         "brand": make_api_key(brand),
@@ -209,6 +212,9 @@ def test_api_workflows_follow_the_documented_links(app, monkeypatch):
     # Likes and saves straight to the database, so each scenario's savepoint takes them back.
     monkeypatch.setitem(app.config, "ENGAGEMENT_BUFFER", "direct")
     keys, ids = _seed()
+    # Every kind of object an operation takes is seeded (else the hook below fails only when
+    # the random walk first reaches that operation).
+    assert {kind for kind, _name in TAKEN_BY.values()} <= set(ids)
     connection = db._app_engines[app][None]  # the test's connection (tests/conftest.py)
     schema = load_schema(app)
     schema.config.phases.stateful.inference.algorithms = []  # our links only, none guessed
@@ -252,6 +258,9 @@ def test_api_workflows_follow_the_documented_links(app, monkeypatch):
             self.turns = itertools.count()
             self.depth: dict[str, int] = {}  # case id → calls in its chain
             limiter.reset()
+            kept = redis_client()
+            if kept is not None:  # copies kept from the last scenario's rows, now rolled back
+                kept.flushdb()
 
         def teardown(self):
             db.session.rollback()
