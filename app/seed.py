@@ -108,6 +108,7 @@ def seed_all() -> bool:
     from app.seed_market import seed_marketplace
     from app.seed_outcomes import seed_outcome_deal
     from app.seed_showcase import seed_showcase
+    from app.seed_team import seed_team
     from app.shortlists.seed import seed_shortlists
 
     created = seed_demo()
@@ -118,6 +119,7 @@ def seed_all() -> bool:
     created = seed_outcome_deal() or created
     created = seed_social() or created
     created = seed_shortlists() or created
+    created = seed_team() or created
     db.session.commit()
     run_inline_jobs()  # the jobs committed since the last run (the last bids, the shopper)
     return created

@@ -136,6 +136,31 @@ def may_open(endpoint: str) -> bool:
     return not denial(endpoint, "GET")
 
 
+def may_do(endpoint: str) -> bool:
+    """May this request's person use ``endpoint``'s form or button (POST)? False for a brand
+    team member whose role only reads that area (analyst; finance outside money), so pages hide
+    what would answer 403. Routes not open to brands (sign-out, language, settings) stay."""
+    from flask import current_app
+
+    from app.authz import ACCESS_ATTR, BRAND
+
+    view = current_app.view_functions.get(endpoint)
+    if BRAND not in getattr(view, ACCESS_ATTR, ()):
+        return True
+    return not denial(endpoint, "POST")
+
+
+def may_post(url: str) -> bool:
+    """``may_do`` for a form's address (the ``post_button`` macro is given a URL)."""
+    from flask import current_app
+
+    try:
+        endpoint, _ = current_app.url_map.bind("").match(url.split("?", 1)[0], method="POST")
+    except Exception:
+        return True
+    return may_do(endpoint)
+
+
 def simulated_payments() -> bool:
     from flask import current_app
 
@@ -166,6 +191,8 @@ def register_template_helpers(app: Flask) -> None:
         nav_counts=nav_counts,  # what waits behind each menu item (app/workbench/counts.py)
         simulated_payments=simulated_payments,
         may_open=may_open,
+        may_do=may_do,  # a form or write button a team member's role may use
+        may_post=may_post,
         contract_url=contract_url,
         current_locale=current_locale,
         html_lang=html_lang,

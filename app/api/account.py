@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from app.api.auth import api_access, api_person, api_user
+from app.api.auth import api_access, api_person
 from app.api.routes import MeSchema, bp, me_json
 from app.api.schemas import ErrorSchema, PageArgs, StrictSchema, page_of, text
 from app.auth import services as accounts
@@ -77,7 +77,7 @@ def update_me(body: dict):
 @bp.arguments(NotificationQuery, location="query")
 @bp.response(200, NotificationList)
 def list_notifications(args: dict):
-    stmt = select(Notification).where(Notification.user_id == api_user().id)
+    stmt = select(Notification).where(Notification.user_id == api_person().id)
     if args["unread"]:
         stmt = stmt.where(Notification.read_at.is_(None))
     page = db.paginate(stmt.order_by(Notification.id.desc()), page=args["page"],
@@ -91,7 +91,7 @@ def list_notifications(args: dict):
 @bp.response(200, NotificationSchema)
 @bp.alt_response(404, schema=ErrorSchema, description="No such notification (or not yours)")
 def mark_notification_read(notification_id: int):
-    notification = notifications.mark_read(user_id=api_user().id, notification_id=notification_id)
+    notification = notifications.mark_read(user_id=api_person().id, notification_id=notification_id)
     db.session.commit()
     return notification_json(notification)
 
@@ -101,6 +101,6 @@ def mark_notification_read(notification_id: int):
 @bp.doc(operationId="markAllNotificationsRead", summary="Mark all your notifications read")
 @bp.response(200, ReadAllResult)
 def mark_all_notifications_read():
-    marked = notifications.mark_all_read(user_id=api_user().id)
+    marked = notifications.mark_all_read(user_id=api_person().id)
     db.session.commit()
     return {"marked": marked}

@@ -223,6 +223,8 @@ AUDIT_HEADER = [
     "before",
     "after",
     "ip",
+    "agency_id",  # an agency member's action: the agency, and the brand acted for
+    "brand_id",
 ]
 
 
@@ -242,4 +244,6 @@ def audit_rows(stmt: Select) -> Iterator[list]:
             json.dumps(row.before, sort_keys=True) if row.before is not None else "",
             json.dumps(row.after, sort_keys=True) if row.after is not None else "",
             row.ip,
+            row.agency_id,
+            row.brand_id,
         ]

@@ -122,6 +122,23 @@ MESSAGES: dict[str, LazyString] = {
     ),
 }
 
+# Which area of a brand's work each kind is about (app/orgs/permissions.py): a brand team member
+# is told of it when their role uses that area in full. Kinds not listed are "operate" (bids,
+# contracts, notes, disputes, webhooks, licences ending).
+KIND_AREAS: dict[str, str] = {
+    "contract.paid": "money",
+    "contract.funded": "money",
+    "refund.succeeded": "money",
+    "refund.failed": "money",
+    "refund_failed": "money",
+    "chargeback": "money",
+    "licence.bought": "money",
+    "transfer_reversed": "money",
+    "outcome.settled": "money",
+    "outcome.final": "money",
+    "engagement.burst": "analytics",
+}
+
 EMAIL_BODY = _l("%(text)s\n\nOpen it on KOL Market: %(url)s")
 
 

@@ -7,8 +7,15 @@ from app.auth.forms import ConfirmForm
 from app.authz import SIGNED_IN, access
 from app.extensions import db
 from app.notifications import services
+from app.orgs.acting import signed_in_person
 
 bp = Blueprint("notifications", __name__)
+
+
+def _reader_id() -> int:
+    """The person signed in: a brand team member reads their own notifications (what their
+    role covers), not the brand account's."""
+    return signed_in_person(current_user).id
 
 
 @bp.app_context_processor
@@ -19,7 +26,7 @@ def bell():
         if not current_user.is_authenticated:
             return 0
         if "unread_notifications" not in g:
-            g.unread_notifications = services.unread_count(current_user.id)
+            g.unread_notifications = services.unread_count(_reader_id())
         return g.unread_notifications
 
     return {"unread_notifications": unread_notifications}
@@ -30,7 +37,7 @@ def bell():
 def index():
     unread_only = request.args.get("show") == "unread"
     page = services.notifications_page(
-        user_id=current_user.id, page=request.args.get("page", 1, type=int), unread_only=unread_only
+        user_id=_reader_id(), page=request.args.get("page", 1, type=int), unread_only=unread_only
     )
     return render_template(
         "notifications/index.html", page=page, unread_only=unread_only, form=ConfirmForm()
@@ -42,7 +49,7 @@ def index():
 def read(notification_id: int):
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("notifications.index"))
-    notification = services.mark_read(user_id=current_user.id, notification_id=notification_id)
+    notification = services.mark_read(user_id=_reader_id(), notification_id=notification_id)
     db.session.commit()
     link = notification.link or "/"
     if request.form.get("open") and link.startswith("/") and not link.startswith("//"):
@@ -54,6 +61,6 @@ def read(notification_id: int):
 @access(SIGNED_IN)
 def read_all():
     if ConfirmForm().validate_on_submit():
-        services.mark_all_read(user_id=current_user.id)
+        services.mark_all_read(user_id=_reader_id())
         db.session.commit()
     return redirect(url_for("notifications.index"))

@@ -15,8 +15,9 @@ from app.db_types import utcnow
 from app.errors import NotFound
 from app.extensions import db
 from app.mail.services import queue_mail
-from app.notifications.messages import EMAIL_BODY, MESSAGES, render
+from app.notifications.messages import EMAIL_BODY, KIND_AREAS, MESSAGES, render
 from app.notifications.models import Notification
+from app.orgs.permissions import FULL, OPERATE
 
 PER_PAGE = 25
 
@@ -24,20 +25,55 @@ PER_PAGE = 25
 def notify(*, user_id: int, kind: str, link: str, **params) -> Notification:
     """Store a notification for ``user_id`` as its kind and facts (``params``: ids, titles,
     amounts from ``messages.money``) and queue its e-mail in the recipient's own language
-    (sent after commit). The bell and the page render it again in the reader's language."""
+    (sent after commit). The bell and the page render it again in the reader's language.
+    A brand account's team members get their own copy when their role covers the kind's area
+    (``members_to_tell``): one each, the account itself once."""
     if kind not in MESSAGES:
         raise ValueError(f"unknown notification kind {kind!r}: add it to messages.MESSAGES")
+    user = db.session.get(User, user_id)
+    notification = _deliver(user_id, user, kind, link, params)
+    if user is not None and user.role == Role.BRAND:
+        for member in members_to_tell(brand_id=user_id, kind=kind):
+            _deliver(member.id, member, kind, link, params)
+    db.session.flush()
+    return notification
+
+
+def _deliver(user_id: int, user: User | None, kind: str, link: str, params: dict) -> Notification:
     notification = Notification(user_id=user_id, kind=kind, params=params, link=link[:300] or "/")
     db.session.add(notification)
     pagecache.mark_viewer_changed(db.session, user_id)  # their badge moves once this commits
-    user = db.session.get(User, user_id)
     if user is not None and not user.is_disabled:
         with force_locale(recipient_locale(user)):
             text = render(kind, params)
             body = str(EMAIL_BODY) % {"text": text, "url": _absolute(link)}
         queue_mail(recipient=user.email, subject=text[:120], body=body)
-    db.session.flush()
     return notification
+
+
+def members_to_tell(*, brand_id: int, kind: str) -> list[User]:
+    """The people in ``brand_id``'s team, other than the account itself, whose role uses the
+    area of ``kind`` in full (docs/using.md "Teams and agencies"): managers bids, notes and
+    contracts; finance payments and refunds; analysts analytics; owners everything. One query."""
+    from app.orgs.models import Membership, Organisation
+    from app.orgs.permissions import GRANTS
+
+    area = KIND_AREAS.get(kind, OPERATE)
+    roles = [role for role, grants in GRANTS.items() if grants.get(area) == FULL]
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Organisation, Organisation.id == Membership.organisation_id)
+            .where(
+                Organisation.brand_user_id == brand_id,
+                Membership.removed_at.is_(None),
+                Membership.role.in_(roles),
+                User.id != brand_id,
+            )
+            .order_by(User.id)
+        )
+    )
 
 
 def notify_finance(*, kind: str, link: str, **params) -> None:

@@ -69,7 +69,7 @@ def test_the_readme_lists_exactly_the_demo_accounts_the_seed_creates(seeded):
     with app.app_context():
         created = demo_logins()
     assert listed == created
-    assert len(created) == 12
+    assert len(created) == 16  # 12 accounts, a brand team (2) and an agency (2)
     assert f"password for all of them is `{DEMO_PASSWORD}`" in readme
     for role, email in created:  # `flask seed` prints them all too
         assert re.search(rf"^  {role}\s+{re.escape(email)}$", output, re.M)
@@ -146,3 +146,30 @@ def test_the_demo_has_published_notes_with_covers_and_weeks_of_traffic(seeded):
         for title, tags in campaigns:
             if "glowserum" in tags:
                 assert "Glow" in title, title
+
+
+def test_the_demo_brand_has_a_team_and_an_agency_two_brands_granted(seeded):
+    from app.auth.models import User
+    from app.orgs.models import AgencyGrant, Membership, Organisation, OrgKind
+
+    app = seeded[0]
+    with app.app_context():
+
+        def role_of(local):
+            user = db.session.scalar(select(User).where(User.email == f"{local}@demo.kol.test"))
+            membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
+            return db.session.get(Organisation, membership.organisation_id), membership.role.value
+
+        blossom, owner = role_of("brand")
+        assert (role_of("manager"), role_of("analyst")) == (
+            (blossom, "manager"),
+            (blossom, "analyst"),
+        )
+        assert owner == "owner"
+        agency, _ = role_of("agent")
+        assert agency.kind == OrgKind.AGENCY and role_of("agency") == (agency, "owner")
+        granted = db.session.scalars(
+            select(AgencyGrant.brand_organisation_id).where(AgencyGrant.agency_id == agency.id)
+        ).all()
+        names = {db.session.get(Organisation, org_id).name for org_id in granted}
+        assert names == {"Blossom Skincare", "Bean & Leaf Café"}

@@ -4,6 +4,9 @@ moment a grant is revoked."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -39,8 +42,16 @@ def test_an_agency_member_acts_for_two_brands_in_turn(app):
         (agent.id, agency.id, glow.id),
         (agent.id, agency.id, tea.id),
     }
-    audit_page = signed_in(app, make_user("finance")).get("/finance/audit").get_data(as_text=True)
+    finance = signed_in(app, make_user("finance"))
+    audit_page = finance.get("/finance/audit").get_data(as_text=True)
     assert f"agency #{agency.id}" in audit_page and f"for brand #{tea.id}" in audit_page
+    export = finance.get("/finance/audit/export.csv?action=agency.acted")
+    assert export.headers["Cache-Control"] == "no-store"
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    assert {(r["actor_id"], r["agency_id"], r["brand_id"]) for r in rows} >= {
+        (str(agent.id), str(agency.id), str(glow.id)),
+        (str(agent.id), str(agency.id), str(tea.id)),
+    }
 
 
 def test_no_grant_no_access_and_revoking_ends_it_at_once(app):
