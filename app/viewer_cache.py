@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from app import pagecache
 from app.i18n import LANG_COOKIE
+from app.orgs.acting import ACTING_BRAND_KEY
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,8 @@ def _viewer_key(key: Any) -> tuple | None:
     if version is None:
         return None
     return (
-        "viewer", *claimed, version, request.cookies.get(LANG_COOKIE), session.get("locale"),
-        request.headers.get("Accept-Language", ""), *key,
+        "viewer", *claimed, version, session.get(ACTING_BRAND_KEY), request.cookies.get(LANG_COOKIE),
+        session.get("locale"), request.headers.get("Accept-Language", ""), *key,
     )  # fmt: skip
 
 
