@@ -15,6 +15,7 @@ nothing else: for iterating on one figure; the full run is the record).
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import os
@@ -66,6 +67,11 @@ def bench_env() -> dict[str, str]:
         "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
         "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
         "STRIPE_SETTLEMENT_CURRENCIES": "usd",  # production requires it, as Stripe's account has
+        # Production requires a key for KOLs' tax ids (the bench stores none): one per run.
+        "TAX_ID_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        # Each API key's budget (600 calls a minute by default) would answer most of a round
+        # 429: the limiter still counts every call, with a budget the load stays under.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "100000000 per minute"),
         "UPLOAD_DIR": str(instance / "bench-uploads"),
         "PUBLIC_BASE_URL": "http://127.0.0.1:8000",  # production requires it (links in mails)
         "FLASK_APP": "wsgi.py",
