@@ -117,6 +117,8 @@ def page_counts(app, data: dict) -> dict[str, int]:
     counts["/feed"] = queries(brand, "/feed")
     counts["/feed?tab=foryou"] = queries(brand, "/feed?tab=foryou")
     counts["/kols/like-sold"] = queries(brand, "/kols/like-sold")
+    counts["/analytics"] = queries(brand, "/analytics")
+    counts["/finance"] = queries(signed_in(app, make_user(Role.FINANCE)), "/finance")
     api = app.test_client()
     key = make_api_key(data["kol"])
     auth = {"Authorization": f"Bearer {key}"}
