@@ -163,14 +163,6 @@ def depends_on(*scopes: str) -> None:
         stack[-1].update(scopes)
 
 
-def expires_within(seconds: float) -> None:
-    """The entry being built may be kept at most ``seconds`` more (what it holds was built
-    earlier, by another process); no-op outside a build."""
-    caps = getattr(_store.building, "caps", None)
-    if caps:
-        caps[-1] = max(0.0, min(caps[-1], seconds))
-
-
 def note_scopes(notes) -> list[str]:
     """What a page showing ``notes`` (with their authors' names) is built from."""
     scopes = []
@@ -203,12 +195,7 @@ def cached(key: Any, build: Callable[[], Any], ttl: float | None = None, scopes=
     if value is not _MISSING:
         depends_on(*_store.scopes.get(key, ("all",)))
         return value
-    caps = _store.building.__dict__.setdefault("caps", [])
-    caps.append(lifetime)
-    try:
-        value, tags = _build(key, build, scopes)
-    finally:
-        lifetime = caps.pop()
+    value, tags = _build(key, build, scopes)
     with _store.lock:
         if len(_store.entries) >= MAX_ENTRIES:
             _make_room(now)

@@ -17,7 +17,6 @@ copies with a tombstone when the change commits, so the very next request asks t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -35,7 +34,6 @@ from app.i18n import LANG_COOKIE
 
 log = logging.getLogger(__name__)
 
-SHARED_PAGE = "viewerpage:{}"  # a page of figures every process may serve (``_shared``)
 API_KEY = "apikey:{}"  # a key's hash -> its caller (JSON), or DROPPED
 API_KEYS_OF = "apikeys:of:{}"  # an account -> the hashes of its keys kept
 API_KEYS_DROPPED = "apikeys:dropped:{}"  # the account changed lately: what a read kept is void
@@ -102,38 +100,7 @@ def viewer_page(
         finally:
             g.pagecache_csrf_placeholder = False
 
-    if ttl < pagecache.VIEWER_TTL:  # a page of figures: built once for every process
-        render = _shared(full_key, render, ttl)
     return pagecache.fill_csrf(pagecache.cached(full_key, render, ttl=ttl))
-
-
-def _shared(full_key: tuple, render: Callable[[], str], ttl: float) -> Callable[[], str]:
-    """``render`` through Redis: a page of figures (a dashboard kept ``ttl`` seconds) another
-    process built for the same key is taken, kept here only for what is left of its ``ttl``;
-    else it is built and left there for the others. Every gunicorn worker rebuilt a dashboard
-    each ``ttl`` on its own, each a slow request. Without Redis, ``render`` as is."""
-    client = pagecache._redis()
-    if client is None:
-        return render
-    name = SHARED_PAGE.format(hashlib.sha256(repr(full_key).encode()).hexdigest())
-
-    def shared() -> str:
-        try:
-            kept = client.get(name)
-        except Exception:  # Redis down: build here
-            kept = None
-        if kept:
-            built_at, _sep, html = kept.partition(b"\n")
-            pagecache.expires_within(ttl - (time.time() - float(built_at)))
-            return html.decode()
-        html = render()
-        try:
-            client.set(name, f"{time.time()}\n".encode() + html.encode(), px=int(ttl * 1000))
-        except Exception as error:
-            log.warning("page of figures not shared through Redis (%s)", error)
-        return html
-
-    return shared
 
 
 def viewer_data(

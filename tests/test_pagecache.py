@@ -423,26 +423,3 @@ def test_with_redis_a_kept_dashboard_costs_no_query_and_only_its_brand_gets_it(
     assert kol.get(url).status_code == 403  # the role check still runs for everyone else
     other = signed_in(app, make_user("brand"))
     assert other.get(url).status_code == 404
-
-
-@pytest.mark.redis
-def test_with_redis_a_page_of_figures_is_built_once_for_every_process(app, shared_versions):
-    """Issue 26: a dashboard kept a few seconds is built by one process and served by the
-    others from Redis (each gunicorn worker rebuilt it on its own), never kept past the age
-    its builder gave it."""
-    import time
-
-    brand = make_user("brand")
-    client = signed_in(app, brand)
-    client.get("/analytics")  # shows the "Signed in." flash: not kept
-    first = client.get("/analytics").get_data(as_text=True)  # built here, shared in Redis
-    time.sleep(1)
-    pagecache._store.clear()  # another process: nothing of its own
-    again, page = statements(client, "/analytics")
-    # The account is loaded (this process has no entry to serve before it); no figure is read.
-    assert again == 1 and page.get_data(as_text=True) == first
-    seconds = app.config["ANALYTICS_DASHBOARD_SECONDS"]
-    (until, _html), *_ = pagecache._store.entries.values()
-    assert until - time.monotonic() <= seconds - 1  # what was left of the builder's seconds
-    for key in shared_versions.scan_iter("viewerpage:*"):
-        shared_versions.delete(key)
