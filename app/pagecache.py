@@ -255,12 +255,23 @@ def cacheable_visitor() -> bool:
     return not current_user.is_authenticated and "_flashes" not in session
 
 
+def read_ahead(name: str) -> Any:
+    """A Redis value this request already read with another one (``g.redis_read_ahead``: an
+    API call's rate-limit hit reads its key's caller and their viewer version in the same
+    round trip), once; _MISSING when it was not read ahead."""
+    reads = g.get("redis_read_ahead")
+    return reads.pop(name, _MISSING) if reads else _MISSING
+
+
 def _viewer_version(user_id: int):
     """The viewer's version: Redis (shared by every process), else this process's own; None
     when Redis is configured but not answering (then nothing per viewer is cached)."""
     client = _redis()
     if client is None:
         return _local_viewer_versions.get(user_id, 0)
+    kept = read_ahead(VIEWER_KEY.format(user_id))
+    if kept is not _MISSING:
+        return kept or b"0"
     try:
         return client.get(VIEWER_KEY.format(user_id)) or b"0"
     except Exception:

@@ -40,6 +40,8 @@ API_KEYS_OF = "apikeys:of:{}"  # an account -> the hashes of its keys kept
 API_KEYS_DROPPED = "apikeys:dropped:{}"  # the account changed lately: what a read kept is void
 API_KEY_TTL = 60
 DROPPED = b"-"
+OWNERS_MAX = 10_000
+_owners: dict[str, int] = {}  # a key's hash -> its owner, as this process has read it
 
 
 def _session_identity() -> tuple[int, int] | None:
@@ -144,16 +146,37 @@ def api_caller(key_hash: str, load: Callable[[], dict | None]) -> dict | None:
     if client is None:
         return load()
     name = API_KEY.format(key_hash)
+    kept = pagecache.read_ahead(name)
     try:
-        kept = client.get(name)
+        kept = client.get(name) if kept is pagecache._MISSING else kept
     except Exception:  # Redis down: the database answers
         return load()
     if kept is not None and kept != DROPPED:
-        return json.loads(kept)
+        caller = json.loads(kept)
+        _remember_owner(key_hash, caller["id"])
+        return caller
     caller = load()
-    if caller is not None and kept is None:
-        _keep(client, name, key_hash, caller)
+    if caller is not None:
+        _remember_owner(key_hash, caller["id"])
+        if kept is None:
+            _keep(client, name, key_hash, caller)
     return caller
+
+
+def _remember_owner(key_hash: str, user_id: int) -> None:
+    if len(_owners) >= OWNERS_MAX:
+        _owners.clear()
+    _owners[key_hash] = user_id
+
+
+def api_reads_ahead(key_hash: str) -> tuple[str, ...]:
+    """The Redis keys an API call with this key will read (its caller and, when this process
+    has seen the key before, the owner's viewer version), for app/api/ratelimit.py to read in
+    the rate-limit hit's round trip. A key's owner never changes; whether the key is still
+    active is what the caller's copy says."""
+    owner = _owners.get(key_hash)
+    name = API_KEY.format(key_hash)
+    return (name,) if owner is None else (name, pagecache.VIEWER_KEY.format(owner))
 
 
 def _keep(client, name: str, key_hash: str, caller: dict) -> None:

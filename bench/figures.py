@@ -134,7 +134,7 @@ def mixed_file(st: dict, kol_cookie: str) -> Path:
     pairs = [(k, c) for c in st["open_campaigns"] for k in st["keys"]["kols"]]
     random.shuffle(pairs)  # other pairs than the last run's (one open bid per KOL and campaign)
     delivery = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 20 * 86400))
-    bid = json.dumps({"price": "500.00", "pitch": "Bench pitch", "proposed_delivery": delivery})
+    bid = json.dumps({"price": 50_000, "pitch": "Bench pitch", "proposed_delivery": delivery})
     for n, (key, campaign) in enumerate(pairs):
         lines += [
             f"GET\t{notes[n % len(notes)]}\t{ua}",

@@ -15,6 +15,7 @@ nothing else: for iterating on one figure; the full run is the record).
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import os
@@ -66,6 +67,11 @@ def bench_env() -> dict[str, str]:
         "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
         "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
         "STRIPE_SETTLEMENT_CURRENCIES": "usd",  # production requires it, as Stripe's account has
+        # Production requires a key for KOLs' tax ids (the bench stores none): one per run.
+        "TAX_ID_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        # Each API key's budget (600 calls a minute by default) would answer most of a round
+        # 429: the limiter still counts every call, with a budget the load stays under.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "100000000 per minute"),
         "UPLOAD_DIR": str(instance / "bench-uploads"),
         "PUBLIC_BASE_URL": "http://127.0.0.1:8000",  # production requires it (links in mails)
         "FLASK_APP": "wsgi.py",
@@ -116,18 +122,22 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> None:
         ("campaign discovery (KOL)", "/campaigns", kol, 0.5, 2.0),
         ("KOL workbench", "/", kol, 0.5, 2.0),  # issue 26: the landing pages
         ("brand workbench", "/", brand, 0.5, 2.0),
+        ("finance workbench", "/", finance, 0.5, 2.0),
         ("campaign dashboard (brand)", f"/analytics/campaigns/{st['dashboard_campaign']}",
          brand, 0.5, 2.0),
         ("For you feed (brand)", "/feed?tab=foryou", brand, 0.5, 2.0),
         ("analytics overview (brand)", "/analytics", brand, 0.5, 2.0),
         ("finance dashboard", "/finance", finance, 0.5, 2.0),
-        ("/go single-event tracking", f"/go/{st['note_code']}", data.BROWSER, 0.75, 1.5),
+        ("/go single-event tracking", f"/go/{st['note_code']}", data.BROWSER, 0.9, 1.5),
         ("API read /api/v1/campaigns", "/api/v1/campaigns", api, 0.5, 2.0),
         ("API read campaign stats", f"/api/v1/campaigns/{st['dashboard_campaign']}/stats",
          brand_api, 0.5, 2.0),
         ("API read /api/v1/explore", "/api/v1/explore", api, None, None),
         ("API read /api/v1/contracts (KOL)", "/api/v1/contracts", api, 0.5, 2.0),
         ("API read /api/v1/bids (brand)", "/api/v1/bids", brand_api, 0.5, 2.0),
+        # Issue 26's deep pages: the bench's 72 bids, the page after the first 50 (by cursor).
+        ("API read /api/v1/bids after 50 rows (cursor)", deep_bids_path(base, brand_api),
+         brand_api, 0.5, 2.0),
     ]  # fmt: skip
     if ONLY:
         targets = [t for t in targets if any(part in t[0] for part in ONLY)]
@@ -154,7 +164,20 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> None:
                    p50_ms=t.p50_ms, p99_ms=t.p99_ms)  # fmt: skip
         print(f"    p50 {t.p50_ms:.1f} ms, p99 {t.p99_ms:.1f} ms, {t.rps:.0f} req/s; hello either "
               f"side p99 {hello_p99:.1f} ms, {hello_rps:.0f} req/s", flush=True)  # fmt: skip
-        report.add(f"{name}: server errors", result.bad_statuses, "0", result.bad_statuses == 0)
+        report.add(f"{name}: errors (4xx, 5xx, socket)", result.bad_statuses, "0",
+                   result.bad_statuses == 0)  # fmt: skip
+
+
+def deep_bids_path(base: str, headers: dict) -> str:
+    """/api/v1/bids after its first 50 rows: the next_cursor a client paging by 50 is given."""
+    import urllib.request
+
+    request = urllib.request.Request(base + "/api/v1/bids?per_page=50", headers=headers)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - 127.0.0.1
+        cursor = json.loads(response.read())["next_cursor"]
+    if not cursor:
+        raise RuntimeError("the bench brand has 50 bids or fewer: no deep page to measure")
+    return f"/api/v1/bids?cursor={cursor}"
 
 
 def dashboard_sizes(report: Report, stack: Stack, st: dict, cookie: str, env: dict) -> None:
@@ -363,6 +386,9 @@ def main() -> int:
                                         {"Authorization": f"Bearer {st['keys']['kols'][0]}"}),
         "API /api/v1/bids (brand)": ("/api/v1/bids", None,
                                      {"Authorization": f"Bearer {st['keys']['brand']}"}),
+        "API campaign stats": (f"/api/v1/campaigns/{st['dashboard_campaign']}/stats", None,
+                               {"Authorization": f"Bearer {st['keys']['brand']}"}),
+        "finance workbench": ("/", st["finance_email"], {}),
     }  # fmt: skip
     quiet = create_app(RATELIMIT_ENABLED=False)  # the pass signs in again: no login limit
     for name, counts in figures.queries_per_page(quiet, pages).items():

@@ -33,6 +33,11 @@ class Run:
     def server_errors(self) -> int:
         return sum(v for k, v in self.statuses.items() if k.startswith("5"))
 
+    @property
+    def refused(self) -> int:
+        """4xx answers: a page that answers 429 or 404 quickly is not a page measured."""
+        return sum(v for k, v in self.statuses.items() if k.startswith("4"))
+
 
 def _script(name: str | None) -> str:
     parts = [(LUA / "common.lua").read_text()]
@@ -131,7 +136,7 @@ def alternate(base, hello: dict, target: dict, *, rounds: int, seconds: float, c
     p99s = [t.p99_ms / ((a.p99_ms + b.p99_ms) / 2) if a.p99_ms + b.p99_ms else float("inf")
             for t, (a, b) in zip(targets, around, strict=True)]  # fmt: skip
     mid = sorted(range(rounds), key=lambda i: ratios[i])[rounds // 2]
-    bad = sum(t.server_errors + t.socket_errors for t in targets)
+    bad = sum(t.server_errors + t.refused + t.socket_errors for t in targets)
     return Comparison(
         ratio=statistics.median(ratios),
         p99_ratio=statistics.median(p99s),

@@ -117,11 +117,22 @@ def page_counts(app, data: dict) -> dict[str, int]:
     counts["/feed"] = queries(brand, "/feed")
     counts["/feed?tab=foryou"] = queries(brand, "/feed?tab=foryou")
     counts["/kols/like-sold"] = queries(brand, "/kols/like-sold")
+    counts["/analytics"] = queries(brand, "/analytics")
+    counts["/finance"] = queries(signed_in(app, make_user(Role.FINANCE)), "/finance")
     api = app.test_client()
     key = make_api_key(data["kol"])
     auth = {"Authorization": f"Bearer {key}"}
     counts["/api/v1/campaigns"] = queries(api, "/api/v1/campaigns?per_page=100", headers=auth)
     counts["/api/v1/explore"] = queries(api, "/api/v1/explore", headers=auth)
+    counts["/api/v1/contracts"] = queries(api, "/api/v1/contracts?per_page=100", headers=auth)
+    brand_auth = {"Authorization": f"Bearer {make_api_key(data['brand'])}"}
+    counts["/api/v1/bids"] = queries(api, "/api/v1/bids?per_page=100", headers=brand_auth)
+    counts["/api/v1/contracts (brand)"] = queries(
+        api, "/api/v1/contracts?per_page=100", headers=brand_auth
+    )
+    counts["campaign stats API"] = queries(
+        api, f"/api/v1/campaigns/{data['dashboard'].id}/stats", headers=brand_auth
+    )
     return counts
 
 

@@ -345,7 +345,10 @@ def brand_campaign(*, brand_id: int, campaign_id: int) -> Campaign:
 def brand_overview(brand_id: int, rng: Range) -> list[dict]:
     """Each of the brand's campaigns with its totals in the range (three queries)."""
     campaigns = db.session.scalars(
-        select(Campaign).where(Campaign.brand_id == brand_id).order_by(Campaign.id.desc())
+        select(Campaign)
+        .where(Campaign.brand_id == brand_id)
+        .order_by(Campaign.id.desc())
+        .options(lazyload(Campaign.targets))  # the overview shows none: no second query
     ).all()
     ids = [c.id for c in campaigns]
     cols = _sums()

@@ -133,9 +133,24 @@ def snippet_conversion():
     return response
 
 
+def _overview_key() -> tuple:
+    return ("analytics.overview", request.query_string)
+
+
 @bp.get("/analytics")
+@viewer_cache.served_to_viewer_first(_overview_key)
 @access(Role.BRAND)
 def overview():
+    """Every campaign's figures, cached for its brand like a campaign's dashboard (up to
+    ANALYTICS_DASHBOARD_SECONDS; the page says so, "Refresh now" reads them afresh)."""
+    seconds = current_app.config["ANALYTICS_DASHBOARD_SECONDS"]
+    if request.args.get("refresh") or not seconds:
+        return _overview_page()
+    html = viewer_cache.viewer_page(_overview_key(), _overview_page, ttl=seconds)
+    return html if html is not None else _overview_page()
+
+
+def _overview_page() -> str:
     rng = queries.parse_range(request.args)
     rows = queries.brand_overview(current_user.id, rng)
     return render_template(

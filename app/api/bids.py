@@ -6,6 +6,7 @@ services take them: the validated integer goes straight through.
 
 from __future__ import annotations
 
+from app.api import deal_lists
 from app.api.auth import api_access, api_user
 from app.api.bid_schemas import (
     BidList,
@@ -126,11 +127,17 @@ def create_bid(body: dict, campaign_id: int):
 @bp.arguments(BidQuery, location="query")
 @bp.response(200, BidList)
 def my_bids(args: dict):
-    page = queries.bids_page(
-        user=api_user(), status=args.get("status"), page=args["page"], per_page=args["per_page"],
-        cursor=args.get("cursor"), numbered_first=True,
-    )  # fmt: skip
-    return page_json(page, [bid_json(b) for b in page.items])
+    """Kept per caller (app/api/deal_lists.py): a repeat costs no query."""
+    user = api_user()
+
+    def build() -> dict:
+        page = queries.bids_page(
+            user=user, status=args.get("status"), page=args["page"], per_page=args["per_page"],
+            cursor=args.get("cursor"), numbered_first=True,
+        )  # fmt: skip
+        return page_json(page, [bid_json(b) for b in page.items])
+
+    return deal_lists.cached_list(user.id, "api.bids", BidList, build)
 
 
 @bp.get("/bids/<int:bid_id>")

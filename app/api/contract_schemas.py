@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.api.outcome_schemas import TermsSchema
-from app.api.schemas import PageArgs, StrictSchema, page_of, text
+from app.api.schemas import CursorPageArgs, StrictSchema, page_of, text
 from app.contracts.models import ContractStatus, DeliverableKind, DeliverableStatus
 from app.contracts.services import MESSAGE_MAX
 
@@ -16,7 +16,7 @@ def _stamp(**kwargs) -> fields.String:
     return fields.String(required=True, allow_none=True, metadata={"format": "date-time"}, **kwargs)
 
 
-class ContractQuery(PageArgs):
+class ContractQuery(CursorPageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.api import deal_lists
 from app.api.auth import api_access, api_user
 from app.api.contract_schemas import (
     ContractList,
@@ -119,11 +120,18 @@ _NOT_FOUND = {"schema": ErrorSchema, "description": "Not found, or not a party t
 @bp.arguments(ContractQuery, location="query")
 @bp.response(200, ContractList)
 def list_contracts(args: dict):
-    page = services.contracts_page(
-        user=api_user(), status=args.get("status"), page=args["page"], per_page=args["per_page"]
-    )
-    parts = _deliverables(c.id for c in page.items)
-    return page_json(page, [contract_json(c, parts[c.id]) for c in page.items])
+    """Kept per caller (app/api/deal_lists.py): a repeat costs no query."""
+    user = api_user()
+
+    def build() -> dict:
+        page = services.contracts_page(
+            user=user, status=args.get("status"), page=args["page"], per_page=args["per_page"],
+            cursor=args.get("cursor"),
+        )  # fmt: skip
+        parts = _deliverables(c.id for c in page.items)
+        return page_json(page, [contract_json(c, parts[c.id]) for c in page.items])
+
+    return deal_lists.cached_list(user.id, "api.contracts", ContractList, build)
 
 
 @bp.get("/contracts/<int:contract_id>")

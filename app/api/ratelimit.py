@@ -23,8 +23,10 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
 
+from app import viewer_cache
 from app.errors import json_error
 from app.extensions import limiter
+from app.ratelimits import RedisOrDatabaseStorage
 
 SCOPE = "api"
 
@@ -52,8 +54,20 @@ def count_call() -> tuple[Response, int] | None:
     if not limiter.enabled or not current_app.config["RATELIMIT_ENABLED"]:
         return None
     item, key = _limit(), caller_key()
-    allowed = limiter.limiter.hit(item, SCOPE, key)
-    reset_at, remaining = limiter.limiter.get_window_stats(item, SCOPE, key)
+    storage = limiter.limiter.storage
+    if isinstance(storage, RedisOrDatabaseStorage):
+        # One round trip: the hit, its window, and what the access check and a per-caller
+        # cache read next (the copy of the caller's key, their viewer version).
+        ahead = viewer_cache.api_reads_ahead(key[4:]) if key.startswith("key:") else ()
+        hits, reset_at, values = storage.hit_and_read(
+            item.key_for(SCOPE, key), item.get_expiry(), ahead
+        )
+        if values is not None:
+            g.redis_read_ahead = dict(zip(ahead, values, strict=True))
+        allowed, remaining = hits <= item.amount, max(0, item.amount - hits)
+    else:
+        allowed = limiter.limiter.hit(item, SCOPE, key)
+        reset_at, remaining = limiter.limiter.get_window_stats(item, SCOPE, key)
     g.api_rate_window = (item, remaining, reset_at)
     if allowed:
         return None

@@ -24,6 +24,7 @@ from app.extensions import db
 from app.money import fee_for
 from app.notes.models import Note
 from app.notifications.services import notify
+from app.pagination import list_page
 from app.profiles.models import BrandProfile, KolProfile
 from app.status import history, record_created
 from app.text import clean_text
@@ -99,15 +100,18 @@ def party_contract(*, contract_id: int, user_id: int) -> Contract:
     return contract
 
 
-def contracts_page(*, user: User, status: str | None, page: int, per_page: int = PER_PAGE):
-    """A page of the user's contracts (as brand or KOL), newest first, filtered by status."""
+def contracts_page(
+    *, user: User, status: str | None, page: int, per_page: int = PER_PAGE,
+    cursor: str | None = None,
+):  # fmt: skip
+    """A page of the user's contracts (as brand or KOL), newest first, filtered by status:
+    numbered (with its ``next_cursor``), or the rows after ``cursor`` (app/pagination.py)."""
     column = Contract.brand_id if user.role == Role.BRAND else Contract.kol_id
     stmt = select(Contract).where(column == user.id)
     if status in {s.value for s in ContractStatus}:
         stmt = stmt.where(Contract.status == ContractStatus(status))
-    return db.paginate(
-        stmt.order_by(Contract.id.desc()), page=page, per_page=per_page, error_out=False
-    )
+    return list_page(stmt, (Contract.id,), page=page, per_page=per_page, cursor=cursor,
+                     numbered_first=True)  # fmt: skip
 
 
 def status_counts(*, user: User) -> dict[str, int]:

@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -22,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import viewer_cache
 from app.auth.models import Role
 from app.authz import access
 from app.contracts.models import Contract
@@ -84,9 +86,24 @@ def csv_download(filename: str, header: list[str], rows) -> Response:
 # -- dashboard ------------------------------------------------------------------------------
 
 
+def _dashboard_key() -> tuple:
+    return ("finance.dashboard", request.query_string)
+
+
 @bp.get("")
+@viewer_cache.served_to_viewer_first(_dashboard_key)
 @access(*VIEW)
 def dashboard():
+    """Cached for each finance reader up to ANALYTICS_DASHBOARD_SECONDS, as the brands'
+    dashboards are (the page says so; "Refresh now" sums the ledger afresh)."""
+    seconds = current_app.config["ANALYTICS_DASHBOARD_SECONDS"]
+    if request.args.get("refresh") or not seconds:
+        return _dashboard_page()
+    html = viewer_cache.viewer_page(_dashboard_key(), _dashboard_page, ttl=seconds)
+    return html if html is not None else _dashboard_page()
+
+
+def _dashboard_page() -> str:
     board = figures.dashboard(date_arg("from"), date_arg("to"))
     charts = {
         currency: line_chart(board.days, series, ("held", *figures.CHART_SERIES))

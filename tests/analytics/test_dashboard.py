@@ -367,3 +367,34 @@ def test_the_stats_api_shares_figures_for_a_few_seconds_but_never_with_outsiders
         app.config["ANALYTICS_DASHBOARD_SECONDS"] = 5
         app.config.pop("PAGE_CACHE")
         pagecache._store.clear()
+
+
+def test_the_overview_is_served_from_the_cache_for_its_brand_only_and_refreshes(app, client):
+    """Issue 26: the analytics overview is kept like a campaign's dashboard (a few seconds,
+    said on the page); "Refresh now" reads the figures afresh; another brand gets its own."""
+    from app import pagecache
+
+    brand, campaign, notes = brand_with_campaign(notes=1)
+    fill(notes, n=50)
+    app.config["PAGE_CACHE"] = True
+    pagecache._store.clear()
+
+    def views(html: str) -> str:
+        row = html[html.index(campaign.title) :]
+        return re.search(r"<td>(\d+)</td>", row).group(1)
+
+    try:
+        sign_in(client, brand)
+        client.get("/")  # shows "Signed in." (a page with a flash message is never cached)
+        first = client.get("/analytics").get_data(as_text=True)
+        assert "Figures are at most 5 seconds old." in first
+        fill(notes, n=50, seed=8)  # new traffic, written by the tracking writer
+        assert views(client.get("/analytics").get_data(as_text=True)) == views(first)
+        fresh = client.get("/analytics?refresh=1").get_data(as_text=True)
+        assert int(views(fresh)) > int(views(first))
+        outsider = app.test_client()
+        sign_in(outsider, make_user(Role.BRAND))
+        assert campaign.title not in outsider.get("/analytics").get_data(as_text=True)
+    finally:
+        app.config.pop("PAGE_CACHE")
+        pagecache._store.clear()

@@ -116,3 +116,26 @@ def test_the_page_shows_the_figures_links_them_to_contracts_and_a_chart(app, str
     timeline = client.get(f"/finance/contracts/{contract.id}").get_data(as_text=True)
     assert "funding" in timeline and "released" in timeline
     assert client.get("/finance/figures/nonsense?currency=usd").status_code == 404
+
+
+def test_the_page_is_kept_a_few_seconds_says_so_and_refreshes(app, stripe_emulator):
+    """Issue 26: a finance reader's dashboard is kept up to ANALYTICS_DASHBOARD_SECONDS (the
+    page says so); money that moved meanwhile shows at once with "Refresh now"."""
+    from app import pagecache
+
+    released_deal(app, stripe_emulator)
+    app.config["PAGE_CACHE"] = True
+    pagecache._store.clear()
+    try:
+        client = signed_in(app, make_user("finance"))
+        client.get("/finance")  # any "Signed in." message shown (such a page is never kept)
+        first = client.get("/finance").get_data(as_text=True)
+        assert "Figures are at most 5 seconds old." in first and "$525.00" in first
+        kept = _count_queries(lambda: client.get("/finance"))
+        fresh = _count_queries(lambda: client.get("/finance?refresh=1"))
+        assert kept[0].get_data(as_text=True) == first
+        # Kept: at most the account (without Redis it is loaded each time); afresh: the ledger.
+        assert kept[1] <= 1 < fresh[1]
+    finally:
+        app.config.pop("PAGE_CACHE")
+        pagecache._store.clear()
