@@ -111,7 +111,6 @@ def test_signing_up_as_an_agency(app):
     assert db.session.scalar(select(Membership).where(Membership.organisation_id == agency.id))
 
 
-
 @pytest.mark.redis
 def test_a_kept_workbench_follows_the_brand_the_agency_member_switches_to(app, monkeypatch):
     """Pages kept per viewer in Redis (issue 26) are kept per brand acted for: after a switch,
