@@ -163,6 +163,14 @@ def depends_on(*scopes: str) -> None:
         stack[-1].update(scopes)
 
 
+def expires_within(seconds: float) -> None:
+    """The entry being built may be kept at most ``seconds`` more (what it holds came from
+    another process, already part-way through its life); no-op outside a build."""
+    caps = getattr(_store.building, "caps", None)
+    if caps:
+        caps[-1] = max(0.0, min(caps[-1], seconds))
+
+
 def note_scopes(notes) -> list[str]:
     """What a page showing ``notes`` (with their authors' names) is built from."""
     scopes = []
@@ -195,7 +203,12 @@ def cached(key: Any, build: Callable[[], Any], ttl: float | None = None, scopes=
     if value is not _MISSING:
         depends_on(*_store.scopes.get(key, ("all",)))
         return value
-    value, tags = _build(key, build, scopes)
+    caps = _store.building.__dict__.setdefault("caps", [])
+    caps.append(lifetime)
+    try:
+        value, tags = _build(key, build, scopes)
+    finally:
+        lifetime = caps.pop()
     with _store.lock:
         if len(_store.entries) >= MAX_ENTRIES:
             _make_room(now)

@@ -17,6 +17,7 @@ membership of a brand's team or an agency (app/orgs) replace the kept copies wit
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -35,6 +36,9 @@ from app.orgs.acting import ACTING_BRAND_KEY
 
 log = logging.getLogger(__name__)
 
+SHARED_PAGE = "pagecache:figures:{}"  # a page of figures, for every process (``_shared``)
+SHARED_LOCK = "pagecache:figures:{}:refresh"  # the one process refreshing it holds this
+SHARED_WAIT = 2.0  # at most this long a process waits for another's first build
 API_KEY = "apikey:{}"  # a key's hash -> its caller (JSON), or DROPPED
 API_KEYS_OF = "apikeys:of:{}"  # an account -> the hashes of its keys kept
 API_KEYS_DROPPED = "apikeys:dropped:{}"  # the account changed lately: what a read kept is void
@@ -79,11 +83,12 @@ def _kept(full_key: tuple) -> str | None:
 
 
 def viewer_page(
-    key: Any, build: Callable[[], str], ttl: float = pagecache.VIEWER_TTL
+    key: Any, build: Callable[[], str], ttl: float = pagecache.VIEWER_TTL, shared: bool = False
 ) -> str | None:
     """A signed-in viewer's page (``build()`` renders it), cached for them; None when it cannot
     be (anonymous, a flashed message waiting, the cache off): the caller renders as usual.
-    ``ttl`` bounds how old what others changed may be (a dashboard: a few seconds)."""
+    ``ttl`` bounds how old what others changed may be (a dashboard: a few seconds). ``shared``
+    (a page of figures): with Redis, built by one process for all of them (``_shared``)."""
     full_key = _viewer_key(key)
     if full_key is None:
         return None
@@ -101,7 +106,79 @@ def viewer_page(
         finally:
             g.pagecache_csrf_placeholder = False
 
+    client = pagecache._redis() if shared else None
+    if client is not None:
+        render = _shared(client, full_key, render, ttl)
     return pagecache.fill_csrf(pagecache.cached(full_key, render, ttl=ttl))
+
+
+def _claim(client, name: str, seconds: float) -> bool:
+    """Whether this process is the one to build ``name`` now (``SET NX PX``; the lock is left
+    to expire: nobody else refreshes the same page within ``seconds``)."""
+    lock = SHARED_LOCK.format(name)
+    return bool(client.set(lock, b"1", nx=True, px=max(1, int(seconds * 1000))))
+
+
+def _shared(client, full_key: tuple, render: Callable[[], str], ttl: float) -> Callable[[], str]:
+    """``render`` through Redis, for a page of figures kept ``ttl`` seconds (issue 26: each
+    gunicorn worker rebuilt it every ``ttl`` on its own; a shared copy that simply expired had
+    every worker rebuild it at the same moment). The copy in Redis lives ``ttl`` seconds
+    (the age the page states). Past half its life, one process (``_claim``) builds the next
+    copy while the others go on serving the current one (stale-while-revalidate); a process
+    keeps a copy itself until the copy's half life, or, when it is past that, until it
+    expires; never past the copy's ``ttl``, never more than ``ttl / 2``. When there is no copy
+    at all, one process builds and the others wait for it up to SHARED_WAIT seconds. The key
+    is the whole viewer key (account, session and viewer versions, language, query string):
+    one reader's figures are never another's. Redis not answering: ``render`` here."""
+    name = hashlib.sha256(repr(full_key).encode()).hexdigest()
+    page, half = SHARED_PAGE.format(name), ttl / 2
+
+    def kept() -> tuple[str, float] | None:
+        """The copy in Redis and the seconds it has left, or None."""
+        html, millis = client.pipeline(transaction=False).get(page).pttl(page).execute()
+        return (html.decode(), millis / 1000) if html is not None and millis > 0 else None
+
+    def build() -> str:
+        started = time.monotonic()
+        html = render()
+        left = ttl - (time.monotonic() - started)  # the figures were read at the start
+        pagecache.expires_within(min(half, left))
+        if left > 0:
+            try:
+                client.set(page, html.encode(), px=max(1, int(left * 1000)))
+            except Exception as error:
+                log.warning("page of figures not shared through Redis (%s)", error)
+        return html
+
+    def shared() -> str:
+        try:
+            copy = kept()
+            if copy is None:  # the first build, or the refresh came too late
+                if not _claim(client, name, half):
+                    copy = _wait(kept)
+            elif copy[1] <= half and _claim(client, name, half):
+                copy = None  # this process refreshes it; the others serve the current copy
+        except Exception as error:  # Redis down: build here, kept here as without Redis
+            log.warning("page of figures not read from Redis (%s)", error)
+            return render()
+        if copy is None:
+            return build()
+        html, left = copy
+        pagecache.expires_within(left - half if left > half else left)
+        return html
+
+    return shared
+
+
+def _wait(kept: Callable[[], tuple[str, float] | None]) -> tuple[str, float] | None:
+    """The copy another process is building, once it is there (None after SHARED_WAIT)."""
+    deadline = time.monotonic() + SHARED_WAIT
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        copy = kept()
+        if copy is not None:
+            return copy
+    return None
 
 
 def viewer_data(

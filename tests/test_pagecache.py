@@ -423,3 +423,120 @@ def test_with_redis_a_kept_dashboard_costs_no_query_and_only_its_brand_gets_it(
     assert kol.get(url).status_code == 403  # the role check still runs for everyone else
     other = signed_in(app, make_user("brand"))
     assert other.get(url).status_code == 404
+
+
+def _copy(client, name: str, html: str, left: float) -> None:
+    """A page of figures another process put in Redis, ``left`` seconds before it expires."""
+    from app import viewer_cache
+
+    client.set(viewer_cache.SHARED_PAGE.format(name), html, px=int(left * 1000))
+
+
+def _readers_at_once(client, key: tuple, n: int = 6) -> tuple[list[str], list[int]]:
+    """``n`` web processes whose own copy of ``key`` expired ask for it at the same moment
+    (threads calling the shared build); what each got and how many builds ran."""
+    import threading
+    import time
+
+    from app import viewer_cache
+
+    builds: list[int] = []
+
+    def render() -> str:
+        builds.append(1)
+        time.sleep(0.3)  # the rollup sums: the others arrive meanwhile
+        return "fresh figures"
+
+    pages: list[str] = []
+    start = threading.Barrier(n)
+
+    def reader() -> None:
+        start.wait()
+        pages.append(viewer_cache._shared(client, key, render, 5.0)())
+
+    threads = [threading.Thread(target=reader) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return pages, builds
+
+
+@pytest.mark.redis
+def test_with_redis_readers_at_expiry_cause_exactly_one_rebuild(app, shared_versions):
+    """Issue 26: the first shared copy expired in every worker at once and each rebuilt it (a
+    herd). Now, with no copy left, one process builds and the others wait for its copy; past
+    half its life, one process refreshes it while the others serve the current copy at once."""
+    import hashlib
+
+    key = ("viewer", 1, 1, b"0", None, None, "", "analytics.overview", b"")
+    pages, builds = _readers_at_once(shared_versions, key)
+    assert len(builds) == 1 and pages == ["fresh figures"] * 6
+    pages, builds = _readers_at_once(shared_versions, key)  # a fresh copy: nobody builds
+    assert builds == [] and pages == ["fresh figures"] * 6
+
+    name = hashlib.sha256(repr(key).encode()).hexdigest()
+    shared_versions.delete(f"pagecache:figures:{name}:refresh")
+    _copy(shared_versions, name, "older figures", left=2.0)  # past half of its 5 s
+    pages, builds = _readers_at_once(shared_versions, key)
+    assert len(builds) == 1
+    assert sorted(pages) == ["fresh figures"] + ["older figures"] * 5  # nobody waited
+    pages, builds = _readers_at_once(shared_versions, key)  # the refreshed copy, for all
+    assert builds == [] and pages == ["fresh figures"] * 6
+
+
+@pytest.mark.redis
+def test_with_redis_the_overview_is_built_once_per_reader_for_every_process(app, shared_versions):
+    """Issue 26: the overview one process built is served by another from Redis (its account
+    loaded, no figure read), kept there at most half the seconds the page states; another
+    brand never gets it, and "Refresh now" still reads afresh."""
+    import time
+
+    brand, other = make_user("brand"), make_user("brand")
+    mine, theirs = campaign_for(brand, title="Mine only"), campaign_for(other, title="Theirs")
+    reader, outsider = signed_in(app, brand), signed_in(app, other)
+    for client in (reader, outsider):
+        client.get("/")  # shows the "Signed in." flash: not kept
+    first = reader.get("/analytics").get_data(as_text=True)  # built here, shared in Redis
+    assert mine.title in first and "Figures are at most 5 seconds old." in first
+    pagecache._store.clear()  # another process: nothing of its own
+    again, page = statements(reader, "/analytics")
+    assert again == 1 and page.get_data(as_text=True) == first  # the account only
+    seconds = app.config["ANALYTICS_DASHBOARD_SECONDS"]
+    ((until, _html),) = pagecache._store.entries.values()
+    assert until - time.monotonic() <= seconds / 2
+    pagecache._store.clear()
+    theirs_page = outsider.get("/analytics").get_data(as_text=True)
+    assert theirs.title in theirs_page and mine.title not in theirs_page
+    pagecache._store.clear()
+    assert reader.get("/analytics").get_data(as_text=True) == first  # still its own
+    fresh, page = statements(reader, "/analytics?refresh=1")
+    assert fresh > 1 and mine.title in page.get_data(as_text=True)
+
+
+def test_without_redis_a_page_of_figures_is_kept_here_its_whole_seconds(app, cache_on):
+    """No Redis: as before issue 26's shared copy, each process keeps its own for the whole
+    ANALYTICS_DASHBOARD_SECONDS (nothing halved, nothing asked of Redis)."""
+    import time
+
+    client = signed_in(app, make_user("finance"))
+    client.get("/")  # the "Signed in." flash
+    client.get("/finance")
+    again, page = statements(client, "/finance")
+    assert again <= 1 and "Figures are at most 5 seconds old." in page.get_data(as_text=True)
+    ((until, _html),) = pagecache._store.entries.values()
+    assert until - time.monotonic() > app.config["ANALYTICS_DASHBOARD_SECONDS"] / 2
+
+
+def test_redis_not_answering_a_page_of_figures_is_built_here(app):
+    """Redis down: the shared build reads the figures here instead of failing the page."""
+    from app import viewer_cache
+
+    class Down:
+        def pipeline(self, **_kwargs):
+            raise ConnectionError("redis down")
+
+        set = pipeline
+
+    shared = viewer_cache._shared(Down(), ("viewer", 1), lambda: "figures here", 5.0)
+    assert shared() == "figures here"

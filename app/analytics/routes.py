@@ -146,7 +146,7 @@ def overview():
     seconds = current_app.config["ANALYTICS_DASHBOARD_SECONDS"]
     if request.args.get("refresh") or not seconds:
         return _overview_page()
-    html = viewer_cache.viewer_page(_overview_key(), _overview_page, ttl=seconds)
+    html = viewer_cache.viewer_page(_overview_key(), _overview_page, ttl=seconds, shared=True)
     return html if html is not None else _overview_page()
 
 

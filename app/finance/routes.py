@@ -99,7 +99,7 @@ def dashboard():
     seconds = current_app.config["ANALYTICS_DASHBOARD_SECONDS"]
     if request.args.get("refresh") or not seconds:
         return _dashboard_page()
-    html = viewer_cache.viewer_page(_dashboard_key(), _dashboard_page, ttl=seconds)
+    html = viewer_cache.viewer_page(_dashboard_key(), _dashboard_page, ttl=seconds, shared=True)
     return html if html is not None else _dashboard_page()
 
 
