@@ -222,6 +222,35 @@ def demo_seed(tmp_path_factory):
 
 
 @pytest.fixture
+def cache_on(app):
+    """The page cache (app/pagecache.py) is off in tests unless a test turns it on: the tests
+    share one process and one in-process store."""
+    from app import pagecache
+
+    app.config["PAGE_CACHE"] = True
+    pagecache._store.clear()
+    yield
+    app.config.pop("PAGE_CACHE")
+    pagecache._store.clear()
+
+
+@pytest.fixture
+def kept_keys(app, monkeypatch):
+    """Redis kept copies as in production (pages, API keys), which tests otherwise leave off;
+    what the test kept is deleted afterwards."""
+    from redis import Redis
+
+    from app import pagecache
+
+    client = Redis.from_url(app.config["REDIS_URL"])
+    monkeypatch.setattr(pagecache, "_redis", lambda config=None: client)
+    yield client
+    for pattern in ("apikey:*", "apikeys:*", "pagecache:*"):
+        for key in client.scan_iter(pattern):
+            client.delete(key)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -23,16 +23,6 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def cache_on(app):
-    """Tests share one process; the cache is off for them unless a test turns it on."""
-    app.config["PAGE_CACHE"] = True
-    pagecache._store.clear()
-    yield
-    app.config.pop("PAGE_CACHE")
-    pagecache._store.clear()
-
-
-@pytest.fixture
 def views(monkeypatch):
     from app.analytics import pipeline
 

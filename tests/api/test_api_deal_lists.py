@@ -4,10 +4,8 @@ very next read; /contracts pages by cursor like /bids."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
-from app import pagecache
 from app.bids.models import Offer
 from app.contracts.models import ContractStatus, Deliverable, DeliverableStatus
 from app.extensions import db
@@ -15,15 +13,6 @@ from tests.factories import make_api_key, make_deal, make_kol, make_user
 from tests.queries import count_queries
 
 PLUMBING = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "PRAGMA")
-
-
-@pytest.fixture
-def cache_on(app):
-    app.config["PAGE_CACHE"] = True
-    pagecache._store.clear()
-    yield
-    app.config.pop("PAGE_CACHE")
-    pagecache._store.clear()
 
 
 def _keyed(client, user):

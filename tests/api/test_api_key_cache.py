@@ -15,19 +15,6 @@ from tests.factories import make_api_key, make_user
 pytestmark = pytest.mark.redis
 
 
-@pytest.fixture
-def kept_keys(app, monkeypatch):
-    """Redis as in production (tests turn it off, as tests/test_pagecache.py does)."""
-    from redis import Redis
-
-    client = Redis.from_url(app.config["REDIS_URL"])
-    monkeypatch.setattr(pagecache, "_redis", lambda config=None: client)
-    yield client
-    for pattern in ("apikey:*", "apikeys:*", "pagecache:*"):
-        for key in client.scan_iter(pattern):
-            client.delete(key)
-
-
 def me(client, secret: str) -> tuple[object, list[str]]:
     """GET /api/v1/me with the key, and the SQL it cost."""
     seen: list[str] = []

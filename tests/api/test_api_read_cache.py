@@ -3,22 +3,10 @@ the second identical call costs only the key's own lookup, and what changes show
 
 from __future__ import annotations
 
-import pytest
-
-from app import pagecache
 from app.campaigns.models import CampaignStatus
 from app.extensions import db
 from tests.factories import make_api_key, make_campaign, make_kol
 from tests.queries import count_queries
-
-
-@pytest.fixture
-def cache_on(app):
-    app.config["PAGE_CACHE"] = True
-    pagecache._store.clear()
-    yield
-    app.config.pop("PAGE_CACHE")
-    pagecache._store.clear()
 
 
 def _titles(client, headers) -> list[str]:

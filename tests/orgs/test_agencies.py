@@ -112,33 +112,22 @@ def test_signing_up_as_an_agency(app):
 
 
 @pytest.mark.redis
-def test_a_kept_workbench_follows_the_brand_the_agency_member_switches_to(app, monkeypatch):
+def test_a_kept_workbench_follows_the_brand_the_agency_member_switches_to(app, kept_keys, cache_on):
     """Pages kept per viewer in Redis (issue 26) are kept per brand acted for: after a switch,
     the workbench is the new brand's, never the last one's from the cache."""
-    from redis import Redis
-
-    from app import pagecache
     from tests.factories import make_campaign
 
-    kept = Redis.from_url(app.config["REDIS_URL"])
-    monkeypatch.setattr(pagecache, "_redis", lambda config=None: kept)
-    monkeypatch.setitem(app.config, "PAGE_CACHE", True)
     glow, tea = make_user("brand", name="Glow Labs"), make_user("brand", name="Tea House")
     make_campaign(glow, title="Glow launch")
     make_campaign(tea, title="Tea launch")
     _owner, agent = make_agency(glow, tea)
     browser = signed_in(app, agent)
-    try:
-        for brand, mine, theirs in ((glow, "Glow launch", "Tea launch"),
-                                    (tea, "Tea launch", "Glow launch"),
-                                    (glow, "Glow launch", "Tea launch")):  # fmt: skip
-            post_form(browser, "/act-for", {"brand_id": brand.id}, page="/")
-            browser.get("/")  # the switch's flash: not kept
-            for _ in range(2):  # rendered, then kept
-                page = browser.get("/").get_data(as_text=True)
-                assert mine in page and theirs not in page
-        assert any(kept.scan_iter("pagecache:*"))  # the workbench was kept
-    finally:
-        for key in kept.scan_iter("pagecache:*"):
-            kept.delete(key)
-        pagecache._store.clear()
+    for brand, mine, theirs in ((glow, "Glow launch", "Tea launch"),
+                                (tea, "Tea launch", "Glow launch"),
+                                (glow, "Glow launch", "Tea launch")):  # fmt: skip
+        post_form(browser, "/act-for", {"brand_id": brand.id}, page="/")
+        browser.get("/")  # the switch's flash: not kept
+        for _ in range(2):  # rendered, then kept
+            page = browser.get("/").get_data(as_text=True)
+            assert mine in page and theirs not in page
+    assert any(kept_keys.scan_iter("pagecache:*"))  # the workbench was kept

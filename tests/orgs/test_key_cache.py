@@ -4,25 +4,12 @@ applies on the very next call (issue 22 with issue 26's key cache)."""
 import pytest
 from sqlalchemy import select
 
-from app import pagecache
 from app.extensions import db
 from app.orgs.models import Membership
 from app.orgs.services import change_role, own_organisation, remove_member
 from tests.factories import make_api_key, make_member, make_user
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def kept_keys(app, monkeypatch):
-    from redis import Redis
-
-    client = Redis.from_url(app.config["REDIS_URL"])
-    monkeypatch.setattr(pagecache, "_redis", lambda config=None: client)
-    yield client
-    for pattern in ("apikey:*", "apikeys:*", "pagecache:*"):
-        for key in client.scan_iter(pattern):
-            client.delete(key)
 
 
 def test_role_change_and_removal_apply_to_a_kept_key_at_once(client, kept_keys):

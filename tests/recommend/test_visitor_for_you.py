@@ -9,7 +9,6 @@ import re
 
 import pytest
 
-from app import pagecache
 from app.analytics import pipeline
 from app.analytics.tracking import VISITOR_COOKIE
 from app.auth.models import Role
@@ -52,15 +51,6 @@ def tastes():
     liked_together([notes["Dumplings"], notes["Noodles"]])
     liked_together([notes["Lipstick"]], 2)
     return notes
-
-
-@pytest.fixture
-def cache_on(app):
-    pagecache._store.clear()
-    app.config["PAGE_CACHE"] = True
-    yield
-    app.config.pop("PAGE_CACHE")
-    pagecache._store.clear()
 
 
 def read(client, *notes) -> None:

@@ -300,18 +300,6 @@ def test_after_approval_only_the_keep_live_share_is_on_the_way_until_the_note_co
     assert "No money is on its way yet." in money()
 
 
-@pytest.fixture
-def cache_on(app):
-    """The page cache is off in tests unless a test turns it on (as tests/test_pagecache.py)."""
-    from app import pagecache
-
-    app.config["PAGE_CACHE"] = True
-    pagecache._store.clear()
-    yield
-    app.config.pop("PAGE_CACHE")
-    pagecache._store.clear()
-
-
 def test_a_cached_workbench_shows_a_new_bid_at_once(app, cache_on):
     """The workbench is kept per viewer; a bid notifies the brand, which rebuilds it."""
     from app.bids.services import create_bid
