@@ -212,4 +212,9 @@ def main() -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(), indent=1))
+    print(json.dumps(main(), indent=1), flush=True)
+    # chdb's engine can crash while the interpreter tears it down ("ShutdownTablesThreadPool is
+    # not initialized", SIGSEGV, exit 139) after every figure was written: leave without the
+    # teardown so that `make bench` sees the run's own success.
+    sys.stderr.flush()
+    os._exit(0)
