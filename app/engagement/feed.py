@@ -10,7 +10,7 @@ from app.db_types import utcnow
 from app.engagement.models import KolFollow
 from app.engagement.shoppers import interests_of
 from app.extensions import db
-from app.notes import queries
+from app.notes import queries, trending
 from app.notes.models import Note, NoteStatus
 from app.pagination import keyset_page
 from app.profiles.models import KolProfile, Verification
@@ -36,8 +36,8 @@ def feed_page(
     stmt = select(Note).where(Note.status == NoteStatus.PUBLISHED, mine)
     if tab == "trending":
         now = utcnow()
-        stmt = stmt.where(Note.published_at >= now - timedelta(days=queries.TRENDING_WINDOW_DAYS))
-        stmt = stmt.order_by(*queries.trending_order(now))
+        stmt = stmt.where(Note.published_at >= now - timedelta(days=trending.TRENDING_WINDOW_DAYS))
+        stmt = stmt.order_by(*trending.trending_order(now))
     elif cursor or page == 1:  # Newest grows without bound: by cursor (no OFFSET, no COUNT)
         return keyset_page(stmt, queries.NEWEST, cursor=cursor, per_page=per_page)
     else:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.audit import audited
 from app.auth.models import Role, User
@@ -323,8 +323,6 @@ def latest_finished_run(period_id: int) -> ReconciliationRun | None:
 
 
 def unresolved_count(run_id: int) -> int:
-    from sqlalchemy import func
-
     return db.session.scalar(
         select(func.count())
         .select_from(ReconciliationItem)

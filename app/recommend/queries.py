@@ -18,6 +18,7 @@ from app.engagement.shoppers import interests_of
 from app.extensions import db
 from app.money import format_money
 from app.notes import queries as note_queries
+from app.notes import trending
 from app.notes.models import Note, NoteStatus
 from app.profiles.models import KolProfile, Verification
 from app.recommend import engine
@@ -39,12 +40,12 @@ def for_you_page(*, user_id: int, page: int, per_page: int):
     now = utcnow()
     stmt = select(Note).where(
         Note.status == NoteStatus.PUBLISHED,
-        Note.published_at >= now - timedelta(days=note_queries.TRENDING_WINDOW_DAYS),
+        Note.published_at >= now - timedelta(days=trending.TRENDING_WINDOW_DAYS),
     )
     interests = interests_of(user_id)
     if interests:
         stmt = stmt.where(Note.category.in_(interests))
-    stmt = stmt.order_by(*note_queries.trending_order(now))
+    stmt = stmt.order_by(*trending.trending_order(now))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
@@ -129,7 +130,7 @@ def for_visitor(visitor: str | None, *, limit: int) -> VisitorFeed:
             .group_by(RelatedNote.related_id)
             .subquery("co")
         )
-        trend = note_queries.trending_score(now)
+        trend = trending.trending_score(now)
         rows = db.session.execute(
             select(Note, co.c.cf, trend)
             .join(co, co.c.related_id == Note.id)
@@ -156,11 +157,11 @@ def for_visitor(visitor: str | None, *, limit: int) -> VisitorFeed:
         tastes = {category for _n, category, _d in history}
         stmt = select(Note).where(
             Note.status == NoteStatus.PUBLISHED,
-            Note.published_at >= now - timedelta(days=note_queries.TRENDING_WINDOW_DAYS),
+            Note.published_at >= now - timedelta(days=trending.TRENDING_WINDOW_DAYS),
             Note.id.not_in([*seen, *(n.id for n in picked)] or [0]),
         )
         order = [Note.category.in_(tastes).desc()] if tastes else []
-        stmt = stmt.order_by(*order, *note_queries.trending_order(now))
+        stmt = stmt.order_by(*order, *trending.trending_order(now))
         picked += db.session.scalars(stmt.limit(limit - len(picked))).all()
     return VisitorFeed(items=picked, history=bool(history), related=related)
 

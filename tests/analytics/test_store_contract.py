@@ -299,7 +299,7 @@ def test_a_visitors_notes_are_the_counted_views_latest_first(store):
 
 
 def test_note_hours_give_trending_the_traffic_of_every_note(store):
-    """Trending's traffic (app/notes/queries.py): counted views and human clicks per note per
+    """Trending's traffic (app/notes/trending.py): counted views and human clicks per note per
     hour of the hours asked for, across campaigns; repeats and robots never, an hour outside
     the range never, a note without any traffic there not at all."""
     note, other, quiet = published_note(), published_note(), published_note()

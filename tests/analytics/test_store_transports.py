@@ -93,11 +93,11 @@ def test_two_writer_processes_never_share_a_staging_table(
 ):
     """The batch waits in a staging table between statements: each writer process (host and
     pid) has its own, so a second writer cannot empty or add to the first one's batch."""
-    from app.analytics.store import clickhouse
+    from app.analytics.store import clickhouse_sql
 
     writers = []
     for pid in (101, 202):
-        monkeypatch.setattr(clickhouse.os, "getpid", lambda pid=pid: pid)
+        monkeypatch.setattr(clickhouse_sql.os, "getpid", lambda pid=pid: pid)
         writer = ClickHouseStore(chdb_transport, window_minutes=30, retention_days=90)
         writer.ingest_rows(encode_rows([{"id": f"w{pid}", "k": "view", "t": WHEN, "v": "v",
                                          "b": 0, "n": 7, "c": 8, "p": 9, "u": 10}]))  # fmt: skip
@@ -122,7 +122,8 @@ def test_a_click_looked_up_by_id_reads_only_the_parts_of_its_time(app, clickhous
     are skipped by their min-max index); for an id carrying no time every part's indexes are
     read."""
     from app.analytics.store import click_groups
-    from app.analytics.store.clickhouse import CLICKS, CLICKS_OF_NOTE, micros
+    from app.analytics.store.clickhouse import micros
+    from app.analytics.store.clickhouse_sql import CLICKS, CLICKS_OF_NOTE
     from app.analytics.tracking import new_click_id
 
     now = datetime.now(UTC)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from app.db_types import utcnow
 from app.extensions import db
-from app.notes import queries
+from app.notes import queries, trending
 from tests.factories import make_user
 from tests.notes.support import draft_note, funded_contract, published_note
 from tests.queries import count_queries
@@ -80,7 +80,7 @@ def test_trending_score_is_the_documented_decay():
     from app.notes.models import Note
 
     now = note.published_at + timedelta(hours=10)
-    score = db.session.scalar(select(queries.trending_score(now)).where(Note.id == note.id))
+    score = db.session.scalar(select(trending.trending_score(now)).where(Note.id == note.id))
     assert abs(score - 1 / (12**1.5)) < 1e-6
 
 
@@ -150,7 +150,7 @@ def test_trending_activity_is_recent_and_decays():
 
     from app.notes.models import Note
 
-    weight = db.session.scalar(select(queries.engagement_weight(now)).where(Note.id == expired.id))
+    weight = db.session.scalar(select(trending.engagement_weight(now)).where(Note.id == expired.id))
     assert weight == 1.0
 
 
@@ -164,5 +164,5 @@ def test_trending_weight_is_the_documented_sum():
     from app.notes.models import Note
 
     now = hour_of(utcnow())  # the activity hour itself: no decay yet
-    weight = db.session.scalar(select(queries.engagement_weight(now)).where(Note.id == note.id))
+    weight = db.session.scalar(select(trending.engagement_weight(now)).where(Note.id == note.id))
     assert abs(weight - (1 + 10 + 5 * 2 + 2 * 3 + 4 * 1 + 3 * 1)) < 1e-6

@@ -89,7 +89,7 @@ class AnalyticsStore(Protocol):
     def note_hours(self, since: datetime, until: datetime) -> dict[int, dict[datetime, dict]]:
         """Counted views and human clicks (``views``, ``clicks``) per note per UTC hour, of every
         note with any in the hours starting from ``since`` to ``until`` (both included): the
-        traffic part of trending (app/notes/queries.py); engagement stays in the database."""
+        traffic part of trending (app/notes/trending.py); engagement stays in the database."""
 
     def signed_in_views(self) -> list[tuple[int, int, datetime]]:
         """(user id, note id, time of the last counted view) per signed-in person and note, of
