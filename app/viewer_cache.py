@@ -112,6 +112,16 @@ def viewer_page(
     return pagecache.fill_csrf(pagecache.cached(full_key, render, ttl=ttl))
 
 
+def shared_data(key: Any, build: Callable[[], str], ttl: float, scopes=()) -> str:
+    """What many readers read alike (a campaign's stats for the API), kept in this process as
+    ``pagecache.cached`` keeps it (until a change to ``scopes``, ``ttl`` at most) and, with
+    Redis, built by one process for all of them (``_shared``: one build per half ``ttl``
+    instead of one per process per ``ttl``)."""
+    client = pagecache._redis()
+    render = build if client is None else _shared(client, ("shared-data", *key), build, ttl)
+    return pagecache.cached(key, render, ttl=ttl, scopes=scopes)
+
+
 def _claim(client, name: str, seconds: float) -> bool:
     """Whether this process is the one to build ``name`` now (``SET NX PX``; the lock is left
     to expire: nobody else refreshes the same page within ``seconds``)."""

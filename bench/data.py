@@ -14,6 +14,9 @@ FINANCE_EMAIL = "finance@bench.kol.test"  # the finance dashboard's reader
 KOLS = 12  # KOLs with a note in the dashboard campaign (and a bid key each)
 EXTRA_NOTES = 48  # more published notes: /explore has two full pages
 OPEN_CAMPAIGNS = 60  # campaigns to discover and bid on
+DEEP_PAGE = 50  # issue 26: page 50 of /explore and of the finance ledger, as fast as page 1
+DEEP_NOTES = DEEP_PAGE * 24 + 24  # /explore's 24 a page (app.notes.queries.PER_PAGE)
+DEEP_ENTRIES = DEEP_PAGE * 50 + 50  # the ledger's 50 a page (app.finance.queries.PER_PAGE)
 BROWSER = {
     "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0",
     "Accept-Language": "en-GB,en;q=0.8",
@@ -88,6 +91,56 @@ def dashboard(brand, kols, size: int):
     return campaign
 
 
+def deep_lists() -> None:
+    """Enough published notes and journal entries that /explore and the finance ledger have a
+    page 50 (added once per database): notes of an archive campaign (the live traffic's notes
+    stay the other campaign's), fundings booked on its contracts."""
+    from app.auth.models import User
+    from app.campaigns.models import Campaign
+    from app.extensions import db
+    from app.ledger.models import CASH, HELD, JournalEntry
+    from app.ledger.services import Leg, post_entry
+    from app.notes.models import Note, NoteStatus
+    from tests.factories import make_campaign
+
+    brand = db.session.scalar(select(User).where(User.email == BRAND_EMAIL))
+    kols = db.session.scalars(
+        select(User).where(User.email.like("kol%@bench.kol.test")).order_by(User.id)
+    ).all()
+    title = "Bench archive campaign"
+    archive = db.session.scalar(select(Campaign).where(Campaign.title == title))
+    if archive is None:
+        archive = make_campaign(brand, title=title, notes_wanted=5000, budget=100_000_000)
+    published = db.session.scalar(
+        select(func.count()).select_from(Note).where(Note.status == NoteStatus.PUBLISHED)
+    )
+    for i in range(published, DEEP_NOTES):
+        _note(archive, kols[i % KOLS], 10_000 + i)
+    entries = db.session.scalar(select(func.count()).select_from(JournalEntry))
+    contracts = db.session.scalars(
+        select(Note.contract_id).where(Note.campaign_id == archive.id).order_by(Note.id)
+    ).all()
+    for i in range(entries, DEEP_ENTRIES):
+        contract = contracts[i % len(contracts)]
+        post_entry(key=f"bench-funding:{i}", kind="funding", currency="USD",
+                   contract_id=contract, memo=f"Bench funding {i}",
+                   legs=[Leg(CASH, 10_000), Leg(HELD, -10_000, contract_id=contract)])  # fmt: skip
+        if i % 500 == 0:
+            db.session.commit()
+    db.session.commit()
+
+
+def deep_cursor(stmt, keys, per_page: int) -> str:
+    """The cursor of page DEEP_PAGE of a newest-first list by ``keys``: what a reader following
+    "Next" 49 times is given (the key of page 49's last row)."""
+    from app.extensions import db
+    from app.pagination import encode_cursor
+
+    ordered = stmt.order_by(*(key.desc() for key in keys))
+    row = db.session.execute(ordered.offset((DEEP_PAGE - 1) * per_page - 1).limit(1)).one()
+    return encode_cursor(tuple(row))
+
+
 def state(sizes: list[int]) -> dict:
     """Ids the bench needs, plus fresh API keys (shown once, so made each run)."""
     from app.auth.models import User
@@ -100,11 +153,11 @@ def state(sizes: list[int]) -> dict:
     if brand is None:
         build()
         brand = db.session.scalar(select(User).where(User.email == BRAND_EMAIL))
+    deep_lists()
     kols = db.session.scalars(
         select(User).where(User.email.like("kol%@bench.kol.test")).order_by(User.id)
     ).all()
     dashboards = {size: dashboard(brand, kols, size).id for size in sizes}
-    first = dashboards[sizes[0]]
     open_ids = db.session.scalars(
         select(Campaign.id).where(
             Campaign.brand_id == brand.id,
@@ -138,11 +191,22 @@ def state(sizes: list[int]) -> dict:
     published = db.session.scalar(
         select(func.count()).select_from(Note).where(Note.status == NoteStatus.PUBLISHED)
     )
+    from app.finance.queries import PER_PAGE as LEDGER_PER_PAGE
+    from app.ledger.models import JournalEntry
+    from app.notes.queries import NEWEST
+    from app.notes.queries import PER_PAGE as EXPLORE_PER_PAGE
+
+    published_notes = select(*NEWEST).where(Note.status == NoteStatus.PUBLISHED)
+    explore_cursor = deep_cursor(published_notes, NEWEST, EXPLORE_PER_PAGE)
+    ledger_cursor = deep_cursor(select(JournalEntry.id), (JournalEntry.id,), LEDGER_PER_PAGE)
     return {
+        "explore_deep_path": f"/explore?cursor={explore_cursor}",
+        "ledger_deep_path": f"/finance/ledger?cursor={ledger_cursor}",
         "brand_email": BRAND_EMAIL,
         "finance_email": FINANCE_EMAIL,
         "kol_email": kols[0].email,
-        "dashboard_campaign": first,
+        # The throughput targets read the largest campaign's dashboard (issue 26: 10M events).
+        "dashboard_campaign": dashboards[sizes[-1]],
         "dashboards": dashboards,
         "note_path": f"/n/{note.id}-{note.slug}",
         "note_code": note.tracking_code,

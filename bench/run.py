@@ -119,6 +119,9 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> None:
         ("public note page (first visit)", st["note_path"], data.BROWSER, 0.5, 2.0),
         ("public note page (returning visitor)", st["note_path"], returning, None, None),
         ("/explore", "/explore", data.BROWSER, 0.5, 2.0),
+        # Issue 26's deep pages: page 50 by the cursor a reader following "Next" is given.
+        (f"/explore page {data.DEEP_PAGE} (cursor)", st["explore_deep_path"], data.BROWSER,
+         0.5, 2.0),
         ("campaign discovery (KOL)", "/campaigns", kol, 0.5, 2.0),
         ("KOL workbench", "/", kol, 0.5, 2.0),  # issue 26: the landing pages
         ("brand workbench", "/", brand, 0.5, 2.0),
@@ -128,6 +131,8 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> None:
         ("For you feed (brand)", "/feed?tab=foryou", brand, 0.5, 2.0),
         ("analytics overview (brand)", "/analytics", brand, 0.5, 2.0),
         ("finance dashboard", "/finance", finance, 0.5, 2.0),
+        (LEDGER_FIRST, "/finance/ledger", finance, None, None),
+        (LEDGER_DEEP, st["ledger_deep_path"], finance, None, None),
         ("/go single-event tracking", f"/go/{st['note_code']}", data.BROWSER, 0.9, 1.5),
         ("API read /api/v1/campaigns", "/api/v1/campaigns", api, 0.5, 2.0),
         ("API read campaign stats", f"/api/v1/campaigns/{st['dashboard_campaign']}/stats",
@@ -142,6 +147,7 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> None:
     if ONLY:
         targets = [t for t in targets if any(part in t[0] for part in ONLY)]
     wrk(base, "/bench/hello", seconds=2, connections=CONNECTIONS, headers=data.BROWSER)  # warm
+    ratios: dict[str, float] = {}
     for name, path, headers, rate_target, p99_target in targets:
         # Unmeasured, as wrk users do: every worker opens its database and Redis connections and
         # fills its page cache for this path (first use per process), then the rounds measure
@@ -166,6 +172,15 @@ def throughput(report: Report, stack: Stack, st: dict, cookies: dict) -> None:
               f"side p99 {hello_p99:.1f} ms, {hello_rps:.0f} req/s", flush=True)  # fmt: skip
         report.add(f"{name}: errors (4xx, 5xx, socket)", result.bad_statuses, "0",
                    result.bad_statuses == 0)  # fmt: skip
+        ratios[name] = result.ratio
+    if LEDGER_FIRST in ratios and LEDGER_DEEP in ratios:  # "as fast as page 1", in one run
+        deep = ratios[LEDGER_DEEP] / ratios[LEDGER_FIRST] if ratios[LEDGER_FIRST] else 0.0
+        report.add(f"finance ledger page {data.DEEP_PAGE} / page 1 throughput", deep, ">= 0.8",
+                   deep >= 0.8)  # fmt: skip
+
+
+LEDGER_FIRST = "finance ledger (page 1)"
+LEDGER_DEEP = f"finance ledger page {data.DEEP_PAGE} (cursor)"
 
 
 def deep_bids_path(base: str, headers: dict) -> str:
@@ -180,14 +195,16 @@ def deep_bids_path(base: str, headers: dict) -> str:
     return f"/api/v1/bids?cursor={cursor}"
 
 
-def dashboard_sizes(report: Report, stack: Stack, st: dict, cookie: str, env: dict) -> None:
+def ensure_volume(st: dict, env: dict) -> dict[int, int]:
+    """Each dashboard campaign filled to its size in BENCH_EVENTS (generated once per database,
+    before the servers start: the throughput targets read the largest one); the events each
+    holds."""
     from sqlalchemy import func, select
 
     from app.analytics.models import TrackingEvent
     from app.extensions import db
 
-    headers = {**data.BROWSER, "Cookie": cookie}
-    times = {}
+    held = {}
     for size in SIZES:
         campaign = st["dashboards"][size]  # one campaign per size, the same shape
         have = db.session.scalar(
@@ -208,6 +225,15 @@ def dashboard_sizes(report: Report, stack: Stack, st: dict, cookie: str, env: di
             print(f"    generated in {time.monotonic() - started:.0f} s", flush=True)
             have = size
             vacuum_analyze()
+        held[size] = have
+    return held
+
+
+def dashboard_sizes(report: Report, stack: Stack, st: dict, cookie: str) -> None:
+    headers = {**data.BROWSER, "Cookie": cookie}
+    times = {}
+    for size in SIZES:
+        campaign, have = st["dashboards"][size], st["volume"][size]
         queries_ms = dashboard_queries_ms(campaign)
         times[size] = queries_ms
         report.add(f"dashboard queries p50, campaign with {have:,} events", queries_ms,
@@ -290,6 +316,7 @@ def main() -> int:
 
         upgrade()
         st = data.state(SIZES)
+        st["volume"] = ensure_volume(st, env)
         # The shared server here runs with autovacuum off: analyze as autovacuum would, or
         # the writer's dedupe lookups plan as if the tables were empty (seconds per query).
         from sqlalchemy import text
@@ -365,7 +392,7 @@ def main() -> int:
                 grew = mixed["rss_mb_after"][name] - mixed["rss_mb_before"][name]
                 report.add(f"mixed load: {name} RSS growth", grew, "<= 10", grew <= 10,
                            unit=" MB")  # fmt: skip
-            dashboard_sizes(report, stack, st, cookies["brand"], env)
+            dashboard_sizes(report, stack, st, cookies["brand"])
     finally:
         stack.stop()
     pages = {

@@ -504,6 +504,57 @@ def test_with_redis_the_overview_is_built_once_per_reader_for_every_process(app,
     assert fresh > 1 and mine.title in page.get_data(as_text=True)
 
 
+@pytest.mark.redis
+def test_with_redis_a_campaigns_dashboard_and_stats_are_built_once_for_every_process(
+    app, shared_versions
+):
+    """Issue 26: the campaign dashboard and its stats API, like the overview, are read from
+    the rollups by one process for all of them: another process serves the copy in Redis
+    after its own access check, with no figure read; another brand never gets it."""
+    from app.analytics.rollups import ingest_events
+    from tests.analytics.support import event as tracking_event
+    from tests.factories import make_api_key
+
+    brand, other = make_user("brand"), make_user("brand")
+    campaign = campaign_for(brand)
+    ingest_events([tracking_event(published_note(campaign), visitor=f"{i:032x}") for i in range(7)])
+    db.session.commit()
+    url, stats = f"/analytics/campaigns/{campaign.id}", f"/api/v1/campaigns/{campaign.id}/stats"
+    reader = signed_in(app, brand)
+    reader.get("/")  # shows the "Signed in." flash: not kept
+    page = reader.get(url).get_data(as_text=True)  # built here, shared in Redis
+    assert "Figures are at most 5 seconds old." in page
+    pagecache._store.clear()  # another process: nothing of its own
+    again, served = statements(reader, url)
+    assert again == 1 and served.get_data(as_text=True) == page  # the account only
+
+    api, key = app.test_client(), {"Authorization": f"Bearer {make_api_key(brand)}"}
+    read, first = _tables_read(api, stats, headers=key)  # built here, shared in Redis
+    assert first.get_json()["totals"]["views"] == 7 and "analytics_hourly" in read
+    pagecache._store.clear()
+    read, served = _tables_read(api, stats, headers=key)
+    assert served.get_json() == first.get_json()
+    assert "campaigns" in read and not any(t.startswith("analytics") for t in read)
+    outsider = {"Authorization": f"Bearer {make_api_key(other)}"}
+    assert app.test_client().get(stats, headers=outsider).status_code == 404
+
+
+def _tables_read(client, url: str, **kwargs) -> tuple[set[str], object]:
+    """The tables the request's SELECTs read (FROM and JOIN), and the response."""
+    tables: set[str] = set()
+
+    def listener(_conn, _cursor, statement, *_args):
+        if statement.startswith("SELECT"):
+            tables.update(re.findall(r"(?:FROM|JOIN) (\w+)", statement))
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url, **kwargs)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return tables, response
+
+
 def test_without_redis_a_page_of_figures_is_kept_here_its_whole_seconds(app, cache_on):
     """No Redis: as before issue 26's shared copy, each process keeps its own for the whole
     ANALYTICS_DASHBOARD_SECONDS (nothing halved, nothing asked of Redis)."""

@@ -12,7 +12,7 @@ from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app import pagecache, viewer_cache
+from app import viewer_cache
 from app.analytics import pipeline, queries, services
 from app.analytics.api_schemas import ConversionFields, Stats
 from app.api.auth import _bearer_user, api_access, api_user
@@ -247,26 +247,27 @@ def post_batch(body: dict):
 def _stats_response(query: dict, readable: Callable[[], dict]):
     """``query``: the declared StatsQuery, parsed (``from``/``to`` as dates); ``readable()``:
     the access check (NotFound for others), giving the scope and ``with_money``. The
-    serialised body is what is kept (app/pagecache.py), shared by everyone who may read it, and
+    serialised body is what is kept (app/pagecache.py), shared by everyone who may read it and,
+    with Redis, built by one process for all of them (``viewer_cache.shared_data``), and
     each caller's access check with it (``viewer_data``: dropped on the caller's own changes),
     so a repeated read costs no query and no serialisation, for at most
     ANALYTICS_DASHBOARD_SECONDS, as on the dashboard page."""
     rng = queries.make_range(query.get("date_from"), query.get("date_to"), query.get("granularity"))
     seconds = current_app.config["ANALYTICS_DASHBOARD_SECONDS"]
 
-    def checked() -> bytes:
+    def checked() -> str:
         scope = readable()
 
-        def build() -> bytes:
+        def build() -> str:
             stats = queries.stats_for(rng=rng, **scope)
             for row in stats["series"]:
                 row["at"] = _iso(row["at"])
-            return jsonify(Stats().dump(stats)).get_data()
+            return jsonify(Stats().dump(stats)).get_data(as_text=True)
 
         if not seconds:
             return build()
         key = ("api.stats", tuple(sorted(scope.items())), rng.since, rng.until, rng.granularity)
-        return pagecache.cached(key, build, ttl=seconds, scopes=_scopes(scope))
+        return viewer_cache.shared_data(key, build, ttl=seconds, scopes=_scopes(scope))
 
     if not seconds:
         body = checked()

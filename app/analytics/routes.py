@@ -181,7 +181,7 @@ def campaign(campaign_id: int):
     if request.args.get("refresh") or not seconds:
         return _campaign_page(campaign_id)
     html = viewer_cache.viewer_page(
-        _dashboard_key(campaign_id), lambda: _campaign_page(campaign_id), ttl=seconds
+        _dashboard_key(campaign_id), lambda: _campaign_page(campaign_id), ttl=seconds, shared=True
     )
     return html if html is not None else _campaign_page(campaign_id)
 
