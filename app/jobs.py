@@ -68,6 +68,11 @@ def stage_job(name: str, **kwargs: Any) -> StagedJob:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy calls after_commit when a SAVEPOINT is released too (begin_nested(), as
+        # every ledger entry does): the transaction is still open, and a worker handed the
+        # job now would find no row and leave it to the sweep. Wait for the real commit.
+        return
     ids = session.info.pop(PENDING_KEY, [])
     if not ids or not has_app_context():
         return
