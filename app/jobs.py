@@ -136,7 +136,13 @@ def run_inline_jobs() -> None:
 def run_staged_job(job_id: int) -> None:
     """Run one staged job once; called by RQ workers and inline. Commits once."""
     staged = db.session.get(StagedJob, job_id)
-    if staged is None or staged.status == "done":
+    if staged is None:
+        # Pushed before its transaction committed (or one that rolled back): said, not silent.
+        log.warning(
+            "staged job %s not found; if its transaction commits, the sweep runs it", job_id
+        )
+        return
+    if staged.status == "done":
         return
     staged.attempts += 1
     kwargs = dict(staged.kwargs)

@@ -131,3 +131,11 @@ def test_a_rollback_after_a_savepoint_discards_the_jobs_staged_before_it(app, mo
         db.session.rollback()
         assert pushed == []
         assert db.session.get(StagedJob, staged_id) is None
+
+
+def test_a_job_whose_row_is_not_committed_says_so_in_the_workers_log(app, caplog):
+    """What a worker met when a job was pushed before its transaction committed: nothing to
+    run, now written down (it returned silently, and the payout waited for the sweep)."""
+    with app.app_context(), caplog.at_level("WARNING", logger="app.jobs"):
+        run_staged_job(987_654_321)
+    assert "staged job 987654321 not found" in caplog.text
