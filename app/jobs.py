@@ -68,6 +68,11 @@ def stage_job(name: str, **kwargs: Any) -> StagedJob:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy calls after_commit when a SAVEPOINT is released too (begin_nested(), as
+        # every ledger entry does): the transaction is still open, and a worker handed the
+        # job now would find no row and leave it to the sweep. Wait for the real commit.
+        return
     ids = session.info.pop(PENDING_KEY, [])
     if not ids or not has_app_context():
         return
@@ -131,7 +136,13 @@ def run_inline_jobs() -> None:
 def run_staged_job(job_id: int) -> None:
     """Run one staged job once; called by RQ workers and inline. Commits once."""
     staged = db.session.get(StagedJob, job_id)
-    if staged is None or staged.status == "done":
+    if staged is None:
+        # Pushed before its transaction committed (or one that rolled back): said, not silent.
+        log.warning(
+            "staged job %s not found; if its transaction commits, the sweep runs it", job_id
+        )
+        return
+    if staged.status == "done":
         return
     staged.attempts += 1
     kwargs = dict(staged.kwargs)

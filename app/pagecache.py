@@ -356,6 +356,8 @@ def _note_bulk_writes(state) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _invalidate_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released (after_commit fires for it too): not committed yet
     scopes = session.info.pop("pagecache_dirty", None)
     if scopes:
         invalidate(scopes)

@@ -331,6 +331,8 @@ def _note_new_memberships(session: Session, _context, _instances) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _drop_api_keys_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released (after_commit fires for it too): not committed yet
     users = session.info.pop("api_key_users", ())
     hashes = session.info.pop("api_key_hashes", ())
     if users or hashes:

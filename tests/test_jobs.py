@@ -102,3 +102,40 @@ def test_jobs_staged_by_an_inline_job_run_in_the_same_request(app):
             StagedJob.name == "test.chain", StagedJob.status != "done"
         )
         assert db.session.scalars(waiting).all() == []
+
+
+def test_a_savepoint_released_before_the_commit_pushes_nothing(app, monkeypatch):
+    """SQLAlchemy calls after_commit when a SAVEPOINT is released too (``begin_nested()``, as
+    every ledger entry does): a job staged before it must still wait for the real commit, or
+    a worker takes it while its row is not yet visible, finds nothing and leaves it staged."""
+    pushed = []
+    monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+    monkeypatch.setattr("app.jobs.push_to_queue", lambda job_id: pushed.append(job_id))
+    with app.test_request_context():
+        staged = stage_job("test.record", value=5)
+        with db.session.begin_nested():  # e.g. post_entry, after a payout's transfer is staged
+            stage_job("test.record", value=6)
+        assert pushed == []  # the transaction is still open
+        db.session.commit()
+        assert pushed == [staged.id, staged.id + 1]
+
+
+def test_a_rollback_after_a_savepoint_discards_the_jobs_staged_before_it(app, monkeypatch):
+    pushed = []
+    monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+    monkeypatch.setattr("app.jobs.push_to_queue", lambda job_id: pushed.append(job_id))
+    with app.test_request_context():
+        staged_id = stage_job("test.record", value=8).id
+        with db.session.begin_nested():
+            pass
+        db.session.rollback()
+        assert pushed == []
+        assert db.session.get(StagedJob, staged_id) is None
+
+
+def test_a_job_whose_row_is_not_committed_says_so_in_the_workers_log(app, caplog):
+    """What a worker met when a job was pushed before its transaction committed: nothing to
+    run, now written down (it returned silently, and the payout waited for the sweep)."""
+    with app.app_context(), caplog.at_level("WARNING", logger="app.jobs"):
+        run_staged_job(987_654_321)
+    assert "staged job 987654321 not found" in caplog.text

@@ -581,3 +581,33 @@ def test_redis_not_answering_a_page_of_figures_is_built_here(app):
 
     shared = viewer_cache._shared(Down(), ("viewer", 1), lambda: "figures here", 5.0)
     assert shared() == "figures here"
+
+
+def test_pages_and_kept_keys_are_dropped_when_the_change_commits_not_at_a_savepoint(
+    app, monkeypatch
+):
+    """SQLAlchemy calls after_commit when a SAVEPOINT is released too (every ledger entry
+    makes one): dropped then, before the commit, a page could be built again from the rows as
+    they were and kept, with nothing dropped when the change commits."""
+    from app import viewer_cache
+    from app.auth.models import User
+    from tests.factories import make_campaign
+
+    dropped: list[set] = []
+    monkeypatch.setattr(pagecache, "invalidate", lambda scopes=None: dropped.append(scopes))
+    monkeypatch.setattr(pagecache, "touch_viewers", lambda ids: dropped.append({"viewers"}))
+    monkeypatch.setattr(
+        viewer_cache, "drop_api_keys", lambda **kwargs: dropped.append({"api keys"})
+    )
+    with app.app_context():
+        campaign = make_campaign()
+        dropped.clear()
+        campaign.title = "Summer skincare launch"
+        db.session.get(User, campaign.brand_id).email = "summer@glowlab.example.com"
+        db.session.flush()
+        with db.session.begin_nested():
+            pass
+        assert dropped == []  # still uncommitted
+        db.session.commit()
+        assert {"all", f"campaign:{campaign.id}"} <= set().union(*dropped)
+        assert {"viewers", "api keys"} <= set().union(*dropped)

@@ -1,5 +1,6 @@
 """Settlement raced on PostgreSQL with 32 threads: a second run, a dispute, a cancellation —
-one outcome, money moved once, the books balance."""
+one outcome, money moved once, the books balance; and raced by an RQ worker that takes each
+job the moment it is pushed."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from sqlalchemy import func, select
 from app.contracts.models import Contract, ContractStatus
 from app.errors import DomainError
 from app.extensions import db
-from app.jobs import run_inline_jobs
+from app.jobs import StagedJob, run_inline_jobs, run_staged_job
 from app.ledger.checks import ledger_problems
 from app.outcomes.models import Settlement
 from app.outcomes.settlement import settle_contract
 from app.payments.disputes import open_dispute
-from app.payments.models import Payout, Refund
+from app.payments.models import Payout, PayoutStatus, Refund
 from app.payments.refunds import cancel_contract
 from tests.outcomes.support import click, later, order, outcome_deal
 
@@ -133,4 +134,54 @@ def test_settlement_racing_a_cancellation_has_one_outcome(committing_app):
     assert outcomes == Counter({"Settlement": 1, "nothing due": 15, "Conflict": 16})
     assert _count(app, Refund, contract_id) == 0
     assert _count(app, Settlement, contract_id) == 1
+    _books(app)
+
+
+def _instant_worker(app, errors: list[str]):
+    """``push_to_queue`` as an idle RQ worker answers it: the job runs at once, in its own
+    process's connection (here a thread's), before the pushing code goes on."""
+
+    def push(job_id: int) -> bool:
+        def work() -> None:
+            with app.app_context():
+                try:
+                    run_staged_job(job_id)
+                except Exception as error:  # RQ would retry it; the test fails
+                    errors.append(f"job {job_id}: {type(error).__name__}: {error}")
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join(60)
+        return True
+
+    return push
+
+
+def test_a_final_settlements_transfer_is_paid_by_its_own_job(committing_app, monkeypatch):
+    """With Redis, the final settlement's transfer job is pushed once the settlement commits:
+    a worker that takes it at once finds the payout to claim and pays it, with no jobs sweep.
+    (It was pushed when the refund's ledger entry released its SAVEPOINT, before the commit:
+    the worker found no job row, and the payout waited staged for the sweep.)"""
+    app = committing_app
+    _brand, _kol, contract_id, at = _deal_with_orders(app, final=True)
+    errors: list[str] = []
+    monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+    monkeypatch.setattr("app.jobs.push_to_queue", _instant_worker(app, errors))
+    with app.app_context():
+        settlement = settle_contract(contract_id=contract_id, now=at)
+        assert settlement.final and settlement.released and settlement.refunded
+        refund_id = settlement.refund_id
+        db.session.commit()
+    assert errors == []
+    with app.app_context():
+        payout = db.session.scalar(
+            select(Payout).where(Payout.contract_id == contract_id, Payout.stage == "outcome1")
+        )
+        assert payout.status == PayoutStatus.PAID
+        transfers = app.extensions["stripe_emulator"].events("transfer.created")
+        paying = [e for e in transfers if e["data"]["object"]["id"] == payout.transfer_id]
+        assert [e["data"]["object"]["amount"] for e in paying] == [payout.amount]
+        left = select(StagedJob.name).where(StagedJob.status != "done")
+        assert db.session.scalars(left).all() == []  # nothing waits for the sweep
+        assert db.session.get(Refund, refund_id).status == "succeeded"
     _books(app)
