@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from app import viewer_cache
 from app.analytics import pipeline, queries, services
 from app.analytics.api_schemas import ConversionFields, Stats
+from app.analytics.signing import signed_by_edge
 from app.api.auth import _bearer_user, api_access, api_user
 from app.api.routes import bp
 from app.api.schemas import (
@@ -104,15 +103,6 @@ def post_conversion(body: dict):
     conversion, created = services.record_conversion(brand_id=api_user().id, **values)
     db.session.commit()
     return conversion_json(conversion) | {"duplicate": not created}, 201 if created else 200
-
-
-def _signed(body: bytes) -> bool:
-    secret = current_app.config["ANALYTICS_BATCH_SECRET"]
-    header = request.headers.get("X-Signature", "")
-    if not secret or not header.startswith("sha256="):
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header[7:])
 
 
 class HitEvent(StrictSchema):
@@ -209,7 +199,7 @@ def post_batch(body: dict):
         )
     brand = _bearer_user()
     brand = brand if brand is not None and brand.role == Role.BRAND else None
-    signed = _signed(request.get_data(cache=True))
+    signed = signed_by_edge(request.get_data(cache=True))
     if brand is None and not signed:
         return json_error(
             401, "unauthorized", _("A brand API key or a valid signature is required.")

@@ -1,7 +1,10 @@
 """Per-API-key rate limits: one budget per key across the whole of /api/v1.
 
 Every call is counted before its view runs, against the key it carries (a call without a key,
-to a public operation, against its IP address). The counters live in the limiter's storage
+to a public operation, against its IP address). An edge server's batch of views and clicks
+signed with ANALYTICS_BATCH_SECRET is not counted: the signature is its credential, and a
+collector sending 8 billion views a day from a few addresses would spend any per-address
+budget in seconds (a bad signature is counted like any call without a key). The counters live in the limiter's storage
 (app/ratelimits.py: Redis when ``REDIS_URL`` is set, else the database, so that every gunicorn
 worker counts the same calls; each process's memory only while both are down).
 
@@ -24,6 +27,7 @@ from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
 
 from app import viewer_cache
+from app.analytics.signing import signed_by_edge
 from app.errors import json_error
 from app.extensions import limiter
 from app.ratelimits import RedisOrDatabaseStorage
@@ -53,6 +57,8 @@ def count_call() -> tuple[Response, int] | None:
     """The API blueprint's ``before_request``: spend one call, refuse it over the budget."""
     if not limiter.enabled or not current_app.config["RATELIMIT_ENABLED"]:
         return None
+    if "X-Signature" in request.headers and signed_by_edge(request.get_data(cache=True)):
+        return None  # an edge server's signed batch: the signature is its credential
     item, key = _limit(), caller_key()
     storage = limiter.limiter.storage
     if isinstance(storage, RedisOrDatabaseStorage):

@@ -64,3 +64,21 @@ def test_calls_without_a_key_share_a_budget_per_address(client, three_a_minute):
 
 def test_web_pages_carry_no_api_budget(client, three_a_minute):
     assert "RateLimit-Limit" not in client.get("/").headers
+
+
+def test_an_edge_servers_signed_batches_spend_no_budget_and_bad_signatures_do(
+    app, client, three_a_minute, monkeypatch
+):
+    """A collector posting signed view batches from one address is not held to the budget of
+    calls without a key (300 a minute by default: 2,500 events/s); a wrong signature is a call
+    without a key like any other, counted and refused past the budget."""
+    from tests.analytics.support import published_note
+    from tests.analytics.test_batch import hit, signed_post
+
+    monkeypatch.setitem(app.config, "ANALYTICS_BATCH_SECRET", "edge-secret")
+    code = published_note().tracking_code
+    answers = [signed_post(client, {"events": [hit(code, n)]}) for n in range(5)]
+    assert [a.status_code for a in answers] == [200] * 5
+    assert all(a.get_json()["accepted"] == 1 for a in answers)
+    forged = [signed_post(client, {"events": [hit(code, 9)]}, secret="guess") for _ in range(3)]  # noqa: S106
+    assert [a.status_code for a in forged] == [401, 401, 429]
