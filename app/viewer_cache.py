@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from app import pagecache
 from app.i18n import LANG_COOKIE
 from app.orgs.acting import ACTING_BRAND_KEY
+from app.stamps import STAMP_MAX_AGE
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +84,14 @@ def _kept(full_key: tuple) -> str | None:
 
 
 def viewer_page(
-    key: Any, build: Callable[[], str], ttl: float = pagecache.VIEWER_TTL, shared: bool = False
-) -> str | None:
+    key: Any, build: Callable[[], str], ttl: float = pagecache.VIEWER_TTL, shared: bool = False,
+    stamps: tuple[str, ...] = (),
+) -> str | None:  # fmt: skip
     """A signed-in viewer's page (``build()`` renders it), cached for them; None when it cannot
     be (anonymous, a flashed message waiting, the cache off): the caller renders as usual.
     ``ttl`` bounds how old what others changed may be (a dashboard: a few seconds). ``shared``
-    (a page of figures): with Redis, built by one process for all of them (``_shared``)."""
+    (a page of figures): with Redis, built by one process for all of them (``_shared``), and
+    not rebuilt while ``stamps`` (app/stamps.py) have not moved."""
     full_key = _viewer_key(key)
     if full_key is None:
         return None
@@ -108,18 +111,21 @@ def viewer_page(
 
     client = pagecache._redis() if shared else None
     if client is not None:
-        render = _shared(client, full_key, render, ttl)
+        render = _shared(client, full_key, render, ttl, stamps)
     return pagecache.fill_csrf(pagecache.cached(full_key, render, ttl=ttl))
 
 
-def shared_data(key: Any, build: Callable[[], str], ttl: float, scopes=()) -> str:
+def shared_data(
+    key: Any, build: Callable[[], str], ttl: float, scopes=(), stamps: tuple[str, ...] = ()
+) -> str:
     """What many readers read alike (a campaign's stats for the API), kept in this process as
     ``pagecache.cached`` keeps it (until a change to ``scopes``, ``ttl`` at most) and, with
     Redis, built by one process for all of them (``_shared``: one build per half ``ttl``
-    instead of one per process per ``ttl``)."""
+    instead of one per process per ``ttl``, none while ``stamps`` have not moved)."""
     client = pagecache._redis()
-    render = build if client is None else _shared(client, ("shared-data", *key), build, ttl)
-    return pagecache.cached(key, render, ttl=ttl, scopes=scopes)
+    if client is not None:
+        build = _shared(client, ("shared-data", *key), build, ttl, stamps)
+    return pagecache.cached(key, build, ttl=ttl, scopes=scopes)
 
 
 def _claim(client, name: str, seconds: float) -> bool:
@@ -129,7 +135,9 @@ def _claim(client, name: str, seconds: float) -> bool:
     return bool(client.set(lock, b"1", nx=True, px=max(1, int(seconds * 1000))))
 
 
-def _shared(client, full_key: tuple, render: Callable[[], str], ttl: float) -> Callable[[], str]:
+def _shared(
+    client, full_key: tuple, render: Callable[[], str], ttl: float, stamps: tuple[str, ...] = ()
+) -> Callable[[], str]:
     """``render`` through Redis, for a page of figures kept ``ttl`` seconds (issue 26: each
     gunicorn worker rebuilt it every ``ttl`` on its own; a shared copy that simply expired had
     every worker rebuild it at the same moment). The copy in Redis lives ``ttl`` seconds
@@ -139,23 +147,52 @@ def _shared(client, full_key: tuple, render: Callable[[], str], ttl: float) -> C
     expires; never past the copy's ``ttl``, never more than ``ttl / 2``. When there is no copy
     at all, one process builds and the others wait for it up to SHARED_WAIT seconds. The key
     is the whole viewer key (account, session and viewer versions, language, query string):
-    one reader's figures are never another's. Redis not answering: ``render`` here."""
+    one reader's figures are never another's. Redis not answering: ``render`` here.
+    ``stamps``: when the refresh is due and they have not moved since the copy was built (no
+    change to what it shows, app/stamps.py), the copy is kept another ``ttl`` instead of being
+    rebuilt, up to STAMP_MAX_AGE after its build."""
     name = hashlib.sha256(repr(full_key).encode()).hexdigest()
     page, half = SHARED_PAGE.format(name), ttl / 2
+    built_at = page + ":stamps"  # "<the stamps read before the build>|<epoch of the build>"
 
     def kept() -> tuple[str, float] | None:
         """The copy in Redis and the seconds it has left, or None."""
         html, millis = client.pipeline(transaction=False).get(page).pttl(page).execute()
         return (html.decode(), millis / 1000) if html is not None and millis > 0 else None
 
+    def now_stamps() -> str:
+        return ",".join((v or b"0").decode() for v in client.mget(stamps)) if stamps else ""
+
+    def unchanged(html: str) -> bool:
+        """Keep the copy another ``ttl``: its stamps have not moved (read and kept at once)."""
+        if not stamps:
+            return False
+        record, *current = client.pipeline(transaction=False).get(built_at).mget(stamps).execute()
+        seen, _sep, epoch = (record or b"").decode().rpartition("|")
+        now = ",".join((v or b"0").decode() for v in current[0])
+        if record is None or seen != now or time.time() - float(epoch) > STAMP_MAX_AGE:
+            return False
+        millis = max(1, int(ttl * 1000))
+        client.pipeline(transaction=False).set(page, html.encode(), px=millis).pexpire(
+            built_at, millis
+        ).execute()
+        return True
+
     def build() -> str:
         started = time.monotonic()
+        try:
+            read = now_stamps()  # before the figures are read
+        except Exception:  # Redis down: a copy with no stamps is rebuilt when due
+            read = "-"
         html = render()
         left = ttl - (time.monotonic() - started)  # the figures were read at the start
         pagecache.expires_within(min(half, left))
         if left > 0:
             try:
-                client.set(page, html.encode(), px=max(1, int(left * 1000)))
+                millis = max(1, int(left * 1000))
+                client.pipeline(transaction=False).set(page, html.encode(), px=millis).set(
+                    built_at, f"{read}|{time.time() - (ttl - left)}", px=millis
+                ).execute()
             except Exception as error:
                 log.warning("page of figures not shared through Redis (%s)", error)
         return html
@@ -167,7 +204,9 @@ def _shared(client, full_key: tuple, render: Callable[[], str], ttl: float) -> C
                 if not _claim(client, name, half):
                     copy = _wait(kept)
             elif copy[1] <= half and _claim(client, name, half):
-                copy = None  # this process refreshes it; the others serve the current copy
+                # This process refreshes it (the others serve the current copy): with nothing
+                # changed since it was built, the copy itself is kept another ttl.
+                copy = (copy[0], ttl) if unchanged(copy[0]) else None
         except Exception as error:  # Redis down: build here, kept here as without Redis
             log.warning("page of figures not read from Redis (%s)", error)
             return render()

@@ -222,8 +222,11 @@ def shared_versions(app, cache_on, monkeypatch):
     client = Redis.from_url(app.config["REDIS_URL"])
     monkeypatch.setattr(pagecache, "_redis", lambda config=None: client)
     yield client
-    for key in client.scan_iter("pagecache:*"):
-        client.delete(key)
+    # What these tests' commits left there: ids are reused after the rollback, so a leftover
+    # "account changed" mark would void a later test's kept API key.
+    for pattern in ("pagecache:*", "apikeys:*", "apikey:*", "figures:*"):
+        for key in client.scan_iter(pattern):
+            client.delete(key)
 
 
 @pytest.mark.redis
@@ -553,6 +556,80 @@ def _tables_read(client, url: str, **kwargs) -> tuple[set[str], object]:
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     return tables, response
+
+
+@pytest.mark.redis
+def test_with_redis_a_page_of_figures_is_not_rebuilt_while_nothing_it_shows_changed(
+    app, shared_versions
+):
+    """Issue 26: a dashboard was rebuilt every few seconds whether or not anything changed.
+    When its refresh is due, a copy whose stamps (app/stamps.py) have not moved is kept another
+    ttl; its own brand's change, or a change naming no brand, rebuilds it; another brand's
+    change does not; and it is rebuilt after STAMP_MAX_AGE whatever the stamps say."""
+    import hashlib
+
+    from app import stamps, viewer_cache
+
+    key = ("viewer", 7, 1, b"0", None, None, "", "analytics.campaign", 5, b"")
+    builds: list[int] = []
+
+    def render() -> str:
+        builds.append(1)
+        return f"figures {len(builds)}"
+
+    shared = viewer_cache._shared(shared_versions, key, render, 5.0, stamps.keys_for_brand(41))
+    name = hashlib.sha256(repr(key).encode()).hexdigest()
+    page = viewer_cache.SHARED_PAGE.format(name)
+
+    def due() -> str:
+        """Past half of the copy's life, as another process finds it."""
+        shared_versions.pexpire(page, 2000)
+        shared_versions.pexpire(page + ":stamps", 2000)
+        shared_versions.delete(viewer_cache.SHARED_LOCK.format(name))
+        return shared()
+
+    assert shared() == "figures 1"
+    assert due() == "figures 1" and shared_versions.pttl(page) > 4000  # kept another 5 s
+    stamps.bump(brands=[99])  # another brand's order
+    assert due() == "figures 1"
+    stamps.bump(brands=[41])  # its own brand's
+    assert due() == "figures 2"
+    assert due() == "figures 2"
+    stamps.bump(everything=True)  # a change that names no brand
+    assert due() == "figures 3"
+    record = shared_versions.get(page + ":stamps").decode()
+    seen, _sep, epoch = record.rpartition("|")
+    old = float(epoch) - stamps.STAMP_MAX_AGE - 1
+    shared_versions.set(page + ":stamps", f"{seen}|{old}")
+    assert due() == "figures 4"  # too old to be kept on its stamps
+
+
+@pytest.mark.redis
+def test_with_redis_committed_changes_and_stored_tracking_move_their_brands_stamps(
+    app, shared_versions
+):
+    from app import stamps
+    from app.analytics import pipeline
+    from app.analytics.event_rows import encode_rows
+    from tests.analytics.support import event as tracking_event
+
+    brand, other = make_user("brand"), make_user("brand")
+    campaign = campaign_for(brand)
+
+    def stamps_of(brand_id: int) -> list:
+        return shared_versions.mget(stamps.keys_for_brand(brand_id))
+
+    before, theirs = stamps_of(brand.id), stamps_of(other.id)
+    note = published_note(campaign)  # commits rows naming the brand (its note, contract …)
+    after = stamps_of(brand.id)
+    assert after[1] != before[1] and stamps_of(other.id)[1] == theirs[1]
+    make_user("kol")  # a row naming no brand: every page of figures
+    assert stamps_of(other.id)[0] != theirs[0]
+
+    after = stamps_of(brand.id)
+    rows = encode_rows([tracking_event(note, visitor=f"{i:032x}") for i in range(3)])
+    pipeline._store_and_ack(shared_versions, "analytics:test", ["0-1"], rows, 3)
+    assert stamps_of(brand.id)[1] != after[1]  # the writer stored the campaign's events
 
 
 def test_without_redis_a_page_of_figures_is_kept_here_its_whole_seconds(app, cache_on):

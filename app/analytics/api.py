@@ -10,7 +10,7 @@ from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app import viewer_cache
+from app import stamps, viewer_cache
 from app.analytics import pipeline, queries, services
 from app.analytics.api_schemas import ConversionFields, Stats
 from app.analytics.signing import signed_by_edge
@@ -247,6 +247,7 @@ def _stats_response(query: dict, readable: Callable[[], dict]):
 
     def checked() -> str:
         scope = readable()
+        brand = scope.pop("stamp_brand")  # whose changes move what these figures show
 
         def build() -> str:
             stats = queries.stats_for(rng=rng, **scope)
@@ -257,7 +258,9 @@ def _stats_response(query: dict, readable: Callable[[], dict]):
         if not seconds:
             return build()
         key = ("api.stats", tuple(sorted(scope.items())), rng.since, rng.until, rng.granularity)
-        return viewer_cache.shared_data(key, build, ttl=seconds, scopes=_scopes(scope))
+        return viewer_cache.shared_data(
+            key, build, ttl=seconds, scopes=_scopes(scope), stamps=stamps.keys_for_brand(brand)
+        )
 
     if not seconds:
         body = checked()
@@ -288,7 +291,7 @@ def _stats_doc(operation_id: str, summary: str):
 def campaign_stats(args: dict, campaign_id: int):
     def readable() -> dict:
         campaign = queries.brand_campaign(brand_id=api_user().id, campaign_id=campaign_id)
-        return {"campaign_id": campaign.id}
+        return {"campaign_id": campaign.id, "stamp_brand": campaign.brand_id}
 
     return _stats_response(args, readable)
 
@@ -299,7 +302,8 @@ def campaign_stats(args: dict, campaign_id: int):
 def note_stats(args: dict, note_id: int):
     def readable() -> dict:
         note = queries.readable_note(note_id=note_id, user=api_user())
-        return {"note_id": note.id, "with_money": api_user().id == note.brand_id}
+        return {"note_id": note.id, "with_money": api_user().id == note.brand_id,
+                "stamp_brand": note.brand_id}  # fmt: skip
 
     return _stats_response(args, readable)
 
@@ -310,6 +314,7 @@ def note_stats(args: dict, note_id: int):
 def contract_stats(args: dict, contract_id: int):
     def readable() -> dict:
         contract = queries.readable_contract(contract_id=contract_id, user=api_user())
-        return {"contract_id": contract.id, "with_money": api_user().id == contract.brand_id}
+        return {"contract_id": contract.id, "with_money": api_user().id == contract.brand_id,
+                "stamp_brand": contract.brand_id}  # fmt: skip
 
     return _stats_response(args, readable)

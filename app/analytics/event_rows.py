@@ -69,6 +69,12 @@ def _unescape(value: str) -> str:
     return "".join(out)
 
 
+def campaigns_of(data: bytes) -> set[int]:
+    """The campaign ids of ``encode_rows`` output (no field holds a raw tab: COPY escapes)."""
+    at = COLUMNS.index("campaign_id")
+    return {int(line.split(b"\t", at + 1)[at]) for line in data.split(b"\n") if line}
+
+
 def decode_rows(data: bytes) -> list[dict]:
     """The events of ``encode_rows`` output, back as pipeline events (the SQLite writer)."""
     events = []

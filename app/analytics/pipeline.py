@@ -20,7 +20,8 @@ import time
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.analytics.event_rows import encode_rows
+from app import stamps
+from app.analytics.event_rows import campaigns_of, encode_rows
 from app.analytics.hitbuffer import HitBuffer
 from app.analytics.store import current_store
 from app.context import in_app_context
@@ -68,6 +69,7 @@ def _to_database(rows: bytes) -> None:
     try:
         current_store().ingest_rows(rows)  # ANALYTICS_STORE's
         db.session.commit()
+        stamps.bump_campaigns(campaigns_of(rows))
     except Exception as error:
         db.session.rollback()
         log.error("tracking event refused by the database: %s", error)
@@ -166,6 +168,7 @@ def _store_and_ack(client, stream: str, ids: list, rows: bytes, count: int) -> i
     acknowledge(pipe, stream, current_app.config["ANALYTICS_GROUP"], ids)
     tracking_written(pipe, count)  # for /metrics, same round trip
     pipe.execute()
+    stamps.bump_campaigns(campaigns_of(rows))  # their brands' pages of figures are rebuilt
     return count
 
 

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import viewer_cache
+from app import stamps, viewer_cache
 from app.analytics import charts, orders, queries, services, tracking
 from app.analytics import media_kit as media_kit_links
 from app.analytics.metrics import sort_rows
@@ -146,7 +146,10 @@ def overview():
     seconds = current_app.config["ANALYTICS_DASHBOARD_SECONDS"]
     if request.args.get("refresh") or not seconds:
         return _overview_page()
-    html = viewer_cache.viewer_page(_overview_key(), _overview_page, ttl=seconds, shared=True)
+    html = viewer_cache.viewer_page(
+        _overview_key(), _overview_page, ttl=seconds, shared=True,
+        stamps=stamps.keys_for_brand(current_user.id),
+    )  # fmt: skip
     return html if html is not None else _overview_page()
 
 
@@ -181,8 +184,9 @@ def campaign(campaign_id: int):
     if request.args.get("refresh") or not seconds:
         return _campaign_page(campaign_id)
     html = viewer_cache.viewer_page(
-        _dashboard_key(campaign_id), lambda: _campaign_page(campaign_id), ttl=seconds, shared=True
-    )
+        _dashboard_key(campaign_id), lambda: _campaign_page(campaign_id), ttl=seconds,
+        shared=True, stamps=stamps.keys_for_brand(current_user.id),
+    )  # fmt: skip
     return html if html is not None else _campaign_page(campaign_id)
 
 
