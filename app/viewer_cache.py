@@ -140,59 +140,73 @@ def _shared(
 ) -> Callable[[], str]:
     """``render`` through Redis, for a page of figures kept ``ttl`` seconds (issue 26: each
     gunicorn worker rebuilt it every ``ttl`` on its own; a shared copy that simply expired had
-    every worker rebuild it at the same moment). The copy in Redis lives ``ttl`` seconds
-    (the age the page states). Past half its life, one process (``_claim``) builds the next
+    every worker rebuild it at the same moment). The copy in Redis is fresh ``ttl`` seconds
+    (the age the page states). Past half of that, one process (``_claim``) builds the next
     copy while the others go on serving the current one (stale-while-revalidate); a process
     keeps a copy itself until the copy's half life, or, when it is past that, until it
-    expires; never past the copy's ``ttl``, never more than ``ttl / 2``. When there is no copy
-    at all, one process builds and the others wait for it up to SHARED_WAIT seconds. The key
-    is the whole viewer key (account, session and viewer versions, language, query string):
-    one reader's figures are never another's. Redis not answering: ``render`` here.
-    ``stamps``: when the refresh is due and they have not moved since the copy was built (no
-    change to what it shows, app/stamps.py), the copy is kept another ``ttl`` instead of being
-    rebuilt, up to STAMP_MAX_AGE after its build."""
+    expires; never past the copy's ``ttl``, never more than ``ttl / 2``. When there is no fresh
+    copy at all, one process builds and the others wait for it up to SHARED_WAIT seconds. The
+    key is the whole viewer key (account, session and viewer versions, language, query
+    string): one reader's figures are never another's. Redis not answering: ``render`` here.
+
+    ``stamps`` (app/stamps.py): the copy records them as read before its build. When its
+    refresh is due, or it is past ``ttl`` (nobody asked for it meanwhile), and they have not
+    moved, nothing it shows changed: it is fresh again for ``ttl`` instead of being rebuilt,
+    up to STAMP_MAX_AGE after its build (Redis keeps it that long)."""
     name = hashlib.sha256(repr(full_key).encode()).hexdigest()
     page, half = SHARED_PAGE.format(name), ttl / 2
-    built_at = page + ":stamps"  # "<the stamps read before the build>|<epoch of the build>"
+    record = page + ":stamps"  # "<stamps read before the build>|<built at>|<known current at>"
 
     def kept() -> tuple[str, float] | None:
-        """The copy in Redis and the seconds it has left, or None."""
-        html, millis = client.pipeline(transaction=False).get(page).pttl(page).execute()
-        return (html.decode(), millis / 1000) if html is not None and millis > 0 else None
+        """The copy in Redis and the seconds it stays fresh (<= 0: to be confirmed), or None."""
+        html, millis, noted = (
+            client.pipeline(transaction=False).get(page).pttl(page).get(record).execute()
+        )
+        if html is None or millis <= 0:
+            return None
+        if not stamps:
+            return html.decode(), millis / 1000
+        current_at = float(noted.decode().rsplit("|", 1)[1]) if noted else 0.0
+        return html.decode(), ttl - (time.time() - current_at)
+
+    def fresh() -> tuple[str, float] | None:
+        copy = kept()
+        return copy if copy is not None and copy[1] > 0 else None
 
     def now_stamps() -> str:
-        return ",".join((v or b"0").decode() for v in client.mget(stamps)) if stamps else ""
+        return ",".join((v or b"0").decode() for v in client.mget(stamps))
 
-    def unchanged(html: str) -> bool:
-        """Keep the copy another ``ttl``: its stamps have not moved (read and kept at once)."""
+    def confirmed(html: str) -> tuple[str, float] | None:
+        """The copy, fresh again for ``ttl``: its stamps have not moved since its build."""
         if not stamps:
-            return False
-        record, *current = client.pipeline(transaction=False).get(built_at).mget(stamps).execute()
-        seen, _sep, epoch = (record or b"").decode().rpartition("|")
-        now = ",".join((v or b"0").decode() for v in current[0])
-        if record is None or seen != now or time.time() - float(epoch) > STAMP_MAX_AGE:
-            return False
-        millis = max(1, int(ttl * 1000))
-        client.pipeline(transaction=False).set(page, html.encode(), px=millis).pexpire(
-            built_at, millis
-        ).execute()
-        return True
+            return None
+        noted = client.get(record)
+        seen, built, _current_at = (noted or b"||0").decode().split("|")
+        if noted is None or seen != now_stamps() or time.time() - float(built) > STAMP_MAX_AGE:
+            return None
+        client.set(record, f"{seen}|{built}|{time.time()}", keepttl=True)
+        return html, ttl
 
     def build() -> str:
-        started = time.monotonic()
+        started, at = time.monotonic(), time.time()
         try:
-            read = now_stamps()  # before the figures are read
+            read = now_stamps() if stamps else ""  # before the figures are read
         except Exception:  # Redis down: a copy with no stamps is rebuilt when due
             read = "-"
         html = render()
-        left = ttl - (time.monotonic() - started)  # the figures were read at the start
+        elapsed = time.monotonic() - started
+        left = ttl - elapsed  # the figures were read at the start
         pagecache.expires_within(min(half, left))
         if left > 0:
             try:
-                millis = max(1, int(left * 1000))
-                client.pipeline(transaction=False).set(page, html.encode(), px=millis).set(
-                    built_at, f"{read}|{time.time() - (ttl - left)}", px=millis
-                ).execute()
+                pipe = client.pipeline(transaction=False)
+                if stamps:
+                    millis = max(1, int((STAMP_MAX_AGE - elapsed) * 1000))
+                    pipe.set(page, html.encode(), px=millis)
+                    pipe.set(record, f"{read}|{at}|{at}", px=millis)
+                else:
+                    pipe.set(page, html.encode(), px=max(1, int(left * 1000)))
+                pipe.execute()
             except Exception as error:
                 log.warning("page of figures not shared through Redis (%s)", error)
         return html
@@ -200,13 +214,12 @@ def _shared(
     def shared() -> str:
         try:
             copy = kept()
-            if copy is None:  # the first build, or the refresh came too late
-                if not _claim(client, name, half):
-                    copy = _wait(kept)
-            elif copy[1] <= half and _claim(client, name, half):
-                # This process refreshes it (the others serve the current copy): with nothing
-                # changed since it was built, the copy itself is kept another ttl.
-                copy = (copy[0], ttl) if unchanged(copy[0]) else None
+            if copy is not None and copy[1] <= half and _claim(client, name, half):
+                # This process refreshes it (the others serve the current copy while it is
+                # fresh): with nothing changed since its build, the copy itself is confirmed.
+                copy = confirmed(copy[0])
+            elif copy is None or copy[1] <= 0:  # none yet, or past ttl: another refreshes it
+                copy = _wait(fresh) if copy is not None or not _claim(client, name, half) else None
         except Exception as error:  # Redis down: build here, kept here as without Redis
             log.warning("page of figures not read from Redis (%s)", error)
             return render()
