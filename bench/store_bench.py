@@ -17,7 +17,9 @@ run by chdb in this process),
    merged (OPTIMIZE … FINAL: what background merges converge to). PostgreSQL's dashboard at 1M and 10M events is `make bench`'s own
    figure (its dashboard campaigns, filled by ``flask analytics generate``).
 
-BENCH_DATABASE_URL (default .../bench_store, created), BENCH_REDIS_URL (default db 11).
+BENCH_DATABASE_URL (default .../bench_store, created), BENCH_REDIS_URL (default db 11),
+BENCH_STORE_CHDB_DIR (chdb's data directory, kept: a rerun resumes from the events there;
+default a new temporary one — recorded figures come from a new one).
 Prints one JSON object and writes bench/results/store-<date>.json (or BENCH_STORE_RESULT).
 """
 
@@ -124,9 +126,12 @@ def dashboard_p50(store, day) -> float:
     return round(statistics.median(times), 1)
 
 
+# number × span in Int128: in Int64 it overflowed past 3.6M rows a statement and put most
+# events outside the 30 days read (before 2026-12-06 evening: earlier figures read a part).
 GENERATE = """INSERT INTO kol_analytics.events
 SELECT lower(hex(sipHash128({seed:UInt64}, number))), if(number % 100 < 8, 'click', 'view'),
-  fromUnixTimestamp64Micro({first:Int64} + intDiv(number * {span:Int64}, {count:UInt64}), 'UTC'),
+  fromUnixTimestamp64Micro(
+    toInt64({first:Int64} + intDiv(toInt128(number) * {span:Int64}, {count:UInt64})), 'UTC'),
   (number * 7919) % 1000 + 1 AS note, note, note % 50 + 1, {kol:UInt64},
   lower(hex(sipHash64(number % 200000))), NULL, number % 100 >= 95, number % 7 != 0
 FROM numbers({count:UInt64})"""
@@ -166,7 +171,8 @@ def run_store(name: str) -> dict:
                       ANALYTICS_STORE=name, ANALYTICS_STREAM=f"bench:store:{name}",
                       ANALYTICS_WRITER_SESSIONS="2", FLASK_SKIP_DOTENV="1")  # fmt: skip
     if name == "clickhouse":
-        os.environ["CLICKHOUSE_URL"] = "chdb://" + tempfile.mkdtemp(prefix="bench-store-")
+        kept = os.environ.get("BENCH_STORE_CHDB_DIR")  # kept between runs: sizes resume
+        os.environ["CLICKHOUSE_URL"] = "chdb://" + (kept or tempfile.mkdtemp(prefix="bench-store-"))
     from flask_migrate import upgrade
 
     from app import create_app
