@@ -23,6 +23,7 @@ from app.analytics.event_rows import encode_rows
 from app.analytics.rollups import flag_views
 from app.analytics.store import Scope
 from app.analytics.store.clickhouse import EVENT_COLUMNS, ClickHouseStore, _tsv
+from app.analytics.store.clickhouse_sql import TABLES
 from app.analytics.store.transports import ChdbTransport
 
 CHUNK = 20_000  # the writer's chunk (app/analytics/pipeline.py INGEST_CHUNK)
@@ -56,7 +57,7 @@ def main(n_store: int, n_engine: int) -> dict:
 
     # The engine alone: one batch of n_engine events (flags decided beforehand by the same
     # rule) inserted as one statement into emptied tables, the materialized views included.
-    for table in ("events", "hourly", "event_ids", "marks"):
+    for table in TABLES:
         transport.command("TRUNCATE TABLE kol_analytics." + table)
     batch = synthetic(n_engine, rng, start)
     rows = _tsv(flag_views(batch, window=timedelta(minutes=30), marks={}, seen_days=set(),
