@@ -68,13 +68,14 @@ def main(n_store: int, n_engine: int) -> dict:
 
     transport.command("OPTIMIZE TABLE kol_analytics.events FINAL")
     transport.command("OPTIMIZE TABLE kol_analytics.hourly FINAL")
+    transport.command("OPTIMIZE TABLE kol_analytics.daily FINAL")
     sizes = {
         table: transport.rows(
             "SELECT sum(rows), sum(data_compressed_bytes), sum(data_uncompressed_bytes) "
             "FROM system.parts WHERE database = 'kol_analytics' AND table = {t:String} AND active",
             {"t": table},
         )[0]
-        for table in ("events", "hourly", "event_ids", "marks")
+        for table in TABLES
     }
     day = datetime.fromtimestamp(start, UTC).date()
     latency = {}
@@ -99,6 +100,8 @@ def main(n_store: int, n_engine: int) -> dict:
         "events_bytes_per_event_uncompressed": round(events_raw / events_rows, 1),
         "hourly_rows": sizes["hourly"][0],
         "hourly_bytes_per_event": round(sizes["hourly"][1] / events_rows, 1),
+        "daily_rows": sizes["daily"][0],
+        "daily_bytes_per_event": round(sizes["daily"][1] / events_rows, 1),
         "event_ids_bytes_per_event": round(sizes["event_ids"][1] / events_rows, 1),
         "marks_bytes_per_event": round(sizes["marks"][1] / events_rows, 1),
         "dashboard_read_latency": latency,
