@@ -1,9 +1,10 @@
 """The ClickHouse store: raw events in a MergeTree table partitioned by month and kept
-ANALYTICS_RETENTION_DAYS (a TTL), rolled up on insert by a materialized view into an
-AggregatingMergeTree table per note per hour. Unique visitors are kept as mergeable
-``uniqExact`` states, so the distinct visitors of any scope over any period are exact (a merge
-of the hours' states, never a sum of daily counts); docs/analytics.md "The analytics store"
-says why uniqExact and what it costs.
+ANALYTICS_RETENTION_DAYS (a TTL), rolled up on insert by materialized views into
+AggregatingMergeTree tables per note per hour and, from those, per note per day (whole-day
+reads: the dashboards). Unique visitors are kept as mergeable ``uniqExact`` states, so the
+distinct visitors of any scope over any period are exact (a merge of the days' or hours'
+states, never a sum of daily counts); docs/analytics.md "The analytics store" says why
+uniqExact and what it costs.
 
 The writer's rules are today's, decided by the engine: the batch goes in as the stream carries
 it (COPY text rows are TabSeparated) and two INSERT … SELECT statements store its new events —
