@@ -23,6 +23,7 @@ from app.analytics.event_rows import encode_rows
 from app.analytics.rollups import flag_views
 from app.analytics.store import Scope
 from app.analytics.store.clickhouse import EVENT_COLUMNS, ClickHouseStore, _tsv
+from app.analytics.store.clickhouse_sql import TABLES
 from app.analytics.store.transports import ChdbTransport
 
 CHUNK = 20_000  # the writer's chunk (app/analytics/pipeline.py INGEST_CHUNK)
@@ -56,7 +57,7 @@ def main(n_store: int, n_engine: int) -> dict:
 
     # The engine alone: one batch of n_engine events (flags decided beforehand by the same
     # rule) inserted as one statement into emptied tables, the materialized views included.
-    for table in ("events", "hourly", "event_ids", "marks"):
+    for table in TABLES:
         transport.command("TRUNCATE TABLE kol_analytics." + table)
     batch = synthetic(n_engine, rng, start)
     rows = _tsv(flag_views(batch, window=timedelta(minutes=30), marks={}, seen_days=set(),
@@ -67,13 +68,14 @@ def main(n_store: int, n_engine: int) -> dict:
 
     transport.command("OPTIMIZE TABLE kol_analytics.events FINAL")
     transport.command("OPTIMIZE TABLE kol_analytics.hourly FINAL")
+    transport.command("OPTIMIZE TABLE kol_analytics.daily FINAL")
     sizes = {
         table: transport.rows(
             "SELECT sum(rows), sum(data_compressed_bytes), sum(data_uncompressed_bytes) "
             "FROM system.parts WHERE database = 'kol_analytics' AND table = {t:String} AND active",
             {"t": table},
         )[0]
-        for table in ("events", "hourly", "event_ids", "marks")
+        for table in TABLES
     }
     day = datetime.fromtimestamp(start, UTC).date()
     latency = {}
@@ -98,6 +100,8 @@ def main(n_store: int, n_engine: int) -> dict:
         "events_bytes_per_event_uncompressed": round(events_raw / events_rows, 1),
         "hourly_rows": sizes["hourly"][0],
         "hourly_bytes_per_event": round(sizes["hourly"][1] / events_rows, 1),
+        "daily_rows": sizes["daily"][0],
+        "daily_bytes_per_event": round(sizes["daily"][1] / events_rows, 1),
         "event_ids_bytes_per_event": round(sizes["event_ids"][1] / events_rows, 1),
         "marks_bytes_per_event": round(sizes["marks"][1] / events_rows, 1),
         "dashboard_read_latency": latency,

@@ -29,9 +29,10 @@ def chdb_transport(tmp_path_factory):
 
 def _empty(transport) -> None:
     from app.analytics.store.clickhouse import ClickHouseStore
+    from app.analytics.store.clickhouse_sql import TABLES
 
     ClickHouseStore(transport, window_minutes=30, retention_days=90)  # the tables, if missing
-    for table in ("events", "hourly", "event_ids", "marks"):
+    for table in TABLES:
         transport.command(f"TRUNCATE TABLE kol_analytics.{table}")
 
 

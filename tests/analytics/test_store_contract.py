@@ -339,3 +339,30 @@ def test_signed_in_views_give_the_recommender_each_persons_last_counted_view(sto
     assert found == sorted([(shopper.id, note.id, minutes(40)),
                             (shopper.id, other.id, minutes(-90))])  # fmt: skip
     assert all(at.tzinfo is not None for _u, _n, at in store.signed_in_views())
+
+
+def test_a_clickhouse_store_made_before_the_daily_rollup_gets_its_days_from_the_hours(
+    clickhouse_store, chdb_transport
+):
+    """Whole-day reads come from ``kol_analytics.daily``; a store whose data predates that
+    table (hourly rows only) fills it from the hours when it first starts with it."""
+    from app.analytics.store.clickhouse import ClickHouseStore
+
+    campaign = campaign_for()
+    note, sibling = published_note(campaign), published_note(campaign)
+    ingest(clickhouse_store, [
+        event(note, visitor=A, at=minutes(-24 * 60)),
+        event(note, visitor=A, at=minutes(0)),
+        event(sibling, visitor=B, at=minutes(6)),
+        event(note, "click", visitor=B, at=minutes(7)),
+    ])  # fmt: skip
+    scope, start = Scope("campaign", campaign.id), DAY - timedelta(days=1)
+    before = clickhouse_store.figures(scope, start, DAY), clickhouse_store.daily(scope, start, DAY)
+    chdb_transport.command("DROP VIEW kol_analytics.daily_mv")
+    chdb_transport.command("DROP TABLE kol_analytics.daily")
+
+    restarted = ClickHouseStore(chdb_transport, window_minutes=30, retention_days=90)
+    after = restarted.figures(scope, start, DAY), restarted.daily(scope, start, DAY)
+    assert after == before
+    assert after[0]["views"] == 3 and after[0]["clicks"] == 1
+    assert (after[0]["unique_visitors"], after[0]["uniques"]) == (2, 3)

@@ -13,6 +13,7 @@ from clickhouse_connect.driver.binding import format_bind_value
 from app.analytics.event_rows import encode_rows
 from app.analytics.store import Scope
 from app.analytics.store.clickhouse import ClickHouseStore
+from app.analytics.store.clickhouse_sql import TABLES
 from app.analytics.store.transports import ServerTransport, insert_statement
 
 WHEN = (datetime.now(UTC) - timedelta(hours=5)).timestamp()
@@ -69,7 +70,7 @@ def test_the_server_transport_sends_what_chdb_executes(clickhouse_store, chdb_tr
     chdb_transport.executed = []
     on_chdb = _traffic(ClickHouseStore(chdb_transport, window_minutes=30, retention_days=90))
     executed, chdb_transport.executed = chdb_transport.executed, None
-    for table in ("events", "hourly", "event_ids", "marks"):
+    for table in TABLES:
         chdb_transport.command(f"TRUNCATE TABLE kol_analytics.{table}")
 
     client = RecordingClient(chdb_transport)

@@ -1,9 +1,10 @@
 """The ClickHouse store: raw events in a MergeTree table partitioned by month and kept
-ANALYTICS_RETENTION_DAYS (a TTL), rolled up on insert by a materialized view into an
-AggregatingMergeTree table per note per hour. Unique visitors are kept as mergeable
-``uniqExact`` states, so the distinct visitors of any scope over any period are exact (a merge
-of the hours' states, never a sum of daily counts); docs/analytics.md "The analytics store"
-says why uniqExact and what it costs.
+ANALYTICS_RETENTION_DAYS (a TTL), rolled up on insert by materialized views into
+AggregatingMergeTree tables per note per hour and, from those, per note per day (whole-day
+reads: the dashboards). Unique visitors are kept as mergeable ``uniqExact`` states, so the
+distinct visitors of any scope over any period are exact (a merge of the days' or hours'
+states, never a sum of daily counts); docs/analytics.md "The analytics store" says why
+uniqExact and what it costs.
 
 The writer's rules are today's, decided by the engine: the batch goes in as the stream carries
 it (COPY text rows are TabSeparated) and two INSERT … SELECT statements store its new events —
@@ -27,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from app.analytics.event_rows import _text
 from app.analytics.store import COUNTS, Scope, click_groups
 from app.analytics.store.clickhouse_sql import (
+    BACKFILL_DAYS,
     CAMPAIGN_DAYS,
     CLICKS,
     CLICKS_OF_NOTE,
@@ -35,8 +37,10 @@ from app.analytics.store.clickhouse_sql import (
     DAILY,
     DAY_UNIQUES,
     DELETE_OLD,
+    FIGURES,
     FRESH,
     FRESH_COUNT,
+    HAS_DAYS,
     HOURS,
     INCOMING_COLUMNS,
     NOTE_HOURS,
@@ -45,7 +49,6 @@ from app.analytics.store.clickhouse_sql import (
     SIGNED_IN_VIEWS,
     STAGING,
     STORE_FRESH,
-    TOTALS,
     VISITOR_NOTES,
     schema,
     writer_tag,
@@ -71,6 +74,10 @@ def _day_bounds(start: date, end: date) -> dict:
         "since": int(datetime.combine(start, time(), UTC).timestamp()),
         "until": int(datetime.combine(end + timedelta(1), time(), UTC).timestamp()),
     }
+
+
+def _days(start: date, end: date, scope: Scope) -> dict:
+    return {"start": start, "end": end, "scope": scope.id}
 
 
 def _hour(unix) -> datetime:
@@ -108,8 +115,11 @@ class ClickHouseStore:
         self.retention_days = retention_days
         self._writer = threading.Lock()
         self.staging: dict[str, str] | None = None
+        ((had_days,),) = transport.rows(HAS_DAYS)
         for statement in schema(retention_days):
             transport.command(statement)
+        if not int(had_days):  # a store made before the daily rollup: its days from the hours
+            transport.command(BACKFILL_DAYS)
 
     @classmethod
     def from_url(cls, url: str, **settings) -> ClickHouseStore:
@@ -162,20 +172,18 @@ class ClickHouseStore:
 
     def daily(self, scope: Scope, start: date, end: date) -> dict[int, dict[date, dict]]:
         out: dict[int, dict[date, dict]] = defaultdict(dict)
-        params = {**_day_bounds(start, end), "scope": scope.id}
-        for note, day, *values in self.transport.rows(DAILY[scope.kind], params):
+        for note, day, *values in self.transport.rows(DAILY[scope.kind], _days(start, end, scope)):
             out[int(note)][date.fromisoformat(day)] = dict(
                 zip(COUNTS, map(int, values), strict=True)
             )
         return dict(out)
 
     def figures(self, scope: Scope, start: date, end: date) -> dict:
-        params = {**_day_bounds(start, end), "scope": scope.id}
-        (row,) = self.transport.rows(TOTALS[scope.kind], params)
-        figures = dict(zip(COUNTS, map(int, row), strict=True))
-        figures["unique_visitors"] = figures["uniques"]  # exact: one merge over the period
-        figures["uniques"] = sum(self.day_uniques(scope, start, end).values())
-        return figures
+        """One statement: the sums, the period's distinct visitors (exact: one merge of the
+        days' states) and the days' distinct visitors added up (``uniques``)."""
+        (row,) = self.transport.rows(FIGURES[scope.kind], _days(start, end, scope))
+        figures = dict(zip((*COUNTS[:4], "unique_visitors", "uniques"), map(int, row), strict=True))
+        return {name: figures[name] for name in (*COUNTS, "unique_visitors")}
 
     def counts(self, scope: Scope, since: datetime, until: datetime) -> dict:
         params = {"since": micros(since), "until": micros(until), "scope": scope.id}
@@ -183,8 +191,7 @@ class ClickHouseStore:
         return dict(zip(("views", "clicks", "bot_views", "bot_clicks"), map(int, row), strict=True))
 
     def day_uniques(self, scope: Scope, start: date, end: date) -> dict[date, int]:
-        params = {**_day_bounds(start, end), "scope": scope.id}
-        rows = self.transport.rows(DAY_UNIQUES[scope.kind], params)
+        rows = self.transport.rows(DAY_UNIQUES[scope.kind], _days(start, end, scope))
         return {date.fromisoformat(day): int(n) for day, n in rows if int(n)}
 
     def hours(self, scope: Scope, start: date, end: date) -> dict[datetime, dict]:
@@ -209,7 +216,7 @@ class ClickHouseStore:
         self, campaign_ids: list[int], start: date | None, end: date
     ) -> dict[int, dict[date, dict]]:
         out: dict[int, dict[date, dict]] = defaultdict(dict)
-        bounds = _day_bounds(start or date(1970, 1, 1), end)
+        bounds = {"start": start or date(1970, 1, 1), "end": end}
         for chunk in _chunks(sorted(set(campaign_ids))):
             for campaign_id, day, *values in self.transport.rows(
                 CAMPAIGN_DAYS, {**bounds, "ids": chunk}

@@ -10,6 +10,19 @@ import socket
 
 from app.analytics.store import SCOPES
 
+# kol_analytics.daily's rows from hourly rows: its view's query, and a store's backfill when
+# the table is new (ClickHouseStore.__init__).
+DAYS_OF_HOURS = """SELECT toDate(hour) AS day, campaign_id, note_id,
+  any(contract_id) AS contract_id, any(kol_id) AS kol_id, sum(views) AS views,
+  sum(clicks) AS clicks, sum(bot_views) AS bot_views, sum(bot_clicks) AS bot_clicks,
+  uniqExactMergeState(visitors) AS visitors
+FROM kol_analytics.hourly GROUP BY day, campaign_id, note_id"""
+BACKFILL_DAYS = "INSERT INTO kol_analytics.daily " + DAYS_OF_HOURS
+HAS_DAYS = """SELECT count() FROM system.tables
+WHERE database = 'kol_analytics' AND name = 'daily'"""
+# Every table of stored data (the tests empty them).
+TABLES = ("events", "hourly", "daily", "event_ids", "marks")
+
 # The schema, created if missing (ClickHouse has its own schema: no migration). @keep: the
 # raw events' retention in days (an integer).
 SCHEMA = (
@@ -42,6 +55,22 @@ SELECT toStartOfHour(occurred_at) AS hour, campaign_id, note_id,
   countIf(kind = 'click' AND is_bot = 1) AS bot_clicks,
   uniqExactStateIf(visitor, kind = 'view' AND is_bot = 0 AND counted = 1) AS visitors
 FROM kol_analytics.events GROUP BY hour, campaign_id, note_id""",
+    # The same per note per day, filled from each block the hourly view inserts (a cascade):
+    # whole-day reads (the dashboards, the campaign list) merge a day's state, not 24 hours'.
+    # Small granules: a row holds a day's visitor hashes (16 bytes each), and a state read is
+    # a state deserialized — 8192-row granules made a campaign's 600 rows cost 10,000.
+    """CREATE TABLE IF NOT EXISTS kol_analytics.daily (
+  day Date, campaign_id UInt64, note_id UInt64,
+  contract_id SimpleAggregateFunction(any, UInt64), kol_id SimpleAggregateFunction(any, UInt64),
+  views SimpleAggregateFunction(sum, UInt64), clicks SimpleAggregateFunction(sum, UInt64),
+  bot_views SimpleAggregateFunction(sum, UInt64), bot_clicks SimpleAggregateFunction(sum, UInt64),
+  visitors AggregateFunction(uniqExact, String)
+) ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (campaign_id, note_id, day)
+SETTINGS index_granularity = 128""",
+    f"CREATE MATERIALIZED VIEW IF NOT EXISTS kol_analytics.daily_mv TO kol_analytics.daily AS\n"
+    f"{DAYS_OF_HOURS}",
     # The writer's two lookups, each a primary-key read: has an event id been stored, and the
     # last counted view of a (visitor, day, note) (the SQL store's visitor-days). Kept as long
     # as the raw events.
@@ -175,31 +204,36 @@ WHERE occurred_at < fromUnixTimestamp64Micro({cutoff:Int64}, 'UTC')"""
 DELETE_OLD = """ALTER TABLE kol_analytics.events
 DELETE WHERE occurred_at < fromUnixTimestamp64Micro({cutoff:Int64}, 'UTC')
 SETTINGS mutations_sync = 2"""
-# Per scope: @scope is the scope's column (campaign_id, contract_id, note_id, kol_id).
+# Per scope: @scope is the scope's column (campaign_id, contract_id, note_id, kol_id). Whole
+# days (@days, the dashboards) read the daily rollup; hours (@hours) the hourly one.
 _HOURS = """FROM kol_analytics.hourly
 WHERE hour >= toDateTime({since:Int64}, 'UTC') AND hour < toDateTime({until:Int64}, 'UTC')
   AND @scope = {scope:UInt64}"""
+_DAYS = """FROM kol_analytics.daily
+WHERE day >= {start:Date} AND day <= {end:Date} AND @scope = {scope:UInt64}"""
 _SUMS = "sum(views), sum(clicks), sum(bot_views), sum(bot_clicks), uniqExactMerge(visitors)"
 
 
 def _per_scope(template: str) -> dict[str, str]:
-    """``template`` per scope, with @hours (the hours of a period in a scope) and @sums."""
-    template = template.replace("@hours", _HOURS).replace("@sums", _SUMS)
+    """``template`` per scope, with @hours, @days (a period in a scope) and @sums."""
+    template = template.replace("@hours", _HOURS).replace("@days", _DAYS).replace("@sums", _SUMS)
     return {kind: template.replace("@scope", f"{kind}_id") for kind in SCOPES}
 
 
-DAILY = _per_scope(
-    "SELECT note_id, toString(toDate(hour)), @sums @hours GROUP BY note_id, toDate(hour)"
+DAILY = _per_scope("SELECT note_id, toString(day), @sums @days GROUP BY note_id, day")
+# The period's COUNTS, its distinct visitors (one merge of every day's state) and the days'
+# distinct visitors added up (the dashboards' uniques), in one statement.
+FIGURES = _per_scope(
+    """SELECT sum(v), sum(c), sum(bv), sum(bc), uniqExactMerge(seen), sum(finalizeAggregation(seen))
+FROM (SELECT sum(views) AS v, sum(clicks) AS c, sum(bot_views) AS bv, sum(bot_clicks) AS bc,
+  uniqExactMergeState(visitors) AS seen @days GROUP BY day)"""
 )
-TOTALS = _per_scope("SELECT @sums @hours")
 COUNTS_SQL = _per_scope(
     "SELECT sum(views), sum(clicks), sum(bot_views), sum(bot_clicks) FROM kol_analytics.hourly "
     "WHERE hour >= toStartOfHour(fromUnixTimestamp64Micro({since:Int64}, 'UTC')) "
     "AND hour < fromUnixTimestamp64Micro({until:Int64}, 'UTC') AND @scope = {scope:UInt64}"
 )
-DAY_UNIQUES = _per_scope(
-    "SELECT toString(toDate(hour)), uniqExactMerge(visitors) @hours GROUP BY toDate(hour)"
-)
+DAY_UNIQUES = _per_scope("SELECT toString(day), uniqExactMerge(visitors) @days GROUP BY day")
 HOURS = _per_scope(
     "SELECT toUnixTimestamp(hour), sum(views), sum(clicks), sum(bot_views), sum(bot_clicks) "
     "@hours GROUP BY hour"
@@ -216,10 +250,9 @@ SEEN_BY_HOUR = _per_scope(
   GROUP BY upto, note_id
 ) GROUP BY upto"""
 )
-_CAMPAIGN_DAYS = """SELECT campaign_id, toString(toDate(hour)), @sums FROM kol_analytics.hourly
-WHERE campaign_id IN {ids:Array(UInt64)}
-  AND hour >= toDateTime({since:Int64}, 'UTC') AND hour < toDateTime({until:Int64}, 'UTC')
-GROUP BY campaign_id, toDate(hour)"""
+_CAMPAIGN_DAYS = """SELECT campaign_id, toString(day), @sums FROM kol_analytics.daily
+WHERE campaign_id IN {ids:Array(UInt64)} AND day >= {start:Date} AND day <= {end:Date}
+GROUP BY campaign_id, day"""
 CAMPAIGN_DAYS = _CAMPAIGN_DAYS.replace("@sums", _SUMS)
 VISITOR_NOTES = """SELECT note_id, toString(max(day)) AS last FROM kol_analytics.marks
 WHERE visitor = {visitor:String} AND day >= {start:Date}
