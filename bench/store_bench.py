@@ -168,6 +168,96 @@ def sizes_clickhouse(store, kol_id: int) -> dict:
     return out
 
 
+# PostgreSQL's volume, made by the database itself (`flask analytics generate` streams rows from
+# Python: ~25k events/s, hours for 100M): one statement per STEP events inserts them (the same
+# shape as GENERATE: 1,000 notes in 50 campaigns, 200,000 visitors, 8 % clicks, 5 % bots, one
+# in 7 a repeat within the dedupe window), adds their hourly rollups and their visitor-days.
+# The rollups' counters are exact; their per-hour uniques are the hour's distinct visitors (the
+# writer counts a visitor new to the note that day: the same rows, other values).
+PG_GENERATE = """WITH e AS (
+  INSERT INTO analytics_events (event_id, occurred_at, kind, note_id, contract_id, campaign_id,
+    visitor, user_id, is_bot, counted, new_visitor_today, new_campaign_visitor_today,
+    new_kol_visitor_today)
+  SELECT 'b' || :seed || '.' || n,
+    to_timestamp(:first + (n::numeric * :span / :count)::double precision),
+    CASE WHEN n % 100 < 8 THEN 'click' ELSE 'view' END,
+    (n * 7919) % 1000 + 1, (n * 7919) % 1000 + 1, ((n * 7919) % 1000 + 1) % 50 + 1,
+    md5((n % 200000)::text), NULL, n % 100 >= 95, n % 7 <> 0, false, false, false
+  FROM generate_series(1, :count) AS n
+  RETURNING occurred_at, kind, note_id, contract_id, campaign_id, visitor, is_bot, counted
+), h AS (
+  INSERT INTO analytics_hourly (hour, note_id, contract_id, campaign_id, kol_id, views, uniques,
+    campaign_uniques, kol_uniques, clicks, bot_views, bot_clicks, conversions, revenue)
+  SELECT date_trunc('hour', occurred_at), note_id, min(contract_id), min(campaign_id), :kol,
+    count(*) FILTER (WHERE kind = 'view' AND NOT is_bot AND counted),
+    count(DISTINCT visitor) FILTER (WHERE kind = 'view' AND NOT is_bot AND counted),
+    count(DISTINCT visitor) FILTER (WHERE kind = 'view' AND NOT is_bot AND counted),
+    count(DISTINCT visitor) FILTER (WHERE kind = 'view' AND NOT is_bot AND counted),
+    count(*) FILTER (WHERE kind = 'click' AND NOT is_bot),
+    count(*) FILTER (WHERE kind = 'view' AND is_bot),
+    count(*) FILTER (WHERE kind = 'click' AND is_bot), 0, 0
+  FROM e GROUP BY 1, 2
+  ON CONFLICT (note_id, hour) DO UPDATE SET
+    views = analytics_hourly.views + excluded.views,
+    uniques = analytics_hourly.uniques + excluded.uniques,
+    campaign_uniques = analytics_hourly.campaign_uniques + excluded.campaign_uniques,
+    kol_uniques = analytics_hourly.kol_uniques + excluded.kol_uniques,
+    clicks = analytics_hourly.clicks + excluded.clicks,
+    bot_views = analytics_hourly.bot_views + excluded.bot_views,
+    bot_clicks = analytics_hourly.bot_clicks + excluded.bot_clicks
+)
+INSERT INTO analytics_visitor_days (day, visitor, note_id, campaign_id, kol_id, counted_at)
+SELECT (occurred_at AT TIME ZONE 'UTC')::date, visitor, note_id, min(campaign_id), :kol,
+  min(occurred_at)
+FROM e WHERE kind = 'view' AND NOT is_bot AND counted
+GROUP BY 1, 2, 3
+ON CONFLICT DO NOTHING"""
+PG_STEP = 5_000_000
+
+
+def sizes_sql(kol_id: int) -> dict:
+    """PostgreSQL's dashboard read (the SQL store's ``figures`` + ``daily``) at each size of
+    BENCH_STORE_SIZES, events made by PG_GENERATE over 30 days until BENCH_STORE_GEN_SECONDS;
+    read after VACUUM ANALYZE (what autovacuum does after a bulk load)."""
+    from sqlalchemy import func, select, text
+
+    from app.analytics import partitions
+    from app.analytics.models import TrackingEvent
+    from app.analytics.store import current_store
+    from app.extensions import db
+
+    total = db.session.scalar(select(func.count()).select_from(TrackingEvent))
+    db.session.commit()
+    partitions.create_between(datetime.now(UTC) - timedelta(days=31), datetime.now(UTC))
+    db.session.commit()
+    out, began, today = {}, time.monotonic(), datetime.now(UTC).date()
+    first = (datetime.now(UTC) - timedelta(days=30)).timestamp()
+    for size in SIZES:
+        while total < size and time.monotonic() - began < GEN_SECONDS:
+            count = min(PG_STEP, size - total)
+            db.session.execute(text("SET LOCAL TIME ZONE 'UTC'"))
+            db.session.execute(text(PG_GENERATE), {"seed": total, "first": first,
+                                                   "span": 30 * 86_400, "count": count,
+                                                   "kol": kol_id})  # fmt: skip
+            db.session.commit()
+            total += count
+            print(
+                f"    PostgreSQL: {total:,} events ({time.monotonic() - began:.0f} s)", flush=True
+            )
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in ("analytics_hourly", "analytics_visitor_days"):
+                connection.execute(text(f"VACUUM (ANALYZE) {table}"))
+        out[str(size)] = {
+            "events": total,
+            "dashboard_p50_ms": dashboard_p50(current_store(), today),
+            "generated_seconds": round(time.monotonic() - began),
+        }
+        db.session.rollback()
+        if total < size:
+            break
+    return out
+
+
 def run_store(name: str) -> dict:
     os.environ.update(DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL, ANALYTICS_BUFFER="redis",
                       ANALYTICS_STORE=name, ANALYTICS_STREAM=f"bench:store:{name}",
@@ -203,6 +293,8 @@ def run_store(name: str) -> dict:
         print(json.dumps({name: result}), flush=True)
         if name == "clickhouse":
             result["sizes"] = sizes_clickhouse(store, kol.id)
+        else:
+            result["sizes"] = sizes_sql(kol.id)
         return result
 
 
