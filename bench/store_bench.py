@@ -174,17 +174,20 @@ def sizes_clickhouse(store, kol_id: int) -> dict:
 # in 7 a repeat within the dedupe window), adds their hourly rollups and their visitor-days.
 # The rollups' counters are exact; their per-hour uniques are the hour's distinct visitors (the
 # writer counts a visitor new to the note that day: the same rows, other values).
+PG_RAW = os.environ.get("BENCH_STORE_PG_RAW", "0") == "1"
+PG_INSERT_EVENTS = """INSERT INTO analytics_events (event_id, occurred_at, kind, note_id,
+    contract_id, campaign_id, visitor, user_id, is_bot, counted, new_visitor_today,
+    new_campaign_visitor_today, new_kol_visitor_today)"""
 PG_GENERATE = """WITH e AS (
-  INSERT INTO analytics_events (event_id, occurred_at, kind, note_id, contract_id, campaign_id,
-    visitor, user_id, is_bot, counted, new_visitor_today, new_campaign_visitor_today,
-    new_kol_visitor_today)
-  SELECT 'b' || :seed || '.' || n,
-    to_timestamp(:first + (n::numeric * :span / :count)::double precision),
-    CASE WHEN n % 100 < 8 THEN 'click' ELSE 'view' END,
-    (n * 7919) % 1000 + 1, (n * 7919) % 1000 + 1, ((n * 7919) % 1000 + 1) % 50 + 1,
-    md5((n % 200000)::text), NULL, n % 100 >= 95, n % 7 <> 0, false, false, false
-  FROM generate_series(1, :count) AS n
-  RETURNING occurred_at, kind, note_id, contract_id, campaign_id, visitor, is_bot, counted
+  @insert
+  SELECT 'b' || :seed || '.' || n AS event_id,
+    to_timestamp(:first + (n::numeric * :span / :count)::double precision) AS occurred_at,
+    CASE WHEN n % 100 < 8 THEN 'click' ELSE 'view' END AS kind,
+    (n * 7919) % 1000 + 1 AS note_id, (n * 7919) % 1000 + 1 AS contract_id,
+    ((n * 7919) % 1000 + 1) % 50 + 1 AS campaign_id, md5((n % 200000)::text) AS visitor,
+    NULL::bigint AS user_id, n % 100 >= 95 AS is_bot, n % 7 <> 0 AS counted, false, false, false
+  FROM generate_series(CAST(1 AS bigint), CAST(:count AS bigint)) AS n
+  @returning
 ), h AS (
   INSERT INTO analytics_hourly (hour, note_id, contract_id, campaign_id, kol_id, views, uniques,
     campaign_uniques, kol_uniques, clicks, bot_views, bot_clicks, conversions, revenue)
@@ -213,6 +216,16 @@ FROM e WHERE kind = 'view' AND NOT is_bot AND counted
 GROUP BY 1, 2, 3
 ON CONFLICT DO NOTHING"""
 PG_STEP = 5_000_000
+# BENCH_STORE_PG_RAW=1 stores the raw events too (about 25,000 a second here: 100M take over an
+# hour); by default only what they roll up to, which is all the dashboard reads.
+PG_GENERATE = (
+    PG_GENERATE.replace("@insert", PG_INSERT_EVENTS).replace(
+        "@returning",
+        "RETURNING occurred_at, kind, note_id, contract_id, campaign_id, visitor, is_bot, counted",
+    )
+    if PG_RAW
+    else PG_GENERATE.replace("@insert", "").replace("@returning", "")
+)
 
 
 def sizes_sql(kol_id: int) -> dict:
@@ -227,6 +240,9 @@ def sizes_sql(kol_id: int) -> dict:
     from app.extensions import db
 
     total = db.session.scalar(select(func.count()).select_from(TrackingEvent))
+    if not PG_RAW:  # made afresh each run: nothing counts what earlier runs rolled up
+        db.session.execute(text("TRUNCATE analytics_hourly, analytics_visitor_days"))
+        total = 0
     db.session.commit()
     partitions.create_between(datetime.now(UTC) - timedelta(days=31), datetime.now(UTC))
     db.session.commit()
@@ -249,6 +265,7 @@ def sizes_sql(kol_id: int) -> dict:
                 connection.execute(text(f"VACUUM (ANALYZE) {table}"))
         out[str(size)] = {
             "events": total,
+            "raw_events_stored": PG_RAW,
             "dashboard_p50_ms": dashboard_p50(current_store(), today),
             "generated_seconds": round(time.monotonic() - began),
         }
