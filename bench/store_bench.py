@@ -215,6 +215,9 @@ SELECT (occurred_at AT TIME ZONE 'UTC')::date, visitor, note_id, campaign_id, :k
 FROM e WHERE kind = 'view' AND NOT is_bot AND counted
 ON CONFLICT DO NOTHING"""
 PG_STEP = 5_000_000
+PG_MARKER = (
+    "bench:store:sql:generated"  # the volume the rollups were made for (a later run resumes)
+)
 # BENCH_STORE_PG_RAW=1 stores the raw events too (about 25,000 a second here: 100M take over an
 # hour); by default only what they roll up to, which is all the dashboard reads.
 PG_GENERATE = (
@@ -231,17 +234,21 @@ def sizes_sql(kol_id: int) -> dict:
     """PostgreSQL's dashboard read (the SQL store's ``figures`` + ``daily``) at each size of
     BENCH_STORE_SIZES, events made by PG_GENERATE over 30 days until BENCH_STORE_GEN_SECONDS;
     read after VACUUM ANALYZE (what autovacuum does after a bulk load)."""
+    from redis import Redis
     from sqlalchemy import func, select, text
 
     from app.analytics import partitions
-    from app.analytics.models import TrackingEvent
+    from app.analytics.models import HourlyRollup, TrackingEvent
     from app.analytics.store import current_store
     from app.extensions import db
 
+    marker = Redis.from_url(REDIS_URL)  # how many events the rollups hold (no raw rows to count)
     total = db.session.scalar(select(func.count()).select_from(TrackingEvent))
-    if not PG_RAW:  # made afresh each run: nothing counts what earlier runs rolled up
-        db.session.execute(text("TRUNCATE analytics_hourly, analytics_visitor_days"))
-        total = 0
+    if not PG_RAW:
+        made = db.session.scalar(select(func.count()).select_from(HourlyRollup))
+        total = int(marker.get(PG_MARKER) or 0) if made else 0
+        if not total:  # rollups of unknown volume (the end-to-end events'): made afresh
+            db.session.execute(text("TRUNCATE analytics_hourly, analytics_visitor_days"))
     db.session.commit()
     partitions.create_between(datetime.now(UTC) - timedelta(days=31), datetime.now(UTC))
     db.session.commit()
@@ -256,6 +263,8 @@ def sizes_sql(kol_id: int) -> dict:
                                                    "kol": kol_id})  # fmt: skip
             db.session.commit()
             total += count
+            if not PG_RAW:
+                marker.set(PG_MARKER, total)
             print(
                 f"    PostgreSQL: {total:,} events ({time.monotonic() - began:.0f} s)", flush=True
             )
