@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import secrets
 import time
 
@@ -135,3 +138,18 @@ def totals(note_id):
         ).where(HourlyRollup.note_id == note_id)
     ).one()
     return dict(zip(("views", "uniques", "clicks", "bot_views"), map(int, row), strict=True))
+
+
+def signed_post(client, payload, secret="edge-secret", **headers):  # noqa: S107
+    body = json.dumps(payload).encode()
+    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return client.post(
+        "/api/v1/events/batch",
+        data=body,
+        content_type="application/json",
+        headers={"X-Signature": f"sha256={signature}", **headers},
+    )
+
+
+def hit(code, n, kind="view", **extra):
+    return {"type": kind, "event_id": f"edge-{n:06d}", "code": code, "visitor": f"v{n}", **extra}

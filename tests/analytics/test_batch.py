@@ -1,10 +1,6 @@
 """The batch endpoint: at most 500 events, signed views/clicks, keyed conversions, bad events
 rejected one by one with reasons while the good ones are kept."""
 
-import hashlib
-import hmac
-import json
-
 from sqlalchemy import event, func, select
 
 from app import pagecache
@@ -12,23 +8,8 @@ from app.analytics.models import Conversion, HourlyRollup, TrackingEvent
 from app.auth.models import Role
 from app.extensions import db
 from app.notes.models import NoteStatus
-from tests.analytics.support import bearer, published_note
+from tests.analytics.support import bearer, hit, published_note, signed_post
 from tests.factories import make_api_key, make_user
-
-
-def signed_post(client, payload, secret="edge-secret", **headers):  # noqa: S107
-    body = json.dumps(payload).encode()
-    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return client.post(
-        "/api/v1/events/batch",
-        data=body,
-        content_type="application/json",
-        headers={"X-Signature": f"sha256={signature}", **headers},
-    )
-
-
-def hit(code, n, kind="view", **extra):
-    return {"type": kind, "event_id": f"edge-{n:06d}", "code": code, "visitor": f"v{n}", **extra}
 
 
 def test_more_than_500_events_are_refused_whole(client):

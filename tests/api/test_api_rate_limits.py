@@ -72,8 +72,7 @@ def test_an_edge_servers_signed_batches_spend_no_budget_and_bad_signatures_do(
     """A collector posting signed view batches from one address is not held to the budget of
     calls without a key (300 a minute by default: 2,500 events/s); a wrong signature is a call
     without a key like any other, counted and refused past the budget."""
-    from tests.analytics.support import published_note
-    from tests.analytics.test_batch import hit, signed_post
+    from tests.analytics.support import hit, published_note, signed_post
 
     monkeypatch.setitem(app.config, "ANALYTICS_BATCH_SECRET", "edge-secret")
     code = published_note().tracking_code
