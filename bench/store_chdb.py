@@ -26,7 +26,7 @@ from app.analytics.store.clickhouse import EVENT_COLUMNS, ClickHouseStore, _tsv
 from app.analytics.store.clickhouse_sql import TABLES
 from app.analytics.store.transports import ChdbTransport
 
-CHUNK = 20_000  # the writer's chunk (app/analytics/pipeline.py INGEST_CHUNK)
+CHUNK = ClickHouseStore.ingest_chunk  # the writer's chunk on this store
 
 
 def synthetic(n: int, rng: random.Random, start: float) -> list[dict]:

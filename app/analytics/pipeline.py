@@ -2,8 +2,8 @@
 or written straight to the database when Redis is absent or down; 503 when neither accepts.
 
 Each entry holds one request's events as COPY text rows (app/analytics/event_rows.py). The
-writer (``drain``) reads the stream through a consumer group, stores up to ``INGEST_CHUNK``
-events at a time with the analytics store's ``store_rows`` (app/analytics/store/; the SQL store:
+writer (``drain``) reads the stream through a consumer group, stores up to the store's
+``ingest_chunk`` events at a time with its ``store_rows`` (app/analytics/store/; the SQL store:
 ``rollups.store_rows``, one COPY and one statement on PostgreSQL, in two
 sessions side by side), commits, then acknowledges. A crash between read and commit leaves the
 entries pending: the next drain re-reads its own pending entries and claims other consumers'
@@ -33,7 +33,6 @@ from app.streams import acknowledge, consumer_name, ensure_group, read_entries
 from app.streams import backlog as stream_backlog
 
 log = logging.getLogger(__name__)
-INGEST_CHUNK = 20_000
 
 
 class TrackingUnavailable(DomainError):
@@ -133,12 +132,13 @@ def drain(*, consumer: str | None = None, count: int | None = None, min_idle_ms:
     if not entries:
         return 0
     moved, ids, chunk, waiting = 0, [], [], 0
+    most = current_store().ingest_chunk
     for eid, fields in entries:
         rows = _entry_rows(eid, fields)
         ids.append(eid)
         chunk.append(rows)
         waiting += rows.count(b"\n")
-        if waiting >= INGEST_CHUNK:
+        if waiting >= most:
             moved += _store_and_ack(client, stream, ids, b"".join(chunk), waiting)
             ids, chunk, waiting = [], [], 0
     if ids:
@@ -160,7 +160,7 @@ def _entry_rows(eid: bytes, fields: dict) -> bytes:
 def _store_and_ack(client, stream: str, ids: list, rows: bytes, count: int) -> int:
     """Store one group of entries' events and commit, then acknowledge those entries."""
     try:
-        current_store().store_rows(rows)  # commits (SQL); ANALYTICS_STORE's
+        campaigns = current_store().store_rows(rows)  # commits (SQL); ANALYTICS_STORE's
     except Exception:
         db.session.rollback()
         raise  # the entries stay pending and are re-read next time
@@ -168,7 +168,7 @@ def _store_and_ack(client, stream: str, ids: list, rows: bytes, count: int) -> i
     acknowledge(pipe, stream, current_app.config["ANALYTICS_GROUP"], ids)
     tracking_written(pipe, count)  # for /metrics, same round trip
     pipe.execute()
-    stamps.bump_campaigns(campaigns_of(rows))  # their brands' pages of figures are rebuilt
+    stamps.bump_campaigns(campaigns)  # their brands' pages of figures are rebuilt
     return count
 
 

@@ -57,6 +57,19 @@ def test_a_repeat_view_within_the_window_is_kept_but_not_counted(store):
     assert store.raw_events(Scope("note", note.id)) == 4
 
 
+def test_the_writers_step_names_the_campaigns_whose_figures_moved(store):
+    """``store_rows`` (the writer's step) answers the campaigns of the events it stored: their
+    brands' pages of figures are rebuilt (app/stamps.py); a store may name more, never fewer."""
+    first, second = published_note(campaign_for()), published_note(campaign_for())
+    batch = encode_rows([event(first, visitor=A, at=minutes(0)),
+                         event(second, "click", visitor=B, at=minutes(1))])  # fmt: skip
+    assert store.store_rows(batch) >= {first.campaign_id, second.campaign_id}
+    figures = store.figures(Scope("campaign", second.campaign_id), DAY, DAY)
+    assert figures["clicks"] == 1
+    if store.name == "clickhouse":  # it counts what was new: a replay moves nothing
+        assert store.store_rows(batch) == set()
+
+
 def test_the_window_reaches_either_side_of_a_stored_view_across_batches(store):
     note = published_note()
     ingest(store, [event(note, visitor=A, at=minutes(60))])

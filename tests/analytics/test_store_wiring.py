@@ -168,19 +168,24 @@ def _trending_and_recommendations(visitor: str) -> dict:
     from app.recommend.models import NoteRecommendation, RelatedNote
     from app.recommend.queries import for_visitor
 
+    def scored(stmt) -> list[tuple]:
+        # Scores decay with the time they are computed at: the two stores' runs are seconds
+        # apart, which moves the sixth decimal.
+        return [(*row[:-1], round(row[-1], 4)) for row in db.session.execute(stmt)]
+
     compute_notes()
     return {
         "trending": [n.id for n in explore_page(tab="trending").items],
         "visitor": [n.id for n in for_visitor(visitor, limit=10).items],
-        "for_you": db.session.execute(
+        "for_you": scored(
             select(NoteRecommendation.user_id, NoteRecommendation.rank,
                    NoteRecommendation.note_id, NoteRecommendation.score)
             .order_by(NoteRecommendation.user_id, NoteRecommendation.rank)
-        ).all(),
-        "related": db.session.execute(
+        ),
+        "related": scored(
             select(RelatedNote.note_id, RelatedNote.rank, RelatedNote.related_id,
                    RelatedNote.score).order_by(RelatedNote.note_id, RelatedNote.rank)
-        ).all(),
+        ),
     }  # fmt: skip
 
 

@@ -44,14 +44,17 @@ class AnalyticsStore(Protocol):
     """What writes and reads tracking data. Days are UTC days; a period is inclusive."""
 
     name: str
+    # Events per ``store_rows`` call in the writer's step (app/analytics/pipeline.py drain).
+    ingest_chunk: int
 
     def ingest_rows(self, data: bytes) -> int:
         """Store the writer's batch (COPY rows, app/analytics/event_rows.py) once per event id,
         flag a visitor's repeat view of a note within ANALYTICS_DEDUPE_MINUTES as not counted,
         and roll the new events up; returns how many were new. Flushes only (SQL)."""
 
-    def store_rows(self, data: bytes) -> int:
-        """``ingest_rows`` and commit: the Redis writer's step (app/analytics/pipeline.py)."""
+    def store_rows(self, data: bytes) -> set[int]:
+        """``ingest_rows`` and commit: the Redis writer's step (app/analytics/pipeline.py).
+        Returns the campaigns of the new events (whose pages of figures are rebuilt)."""
 
     def daily(self, scope: Scope, start: date, end: date) -> dict[int, dict[date, dict]]:
         """COUNTS per note per day; ``uniques`` are distinct per note per day."""

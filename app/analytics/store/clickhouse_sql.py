@@ -176,7 +176,8 @@ LEFT JOIN (
     WHERE v.kind = 'view' AND v.is_bot = 0
     GROUP BY v.note_id, v.visitor
   ) ARRAY JOIN arrayZip(arrayMap(x -> x.2, seq), flags) AS flag
-) AS c ON c.event_id = f.event_id"""
+) AS c ON c.event_id = f.event_id
+SETTINGS parallel_view_processing = 1"""
 STORE_FRESH = _STORE_FRESH.replace(
     "@fold",
     # acc: (the last view counted here in microseconds, 0 for none; the flags so far)
@@ -187,7 +188,8 @@ STORE_FRESH = _STORE_FRESH.replace(
     " OR abs(x.1 - if(acc.1 > 0, acc.1, s)) >= {window:Int64}))),"
     " seq, stored, (toInt64(0), CAST([], 'Array(UInt8)'))).2",
 )
-FRESH_COUNT = "SELECT count() FROM kol_analytics.fresh_@writer"
+# How many events are new, and their campaigns (whose pages of figures are rebuilt: app/stamps.py).
+FRESH_COUNT = "SELECT count(), groupUniqArray(campaign_id) FROM kol_analytics.fresh_@writer"
 
 # Every statement is text: parameters travel as ClickHouse {name:Type} placeholders.
 CLICKS = """SELECT event_id, is_bot, user_id, note_id FROM kol_analytics.events

@@ -12,6 +12,7 @@ statement means the same on both engines (tests/analytics/test_store_transports.
 from __future__ import annotations
 
 import json
+import tempfile
 from typing import Any, Protocol
 
 
@@ -21,6 +22,10 @@ class Transport(Protocol):
     def rows(self, sql: str, params: dict | None = None) -> list[list]: ...
 
     def insert(self, table: str, columns: tuple[str, ...], data: bytes) -> None: ...
+
+
+# chdb's inserts read their rows from a file: ``file()`` with the target's column types.
+FROM_FILE = "SELECT * FROM file({path:String}, TabSeparated, {structure:String})"
 
 
 def insert_statement(table: str, columns: tuple[str, ...]) -> str:
@@ -68,6 +73,7 @@ class ChdbTransport:
         # 64-bit integers as JSON numbers, not strings (the server client decodes Native)
         self.session.query("SET output_format_json_quote_64bit_integers = 0")
         self.executed: list[tuple] | None = [] if record else None
+        self._structures: dict[tuple, str] = {}
 
     def _run(self, sql: str, params: dict | None, fmt: str = "CSV"):
         text = bind_text(params)
@@ -83,9 +89,32 @@ class ChdbTransport:
         return json.loads(body)["data"] if body else []
 
     def insert(self, table: str, columns: tuple[str, ...], data: bytes) -> None:
+        """The rows the server would receive as the INSERT's body, read by the engine from a
+        temporary file (``file()``: parsed in parallel; as a statement's inline data they are
+        parsed on one thread, three times slower — issue 25's writer, 20,000 rows 65 → 22 ms)."""
         self._note("insert", insert_statement(table, columns), None, data)
-        if data:
-            self.session.query(insert_statement(table, columns) + "\n" + data.decode())
+        if not data:
+            return
+        with tempfile.NamedTemporaryFile(prefix="chdb-insert-", suffix=".tsv") as rows:
+            rows.write(data)
+            rows.flush()
+            self._run(
+                insert_statement(table, columns).replace("FORMAT TabSeparated", FROM_FILE),
+                {"path": rows.name, "structure": self._structure(table, columns)},
+            )
+
+    def _structure(self, table: str, columns: tuple[str, ...]) -> str:
+        """``columns`` with their types in ``table`` (read once), as ``file()`` takes them."""
+        if (table, columns) not in self._structures:
+            database, name = table.split(".")
+            body = self._run(
+                "SELECT name, type FROM system.columns "
+                "WHERE database = {database:String} AND table = {table:String}",
+                {"database": database, "table": name}, "JSONCompact",
+            ).bytes()  # fmt: skip
+            types = dict(json.loads(body)["data"])
+            self._structures[table, columns] = ", ".join(f"{c} {types[c]}" for c in columns)
+        return self._structures[table, columns]
 
     def _note(self, kind: str, sql: str, params: dict | None, data: bytes | None = None) -> None:
         if self.executed is not None:
