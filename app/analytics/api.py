@@ -169,10 +169,32 @@ def _load_event(event: Any, brand, signed: bool) -> tuple[str, dict]:
         raise ValidationFailed({"type": [_("Conversions need a brand API key.")]})
     if kind != "conversion" and not signed:
         raise ValidationFailed({"type": [_("Views and clicks must be signed.")]})
+    if kind != "conversion" and _as_declared(event):
+        return kind, event  # what HitEvent's load gives back for it, at a tenth of the cost
     try:
         return kind, EVENT_SCHEMAS[kind].load(event)
     except ValidationError as error:
         raise ValidationFailed(validation_fields(error)) from None
+
+
+_HIT_FIELDS = frozenset(HitEvent().fields)
+
+
+def _as_declared(hit: dict) -> bool:
+    """A view or click whose every field is one HitEvent takes as it is (``HitEvent().load``
+    would return it unchanged). An edge server's batch is 500 of these: the schema's load was
+    most of the endpoint's time, so anything else — an unknown field, a wrong type, a length
+    out of range — goes through the schema, for its reasons."""
+    code, visitor, when = hit.get("code"), hit.get("visitor"), hit.get("time")
+    event_id = hit.get("event_id")
+    return (
+        hit.keys() <= _HIT_FIELDS
+        and isinstance(event_id, str) and services.EVENT_ID_RE.fullmatch(event_id) is not None
+        and isinstance(code, str) and len(code) <= 32
+        and isinstance(visitor, str) and 1 <= len(visitor) <= 64
+        and (when is None or isinstance(when, str))
+        and isinstance(hit.get("bot", False), bool)
+    )  # fmt: skip
 
 
 @bp.post("/events/batch")
