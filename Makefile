@@ -154,7 +154,7 @@ clean:
 # BENCH_DATABASE_URL (default .../bench, created), BENCH_REDIS_URL (default db 11).
 # Then the analytics store as a dimension (issue 25, bench/store_bench.py): batched events/s
 # from the Redis stream into PostgreSQL and into ClickHouse (chdb), 0 lost, and ClickHouse's
-# dashboard p50 at 10M and 100M events, generation bounded by BENCH_STORE_GEN_SECONDS (900).
+# dashboard p50 at 10M and 100M events, generation bounded by BENCH_STORE_GEN_SECONDS (1200).
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/store_bench.py
