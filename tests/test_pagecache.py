@@ -670,16 +670,14 @@ def test_pages_and_kept_keys_are_dropped_when_the_change_commits_not_at_a_savepo
     """SQLAlchemy calls after_commit when a SAVEPOINT is released too (every ledger entry
     makes one): dropped then, before the commit, a page could be built again from the rows as
     they were and kept, with nothing dropped when the change commits."""
-    from app import viewer_cache
+    from app import key_cache
     from app.auth.models import User
     from tests.factories import make_campaign
 
     dropped: list[set] = []
     monkeypatch.setattr(pagecache, "invalidate", lambda scopes=None: dropped.append(scopes))
     monkeypatch.setattr(pagecache, "touch_viewers", lambda ids: dropped.append({"viewers"}))
-    monkeypatch.setattr(
-        viewer_cache, "drop_api_keys", lambda **kwargs: dropped.append({"api keys"})
-    )
+    monkeypatch.setattr(key_cache, "drop_api_keys", lambda **kwargs: dropped.append({"api keys"}))
     with app.app_context():
         campaign = make_campaign()
         dropped.clear()

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
 
-from app import viewer_cache
+from app import key_cache
 from app.analytics.signing import signed_by_edge
 from app.errors import json_error
 from app.extensions import limiter
@@ -64,7 +64,7 @@ def count_call() -> tuple[Response, int] | None:
     if isinstance(storage, RedisOrDatabaseStorage):
         # One round trip: the hit, its window, and what the access check and a per-caller
         # cache read next (the copy of the caller's key, their viewer version).
-        ahead = viewer_cache.api_reads_ahead(key[4:]) if key.startswith("key:") else ()
+        ahead = key_cache.api_reads_ahead(key[4:]) if key.startswith("key:") else ()
         hits, reset_at, values = storage.hit_and_read(
             item.key_for(SCOPE, key), item.get_expiry(), ahead
         )

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from app import viewer_cache
+from app import key_cache
 from app.auth.models import ApiKey, Role, User
 from app.auth.passwords import (
     hash_password,
@@ -248,7 +248,7 @@ def revoke_api_key(*, user_id: int, key_id: int) -> ApiKey:
 def user_for_api_key(secret: str) -> tuple[User, dict | None] | None:
     """The active owner of an active key and their team facts (app/orgs/acting.py
     ``team_facts``), or None. With Redis a key seen in the last minute costs no query
-    (app/viewer_cache.py ``api_caller``: dropped when the key is revoked or the account or its
+    (app/key_cache.py ``api_caller``: dropped when the key is revoked or the account or its
     membership changes)."""
     if not secret.startswith(API_KEY_PREFIX):
         return None
@@ -262,7 +262,7 @@ def user_for_api_key(secret: str) -> tuple[User, dict | None] | None:
         loaded.append(user)
         return _caller_fields(user)
 
-    caller = viewer_cache.api_caller(key_hash, load)
+    caller = key_cache.api_caller(key_hash, load)
     if caller is None:
         return None
     return (loaded[0] if loaded else _attached_user(caller)), caller.get("team")

@@ -5,7 +5,7 @@ read then costs no query at all."""
 import pytest
 from sqlalchemy import event, select
 
-from app import pagecache, viewer_cache
+from app import key_cache, pagecache
 from app.auth.models import ApiKey
 from app.auth.services import set_account_disabled
 from app.extensions import db
@@ -78,16 +78,36 @@ def test_a_role_change_shows_on_the_next_request(client, kept_keys):
     assert me(client, secret)[0].get_json()["role"] == "kol"
 
 
+def test_signing_in_on_the_web_leaves_the_persons_keys_kept(app, client, kept_keys):
+    """A sign-in stamps the account (last_login_at), which no key's call reads: their next API
+    call still costs no query. (It voided the keys for a minute: every call after each
+    sign-in went to the database.) A first sign-in also keeps the language in use, which
+    the API does read: that one is a change."""
+    user = make_user("kol")
+    secret = make_api_key(user)
+    sign_in(client, user)  # the first: the account's language is kept
+    for name in kept_keys.scan_iter("apikey*"):  # a minute later: its marks have expired
+        kept_keys.delete(name)
+    me(client, secret)
+    assert me(client, secret)[1] == []
+    stamped = db.session.get(type(user), user.id).last_login_at
+    sign_in(app.test_client(), user)  # on another device
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).last_login_at != stamped
+    response, sql = me(client, secret)
+    assert (response.status_code, sql) == (200, [])
+
+
 def test_a_key_read_while_its_account_changed_is_not_kept(app, kept_keys):
     """The database said yes, then the account changed before the answer was kept: the copy
     is voided at once rather than trusted for a minute."""
     with app.test_request_context():
-        viewer_cache.drop_api_keys(user_ids=[42])  # the change commits mid-read
-        caller = viewer_cache.api_caller("h" * 64, lambda: {"id": 42})
+        key_cache.drop_api_keys(user_ids=[42])  # the change commits mid-read
+        caller = key_cache.api_caller("h" * 64, lambda: {"id": 42})
         assert caller == {"id": 42}  # this request was authorised before the change
-        assert kept_keys.get(viewer_cache.API_KEY.format("h" * 64)) == viewer_cache.DROPPED
+        assert kept_keys.get(key_cache.API_KEY.format("h" * 64)) == key_cache.DROPPED
         calls = []
-        viewer_cache.api_caller("h" * 64, lambda: calls.append(1))  # the database decides
+        key_cache.api_caller("h" * 64, lambda: calls.append(1))  # the database decides
         assert calls == [1]
 
 
