@@ -10,7 +10,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 
-from flask import has_app_context
+from flask import g, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
@@ -50,6 +50,27 @@ def api_caller(key_hash: str, load: Callable[[], dict | None]) -> dict | None:
         if kept is None:
             _keep(client, name, key_hash, caller)
     return caller
+
+
+def kept_answer(key_hash: str, name: str, query: bytes) -> bytes | None:
+    """What ``viewer_data`` keeps for the owner of this key under ``(name, query)``, when this
+    call's rate-limit hit read a live copy of the key's caller and the owner's viewer version
+    (app/api/ratelimit.py): the answer of an earlier call with the same key, endpoint and query
+    string, built after the access check passed. The key's owner is the account the call acts
+    as (a team member or agency acting for a brand acts as the brand's account: no copy of
+    theirs is kept under their own id). Anything that changes what that check decides — the key
+    revoked, the account disabled, its role or team changed — voids the caller's copy (a
+    tombstone: None here) or moves the owner's version (another key of the cache)."""
+    reads = g.get("redis_read_ahead") or {}  # peeked: on a miss the access check reads them
+    owner = _owners.get(key_hash)
+    caller = reads.get(API_KEY.format(key_hash))
+    if owner is None or caller in (None, DROPPED):
+        return None
+    version = reads.get(pagecache.VIEWER_KEY.format(owner), pagecache._MISSING)
+    if version is pagecache._MISSING:
+        return None
+    body = pagecache.kept(("viewer-data", owner, version or b"0", name, query))
+    return None if body is pagecache._MISSING else body
 
 
 def _remember_owner(key_hash: str, user_id: int) -> None:

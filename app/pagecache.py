@@ -276,6 +276,16 @@ def read_ahead(name: str) -> Any:
     return reads.pop(name, _MISSING) if reads else _MISSING
 
 
+def kept(key: Any) -> Any:
+    """What ``cached`` keeps for ``key`` now (other processes' changes applied first), without
+    building it; _MISSING when nothing live is kept."""
+    config = current_app.config
+    if not enabled(config):
+        return _MISSING
+    _fresh_version(config)
+    return _live_entry(key, time.monotonic())
+
+
 def _viewer_version(user_id: int):
     """The viewer's version: Redis (shared by every process), else this process's own; None
     when Redis is configured but not answering (then nothing per viewer is cached)."""

@@ -122,6 +122,7 @@ def create_bid(body: dict, campaign_id: int):
 
 
 @bp.get("/bids")
+@deal_lists.served_to_caller_first("api.bids")
 @api_access(Role.BRAND, Role.KOL)
 @bp.doc(operationId="listBids", summary="My bids (KOL) or the bids on my campaigns (brand)")
 @bp.arguments(BidQuery, location="query")

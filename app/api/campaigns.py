@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app, jsonify, request
 
 from app import media, media_store, viewer_cache
+from app.api import deal_lists
 from app.api.auth import api_access, api_user
 from app.api.campaign_schemas import CampaignInput, CampaignList, CampaignQuery, CampaignSchema
 from app.api.outcome_schemas import terms_json
@@ -93,6 +94,7 @@ def _caller_kol() -> KolProfile | None:
 
 
 @bp.get("/campaigns")
+@deal_lists.served_to_caller_first("api.campaigns")
 @api_access(SIGNED_IN)
 @bp.doc(operationId="listCampaigns", summary="Open campaigns (KOL callers get their fit)")
 @bp.arguments(CampaignQuery, location="query")

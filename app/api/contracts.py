@@ -115,6 +115,7 @@ _NOT_FOUND = {"schema": ErrorSchema, "description": "Not found, or not a party t
 
 
 @bp.get("/contracts")
+@deal_lists.served_to_caller_first("api.contracts")
 @api_access(Role.BRAND, Role.KOL)
 @bp.doc(operationId="listContracts", summary="My contracts (as brand or KOL), newest first")
 @bp.arguments(ContractQuery, location="query")

@@ -11,16 +11,39 @@ of *both* parties (``_note_deal_parties``): their next read is built afresh.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify, request
 from marshmallow import Schema
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from app import pagecache, viewer_cache
+from app import key_cache, pagecache, viewer_cache
 from app.bids.models import Bid
 from app.campaigns.models import Campaign
 from app.contracts.models import Contract
+from app.orgs.acting import BRAND_ID_HEADER
+
+
+def served_to_caller_first(name: str) -> Callable:
+    """A decorator right under the route's: a list this caller's key was answered with before
+    (``cached_list``, same query string) is served before the access check, the query's
+    parsing and the view (``key_cache.kept_answer`` says when that is safe; the API's
+    ``served_to_viewer_first``). Issue 26: these reads at 0.50–0.55 × hello."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            key_hash = g.get("api_key_hash")
+            if key_hash and BRAND_ID_HEADER not in request.headers:
+                body = key_cache.kept_answer(key_hash, name, request.query_string)
+                if body is not None:
+                    return current_app.response_class(body, mimetype="application/json")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def cached_list(user_id: int, name: str, schema: type[Schema], build: Callable[[], dict]):

@@ -70,6 +70,7 @@ def count_call() -> tuple[Response, int] | None:
         )
         if values is not None:
             g.redis_read_ahead = dict(zip(ahead, values, strict=True))
+            g.api_key_hash = key[4:] if ahead else None
         allowed, remaining = hits <= item.amount, max(0, item.amount - hits)
     else:
         allowed = limiter.limiter.hit(item, SCOPE, key)
