@@ -140,20 +140,33 @@ FROM numbers({count:UInt64})"""
 
 
 SETTLE_SECONDS = 120
+PARTS = """SELECT count() FROM system.parts
+WHERE database = 'kol_analytics' AND table IN ('hourly', 'daily') AND active"""
 MERGING = """SELECT count() FROM system.merges
 WHERE database = 'kol_analytics' AND table IN ('hourly', 'daily')"""
 
 
-def settle(store) -> float:
-    """Seconds until the rollups' background merges stop (none running twice in a row, a
-    second apart), at most SETTLE_SECONDS: what a dashboard meets a little after a bulk
-    insert, as a server's merges leave the parts (not forced into one by OPTIMIZE)."""
-    began, idle = time.monotonic(), 0
-    while time.monotonic() - began < SETTLE_SECONDS and idle < 2:
-        ((merging,),) = store.transport.rows(MERGING)
-        idle = idle + 1 if int(merging) == 0 else 0
+def settle(store) -> dict:
+    """Wait for the rollups' background merges: at least 15 s, then until no merge runs and
+    their count of active parts stayed the same for 5 s, at most SETTLE_SECONDS. What a
+    dashboard meets a little after a bulk insert, as a server's merges leave the parts (not
+    forced into one by OPTIMIZE); the parts before and after say how far they got."""
+    began, parts_before = time.monotonic(), _count(store, PARTS)
+    stable_since, last = time.monotonic(), parts_before
+    while time.monotonic() - began < SETTLE_SECONDS:
         time.sleep(1)
-    return round(time.monotonic() - began)
+        parts = _count(store, PARTS)
+        if parts != last or _count(store, MERGING):
+            stable_since, last = time.monotonic(), parts
+        elif time.monotonic() - began >= 15 and time.monotonic() - stable_since >= 5:
+            break
+    return {"seconds": round(time.monotonic() - began), "rollup_parts_before": parts_before,
+            "rollup_parts_after": last}  # fmt: skip
+
+
+def _count(store, sql: str) -> int:
+    ((value,),) = store.transport.rows(sql)
+    return int(value)
 
 
 def sizes_clickhouse(store, kol_id: int) -> dict:
@@ -181,7 +194,7 @@ def sizes_clickhouse(store, kol_id: int) -> dict:
             "events": total,
             "dashboard_p50_ms_as_inserted": as_inserted,
             "dashboard_p50_ms_settled": settled,
-            "settled_after_seconds": settled_after,
+            "settled": settled_after,
             "dashboard_p50_ms_merged": dashboard_p50(store, today),
             "generated_seconds": round(time.monotonic() - began),
         }
