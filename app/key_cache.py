@@ -14,7 +14,7 @@ from flask import g, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from app import pagecache
+from app import pagecache, viewer_cache
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def kept_answer(key_hash: str, name: str, query: bytes) -> bytes | None:
     version = reads.get(pagecache.VIEWER_KEY.format(owner), pagecache._MISSING)
     if version is pagecache._MISSING:
         return None
-    body = pagecache.kept(("viewer-data", owner, version or b"0", name, query))
+    body = pagecache.kept(viewer_cache.viewer_data_key(owner, version or b"0", (name, query)))
     return None if body is pagecache._MISSING else body
 
 

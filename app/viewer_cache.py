@@ -239,7 +239,13 @@ def viewer_data(
     version = pagecache._viewer_version(user_id) if pagecache.enabled() else None
     if version is None:
         return build()
-    return pagecache.cached(("viewer-data", user_id, version, *key), build, ttl=ttl)
+    return pagecache.cached(viewer_data_key(user_id, version, key), build, ttl=ttl)
+
+
+def viewer_data_key(user_id: int, version: bytes, key: tuple) -> tuple:
+    """Where ``viewer_data`` keeps ``key`` for this viewer at this version (also read by
+    app/key_cache.py ``kept_answer``)."""
+    return ("viewer-data", user_id, version, *key)
 
 
 def viewer_hit(key: Any) -> str | None:
