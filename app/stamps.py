@@ -13,7 +13,11 @@ Stamps are Redis counters, moved after the change commits:
 - ``brand:<id>``: a committed row that names the brand (``brand_id``: its campaigns, notes,
   contracts, orders …), and the tracking writer's stored events of the brand's campaigns;
 - ``all``: any other committed change (a row with no brand, a bulk statement, a job's
-  work), conservatively: every page of figures is then rebuilt when due.
+  work), conservatively: every brand's page of figures is then rebuilt when due;
+- ``ledger``: a committed row (or statement) of the tables the finance dashboard sums
+  (LEDGER_TABLES): the ledger's entries, lines and accounts, and contracts (their status
+  decides what is frozen). The finance dashboard depends on it alone: a sign-in, a comment or a
+  brand's campaign edit does not rebuild it (the brands' ``all`` moves on the first).
 
 Without Redis nothing is shared and nothing here is read."""
 
@@ -32,6 +36,8 @@ STAMP = "figures:stamp:{}"
 STAMP_MAX_AGE = 60.0  # a copy kept on unchanged stamps is rebuilt at least this often
 # Rows written by reading, not by a change of anything a page of figures shows.
 BOOKKEEPING = frozenset({"api_keys", "rate_limit_counters"})
+# What the finance dashboard (app/finance/figures.py ``dashboard``) is summed from.
+LEDGER_TABLES = frozenset({"journal_entries", "ledger_lines", "ledger_accounts", "contracts"})
 _brands_of_campaigns: dict[int, int] = {}  # a campaign's brand never changes
 
 
@@ -40,18 +46,25 @@ def keys_for_brand(brand_id: int) -> tuple[str, ...]:
     return (STAMP.format("all"), STAMP.format(f"brand:{brand_id}"))
 
 
+def keys_for_ledger() -> tuple[str, ...]:
+    """The stamp the finance dashboard depends on."""
+    return (STAMP.format("ledger"),)
+
+
 def _client():
     from app import pagecache
 
     return pagecache._redis() if has_app_context() else None
 
 
-def bump(*, brands: Iterable[int] = (), everything: bool = False) -> None:
-    """Move the stamps of ``brands`` (and ``all`` when ``everything``) now: call it after the
-    change committed."""
+def bump(*, brands: Iterable[int] = (), everything: bool = False, ledger: bool = False) -> None:
+    """Move the stamps of ``brands`` (``all`` when ``everything``, ``ledger`` when ``ledger``)
+    now: call it after the change committed."""
     names = [STAMP.format(f"brand:{b}") for b in set(brands)]
     if everything:
         names.append(STAMP.format("all"))
+    if ledger:
+        names.append(STAMP.format("ledger"))
     client = _client()
     if client is None or not names:
         return
@@ -86,9 +99,13 @@ def bump_campaigns(campaign_ids: Iterable[int]) -> None:
     bump(brands=[_brands_of_campaigns[c] for c in ids if c in _brands_of_campaigns])
 
 
-def _mark(session: Session, *, brand: int | None = None, everything: bool = False) -> None:
+def _mark(
+    session: Session, table: str | None, *, brand: int | None = None, everything: bool = False
+) -> None:
     marks = session.info.setdefault("figures_stamps", set())
     marks.add("all" if everything or brand is None else brand)
+    if table in LEDGER_TABLES:
+        marks.add("ledger")
 
 
 @event.listens_for(Session, "after_flush")
@@ -98,7 +115,7 @@ def _note_rows(session: Session, _context) -> None:
         if table in BOOKKEEPING:
             continue
         brand = getattr(obj, "brand_id", None)
-        _mark(session, brand=brand if isinstance(brand, int) else None)
+        _mark(session, table, brand=brand if isinstance(brand, int) else None)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -110,7 +127,7 @@ def _note_statements(state) -> None:
         return
     table = getattr(getattr(state.statement, "table", None), "name", None)
     if table is not None and not table.startswith("analytics_"):
-        _mark(state.session, everything=True)
+        _mark(state.session, table, everything=True)
 
 
 @event.listens_for(Session, "after_commit")
@@ -119,7 +136,11 @@ def _bump_after_commit(session: Session) -> None:
         return  # a SAVEPOINT released: not committed yet
     marks = session.info.pop("figures_stamps", None)
     if marks and has_app_context() and current_app.config.get("REDIS_URL"):
-        bump(brands=[m for m in marks if m != "all"], everything="all" in marks)
+        bump(
+            brands=[m for m in marks if isinstance(m, int)],
+            everything="all" in marks,
+            ledger="ledger" in marks,
+        )
 
 
 @event.listens_for(Session, "after_soft_rollback")

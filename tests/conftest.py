@@ -27,12 +27,12 @@ def pytest_configure(config):
     )
     config.addinivalue_line(
         "markers",
-        "once: a database-agnostic suite (browser journeys, access matrix, XSS, form fuzz) run"
-        " on the SQLite pass only, so CI's two passes fit its time budget",
+        "once: a database-agnostic suite (browser journeys, XSS, form fuzz, the demo's own"
+        " SQLite) run on the SQLite pass only, so CI's two passes fit its time budget",
     )
     config.addinivalue_line(
         "markers",
-        "once_pg: a database-agnostic suite (SQL-injection probes, form fuzz, access matrix) run"
+        "once_pg: a database-agnostic suite (SQL-injection probes, API fuzz, access matrix) run"
         " on the PostgreSQL pass only when CI runs both passes (CI=true); any other run keeps it"
         " (the two passes of CI take about as long)",
     )

@@ -37,6 +37,7 @@ def test_undeclared_route_is_closed(tmp_path):
     assert probe_app.test_client().get("/__undeclared_probe").status_code == 403
 
 
+@pytest.mark.once  # database-agnostic, as the access matrix (tests/hardening) is
 @pytest.mark.parametrize("role", [None, *list(Role)])
 def test_each_route_answers_its_audience_only(app, client, role):
     """Anonymous visitors are sent to sign in; wrong roles get 403; nobody gets a 500."""

@@ -11,6 +11,10 @@ import pytest
 from app import create_app
 from tests.conftest import FreshContextClient, login
 
+# Its own SQLite copy of the demo data, whatever the suite's database: the SQLite pass only
+# (conftest `once`).
+pytestmark = pytest.mark.once
+
 LINK = re.compile(r'href="(/[^"#]*)"')
 SKIP = ("/static/", "/media/", "/emulator/", "/go/", "/dev/outbox", "/api/")
 

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -34,6 +35,7 @@ def test_flask_db_upgrade_from_empty_on_sqlite(tmp_path):
             assert compare_metadata(context, db.metadata) == []
 
 
+@pytest.mark.once  # a SQLite file of its own, whatever the suite's database
 def test_seed_is_idempotent(tmp_path, demo_seed):
     url, uploads, first_output = demo_seed(tmp_path)  # a fresh file, migrated and seeded once
     fresh = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=uploads)

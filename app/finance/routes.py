@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import viewer_cache
+from app import stamps, viewer_cache
 from app.auth.models import Role
 from app.authz import access
 from app.contracts.models import Contract
@@ -99,7 +99,9 @@ def dashboard():
     seconds = current_app.config["ANALYTICS_DASHBOARD_SECONDS"]
     if request.args.get("refresh") or not seconds:
         return _dashboard_page()
-    html = viewer_cache.viewer_page(_dashboard_key(), _dashboard_page, ttl=seconds, shared=True)
+    html = viewer_cache.viewer_page(
+        _dashboard_key(), _dashboard_page, ttl=seconds, shared=True, stamps=stamps.keys_for_ledger()
+    )
     return html if html is not None else _dashboard_page()
 
 

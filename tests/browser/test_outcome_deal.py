@@ -15,6 +15,7 @@ import sys
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import steps
@@ -100,6 +101,9 @@ def assert_statement(card, figures: dict[str, str], orders: dict[str, str]) -> N
     for order_id, verdict in orders.items():
         line = card.locator("tbody tr", has=card.page.locator("td", has_text=order_id))
         expect(line.locator("td").last).to_have_text(verdict)
+
+
+pytestmark = pytest.mark.once  # one pass of CI: the journeys share artifacts/ and their server
 
 
 def test_outcome_deal(journey):

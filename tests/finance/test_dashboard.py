@@ -7,6 +7,7 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import event, select
 
+from app import viewer_cache
 from app.extensions import db
 from app.finance import figures
 from app.ledger.models import JournalEntry, LedgerAccount, LedgerLine
@@ -139,3 +140,58 @@ def test_the_page_is_kept_a_few_seconds_says_so_and_refreshes(app, stripe_emulat
     finally:
         app.config.pop("PAGE_CACHE")
         pagecache._store.clear()
+
+
+@pytest.mark.redis
+def test_with_redis_the_page_is_rebuilt_when_money_moved_not_on_every_change(
+    app, stripe_emulator, monkeypatch
+):
+    """Issue 26: the shared dashboard was rebuilt every few seconds, and its stamp moved on
+    any commit naming no brand (a sign-in, a new account). It depends on the ledger's stamp
+    alone: when its refresh is due, a copy with no money moved since is kept; a ledger entry (or
+    a contract's change) rebuilds it."""
+    import time
+
+    from redis import Redis
+
+    from app import pagecache, stamps
+
+    redis = Redis.from_url(app.config["REDIS_URL"])
+    monkeypatch.setattr(pagecache, "_redis", lambda config=None: redis)
+    app.config["PAGE_CACHE"] = True
+    pagecache._store.clear()
+    builds: list[int] = []
+    real = figures.dashboard
+    monkeypatch.setattr(figures, "dashboard", lambda *a: builds.append(1) or real(*a))
+
+    def due() -> None:
+        """The kept copy's refresh is due (40 s since last known current), in a new process."""
+        pagecache._store.clear()
+        for record in redis.scan_iter("*:stamps"):
+            seen, built, _at = redis.get(record).decode().split("|")
+            redis.set(record, f"{seen}|{built}|{time.time() - 40}", keepttl=True)
+        for lock in redis.scan_iter(viewer_cache.SHARED_LOCK.format("*")):
+            redis.delete(lock)
+
+    try:
+        client = signed_in(app, make_user("finance"))
+        client.get("/finance")  # the "Signed in." message (such a page is never kept)
+        client.get("/finance")
+        assert len(builds) == 2
+        ledger = redis.get(stamps.keys_for_ledger()[0])
+        make_user("kol")  # a commit naming no brand: the brands' "all" stamp moves
+        assert redis.get(stamps.keys_for_ledger()[0]) == ledger
+        due()
+        assert "$525.00" not in client.get("/finance").get_data(as_text=True)
+        assert len(builds) == 2  # kept: nothing it sums changed
+        released_deal(app, stripe_emulator)  # money moved: ledger entries, a contract
+        assert redis.get(stamps.keys_for_ledger()[0]) != ledger
+        due()
+        assert "$525.00" in client.get("/finance").get_data(as_text=True)
+        assert len(builds) == 3
+    finally:
+        app.config.pop("PAGE_CACHE")
+        pagecache._store.clear()
+        for pattern in ("pagecache:*", "apikeys:*", "apikey:*", "figures:*"):
+            for key in redis.scan_iter(pattern):
+                redis.delete(key)

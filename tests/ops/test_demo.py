@@ -25,6 +25,10 @@ from app.mail.models import Mail
 from app.observability.health import health
 from app.seed import DEMO_PASSWORD, demo_logins
 
+# Its own SQLite file, as `make run`'s, whatever the suite's database: the SQLite pass only
+# (conftest `once`).
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parents[2]
 README_LOGIN = re.compile(r"^\| (\w+)\s*\| `([^`]+@demo\.kol\.test)`", re.M)
 
