@@ -59,6 +59,7 @@ def _shape(phrase: str) -> str:
     return PLACEHOLDER.sub("{}", phrase)
 
 
+@pytest.mark.once  # reads the code, not a database
 @pytest.mark.parametrize(("keyword", "registry"), [("reason", REASONS), ("memo", MEMOS)])
 def test_every_phrase_the_code_writes_is_on_its_list(keyword, registry):
     known = {_shape(phrase) for phrase in registry}

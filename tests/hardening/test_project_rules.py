@@ -24,6 +24,8 @@ import ast
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
 TESTS = ROOT / "tests"
@@ -329,3 +331,7 @@ def test_checkers_pass_good_snippets():
         db.session.execute(select(User).where(User.email == q))
         """)
     )
+
+
+# Rules read from the code, never a database: the SQLite pass only (conftest `once`).
+pytestmark = pytest.mark.once
