@@ -137,7 +137,7 @@ def _daily(scope, rng: Range) -> dict[int, dict[date, tuple]]:
     ).all()
     daily: dict[int, dict[date, tuple]] = defaultdict(dict)
     for note_id, d, *values in rows:
-        daily[note_id][_as_date(d)] = tuple(int(v or 0) for v in values)
+        daily[note_id][_as_date(d)] = tuple(map(int, values))  # COALESCE: never NULL
     return daily
 
 
@@ -146,14 +146,17 @@ def _add(acc: list[int], values: tuple) -> None:
         acc[i] += value
 
 
+def _column_sums(rows: list[tuple]) -> list[int]:
+    """Each counter summed over ``rows`` (column by column, in C: a 10M-event campaign's
+    dashboard sums a few thousand note-days per read)."""
+    return [sum(column) for column in zip(*rows, strict=True)] if rows else [0] * len(SUMMED)
+
+
 def _per_note(daily: dict[int, dict[date, tuple]], rng: Range) -> dict[int, dict]:
     out = {}
     for note_id, by_day in daily.items():
-        acc = [0] * len(SUMMED)
-        for d, values in by_day.items():
-            if rng.start <= d <= rng.end:
-                _add(acc, values)
-        out[note_id] = dict(zip(SUMMED, acc, strict=True))
+        rows = [values for d, values in by_day.items() if rng.start <= d <= rng.end]
+        out[note_id] = dict(zip(SUMMED, _column_sums(rows), strict=True))
     return out
 
 
@@ -176,11 +179,14 @@ def _series(scope, rng: Range, daily, converted_at: dict, *, wide=None, store_sc
         for key, values in with_store_hours(hours, store_scope, rng.start, rng.end).items():
             _add(buckets.setdefault(key, [0] * len(SUMMED)), tuple(values))
     else:
+        of_day: dict[date, list[tuple]] = defaultdict(list)
         for by_day in daily.values():
             for d, values in by_day.items():
                 if rng.start <= d <= rng.end:
-                    key = datetime.combine(d, time(), UTC)
-                    _add(buckets.setdefault(key, [0] * len(SUMMED)), values)
+                    of_day[d].append(values)
+        for d, rows in of_day.items():
+            key = datetime.combine(d, time(), UTC)
+            _add(buckets.setdefault(key, [0] * len(SUMMED)), _column_sums(rows))
     series = []
     for at, acc in sorted(buckets.items()):
         values = dict(zip(SUMMED, acc, strict=True), converted_clicks=converted_at.get(at, 0))
@@ -210,11 +216,14 @@ def _flags(daily, rng: Range, per_note: dict[int, dict]) -> dict[int, list[dict]
                     "share": row["flagged_share"],
                 }
             )
-    views_at = SUMMED.index("views")
+    views_at, flagged_at = SUMMED.index("views"), SUMMED.index("flagged_engagements")
     for note_id, days in daily.items():
-        for d, values in sorted(days.items()):
-            counters = dict(zip(SUMMED, values, strict=True))
-            if rng.start <= d <= rng.end and is_burst(counters):
+        in_range = sorted(d for d in days if rng.start <= d <= rng.end)
+        for d in in_range:
+            if not days[d][flagged_at]:
+                continue  # no engagement from new accounts: no burst
+            counters = dict(zip(SUMMED, days[d], strict=True))
+            if is_burst(counters):
                 flags[note_id].append(
                     {
                         "kind": "new_account_burst",
@@ -222,20 +231,16 @@ def _flags(daily, rng: Range, per_note: dict[int, dict]) -> dict[int, list[dict]
                         "day": d.isoformat(),
                     }
                 )
-        by_day = {d: values[views_at] for d, values in days.items()}
-        for d in sorted(by_day):
-            if not rng.start <= d <= rng.end or by_day[d] < 50:
+        by_day = {d.toordinal(): values[views_at] for d, values in days.items()}
+        for d in in_range:
+            day, views = d.toordinal(), days[d][views_at]
+            if views < 50:
                 continue
-            before = [by_day.get(d - timedelta(days=k), 0) for k in range(1, BASELINE_DAYS + 1)]
+            before = [by_day.get(day - k, 0) for k in range(1, BASELINE_DAYS + 1)]
             baseline = max(median(before), 1)
-            if by_day[d] > factor * baseline:
+            if views > factor * baseline:
                 flags[note_id].append(
-                    {
-                        "kind": "spike",
-                        "value": by_day[d],
-                        "day": d.isoformat(),
-                        "baseline": baseline,
-                    }
+                    {"kind": "spike", "value": views, "day": d.isoformat(), "baseline": baseline}
                 )
     return dict(flags)
 
