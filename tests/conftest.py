@@ -235,6 +235,24 @@ def cache_on(app):
 
 
 @pytest.fixture
+def shared_versions(app, cache_on, monkeypatch):
+    """Viewer versions, kept pages and figures' stamps in the real Redis, as in production (tests otherwise keep them per
+    process): a cache hit is then served without loading the account."""
+    from redis import Redis
+
+    from app import pagecache
+
+    client = Redis.from_url(app.config["REDIS_URL"])
+    monkeypatch.setattr(pagecache, "_redis", lambda config=None: client)
+    yield client
+    # What these tests' commits left there: ids are reused after the rollback, so a leftover
+    # "account changed" mark would void a later test's kept API key.
+    for pattern in ("pagecache:*", "apikeys:*", "apikey:*", "figures:*"):
+        for key in client.scan_iter(pattern):
+            client.delete(key)
+
+
+@pytest.fixture
 def kept_keys(app, monkeypatch):
     """Redis kept copies as in production (pages, API keys), which tests otherwise leave off;
     what the test kept is deleted afterwards."""

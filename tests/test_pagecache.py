@@ -213,22 +213,6 @@ def test_a_new_campaign_shows_at_once_and_a_signed_out_cookie_gets_no_cached_pag
     assert "Sign out" not in html and "Kol Viewer" not in html
 
 
-@pytest.fixture
-def shared_versions(app, cache_on, monkeypatch):
-    """Viewer versions in the real Redis, as in production (tests otherwise keep them per
-    process): a cache hit is then served without loading the account."""
-    from redis import Redis
-
-    client = Redis.from_url(app.config["REDIS_URL"])
-    monkeypatch.setattr(pagecache, "_redis", lambda config=None: client)
-    yield client
-    # What these tests' commits left there: ids are reused after the rollback, so a leftover
-    # "account changed" mark would void a later test's kept API key.
-    for pattern in ("pagecache:*", "apikeys:*", "apikey:*", "figures:*"):
-        for key in client.scan_iter(pattern):
-            client.delete(key)
-
-
 @pytest.mark.redis
 def test_with_redis_a_repeat_costs_no_query_and_a_stale_session_never_gets_the_page(
     app, shared_versions

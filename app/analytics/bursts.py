@@ -1,5 +1,5 @@
 """A burst of engagement from new accounts on one note: an anomaly flag on the brand's
-dashboard (queries._flags, per day) and, as it happens, a notification to the note's brand and
+dashboard (flags.note_flags, per day) and, as it happens, a notification to the note's brand and
 to every admin (the scheduled step "engagement-bursts").
 
 A burst: in the current and the previous hour, at least BURST_MIN likes, saves, comments,

@@ -7,13 +7,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from statistics import median
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
-from app.analytics.bursts import is_burst
+from app.analytics.flags import BASELINE_DAYS, note_flags
 from app.analytics.metrics import SUMMED, derived
 from app.analytics.models import HourlyRollup
 from app.analytics.orders import converted_clicks_by_campaign, orders_by_note
@@ -35,7 +33,6 @@ from app.replica import read
 
 MAX_DAYS = 366
 HOURLY_MAX_DAYS = 14
-BASELINE_DAYS = 14
 
 
 @dataclass
@@ -196,55 +193,6 @@ def _series(scope, rng: Range, daily, converted_at: dict, *, wide=None, store_sc
     return series
 
 
-def _flags(daily, rng: Range, per_note: dict[int, dict]) -> dict[int, list[dict]]:
-    """Views without clicks, bot share above the threshold, and daily spikes against the note's
-    own baseline (the median of its previous days)."""
-    flags: dict[int, list[dict]] = defaultdict(list)
-    quiet = current_app.config["ANALYTICS_QUIET_VIEWS"]
-    bot_share = current_app.config["ANALYTICS_BOT_SHARE"]
-    factor = current_app.config["ANALYTICS_SPIKE_FACTOR"]
-    for note_id, row in per_note.items():
-        if row["views"] >= quiet and row["clicks"] == 0:
-            flags[note_id].append({"kind": "views_without_clicks", "value": row["views"]})
-        if (row["bot_share"] or 0) > bot_share and row["views"] + row["bot_views"] >= 20:
-            flags[note_id].append({"kind": "bot_share", "value": row["bot_share"]})
-        if row["flagged_engagements"] > 0:
-            flags[note_id].append(
-                {
-                    "kind": "new_account_engagement",
-                    "value": row["flagged_engagements"],
-                    "share": row["flagged_share"],
-                }
-            )
-    views_at, flagged_at = SUMMED.index("views"), SUMMED.index("flagged_engagements")
-    for note_id, days in daily.items():
-        in_range = sorted(d for d in days if rng.start <= d <= rng.end)
-        for d in in_range:
-            if not days[d][flagged_at]:
-                continue  # no engagement from new accounts: no burst
-            counters = dict(zip(SUMMED, days[d], strict=True))
-            if is_burst(counters):
-                flags[note_id].append(
-                    {
-                        "kind": "new_account_burst",
-                        "value": counters["flagged_engagements"],
-                        "day": d.isoformat(),
-                    }
-                )
-        by_day = {d.toordinal(): values[views_at] for d, values in days.items()}
-        for d in in_range:
-            day, views = d.toordinal(), days[d][views_at]
-            if views < 50:
-                continue
-            before = [by_day.get(day - k, 0) for k in range(1, BASELINE_DAYS + 1)]
-            baseline = max(median(before), 1)
-            if views > factor * baseline:
-                flags[note_id].append(
-                    {"kind": "spike", "value": views, "day": d.isoformat(), "baseline": baseline}
-                )
-    return dict(flags)
-
-
 def _is_sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 
@@ -316,7 +264,7 @@ def stats_for(*, campaign_id: int | None = None, kol_id: int | None = None,
             row["note_id"], (0, 0)
         )
     per_note = {r["note_id"]: r for r in table}
-    flags = _flags(daily, rng, per_note)
+    flags = note_flags(daily, rng.start, rng.end, per_note)
     for row in table:
         row["flags"] = flags.get(row["note_id"], [])
     return {

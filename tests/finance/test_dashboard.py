@@ -144,7 +144,7 @@ def test_the_page_is_kept_a_few_seconds_says_so_and_refreshes(app, stripe_emulat
 
 @pytest.mark.redis
 def test_with_redis_the_page_is_rebuilt_when_money_moved_not_on_every_change(
-    app, stripe_emulator, monkeypatch
+    app, stripe_emulator, shared_versions, monkeypatch
 ):
     """Issue 26: the shared dashboard was rebuilt every few seconds, and its stamp moved on
     any commit naming no brand (a sign-in, a new account). It depends on the ledger's stamp
@@ -152,14 +152,9 @@ def test_with_redis_the_page_is_rebuilt_when_money_moved_not_on_every_change(
     a contract's change) rebuilds it."""
     import time
 
-    from redis import Redis
-
     from app import pagecache, stamps
 
-    redis = Redis.from_url(app.config["REDIS_URL"])
-    monkeypatch.setattr(pagecache, "_redis", lambda config=None: redis)
-    app.config["PAGE_CACHE"] = True
-    pagecache._store.clear()
+    redis = shared_versions
     builds: list[int] = []
     real = figures.dashboard
     monkeypatch.setattr(figures, "dashboard", lambda *a: builds.append(1) or real(*a))
@@ -173,25 +168,18 @@ def test_with_redis_the_page_is_rebuilt_when_money_moved_not_on_every_change(
         for lock in redis.scan_iter(viewer_cache.SHARED_LOCK.format("*")):
             redis.delete(lock)
 
-    try:
-        client = signed_in(app, make_user("finance"))
-        client.get("/finance")  # the "Signed in." message (such a page is never kept)
-        client.get("/finance")
-        assert len(builds) == 2
-        ledger = redis.get(stamps.keys_for_ledger()[0])
-        make_user("kol")  # a commit naming no brand: the brands' "all" stamp moves
-        assert redis.get(stamps.keys_for_ledger()[0]) == ledger
-        due()
-        assert "$525.00" not in client.get("/finance").get_data(as_text=True)
-        assert len(builds) == 2  # kept: nothing it sums changed
-        released_deal(app, stripe_emulator)  # money moved: ledger entries, a contract
-        assert redis.get(stamps.keys_for_ledger()[0]) != ledger
-        due()
-        assert "$525.00" in client.get("/finance").get_data(as_text=True)
-        assert len(builds) == 3
-    finally:
-        app.config.pop("PAGE_CACHE")
-        pagecache._store.clear()
-        for pattern in ("pagecache:*", "apikeys:*", "apikey:*", "figures:*"):
-            for key in redis.scan_iter(pattern):
-                redis.delete(key)
+    client = signed_in(app, make_user("finance"))
+    client.get("/finance")  # the "Signed in." message (such a page is never kept)
+    client.get("/finance")
+    assert len(builds) == 2
+    ledger = redis.get(stamps.keys_for_ledger()[0])
+    make_user("kol")  # a commit naming no brand: the brands' "all" stamp moves
+    assert redis.get(stamps.keys_for_ledger()[0]) == ledger
+    due()
+    assert "$525.00" not in client.get("/finance").get_data(as_text=True)
+    assert len(builds) == 2  # kept: nothing it sums changed
+    released_deal(app, stripe_emulator)  # money moved: ledger entries, a contract
+    assert redis.get(stamps.keys_for_ledger()[0]) != ledger
+    due()
+    assert "$525.00" in client.get("/finance").get_data(as_text=True)
+    assert len(builds) == 3
