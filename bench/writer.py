@@ -62,11 +62,11 @@ def ensure_database() -> None:
 
 
 def make_app(stream: str, sessions: int = 2):
+    from bench.run import bench_env  # production's settings, as `make bench` serves them
+
     os.environ.update(
-        {"APP_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(32),
-         "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "LOG_LEVEL": "warning",
-         "PUBLIC_BASE_URL": "http://127.0.0.1:8000"}
-    )  # fmt: skip
+        {**bench_env(), "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "LOG_LEVEL": "warning"}
+    )
     from app import create_app
 
     return create_app(

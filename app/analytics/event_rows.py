@@ -91,10 +91,15 @@ def decode_rows(data: bytes) -> list[dict]:
     return events
 
 
-def split_rows(data: bytes, parts: int) -> list[bytes]:
-    """``data``'s rows in ``parts`` groups by visitor (a stable hash: every process agrees)."""
+def split_rows(data: bytes, parts: int) -> tuple[list[bytes], set[int]]:
+    """``data``'s rows in ``parts`` groups by visitor (a stable hash: every process agrees),
+    and their campaign ids (``campaigns_of``, read in the same pass over the rows)."""
     groups: list[list[bytes]] = [[] for _ in range(parts)]
-    visitor = COLUMNS.index("visitor")
+    campaigns: set[bytes] = set()
+    visitor, campaign = COLUMNS.index("visitor"), COLUMNS.index("campaign_id")
     for line in data.split(b"\n")[:-1]:
-        groups[zlib.crc32(line.split(b"\t", visitor + 1)[visitor]) % parts].append(line)
-    return [b"\n".join(group) + b"\n" if group else b"" for group in groups]
+        fields = line.split(b"\t", visitor + 1)
+        campaigns.add(fields[campaign])
+        groups[zlib.crc32(fields[visitor]) % parts].append(line)
+    rows = [b"\n".join(group) + b"\n" if group else b"" for group in groups]
+    return rows, {int(c) for c in campaigns}

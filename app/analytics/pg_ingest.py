@@ -87,7 +87,7 @@ fresh AS (
          s.note_id, s.contract_id, s.campaign_id, s.kol_id, s.visitor, s.is_bot, s.user_id
   FROM analytics_stage s
   LEFT JOIN LATERAL (SELECT true AS stored FROM analytics_event_ids e
-                     WHERE e.event_id = s.event_id) e ON true
+                     WHERE e.event_id = s.event_id LIMIT 1) e ON true
   WHERE e.stored IS NULL
   ORDER BY s.event_id, s.pos
 ),

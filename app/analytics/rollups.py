@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import func, select, text, tuple_
 
 from app.analytics import pg_ingest
-from app.analytics.event_rows import decode_rows, encode_rows, split_rows
+from app.analytics.event_rows import campaigns_of, decode_rows, encode_rows, split_rows
 from app.analytics.models import EventId, HourlyRollup, TrackingEvent, VisitorDay
 from app.extensions import db
 
@@ -128,28 +128,31 @@ def ingest_rows(data: bytes, *, partition: int | None = None) -> int:
     return _ingest_in_python(decode_rows(data))
 
 
-def store_rows(data: bytes) -> int:
-    """Store a chunk of COPY rows and commit; returns how many events were new. On PostgreSQL
-    with ANALYTICS_WRITER_SESSIONS N > 1, a chunk of at least ANALYTICS_WRITER_SPLIT_ROWS events
-    (a backlog, batch intake) is stored by N sessions side by side, each the visitors of its
-    partition (a visitor's dedupe state is never split between them); each commits on its
-    own, so after a failure the caller re-reads the chunk (the stored part is then a no-op)."""
+def store_rows(data: bytes) -> set[int]:
+    """Store a chunk of COPY rows and commit; returns the campaigns of its events. On
+    PostgreSQL with ANALYTICS_WRITER_SESSIONS N > 1, a chunk of at least
+    ANALYTICS_WRITER_SPLIT_ROWS events (a backlog, batch intake) is stored by N sessions side by
+    side, each the visitors of its partition (a visitor's dedupe state is never split between
+    them); each commits on its own, so after a failure the caller re-reads the chunk (the
+    stored part is then a no-op)."""
     if not data:
-        return 0
+        return set()
     if (
         _dialect() != "postgresql"
         or current_app.config["ANALYTICS_WRITER_SESSIONS"] < 2
         or data.count(b"\n") < current_app.config["ANALYTICS_WRITER_SPLIT_ROWS"]
     ):  # a small chunk (steady single hits): one session leaves the other core to the web
-        moved = ingest_rows(data)
+        ingest_rows(data)
         db.session.commit()
-        return moved
+        return campaigns_of(data)
     app = current_app._get_current_object()
-    sessions = current_app.config["ANALYTICS_WRITER_SESSIONS"]
-    parts = [(p, rows) for p, rows in enumerate(split_rows(data, sessions)) if rows]
+    groups, campaigns = split_rows(data, current_app.config["ANALYTICS_WRITER_SESSIONS"])
+    parts = [(p, rows) for p, rows in enumerate(groups) if rows]
     with ThreadPoolExecutor(max_workers=len(parts)) as pool:
         done = [pool.submit(_store_partition, app, rows, p) for p, rows in parts]
-    return sum(future.result() for future in done)  # the first failure, once all finished
+    for future in done:
+        future.result()  # the first failure, once all finished
+    return campaigns
 
 
 def _store_partition(app, data: bytes, partition: int) -> int:

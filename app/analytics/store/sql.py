@@ -12,7 +12,6 @@ from flask import current_app
 from sqlalchemy import and_, distinct, false, func, or_, select
 
 from app.analytics import retention, rollups
-from app.analytics.event_rows import campaigns_of
 from app.analytics.models import HourlyRollup, TrackingEvent, VisitorDay
 from app.analytics.store import COUNTS, Scope, click_groups
 from app.extensions import db
@@ -69,8 +68,7 @@ class SqlStore:
         return rollups.ingest_rows(data)
 
     def store_rows(self, data: bytes) -> set[int]:
-        rollups.store_rows(data)
-        return campaigns_of(data)  # the batch's: repeats of stored ids are few
+        return rollups.store_rows(data)  # the batch's: repeats of stored ids are few
 
     def daily(self, scope: Scope, start: date, end: date) -> dict[int, dict[date, dict]]:
         since, until = _bounds(start, end)
