@@ -99,3 +99,30 @@ def test_the_writer_statement_is_planned_for_each_chunk():
         rollups.ingest_rows(encode_rows([event(note, visitor=f"{i:032x}")]))
     assert db.session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
     assert totals(note.id)["views"] == 7
+
+
+@pytest.mark.postgres
+def test_each_event_id_is_one_key_probe_whatever_the_statistics_say():
+    """The writer's dedupe reads analytics_event_ids by key, one probe per staged event. With
+    statistics that make the table look small next to the chunk (they are stale between
+    ANALYZEs: autovacuum off, or a table that grew since), a plain join was planned as a hash
+    join over every stored id: ~270 ms of a 1 s chunk at 600,000 ids in `make bench`."""
+    db.session.execute(
+        text(
+            "INSERT INTO analytics_event_ids (event_id, stored_at) "
+            "SELECT 'stored-' || i, now() FROM generate_series(1, 20000) i"
+        )
+    )
+    db.session.execute(text("ANALYZE analytics_event_ids"))
+    note = published_note()
+    rows = encode_rows([event(note, visitor=f"{i:032x}", event_id=f"new-{i}") for i in range(5000)])
+    db.session.execute(text(pg_ingest._PREPARE))
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(pg_ingest._COPY) as copy:
+        copy.write(rows)
+    db.session.execute(text("ANALYZE analytics_stage"))
+    window = rollups._window()
+    params = {"window": window, "gap": window}
+    plan = "\n".join(db.session.execute(text("EXPLAIN " + pg_ingest._PLAIN), params).scalars())
+    assert "Index Only Scan using pk_analytics_event_ids" in plan
+    assert "Seq Scan on analytics_event_ids" not in plan
