@@ -62,7 +62,7 @@ def test_a_click_answers_503_when_the_backlog_is_full(app, stored, monkeypatch):
     full.failing = True
     full.events = [{"id": str(i)} for i in range(hitbuffer.MAX_BACKLOG)]
     monkeypatch.setattr(pipeline, "hit_buffer", full)
-    monkeypatch.setattr(pipeline, "use_redis", lambda: True)
+    monkeypatch.setattr(pipeline, "use_redis", lambda config=None: True)
     monkeypatch.setitem(app.config, "ANALYTICS_ASYNC", 1)
     response = app.test_client().get(f"/go/{note.tracking_code}", headers=BROWSER)
     assert response.status_code == 503
@@ -73,7 +73,7 @@ def test_a_click_is_buffered_and_redirected_at_once(app, stored, monkeypatch):
     note = published_note()
     buffer = quiet_buffer(app)
     monkeypatch.setattr(pipeline, "hit_buffer", buffer)
-    monkeypatch.setattr(pipeline, "use_redis", lambda: True)
+    monkeypatch.setattr(pipeline, "use_redis", lambda config=None: True)
     monkeypatch.setitem(app.config, "ANALYTICS_ASYNC", 1)
     response = app.test_client().get(f"/go/{note.tracking_code}", headers=BROWSER)
     assert response.status_code == 302

@@ -43,11 +43,11 @@ class TrackingUnavailable(DomainError):
     retry_after = 5
 
 
-def use_redis() -> bool:
-    mode = current_app.config["ANALYTICS_BUFFER"]
-    if mode == "direct":
+def use_redis(config=None) -> bool:
+    config = config if config is not None else current_app.config
+    if config["ANALYTICS_BUFFER"] == "direct":
         return False
-    return redis_client() is not None
+    return redis_client(config) is not None
 
 
 def _to_redis(rows: bytes) -> bool:
@@ -94,11 +94,13 @@ def accept_rows(rows: bytes, count: int) -> str:
     return "database"
 
 
-def accept_hit(events: list[dict]) -> str:
+def accept_hit(events: list[dict], *, app=None) -> str:
     """A single view or click: with ANALYTICS_ASYNC (and Redis) buffered off the request path
-    and flushed many hits per round trip (app/analytics/hitbuffer.py); otherwise stored now."""
-    if current_app.config["ANALYTICS_ASYNC"] and use_redis():
-        if hit_buffer.offer(current_app._get_current_object(), events):
+    and flushed many hits per round trip (app/analytics/hitbuffer.py); otherwise stored now.
+    ``app``: the current app, when the caller has it already (the hot path)."""
+    app = app if app is not None else current_app._get_current_object()
+    if app.config["ANALYTICS_ASYNC"] and use_redis(app.config):
+        if hit_buffer.offer(app, events):
             return "buffer"
         raise TrackingUnavailable(_("Tracking is unavailable; retry shortly."))
     return accept_events(events)

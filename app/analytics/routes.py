@@ -89,12 +89,12 @@ def _tracking_unavailable(error: TrackingUnavailable):
 def go(code: str):
     """A published note's product link: records the click, then 302 to the campaign's stored
     product URL with the click id and UTM parameters. Never anywhere else."""
-    target = tracking.click_target(code=code, request=request)
-    if target is None:
-        abort(404)
     # No HTML body (werkzeug's redirect() builds one): browsers and apps follow Location. The
     # shop sees only our origin as the referrer (the app-wide Referrer-Policy).
-    return tracking.LocationRedirect(target, headers={"Cache-Control": "no-store"})
+    response = tracking.click_redirect(code=code, request=request)
+    if response is None:
+        abort(404)
+    return response
 
 
 def _click_key() -> str:

@@ -1,6 +1,6 @@
 """The hot path: who is visiting (no raw IPs), whether they are a bot, and the view and click
 events handed to the pipeline. The notes page calls ``record_view``; ``/go/<code>`` uses
-``click_target``."""
+``click_redirect``."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from flask import Response, after_this_request, current_app, session
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.datastructures import Headers
 from werkzeug.urls import iri_to_uri
 
 from app import pagecache
@@ -43,6 +42,12 @@ def is_bot(user_agent: str | None, accept_language: str | None) -> bool:
     return _is_bot(user_agent or "", bool((accept_language or "").strip()))
 
 
+def _bot_hit(environ: dict) -> bool:
+    """``is_bot`` of a hit's headers, read from the WSGI environ as the server passed them
+    (what ``request.headers`` returns, without its lookup per header name on every hit)."""
+    return is_bot(environ.get("HTTP_USER_AGENT"), environ.get("HTTP_ACCEPT_LANGUAGE"))
+
+
 @functools.lru_cache(maxsize=1024)  # a few user agents make most hits: each decided once
 def _is_bot(user_agent: str, has_languages: bool) -> bool:
     ua = user_agent.strip().lower()
@@ -64,22 +69,30 @@ def _visitor_mac(secret: str, epoch_day: int) -> hmac.HMAC:
 def visitor_id(request) -> str:
     """The visitor's first-party cookie id, or (first visit) a salted hash of IP and user agent
     that rotates daily; the hash becomes the cookie so the visitor keeps one id."""
-    cookie = request.cookies.get(VISITOR_COOKIE, "")
-    if VISITOR_RE.match(cookie):
-        return cookie
-    raw = f"{request.remote_addr or ''}|{request.headers.get('User-Agent', '')}"
-    visitor = _visitor_mac(current_app.config["SECRET_KEY"], int(time.time()) // 86400).copy()
-    visitor.update(raw.encode())
-    visitor = visitor.hexdigest()[:32]
-    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE", False))
-    header = f"{VISITOR_COOKIE}={visitor}{_cookie_attributes(secure)}"
+    visitor, cookie = _visitor(request, current_app.config)
+    if cookie is not None:
 
-    @after_this_request
-    def _set_cookie(response):
-        response.headers.add("Set-Cookie", header)
-        return response
+        @after_this_request
+        def _set_cookie(response):
+            response.headers.add("Set-Cookie", cookie)
+            return response
 
     return visitor
+
+
+def _visitor(request, config) -> tuple[str, str | None]:
+    """(the visitor's id, the Set-Cookie value that gives a first visitor the id, else None)."""
+    environ = request.environ
+    if "HTTP_COOKIE" in environ:  # a first visit sends none: nothing to parse
+        cookie = request.cookies.get(VISITOR_COOKIE, "")
+        if VISITOR_RE.match(cookie):
+            return cookie, None
+    raw = f"{environ.get('REMOTE_ADDR') or ''}|{environ.get('HTTP_USER_AGENT', '')}"
+    visitor = _visitor_mac(config["SECRET_KEY"], int(time.time()) // 86400).copy()
+    visitor.update(raw.encode())
+    visitor = visitor.hexdigest()[:32]
+    secure = bool(config.get("SESSION_COOKIE_SECURE", False))
+    return visitor, f"{VISITOR_COOKIE}={visitor}{_cookie_attributes(secure)}"
 
 
 @functools.lru_cache(maxsize=4)
@@ -120,7 +133,7 @@ def record_view(*, note: Note, request) -> None:
     """Record a render of a published note's public page (raises TrackingUnavailable)."""
     if note.status != NoteStatus.PUBLISHED:
         return
-    bot = is_bot(request.headers.get("User-Agent"), request.headers.get("Accept-Language"))
+    bot = _bot_hit(request.environ)
     pipeline.accept_hit([_event("view", note, visitor_id(request), bot)])
 
 
@@ -129,13 +142,14 @@ def record_view(*, note: Note, request) -> None:
 # The random part only keeps two clicks on one note in one second apart (the signature is what
 # cannot be forged): 48 bits from the process's own generator, which Python reseeds from the OS
 # in every forked worker, instead of a system call per click.
-def new_click_id(note_id: int, at: float) -> str:
+def new_click_id(note_id: int, at: float, secret: str | None = None) -> str:
+    """``secret``: the app's SECRET_KEY, when the caller has it already (the hot path)."""
     body = f"{note_id:x}.{int(at):x}.{random.getrandbits(48):012x}"
-    return f"{body}.{_click_sig(body)}"
+    return f"{body}.{_click_sig(body, secret)}"
 
 
-def _click_sig(body: str) -> str:
-    mac = _click_mac(current_app.config["SECRET_KEY"]).copy()
+def _click_sig(body: str, secret: str | None = None) -> str:
+    mac = _click_mac(secret or current_app.config["SECRET_KEY"]).copy()
     mac.update(body.encode())
     return mac.hexdigest()[:12]
 
@@ -215,24 +229,25 @@ def _tracked_link(code: str):
 
 
 class LocationRedirect(Response):
-    """A bodiless 302 to ``uri``, already a URI: werkzeug runs every Location through
+    """A bodiless, uncached 302 to ``uri``, already a URI: werkzeug runs every Location through
     ``iri_to_uri`` as the response is sent (a fifth of a click's own cost); /go's targets were
-    converted once, when the link was cached."""
+    converted once, when the link was cached. ``cookie``: a Set-Cookie value to send with it.
+    Built for one response: its headers are sent as they are, not copied first."""
 
-    def __init__(self, uri: str, **kwargs):
-        super().__init__(status=302, **kwargs)
-        self.headers["Location"] = uri
+    def __init__(self, uri: str, cookie: str | None = None):
+        headers = [("Location", uri), ("Cache-Control", "no-store"), ("Content-Length", "0")]
+        if cookie is not None:
+            headers.append(("Set-Cookie", cookie))
+        super().__init__(status=302, headers=headers)
 
     def get_wsgi_headers(self, environ):
-        headers = Headers(self.headers)  # what werkzeug's does for a bodiless 302, minus the
-        if "Content-Length" not in headers:  # Location rewrite
-            headers["Content-Length"] = "0"
-        return headers
+        return self.headers
 
 
-def click_target(*, code: str, request) -> str | None:
-    """Record a click on a published note's link; the campaign's URL to redirect to, or None
-    (unknown code, unpublished note, or a stored URL that is not http(s))."""
+def click_redirect(*, code: str, request) -> LocationRedirect | None:
+    """Record a click on a published note's link; the redirect to the campaign's URL (with a
+    first visitor's cookie), or None (unknown code, unpublished note, or a stored URL that is
+    not http(s))."""
     if not CODE_RE.match(code or ""):
         return None
     row = pagecache.cached(
@@ -243,10 +258,16 @@ def click_target(*, code: str, request) -> str | None:
     note, target = row
     if target is None:
         return None
-    bot = is_bot(request.headers.get("User-Agent"), request.headers.get("Accept-Language"))
+    # The app and its settings looked up once: each lookup through Flask's proxies costs about
+    # as much as a line of this function.
+    app = current_app._get_current_object()
+    config = app.config
+    bot = _bot_hit(request.environ)
     now = time.time()
-    click_id = new_click_id(note.id, now)
-    event = _event("click", note, visitor_id(request), bot, event_id=click_id)
+    click_id = new_click_id(note.id, now, config["SECRET_KEY"])
+    visitor, cookie = _visitor(request, config)
+    event = _event("click", note, visitor, bot, event_id=click_id)
     event["t"] = now
-    pipeline.accept_hit([event])
-    return target.replace(CLICK_PLACEHOLDER, click_id)  # ids are [0-9a-f.]: nothing to escape
+    pipeline.accept_hit([event], app=app)
+    # Click ids are [0-9a-f.]: nothing to escape in the target.
+    return LocationRedirect(target.replace(CLICK_PLACEHOLDER, click_id), cookie)
