@@ -3,6 +3,7 @@ multiprocess hooks, and a real gunicorn whose /metrics sums every worker."""
 
 from __future__ import annotations
 
+import logging
 import os
 import runpy
 import socket
@@ -89,6 +90,25 @@ def _get(url: str, headers: dict | None = None) -> tuple[int, str]:
     request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - local
     with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - local
         return response.status, response.read().decode()
+
+
+@pytest.mark.parametrize("asked", [False, True])
+def test_gunicorn_builds_access_lines_only_when_asked(load, asked):
+    """The app writes its own access line. Gunicorn's, built from every request and response
+    header whenever a logging configuration is set (production's JSON one), is built only with
+    GUNICORN_ACCESS_LOG, not built and dropped on every request."""
+    conf = load(APP_ENV="production", **({"GUNICORN_ACCESS_LOG": "-"} if asked else {}))
+    assert "logconfig_dict" in conf
+    logger_class = conf["logger_class"]
+    logger = logger_class.__new__(logger_class)
+    built = []
+    logger.atoms = lambda *args: built.append(args) or {"h": "127.0.0.1"}
+    logger.atoms_wrapper_class = dict
+    logger._access_log_enabled = True  # what gunicorn computes with a logging configuration
+    logger.cfg = type("Cfg", (), {"access_log_format": "%(h)s"})()
+    logger.access_log = logging.getLogger("tests.gunicorn.access")
+    logger.access(object(), object(), {}, 0.001)
+    assert len(built) == (1 if asked else 0)
 
 
 def test_a_real_gunicorn_serves_and_sums_metrics_over_its_workers(tmp_path):
