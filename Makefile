@@ -17,7 +17,7 @@ $(BIN)/python:
 # tests, linters and the lock tool (test, lint, lock, bench, soak). Each set leaves its own
 # stamp, so a second `make` (CI's two `make test` side by side after `make install`) installs
 # nothing.
-PIP_INSTALL = $(BIN)/python -m pip install --quiet --require-hashes
+PIP_INSTALL = $(BIN)/python -m pip install --quiet --no-compile --require-hashes
 
 $(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip

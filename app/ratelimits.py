@@ -18,6 +18,7 @@ Only the fixed-window strategy (Flask-Limiter's default) is supported: it needs 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from typing import Any
 
 from flask import g
 from limits.storage import RedisStorage, Storage
-from sqlalchemy import Connection, Float, Integer, String, case, delete, select
+from sqlalchemy import Connection, Float, Integer, String, bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -105,9 +106,7 @@ class DatabaseStorage(Storage):
         now = time.time()
         with _writing() as connection:
             self._sweep(connection, now)
-            hits, expires_at = connection.execute(
-                _upsert(connection, key, expiry, amount, now)
-            ).one()
+            hits, expires_at = _upsert(connection, key, expiry, amount, now).one()
         _window_cache()[_stored_key(key)] = (hits, expires_at)
         return hits
 
@@ -166,13 +165,22 @@ def _window_cache() -> dict[str, tuple[int, float]]:
 
 
 def _upsert(connection: Connection, key: str, expiry: int, amount: int, now: float):
-    """One statement: a new window starts at ``amount`` hits, a live one adds ``amount``."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    """One statement: a new window starts at ``amount`` hits, a live one adds ``amount``
+    (returns the window's hits and end)."""
+    values = {"key": _stored_key(key), "amount": amount, "expires_at": now + expiry, "now": now}
+    return connection.execute(_upsert_statement(connection.dialect.name), values)
+
+
+@functools.cache
+def _upsert_statement(dialect_name: str):
+    """``_upsert``'s statement, built once per dialect (building it cost more than running
+    it: every API call and limited form post runs it)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = RateLimitCounter.__table__
     insert = dialect.insert(table).values(
-        key=_stored_key(key), hits=amount, expires_at=now + expiry
+        key=bindparam("key"), hits=bindparam("amount"), expires_at=bindparam("expires_at")
     )
-    ended = table.c.expires_at <= now
+    ended = table.c.expires_at <= bindparam("now", type_=table.c.expires_at.type)
     return insert.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={
