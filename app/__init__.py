@@ -64,6 +64,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     register_error_handlers(app)
     register_template_helpers(app)
+    ratelimits.drop_idle_middleware(app, limiter)
     from app.cli import register_cli
 
     register_cli(app)

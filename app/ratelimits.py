@@ -57,6 +57,25 @@ def storage_uri(redis_url: str | None) -> str:
     return f"database+{redis_url}" if redis_url else "database://"
 
 
+def drop_idle_middleware(app, limiter) -> None:
+    """Flask-Limiter checks every request before its view (``before_request``) for the limits
+    that apply to whole routes: application-wide, default and blueprint limits, meta limits,
+    and explicit in-memory fallback limits. A route's own limits (``@limiter.limit``, ``@limiter.shared_limit``) are checked by
+    their decorator when the view runs, not there. With none of the first kind configured, the
+    check resolves nothing on every request and costs ~70-90 µs (a fifth of a small page's
+    time in Flask): it is removed then. Call once every blueprint is registered."""
+    manager = limiter.limit_manager
+    whole_routes = (
+        manager.application_limits
+        or manager.default_limits
+        or any(manager.blueprint_limits(app, name) for name in app.blueprints)
+        or app.config.get("RATELIMIT_META")
+        or app.config.get("RATELIMIT_IN_MEMORY_FALLBACK")
+    )
+    if not whole_routes:
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
+
+
 def _stored_key(key: str) -> str:
     """A key carries what the client typed (the e-mail of a sign-in): a long one is hashed."""
     if len(key) <= KEY_MAX:

@@ -182,9 +182,14 @@ def committing_app(app):
     yield app
     with app.app_context():
         db.session.remove()
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
         if on_postgres():
-            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # Only the tables the test wrote to: a TRUNCATE makes new files for each table and
+            # index it names (0.5 s for all 80 tables, most of them still empty).
+            names = [t.name for t in db.metadata.sorted_tables]
+            probe = " UNION ALL ".join(f"(SELECT '{n}' FROM {n} LIMIT 1)" for n in names)  # noqa: S608
+            used = db.session.execute(text(probe)).scalars().all()
+            if used:
+                db.session.execute(text(f"TRUNCATE {', '.join(used)} RESTART IDENTITY CASCADE"))
         else:
             for table in reversed(db.metadata.sorted_tables):
                 db.session.execute(table.delete())

@@ -282,3 +282,55 @@ def test_an_ended_window_restarts_and_ended_rows_are_swept(app):
         db.session.expire_all()
         assert db.session.get(RateLimitCounter, "ended-b") is None
         assert db.session.get(RateLimitCounter, "ended-a").hits == 1  # live: kept
+
+
+class _Manager:
+    """Flask-Limiter's limit manager, as ``drop_idle_middleware`` reads it."""
+
+    def __init__(self, default_limits=(), application_limits=(), blueprint_limits=()):
+        self.default_limits = list(default_limits)
+        self.application_limits = list(application_limits)
+        self._blueprint = list(blueprint_limits)
+
+    def blueprint_limits(self, app, name):
+        return self._blueprint
+
+
+@pytest.mark.parametrize(
+    ("manager", "kept"),
+    [
+        (_Manager(), False),
+        (_Manager(default_limits=["200 per day"]), True),
+        (_Manager(application_limits=["1000 per minute"]), True),
+        (_Manager(blueprint_limits=["10 per minute"]), True),
+    ],
+    ids=["no-route-wide-limit", "default", "application", "blueprint"],
+)
+def test_the_limiters_check_before_every_view_runs_only_when_a_limit_needs_it(manager, kept):
+    """Route-wide limits (default, application-wide, per blueprint) are checked before each
+    view; with none, that check found nothing on every request and is dropped."""
+    from types import SimpleNamespace
+
+    from flask import Blueprint, Flask
+
+    from app.ratelimits import drop_idle_middleware
+
+    probe = Flask(__name__)
+    probe.register_blueprint(Blueprint("pages", __name__))
+
+    def check():
+        return None
+
+    limiter = SimpleNamespace(limit_manager=manager, _check_request_limit=check)
+    probe.before_request(check)
+    drop_idle_middleware(probe, limiter)
+    assert (check in probe.before_request_funcs[None]) is kept
+
+
+def test_the_app_sets_no_route_wide_limit_so_views_are_not_checked_beforehand(app):
+    """Each limit is a route's own (checked by its decorator when the view runs: the sign-in,
+    API, comment and suggestion limits of tests/auth/test_login.py and this module still answer
+    429), so no request pays the check before every view."""
+    from app.extensions import limiter
+
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
