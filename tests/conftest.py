@@ -195,6 +195,7 @@ def committing_app(app):
                 db.session.execute(table.delete())
         db.session.commit()
         db.session.remove()
+        limiter.reset()  # as each rolled-back test starts: no sign-in counts carried over
 
 
 @pytest.fixture(scope="session")
