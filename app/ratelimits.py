@@ -72,8 +72,9 @@ def drop_idle_middleware(app, limiter) -> None:
         or app.config.get("RATELIMIT_META")
         or app.config.get("RATELIMIT_IN_MEMORY_FALLBACK")
     )
-    if not whole_routes:
-        app.before_request_funcs[None].remove(limiter._check_request_limit)
+    hooks = app.before_request_funcs.get(None, [])
+    if not whole_routes and limiter._check_request_limit in hooks:  # none when disabled
+        hooks.remove(limiter._check_request_limit)
 
 
 def _stored_key(key: str) -> str:

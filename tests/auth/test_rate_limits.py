@@ -334,3 +334,17 @@ def test_the_app_sets_no_route_wide_limit_so_views_are_not_checked_beforehand(ap
     from app.extensions import limiter
 
     assert limiter._check_request_limit not in app.before_request_funcs[None]
+
+
+def test_an_app_with_rate_limits_turned_off_starts(tmp_path):
+    """RATELIMIT_ENABLED=False (`make bench`'s query counts sign in again and again): the
+    limiter registers no check then, and there is none to drop."""
+    from app import create_app
+
+    quiet = create_app(
+        "test", SQLALCHEMY_DATABASE_URI="sqlite://", UPLOAD_DIR=str(tmp_path),
+        RATELIMIT_ENABLED=False,
+    )  # fmt: skip
+    from app.extensions import limiter
+
+    assert limiter._check_request_limit not in quiet.before_request_funcs.get(None, [])
