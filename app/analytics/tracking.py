@@ -42,10 +42,10 @@ def is_bot(user_agent: str | None, accept_language: str | None) -> bool:
     return _is_bot(user_agent or "", bool((accept_language or "").strip()))
 
 
-def _bot_hit(environ: dict) -> bool:
+def _bot_hit(wsgi: dict) -> bool:
     """``is_bot`` of a hit's headers, read from the WSGI environ as the server passed them
     (what ``request.headers`` returns, without its lookup per header name on every hit)."""
-    return is_bot(environ.get("HTTP_USER_AGENT"), environ.get("HTTP_ACCEPT_LANGUAGE"))
+    return is_bot(wsgi.get("HTTP_USER_AGENT"), wsgi.get("HTTP_ACCEPT_LANGUAGE"))
 
 
 @functools.lru_cache(maxsize=1024)  # a few user agents make most hits: each decided once
@@ -82,12 +82,12 @@ def visitor_id(request) -> str:
 
 def _visitor(request, config) -> tuple[str, str | None]:
     """(the visitor's id, the Set-Cookie value that gives a first visitor the id, else None)."""
-    environ = request.environ
-    if "HTTP_COOKIE" in environ:  # a first visit sends none: nothing to parse
+    wsgi = request.environ
+    if "HTTP_COOKIE" in wsgi:  # a first visit sends none: nothing to parse
         cookie = request.cookies.get(VISITOR_COOKIE, "")
         if VISITOR_RE.match(cookie):
             return cookie, None
-    raw = f"{environ.get('REMOTE_ADDR') or ''}|{environ.get('HTTP_USER_AGENT', '')}"
+    raw = f"{wsgi.get('REMOTE_ADDR') or ''}|{wsgi.get('HTTP_USER_AGENT', '')}"
     visitor = _visitor_mac(config["SECRET_KEY"], int(time.time()) // 86400).copy()
     visitor.update(raw.encode())
     visitor = visitor.hexdigest()[:32]
