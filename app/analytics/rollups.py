@@ -155,15 +155,14 @@ def store_rows(data: bytes) -> set[int]:
     return campaigns
 
 
-def _store_partition(app, data: bytes, partition: int) -> int:
+def _store_partition(app, data: bytes, partition: int) -> None:
     with app.app_context():  # a session (and connection) of its own
         try:
-            moved = ingest_rows(data, partition=partition)
+            ingest_rows(data, partition=partition)
             db.session.commit()
         except Exception:
             db.session.rollback()
             raise
-        return moved
 
 
 def _stored_ids(ids: list[str]) -> set[str]:
