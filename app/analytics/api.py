@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, jsonify, request
@@ -14,6 +15,7 @@ from app import stamps, viewer_cache
 from app.analytics import pipeline, queries, services
 from app.analytics.api_schemas import ConversionFields, Stats
 from app.analytics.signing import signed_by_edge
+from app.api import deal_lists
 from app.api.auth import _bearer_user, api_access, api_user
 from app.api.routes import bp
 from app.api.schemas import (
@@ -256,6 +258,9 @@ def post_batch(body: dict):
     }
 
 
+STATS = "api.stats"
+
+
 def _stats_response(query: dict, readable: Callable[[], dict]):
     """``query``: the declared StatsQuery, parsed (``from``/``to`` as dates); ``readable()``:
     the access check (NotFound for others), giving the scope and ``with_money``. The
@@ -287,9 +292,16 @@ def _stats_response(query: dict, readable: Callable[[], dict]):
     if not seconds:
         body = checked()
     else:
-        key = ("api.stats", request.path, rng.since, rng.until, rng.granularity)
+        key = (STATS, _stats_query())  # what deal_lists.served_to_caller_first reads
         body = viewer_cache.viewer_data(api_user().id, key, checked, ttl=seconds)
     return current_app.response_class(body, mimetype="application/json")
+
+
+def _stats_query() -> bytes:
+    """What a caller's stats answer is kept under besides STATS: the path, the query string and
+    the day (UTC), which the default range ends on (``queries.make_range``)."""
+    today = datetime.now(UTC).date().isoformat()
+    return f"{request.path}?{request.query_string.decode()}@{today}".encode()
 
 
 def _scopes(scope: dict) -> tuple[str, ...]:
@@ -308,6 +320,7 @@ def _stats_doc(operation_id: str, summary: str):
 
 
 @bp.get("/campaigns/<int:campaign_id>/stats")
+@deal_lists.served_to_caller_first(STATS, _stats_query)
 @api_access(Role.BRAND)
 @_stats_doc("getCampaignStats", "A campaign's analytics (its brand)")
 def campaign_stats(args: dict, campaign_id: int):
@@ -319,6 +332,7 @@ def campaign_stats(args: dict, campaign_id: int):
 
 
 @bp.get("/notes/<int:note_id>/stats")
+@deal_lists.served_to_caller_first(STATS, _stats_query)
 @api_access(SIGNED_IN)
 @_stats_doc("getNoteStats", "A note's analytics (its brand or KOL)")
 def note_stats(args: dict, note_id: int):
@@ -331,6 +345,7 @@ def note_stats(args: dict, note_id: int):
 
 
 @bp.get("/contracts/<int:contract_id>/stats")
+@deal_lists.served_to_caller_first(STATS, _stats_query)
 @api_access(SIGNED_IN)
 @_stats_doc("getContractStats", "A contract's analytics (brand or KOL)")
 def contract_stats(args: dict, contract_id: int):

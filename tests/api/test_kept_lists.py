@@ -1,6 +1,8 @@
-"""Issue 26: the API's per-caller lists (campaigns, contracts, bids) answered again to the same
-key and query string are served before the access check and the view — and never when what
-that check decides may have changed."""
+"""Issue 26: the API's per-caller lists (campaigns, contracts, bids) and stats answered again to
+the same key and query string are served before the access check and the view — and never when
+what that check decides may have changed."""
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +12,7 @@ from app.api import auth
 from app.auth.models import ApiKey
 from app.auth.services import revoke_api_key
 from app.extensions import db
+from tests.analytics.support import published_note
 from tests.factories import make_api_key, make_user
 
 pytestmark = pytest.mark.redis
@@ -93,3 +96,46 @@ def test_acting_for_a_brand_always_goes_through_the_access_check(client, kept):
     kept.clear()
     get(client, "/api/v1/bids", secret, **{"Brand-Id": str(brand.id)})
     assert kept == [secret]
+
+
+def test_a_repeated_stats_read_is_served_before_the_access_check(client, kept):
+    """A campaign's stats (the API's most read figures): the kept answer, no check, no view;
+    another brand's key is still checked and refused."""
+    brand = make_user("brand")
+    note = published_note(brand=brand)
+    secret = make_api_key(brand)
+    path = f"/api/v1/campaigns/{note.campaign_id}/stats"
+    first = get(client, path, secret)
+    get(client, path, secret)
+    kept.clear()
+    again = get(client, path, secret)
+    assert first.status_code == again.status_code == 200
+    assert again.get_json() == first.get_json() and kept == []
+    assert get(client, path + "?granularity=hour", secret).status_code == 200
+    assert len(kept) == 1  # another query string: checked and built
+    other = make_api_key(make_user("brand"))
+    assert get(client, path, other).status_code == 404
+
+
+def test_a_stats_answer_kept_yesterday_is_not_served_today(client, kept, monkeypatch):
+    """The default range ends today (UTC): the first read after midnight is checked and built
+    over the new range, not served from the answer kept for the day before."""
+    brand = make_user("brand")
+    secret = make_api_key(brand)
+    path = f"/api/v1/campaigns/{published_note(brand=brand).campaign_id}/stats"
+    for _ in range(2):
+        today = get(client, path, secret).get_json()
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+
+    class Tomorrow(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return tomorrow.astimezone(tz)
+
+    monkeypatch.setattr("app.analytics.api.datetime", Tomorrow)  # the kept answer's day
+    monkeypatch.setattr("app.analytics.queries.datetime", Tomorrow)  # the range's last day
+    kept.clear()
+    after_midnight = get(client, path, secret)
+    assert after_midnight.status_code == 200 and len(kept) == 1
+    assert today["range"]["to"] == (tomorrow - timedelta(days=1)).date().isoformat()
+    assert after_midnight.get_json()["range"]["to"] == tomorrow.date().isoformat()
