@@ -301,7 +301,7 @@ def _stats_query() -> bytes:
     """What a caller's stats answer is kept under besides STATS: the path, the query string and
     the day (UTC), which the default range ends on (``queries.make_range``)."""
     today = datetime.now(UTC).date().isoformat()
-    return f"{request.path}?{request.query_string.decode()}@{today}".encode()
+    return b"%s?%s@%s" % (request.path.encode(), request.query_string, today.encode())
 
 
 def _scopes(scope: dict) -> tuple[str, ...]:
